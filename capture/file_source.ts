@@ -1,0 +1,88 @@
+/**
+ * Opens a capture file (pcap, pcapng, either gzip-compressed) as a {@link PacketSource}.
+ *
+ * @module
+ */
+import { ByteStream } from "./_byte_stream.ts";
+import type { FrameHandler, PacketSource, SourceSummary } from "./packet_source.ts";
+import { isPcapMagic, readPcap } from "./pcap_reader.ts";
+import { PCAPNG_SHB, readPcapng } from "./pcapng_reader.ts";
+
+/** Capture file formats. */
+export type CaptureFormat = "pcap" | "pcapng";
+
+/** A pcap or pcapng file, gzip-compressed or not; read in constant memory. */
+export class FileSource implements PacketSource {
+  readonly name: string;
+  /** Detected format, known after `run` started. */
+  format: CaptureFormat | undefined;
+  /** True when the file was gzip-compressed. */
+  gzip = false;
+  #bufferSize: number;
+
+  /** `bufferSize`: read window in bytes (default 1 MiB). */
+  constructor(path: string, options: { bufferSize?: number } = {}) {
+    this.name = path;
+    this.#bufferSize = options.bufferSize ?? (1 << 20);
+  }
+
+  /** Reads the whole file. Rejects only when the file cannot be opened or is not a capture. */
+  async run(onFrame: FrameHandler, signal?: AbortSignal): Promise<SourceSummary> {
+    let s: ByteStream;
+    try {
+      s = await ByteStream.open(this.name, this.#bufferSize);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw new Error(`Cannot open capture: ${this.name} does not exist`);
+      if (e instanceof Deno.errors.PermissionDenied) {
+        throw new Error(`Cannot open capture: permission denied for ${this.name}`);
+      }
+      throw new Error(`Cannot open capture ${this.name}: ${(e as Error).message}`);
+    }
+    try {
+      this.gzip = s.gzip;
+      return await readCapture(s, onFrame, { name: this.name, signal, onFormat: (f) => this.format = f });
+    } finally {
+      s.close();
+    }
+  }
+}
+
+/** Reads a capture from a byte stream, detecting the format from its magic. */
+export async function readCapture(
+  s: ByteStream,
+  onFrame: FrameHandler,
+  options: { name?: string; signal?: AbortSignal; onFormat?: (f: CaptureFormat) => void } = {},
+): Promise<SourceSummary> {
+  const name = options.name ?? "input";
+  let ok: boolean;
+  try {
+    ok = await s.ensure(4);
+  } catch (e) {
+    throw new Error(`Cannot read capture ${name}: ${(e as Error).message}`);
+  }
+  if (!ok) throw new Error(`Cannot read capture: ${name} is empty or shorter than 4 bytes`);
+  const magic = s.view.getUint32(s.pos, true);
+  let summary: SourceSummary | undefined;
+  if (isPcapMagic(magic)) {
+    options.onFormat?.("pcap");
+    summary = await readPcap(s, onFrame, options.signal);
+  } else if (magic === PCAPNG_SHB) {
+    options.onFormat?.("pcapng");
+    summary = await readPcapng(s, onFrame, options.signal);
+  }
+  if (summary !== undefined) {
+    if (summary.error && s.streamError) {
+      summary.error.message += ` — ${s.gzip ? "gzip data" : "input"} ended early: ${s.streamError}`;
+    } else if (!summary.error && s.streamError) {
+      summary.error = {
+        offset: s.offset,
+        packets: summary.packets,
+        message: `Cannot read capture: ${s.gzip ? "gzip data" : "input"} corrupt at byte ${s.offset}: ${s.streamError}`,
+      };
+    }
+    return summary;
+  }
+  throw new Error(
+    `Cannot read capture: ${name} is not a pcap or pcapng file (magic 0x${magic.toString(16).padStart(8, "0")})`,
+  );
+}

@@ -1,0 +1,2 @@
+/** The release version of `ids`. */
+export const VERSION = "0.1.0";

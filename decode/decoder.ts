@@ -1,0 +1,48 @@
+/**
+ * Frame → {@link Packet}: the decoding stage of the pipeline.
+ *
+ * @module
+ */
+import type { Frame } from "../capture/packet_source.ts";
+import { DecodeEvents } from "./events.ts";
+import { decodeLink } from "./link.ts";
+import type { Packet } from "./packet.ts";
+
+/** Decodes frames into one reused packet record and counts decode events. */
+export class Decoder {
+  /** Decode event counters. */
+  readonly events: DecodeEvents = new DecodeEvents();
+  /** Frames by link type. */
+  readonly linkTypes: Map<number, number> = new Map();
+  #lastLink = -1;
+  #lastLinkCount = 0;
+
+  /** Decodes `frame` into `pkt` (reset first). Never throws on malformed bytes. */
+  decode(frame: Frame, pkt: Packet): void {
+    pkt.reset();
+    pkt.buf = frame.buf;
+    pkt.tsUs = frame.tsUs;
+    pkt.wireLen = frame.len;
+    pkt.linkType = frame.linkType;
+    pkt.iface = frame.iface;
+    if (frame.linkType !== this.#lastLink) this.#flushLink(frame.linkType);
+    this.#lastLinkCount++;
+    const before = this.events.n;
+    decodeLink(pkt, frame.linkType, this.events);
+    if (this.events.n !== before) this.events.frames++;
+  }
+
+  /** Frames per link type (call after the run). */
+  linkTypeCounts(): Map<number, number> {
+    this.#flushLink(this.#lastLink);
+    return this.linkTypes;
+  }
+
+  #flushLink(next: number): void {
+    if (this.#lastLink >= 0 && this.#lastLinkCount > 0) {
+      this.linkTypes.set(this.#lastLink, (this.linkTypes.get(this.#lastLink) ?? 0) + this.#lastLinkCount);
+    }
+    this.#lastLink = next;
+    this.#lastLinkCount = 0;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * IPv4: header with options, fragments flagged, lengths checked once.
+ *
+ * @module
+ */
+import { Ev, type DecodeEvents } from "./events.ts";
+import { decodeL4 } from "./l4.ts";
+import type { Packet } from "./packet.ts";
+
+/** Decodes an IPv4 header at `off` and the layer 4 header after it. */
+export function decodeIpv4(pkt: Packet, off: number, ev: DecodeEvents): void {
+  const b = pkt.buf, n = b.length;
+  const avail = n - off;
+  if (avail < 20) {
+    ev.add(Ev["ipv4.truncated"]);
+    return;
+  }
+  const vhl = b[off];
+  if ((vhl >> 4) !== 4) {
+    ev.add(Ev["ipv4.bad_version"]);
+    return;
+  }
+  const hlen = (vhl & 15) << 2;
+  if (hlen < 20) {
+    ev.add(Ev["ipv4.header_too_small"]);
+    return;
+  }
+  if (hlen > avail) {
+    ev.add(Ev["ipv4.truncated"]);
+    return;
+  }
+  const total = (b[off + 2] << 8) | b[off + 3];
+  if (total < hlen) {
+    ev.add(Ev["ipv4.length_too_small"]);
+    return;
+  }
+  let end = off + total;
+  if (total > avail) {
+    // captured less than the header claims: cut by snaplen, or a lying length field
+    if (pkt.wireLen > n) ev.add(Ev["ipv4.snaplen_cut"]);
+    else ev.add(Ev["ipv4.length_exceeds_frame"]);
+    end = n;
+  }
+  const frag = (b[off + 6] << 8) | b[off + 7];
+  const fragOff = frag & 0x1fff;
+  pkt.isFragment = (frag & 0x2000) !== 0 || fragOff !== 0;
+  pkt.isLaterFragment = fragOff !== 0;
+  pkt.ipVersion = 4;
+  pkt.l3Off = off;
+  pkt.ipHdrLen = hlen;
+  pkt.ipLen = total;
+  pkt.ipOptions = hlen > 20;
+  pkt.ttl = b[off + 8];
+  pkt.proto = b[off + 9];
+  pkt.src = ((b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15]) >>> 0;
+  pkt.dst = ((b[off + 16] << 24) | (b[off + 17] << 16) | (b[off + 18] << 8) | b[off + 19]) >>> 0;
+  if (pkt.isLaterFragment) return;
+  decodeL4(pkt, off + hlen, end, ev);
+}

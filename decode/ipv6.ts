@@ -1,0 +1,116 @@
+/**
+ * IPv6: fixed header and the extension-header chain.
+ *
+ * @module
+ */
+import { Ev, type DecodeEvents } from "./events.ts";
+import { decodeL4 } from "./l4.ts";
+import type { Packet } from "./packet.ts";
+
+const HOP_BY_HOP = 0, ROUTING = 43, FRAGMENT = 44, ESP = 50, AH = 51, NO_NEXT = 59, DEST_OPTS = 60,
+  MOBILITY = 135, HIP = 139, SHIM6 = 140;
+const MAX_EXT = 8;
+
+/** Canonical text (RFC 5952) of the 16-byte address at `off`. */
+export function ipv6ToString(b: Uint8Array, off: number): string {
+  // longest run of zero groups (length ≥ 2) is compressed
+  let bestStart = -1, bestLen = 0, curStart = -1, curLen = 0;
+  for (let i = 0; i < 8; i++) {
+    const g = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
+    if (g === 0) {
+      if (curStart < 0) curStart = i;
+      curLen++;
+      if (curLen > bestLen) {
+        bestLen = curLen;
+        bestStart = curStart;
+      }
+    } else {
+      curStart = -1;
+      curLen = 0;
+    }
+  }
+  if (bestLen < 2) bestStart = -1;
+  let s = "";
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += "::";
+      i += bestLen - 1;
+      continue;
+    }
+    if (s.length > 0 && !s.endsWith(":")) s += ":";
+    s += ((b[off + 2 * i] << 8) | b[off + 2 * i + 1]).toString(16);
+  }
+  // IPv4-mapped addresses are conventionally shown with a dotted quad
+  if (bestStart === 0 && bestLen === 5 && b[off + 10] === 0xff && b[off + 11] === 0xff) {
+    return `::ffff:${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
+  }
+  return s;
+}
+
+/** Decodes an IPv6 header at `off`, walks extension headers, then the layer 4 header. */
+export function decodeIpv6(pkt: Packet, off: number, ev: DecodeEvents): void {
+  const b = pkt.buf, n = b.length;
+  if (n - off < 40) {
+    ev.add(Ev["ipv6.truncated"]);
+    return;
+  }
+  if ((b[off] >> 4) !== 6) {
+    ev.add(Ev["ipv6.bad_version"]);
+    return;
+  }
+  const plen = (b[off + 4] << 8) | b[off + 5];
+  let end = off + 40 + plen;
+  if (end > n) {
+    if (pkt.wireLen > n) ev.add(Ev["ipv6.snaplen_cut"]);
+    else ev.add(Ev["ipv4.length_exceeds_frame"]);
+    end = n;
+  }
+  pkt.ipVersion = 6;
+  pkt.l3Off = off;
+  pkt.ipLen = 40 + plen;
+  pkt.ttl = b[off + 7];
+  pkt.src = ipv6ToString(b, off + 8);
+  pkt.dst = ipv6ToString(b, off + 24);
+  let next = b[off + 6];
+  let p = off + 40;
+  for (let count = 0;; count++) {
+    if (
+      next !== HOP_BY_HOP && next !== ROUTING && next !== FRAGMENT && next !== DEST_OPTS && next !== AH &&
+      next !== MOBILITY && next !== HIP && next !== SHIM6
+    ) break;
+    if (count === MAX_EXT) {
+      ev.add(Ev["ipv6.too_many_exthdrs"]);
+      pkt.proto = next;
+      pkt.ipHdrLen = p - off;
+      return;
+    }
+    if (end - p < 8) {
+      ev.add(Ev["ipv6.exthdr_truncated"]);
+      pkt.proto = next;
+      pkt.ipHdrLen = p - off;
+      return;
+    }
+    const hdrNext = b[p];
+    let len: number;
+    if (next === FRAGMENT) {
+      len = 8;
+      const fo = ((b[p + 2] << 8) | b[p + 3]);
+      const offset = fo >> 3;
+      pkt.isFragment = true;
+      if (offset !== 0) pkt.isLaterFragment = true;
+    } else if (next === AH) len = (b[p + 1] + 2) << 2;
+    else len = (b[p + 1] + 1) << 3;
+    if (end - p < len) {
+      ev.add(Ev["ipv6.exthdr_truncated"]);
+      pkt.proto = next;
+      pkt.ipHdrLen = p - off;
+      return;
+    }
+    p += len;
+    next = hdrNext;
+  }
+  pkt.proto = next;
+  pkt.ipHdrLen = p - off;
+  if (next === ESP || next === NO_NEXT || pkt.isLaterFragment) return;
+  decodeL4(pkt, p, end, ev);
+}

@@ -1,0 +1,31 @@
+/**
+ * The one interface every detector implements. The engine calls `onPacket` for every decoded IP
+ * packet after the flow table updated it, and `onFlowEnd` when a flow leaves the table.
+ *
+ * Detectors keep only bounded state (caps + eviction), run on packet time (never the wall clock)
+ * and do O(1) work per packet.
+ *
+ * @module
+ */
+import type { Config } from "../config/defaults.ts";
+import type { Packet } from "../decode/packet.ts";
+import type { FlowEndReason, FlowTable } from "../flow/flow_table.ts";
+import type { AttackType } from "./attack_type.ts";
+import type { Detection } from "./detection.ts";
+
+/** Receives detections. */
+export type Emit = (d: Detection) => void;
+
+/** A detector of one attack type. */
+export interface Detector {
+  /** The attack type it reports. */
+  readonly type: AttackType;
+  /** Inspects one decoded IP packet (pkt.flow is set). */
+  onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void;
+  /** Optional: a flow ended (timeout, eviction, close, flush). The slot is still readable. */
+  onFlowEnd?(flows: FlowTable, slot: number, reason: FlowEndReason, emit: Emit): void;
+  /** Applies a (changed) configuration without losing state where the change allows it. */
+  configure(config: Config): void;
+  /** Entries held in its per-IP / per-flow tables (for the boundedness tests and stats). */
+  size(): number;
+}

@@ -1,0 +1,430 @@
+/**
+ * Bidirectional flow table on packet time, with a hard cap and allocation-free updates for IPv4.
+ *
+ * Flows live in struct-of-arrays slots. A flow is keyed by its 5-tuple in canonical order (the lower
+ * address/port first) so both directions hit the same slot. Each slot sits in one of three LRU
+ * lists by timeout class; list tails are the oldest, so expiry is exact and O(1) per packet.
+ * When the table is full the least recently active flow is evicted and counted.
+ *
+ * @module
+ */
+import { IpProto, type IpKey, type Packet, TcpFlag } from "../decode/packet.ts";
+
+/** TCP/flow state bits (see {@link FlowTable.state}). */
+export const FlowState = {
+  /** A SYN without ACK was seen from the initiator. */
+  SYN: 1,
+  /** A SYN-ACK was seen from the responder. */
+  SYN_ACK: 2,
+  /** The three-way handshake completed (ACK after SYN-ACK). */
+  ESTABLISHED: 4,
+  /** A FIN was seen in either direction. */
+  FIN: 8,
+  /** A RST was seen in either direction. */
+  RST: 16,
+  /** The responder has sent at least one packet. */
+  REPLIED: 32,
+  /** The flow's first packet was not a SYN (mid-stream pickup or unsolicited). */
+  MIDSTREAM: 64,
+} as const;
+
+/** Why a flow ended. */
+export type FlowEndReason = "timeout" | "evicted" | "closed" | "flush";
+
+/** Timeouts in seconds. */
+export interface FlowTimeouts {
+  tcp_new: number;
+  tcp_established: number;
+  tcp_closed: number;
+  udp: number;
+  icmp: number;
+  other: number;
+}
+
+/** Options of {@link FlowTable}. */
+export interface FlowTableOptions {
+  /** Hard cap on live flows (default 262144). */
+  maxFlows?: number;
+  /** Timeouts on packet time (seconds). */
+  timeouts?: Partial<FlowTimeouts>;
+  /** Called when a flow leaves the table (before its slot is reused). */
+  onEnd?: (table: FlowTable, slot: number, reason: FlowEndReason) => void;
+}
+
+/** Default timeouts (seconds). */
+export const DEFAULT_FLOW_TIMEOUTS: Readonly<FlowTimeouts> = {
+  tcp_new: 30,
+  tcp_established: 600,
+  tcp_closed: 10,
+  udp: 60,
+  icmp: 30,
+  other: 60,
+};
+
+const NIL = -1;
+// timeout classes: 0 short (tcp closed), 1 medium (tcp new, udp, icmp, other), 2 long (tcp established)
+const CLASS_SHORT = 0;
+const CLASS_MEDIUM = 1;
+const CLASS_LONG = 2;
+
+/** Reads one IPv6 address key component: strings hash to 32 bits. */
+function hashKey(k: IpKey): number {
+  if (typeof k === "number") return k | 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+function lessKey(a: IpKey, b: IpKey): boolean {
+  if (typeof a === "number" && typeof b === "number") return a < b;
+  if (typeof a === typeof b) return (a as string) < (b as string);
+  return typeof a === "number"; // IPv4 sorts before IPv6
+}
+
+/** The flow table. */
+export class FlowTable {
+  readonly capacity: number;
+  #timeoutUs: Float64Array = new Float64Array(6);
+  #onEnd: FlowTableOptions["onEnd"];
+
+  // key (canonical order: "a" is the lower endpoint)
+  #addrA: IpKey[];
+  #addrB: IpKey[];
+  #ports: Uint32Array; // portA << 16 | portB
+  #proto: Uint8Array;
+  // which canonical endpoint initiated: 0 = a, 1 = b
+  #initIsB: Uint8Array;
+  #state: Uint8Array;
+  #pkts: Float64Array; // [slot*2 + dir]
+  #bytes: Float64Array;
+  #firstUs: Float64Array;
+  #lastUs: Float64Array;
+  #id: Float64Array;
+  #cls: Int8Array;
+  // hash chains
+  #buckets: Int32Array;
+  #chain: Int32Array;
+  #hash: Int32Array;
+  #mask: number;
+  // LRU lists per class (head = newest)
+  #prev: Int32Array;
+  #next: Int32Array;
+  #head = new Int32Array([NIL, NIL, NIL]);
+  #tail = new Int32Array([NIL, NIL, NIL]);
+  #free: Int32Array;
+  #freeTop = 0;
+  #nextId = 1;
+
+  /** Live flows. */
+  size = 0;
+  /** Flows created since start. */
+  created = 0;
+  /** Flows removed because the table was full. */
+  evictions = 0;
+  /** Flows removed by timeout. */
+  expired = 0;
+  /** Latest packet time seen (µs). */
+  nowUs = 0;
+
+  constructor(options: FlowTableOptions = {}) {
+    const cap = Math.max(16, Math.floor(options.maxFlows ?? 262144));
+    this.capacity = cap;
+    this.#onEnd = options.onEnd;
+    this.setTimeouts({ ...DEFAULT_FLOW_TIMEOUTS, ...options.timeouts });
+    this.#addrA = new Array(cap).fill(0);
+    this.#addrB = new Array(cap).fill(0);
+    this.#ports = new Uint32Array(cap);
+    this.#proto = new Uint8Array(cap);
+    this.#initIsB = new Uint8Array(cap);
+    this.#state = new Uint8Array(cap);
+    this.#pkts = new Float64Array(cap * 2);
+    this.#bytes = new Float64Array(cap * 2);
+    this.#firstUs = new Float64Array(cap);
+    this.#lastUs = new Float64Array(cap);
+    this.#id = new Float64Array(cap);
+    this.#cls = new Int8Array(cap).fill(-1);
+    let nb = 1;
+    while (nb < cap * 2) nb <<= 1;
+    this.#buckets = new Int32Array(nb).fill(NIL);
+    this.#mask = nb - 1;
+    this.#chain = new Int32Array(cap).fill(NIL);
+    this.#hash = new Int32Array(cap);
+    this.#prev = new Int32Array(cap).fill(NIL);
+    this.#next = new Int32Array(cap).fill(NIL);
+    this.#free = new Int32Array(cap);
+    for (let i = 0; i < cap; i++) this.#free[i] = cap - 1 - i;
+    this.#freeTop = cap;
+  }
+
+  /** Changes timeouts (seconds); applies to the next packet. */
+  setTimeouts(t: FlowTimeouts): void {
+    const u = this.#timeoutUs;
+    u[0] = t.tcp_new * 1e6;
+    u[1] = t.tcp_established * 1e6;
+    u[2] = t.tcp_closed * 1e6;
+    u[3] = t.udp * 1e6;
+    u[4] = t.icmp * 1e6;
+    u[5] = t.other * 1e6;
+  }
+
+  /**
+   * Finds or creates the flow of a decoded IP packet and updates it. Sets `pkt.flow`, `pkt.dir`
+   * and `pkt.flowNew`. Packets without an IP header are ignored (returns -1).
+   */
+  update(pkt: Packet): number {
+    if (pkt.ipVersion === 0) return NIL;
+    const now = pkt.tsUs;
+    if (now > this.nowUs) this.nowUs = now;
+    this.#expire(this.nowUs);
+
+    const proto = pkt.proto;
+    let sp = 0, dp = 0;
+    if (pkt.hasL4 && (proto === IpProto.TCP || proto === IpProto.UDP)) {
+      sp = pkt.srcPort;
+      dp = pkt.dstPort;
+    } else if (pkt.hasL4 && (proto === IpProto.ICMP || proto === IpProto.ICMPV6)) {
+      // ICMP: one flow per (type-family) between two hosts; echo id would split pings, keep it simple
+      sp = 0;
+      dp = 0;
+    }
+    const src = pkt.src, dst = pkt.dst;
+    // canonical order
+    let swapped: boolean;
+    if (src === dst) swapped = sp > dp;
+    else swapped = !lessKey(src, dst);
+    const a = swapped ? dst : src, b = swapped ? src : dst;
+    const pa = swapped ? dp : sp, pb = swapped ? sp : dp;
+    const ports = ((pa << 16) | pb) >>> 0;
+    const h = (Math.imul(hashKey(a) ^ Math.imul(hashKey(b), 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35) ^
+      proto) | 0;
+    const bucket = (h ^ (h >>> 15)) & this.#mask;
+
+    let slot = this.#buckets[bucket];
+    while (slot !== NIL) {
+      if (
+        this.#hash[slot] === h && this.#ports[slot] === ports && this.#proto[slot] === proto &&
+        this.#addrA[slot] === a && this.#addrB[slot] === b
+      ) break;
+      slot = this.#chain[slot];
+    }
+    let isNew = false;
+    if (slot === NIL) {
+      slot = this.#alloc();
+      isNew = true;
+      this.#addrA[slot] = a;
+      this.#addrB[slot] = b;
+      this.#ports[slot] = ports;
+      this.#proto[slot] = proto;
+      this.#hash[slot] = h;
+      this.#initIsB[slot] = swapped ? 1 : 0;
+      this.#state[slot] = 0;
+      const p2 = slot * 2;
+      this.#pkts[p2] = 0;
+      this.#pkts[p2 + 1] = 0;
+      this.#bytes[p2] = 0;
+      this.#bytes[p2 + 1] = 0;
+      this.#firstUs[slot] = now;
+      this.#id[slot] = this.#nextId++;
+      this.#chain[slot] = this.#buckets[bucket];
+      this.#buckets[bucket] = slot;
+      this.size++;
+      this.created++;
+      if (proto === IpProto.TCP && pkt.hasL4 && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) {
+        this.#state[slot] = FlowState.MIDSTREAM;
+      }
+    }
+    const dir = (swapped ? 1 : 0) ^ this.#initIsB[slot];
+    const p = slot * 2 + dir;
+    this.#pkts[p]++;
+    this.#bytes[p] += pkt.wireLen;
+    this.#lastUs[slot] = now;
+
+    let st = this.#state[slot];
+    if (dir === 1) st |= FlowState.REPLIED;
+    if (proto === IpProto.TCP && pkt.hasL4) {
+      const f = pkt.tcpFlags;
+      if (f & TcpFlag.SYN) {
+        if (f & TcpFlag.ACK) {
+          if (dir === 1) st |= FlowState.SYN_ACK;
+        } else if (dir === 0) st |= FlowState.SYN;
+      } else if ((f & TcpFlag.ACK) && dir === 0 && (st & FlowState.SYN_ACK)) {
+        st |= FlowState.ESTABLISHED;
+      }
+      if (f & TcpFlag.FIN) st |= FlowState.FIN;
+      if (f & TcpFlag.RST) st |= FlowState.RST;
+    }
+    this.#state[slot] = st;
+
+    // timeout class + move to the head of its LRU list
+    const cls = this.#classOf(proto, st);
+    if (!isNew) this.#unlink(slot);
+    this.#linkHead(slot, cls);
+
+    pkt.flow = slot;
+    pkt.dir = dir;
+    pkt.flowNew = isNew;
+    return slot;
+  }
+
+  /** State bits of a flow ({@link FlowState}). */
+  state(slot: number): number {
+    return this.#state[slot];
+  }
+  /** Packets sent by the initiator (dir 0) or the responder (dir 1). */
+  packets(slot: number, dir: number): number {
+    return this.#pkts[slot * 2 + dir];
+  }
+  /** Wire bytes sent by the initiator (dir 0) or the responder (dir 1). */
+  bytes(slot: number, dir: number): number {
+    return this.#bytes[slot * 2 + dir];
+  }
+  /** First packet time (µs). */
+  firstUs(slot: number): number {
+    return this.#firstUs[slot];
+  }
+  /** Last packet time (µs). */
+  lastUs(slot: number): number {
+    return this.#lastUs[slot];
+  }
+  /** A number unique to this flow for the lifetime of the table (EVE `flow_id`). */
+  flowId(slot: number): number {
+    return this.#id[slot];
+  }
+  /** IP protocol of the flow. */
+  proto(slot: number): number {
+    return this.#proto[slot];
+  }
+  /** The initiator's address and port. */
+  initiator(slot: number): { ip: IpKey; port: number } {
+    const b = this.#initIsB[slot] === 1;
+    const ports = this.#ports[slot];
+    return b ? { ip: this.#addrB[slot], port: ports & 0xffff } : { ip: this.#addrA[slot], port: ports >>> 16 };
+  }
+  /** The responder's address and port. */
+  responder(slot: number): { ip: IpKey; port: number } {
+    const b = this.#initIsB[slot] === 1;
+    const ports = this.#ports[slot];
+    return b ? { ip: this.#addrA[slot], port: ports >>> 16 } : { ip: this.#addrB[slot], port: ports & 0xffff };
+  }
+  /** Initiator address without allocating. */
+  initiatorIp(slot: number): IpKey {
+    return this.#initIsB[slot] === 1 ? this.#addrB[slot] : this.#addrA[slot];
+  }
+  /** Responder address without allocating. */
+  responderIp(slot: number): IpKey {
+    return this.#initIsB[slot] === 1 ? this.#addrA[slot] : this.#addrB[slot];
+  }
+  /** Responder port without allocating. */
+  responderPort(slot: number): number {
+    const ports = this.#ports[slot];
+    return this.#initIsB[slot] === 1 ? ports >>> 16 : ports & 0xffff;
+  }
+
+  /** Expires flows idle past their timeout at packet time `nowUs` (called by update; callable on idle links). */
+  advance(nowUs: number): void {
+    if (nowUs > this.nowUs) this.nowUs = nowUs;
+    this.#expire(this.nowUs);
+  }
+
+  /** Ends every flow (end of a replay), calling onEnd with `flush`. */
+  flush(): void {
+    for (let c = 0; c < 3; c++) {
+      while (this.#tail[c] !== NIL) this.#remove(this.#tail[c], "flush");
+    }
+  }
+
+  #classOf(proto: number, st: number): number {
+    if (proto === IpProto.TCP) {
+      if (st & (FlowState.RST | FlowState.FIN)) return CLASS_SHORT;
+      if (st & (FlowState.ESTABLISHED | FlowState.MIDSTREAM)) return CLASS_LONG;
+      return CLASS_MEDIUM;
+    }
+    return CLASS_MEDIUM;
+  }
+
+  #timeoutOf(slot: number): number {
+    const proto = this.#proto[slot];
+    const cls = this.#cls[slot];
+    const u = this.#timeoutUs;
+    if (proto === IpProto.TCP) return cls === CLASS_SHORT ? u[2] : cls === CLASS_LONG ? u[1] : u[0];
+    if (proto === IpProto.UDP) return u[3];
+    if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) return u[4];
+    return u[5];
+  }
+
+  #expire(now: number): void {
+    for (let c = 0; c < 3; c++) {
+      // In the medium class, timeouts differ by protocol; the tail is still the oldest. Stop at the first
+      // flow that has not expired: a slightly later expiry for a shorter-timeout flow behind it is harmless.
+      let s = this.#tail[c];
+      while (s !== NIL && now - this.#lastUs[s] > this.#timeoutOf(s)) {
+        this.#remove(s, (this.#state[s] & (FlowState.FIN | FlowState.RST)) ? "closed" : "timeout");
+        this.expired++;
+        s = this.#tail[c];
+      }
+    }
+  }
+
+  #alloc(): number {
+    if (this.#freeTop === 0) {
+      // evict the least recently active flow across the lists
+      let victim = NIL, oldest = Infinity;
+      for (let c = 0; c < 3; c++) {
+        const t = this.#tail[c];
+        if (t !== NIL && this.#lastUs[t] < oldest) {
+          oldest = this.#lastUs[t];
+          victim = t;
+        }
+      }
+      this.evictions++;
+      this.#remove(victim, "evicted");
+    }
+    return this.#free[--this.#freeTop];
+  }
+
+  #remove(slot: number, reason: FlowEndReason): void {
+    this.#onEnd?.(this, slot, reason);
+    this.#unlink(slot);
+    // unchain from its bucket
+    const h = this.#hash[slot];
+    const bucket = (h ^ (h >>> 15)) & this.#mask;
+    let s = this.#buckets[bucket], prev = NIL;
+    while (s !== NIL && s !== slot) {
+      prev = s;
+      s = this.#chain[s];
+    }
+    if (s === slot) {
+      if (prev === NIL) this.#buckets[bucket] = this.#chain[slot];
+      else this.#chain[prev] = this.#chain[slot];
+    }
+    this.#chain[slot] = NIL;
+    this.#addrA[slot] = 0;
+    this.#addrB[slot] = 0;
+    this.#cls[slot] = -1;
+    this.#free[this.#freeTop++] = slot;
+    this.size--;
+  }
+
+  #unlink(slot: number): void {
+    const c = this.#cls[slot];
+    if (c < 0) return;
+    const p = this.#prev[slot], n = this.#next[slot];
+    if (p !== NIL) this.#next[p] = n;
+    else this.#head[c] = n;
+    if (n !== NIL) this.#prev[n] = p;
+    else this.#tail[c] = p;
+    this.#prev[slot] = NIL;
+    this.#next[slot] = NIL;
+    this.#cls[slot] = -1;
+  }
+
+  #linkHead(slot: number, c: number): void {
+    const h = this.#head[c];
+    this.#prev[slot] = NIL;
+    this.#next[slot] = h;
+    if (h !== NIL) this.#prev[h] = slot;
+    else this.#tail[c] = slot;
+    this.#head[c] = slot;
+    this.#cls[slot] = c;
+  }
+}

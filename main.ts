@@ -1,0 +1,65 @@
+/**
+ * `ids`: network intrusion detection and prevention sensor. CLI entry point.
+ *
+ * @module
+ */
+import { UsageError } from "./cli/args.ts";
+import { demoCommand } from "./cli/demo.ts";
+import { replayCommand } from "./cli/replay.ts";
+import { VERSION } from "./cli/version.ts";
+
+/** A subcommand: returns the exit status. */
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  replay: { run: replayCommand, summary: "replay pcap/pcapng files (optionally .gz) and report" },
+  demo: { run: demoCommand, summary: "replay the bundled real-tool capture and report" },
+  version: {
+    run: (args) => {
+      if (args.includes("--help") || args.includes("-h")) console.log("Usage: ids version\n\nPrints the version.");
+      else console.log(`ids ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.os}-${Deno.build.arch})`);
+      return Promise.resolve(0);
+    },
+    summary: "print the version",
+  },
+};
+
+/** Top-level help. */
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return `ids ${VERSION} — network intrusion detection and prevention sensor
+
+Usage: ids <command> [options]      (ids <command> --help for details)
+
+Commands:
+${Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.summary}`).join("\n")}
+
+Exit status: 0 done, 1 runtime failure, 2 bad usage.`;
+}
+
+/** Runs the CLI with `args`; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version") return COMMANDS.version.run([]);
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`ids: unknown command "${name}" (run "ids --help")`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`ids ${name}: ${e.message} (run "ids ${name} --help")`);
+      return 2;
+    }
+    console.error(`ids ${name}: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

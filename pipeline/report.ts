@@ -1,0 +1,101 @@
+/**
+ * The replay report: what `ids replay` prints.
+ *
+ * @module
+ */
+import { linkTypeName, type SourceError } from "../capture/packet_source.ts";
+import type { Pipeline } from "./pipeline.ts";
+
+/** Machine-readable replay report (`ids replay --json`). */
+export interface ReplayReport {
+  files: string[];
+  packets: number;
+  bytes: number;
+  ip_packets: number;
+  seconds_wall: number;
+  packets_per_second: number;
+  megabits_per_second: number;
+  capture_span_seconds: number;
+  link_types: Record<string, number>;
+  decode_events: Record<string, number>;
+  frames_with_decode_events: number;
+  flows: { created: number; live_at_end: number; expired: number; evicted: number; capacity: number };
+  alerts?: Record<string, number>;
+  errors: SourceError[];
+}
+
+/** Builds the report from a finished pipeline. */
+export function buildReport(
+  p: Pipeline,
+  info: { files: string[]; wallMs: number; errors: SourceError[]; liveAtEnd: number; alerts?: Record<string, number> },
+): ReplayReport {
+  const c = p.counters;
+  const secs = info.wallMs / 1000;
+  const links: Record<string, number> = {};
+  for (const [lt, n] of p.decoder.linkTypeCounts()) links[linkTypeName(lt)] = (links[linkTypeName(lt)] ?? 0) + n;
+  return {
+    files: info.files,
+    packets: c.packets,
+    bytes: c.bytes,
+    ip_packets: c.ipPackets,
+    seconds_wall: round(secs, 3),
+    packets_per_second: secs > 0 ? Math.round(c.packets / secs) : 0,
+    megabits_per_second: secs > 0 ? round((c.bytes * 8) / secs / 1e6, 1) : 0,
+    capture_span_seconds: c.packets > 0 ? round((c.lastUs - c.firstUs) / 1e6, 3) : 0,
+    link_types: links,
+    decode_events: p.decoder.events.toObject(),
+    frames_with_decode_events: p.decoder.events.frames,
+    flows: {
+      created: p.flows.created,
+      live_at_end: info.liveAtEnd,
+      expired: p.flows.expired,
+      evicted: p.flows.evictions,
+      capacity: p.flows.capacity,
+    },
+    ...(info.alerts ? { alerts: info.alerts } : {}),
+    errors: info.errors,
+  };
+}
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
+
+function fmtInt(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** Human-readable report. */
+export function formatReport(r: ReplayReport): string {
+  const lines: string[] = [];
+  lines.push(`replayed   ${r.files.join(", ")}`);
+  lines.push(
+    `packets    ${fmtInt(r.packets)} (${fmtInt(r.ip_packets)} IP), ${fmtInt(r.bytes)} bytes in ${r.seconds_wall} s`,
+  );
+  lines.push(`rate       ${fmtInt(r.packets_per_second)} packets/s, ${r.megabits_per_second} Mbit/s`);
+  lines.push(`span       ${r.capture_span_seconds} s of capture time`);
+  lines.push(
+    `link types ${Object.entries(r.link_types).map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ") || "none"}`,
+  );
+  const ev = Object.entries(r.decode_events);
+  lines.push(
+    `decode     ${
+      ev.length === 0
+        ? "no decode events"
+        : `${fmtInt(r.frames_with_decode_events)} frames with events: ` +
+          ev.map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ")
+    }`,
+  );
+  lines.push(
+    `flows      ${fmtInt(r.flows.created)} created, ${fmtInt(r.flows.expired)} expired, ${
+      fmtInt(r.flows.evicted)
+    } evicted (cap ${fmtInt(r.flows.capacity)}), ${fmtInt(r.flows.live_at_end)} open at end`,
+  );
+  if (r.alerts) {
+    const a = Object.entries(r.alerts);
+    lines.push(`alerts     ${a.length === 0 ? "none" : a.map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ")}`);
+  }
+  for (const e of r.errors) lines.push(`error      ${e.message} (${fmtInt(e.packets)} packets read before it)`);
+  return lines.join("\n");
+}
