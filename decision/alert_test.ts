@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { ATTACK_TYPES, ATTACKS } from "../detectors/attack_type.ts";
+import type { Detection } from "../detectors/detection.ts";
+import { buildAlert, labelFor } from "./alert.ts";
+
+const detection: Detection = {
+  type: "syn_flood",
+  tsUs: 1_795_272_623_531_762,
+  src: 0x0a4d0042,
+  dst: 0x0a4d0001,
+  srcPort: 41234,
+  dstPort: 80,
+  proto: 6,
+  severity: 1,
+  reason: "42 SYN without handshake in 0.5 s",
+  flow: 17,
+};
+
+Deno.test("labelFor() gives the seed's label formats", () => {
+  assert.equal(labelFor("syn_flood"), "SYN Flood (Heuristic)");
+  assert.equal(labelFor("syn_flood", { confidence: 0.973 }), "SYN Flood (ML: 97.3%)");
+  assert.equal(labelFor("port_scan", { confidence: 0.7 }), "Port Scan (ML: 70.0%)");
+  assert.equal(labelFor("ddos", { confidence: 1 }), "DDoS (ML: 100.0%)");
+  for (const type of ATTACK_TYPES) assert.equal(labelFor(type), `${ATTACKS[type].display} (Heuristic)`);
+});
+
+Deno.test("labelFor() refuses bad confidences and types", () => {
+  for (const confidence of [-0.1, 1.01, Number.NaN]) {
+    assert.throws(() => labelFor("ddos", { confidence }), RangeError);
+  }
+  assert.throws(() => labelFor("nope" as "ddos"), /Cannot label alert: unknown attack type "nope"/);
+});
+
+Deno.test("buildAlert() uses the heuristic label unless the model is confident enough", () => {
+  const heuristic = buildAlert(detection, { flowId: 99, suppressed: 3 });
+  assert.equal(heuristic.label, "SYN Flood (Heuristic)");
+  assert.equal(heuristic.decidedBy, "heuristic");
+  assert.equal(heuristic.action, "allowed");
+  assert.equal(heuristic.flowId, 99);
+  assert.equal(heuristic.suppressed, 3);
+  assert.equal(heuristic.reason, detection.reason);
+  assert.equal(heuristic.iface, undefined);
+  assert.equal(heuristic.mlConfidence, undefined);
+
+  const unsure = buildAlert(detection, { ml: { confidence: 0.69 } });
+  assert.equal(unsure.decidedBy, "heuristic");
+  assert.equal(unsure.label, "SYN Flood (Heuristic)");
+
+  const sure = buildAlert(detection, { ml: { confidence: 0.7 }, action: "blocked", iface: "eth0" });
+  assert.equal(sure.decidedBy, "ml");
+  assert.equal(sure.label, "SYN Flood (ML: 70.0%)");
+  assert.equal(sure.mlConfidence, 0.7);
+  assert.equal(sure.action, "blocked");
+  assert.equal(sure.iface, "eth0");
+
+  const strict = buildAlert(detection, { ml: { confidence: 0.9 }, mlConfidence: 0.95 });
+  assert.equal(strict.decidedBy, "heuristic");
+});
