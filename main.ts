@@ -4,16 +4,22 @@
  * @module
  */
 import { UsageError } from "./cli/args.ts";
+import { configCommand } from "./config/cli.ts";
 import { demoCommand } from "./cli/demo.ts";
+import { interfacesCommand } from "./cli/interfaces.ts";
 import { replayCommand } from "./cli/replay.ts";
+import { runCommand } from "./cli/run.ts";
 import { VERSION } from "./cli/version.ts";
 
 /** A subcommand: returns the exit status. */
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  run: { run: runCommand, summary: "capture live traffic, detect, write alerts (the default command)" },
   replay: { run: replayCommand, summary: "replay pcap/pcapng files (optionally .gz) and report" },
   demo: { run: demoCommand, summary: "replay the bundled real-tool capture and report" },
+  interfaces: { run: interfacesCommand, summary: "list capture interfaces, the default marked" },
+  config: { run: (args) => configCommand(args), summary: "print the default configuration, or check a file" },
   version: {
     run: (args) => {
       if (args.includes("--help") || args.includes("-h")) console.log("Usage: ids version\n\nPrints the version.");
@@ -29,7 +35,7 @@ export function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
   return `ids ${VERSION} — network intrusion detection and prevention sensor
 
-Usage: ids <command> [options]      (ids <command> --help for details)
+Usage: ids <command> [options]      (ids <command> --help for details; ids alone = ids run)
 
 Commands:
 ${Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.summary}`).join("\n")}
@@ -39,11 +45,13 @@ Exit status: 0 done, 1 runtime failure, 2 bad usage.`;
 
 /** Runs the CLI with `args`; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  const first = args[0];
+  if (first === "--help" || first === "-h" || first === "help") {
     console.log(mainHelp());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
+  // `ids` alone, or `ids --iface eth0 …`, is `ids run`
+  const [name, ...rest] = first === undefined || first.startsWith("--") ? ["run", ...args] : args;
   if (name === "--version") return COMMANDS.version.run([]);
   const cmd = COMMANDS[name];
   if (!cmd) {

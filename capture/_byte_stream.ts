@@ -85,7 +85,7 @@ export class ByteStream {
   }
 
   /** Opens a file; gzip is detected from its first two bytes. */
-  static async open(path: string, bufferSize = 1 << 20): Promise<ByteStream> {
+  static async open(path: string | URL, bufferSize = 1 << 20): Promise<ByteStream> {
     const file = await Deno.open(path, { read: true });
     const head = new Uint8Array(2);
     let got = 0;

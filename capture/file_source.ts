@@ -20,9 +20,12 @@ export class FileSource implements PacketSource {
   gzip = false;
   #bufferSize: number;
 
+  #path: string | URL;
+
   /** `bufferSize`: read window in bytes (default 1 MiB). */
-  constructor(path: string, options: { bufferSize?: number } = {}) {
-    this.name = path;
+  constructor(path: string | URL, options: { bufferSize?: number } = {}) {
+    this.#path = path;
+    this.name = typeof path === "string" ? path : decodeURIComponent(path.pathname);
     this.#bufferSize = options.bufferSize ?? (1 << 20);
   }
 
@@ -30,7 +33,7 @@ export class FileSource implements PacketSource {
   async run(onFrame: FrameHandler, signal?: AbortSignal): Promise<SourceSummary> {
     let s: ByteStream;
     try {
-      s = await ByteStream.open(this.name, this.#bufferSize);
+      s = await ByteStream.open(this.#path, this.#bufferSize);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) throw new Error(`Cannot open capture: ${this.name} does not exist`);
       if (e instanceof Deno.errors.PermissionDenied) {
@@ -60,7 +63,12 @@ export async function readCapture(
   } catch (e) {
     throw new Error(`Cannot read capture ${name}: ${(e as Error).message}`);
   }
-  if (!ok) throw new Error(`Cannot read capture: ${name} is empty or shorter than 4 bytes`);
+  if (!ok) {
+    if (s.streamError) {
+      throw new Error(`Cannot read capture: ${name}: gzip data corrupt or truncated: ${s.streamError}`);
+    }
+    throw new Error(`Cannot read capture: ${name} is empty or shorter than 4 bytes`);
+  }
   const magic = s.view.getUint32(s.pos, true);
   let summary: SourceSummary | undefined;
   if (isPcapMagic(magic)) {

@@ -31,13 +31,17 @@ export async function readPcap(
 ): Promise<SourceSummary> {
   const summary: SourceSummary = { packets: 0, bytes: 0 };
   if (!await s.ensure(24)) {
-    summary.error = { offset: s.offset, packets: 0, message: "Cannot read pcap header: file shorter than 24 bytes" };
+    summary.error = {
+      offset: s.offset,
+      packets: 0,
+      message: `Cannot read pcap header: file truncated at byte ${s.offset + s.available} (the header needs 24 bytes)`,
+    };
     return summary;
   }
   const magic = s.view.getUint32(s.pos, true);
   const le = magic === PCAP_MAGIC.USEC || magic === PCAP_MAGIC.NSEC;
   const nano = magic === PCAP_MAGIC.NSEC || magic === PCAP_MAGIC.NSEC_SWAPPED;
-  const linkType = s.view.getUint32(s.pos + 20, le) & 0x0fffffff; // upper bits: FCS info
+  const linkType = s.view.getUint32(s.pos + 20, le) & 0x03ffffff; // upper 6 bits: FCS info (LT_LINKTYPE)
   s.pos += 24;
   const frame = newFrame();
   frame.linkType = linkType;

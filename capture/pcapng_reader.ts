@@ -19,6 +19,8 @@ interface Iface {
   /** Multiply ticks by this to get µs when `div` is 1; otherwise divide by `div`. */
   div: number;
   mul: number;
+  /** For binary resolutions (2^bin ticks per second) the exponent, else -1. */
+  bin: number;
   offsetUs: number;
 }
 
@@ -29,6 +31,7 @@ function parseIdb(s: ByteStream, start: number, bodyEnd: number, le: boolean): I
     snaplen: v.getUint32(start + 4, le),
     div: 1,
     mul: 1,
+    bin: -1,
     offsetUs: 0,
   };
   let p = start + 8;
@@ -40,8 +43,8 @@ function parseIdb(s: ByteStream, start: number, bodyEnd: number, le: boolean): I
     if (code === 9 && len >= 1) {
       const r = s.buf[val];
       if (r & 0x80) {
-        const ticksPerSec = 2 ** (r & 0x7f);
-        iface.div = ticksPerSec / 1e6;
+        iface.bin = r & 0x7f;
+        iface.div = 2 ** iface.bin / 1e6;
         iface.mul = 1;
       } else {
         const n = r & 0x7f;
@@ -49,7 +52,8 @@ function parseIdb(s: ByteStream, start: number, bodyEnd: number, le: boolean): I
         else iface.mul = 10 ** (6 - n);
       }
     } else if (code === 14 && len >= 8) {
-      const hi = v.getUint32(val + (le ? 4 : 0), le), lo = v.getUint32(val + (le ? 0 : 4), le);
+      // a signed 64-bit number of seconds
+      const hi = v.getInt32(val + (le ? 4 : 0), le), lo = v.getUint32(val + (le ? 0 : 4), le);
       iface.offsetUs = (hi * 4294967296 + lo) * 1e6;
     }
     p = val + ((len + 3) & ~3);
@@ -57,9 +61,23 @@ function parseIdb(s: ByteStream, start: number, bodyEnd: number, le: boolean): I
   return iface;
 }
 
+/**
+ * Timestamp ticks (64 bits as two words) to µs, rounded down, exactly: a 64-bit tick count of a
+ * nanosecond clock does not fit a double, so the high word's share is computed apart.
+ */
 function ticksToUs(iface: Iface, hi: number, lo: number): number {
-  if (iface.div === 1) return (hi * 4294967296 + lo) * iface.mul + iface.offsetUs;
-  return Math.floor(hi * (4294967296 / iface.div) + lo / iface.div) + iface.offsetUs;
+  const d = iface.div;
+  if (d === 1) return (hi * 4294967296 + lo) * iface.mul + iface.offsetUs;
+  let us: number;
+  if (iface.bin >= 0 && iface.bin <= 32) {
+    // ticks * 1e6 / 2^bin: the high word's share is an integer
+    us = hi * 1e6 * 2 ** (32 - iface.bin) + Math.floor((lo * 1e6) / 2 ** iface.bin);
+  } else if (Number.isInteger(d) && d <= 1048576) {
+    // (hi * 2^32 + lo) / d with hi = qh * d + rh: every intermediate stays below 2^53
+    const qh = Math.floor(hi / d);
+    us = qh * 4294967296 + Math.floor(((hi - qh * d) * 4294967296 + lo) / d);
+  } else us = Math.floor(hi * (4294967296 / d) + lo / d);
+  return us + iface.offsetUs;
 }
 
 /** Reads a pcapng stream positioned at its first SHB; delivers frames to `onFrame`. */
@@ -82,7 +100,9 @@ export async function readPcapng(
     if (!await s.ensure(12)) {
       if (s.available > 0) {
         return fail(
-          `Cannot read pcapng block: file truncated at byte ${s.offset + s.available} (partial block header at byte ${s.offset})`,
+          `Cannot read pcapng block: file truncated at byte ${
+            s.offset + s.available
+          } (partial block header at byte ${s.offset})`,
         );
       }
       return summary;
@@ -93,7 +113,9 @@ export async function readPcapng(
       const pos = s.pos;
       let type = v.getUint32(pos, le);
       if (type === PCAPNG_SHB || (!sawShb)) {
-        if (v.getUint32(pos, true) !== PCAPNG_SHB) return fail(`Cannot read pcapng: expected a section header at byte ${s.offset}`);
+        if (v.getUint32(pos, true) !== PCAPNG_SHB) {
+          return fail(`Cannot read pcapng: expected a section header at byte ${s.offset}`);
+        }
         const bom = v.getUint32(pos + 8, true);
         if (bom === BYTE_ORDER_MAGIC) le = true;
         else if (bom === 0x4d3c2b1a) le = false;
@@ -113,10 +135,14 @@ export async function readPcapng(
         if (bodyEnd - body < 20) return fail(`Cannot read enhanced packet block: too short at byte ${s.offset}`);
         const id = v.getUint32(body, le);
         const iface = ifaces[id];
-        if (iface === undefined) return fail(`Cannot read enhanced packet block: unknown interface ${id} at byte ${s.offset}`);
+        if (iface === undefined) {
+          return fail(`Cannot read enhanced packet block: unknown interface ${id} at byte ${s.offset}`);
+        }
         const cap = v.getUint32(body + 12, le);
         const data = body + 20;
-        if (data + cap > bodyEnd) return fail(`Cannot read enhanced packet block: capture length ${cap} exceeds block at byte ${s.offset}`);
+        if (data + cap > bodyEnd) {
+          return fail(`Cannot read enhanced packet block: capture length ${cap} exceeds block at byte ${s.offset}`);
+        }
         frame.buf = s.buf.subarray(data, data + cap);
         frame.caplen = cap;
         frame.len = v.getUint32(body + 16, le);
@@ -138,6 +164,7 @@ export async function readPcapng(
       } else if (type === SPB) {
         const iface = ifaces[0];
         if (iface === undefined) return fail(`Cannot read simple packet block: no interface at byte ${s.offset}`);
+        if (bodyEnd - body < 4) return fail(`Cannot read simple packet block: too short at byte ${s.offset}`);
         const orig = v.getUint32(body, le);
         let cap = Math.min(orig, bodyEnd - body - 4);
         if (iface.snaplen > 0) cap = Math.min(cap, iface.snaplen);
@@ -153,11 +180,14 @@ export async function readPcapng(
         onFrame(frame);
         continue;
       } else if (type === PB) {
+        if (bodyEnd - body < 20) return fail(`Cannot read packet block: too short at byte ${s.offset}`);
         const id = v.getUint16(body, le);
         const iface = ifaces[id];
         if (iface === undefined) return fail(`Cannot read packet block: unknown interface ${id} at byte ${s.offset}`);
         const cap = v.getUint32(body + 12, le);
-        if (body + 20 + cap > bodyEnd) return fail(`Cannot read packet block: capture length exceeds block at byte ${s.offset}`);
+        if (body + 20 + cap > bodyEnd) {
+          return fail(`Cannot read packet block: capture length exceeds block at byte ${s.offset}`);
+        }
         frame.buf = s.buf.subarray(body + 20, body + 20 + cap);
         frame.caplen = cap;
         frame.len = v.getUint32(body + 16, le);
@@ -176,7 +206,9 @@ export async function readPcapng(
       const total = s.view.getUint32(s.pos + 4, le);
       if (!await s.ensure(total)) {
         return fail(
-          `Cannot read pcapng block: file truncated at byte ${s.offset + s.available} (block at byte ${s.offset} needs ${total} bytes, ${s.available} left)`,
+          `Cannot read pcapng block: file truncated at byte ${
+            s.offset + s.available
+          } (block at byte ${s.offset} needs ${total} bytes, ${s.available} left)`,
         );
       }
     }

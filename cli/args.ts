@@ -58,8 +58,9 @@ export function parseArgs(args: readonly string[], spec: ArgSpec): ParsedArgs {
         if (i + 1 >= args.length) throw new UsageError(`option --${name} needs a value`);
         value = args[++i];
       }
-      if (collect.has(name)) ((out[name] as string[] | undefined) ?? (out[name] = [] as string[]) as string[]).push(value);
-      else out[name] = value;
+      if (collect.has(name)) {
+        ((out[name] as string[] | undefined) ?? (out[name] = [] as string[]) as string[]).push(value);
+      } else out[name] = value;
     } else {
       throw new UsageError(`unknown option --${name}`);
     }

@@ -23,7 +23,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     console.log(DEMO_HELP);
     return 0;
   }
-  const { report } = await replayFiles([DEMO_CAPTURE.pathname]);
+  const { report } = await replayFiles([DEMO_CAPTURE]);
   if (a.json) console.log(JSON.stringify(report, null, 2));
   else console.log(formatReport(report));
   return report.errors.length > 0 ? 1 : 0;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Ev, type DecodeEvents } from "./events.ts";
+import { type DecodeEvents, Ev } from "./events.ts";
 import type { Packet } from "./packet.ts";
 
 /** Decodes an ARP packet at `off`. */

@@ -26,6 +26,7 @@ export const DECODE_EVENTS = [
   "ipv6.exthdr_truncated",
   "ipv6.too_many_exthdrs",
   "ipv6.snaplen_cut",
+  "ipv6.length_exceeds_frame",
   "tcp.truncated",
   "tcp.header_too_small",
   "tcp.options_truncated",
@@ -46,8 +47,10 @@ export const Ev: { readonly [K in DecodeEventKind as string]: number } = Object.
 );
 
 /** Events that mean the frame was malformed or cut (as opposed to merely unsupported). */
-const MALFORMED = new Set<string>(DECODE_EVENTS.filter((k) => !k.endsWith("unknown_ethertype") &&
-  !k.endsWith("unknown_protocol") && !k.endsWith("unsupported")));
+const MALFORMED = new Set<string>(DECODE_EVENTS.filter((k) =>
+  !k.endsWith("unknown_ethertype") &&
+  !k.endsWith("unknown_protocol") && !k.endsWith("unsupported")
+));
 
 /** Counters of decode events. */
 export class DecodeEvents {

@@ -3,12 +3,20 @@
  *
  * @module
  */
-import { Ev, type DecodeEvents } from "./events.ts";
+import { type DecodeEvents, Ev } from "./events.ts";
 import { decodeL4 } from "./l4.ts";
 import type { Packet } from "./packet.ts";
 
-const HOP_BY_HOP = 0, ROUTING = 43, FRAGMENT = 44, ESP = 50, AH = 51, NO_NEXT = 59, DEST_OPTS = 60,
-  MOBILITY = 135, HIP = 139, SHIM6 = 140;
+const HOP_BY_HOP = 0,
+  ROUTING = 43,
+  FRAGMENT = 44,
+  ESP = 50,
+  AH = 51,
+  NO_NEXT = 59,
+  DEST_OPTS = 60,
+  MOBILITY = 135,
+  HIP = 139,
+  SHIM6 = 140;
 const MAX_EXT = 8;
 
 /** Canonical text (RFC 5952) of the 16-byte address at `off`. */
@@ -62,7 +70,7 @@ export function decodeIpv6(pkt: Packet, off: number, ev: DecodeEvents): void {
   let end = off + 40 + plen;
   if (end > n) {
     if (pkt.wireLen > n) ev.add(Ev["ipv6.snaplen_cut"]);
-    else ev.add(Ev["ipv4.length_exceeds_frame"]);
+    else ev.add(Ev["ipv6.length_exceeds_frame"]);
     end = n;
   }
   pkt.ipVersion = 6;
@@ -94,7 +102,7 @@ export function decodeIpv6(pkt: Packet, off: number, ev: DecodeEvents): void {
     let len: number;
     if (next === FRAGMENT) {
       len = 8;
-      const fo = ((b[p + 2] << 8) | b[p + 3]);
+      const fo = (b[p + 2] << 8) | b[p + 3];
       const offset = fo >> 3;
       pkt.isFragment = true;
       if (offset !== 0) pkt.isLaterFragment = true;

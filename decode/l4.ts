@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Ev, type DecodeEvents } from "./events.ts";
+import { type DecodeEvents, Ev } from "./events.ts";
 import { IpProto, type Packet } from "./packet.ts";
 
 /** Decodes the layer 4 header at `off`; `end` is the end of the IP payload within the captured bytes. */

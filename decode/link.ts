@@ -5,13 +5,20 @@
  */
 import { LinkType } from "../capture/packet_source.ts";
 import { decodeArp } from "./arp.ts";
-import { Ev, type DecodeEvents } from "./events.ts";
+import { type DecodeEvents, Ev } from "./events.ts";
 import { decodeIpv4 } from "./ipv4.ts";
 import { decodeIpv6 } from "./ipv6.ts";
 import type { Packet } from "./packet.ts";
 
 /** EtherTypes handled. */
-export const EtherType = { IPV4: 0x0800, ARP: 0x0806, VLAN: 0x8100, QINQ: 0x88a8, QINQ_OLD: 0x9100, IPV6: 0x86dd } as const;
+export const EtherType = {
+  IPV4: 0x0800,
+  ARP: 0x0806,
+  VLAN: 0x8100,
+  QINQ: 0x88a8,
+  QINQ_OLD: 0x9100,
+  IPV6: 0x86dd,
+} as const;
 
 const MAX_VLAN_TAGS = 4;
 

@@ -2,13 +2,14 @@
  * Bidirectional flow table on packet time, with a hard cap and allocation-free updates for IPv4.
  *
  * Flows live in struct-of-arrays slots. A flow is keyed by its 5-tuple in canonical order (the lower
- * address/port first) so both directions hit the same slot. Each slot sits in one of three LRU
- * lists by timeout class; list tails are the oldest, so expiry is exact and O(1) per packet.
+ * address/port first) so both directions hit the same slot. Each slot sits in one of six LRU
+ * lists, one per timeout (TCP new / established / closed, UDP, ICMP, other); list tails are the
+ * oldest and every flow in a list has the same timeout, so expiry is exact and O(1) per packet.
  * When the table is full the least recently active flow is evicted and counted.
  *
  * @module
  */
-import { IpProto, type IpKey, type Packet, TcpFlag } from "../decode/packet.ts";
+import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 
 /** TCP/flow state bits (see {@link FlowTable.state}). */
 export const FlowState = {
@@ -62,10 +63,14 @@ export const DEFAULT_FLOW_TIMEOUTS: Readonly<FlowTimeouts> = {
 };
 
 const NIL = -1;
-// timeout classes: 0 short (tcp closed), 1 medium (tcp new, udp, icmp, other), 2 long (tcp established)
-const CLASS_SHORT = 0;
-const CLASS_MEDIUM = 1;
-const CLASS_LONG = 2;
+// timeout classes = indexes into #timeoutUs; one LRU list each
+const CLASS_TCP_NEW = 0;
+const CLASS_TCP_ESTABLISHED = 1;
+const CLASS_TCP_CLOSED = 2;
+const CLASS_UDP = 3;
+const CLASS_ICMP = 4;
+const CLASS_OTHER = 5;
+const CLASSES = 6;
 
 /** Reads one IPv6 address key component: strings hash to 32 bits. */
 function hashKey(k: IpKey): number {
@@ -109,8 +114,8 @@ export class FlowTable {
   // LRU lists per class (head = newest)
   #prev: Int32Array;
   #next: Int32Array;
-  #head = new Int32Array([NIL, NIL, NIL]);
-  #tail = new Int32Array([NIL, NIL, NIL]);
+  #head = new Int32Array(CLASSES).fill(NIL);
+  #tail = new Int32Array(CLASSES).fill(NIL);
   #free: Int32Array;
   #freeTop = 0;
   #nextId = 1;
@@ -237,7 +242,7 @@ export class FlowTable {
     const p = slot * 2 + dir;
     this.#pkts[p]++;
     this.#bytes[p] += pkt.wireLen;
-    this.#lastUs[slot] = now;
+    this.#lastUs[slot] = this.nowUs; // never backwards: keeps the LRU lists ordered when packets arrive out of order
 
     let st = this.#state[slot];
     if (dir === 1) st |= FlowState.REPLIED;
@@ -328,36 +333,28 @@ export class FlowTable {
 
   /** Ends every flow (end of a replay), calling onEnd with `flush`. */
   flush(): void {
-    for (let c = 0; c < 3; c++) {
+    for (let c = 0; c < CLASSES; c++) {
       while (this.#tail[c] !== NIL) this.#remove(this.#tail[c], "flush");
     }
   }
 
   #classOf(proto: number, st: number): number {
     if (proto === IpProto.TCP) {
-      if (st & (FlowState.RST | FlowState.FIN)) return CLASS_SHORT;
-      if (st & (FlowState.ESTABLISHED | FlowState.MIDSTREAM)) return CLASS_LONG;
-      return CLASS_MEDIUM;
+      if (st & (FlowState.RST | FlowState.FIN)) return CLASS_TCP_CLOSED;
+      if (st & (FlowState.ESTABLISHED | FlowState.MIDSTREAM)) return CLASS_TCP_ESTABLISHED;
+      return CLASS_TCP_NEW;
     }
-    return CLASS_MEDIUM;
-  }
-
-  #timeoutOf(slot: number): number {
-    const proto = this.#proto[slot];
-    const cls = this.#cls[slot];
-    const u = this.#timeoutUs;
-    if (proto === IpProto.TCP) return cls === CLASS_SHORT ? u[2] : cls === CLASS_LONG ? u[1] : u[0];
-    if (proto === IpProto.UDP) return u[3];
-    if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) return u[4];
-    return u[5];
+    if (proto === IpProto.UDP) return CLASS_UDP;
+    if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) return CLASS_ICMP;
+    return CLASS_OTHER;
   }
 
   #expire(now: number): void {
-    for (let c = 0; c < 3; c++) {
-      // In the medium class, timeouts differ by protocol; the tail is still the oldest. Stop at the first
-      // flow that has not expired: a slightly later expiry for a shorter-timeout flow behind it is harmless.
+    for (let c = 0; c < CLASSES; c++) {
+      // every flow in list c has the same timeout and the tail is the oldest: stop at the first live one
+      const timeout = this.#timeoutUs[c];
       let s = this.#tail[c];
-      while (s !== NIL && now - this.#lastUs[s] > this.#timeoutOf(s)) {
+      while (s !== NIL && now - this.#lastUs[s] > timeout) {
         this.#remove(s, (this.#state[s] & (FlowState.FIN | FlowState.RST)) ? "closed" : "timeout");
         this.expired++;
         s = this.#tail[c];
@@ -369,7 +366,7 @@ export class FlowTable {
     if (this.#freeTop === 0) {
       // evict the least recently active flow across the lists
       let victim = NIL, oldest = Infinity;
-      for (let c = 0; c < 3; c++) {
+      for (let c = 0; c < CLASSES; c++) {
         const t = this.#tail[c];
         if (t !== NIL && this.#lastUs[t] < oldest) {
           oldest = this.#lastUs[t];

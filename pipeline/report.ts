@@ -21,7 +21,18 @@ export interface ReplayReport {
   frames_with_decode_events: number;
   flows: { created: number; live_at_end: number; expired: number; evicted: number; capacity: number };
   alerts?: Record<string, number>;
+  /** Peak resident memory of the process (MB), where the OS reports it. */
+  peak_rss_mb?: number;
   errors: SourceError[];
+}
+
+/** Peak resident set size of this process in MB (Linux VmHWM), else the current RSS. */
+export function peakRssMb(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+    if (m) return Math.round(Number(m[1]) / 102.4) / 10;
+  } catch { /* not Linux */ }
+  return Math.round(Deno.memoryUsage().rss / 1e5) / 10;
 }
 
 /** Builds the report from a finished pipeline. */
@@ -53,6 +64,7 @@ export function buildReport(
       capacity: p.flows.capacity,
     },
     ...(info.alerts ? { alerts: info.alerts } : {}),
+    peak_rss_mb: peakRssMb(),
     errors: info.errors,
   };
 }
@@ -81,10 +93,8 @@ export function formatReport(r: ReplayReport): string {
   const ev = Object.entries(r.decode_events);
   lines.push(
     `decode     ${
-      ev.length === 0
-        ? "no decode events"
-        : `${fmtInt(r.frames_with_decode_events)} frames with events: ` +
-          ev.map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ")
+      ev.length === 0 ? "no decode events" : `${fmtInt(r.frames_with_decode_events)} frames with events: ` +
+        ev.map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ")
     }`,
   );
   lines.push(
@@ -96,6 +106,7 @@ export function formatReport(r: ReplayReport): string {
     const a = Object.entries(r.alerts);
     lines.push(`alerts     ${a.length === 0 ? "none" : a.map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ")}`);
   }
+  if (r.peak_rss_mb !== undefined) lines.push(`memory     peak RSS ${r.peak_rss_mb} MB`);
   for (const e of r.errors) lines.push(`error      ${e.message} (${fmtInt(e.packets)} packets read before it)`);
   return lines.join("\n");
 }
