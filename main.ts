@@ -6,6 +6,7 @@
 import { UsageError } from "./cli/args.ts";
 import { configCommand } from "./config/cli.ts";
 import { demoCommand } from "./cli/demo.ts";
+import { evalCommand } from "./cli/eval.ts";
 import { interfacesCommand } from "./cli/interfaces.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { runCommand } from "./cli/run.ts";
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: "capture live traffic, detect, write alerts (the default command)" },
   replay: { run: replayCommand, summary: "replay pcap/pcapng files (optionally .gz) and report" },
   demo: { run: demoCommand, summary: "replay the bundled real-tool capture and report" },
+  eval: { run: evalCommand, summary: "per-scenario detection report for a labelled corpus" },
   interfaces: { run: interfacesCommand, summary: "list capture interfaces, the default marked" },
   config: { run: (args) => configCommand(args), summary: "print the default configuration, or check a file" },
   version: {

@@ -82,6 +82,7 @@ export async function runCommand(args: string[]): Promise<number> {
   let iface = "";
   let last: CaptureStats | undefined;
   let stopping = false;
+  let printedAt = 0;
   const ready = Promise.withResolvers<void>();
   const done = Promise.withResolvers<number>();
 
@@ -102,7 +103,11 @@ export async function runCommand(args: string[]): Promise<number> {
       }
       case "stats":
         last = m.stats;
-        if (statsInterval > 0 && Math.round(m.stats.uptime) % statsInterval === 0) console.error(formatStats(m.stats));
+        // stats arrive about every second; print one line per interval however the timer drifted
+        if (statsInterval > 0 && m.stats.uptime - printedAt >= statsInterval - 0.5) {
+          printedAt = m.stats.uptime;
+          console.error(`ids: ${formatStats(m.stats)}`);
+        }
         break;
       case "warning":
         console.error(`ids: ${m.message}`);
@@ -123,9 +128,12 @@ export async function runCommand(args: string[]): Promise<number> {
     done.resolve(1);
   };
 
+  let startSent = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    // stopped before the capture was asked to start (the Worker still loading): nothing to flush
+    if (!startSent) return done.resolve(0);
     send({ type: "stop" });
     // a capture that does not stop within 3 s is ended anyway; alerts are flushed below
     setTimeout(() => done.resolve(0), 3000);
@@ -143,25 +151,30 @@ export async function runCommand(args: string[]): Promise<number> {
     })
     : undefined;
 
-  await ready.promise;
-  send({
-    type: "start",
-    start: {
-      iface: a.iface as string | undefined,
-      filter: a.filter as string | undefined,
-      snaplen: snaplen ?? config.capture.snaplen,
-      bufferSize: (bufferMb ?? config.capture.buffer_mb) * 1024 * 1024,
-      promisc: a["no-promisc"] ? false : config.capture.promisc,
-      libraryPath: a["pcap-library"] as string | undefined,
-      config,
-    },
-  });
+  // a Worker that fails to load never posts "ready": its error (or a signal) ends the run instead
+  const ended = await Promise.race([ready.promise.then(() => false), done.promise.then(() => true)]);
+  if (!ended && !stopping) {
+    startSent = true;
+    send({
+      type: "start",
+      start: {
+        iface: a.iface as string | undefined,
+        filter: a.filter as string | undefined,
+        snaplen: snaplen ?? config.capture.snaplen,
+        bufferSize: (bufferMb ?? config.capture.buffer_mb) * 1024 * 1024,
+        promisc: a["no-promisc"] ? false : config.capture.promisc,
+        libraryPath: a["pcap-library"] as string | undefined,
+        config,
+      },
+    });
+  }
   const status = await done.promise;
   if (timer !== undefined) clearTimeout(timer);
   for (const s of signals) Deno.removeSignalListener(s, stop);
   await unwatch?.();
   eve?.close();
   worker.terminate();
-  if (last) console.error(`ids: ${formatStats(last)}`);
+  // a failure is one line on stderr: counters only after a clean stop
+  if (last && status === 0) console.error(`ids: ${formatStats(last)}`);
   return status;
 }

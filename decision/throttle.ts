@@ -20,6 +20,8 @@ interface Entry {
   lastUs: number;
   /** Alerts suppressed since then. */
   suppressed: number;
+  /** Severity of the last allowed alert (1 highest). */
+  severity: number;
 }
 
 const TYPE_INDEX: Readonly<Record<AttackType, number>> = Object.freeze(
@@ -116,9 +118,11 @@ export class AlertThrottle {
 
   /**
    * Whether an alert for `src` and `type` at packet time `tsUs` may be raised. True at most once
-   * per interval per key; a false is counted as suppressed.
+   * per interval per key, except that an escalation — a more severe alert (lower `severity`, 1 is
+   * highest) than the key's last one — always passes, so a single probe followed by a sweep is
+   * reported as both. A false is counted as suppressed.
    */
-  allow(src: IpKey, type: AttackType, tsUs: number): boolean {
+  allow(src: IpKey, type: AttackType, tsUs: number, severity = 3): boolean {
     const key = this.#key(src, type);
     let entry = this.#young.get(key);
     if (entry === undefined) {
@@ -126,7 +130,7 @@ export class AlertThrottle {
       if (entry !== undefined) this.#old.delete(key);
       if (this.#young.size >= this.#generationSize) this.#rotate();
       if (entry === undefined) {
-        this.#young.set(key, { lastUs: tsUs, suppressed: 0 });
+        this.#young.set(key, { lastUs: tsUs, suppressed: 0, severity });
         this.#lastSuppressed = 0;
         this.#totalAllowed++;
         return true;
@@ -134,7 +138,7 @@ export class AlertThrottle {
       this.#young.set(key, entry);
     }
     const elapsed = tsUs - entry.lastUs;
-    if (elapsed < this.#intervalUs && elapsed > -this.#intervalUs) {
+    if (elapsed < this.#intervalUs && elapsed > -this.#intervalUs && severity >= entry.severity) {
       entry.suppressed++;
       this.#totalSuppressed++;
       return false;
@@ -142,6 +146,7 @@ export class AlertThrottle {
     this.#lastSuppressed = entry.suppressed;
     entry.lastUs = tsUs;
     entry.suppressed = 0;
+    entry.severity = severity;
     this.#totalAllowed++;
     return true;
   }

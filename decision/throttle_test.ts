@@ -131,3 +131,13 @@ Deno.test("AlertThrottle refuses bad options and types", () => {
     /Cannot throttle alert: unknown attack type "nope"/,
   );
 });
+
+Deno.test("an escalation (more severe alert) passes the throttle; the same or lower severity does not", () => {
+  const t = new AlertThrottle({ intervalS: 2 });
+  assert.equal(t.allow(1, "exploit_probe", 0, 3), true);
+  assert.equal(t.allow(1, "exploit_probe", 100_000, 3), false);
+  assert.equal(t.allow(1, "exploit_probe", 200_000, 1), true);
+  assert.equal(t.allow(1, "exploit_probe", 300_000, 1), false);
+  assert.equal(t.allow(1, "exploit_probe", 400_000, 2), false);
+  assert.equal(t.allow(1, "exploit_probe", 2_300_000, 3), true);
+});

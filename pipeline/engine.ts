@@ -70,7 +70,7 @@ export class DetectionEngine {
 
   #onDetection = (d: Detection): void => {
     this.detections++;
-    if (!this.#throttle.allow(d.src, d.type, d.tsUs)) return;
+    if (!this.#throttle.allow(d.src, d.type, d.tsUs, d.severity)) return;
     const flows = this.pipeline.flows;
     const alert = buildAlert(d, {
       flowId: d.flow >= 0 ? flows.flowId(d.flow) : 0,

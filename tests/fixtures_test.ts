@@ -4,7 +4,7 @@
  * lengths, interface, IPv4/IPv6 addresses, ports, TCP flags, VLAN ids, and no malformed-frame events.
  *
  * Needs tshark. Under CI=true a missing tshark fails; elsewhere the comparison is skipped with a reason.
- * Fixtures not generated yet are skipped (they are required once tests/fixtures/STATUS_A.done exists).
+ * Every fixture is committed, so a missing one fails.
  */
 import assert from "node:assert/strict";
 import { FileSource } from "../capture/file_source.ts";
@@ -54,15 +54,6 @@ const FIELDS = [
   "frame.interface_id",
 ] as const;
 type Field = typeof FIELDS[number];
-
-function exists(url: URL): boolean {
-  try {
-    Deno.statSync(url);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function tsharkVersion(): Promise<string | undefined> {
   try {
@@ -196,7 +187,6 @@ function compare(o: Ours, t: Record<Field, string[]>, isPcapng: boolean): string
 }
 
 const version = await tsharkVersion();
-const statusDone = exists(new URL("STATUS_A.done", DIR));
 const present = new Set<string>();
 try {
   for (const e of Deno.readDirSync(DIR)) if (e.isFile && /\.(pcap|pcapng)(\.gz)?$/.test(e.name)) present.add(e.name);
@@ -216,8 +206,8 @@ if (version === undefined) {
   for (const name of names) {
     const url = new URL(name, DIR);
     if (!present.has(name)) {
-      if (statusDone && !OPTIONAL.has(name)) {
-        Deno.test(`fixture ${name}: present (tests/fixtures/STATUS_A.done says generation finished)`, () => {
+      if (!OPTIONAL.has(name)) {
+        Deno.test(`fixture ${name}: present (fixtures are committed)`, () => {
           assert.fail(`tests/fixtures/${name} is missing; regenerate with tests/fixtures/generate.sh`);
         });
       } else {
