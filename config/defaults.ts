@@ -190,7 +190,8 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
   brute_force: {
     enabled: true,
     use_trusted: false,
-    threshold: 10,
+    // failed logins (short sessions) per source and port; fail2ban's classic maxretry
+    threshold: 5,
     window_s: 60,
     ports: [22, 3389, 21, 23, 5900],
     max_session_s: 30,

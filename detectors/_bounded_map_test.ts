@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { BoundedMap } from "./_bounded_map.ts";
+
+Deno.test("BoundedMap evicts the least recently used entry at the cap", () => {
+  const evicted: number[] = [];
+  const m = new BoundedMap<number, string>(3, { onEvict: (k) => evicted.push(k) });
+  m.set(1, "a");
+  m.set(2, "b");
+  m.set(3, "c");
+  assert.equal(m.get(1), "a"); // 1 is now the newest
+  m.set(4, "d");
+  assert.deepEqual(evicted, [2]);
+  assert.equal(m.size, 3);
+  assert.equal(m.evictions, 1);
+  assert.equal(m.peek(2), undefined);
+  m.setCapacity(1);
+  assert.equal(m.size, 1);
+  assert.equal(m.peek(4), "d");
+});
+
+Deno.test("BoundedMap stays at its cap under a million keys", () => {
+  const m = new BoundedMap<number, number>(1000);
+  for (let i = 0; i < 1_000_000; i++) m.getOrCreate(i, () => i);
+  assert.equal(m.size, 1000);
+  assert.equal(m.evictions, 999_000);
+});
+
+Deno.test("BoundedMap.prune removes stale entries from the old end", () => {
+  const m = new BoundedMap<string, number>(10);
+  for (let i = 0; i < 5; i++) m.set(`k${i}`, i);
+  assert.equal(m.prune((v) => v < 3, 2), 2);
+  assert.equal(m.prune((v) => v < 3, 10), 1);
+  assert.equal(m.size, 2);
+});
+
+Deno.test("BoundedMap refuses a cap below 1", () => {
+  assert.throws(() => new BoundedMap(0), /Cannot size bounded map/);
+});

@@ -1,0 +1,151 @@
+/**
+ * A fixed-capacity FIFO of flow events waiting to be judged later on packet time.
+ *
+ * Some verdicts need a little hindsight: "did this SYN's handshake complete?" is only known a
+ * round trip after the SYN. Detectors push the event with the flow's slot and id, and on every
+ * packet pop the events older than their delay and look at the flow then. Items sit in typed-array
+ * columns of a ring; when the ring is full the caller judges the oldest item early, so memory is
+ * fixed and work per packet is O(1) amortised.
+ *
+ * @module
+ */
+import type { IpKey } from "../decode/packet.ts";
+
+/** One queued event, filled by {@link DelayQueue.shift}. */
+export interface DelayItem {
+  /** Packet time of the event (µs). */
+  tsUs: number;
+  /** Flow slot. */
+  slot: number;
+  /** Flow id when queued (the slot may have been reused since). */
+  flowId: number;
+  /** Source and destination addresses. */
+  src: IpKey;
+  dst: IpKey;
+  /** Source and destination ports. */
+  srcPort: number;
+  dstPort: number;
+  /** IP protocol number. */
+  proto: number;
+}
+
+/** Creates an empty {@link DelayItem} to pass to {@link DelayQueue.shift}. */
+export function newDelayItem(): DelayItem {
+  return { tsUs: 0, slot: -1, flowId: 0, src: 0, dst: 0, srcPort: 0, dstPort: 0, proto: 0 };
+}
+
+/** FIFO ring of {@link DelayItem}s (see module docs). */
+export class DelayQueue {
+  readonly capacity: number;
+  #ts: Float64Array;
+  #flowId: Float64Array;
+  #slot: Int32Array;
+  #ports: Uint32Array;
+  #proto: Uint8Array;
+  // addresses: IPv4 in the number columns, IPv6 text in the string columns (no boxing per push)
+  #srcNum: Float64Array;
+  #dstNum: Float64Array;
+  #srcStr: (string | undefined)[];
+  #dstStr: (string | undefined)[];
+  #head = 0;
+  #length = 0;
+
+  /**
+   * @param capacity most items held (≥ 1)
+   * @throws {RangeError} when capacity is not a positive number
+   */
+  constructor(capacity: number) {
+    if (!(capacity >= 1)) throw new RangeError(`Cannot size delay queue: capacity ${capacity} is not ≥ 1`);
+    const n = Math.floor(capacity);
+    this.capacity = n;
+    this.#ts = new Float64Array(n);
+    this.#flowId = new Float64Array(n);
+    this.#slot = new Int32Array(n);
+    this.#ports = new Uint32Array(n);
+    this.#proto = new Uint8Array(n);
+    this.#srcNum = new Float64Array(n);
+    this.#dstNum = new Float64Array(n);
+    this.#srcStr = new Array<string | undefined>(n).fill(undefined);
+    this.#dstStr = new Array<string | undefined>(n).fill(undefined);
+  }
+
+  /** Items queued. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** True when no item can be pushed before one is shifted. */
+  get full(): boolean {
+    return this.#length === this.capacity;
+  }
+
+  /** Packet time of the oldest item, Infinity when empty. */
+  peekTs(): number {
+    return this.#length === 0 ? Infinity : this.#ts[this.#head];
+  }
+
+  /**
+   * Appends an event. Returns false (and stores nothing) when full: shift the oldest item first.
+   */
+  push(tsUs: number, slot: number, flowId: number, pkt: PacketAddresses): boolean {
+    if (this.#length === this.capacity) return false;
+    let i = this.#head + this.#length;
+    if (i >= this.capacity) i -= this.capacity;
+    this.#ts[i] = tsUs;
+    this.#slot[i] = slot;
+    this.#flowId[i] = flowId;
+    this.#ports[i] = ((pkt.srcPort & 0xffff) << 16 | (pkt.dstPort & 0xffff)) >>> 0;
+    this.#proto[i] = pkt.proto;
+    const src = pkt.src, dst = pkt.dst;
+    if (typeof src === "number") this.#srcNum[i] = src;
+    else this.#srcStr[i] = src;
+    if (typeof dst === "number") this.#dstNum[i] = dst;
+    else this.#dstStr[i] = dst;
+    this.#length++;
+    return true;
+  }
+
+  /** Removes the oldest item into `out`; false when empty. */
+  shift(out: DelayItem): boolean {
+    if (this.#length === 0) return false;
+    const i = this.#head;
+    out.tsUs = this.#ts[i];
+    out.slot = this.#slot[i];
+    out.flowId = this.#flowId[i];
+    const p = this.#ports[i];
+    out.srcPort = p >>> 16;
+    out.dstPort = p & 0xffff;
+    out.proto = this.#proto[i];
+    const ss = this.#srcStr[i], ds = this.#dstStr[i];
+    if (ss === undefined) out.src = this.#srcNum[i];
+    else {
+      out.src = ss;
+      this.#srcStr[i] = undefined;
+    }
+    if (ds === undefined) out.dst = this.#dstNum[i];
+    else {
+      out.dst = ds;
+      this.#dstStr[i] = undefined;
+    }
+    this.#head = i + 1 === this.capacity ? 0 : i + 1;
+    this.#length--;
+    return true;
+  }
+
+  /** Drops every item. */
+  clear(): void {
+    this.#srcStr.fill(undefined);
+    this.#dstStr.fill(undefined);
+    this.#head = 0;
+    this.#length = 0;
+  }
+}
+
+/** The packet fields {@link DelayQueue.push} copies. */
+export interface PacketAddresses {
+  src: IpKey;
+  dst: IpKey;
+  srcPort: number;
+  dstPort: number;
+  proto: number;
+}

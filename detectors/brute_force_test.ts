@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { F, Harness, ip, MS, SEC, T0, testConfig } from "./_test_packets.ts";
+import { BruteForceDetector } from "./brute_force.ts";
+
+const ATK = ip("10.77.0.66"), SRV = ip("10.77.0.1"), CLI = ip("10.77.0.2");
+
+/** These tests pin the threshold at 10 sessions (the default is 5). */
+function harness(patch: { brute_force?: Record<string, unknown>; trusted_ips?: string[] } = {}) {
+  return new Harness(
+    new BruteForceDetector(testConfig({ ...patch, brute_force: { threshold: 10, ...patch.brute_force } })),
+  );
+}
+
+/** `n` short SSH-like sessions (handshake, a few exchanges, FIN) every `gapUs`. */
+function logins(
+  h: Harness,
+  t: number,
+  n: number,
+  gapUs: number,
+  opts: { src?: number | string; dst?: number | string; port?: number } = {},
+) {
+  for (let i = 0; i < n; i++) {
+    h.session(t + i * gapUs, opts.src ?? ATK, opts.dst ?? SRV, { ports: [40000 + i, opts.port ?? 22], exchanges: 4 });
+  }
+}
+
+Deno.test("brute_force: threshold-1 short sessions are silent, threshold fire promptly on the FIN", () => {
+  const h = harness();
+  logins(h, T0, 9, 2 * SEC);
+  assert.equal(h.of().length, 0);
+  const h2 = harness();
+  logins(h2, T0, 10, 2 * SEC);
+  const d = h2.of("brute_force");
+  assert.equal(d.length, 1);
+  assert.equal(d[0].src, ATK);
+  assert.equal(d[0].dst, SRV);
+  assert.equal(d[0].dstPort, 22);
+  assert.equal(d[0].proto, 6);
+  assert.ok(d[0].tsUs < T0 + 19 * SEC);
+  assert.match(d[0].reason, /^10 short sessions to tcp\/22 \(ssh\) in 60 s$/);
+  h2.flush();
+  assert.equal(h2.of().length, 1); // flow ends are not counted twice
+});
+
+Deno.test("brute_force: sessions ended by RST count; sessions without FIN count when the flow ends", () => {
+  const h = harness();
+  for (let i = 0; i < 5; i++) {
+    const t = h.handshake(T0 + i * SEC, ATK, SRV, [41000 + i, 3389]);
+    h.tcp(t + MS, SRV, ATK, [3389, 41000 + i], F.RA);
+  }
+  for (let i = 0; i < 5; i++) h.handshake(T0 + 10 * SEC + i * SEC, ATK, SRV, [42000 + i, 3389]);
+  assert.equal(h.of().length, 0);
+  h.flush();
+  const d = h.of("brute_force");
+  assert.equal(d.length, 1);
+  assert.equal(d[0].dstPort, 3389);
+});
+
+Deno.test("brute_force: long sessions, failed handshakes, other ports and spread-out logins are silent", () => {
+  const h = harness();
+  for (let i = 0; i < 15; i++) h.session(T0 + i * SEC, CLI, SRV, { ports: [40000 + i, 22], exchanges: 40, gapUs: SEC });
+  for (let i = 0; i < 30; i++) {
+    h.tcp(T0 + i * MS, ATK, SRV, [43000 + i, 22], F.S);
+    h.tcp(T0 + i * MS + 100, SRV, ATK, [22, 43000 + i], F.RA);
+  }
+  logins(h, T0, 30, 100 * MS, { port: 8080 });
+  logins(h, T0 + 100 * SEC, 30, 8 * SEC, { src: ip("10.77.0.68") }); // 7-8 per minute
+  h.flush();
+  assert.equal(h.of().length, 0);
+});
+
+Deno.test("brute_force: IPv6 and trusted sources", () => {
+  const h = harness();
+  logins(h, T0, 12, SEC, { src: "fd77::66", dst: "fd77::1", port: 21 });
+  const d = h.of();
+  assert.equal(d.length, 1);
+  assert.equal(d[0].src, "fd77::66");
+  assert.equal(d[0].dst, "fd77::1");
+  const h2 = harness({ brute_force: { use_trusted: true }, trusted_ips: ["10.77.0.66"] });
+  logins(h2, T0, 30, SEC);
+  assert.equal(h2.of().length, 0);
+});
+
+Deno.test("brute_force: successful-looking SSH logins (server sent > 4.5 KB) are not attempts", () => {
+  const h = harness();
+  for (let i = 0; i < 15; i++) {
+    const t = h.handshake(T0 + i * 2 * SEC, CLI, SRV, [44000 + i, 22]);
+    h.tcp(t + MS, SRV, CLI, [22, 44000 + i], F.PA, "x".repeat(5000)); // host keys, channel, output
+    h.tcp(t + 2 * MS, CLI, SRV, [44000 + i, 22], F.FA);
+    h.tcp(t + 3 * MS, SRV, CLI, [22, 44000 + i], F.FA);
+  }
+  h.flush();
+  assert.equal(h.of().length, 0);
+  const h2 = harness(); // the same sessions on port 21: small enough to be attempts
+  for (let i = 0; i < 15; i++) {
+    const t = h2.handshake(T0 + i * 2 * SEC, CLI, SRV, [44000 + i, 21]);
+    h2.tcp(t + MS, SRV, CLI, [21, 44000 + i], F.PA, "x".repeat(5000));
+    h2.tcp(t + 2 * MS, CLI, SRV, [44000 + i, 21], F.FA);
+  }
+  assert.deepEqual(h2.of().map((d) => d.dstPort), [21, 21]); // at the 10th, again 10 s later
+});

@@ -1,0 +1,230 @@
+/**
+ * DDoS: many sources flooding one destination with traffic it never asked for.
+ *
+ * Only unsolicited packets are counted against their destination:
+ * - TCP packets of flows that never completed a handshake (SYN floods, and mid-stream floods such
+ *   as ACK/RST floods that the victim answers with at most one packet);
+ * - UDP and other packets of flows the destination never answered;
+ * - ICMP requests (echo and other non-reply, non-error types), answered or not.
+ * When a TCP flow completes its handshake or a UDP flow gets its first answer, the packets already
+ * counted for it are taken back, so busy servers (hundreds of answered DNS queries or new HTTP
+ * connections per second) and any bulk transfer on established flows count nothing. Packets to
+ * multicast/broadcast groups are not counted.
+ *
+ * A destination receiving `threshold` such packets within `window_s` is under a DDoS when either
+ * - distributed: at least `min_sources` heavy sources (each sending `threshold / (10 ×
+ *   min_sources)` or more unsolicited packets in the window, 17 by default) hit it and no single
+ *   source sends 90 % or more of its packets (that is a single-source flood, reported by the flood
+ *   detectors). Every heavy source is reported as an attacker (once per window each), so each of
+ *   them can be blocked; tags hold the heavy-source count (`sources:N`); or
+ * - spoofed: `threshold` of the packets are of a kind no other detector reports by destination
+ *   (TCP without SYN, other protocols) and come from 64+ sources, none above 10 % — reported with
+ *   `spoofed: true` and one observed source. (Spoofed SYN, UDP and ICMP floods are reported by the
+ *   SYN, UDP and ICMP flood detectors with `spoofed: true`.)
+ *
+ * @module
+ */
+import type { Config, DdosConfig } from "../config/defaults.ts";
+import type { TrustedMatcher } from "../config/trusted.ts";
+import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
+import { FlowState, type FlowTable } from "../flow/flow_table.ts";
+import { BoundedMap } from "./_bounded_map.ts";
+import { DistinctWindow } from "./_distinct.ts";
+import { FlowMarks } from "./_flow_marks.ts";
+import { TimeRing } from "./_time_ring.ts";
+import { isGroupAddress, isIcmpRequest, num, toUs, trustedFilter } from "./_util.ts";
+import type { Detector, Emit } from "./detector.ts";
+
+/** Share of the counted packets at or above which one source makes it a single-source flood. */
+export const DOMINANT_SHARE = 0.9;
+/** Distinct sources tracked per destination. */
+const SOURCES_CAP = 64;
+/** Distinct heavy sources tracked per destination (at least `min_sources`). */
+const HEAVY_CAP = 64;
+
+interface SrcState {
+  ring: TimeRing;
+  lastEmitUs: number;
+}
+
+interface DstState {
+  ring: TimeRing;
+  /** Unsolicited packets other detectors do not report by destination (TCP without SYN, other protocols). */
+  other: TimeRing;
+  sources: DistinctWindow<IpKey>;
+  heavy: DistinctWindow<IpKey>;
+  top: IpKey;
+  lastSpoofedUs: number;
+}
+
+/** Detects distributed floods against one destination (see module docs). */
+export class DdosDetector implements Detector {
+  /** The attack type reported. */
+  readonly type = "ddos" as const;
+  #cfg!: DdosConfig;
+  #windowUs = 0;
+  #trusted: TrustedMatcher | null = null;
+  #src: BoundedMap<IpKey, SrcState>;
+  #dst: BoundedMap<IpKey, DstState>;
+  #marks = new FlowMarks();
+  #initSrc = (old: SrcState | undefined): SrcState => {
+    if (old === undefined) return { ring: new TimeRing(this.#windowUs), lastEmitUs: -Infinity };
+    old.ring.clear();
+    old.lastEmitUs = -Infinity;
+    return old;
+  };
+  #initDst = (old: DstState | undefined): DstState => {
+    if (old === undefined) {
+      return {
+        ring: new TimeRing(this.#windowUs),
+        other: new TimeRing(this.#windowUs),
+        sources: new DistinctWindow<IpKey>(),
+        heavy: new DistinctWindow<IpKey>(),
+        top: 0,
+        lastSpoofedUs: -Infinity,
+      };
+    }
+    old.ring.clear();
+    old.other.clear();
+    old.sources.clear();
+    old.heavy.clear();
+    old.lastSpoofedUs = -Infinity;
+    return old;
+  };
+
+  /** Creates the detector with `config.ddos` and `config.limits`. */
+  constructor(config: Config) {
+    this.#src = new BoundedMap(config.limits.max_tracked_ips);
+    this.#dst = new BoundedMap(config.limits.max_tracked_ips);
+    this.configure(config);
+  }
+
+  /** Applies a new configuration; a changed window clears the counts. */
+  configure(config: Config): void {
+    const c = config.ddos;
+    const windowUs = toUs(c.window_s);
+    if (windowUs !== this.#windowUs) {
+      this.#src.clear();
+      this.#dst.clear();
+      this.#marks.clear();
+    }
+    this.#cfg = c;
+    this.#windowUs = windowUs;
+    this.#trusted = trustedFilter(config, c.use_trusted);
+    this.#src.setCapacity(config.limits.max_tracked_ips);
+    this.#dst.setCapacity(config.limits.max_tracked_ips);
+  }
+
+  /** Entries in the per-source and per-destination tables. */
+  size(): number {
+    return this.#src.size + this.#dst.size;
+  }
+
+  /** Counts unsolicited packets per destination and takes back flows that turned out answered. */
+  onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void {
+    const cfg = this.#cfg;
+    if (!cfg.enabled) return;
+    const slot = pkt.flow;
+    if (slot < 0) return;
+    const proto = pkt.proto;
+    const st = flows.state(slot);
+    const icmp = proto === IpProto.ICMP || proto === IpProto.ICMPV6;
+    let unsolicited: boolean;
+    if (proto === IpProto.TCP) {
+      unsolicited = (st & FlowState.ESTABLISHED) === 0 &&
+        ((st & FlowState.MIDSTREAM) === 0 || flows.packets(slot, 1) <= 1);
+    } else if (icmp) {
+      unsolicited = pkt.hasL4 && isIcmpRequest(proto, pkt.icmpType);
+    } else {
+      unsolicited = (st & FlowState.REPLIED) === 0;
+    }
+    if (!unsolicited) {
+      if (!icmp) this.#refund(flows, slot);
+      return;
+    }
+    // ICMP requests count by their own source whoever opened the ICMP "flow"; the rest by initiator
+    if (!icmp && pkt.dir !== 0) return;
+    if (isGroupAddress(pkt.dst)) return;
+    if (this.#trusted !== null && this.#trusted(pkt.src)) return;
+
+    const ts = pkt.tsUs, w = this.#windowUs;
+    const s = this.#src.acquire(pkt.src, this.#initSrc);
+    const sc = s.ring.add(ts);
+    const d = this.#dst.acquire(pkt.dst, this.#initDst);
+    if (d.ring.sum === 0) d.top = pkt.src;
+    const dc = d.ring.add(ts);
+    const syn = proto === IpProto.TCP && (pkt.tcpFlags & TcpFlag.SYN) !== 0;
+    const other = proto !== IpProto.UDP && !icmp && !syn ? d.other.add(ts) : d.other.count(ts);
+    const k = d.sources.add(pkt.src, ts, w, SOURCES_CAP);
+    const heavyMin = Math.max(2, Math.ceil(cfg.threshold / (10 * Math.max(1, cfg.min_sources))));
+    const heavy = sc >= heavyMin;
+    const hk = heavy ? d.heavy.add(pkt.src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP)) : d.heavy.expire(ts, w);
+    if (!icmp) this.#marks.set(flows, slot, this.#marks.get(flows, slot) + 1);
+
+    let topCount = sc;
+    if (d.top !== pkt.src) {
+      const t = this.#src.peek(d.top);
+      const tc = t === undefined ? 0 : t.ring.count(ts);
+      if (sc > tc) d.top = pkt.src;
+      else topCount = tc;
+    }
+    if (dc < cfg.threshold) return;
+    const share = Math.min(topCount, dc) / dc;
+
+    if (heavy && hk >= cfg.min_sources && share < DOMINANT_SHARE) {
+      if (ts - s.lastEmitUs < w) return;
+      s.lastEmitUs = ts;
+      const sources = hk >= HEAVY_CAP ? `${HEAVY_CAP}+` : String(hk);
+      emit({
+        type: "ddos",
+        tsUs: ts,
+        src: pkt.src,
+        dst: pkt.dst,
+        srcPort: pkt.srcPort,
+        dstPort: pkt.dstPort,
+        proto,
+        severity: 1,
+        tags: [`sources:${sources}`],
+        reason: `${dc} unanswered packets from ${sources} sources to one host in ${num(cfg.window_s)} s`,
+        flow: slot,
+      });
+      return;
+    }
+    if (other >= cfg.threshold && k >= SOURCES_CAP && share < 0.1 && ts - d.lastSpoofedUs >= w) {
+      d.lastSpoofedUs = ts;
+      emit({
+        type: "ddos",
+        tsUs: ts,
+        src: pkt.src,
+        dst: pkt.dst,
+        srcPort: pkt.srcPort,
+        dstPort: pkt.dstPort,
+        proto,
+        severity: 1,
+        spoofed: true,
+        tags: [`sources:${SOURCES_CAP}+`],
+        reason: `${other} unanswered ${proto === IpProto.TCP ? "TCP non-SYN " : ""}packets from ${SOURCES_CAP}+ ` +
+          `sources to one host in ${num(cfg.window_s)} s`,
+        flow: slot,
+      });
+    }
+  }
+
+  /** Takes back the packets counted for a flow that got answered. */
+  #refund(flows: FlowTable, slot: number): void {
+    const n = this.#marks.get(flows, slot);
+    if (n <= 0) return;
+    this.#marks.set(flows, slot, 0);
+    const t0 = flows.firstUs(slot);
+    const d = this.#dst.peek(flows.responderIp(slot));
+    if (d !== undefined) {
+      d.ring.sub(t0, n);
+      // packets of mid-stream TCP flows and of protocols other than TCP/UDP were also counted as "other"
+      const proto = flows.proto(slot);
+      if (proto !== IpProto.UDP && (proto !== IpProto.TCP || (flows.state(slot) & FlowState.MIDSTREAM) !== 0)) {
+        d.other.sub(t0, n);
+      }
+    }
+    this.#src.peek(flows.initiatorIp(slot))?.ring.sub(t0, n);
+  }
+}

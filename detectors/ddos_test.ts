@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { F, Harness, ip, MS, SEC, T0, testConfig } from "./_test_packets.ts";
+import { DdosDetector } from "./ddos.ts";
+
+const SRV = ip("10.77.0.1");
+const BOTS = [ip("10.77.0.66"), ip("10.77.0.67"), ip("10.77.0.68")];
+
+function harness(patch = {}) {
+  return new Harness(new DdosDetector(testConfig(patch)));
+}
+
+/** `total` unanswered UDP packets to SRV:80 spread over `spanUs`, round-robin over `sources`. */
+function udpFlood(h: Harness, t: number, total: number, sources: (number | string)[], spanUs = 900 * MS) {
+  for (let i = 0; i < total; i++) {
+    h.udp(t + Math.floor((i * spanUs) / total), sources[i % sources.length], SRV, [10000 + (i % 50000), 80]);
+  }
+}
+
+Deno.test("ddos: min_sources sources over the threshold fire; one fewer packet is silent", () => {
+  const h = harness();
+  udpFlood(h, T0, 499, BOTS);
+  assert.equal(h.of().length, 0);
+  const h2 = harness();
+  udpFlood(h2, T0, 500, BOTS);
+  const d = h2.of("ddos");
+  assert.equal(d.length, 1);
+  assert.ok(BOTS.includes(d[0].src as number));
+  assert.equal(d[0].dst, SRV);
+  assert.deepEqual(d[0].tags, ["sources:3"]);
+  assert.equal(d[0].spoofed, undefined);
+  assert.match(d[0].reason, /^500 unanswered packets from 3 sources to one host in 1 s$/);
+});
+
+Deno.test("ddos: fewer than min_sources sources are silent", () => {
+  const h = harness();
+  udpFlood(h, T0, 5000, BOTS.slice(0, 2));
+  assert.equal(h.of().length, 0);
+});
+
+Deno.test("ddos: one bulk transfer on an established flow is silent, even with bystanders", () => {
+  const h = harness();
+  const cli = ip("10.77.0.2");
+  let t = h.handshake(T0, cli, SRV, [40000, 80]);
+  for (let i = 0; i < 100_000; i++) {
+    t += 10; // 100 k packets/s
+    if (i % 2) h.tcp(t, SRV, cli, [80, 40000], F.A, "x".repeat(10));
+    else h.tcp(t, cli, SRV, [40000, 80], F.A);
+    if (i % 5000 === 0) { for (const b of BOTS) h.icmp(t, b, SRV); }
+  }
+  assert.equal(h.of().length, 0);
+});
+
+Deno.test("ddos: a single-source flood with two bystanders is not a DDoS", () => {
+  const h = harness();
+  for (let i = 0; i < 3000; i++) {
+    h.udp(T0 + i * 300, BOTS[0], SRV, [10000 + i, 53]);
+    if (i % 100 === 0) {
+      h.icmp(T0 + i * 300, BOTS[1], SRV);
+      h.icmp(T0 + i * 300, BOTS[2], SRV);
+    }
+  }
+  assert.equal(h.of().length, 0);
+});
+
+Deno.test("ddos: a busy DNS server answering quickly is silent", () => {
+  const h = harness();
+  for (let i = 0; i < 3000; i++) {
+    const client = (0x0a010000 + (i % 200)) >>> 0;
+    h.query(T0 + i * 300, client, SRV, [20000 + i, 53], 500); // 3300 queries/s, answered in 0.5 ms
+  }
+  assert.equal(h.of().length, 0);
+});
+
+Deno.test("ddos: many clients opening connections that complete are silent", () => {
+  const h = harness();
+  for (let i = 0; i < 3000; i++) {
+    const client = (0x0a020000 + (i % 300)) >>> 0;
+    h.handshake(T0 + i * 300, client, SRV, [20000 + i, 443], 400);
+  }
+  assert.equal(h.of().length, 0);
+});
+
+Deno.test("ddos: every heavy source of a distributed SYN flood is reported", () => {
+  const h = harness();
+  for (let i = 0; i < 6000; i++) h.tcp(T0 + i * 250, BOTS[i % 3], SRV, [1024 + (i % 60000), 80], F.S);
+  const d = h.of("ddos");
+  assert.deepEqual(new Set(d.map((x) => x.src)), new Set(BOTS));
+  assert.ok(d.length <= 3 * 2, `got ${d.length}`); // once per window per source
+  for (const x of d) {
+    assert.equal(x.dst, SRV);
+    assert.deepEqual(x.tags, ["sources:3"]);
+  }
+});
+
+Deno.test("ddos: a spoofed SYN flood is left to syn_flood; a spoofed ACK flood is a spoofed DDoS", () => {
+  const h = harness();
+  for (let i = 0; i < 2000; i++) h.tcp(T0 + i * 200, (0x0b000000 + i * 7919) >>> 0, SRV, [1024 + i, 80], F.S);
+  assert.equal(h.of().length, 0);
+  for (let i = 0; i < 2000; i++) {
+    const t = T0 + SEC + i * 200, src = (0x0c000000 + i * 7919) >>> 0;
+    h.tcp(t, src, SRV, [1024 + i, 80], F.A);
+    h.tcp(t + 50, SRV, src, [80, 1024 + i], F.R); // the victim resets each
+  }
+  const d = h.of("ddos");
+  assert.equal(d.length, 1);
+  assert.equal(d[0].dst, SRV);
+  assert.equal(d[0].spoofed, true);
+  assert.deepEqual(d[0].tags, ["sources:64+"]);
+  assert.match(d[0].reason, /^500 unanswered TCP non-SYN packets from 64\+ sources to one host in 1 s$/);
+});
+
+Deno.test("ddos: ICMP echo flood from several sources; the answering victim is never the attacker", () => {
+  const h = harness();
+  for (let i = 0; i < 1500; i++) {
+    const t = T0 + i * 500;
+    h.icmp(t, BOTS[i % 3], SRV, 8);
+    h.icmp(t + 50, SRV, BOTS[i % 3], 0);
+  }
+  const d = h.of("ddos");
+  assert.ok(d.length >= 1);
+  for (const x of d) {
+    assert.notEqual(x.src, SRV);
+    assert.equal(x.dst, SRV);
+  }
+});
+
+Deno.test("ddos: window expiry — the same packets over 3 s are silent", () => {
+  const h = harness();
+  udpFlood(h, T0, 1200, BOTS, 3 * SEC);
+  assert.equal(h.of().length, 0);
+});
+
+Deno.test("ddos: IPv6 sources and trusted sources", () => {
+  const h = harness();
+  const v6 = ["fd77::66", "fd77::67", "fd77::68"];
+  udpFlood(h, T0, 600, v6); // IPv6 sources to an IPv4 address: the detector does not care
+  const d = h.of("ddos");
+  assert.ok(d.length >= 1 && d.every((x) => v6.includes(x.src as string)));
+  const h2 = harness({ ddos: { use_trusted: true }, trusted_cidrs: ["10.77.0.0/24"] });
+  udpFlood(h2, T0, 2000, BOTS);
+  assert.equal(h2.of().length, 0);
+});
+
+Deno.test("ddos: busy flows picked up mid-stream (capture started late) are silent", () => {
+  const h = harness();
+  const clients = Array.from({ length: 10 }, (_, i) => (0x0a030000 + i) >>> 0);
+  for (let i = 0; i < 20_000; i++) {
+    const c = clients[i % 10], t = T0 + i * 100;
+    h.tcp(t, c, SRV, [40000 + (i % 10), 443], F.A, "upload chunk");
+    h.tcp(t + 30, SRV, c, [443, 40000 + (i % 10)], F.A);
+  }
+  assert.equal(h.of().length, 0);
+});

@@ -1,0 +1,627 @@
+/**
+ * HTTP/1.x request reassembly from the client half of a TCP connection.
+ *
+ * {@link HttpRequestStream} takes the client's TCP segments with their sequence numbers, puts them in
+ * order (a few out-of-order segments wait in a small queue; retransmitted and overlapping bytes are
+ * dropped), and splits the byte stream into requests: request line, headers, and a body delimited by
+ * `Content-Length` or `Transfer-Encoding: chunked`. Pipelined and keep-alive requests come out one
+ * after another. Each request is bounded: past `maxRequestBytes` the stream reports what it has with
+ * `truncated` set and skips the rest of that request.
+ *
+ * Bytes are kept in one buffer per stream, allocated on demand and released whenever no request is
+ * in progress; text is built (latin1, one character per byte) only when a request is complete.
+ *
+ * @module
+ */
+import { latin1 } from "./url_decode.ts";
+
+/** One header: lower-case name and trimmed value. */
+export type HttpHeader = [name: string, value: string];
+
+/** One parsed HTTP request. */
+export interface HttpRequest {
+  /** Method token as sent (`GET`, `POST`, …). */
+  method: string;
+  /** Request target as sent (origin form `/path?query`, or absolute form). */
+  target: string;
+  /** Protocol version (`HTTP/1.1`), empty for a bare `GET /path` line. */
+  version: string;
+  /** Headers in order. */
+  headers: HttpHeader[];
+  /** Body bytes as latin1 text, de-chunked. */
+  body: string;
+  /** True when the request was cut: larger than the limit, or the connection ended or lost bytes mid-request. */
+  truncated: boolean;
+}
+
+/** Receives each request as it completes. */
+export type OnRequest = (req: HttpRequest) => void;
+
+/** First value of header `name` (lower case), or undefined. */
+export function headerValue(req: HttpRequest, name: string): string | undefined {
+  for (const h of req.headers) if (h[0] === name) return h[1];
+  return undefined;
+}
+
+const EMPTY = new Uint8Array(0);
+const CR = 13;
+const LF = 10;
+const SP = 32;
+
+/** Longest method token accepted. */
+const MAX_METHOD = 20;
+/** Most headers kept per request. */
+const MAX_HEADERS = 128;
+/** Bytes searched for a request line, before any request was seen, after which a connection is not HTTP. */
+const MAX_JUNK = 1 << 20;
+/** Out-of-order segments held while waiting for a hole to fill. */
+const MAX_OOO_SEGMENTS = 8;
+
+/** Parser states. */
+const HEAD = 0;
+const BODY = 1;
+const CHUNKED = 2;
+
+interface PendingHead {
+  method: string;
+  target: string;
+  version: string;
+  headers: HttpHeader[];
+  /** Ends the connection's HTTP/1 (WebSocket upgrade, CONNECT tunnel, HTTP/2 preface). */
+  final: boolean;
+}
+
+interface Segment {
+  seq: number;
+  data: Uint8Array;
+}
+
+/** True for characters allowed in a method token (A-Z, `-`, `_`). */
+function isMethodChar(c: number): boolean {
+  return (c >= 65 && c <= 90) || c === 45 || c === 95;
+}
+
+/** 1: `data` starts with (CR/LF then) `METHOD SP`; 0: too short to tell; -1: it does not. */
+function requestStart(data: Uint8Array): number {
+  let i = 0;
+  while (i < data.length && (data[i] === CR || data[i] === LF)) i++;
+  const start = i;
+  for (; i < data.length && i - start <= MAX_METHOD; i++) {
+    const c = data[i];
+    if (c === SP) return i > start ? 1 : -1;
+    if (!isMethodChar(c)) return -1;
+  }
+  return i - start > MAX_METHOD ? -1 : 0;
+}
+
+/** Parses the request line and header lines of `text` (which may be cut short). */
+function parseHead(text: string): PendingHead | null {
+  let nl = text.indexOf("\n");
+  const first = (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, "");
+  const sp = first.indexOf(" ");
+  if (sp <= 0) return null;
+  const method = first.slice(0, sp);
+  let rest = first.slice(sp + 1);
+  let version = "";
+  const last = rest.lastIndexOf(" ");
+  if (last >= 0 && /^HTTP\/\d/i.test(rest.slice(last + 1))) {
+    version = rest.slice(last + 1);
+    rest = rest.slice(0, last);
+  }
+  const headers: HttpHeader[] = [];
+  // CONNECT opens a tunnel and `PRI * HTTP/2.0` starts HTTP/2 frames: no more HTTP/1 requests follow
+  let final = method === "CONNECT" || method === "PRI";
+  while (nl >= 0 && headers.length < MAX_HEADERS) {
+    const start = nl + 1;
+    nl = text.indexOf("\n", start);
+    let line = nl < 0 ? text.slice(start) : text.slice(start, nl);
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    if (line === "") break;
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers.push([name, value]);
+    if (name === "upgrade" && /websocket/i.test(value)) final = true;
+  }
+  return { method, target: rest.trim(), version, headers, final };
+}
+
+/**
+ * Reassembles and parses the client → server byte stream of one TCP connection.
+ *
+ * @example
+ * ```ts
+ * const s = new HttpRequestStream(16384);
+ * const bytes = new TextEncoder().encode("GET /?id=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+ * s.push(1000, bytes, (req) => console.log(req.target)); // "/?id=1"
+ * ```
+ */
+export class HttpRequestStream {
+  #max: number;
+  #buf: Uint8Array = EMPTY;
+  #len = 0;
+  #started = false;
+  #next = 0;
+  #ooo: Segment[] = [];
+  #oooBytes = 0;
+  #state = HEAD;
+  #resync = false;
+  #resyncFresh = false;
+  #closed = false;
+  #skip = 0;
+  #scan = 0;
+  #head: PendingHead | null = null;
+  #headEnd = 0;
+  #bodyLen = 0;
+  #chunkPos = 0;
+  #chunks: number[] = [];
+  #chunkPartial = -1;
+  #chunkEnd = 0;
+  #junk = 0;
+
+  /** Requests reported so far. */
+  requests = 0;
+  /** Segments dropped as duplicates (retransmissions). */
+  duplicates = 0;
+  /** Times bytes were given up as lost (a hole that never filled). */
+  gaps = 0;
+
+  /** @param maxRequestBytes bytes buffered per request before it is reported truncated (≥ 64). */
+  constructor(maxRequestBytes = 16384) {
+    this.#max = Math.max(64, Math.floor(maxRequestBytes));
+  }
+
+  /** Bytes held (request buffer plus queued out-of-order segments). */
+  get bufferedBytes(): number {
+    return this.#len + this.#oooBytes;
+  }
+
+  /**
+   * True once the connection stopped carrying HTTP requests (WebSocket upgrade, CONNECT, 1 MiB
+   * without a request line, or {@link finish}).
+   */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Changes the per-request limit; applies from the next byte. */
+  setMaxRequestBytes(maxRequestBytes: number): void {
+    this.#max = Math.max(64, Math.floor(maxRequestBytes));
+  }
+
+  /**
+   * Feeds one TCP segment whose first byte has sequence number `seq` (uint32). Calls `onRequest`
+   * for every request it completes. `data` is only read during the call.
+   */
+  push(seq: number, data: Uint8Array, onRequest: OnRequest): void {
+    if (this.#closed) {
+      if (this.#ooo.length > 0) this.#dropQueue();
+      return;
+    }
+    if (data.length === 0) return;
+    if (!this.#started) {
+      // The first segment seen defines the stream start, unless it is not a request start and may
+      // have overtaken the one that is: then it waits in the out-of-order queue for a while.
+      const rs = requestStart(data);
+      if (rs < 0 && this.#ooo.length < MAX_OOO_SEGMENTS - 1 && this.#oooBytes + data.length <= this.#max) {
+        this.#ooo.push({ seq: seq >>> 0, data: data.slice() });
+        this.#oooBytes += data.length;
+        return;
+      }
+      this.#started = true;
+      let min = seq >>> 0;
+      for (const s of this.#ooo) if (((s.seq - min) | 0) < 0) min = s.seq;
+      this.#next = min;
+      if (min !== seq >>> 0 || rs < 0) {
+        // earlier bytes that are not a request start: find the first request line in them
+        this.#resync = true;
+        this.#resyncFresh = true;
+      }
+      if (min !== seq >>> 0) {
+        this.#ooo.push({ seq: seq >>> 0, data: data.slice() });
+        this.#oooBytes += data.length;
+        this.#drain(onRequest);
+        return;
+      }
+    }
+    const d = (seq - this.#next) | 0;
+    if (d > 0) {
+      this.#queue(seq >>> 0, data, onRequest);
+      return;
+    }
+    if (d < 0) {
+      if (-d >= data.length) {
+        this.duplicates++;
+        return;
+      }
+      data = data.subarray(-d);
+    }
+    this.#accept(data, onRequest);
+    if (this.#ooo.length > 0) this.#drain(onRequest);
+  }
+
+  /**
+   * Ends the stream (connection closed or forgotten): a request in progress is reported with
+   * `truncated` set, then every buffer is released.
+   */
+  finish(onRequest: OnRequest): void {
+    // segments still waiting: their holes will not fill any more
+    while (!this.#closed && this.#ooo.length > 0) {
+      if (this.#started) {
+        this.gaps++;
+        this.#flushPartial(onRequest);
+        this.#release();
+        this.#state = HEAD;
+        this.#skip = 0;
+      }
+      this.#started = true;
+      this.#resync = true;
+      this.#resyncFresh = true;
+      let min = this.#ooo[0].seq;
+      for (const s of this.#ooo) if (((s.seq - min) | 0) < 0) min = s.seq;
+      this.#next = min;
+      this.#drain(onRequest);
+    }
+    this.#flushPartial(onRequest);
+    this.#release();
+    this.#dropQueue();
+    this.#closed = true;
+  }
+
+  #dropQueue(): void {
+    this.#ooo = [];
+    this.#oooBytes = 0;
+  }
+
+  #accept(data: Uint8Array, out: OnRequest): void {
+    this.#next = (this.#next + data.length) >>> 0;
+    this.#feed(data, out);
+  }
+
+  /** Moves queued segments that now fit into the stream. */
+  #drain(out: OnRequest): void {
+    let progressed = true;
+    while (progressed && this.#ooo.length > 0 && !this.#closed) {
+      progressed = false;
+      for (let i = 0; i < this.#ooo.length; i++) {
+        const s = this.#ooo[i];
+        const d = (s.seq - this.#next) | 0;
+        if (d > 0) continue;
+        this.#ooo.splice(i, 1);
+        this.#oooBytes -= s.data.length;
+        if (-d < s.data.length) this.#accept(s.data.subarray(-d), out);
+        else this.duplicates++;
+        progressed = true;
+        break;
+      }
+    }
+  }
+
+  /** Holds a segment that arrived ahead of a hole; gives the hole up when the queue is full. */
+  #queue(seq: number, data: Uint8Array, out: OnRequest): void {
+    if (this.#ooo.length < MAX_OOO_SEGMENTS && this.#oooBytes + data.length <= this.#max) {
+      this.#ooo.push({ seq, data: data.slice() });
+      this.#oooBytes += data.length;
+      return;
+    }
+    // The hole did not fill (bytes lost before capture): report what we have, skip the hole.
+    this.gaps++;
+    this.#flushPartial(out);
+    this.#release();
+    this.#state = HEAD;
+    this.#skip = 0;
+    this.#resync = true;
+    this.#resyncFresh = true;
+    let min = seq;
+    for (const s of this.#ooo) if (((s.seq - min) | 0) < 0) min = s.seq;
+    this.#next = min;
+    this.#ooo.push({ seq, data: data.slice() });
+    this.#oooBytes += data.length;
+    this.#drain(out);
+  }
+
+  #feed(data: Uint8Array, out: OnRequest): void {
+    let off = 0;
+    const n = data.length;
+    while (off < n && !this.#closed) {
+      if (this.#skip > 0) {
+        const k = Math.min(this.#skip, n - off);
+        this.#skip -= k;
+        off += k;
+        continue;
+      }
+      if (this.#len >= this.#max) {
+        // the limit was lowered below what is buffered: start over at the next request
+        this.#flushPartial(out);
+        this.#release();
+        this.#resync = true;
+      }
+      const k = Math.min(this.#max - this.#len, n - off);
+      this.#append(data, off, k);
+      off += k;
+      this.#parse(out);
+    }
+  }
+
+  #append(data: Uint8Array, off: number, k: number): void {
+    const need = this.#len + k;
+    if (need > this.#buf.length) {
+      const cap = Math.min(this.#max, Math.max(need, this.#buf.length * 2, 1024));
+      const nb = new Uint8Array(cap);
+      nb.set(this.#buf.subarray(0, this.#len));
+      this.#buf = nb;
+    }
+    this.#buf.set(data.subarray(off, off + k), this.#len);
+    this.#len = need;
+  }
+
+  /** Drops `n` bytes from the front of the buffer; releases it when empty. */
+  #consume(n: number): void {
+    if (n >= this.#len) {
+      this.#release();
+      return;
+    }
+    this.#buf.copyWithin(0, n, this.#len);
+    this.#len -= n;
+    this.#scan = 0;
+  }
+
+  #release(): void {
+    this.#buf = EMPTY;
+    this.#len = 0;
+    this.#scan = 0;
+  }
+
+  /** 1: the buffer starts with `METHOD SP`; 0: too short to tell; -1: it does not. */
+  #checkRequestStart(): number {
+    const b = this.#buf, len = this.#len;
+    const n = Math.min(len, MAX_METHOD + 1);
+    for (let i = 0; i < n; i++) {
+      const c = b[i];
+      if (c === SP) return i > 0 ? 1 : -1;
+      if (!isMethodChar(c)) return -1;
+    }
+    return len > MAX_METHOD ? -1 : 0;
+  }
+
+  /**
+   * Looks for `LF METHOD SP (/|h|*)` to restart parsing after bytes were lost or were not HTTP;
+   * right after a hole the buffer start itself is a candidate. Drops the bytes before the candidate.
+   */
+  #resyncScan(): boolean {
+    const b = this.#buf, len = this.#len;
+    for (let i = this.#resyncFresh ? -1 : 0; i < len; i++) {
+      if (i >= 0 && b[i] !== LF) continue;
+      let j = i + 1;
+      while (j < len && j - i - 1 < MAX_METHOD && b[j] >= 65 && b[j] <= 90) j++;
+      if (j + 1 >= len) {
+        // possibly a request line cut at the end of the buffer: keep it for the next segment
+        if (i > 0) this.#consume(i);
+        return false;
+      }
+      const t = b[j + 1];
+      if (j - i - 1 >= 3 && b[j] === SP && (t === 47 /* / */ || t === 104 /* h */ || t === 42 /* * */)) {
+        this.#consume(i + 1);
+        this.#resync = false;
+        this.#resyncFresh = false;
+        return true;
+      }
+    }
+    // nothing here: the next bytes start at a segment boundary, where a request line may begin
+    this.#resyncFresh = true;
+    this.#junk += len;
+    this.#release();
+    // a connection that never carried a request in all these bytes is not HTTP: stop looking
+    if (this.requests === 0 && this.#junk > MAX_JUNK) this.#closed = true;
+    return false;
+  }
+
+  /** Index just past the blank line ending the head, or -1. */
+  #findHeadEnd(): number {
+    const b = this.#buf, len = this.#len;
+    for (let i = Math.max(0, this.#scan - 3); i < len; i++) {
+      if (b[i] !== LF) continue;
+      if (i + 1 < len && b[i + 1] === LF) return i + 2;
+      if (i + 2 < len && b[i + 1] === CR && b[i + 2] === LF) return i + 3;
+    }
+    this.#scan = len;
+    return -1;
+  }
+
+  #emit(head: PendingHead, body: string, truncated: boolean, out: OnRequest): void {
+    this.requests++;
+    if (head.final) this.#closed = true;
+    out({ method: head.method, target: head.target, version: head.version, headers: head.headers, body, truncated });
+  }
+
+  #chunkBody(): string {
+    let body = "";
+    const c = this.#chunks;
+    for (let i = 0; i < c.length; i += 2) body += latin1(this.#buf, c[i], c[i] + c[i + 1]);
+    return body;
+  }
+
+  /** Parses complete chunks from `#chunkPos`: 1 complete, 0 needs more bytes, -1 malformed. */
+  #parseChunks(): number {
+    const b = this.#buf, len = this.#len;
+    for (;;) {
+      this.#chunkPartial = -1;
+      let nl = -1;
+      for (let i = this.#chunkPos; i < len && i - this.#chunkPos < 80; i++) {
+        if (b[i] === LF) {
+          nl = i;
+          break;
+        }
+      }
+      if (nl < 0) return len - this.#chunkPos >= 80 ? -1 : 0;
+      let size = 0, digits = 0;
+      for (let i = this.#chunkPos; i < nl; i++) {
+        const c = b[i];
+        const v = c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
+        if (v < 0) break;
+        size = size * 16 + v;
+        digits++;
+        if (digits > 8) return -1;
+      }
+      if (digits === 0) return -1;
+      const dataStart = nl + 1;
+      if (size === 0) {
+        // last chunk, then optional trailers and a blank line
+        let p = dataStart;
+        for (;;) {
+          let e = -1;
+          for (let i = p; i < len; i++) {
+            if (b[i] === LF) {
+              e = i;
+              break;
+            }
+          }
+          if (e < 0) return 0;
+          if (e === p || (e === p + 1 && b[p] === CR)) {
+            this.#chunkEnd = e + 1;
+            return 1;
+          }
+          p = e + 1;
+        }
+      }
+      if (dataStart + size > len) {
+        this.#chunkPartial = dataStart;
+        return 0;
+      }
+      let p = dataStart + size;
+      if (p < len && b[p] === CR) p++;
+      if (p >= len) {
+        this.#chunkPartial = dataStart;
+        return 0;
+      }
+      if (b[p] !== LF) return -1;
+      this.#chunks.push(dataStart, size);
+      this.#chunkPos = p + 1;
+    }
+  }
+
+  #parse(out: OnRequest): void {
+    for (;;) {
+      if (this.#closed) {
+        this.#release();
+        return;
+      }
+      if (this.#resync && !this.#resyncScan()) return;
+      if (this.#state === HEAD) {
+        let p = 0;
+        while (p < this.#len && (this.#buf[p] === CR || this.#buf[p] === LF)) p++;
+        if (p > 0) this.#consume(p);
+        if (this.#len === 0) return;
+        const v = this.#checkRequestStart();
+        if (v < 0) {
+          this.#resync = true;
+          continue;
+        }
+        if (v === 0) return;
+        const end = this.#findHeadEnd();
+        if (end < 0) {
+          if (this.#len >= this.#max) {
+            // head larger than the limit: report what we have, then look for the next request
+            const head = parseHead(latin1(this.#buf, 0, this.#len));
+            if (head !== null) this.#emit(head, "", true, out);
+            this.#release();
+            this.#resync = true;
+          }
+          return;
+        }
+        const head = parseHead(latin1(this.#buf, 0, end));
+        if (head === null) {
+          this.#resync = true;
+          continue;
+        }
+        let chunked = false, length = 0;
+        for (const [name, value] of head.headers) {
+          if (name === "transfer-encoding" && /chunked/i.test(value)) chunked = true;
+          else if (name === "content-length") {
+            const m = /^\d{1,15}$/.exec(value);
+            if (m !== null) length = Math.max(length, Number(value));
+          }
+        }
+        this.#head = head;
+        this.#headEnd = end;
+        if (chunked) {
+          this.#state = CHUNKED;
+          this.#chunkPos = end;
+          this.#chunks = [];
+          this.#chunkPartial = -1;
+        } else if (length > 0) {
+          this.#state = BODY;
+          this.#bodyLen = length;
+        } else {
+          this.#head = null;
+          this.#emit(head, "", false, out);
+          this.#consume(end);
+        }
+        continue;
+      }
+      const head = this.#head!;
+      if (this.#state === BODY) {
+        const have = this.#len - this.#headEnd;
+        if (have >= this.#bodyLen) {
+          const stop = this.#headEnd + this.#bodyLen;
+          this.#state = HEAD;
+          this.#head = null;
+          this.#emit(head, latin1(this.#buf, this.#headEnd, stop), false, out);
+          this.#consume(stop);
+          continue;
+        }
+        if (this.#len >= this.#max) {
+          this.#state = HEAD;
+          this.#head = null;
+          this.#emit(head, latin1(this.#buf, this.#headEnd, this.#len), true, out);
+          this.#skip = this.#bodyLen - have;
+          this.#release();
+        }
+        return;
+      }
+      // chunked
+      const r = this.#parseChunks();
+      if (r === 1) {
+        this.#state = HEAD;
+        this.#head = null;
+        this.#emit(head, this.#chunkBody(), false, out);
+        this.#consume(this.#chunkEnd);
+        this.#chunks = [];
+        continue;
+      }
+      if (r < 0 || this.#len >= this.#max) {
+        this.#flushPartial(out);
+        this.#release();
+        this.#resync = true;
+        continue;
+      }
+      return;
+    }
+  }
+
+  /** Reports a request in progress as truncated and resets the parser (the buffer is left as is). */
+  #flushPartial(out: OnRequest): void {
+    if (this.#closed) return;
+    const state = this.#state;
+    const head = this.#head;
+    this.#state = HEAD;
+    this.#head = null;
+    if (state === BODY && head !== null) {
+      this.#emit(head, latin1(this.#buf, this.#headEnd, this.#len), true, out);
+    } else if (state === CHUNKED && head !== null) {
+      let body = this.#chunkBody();
+      if (this.#chunkPartial >= 0) body += latin1(this.#buf, this.#chunkPartial, this.#len);
+      this.#chunks = [];
+      this.#emit(head, body, true, out);
+    } else if (state === HEAD && !this.#resync && this.#len > 0) {
+      let p = 0;
+      while (p < this.#len && (this.#buf[p] === CR || this.#buf[p] === LF)) p++;
+      if (p > 0) this.#consume(p);
+      if (this.#len > 0 && this.#checkRequestStart() === 1) {
+        const partial = parseHead(latin1(this.#buf, 0, this.#len));
+        if (partial !== null) this.#emit(partial, "", true, out);
+      }
+    }
+  }
+}

@@ -1,0 +1,232 @@
+import assert from "node:assert/strict";
+import { headerValue, type HttpRequest, HttpRequestStream } from "./http_request.ts";
+
+const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+/** Collects requests from a stream fed with in-order segments starting at `isn`. */
+class Feeder {
+  readonly stream: HttpRequestStream;
+  readonly out: HttpRequest[] = [];
+  seq: number;
+  readonly #cb = (r: HttpRequest) => this.out.push(r);
+  constructor(max = 16384, isn = 1000) {
+    this.stream = new HttpRequestStream(max);
+    this.seq = isn;
+  }
+  /** Sends the next bytes in order; returns their sequence number. */
+  send(s: string | Uint8Array): number {
+    const b = typeof s === "string" ? enc(s) : s;
+    const seq = this.seq;
+    this.stream.push(seq, b, this.#cb);
+    this.seq = (this.seq + b.length) >>> 0;
+    return seq;
+  }
+  /** Pushes bytes at an explicit sequence number (retransmissions, reordering). */
+  at(seq: number, s: string): void {
+    this.stream.push(seq >>> 0, enc(s), this.#cb);
+  }
+  finish(): void {
+    this.stream.finish(this.#cb);
+  }
+}
+
+const GET = "GET /index.html?id=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8.0\r\n\r\n";
+
+Deno.test("HttpRequestStream parses a request in one segment", () => {
+  const f = new Feeder();
+  f.send(GET);
+  assert.equal(f.out.length, 1);
+  const r = f.out[0];
+  assert.equal(r.method, "GET");
+  assert.equal(r.target, "/index.html?id=1");
+  assert.equal(r.version, "HTTP/1.1");
+  assert.equal(headerValue(r, "host"), "example.com");
+  assert.equal(headerValue(r, "user-agent"), "curl/8.0");
+  assert.equal(r.body, "");
+  assert.equal(r.truncated, false);
+  assert.equal(f.stream.bufferedBytes, 0, "buffer released after the request");
+});
+
+Deno.test("HttpRequestStream reassembles a request split across 3 segments", () => {
+  const f = new Feeder();
+  f.send("GET /a?q=sel");
+  f.send("ect HTTP/1.1\r\nHo");
+  assert.equal(f.out.length, 0);
+  f.send("st: x\r\n\r\n");
+  assert.equal(f.out.length, 1);
+  assert.equal(f.out[0].target, "/a?q=select");
+});
+
+Deno.test("HttpRequestStream drops retransmitted and overlapping bytes", () => {
+  const f = new Feeder();
+  const s1 = f.send("POST /login HTTP/1.1\r\nContent-Length: 10\r\n\r\n");
+  const s2 = f.send("user=");
+  f.at(s2, "user="); // exact retransmission
+  f.at(s1, "POST /login"); // old bytes
+  f.at(s2 + 3, "r=admi"); // overlaps 2 known bytes, adds "admi"
+  f.seq = s2 + 9;
+  f.send("n");
+  assert.equal(f.out.length, 1);
+  assert.equal(f.out[0].body, "user=admin");
+  assert.ok(f.stream.duplicates >= 2);
+});
+
+Deno.test("HttpRequestStream reorders out-of-order segments", () => {
+  const f = new Feeder(16384, 5000);
+  f.at(5000 + 10, "HTTP/1.1\r\n\r\n");
+  f.at(5000 + 5, "/xyz ");
+  assert.equal(f.out.length, 0);
+  f.at(5000, "GET  "); // 5 bytes: the target's extra space is trimmed
+  assert.equal(f.out.length, 1);
+  assert.equal(f.out[0].target, "/xyz");
+});
+
+Deno.test("HttpRequestStream handles sequence numbers that wrap", () => {
+  const f = new Feeder(16384, 0xfffffff0);
+  f.send("GET /wrap HTTP/1.1\r\n");
+  f.send("Host: x\r\n\r\n");
+  assert.equal(f.out.length, 1);
+  assert.equal(f.out[0].target, "/wrap");
+});
+
+Deno.test("HttpRequestStream splits pipelined requests", () => {
+  const f = new Feeder();
+  f.send(
+    "GET /one HTTP/1.1\r\nHost: x\r\n\r\n" +
+      "POST /two HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc" +
+      "GET /three HTTP/1.1\r\nHost: x\r\n\r\nGET /fo",
+  );
+  assert.deepEqual(f.out.map((r) => r.target), ["/one", "/two", "/three"]);
+  assert.equal(f.out[1].body, "abc");
+  f.send("ur HTTP/1.1\r\n\r\n");
+  assert.deepEqual(f.out.map((r) => r.target), ["/one", "/two", "/three", "/four"]);
+});
+
+Deno.test("HttpRequestStream handles keep-alive requests in separate segments", () => {
+  const f = new Feeder();
+  for (let i = 0; i < 5; i++) f.send(`GET /r${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  assert.deepEqual(f.out.map((r) => r.target), ["/r0", "/r1", "/r2", "/r3", "/r4"]);
+  assert.equal(f.stream.requests, 5);
+});
+
+Deno.test("HttpRequestStream waits for a Content-Length body split across segments", () => {
+  const f = new Feeder();
+  f.send("POST /f HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 20\r\n\r\nuser=ad");
+  assert.equal(f.out.length, 0);
+  f.send("min'--&pas");
+  assert.equal(f.out.length, 0);
+  f.send("s=x");
+  assert.equal(f.out.length, 1);
+  assert.equal(f.out[0].body, "user=admin'--&pass=x");
+  assert.equal(f.out[0].truncated, false);
+});
+
+Deno.test("HttpRequestStream de-chunks a chunked body", () => {
+  const f = new Feeder();
+  f.send("POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+  assert.equal(f.out.length, 0);
+  f.send("6;ext=1\r\n world\r\n0\r\n\r\nGET /next HTTP/1.1\r\n\r\n");
+  assert.equal(f.out.length, 2);
+  assert.equal(f.out[0].body, "hello world");
+  assert.equal(f.out[1].target, "/next");
+});
+
+Deno.test("HttpRequestStream bounds an oversized body and resumes after it", () => {
+  const f = new Feeder(1024);
+  const big = "a=" + "x".repeat(5000);
+  f.send(`POST /up HTTP/1.1\r\nContent-Length: ${big.length}\r\n\r\n`);
+  for (let i = 0; i < big.length; i += 700) f.send(big.slice(i, i + 700));
+  assert.equal(f.out.length, 1);
+  assert.equal(f.out[0].truncated, true);
+  assert.ok(f.out[0].body.length < 1024);
+  assert.ok(f.out[0].body.startsWith("a=xxx"));
+  assert.ok(f.stream.bufferedBytes <= 1024);
+  f.send("GET /after HTTP/1.1\r\n\r\n");
+  assert.equal(f.out.length, 2);
+  assert.equal(f.out[1].target, "/after");
+});
+
+Deno.test("HttpRequestStream bounds an oversized head", () => {
+  const f = new Feeder(512);
+  f.send("GET /?q=" + "y".repeat(2000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert.equal(f.out.length, 1);
+  assert.equal(f.out[0].truncated, true);
+  assert.ok(f.out[0].target.length < 512);
+  assert.ok(f.stream.bufferedBytes <= 512);
+  f.send("GET /next HTTP/1.1\r\n\r\n");
+  assert.equal(f.out.at(-1)!.target, "/next");
+});
+
+Deno.test("HttpRequestStream parses header-only requests and bare request lines", () => {
+  const f = new Feeder();
+  f.send("HEAD /h HTTP/1.0\r\n\r\n");
+  f.send("DELETE /item/7 HTTP/1.1\nHost: x\n\n");
+  assert.deepEqual(f.out.map((r) => [r.method, r.target]), [["HEAD", "/h"], ["DELETE", "/item/7"]]);
+});
+
+Deno.test("HttpRequestStream keeps raw spaces in a request target", () => {
+  const f = new Feeder();
+  f.send("GET /?id=1 OR 1=1 HTTP/1.1\r\n\r\n");
+  assert.equal(f.out[0].target, "/?id=1 OR 1=1");
+});
+
+Deno.test("HttpRequestStream reports a partial request on finish", () => {
+  const f = new Feeder();
+  f.send("GET /?id=1'-- HTTP/1.1\r\nHost: x\r\n");
+  assert.equal(f.out.length, 0);
+  f.finish();
+  assert.equal(f.out.length, 1);
+  assert.equal(f.out[0].truncated, true);
+  assert.equal(f.out[0].target, "/?id=1'--");
+  assert.equal(f.stream.bufferedBytes, 0);
+});
+
+Deno.test("HttpRequestStream resynchronizes after non-HTTP bytes and after a lost segment", () => {
+  const f = new Feeder();
+  f.send("\x16\x03\x01\x02\x00 binary junk\r\nmore junk\r\nGET /ok HTTP/1.1\r\n\r\n");
+  // a first segment that is not a request start waits a little for one that might have overtaken it
+  assert.equal(f.out.length, 0);
+  f.send("GET /ok2 HTTP/1.1\r\n\r\n");
+  f.finish();
+  assert.deepEqual(f.out.map((r) => r.target), ["/ok", "/ok2"]);
+
+  const g = new Feeder(16384, 1);
+  g.send("POST /a HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc");
+  g.seq += 50; // bytes lost before capture
+  for (let i = 0; i < 9; i++) g.send(`GET /n${i} HTTP/1.1\r\n\r\n`);
+  // the hole never fills: the partial request is reported truncated and parsing picks up again
+  assert.equal(g.out[0].target, "/a");
+  assert.equal(g.out[0].truncated, true);
+  assert.ok(g.stream.gaps >= 1);
+  assert.ok(g.out.some((r) => r.target === "/n8"));
+});
+
+Deno.test("HttpRequestStream stops after a WebSocket upgrade", () => {
+  const f = new Feeder();
+  f.send("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+  f.send("\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58");
+  assert.equal(f.out.length, 1);
+  assert.equal(f.stream.closed, true);
+  assert.equal(f.stream.bufferedBytes, 0);
+
+  const h2 = new Feeder();
+  h2.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x12\x04\x00\x00\x00\x00\x00");
+  assert.equal(h2.out.length, 1);
+  assert.equal(h2.stream.closed, true);
+});
+
+Deno.test("HttpRequestStream gives up on a connection that never carries HTTP", () => {
+  const f = new Feeder();
+  const junk = "\x16\x03\x01".repeat(400);
+  for (let i = 0; i < 1000; i++) f.send(junk);
+  assert.equal(f.stream.closed, true);
+  assert.equal(f.stream.bufferedBytes, 0);
+  assert.equal(f.out.length, 0);
+});
+
+Deno.test("HttpRequestStream picks up at the next request after a mid-request capture start", () => {
+  const f = new Feeder();
+  f.send("ody-tail-of-an-earlier-upload&x=1");
+  f.send("GET /next?id=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert.deepEqual(f.out.map((r) => r.target), ["/next?id=1"]);
+});

@@ -1,0 +1,236 @@
+/**
+ * Port scans: vertical (many ports), low-and-slow, and horizontal sweeps (one port, many hosts).
+ *
+ * Only probes count, never answers: a probe is the packet that created a flow, sent by its
+ * initiator — a TCP segment without ACK or RST (SYN, and the FIN/NULL/Xmas stealth scans), the
+ * first UDP datagram of a flow, or (for sweeps) an ICMP echo request. A victim's RSTs and ICMP
+ * unreachables therefore never make it a scanner. Multicast/broadcast destinations, UDP datagrams
+ * that look like a server answer picked up mid-stream (source port < 1024 to a port ≥ 1024) and
+ * traceroute's UDP ports 33434–33534 are not probes.
+ *
+ * Every probe is judged two seconds later (at most the window) on packet time and counts only if it
+ * failed: its TCP handshake did not complete, or its UDP/ICMP flow got no answer. A client that
+ * connects to many services (FTP passive data ports, a browser opening many web servers, P2P)
+ * completes its handshakes and is not counted; a SYN scan never completes one (closed ports answer
+ * RST, open ones SYN-ACK that the scanner resets), nor does a UDP scan get answers from closed
+ * ports (their ICMP unreachables belong to another flow).
+ *
+ * - vertical: `threshold` distinct destination ports (TCP and UDP ports counted apart) per source
+ *   within `window_s`; severity 2;
+ * - slow: `slow_threshold` distinct ports within `slow_window_s` when the fast rule did not fire
+ *   in that window; tag `slow`, severity 3;
+ * - sweep: `sweep_hosts` distinct hosts probed on one protocol/port (or ICMP echo) within
+ *   `window_s`; tag `sweep`, severity 2.
+ *
+ * A rule reports when it is crossed, then again (at most every `min(window, 10 s)`, for slow scans
+ * every `min(slow window, 60 s)`) only on a probe that adds a new port or host — a scan still in
+ * progress, not traffic inside an old window.
+ *
+ * @module
+ */
+import type { Config, PortScanConfig } from "../config/defaults.ts";
+import type { TrustedMatcher } from "../config/trusted.ts";
+import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
+import { type FlowEndReason, FlowState, type FlowTable } from "../flow/flow_table.ts";
+import { BoundedMap } from "./_bounded_map.ts";
+import { type DelayItem, DelayQueue, newDelayItem } from "./_delay_queue.ts";
+import { DistinctWindow } from "./_distinct.ts";
+import { isGroupAddress, num, pairKey, protoText, reemitUs, toUs, trustedFilter } from "./_util.ts";
+import type { Detector, Emit } from "./detector.ts";
+
+/** Probes waiting for their verdict at most (older ones are judged early when full). */
+export const PROBE_QUEUE_CAPACITY = 65536;
+/** Least time between two reports of one slow scan (µs, at most the slow window). */
+export const SLOW_REEMIT_US = 60_000_000;
+/** How long after a probe its flow is checked for an answer (µs, at most the window). */
+export const PROBE_GRACE_US = 2_000_000;
+
+interface ScanState {
+  fast: DistinctWindow<number>;
+  slow: DistinctWindow<number>;
+  lastFastUs: number;
+  lastSlowUs: number;
+}
+
+interface SweepState {
+  hosts: DistinctWindow<IpKey>;
+  lastEmitUs: number;
+}
+
+/** Detects port scans and host sweeps (see module docs). */
+export class PortScanDetector implements Detector {
+  /** The attack type reported. */
+  readonly type = "port_scan" as const;
+  #cfg!: PortScanConfig;
+  #windowUs = 0;
+  #slowUs = 0;
+  #graceUs = 0;
+  #trusted: TrustedMatcher | null = null;
+  #src: BoundedMap<IpKey, ScanState>;
+  #sweep: BoundedMap<number | string, SweepState>;
+  #queue = new DelayQueue(PROBE_QUEUE_CAPACITY);
+  #item: DelayItem = newDelayItem();
+  #initScan = (old: ScanState | undefined): ScanState => {
+    if (old === undefined) {
+      return {
+        fast: new DistinctWindow<number>(),
+        slow: new DistinctWindow<number>(),
+        lastFastUs: -Infinity,
+        lastSlowUs: -Infinity,
+      };
+    }
+    old.fast.clear();
+    old.slow.clear();
+    old.lastFastUs = old.lastSlowUs = -Infinity;
+    return old;
+  };
+  #initSweep = (old: SweepState | undefined): SweepState => {
+    if (old === undefined) return { hosts: new DistinctWindow<IpKey>(), lastEmitUs: -Infinity };
+    old.hosts.clear();
+    old.lastEmitUs = -Infinity;
+    return old;
+  };
+
+  /** Creates the detector with `config.port_scan` and `config.limits`. */
+  constructor(config: Config) {
+    this.#src = new BoundedMap(config.limits.max_tracked_ips);
+    this.#sweep = new BoundedMap(config.limits.max_tracked_ips);
+    this.configure(config);
+  }
+
+  /** Applies a new configuration (windows and thresholds apply to the next probe). */
+  configure(config: Config): void {
+    const c = config.port_scan;
+    this.#cfg = c;
+    this.#windowUs = toUs(c.window_s);
+    this.#slowUs = Math.max(this.#windowUs, toUs(c.slow_window_s));
+    this.#graceUs = Math.min(PROBE_GRACE_US, this.#windowUs);
+    this.#trusted = trustedFilter(config, c.use_trusted);
+    this.#src.setCapacity(config.limits.max_tracked_ips);
+    this.#sweep.setCapacity(config.limits.max_tracked_ips);
+  }
+
+  /** Entries in the per-source and per-(source, port) tables. */
+  size(): number {
+    return this.#src.size + this.#sweep.size;
+  }
+
+  /** Queues probes; judges the queued ones whose grace period is over. */
+  onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void {
+    const cfg = this.#cfg;
+    if (!cfg.enabled) return;
+    const now = pkt.tsUs;
+    const q = this.#queue;
+    if (q.length > 0 && q.peekTs() <= now - this.#graceUs) this.#drain(flows, now, emit, false);
+    if (!pkt.flowNew || pkt.dir !== 0 || !pkt.hasL4) return;
+    const proto = pkt.proto;
+    if (proto === IpProto.TCP) {
+      if ((pkt.tcpFlags & (TcpFlag.ACK | TcpFlag.RST)) !== 0) return;
+    } else if (proto === IpProto.UDP) {
+      if (pkt.srcPort < 1024 && pkt.dstPort >= 1024) return;
+    } else if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) {
+      if (pkt.icmpType !== (proto === IpProto.ICMP ? 8 : 128)) return;
+    } else {
+      return;
+    }
+    if (isGroupAddress(pkt.dst)) return;
+    if (this.#trusted !== null && this.#trusted(pkt.src)) return;
+    if (q.full && q.shift(this.#item)) this.#judge(this.#item, flows, now, emit);
+    q.push(now, pkt.flow, pkt.flow >= 0 ? flows.flowId(pkt.flow) : -1, pkt);
+  }
+
+  /** Judges pending probes; at the end of input (`flush`) all of them. */
+  onFlowEnd(flows: FlowTable, _slot: number, reason: FlowEndReason, emit: Emit): void {
+    if (!this.#cfg.enabled || this.#queue.length === 0) return;
+    this.#drain(flows, flows.nowUs, emit, reason === "flush");
+  }
+
+  #drain(flows: FlowTable, now: number, emit: Emit, all: boolean): void {
+    const q = this.#queue, item = this.#item, limit = now - this.#graceUs;
+    while (q.length > 0 && (all || q.peekTs() <= limit)) {
+      q.shift(item);
+      this.#judge(item, flows, now, emit);
+    }
+  }
+
+  /** A probe whose grace period is over: counts toward the scan rules when it failed. */
+  #judge(item: DelayItem, flows: FlowTable, now: number, emit: Emit): void {
+    const slot = item.slot;
+    const live = slot >= 0 && flows.flowId(slot) === item.flowId;
+    if (live) {
+      const st = flows.state(slot);
+      const ok = item.proto === IpProto.TCP ? FlowState.ESTABLISHED : FlowState.REPLIED;
+      if ((st & ok) !== 0) return;
+    }
+    const flow = live ? slot : -1;
+    const proto = item.proto;
+    if (proto === IpProto.TCP || (proto === IpProto.UDP && (item.dstPort < 33434 || item.dstPort > 33534))) {
+      this.#vertical(item, now, flow, emit);
+    }
+    const cfg = this.#cfg;
+    const key = pairKey(item.src, (proto === IpProto.TCP ? 0 : proto === IpProto.UDP ? 1 : 2) * 65536 + item.dstPort);
+    const s = this.#sweep.acquire(key, this.#initSweep);
+    const hosts = s.hosts.add(item.dst, item.tsUs, this.#windowUs, Math.max(1, cfg.sweep_hosts));
+    if (hosts < cfg.sweep_hosts || !s.hosts.added || now - s.lastEmitUs < reemitUs(this.#windowUs)) return;
+    s.lastEmitUs = now;
+    const icmp = proto !== IpProto.TCP && proto !== IpProto.UDP;
+    emit({
+      type: "port_scan",
+      tsUs: now,
+      src: item.src,
+      dst: item.dst,
+      srcPort: item.srcPort,
+      dstPort: item.dstPort,
+      proto,
+      severity: 2,
+      tags: ["sweep"],
+      reason: `${hosts} hosts probed on ${protoText(proto)}${icmp ? " echo" : `/${item.dstPort}`} ` +
+        `without answer in ${num(cfg.window_s)} s`,
+      flow,
+    });
+  }
+
+  /** Counts a failed TCP/UDP probe toward the fast and slow distinct-port rules. */
+  #vertical(item: DelayItem, now: number, flow: number, emit: Emit): void {
+    const cfg = this.#cfg, ts = item.tsUs;
+    const member = (item.proto === IpProto.UDP ? 65536 : 0) + item.dstPort;
+    const s = this.#src.acquire(item.src, this.#initScan);
+    const fast = s.fast.add(member, ts, this.#windowUs, Math.max(1, cfg.threshold));
+    const slow = s.slow.add(member, ts, this.#slowUs, Math.max(1, cfg.slow_threshold));
+    if (fast >= cfg.threshold) {
+      if (!s.fast.added || now - s.lastFastUs < reemitUs(this.#windowUs)) return;
+      s.lastFastUs = now;
+      emit({
+        type: "port_scan",
+        tsUs: now,
+        src: item.src,
+        dst: item.dst,
+        srcPort: item.srcPort,
+        dstPort: item.dstPort,
+        proto: item.proto,
+        severity: 2,
+        reason: `${fast} distinct ports probed without answer in ${num(cfg.window_s)} s`,
+        flow,
+      });
+    } else if (slow >= cfg.slow_threshold) {
+      if (
+        !s.slow.added || now - s.lastFastUs <= this.#slowUs ||
+        now - s.lastSlowUs < Math.min(this.#slowUs, SLOW_REEMIT_US)
+      ) return;
+      s.lastSlowUs = now;
+      emit({
+        type: "port_scan",
+        tsUs: now,
+        src: item.src,
+        dst: item.dst,
+        srcPort: item.srcPort,
+        dstPort: item.dstPort,
+        proto: item.proto,
+        severity: 3,
+        tags: ["slow"],
+        reason: `${slow} distinct ports probed without answer in ${num(cfg.slow_window_s)} s`,
+        flow,
+      });
+    }
+  }
+}

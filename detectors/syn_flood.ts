@@ -1,0 +1,187 @@
+/**
+ * SYN flood: SYNs whose handshake never completes.
+ *
+ * Every SYN (without ACK) from a flow's initiator is queued and judged a short grace period later on
+ * packet time (the window, clamped to 0.2–1 s): if its flow reached ESTABLISHED by then it was a
+ * normal connection and is dropped; otherwise it is a half-open SYN and is counted at its own
+ * packet time. So a client opening ten connections at once that all complete is never counted,
+ * while a retransmitted SYN that never gets through is.
+ *
+ * Two verdicts:
+ * - per source: `threshold` half-open SYNs within `window_s` aimed at few ports (fewer distinct
+ *   destination ports than half the threshold; a SYN to many ports is a port scan and left to
+ *   the port-scan detector);
+ * - per destination: `dest_threshold` half-open SYNs within `window_s` from many sources (at least
+ *   10, and at least a quarter of the SYNs): a spoofed or distributed flood; reported with
+ *   `spoofed: true`, `src` one observed source and `dst` the victim.
+ *
+ * @module
+ */
+import type { Config, SynFloodConfig } from "../config/defaults.ts";
+import type { TrustedMatcher } from "../config/trusted.ts";
+import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
+import { type FlowEndReason, FlowState, type FlowTable } from "../flow/flow_table.ts";
+import { BoundedMap } from "./_bounded_map.ts";
+import { type DelayItem, DelayQueue, newDelayItem } from "./_delay_queue.ts";
+import { DistinctWindow } from "./_distinct.ts";
+import { TimeRing } from "./_time_ring.ts";
+import { num, toUs, trustedFilter } from "./_util.ts";
+import type { Detector, Emit } from "./detector.ts";
+
+/** SYNs waiting for their verdict at most (older ones are judged early when full). */
+export const SYN_QUEUE_CAPACITY = 131072;
+/** Distinct sources that make a per-destination flood "many sources". */
+export const SPOOF_MIN_SOURCES = 10;
+/** Distinct sources tracked per destination. */
+const SPOOF_CAP = 64;
+
+interface SrcState {
+  ring: TimeRing;
+  ports: DistinctWindow<number>;
+  lastEmitUs: number;
+}
+
+interface DstState {
+  ring: TimeRing;
+  sources: DistinctWindow<IpKey>;
+  lastEmitUs: number;
+}
+
+/** Detects SYN floods per source and spoofed SYN floods per destination (see module docs). */
+export class SynFloodDetector implements Detector {
+  /** The attack type reported. */
+  readonly type = "syn_flood" as const;
+  #cfg!: SynFloodConfig;
+  #windowUs = 0;
+  #graceUs = 0;
+  #trusted: TrustedMatcher | null = null;
+  #src: BoundedMap<IpKey, SrcState>;
+  #dst: BoundedMap<IpKey, DstState>;
+  #queue = new DelayQueue(SYN_QUEUE_CAPACITY);
+  #item: DelayItem = newDelayItem();
+  #initSrc = (old: SrcState | undefined): SrcState => {
+    if (old === undefined) {
+      return { ring: new TimeRing(this.#windowUs), ports: new DistinctWindow<number>(), lastEmitUs: -Infinity };
+    }
+    old.ring.clear();
+    old.ports.clear();
+    old.lastEmitUs = -Infinity;
+    return old;
+  };
+  #initDst = (old: DstState | undefined): DstState => {
+    if (old === undefined) {
+      return { ring: new TimeRing(this.#windowUs), sources: new DistinctWindow<IpKey>(), lastEmitUs: -Infinity };
+    }
+    old.ring.clear();
+    old.sources.clear();
+    old.lastEmitUs = -Infinity;
+    return old;
+  };
+
+  /** Creates the detector with `config.syn_flood` and `config.limits`. */
+  constructor(config: Config) {
+    this.#src = new BoundedMap(config.limits.max_tracked_ips);
+    this.#dst = new BoundedMap(config.limits.max_tracked_ips);
+    this.configure(config);
+  }
+
+  /** Applies a new configuration; a changed window clears the counts. */
+  configure(config: Config): void {
+    const c = config.syn_flood;
+    const windowUs = toUs(c.window_s);
+    if (windowUs !== this.#windowUs) {
+      this.#src.clear();
+      this.#dst.clear();
+    }
+    this.#cfg = c;
+    this.#windowUs = windowUs;
+    this.#graceUs = Math.min(Math.max(windowUs, 200_000), 1_000_000);
+    this.#trusted = trustedFilter(config, c.use_trusted);
+    this.#src.setCapacity(config.limits.max_tracked_ips);
+    this.#dst.setCapacity(config.limits.max_tracked_ips);
+  }
+
+  /** Entries in the per-source and per-destination tables. */
+  size(): number {
+    return this.#src.size + this.#dst.size;
+  }
+
+  /** Queues SYNs and judges the ones whose grace period is over. */
+  onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void {
+    if (!this.#cfg.enabled) return;
+    const now = pkt.tsUs;
+    const q = this.#queue;
+    if (q.length > 0 && q.peekTs() <= now - this.#graceUs) this.#drain(flows, now, emit, false);
+    if (pkt.proto !== IpProto.TCP || !pkt.hasL4 || pkt.dir !== 0) return;
+    if ((pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return;
+    if (this.#trusted !== null && this.#trusted(pkt.src)) return;
+    if (q.full && q.shift(this.#item)) this.#judge(this.#item, flows, now, emit);
+    q.push(now, pkt.flow, pkt.flow >= 0 ? flows.flowId(pkt.flow) : -1, pkt);
+  }
+
+  /** Judges pending SYNs; at the end of input (`flush`) all of them. */
+  onFlowEnd(flows: FlowTable, _slot: number, reason: FlowEndReason, emit: Emit): void {
+    if (!this.#cfg.enabled || this.#queue.length === 0) return;
+    this.#drain(flows, flows.nowUs, emit, reason === "flush");
+  }
+
+  #drain(flows: FlowTable, now: number, emit: Emit, all: boolean): void {
+    const q = this.#queue, item = this.#item, limit = now - this.#graceUs;
+    while (q.length > 0 && (all || q.peekTs() <= limit)) {
+      q.shift(item);
+      this.#judge(item, flows, now, emit);
+    }
+  }
+
+  #judge(item: DelayItem, flows: FlowTable, now: number, emit: Emit): void {
+    const slot = item.slot;
+    const live = slot >= 0 && flows.flowId(slot) === item.flowId;
+    if (live && (flows.state(slot) & FlowState.ESTABLISHED) !== 0) return;
+    const cfg = this.#cfg, w = this.#windowUs, ts = item.tsUs;
+
+    const s = this.#src.acquire(item.src, this.#initSrc);
+    const c = s.ring.add(ts);
+    const half = Math.max(2, Math.ceil(cfg.threshold / 2));
+    const ports = s.ports.add(item.dstPort, ts, w, half);
+    let fired = false;
+    if (c >= cfg.threshold && ports < half && now - s.lastEmitUs >= w) {
+      s.lastEmitUs = now;
+      fired = true;
+      emit({
+        type: "syn_flood",
+        tsUs: now,
+        src: item.src,
+        dst: item.dst,
+        srcPort: item.srcPort,
+        dstPort: item.dstPort,
+        proto: IpProto.TCP,
+        severity: 1,
+        reason: `${c} SYN without handshake in ${num(cfg.window_s)} s`,
+        flow: live ? slot : -1,
+      });
+    }
+
+    const d = this.#dst.acquire(item.dst, this.#initDst);
+    const n = d.ring.add(ts);
+    const sources = d.sources.add(item.src, ts, w, SPOOF_CAP);
+    const needed = Math.min(SPOOF_CAP, Math.max(SPOOF_MIN_SOURCES, Math.ceil(n / 4)));
+    if (n >= cfg.dest_threshold && sources >= needed && now - d.lastEmitUs >= w) {
+      d.lastEmitUs = now;
+      if (fired) return;
+      emit({
+        type: "syn_flood",
+        tsUs: now,
+        src: item.src,
+        dst: item.dst,
+        srcPort: item.srcPort,
+        dstPort: item.dstPort,
+        proto: IpProto.TCP,
+        severity: 1,
+        spoofed: true,
+        reason: `${n} SYN without handshake from ${sources >= SPOOF_CAP ? `${SPOOF_CAP}+` : sources} sources ` +
+          `to one host in ${num(cfg.window_s)} s`,
+        flow: live ? slot : -1,
+      });
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { F, Harness, ip, MS, SEC, T0, testConfig } from "./_test_packets.ts";
+import { SynFloodDetector } from "./syn_flood.ts";
+
+const ATK = ip("10.77.0.66"), SRV = ip("10.77.0.1"), CLI = ip("10.77.0.2");
+
+function harness(patch = {}) {
+  return new Harness(new SynFloodDetector(testConfig(patch)));
+}
+
+/** `n` SYNs from `src` to `dst:80`, one every `gapUs`, each on a new source port. */
+function syns(h: Harness, t: number, n: number, opts: { src?: unknown; gapUs?: number; port?: number } = {}) {
+  const src = (opts.src ?? ATK) as number | string;
+  for (let i = 0; i < n; i++) h.tcp(t + i * (opts.gapUs ?? 20 * MS), src, SRV, [20000 + i, opts.port ?? 80], F.S);
+}
+
+Deno.test("syn_flood: threshold-1 half-open SYNs are silent, threshold fire", () => {
+  const h = harness();
+  syns(h, T0, 9);
+  h.flush();
+  assert.equal(h.of("syn_flood").length, 0);
+
+  const h2 = harness();
+  syns(h2, T0, 10);
+  h2.flush();
+  const d = h2.of("syn_flood");
+  assert.equal(d.length, 1);
+  assert.equal(d[0].src, ATK);
+  assert.equal(d[0].dst, SRV);
+  assert.equal(d[0].dstPort, 80);
+  assert.equal(d[0].severity, 1);
+  assert.equal(d[0].spoofed, undefined);
+  assert.match(d[0].reason, /^10 SYN without handshake in 0\.5 s$/);
+});
+
+Deno.test("syn_flood: fires on a later packet once the grace period passed, with that packet's time", () => {
+  const h = harness();
+  syns(h, T0, 12, { gapUs: 10 * MS });
+  assert.equal(h.of().length, 0); // not judged yet
+  h.icmp(T0 + 2 * SEC, CLI, SRV);
+  const d = h.of("syn_flood");
+  assert.equal(d.length, 1);
+  assert.equal(d[0].tsUs, T0 + 2 * SEC);
+});
+
+Deno.test("syn_flood: connections whose handshakes complete are not counted", () => {
+  const h = harness();
+  // 30 connections opened in parallel within 3 ms; each completes 2 ms later
+  for (let i = 0; i < 30; i++) h.tcp(T0 + i * 100, CLI, SRV, [30000 + i, 443], F.S);
+  for (let i = 0; i < 30; i++) {
+    h.tcp(T0 + 3 * MS + i * 100, SRV, CLI, [443, 30000 + i], F.SA);
+    h.tcp(T0 + 4 * MS + i * 100, CLI, SRV, [30000 + i, 443], F.A);
+  }
+  // and 10 sequential sessions
+  let t = T0 + 10 * MS;
+  for (let i = 0; i < 10; i++) t = h.session(t + MS, CLI, SRV, { ports: [31000 + i, 80] });
+  h.flush();
+  assert.equal(h.of().length, 0);
+});
+
+Deno.test("syn_flood: SYNs spread beyond the window are silent", () => {
+  const h = harness();
+  syns(h, T0, 40, { gapUs: 120 * MS }); // ~4-5 per 0.5 s
+  h.flush();
+  assert.equal(h.of().length, 0);
+});
+
+Deno.test("syn_flood: retransmitted SYNs of one flow count", () => {
+  const h = harness();
+  for (let i = 0; i < 10; i++) h.tcp(T0 + i * 40 * MS, ATK, SRV, [5555, 80], F.S);
+  h.flush();
+  assert.equal(h.of("syn_flood").length, 1);
+});
+
+Deno.test("syn_flood: answers of the victim (SYN-ACK, RST) never count and never make it the attacker", () => {
+  const h = harness();
+  for (let i = 0; i < 200; i++) {
+    const t = T0 + i * MS;
+    h.tcp(t, ATK, SRV, [20000 + i, 80], F.S);
+    h.tcp(t + 100, SRV, ATK, [80, 20000 + i], i % 2 ? F.SA : F.RA);
+  }
+  h.flush();
+  const d = h.of();
+  assert.ok(d.length >= 1);
+  for (const x of d) {
+    assert.equal(x.src, ATK);
+    assert.equal(x.dst, SRV);
+  }
+});
+
+Deno.test("syn_flood: SYNs to many ports are a scan, not a flood", () => {
+  const h = harness();
+  for (let i = 0; i < 100; i++) h.tcp(T0 + i * MS, ATK, SRV, [40000, 1 + i], F.S);
+  h.flush();
+  assert.equal(h.of().length, 0);
+});
+
+Deno.test("syn_flood: random spoofed sources fire per destination with spoofed: true", () => {
+  const h = harness();
+  for (let i = 0; i < 300; i++) h.tcp(T0 + i * MS, (0x0b000000 + i * 7919) >>> 0, SRV, [1024 + i, 80], F.S);
+  h.flush();
+  const d = h.of("syn_flood");
+  assert.ok(d.length >= 1);
+  assert.equal(d[0].spoofed, true);
+  assert.equal(d[0].dst, SRV);
+  assert.match(d[0].reason, /sources to one host/);
+});
+
+Deno.test("syn_flood: emits at most once per window per source", () => {
+  const h = harness();
+  syns(h, T0, 1000, { gapUs: 1 * MS }); // 1 s of flood
+  h.flush();
+  const d = h.of("syn_flood");
+  assert.ok(d.length >= 1 && d.length <= 3, `got ${d.length}`);
+});
+
+Deno.test("syn_flood: trusted sources are skipped when use_trusted", () => {
+  const trusted = ip("104.16.0.9");
+  const h = harness({ syn_flood: { use_trusted: true } });
+  syns(h, T0, 50, { src: trusted });
+  h.flush();
+  assert.equal(h.of().length, 0);
+  const h2 = harness();
+  syns(h2, T0, 50, { src: trusted });
+  h2.flush();
+  assert.equal(h2.of().length, 1);
+});
+
+Deno.test("syn_flood: IPv6", () => {
+  const h = harness();
+  for (let i = 0; i < 20; i++) h.tcp(T0 + i * MS, "fd77::66", "fd77::1", [20000 + i, 80], F.S);
+  h.flush();
+  const d = h.of("syn_flood");
+  assert.equal(d.length, 1);
+  assert.equal(d[0].src, "fd77::66");
+  assert.equal(d[0].dst, "fd77::1");
+});
+
+Deno.test("syn_flood: configure applies a new threshold live", () => {
+  const det = new SynFloodDetector(testConfig());
+  const h = new Harness(det);
+  det.configure(testConfig({ syn_flood: { threshold: 30 } }));
+  syns(h, T0, 20, { gapUs: 10 * MS });
+  h.flush();
+  assert.equal(h.of().length, 0);
+  det.configure(testConfig({ syn_flood: { enabled: false } }));
+  syns(h, T0 + 10 * SEC, 100, { gapUs: 1 * MS });
+  h.flush();
+  assert.equal(h.of().length, 0);
+});
