@@ -5,11 +5,37 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { DetectionEngine } from "../pipeline/engine.ts";
+import type { DetectionEngine } from "../pipeline/engine.ts";
 import type { CaptureStart, CaptureStats, FromWorker, ToWorker } from "./capture_protocol.ts";
-import { LiveSource } from "./live_source.ts";
+import type { LiveSource } from "./live_source.ts";
 
 const post = (m: FromWorker) => self.postMessage(m);
+
+/** Reports a failure as one line; `ids run` prints it and exits 1. */
+const fail = (e: unknown) => {
+  const text = e instanceof Error ? e.message : String(e);
+  post({ type: "error", message: text.split("\n")[0].replace(/^Uncaught (\(in promise\) )?/, "") });
+};
+
+// No error may escape this Worker: Deno prints an uncaught Worker error with its stack trace on stderr
+// whatever the main thread does with it, and `ids run` must fail with one line.
+self.addEventListener("error", (e) => {
+  e.preventDefault();
+  fail(e.error ?? e.message);
+});
+self.addEventListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  fail(e.reason);
+});
+
+// The pipeline and libpcap modules load here, guarded, for the same reason: a module that fails to load
+// (missing from a `deno compile` binary, a syntax error) becomes an "error" message instead of a crash.
+let modules: [typeof import("../pipeline/engine.ts"), typeof import("./live_source.ts")] | undefined;
+try {
+  modules = await Promise.all([import("../pipeline/engine.ts"), import("./live_source.ts")]);
+} catch (e) {
+  fail(new Error(`Cannot load the capture modules: ${(e as Error).message.split("\n")[0]}`));
+}
 
 let engine: DetectionEngine | undefined;
 let source: LiveSource | undefined;
@@ -21,7 +47,8 @@ let lastAt = 0;
 function stats(): CaptureStats {
   const p = engine!.pipeline;
   const now = performance.now();
-  const live = source?.isOpen ? source.stats() : { received: 0, droppedKernel: 0, droppedIface: 0 };
+  // LiveSource.stats() keeps the counters of closed handles: the final stats after the capture ended are real
+  const live = source ? source.stats() : { received: 0, droppedKernel: 0, droppedIface: 0 };
   const rate = lastAt > 0 && now > lastAt ? (p.counters.packets - lastPackets) / ((now - lastAt) / 1000) : 0;
   lastPackets = p.counters.packets;
   lastAt = now;
@@ -43,6 +70,7 @@ function stats(): CaptureStats {
 
 async function start(s: CaptureStart): Promise<void> {
   try {
+    const [{ DetectionEngine }, { LiveSource }] = modules!;
     engine = new DetectionEngine(s.config, {
       onAlert: (alert) => post({ type: "alert", alert }),
     });
@@ -59,28 +87,42 @@ async function start(s: CaptureStart): Promise<void> {
     post({ type: "started", iface: source.name, linkType: source.linkType });
     startedAt = performance.now();
     lastAt = startedAt;
-    const timer = setInterval(() => post({ type: "stats", stats: stats() }), 1000);
+    const pipeline = engine.pipeline;
+    let seen = -1;
+    const timer = setInterval(() => {
+      // Detectors run on packet time. On an idle link no packet advances it, so flows would never time out
+      // and verdicts that wait for a flow to end (e.g. a port scan followed by silence) would never come:
+      // after a second without packets, move packet time to the wall clock (pcap timestamps are wall-clock).
+      if (pipeline.counters.packets === seen) pipeline.flows.advance(Date.now() * 1000);
+      seen = pipeline.counters.packets;
+      post({ type: "stats", stats: stats() });
+    }, 1000);
     try {
-      await source.run(engine.pipeline.handle, abort.signal);
+      await source.run(pipeline.handle, abort.signal);
     } finally {
       clearInterval(timer);
     }
-    const final = stats();
+    // end of input, as at the end of a replay: end every flow so detectors give their pending verdicts
+    // (alerts raised here are posted before "stopped", so the main thread writes them before exiting)
+    pipeline.finish();
     source.close();
+    const final = stats();
     post({ type: "stopped", stats: final });
   } catch (e) {
     try {
       source?.close();
     } catch { /* closing after a failed open */ }
-    post({ type: "error", message: (e as Error).message });
+    fail(e);
   }
 }
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data;
+  if (!modules) return; // the load failure was reported
   if (m.type === "start") start(m.start);
   else if (m.type === "config") engine?.configure(m.config);
   else if (m.type === "stop") abort.abort();
 };
 
-post({ type: "ready" });
+// last statement: the main thread sends nothing before this arrives
+if (modules) post({ type: "ready" });

@@ -40,6 +40,11 @@ export class Pipeline {
   readonly counters: PipelineCounters = { packets: 0, bytes: 0, ipPackets: 0, firstUs: 0, lastUs: 0 };
   #pkt = new Packet();
   #detectors: Detector[];
+  /**
+   * Each detector's `onPacket`, bound once: calling these avoids a megamorphic `ds[i].onPacket`
+   * property load per detector per packet (measured ~10 % of replay time with 8 detector classes).
+   */
+  #calls: Detector["onPacket"][] = [];
   #emit: Emit;
   #endHooks: Detector[];
 
@@ -52,11 +57,13 @@ export class Pipeline {
       timeouts: options.timeouts,
       onEnd: this.#endHooks.length > 0 ? this.#onFlowEnd : undefined,
     });
+    this.#calls = this.#detectors.map((d) => d.onPacket.bind(d));
   }
 
   /** Replaces the detector set (config reload). */
   setDetectors(detectors: Detector[]): void {
     this.#detectors = detectors;
+    this.#calls = detectors.map((d) => d.onPacket.bind(d));
     this.#endHooks = detectors.filter((d) => d.onFlowEnd !== undefined);
   }
 
@@ -77,8 +84,8 @@ export class Pipeline {
     if (pkt.ipVersion === 0) return;
     c.ipPackets++;
     this.flows.update(pkt);
-    const ds = this.#detectors;
-    for (let i = 0; i < ds.length; i++) ds[i].onPacket(pkt, this.flows, this.#emit);
+    const calls = this.#calls, flows = this.flows, emit = this.#emit;
+    for (let i = 0; i < calls.length; i++) calls[i](pkt, flows, emit);
   };
 
   /** Ends all flows (end of input), letting detectors see them close. */
