@@ -24,6 +24,11 @@ export interface Detector {
   onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void;
   /** Optional: a flow ended (timeout, eviction, close, flush). The slot is still readable. */
   onFlowEnd?(flows: FlowTable, slot: number, reason: FlowEndReason, emit: Emit): void;
+  /**
+   * Optional: packet time moved to `flows.nowUs` without a packet (an idle live link). Detectors that
+   * hold packets for a later verdict decide the ones now due.
+   */
+  onTick?(flows: FlowTable, emit: Emit): void;
   /** Applies a (changed) configuration without losing state where the change allows it. */
   configure(config: Config): void;
   /** Entries held in its per-IP / per-flow tables (for the boundedness tests and stats). */

@@ -145,6 +145,11 @@ export class PortScanDetector implements Detector {
     this.#drain(flows, flows.nowUs, emit, reason === "flush");
   }
 
+  /** Decides pending items that are due at `flows.nowUs` (idle link). */
+  onTick(flows: FlowTable, emit: Emit): void {
+    this.#drain(flows, flows.nowUs, emit, false);
+  }
+
   #drain(flows: FlowTable, now: number, emit: Emit, all: boolean): void {
     const q = this.#queue, item = this.#item, limit = now - this.#graceUs;
     while (q.length > 0 && (all || q.peekTs() <= limit)) {

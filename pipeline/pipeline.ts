@@ -88,6 +88,16 @@ export class Pipeline {
     for (let i = 0; i < calls.length; i++) calls[i](pkt, flows, emit);
   };
 
+  /**
+   * Moves packet time to `nowUs` without a packet (live capture on an idle link): flows time out and
+   * detectors decide what is due. Never moves time backwards.
+   */
+  tick(nowUs: number): void {
+    this.flows.advance(nowUs);
+    const ds = this.#detectors;
+    for (let i = 0; i < ds.length; i++) ds[i].onTick?.(this.flows, this.#emit);
+  }
+
   /** Ends all flows (end of input), letting detectors see them close. */
   finish(): void {
     this.flows.flush();
