@@ -4,7 +4,7 @@
  *
  * The capture is built once outside the repo (default /tmp/ids-bench, or $IDS_BENCH_DIR): a seed
  * recorded from real tools in network namespaces (bench/make_seed.sh, root needed), multiplied by
- * bench/make_capture.ts. Options: --packets N (default 3000000), --runs N (default 3).
+ * bench/make_capture.ts. Options: --packets N (default 3000000), --runs N (default 5).
  *
  * @module
  */
@@ -17,7 +17,7 @@ const opt = (name: string, dflt: number) => {
   return i >= 0 ? Number(argv[i + 1]) : dflt;
 };
 const PACKETS = opt("packets", 3_000_000);
-const RUNS = opt("runs", 3);
+const RUNS = opt("runs", 5);
 const root = new URL("..", import.meta.url).pathname;
 
 async function exists(p: string): Promise<boolean> {
@@ -74,43 +74,80 @@ await run("cat", [big]).catch(() => {});
 interface Row {
   name: string;
   pps: number;
+  /** Median over rounds of (this rate / tcpdump's rate in the same round). */
+  ratio?: number;
   rss?: number;
 }
-const rows: Row[] = [];
 
 const hasTcpdump = (await run("sh", ["-c", "command -v tcpdump"])).code === 0;
-let tcpdumpPps = 0;
-if (hasTcpdump) {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) times.push((await run("tcpdump", ["-r", big, "-w", "/dev/null"])).ms);
-  tcpdumpPps = PACKETS / (median(times) / 1000);
-  rows.push({ name: "tcpdump -r FILE -w /dev/null", pps: tcpdumpPps });
-} else console.error("tcpdump not installed: no reference figure (apt-get install tcpdump)");
+if (!hasTcpdump) console.error("tcpdump not installed: no reference figure (apt-get install tcpdump)");
 
-async function replay(name: string, extra: string[], file = big, packets = PACKETS): Promise<Row> {
-  const times: number[] = [];
-  let rss = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const r = await run(Deno.execPath(), ["run", "-A", `${root}main.ts`, "replay", file, "--json", ...extra]);
-    if (r.code !== 0) throw new Error(`Cannot run replay: ${r.stderr.trim()}`);
-    times.push(r.ms);
-    rss = Math.max(rss, JSON.parse(r.stdout).peak_rss_mb);
-  }
-  return { name, pps: packets / (median(times) / 1000), rss };
+async function replayOnce(file: string, extra: string[]): Promise<{ ms: number; rss: number }> {
+  const r = await run(Deno.execPath(), ["run", "-A", `${root}main.ts`, "replay", file, "--json", ...extra]);
+  if (r.code !== 0) throw new Error(`Cannot run replay: ${r.stderr.trim()}`);
+  return { ms: r.ms, rss: JSON.parse(r.stdout).peak_rss_mb };
 }
 
-rows.push(await replay("ids replay: decode + flow table", ["--no-detect"]));
-rows.push(await replay("ids replay: all detectors", []));
-const smallRow = await replay("ids replay: all detectors, 1/3 of the file", [], small, Math.floor(PACKETS / 3));
+// This VM's CPU speed drifts by ±30 % from one second to the next, so the runs are interleaved:
+// each round times tcpdump and every ids variant back to back, and the ratio is taken per round.
+const variants: { name: string; extra: string[]; file: string; packets: number }[] = [
+  { name: "ids replay: decode + flow table", extra: ["--no-detect"], file: big, packets: PACKETS },
+  { name: "ids replay: all detectors", extra: [], file: big, packets: PACKETS },
+  {
+    name: "ids replay: all detectors, 1/3 of the file",
+    extra: [],
+    file: small,
+    packets: Math.floor(PACKETS / 3),
+  },
+];
+const tcpdumpMs: number[] = [];
+const tcpdumpSmallMs: number[] = [];
+const times: number[][] = variants.map(() => []);
+const ratios: number[][] = variants.map(() => []);
+const rss: number[] = variants.map(() => 0);
+for (let round = 0; round < RUNS; round++) {
+  let ref = NaN, refSmall = NaN;
+  if (hasTcpdump) {
+    ref = (await run("tcpdump", ["-r", big, "-w", "/dev/null"])).ms;
+    refSmall = (await run("tcpdump", ["-r", small, "-w", "/dev/null"])).ms;
+    tcpdumpMs.push(ref);
+    tcpdumpSmallMs.push(refSmall);
+  }
+  for (const [i, v] of variants.entries()) {
+    const r = await replayOnce(v.file, v.extra);
+    times[i].push(r.ms);
+    rss[i] = Math.max(rss[i], r.rss);
+    ratios[i].push((v.file === big ? ref : refSmall) / r.ms);
+  }
+}
+const rows: Row[] = [];
+if (hasTcpdump) {
+  rows.push({ name: "tcpdump -r FILE -w /dev/null", pps: PACKETS / (median(tcpdumpMs) / 1000), ratio: 1 });
+}
+for (const [i, v] of variants.entries()) {
+  rows.push({
+    name: v.name,
+    pps: v.packets / (median(times[i]) / 1000),
+    ratio: hasTcpdump ? median(ratios[i]) : undefined,
+    rss: rss[i],
+  });
+}
+const smallRow = rows.pop()!;
+const tcpdumpPps = hasTcpdump ? 1 : 0;
 
 console.log("");
 console.log("| what | packets/s | vs tcpdump | peak RSS |");
 console.log("|---|---:|---:|---:|");
 for (const r of [...rows, smallRow]) {
-  const ratio = tcpdumpPps > 0 ? `${(r.pps / tcpdumpPps).toFixed(2)}×` : "n/a";
+  const ratio = tcpdumpPps > 0 && r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : "n/a";
   console.log(
     `| ${r.name} | ${Math.round(r.pps).toLocaleString("en-US")} | ${ratio} | ${r.rss ? `${r.rss} MB` : "—"} |`,
   );
 }
 console.log("");
-console.log(`(median of ${RUNS} runs; wall time of the whole process, start-up included)`);
+console.log(
+  `(median of ${RUNS} interleaved rounds; wall time of the whole process, start-up included; the ratio is ` +
+    `the median of per-round ratios against tcpdump on the same file; tcpdump on the 1/3 file: ${
+      hasTcpdump ? Math.round(Math.floor(PACKETS / 3) / (median(tcpdumpSmallMs) / 1000)).toLocaleString("en-US") : "n/a"
+    } packets/s)`,
+);

@@ -22,11 +22,11 @@ export class FileSource implements PacketSource {
 
   #path: string | URL;
 
-  /** `bufferSize`: read window in bytes (default 1 MiB). */
+  /** `bufferSize`: bytes read ahead at a time (default 4 MiB). */
   constructor(path: string | URL, options: { bufferSize?: number } = {}) {
     this.#path = path;
     this.name = typeof path === "string" ? path : decodeURIComponent(path.pathname);
-    this.#bufferSize = options.bufferSize ?? (1 << 20);
+    this.#bufferSize = options.bufferSize ?? (4 << 20);
   }
 
   /** Reads the whole file. Rejects only when the file cannot be opened or is not a capture. */

@@ -30,6 +30,22 @@ export interface PipelineCounters {
   lastUs: number;
 }
 
+/**
+ * One function that calls `onPacket` of each detector in order, generated so that every detector has
+ * a call site of its own. A loop `ds[i].onPacket(…)` sees eight classes at one site: V8 then does a
+ * megamorphic property load per detector per packet (~10 % of replay time, measured), and bound
+ * methods cost a generic call each. Here each site stays monomorphic and can be inlined.
+ */
+export function dispatcher(detectors: readonly Detector[]): Detector["onPacket"] {
+  const n = detectors.length;
+  const body = Array.from({ length: n }, (_, i) => `d${i}.onPacket(pkt, flows, emit);`).join("\n");
+  const make = new Function(
+    ...Array.from({ length: n }, (_, i) => `d${i}`),
+    `return function dispatch(pkt, flows, emit) {\n${body}\n};`,
+  );
+  return make(...detectors) as Detector["onPacket"];
+}
+
 /** Runs frames through the decoders, the flow table and the detectors. */
 export class Pipeline {
   /** Decoder with its event counters. */
@@ -40,11 +56,8 @@ export class Pipeline {
   readonly counters: PipelineCounters = { packets: 0, bytes: 0, ipPackets: 0, firstUs: 0, lastUs: 0 };
   #pkt = new Packet();
   #detectors: Detector[];
-  /**
-   * Each detector's `onPacket`, bound once: calling these avoids a megamorphic `ds[i].onPacket`
-   * property load per detector per packet (measured ~10 % of replay time with 8 detector classes).
-   */
-  #calls: Detector["onPacket"][] = [];
+  /** Calls every detector's `onPacket` (see {@link dispatcher}). */
+  #dispatch: Detector["onPacket"] = () => {};
   #emit: Emit;
   #endHooks: Detector[];
 
@@ -57,13 +70,13 @@ export class Pipeline {
       timeouts: options.timeouts,
       onEnd: this.#endHooks.length > 0 ? this.#onFlowEnd : undefined,
     });
-    this.#calls = this.#detectors.map((d) => d.onPacket.bind(d));
+    this.#dispatch = dispatcher(this.#detectors);
   }
 
   /** Replaces the detector set (config reload). */
   setDetectors(detectors: Detector[]): void {
     this.#detectors = detectors;
-    this.#calls = detectors.map((d) => d.onPacket.bind(d));
+    this.#dispatch = dispatcher(detectors);
     this.#endHooks = detectors.filter((d) => d.onFlowEnd !== undefined);
   }
 
@@ -84,8 +97,7 @@ export class Pipeline {
     if (pkt.ipVersion === 0) return;
     c.ipPackets++;
     this.flows.update(pkt);
-    const calls = this.#calls, flows = this.flows, emit = this.#emit;
-    for (let i = 0; i < calls.length; i++) calls[i](pkt, flows, emit);
+    this.#dispatch(pkt, this.flows, this.#emit);
   };
 
   /**
