@@ -33,7 +33,8 @@ import type { TrustedMatcher } from "../config/trusted.ts";
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { type FlowEndReason, FlowState, type FlowTable } from "../flow/flow_table.ts";
 import { BoundedMap } from "./_bounded_map.ts";
-import { type DelayItem, DelayQueue, newDelayItem } from "./_delay_queue.ts";
+import type { DelayItem } from "./_delay_queue.ts";
+import { PendingVerdicts } from "./_pending.ts";
 import { DistinctWindow } from "./_distinct.ts";
 import { isGroupAddress, num, pairKey, protoText, reemitUs, toUs, trustedFilter } from "./_util.ts";
 import type { Detector, Emit } from "./detector.ts";
@@ -64,12 +65,13 @@ export class PortScanDetector implements Detector {
   #cfg!: PortScanConfig;
   #windowUs = 0;
   #slowUs = 0;
-  #graceUs = 0;
   #trusted: TrustedMatcher | null = null;
   #src: BoundedMap<IpKey, ScanState>;
   #sweep: BoundedMap<number | string, SweepState>;
-  #queue = new DelayQueue(PROBE_QUEUE_CAPACITY);
-  #item: DelayItem = newDelayItem();
+  #pending = new PendingVerdicts(PROBE_QUEUE_CAPACITY, {
+    graceUs: 0,
+    judge: (item, flows, now, emit) => this.#judge(item, flows, now, emit),
+  });
   #initScan = (old: ScanState | undefined): ScanState => {
     if (old === undefined) {
       return {
@@ -104,7 +106,7 @@ export class PortScanDetector implements Detector {
     this.#cfg = c;
     this.#windowUs = toUs(c.window_s);
     this.#slowUs = Math.max(this.#windowUs, toUs(c.slow_window_s));
-    this.#graceUs = Math.min(PROBE_GRACE_US, this.#windowUs);
+    this.#pending.graceUs = Math.min(PROBE_GRACE_US, this.#windowUs);
     this.#trusted = trustedFilter(config, c.use_trusted);
     this.#src.setCapacity(config.limits.max_tracked_ips);
     this.#sweep.setCapacity(config.limits.max_tracked_ips);
@@ -120,8 +122,7 @@ export class PortScanDetector implements Detector {
     const cfg = this.#cfg;
     if (!cfg.enabled) return;
     const now = pkt.tsUs;
-    const q = this.#queue;
-    if (q.length > 0 && q.peekTs() <= now - this.#graceUs) this.#drain(flows, now, emit, false);
+    this.#pending.due(flows, now, emit);
     if (!pkt.flowNew || pkt.dir !== 0 || !pkt.hasL4) return;
     const proto = pkt.proto;
     if (proto === IpProto.TCP) {
@@ -135,27 +136,18 @@ export class PortScanDetector implements Detector {
     }
     if (isGroupAddress(pkt.dst)) return;
     if (this.#trusted !== null && this.#trusted(pkt.src)) return;
-    if (q.full && q.shift(this.#item)) this.#judge(this.#item, flows, now, emit);
-    q.push(now, pkt.flow, pkt.flow >= 0 ? flows.flowId(pkt.flow) : -1, pkt);
+    this.#pending.push(pkt, flows, emit);
   }
 
   /** Judges pending probes; at the end of input (`flush`) all of them. */
   onFlowEnd(flows: FlowTable, _slot: number, reason: FlowEndReason, emit: Emit): void {
-    if (!this.#cfg.enabled || this.#queue.length === 0) return;
-    this.#drain(flows, flows.nowUs, emit, reason === "flush");
+    if (!this.#cfg.enabled) return;
+    this.#pending.flowEnded(flows, reason, emit);
   }
 
   /** Decides pending items that are due at `flows.nowUs` (idle link). */
   onTick(flows: FlowTable, emit: Emit): void {
-    this.#drain(flows, flows.nowUs, emit, false);
-  }
-
-  #drain(flows: FlowTable, now: number, emit: Emit, all: boolean): void {
-    const q = this.#queue, item = this.#item, limit = now - this.#graceUs;
-    while (q.length > 0 && (all || q.peekTs() <= limit)) {
-      q.shift(item);
-      this.#judge(item, flows, now, emit);
-    }
+    this.#pending.tick(flows, emit);
   }
 
   /** A probe whose grace period is over: counts toward the scan rules when it failed. */

@@ -22,7 +22,8 @@ import type { TrustedMatcher } from "../config/trusted.ts";
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { type FlowEndReason, FlowState, type FlowTable } from "../flow/flow_table.ts";
 import { BoundedMap } from "./_bounded_map.ts";
-import { type DelayItem, DelayQueue, newDelayItem } from "./_delay_queue.ts";
+import type { DelayItem } from "./_delay_queue.ts";
+import { PendingVerdicts } from "./_pending.ts";
 import { DistinctWindow } from "./_distinct.ts";
 import { TimeRing } from "./_time_ring.ts";
 import { num, toUs, trustedFilter } from "./_util.ts";
@@ -53,12 +54,13 @@ export class SynFloodDetector implements Detector {
   readonly type = "syn_flood" as const;
   #cfg!: SynFloodConfig;
   #windowUs = 0;
-  #graceUs = 0;
   #trusted: TrustedMatcher | null = null;
   #src: BoundedMap<IpKey, SrcState>;
   #dst: BoundedMap<IpKey, DstState>;
-  #queue = new DelayQueue(SYN_QUEUE_CAPACITY);
-  #item: DelayItem = newDelayItem();
+  #pending = new PendingVerdicts(SYN_QUEUE_CAPACITY, {
+    graceUs: 0,
+    judge: (item, flows, now, emit) => this.#judge(item, flows, now, emit),
+  });
   #initSrc = (old: SrcState | undefined): SrcState => {
     if (old === undefined) {
       return { ring: new TimeRing(this.#windowUs), ports: new DistinctWindow<number>(), lastEmitUs: -Infinity };
@@ -95,7 +97,7 @@ export class SynFloodDetector implements Detector {
     }
     this.#cfg = c;
     this.#windowUs = windowUs;
-    this.#graceUs = Math.min(Math.max(windowUs, 200_000), 1_000_000);
+    this.#pending.graceUs = Math.min(Math.max(windowUs, 200_000), 1_000_000);
     this.#trusted = trustedFilter(config, c.use_trusted);
     this.#src.setCapacity(config.limits.max_tracked_ips);
     this.#dst.setCapacity(config.limits.max_tracked_ips);
@@ -110,32 +112,22 @@ export class SynFloodDetector implements Detector {
   onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void {
     if (!this.#cfg.enabled) return;
     const now = pkt.tsUs;
-    const q = this.#queue;
-    if (q.length > 0 && q.peekTs() <= now - this.#graceUs) this.#drain(flows, now, emit, false);
+    this.#pending.due(flows, now, emit);
     if (pkt.proto !== IpProto.TCP || !pkt.hasL4 || pkt.dir !== 0) return;
     if ((pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return;
     if (this.#trusted !== null && this.#trusted(pkt.src)) return;
-    if (q.full && q.shift(this.#item)) this.#judge(this.#item, flows, now, emit);
-    q.push(now, pkt.flow, pkt.flow >= 0 ? flows.flowId(pkt.flow) : -1, pkt);
+    this.#pending.push(pkt, flows, emit);
   }
 
   /** Judges pending SYNs; at the end of input (`flush`) all of them. */
   onFlowEnd(flows: FlowTable, _slot: number, reason: FlowEndReason, emit: Emit): void {
-    if (!this.#cfg.enabled || this.#queue.length === 0) return;
-    this.#drain(flows, flows.nowUs, emit, reason === "flush");
+    if (!this.#cfg.enabled) return;
+    this.#pending.flowEnded(flows, reason, emit);
   }
 
   /** Decides pending items that are due at `flows.nowUs` (idle link). */
   onTick(flows: FlowTable, emit: Emit): void {
-    this.#drain(flows, flows.nowUs, emit, false);
-  }
-
-  #drain(flows: FlowTable, now: number, emit: Emit, all: boolean): void {
-    const q = this.#queue, item = this.#item, limit = now - this.#graceUs;
-    while (q.length > 0 && (all || q.peekTs() <= limit)) {
-      q.shift(item);
-      this.#judge(item, flows, now, emit);
-    }
+    this.#pending.tick(flows, emit);
   }
 
   #judge(item: DelayItem, flows: FlowTable, now: number, emit: Emit): void {
