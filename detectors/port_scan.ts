@@ -24,7 +24,8 @@
  *
  * A rule reports when it is crossed, then again (at most every `min(window, 10 s)`, for slow scans
  * every `min(slow window, 60 s)`) only on a probe that adds a new port or host — a scan still in
- * progress, not traffic inside an old window.
+ * progress, not traffic inside an old window; the fast rule re-alerts only after another
+ * `threshold` new ports, so one more port (say, a flood to udp/53 after a TCP scan) is not a new scan.
  *
  * @module
  */
@@ -51,6 +52,8 @@ interface ScanState {
   slow: DistinctWindow<number>;
   lastFastUs: number;
   lastSlowUs: number;
+  /** New ports probed after the re-alert spacing since the last fast alert: a re-alert needs `threshold` of them. */
+  newSinceFast: number;
 }
 
 interface SweepState {
@@ -79,11 +82,13 @@ export class PortScanDetector implements Detector {
         slow: new DistinctWindow<number>(),
         lastFastUs: -Infinity,
         lastSlowUs: -Infinity,
+        newSinceFast: 0,
       };
     }
     old.fast.clear();
     old.slow.clear();
     old.lastFastUs = old.lastSlowUs = -Infinity;
+    old.newSinceFast = 0;
     return old;
   };
   #initSweep = (old: SweepState | undefined): SweepState => {
@@ -195,8 +200,14 @@ export class PortScanDetector implements Detector {
     const fast = s.fast.add(member, ts, this.#windowUs, Math.max(1, cfg.threshold));
     const slow = s.slow.add(member, ts, this.#slowUs, Math.max(1, cfg.slow_threshold));
     if (fast >= cfg.threshold) {
-      if (!s.fast.added || now - s.lastFastUs < reemitUs(this.#windowUs)) return;
+      if (!s.fast.added) return;
+      // first alert at once; again only when, after the spacing, the scan adds another `threshold` new ports
+      if (s.lastFastUs !== -Infinity) {
+        if (now - s.lastFastUs < reemitUs(this.#windowUs)) return;
+        if (++s.newSinceFast < cfg.threshold) return;
+      }
       s.lastFastUs = now;
+      s.newSinceFast = 0;
       emit({
         type: "port_scan",
         tsUs: now,

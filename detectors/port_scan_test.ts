@@ -166,3 +166,19 @@ Deno.test("port_scan: IPv6 scan and trusted sources", () => {
   h2.flush();
   assert.equal(h2.of().length, 0);
 });
+
+Deno.test("port_scan: re-alerts only when, after the spacing, the scan adds another threshold of new ports", () => {
+  const h = harness();
+  synScan(h, T0, range(1, 200)); // one fast scan: a single alert
+  h.tcp(T0 + 3 * SEC, CLI, SRV, [50000, 80], F.S);
+  synScan(h, T0 + 15 * SEC, [5353]); // one more port later (e.g. a flood to one port): not a new scan
+  synScan(h, T0 + 20 * SEC, [5354]);
+  h.flush();
+  assert.equal(h.of("port_scan").filter((d) => !d.tags?.includes("sweep")).length, 1);
+  const h2 = harness();
+  synScan(h2, T0, range(1, 10));
+  h2.tcp(T0 + 3 * SEC, CLI, SRV, [50000, 80], F.S); // any later packet lets the first verdict be judged
+  synScan(h2, T0 + 15 * SEC, range(1000, 10)); // the scan goes on: 10 new ports after the spacing
+  h2.flush();
+  assert.equal(h2.of("port_scan").filter((d) => !d.tags?.includes("sweep")).length, 2);
+});
