@@ -44,6 +44,15 @@ export interface FloodVerdict {
   spoofed: boolean;
 }
 
+/** Who a flood verdict blames, as alert text: `from one source`, `from 12 sources to one host`, `to one host`. */
+export function floodOrigin(v: FloodVerdict): string {
+  if (v.kind === 1) return "from one source";
+  if (v.sources > 1) {
+    return `from ${v.sources >= FLOOD_SOURCES_CAP ? `${FLOOD_SOURCES_CAP}+` : v.sources} sources to one host`;
+  }
+  return "to one host";
+}
+
 /** Source and destination rate tables (see module docs). */
 export class FloodCounter {
   #src: BoundedMap<IpKey, SrcState>;

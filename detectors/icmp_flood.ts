@@ -16,7 +16,7 @@ import type { Config, FloodConfig } from "../config/defaults.ts";
 import type { TrustedMatcher } from "../config/trusted.ts";
 import { IpProto, type Packet } from "../decode/packet.ts";
 import type { FlowTable } from "../flow/flow_table.ts";
-import { FLOOD_SOURCES_CAP, FloodCounter } from "./_flood.ts";
+import { FloodCounter, floodOrigin } from "./_flood.ts";
 import { isIcmpRequest, num, toUs, trustedFilter } from "./_util.ts";
 import type { Detection } from "./detection.ts";
 import type { Detector, Emit } from "./detector.ts";
@@ -62,11 +62,7 @@ export class IcmpFloodDetector implements Detector {
     const what = pkt.icmpType === (proto === IpProto.ICMP ? 8 : 128)
       ? "ICMP echo requests"
       : `ICMP requests (last type ${pkt.icmpType})`;
-    const from = v.kind === 1
-      ? "from one source"
-      : v.sources > 1
-      ? `from ${v.sources >= FLOOD_SOURCES_CAP ? `${FLOOD_SOURCES_CAP}+` : v.sources} sources to one host`
-      : "to one host";
+    const from = floodOrigin(v);
     const det: Detection = {
       type: "icmp_flood",
       tsUs: pkt.tsUs,

@@ -17,7 +17,7 @@ import type { Config, FloodConfig } from "../config/defaults.ts";
 import type { TrustedMatcher } from "../config/trusted.ts";
 import { IpProto, type Packet } from "../decode/packet.ts";
 import { FlowState, type FlowTable } from "../flow/flow_table.ts";
-import { FLOOD_SOURCES_CAP, FloodCounter } from "./_flood.ts";
+import { FloodCounter, floodOrigin } from "./_flood.ts";
 import { FlowMarks } from "./_flow_marks.ts";
 import { isGroupAddress, num, toUs, trustedFilter } from "./_util.ts";
 import type { Detection } from "./detection.ts";
@@ -71,11 +71,7 @@ export class UdpFloodDetector implements Detector {
     const v = this.#counter.add(pkt.src, pkt.dst, pkt.tsUs, cfg);
     if (v.kind === 0) return;
     const own = v.attacker === pkt.src;
-    const from = v.kind === 1
-      ? "from one source"
-      : v.sources > 1
-      ? `from ${v.sources >= FLOOD_SOURCES_CAP ? `${FLOOD_SOURCES_CAP}+` : v.sources} sources to one host`
-      : "to one host";
+    const from = floodOrigin(v);
     const det: Detection = {
       type: "udp_flood",
       tsUs: pkt.tsUs,
