@@ -20,9 +20,6 @@ export const LinkType = {
   LINUX_SLL2: 276,
 } as const;
 
-/** DLT_RAW as some platforms number it (OpenBSD 14, most others 12). */
-export const DLT_RAW_ALIASES: readonly number[] = [12, 14];
-
 /** Human name of a link type, for reports. */
 export function linkTypeName(linkType: number): string {
   switch (linkType) {

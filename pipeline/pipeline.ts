@@ -73,13 +73,6 @@ export class Pipeline {
     this.#dispatch = dispatcher(this.#detectors);
   }
 
-  /** Replaces the detector set (config reload). */
-  setDetectors(detectors: Detector[]): void {
-    this.#detectors = detectors;
-    this.#dispatch = dispatcher(detectors);
-    this.#endHooks = detectors.filter((d) => d.onFlowEnd !== undefined);
-  }
-
   /** The detectors in use. */
   get detectors(): readonly Detector[] {
     return this.#detectors;
