@@ -10,7 +10,7 @@ import { evalCommand } from "./cli/eval.ts";
 import { interfacesCommand } from "./cli/interfaces.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { runCommand } from "./cli/run.ts";
-import { VERSION } from "./cli/version.ts";
+import { VERSION, versionCommand } from "./cli/version.ts";
 
 /** A subcommand: returns the exit status. */
 type Command = (args: string[]) => Promise<number>;
@@ -22,14 +22,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   eval: { run: evalCommand, summary: "per-scenario detection report for a labelled corpus" },
   interfaces: { run: interfacesCommand, summary: "list capture interfaces, the default marked" },
   config: { run: (args) => configCommand(args), summary: "print the default configuration, or check a file" },
-  version: {
-    run: (args) => {
-      if (args.includes("--help") || args.includes("-h")) console.log("Usage: ids version\n\nPrints the version.");
-      else console.log(`ids ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.os}-${Deno.build.arch})`);
-      return Promise.resolve(0);
-    },
-    summary: "print the version",
-  },
+  version: { run: versionCommand, summary: "print the version, commit, Deno and libpcap/Npcap versions" },
 };
 
 /** Top-level help. */
@@ -54,7 +47,7 @@ export async function main(args: string[]): Promise<number> {
   }
   // `ids` alone, or `ids --iface eth0 …`, is `ids run`
   const [name, ...rest] = first === undefined || first.startsWith("--") ? ["run", ...args] : args;
-  if (name === "--version") return COMMANDS.version.run([]);
+  if (name === "--version") return versionCommand([]);
   const cmd = COMMANDS[name];
   if (!cmd) {
     console.error(`ids: unknown command "${name}" (run "ids --help")`);

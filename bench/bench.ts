@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { multiplyCapture } from "./make_capture.ts";
 
 const dir = Deno.env.get("IDS_BENCH_DIR") ?? "/tmp/ids-bench";
@@ -18,7 +19,7 @@ const opt = (name: string, dflt: number) => {
 };
 const PACKETS = opt("packets", 3_000_000);
 const RUNS = opt("runs", 5);
-const root = new URL("..", import.meta.url).pathname;
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 async function exists(p: string): Promise<boolean> {
   try {

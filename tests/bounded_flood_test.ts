@@ -6,6 +6,7 @@
  * The flood runs in a child process (this file run with `deno run`): the test runner's own type
  * checker already holds more than 200 MB, which would hide what the detectors use.
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG } from "../config/defaults.ts";
 import { IpProto, Packet, TcpFlag } from "../decode/packet.ts";
@@ -120,7 +121,7 @@ if (import.meta.main) {
 
 Deno.test("bounded: 1M spoofed-source SYNs to one victim are detected within fixed memory", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", new URL(import.meta.url).pathname],
+    args: ["run", "--allow-read", fileURLToPath(new URL(import.meta.url))],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -4,6 +4,7 @@
  * for spoofed floods), raise nothing on benign scenarios, and every alert's EVE record must validate
  * against Suricata's schema.
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { toEve } from "../alerts/eve.ts";
 import { validateEve } from "../alerts/eve_schema_test_util.ts";
@@ -12,8 +13,8 @@ import { evaluateManifest, evaluateScenario, formatEvaluation, readManifest } fr
 import { replayFiles } from "../cli/replay.ts";
 import { main } from "../main.ts";
 
-const MANIFEST = new URL("corpus/manifest.json", import.meta.url).pathname;
-const DIR = new URL("corpus", import.meta.url).pathname;
+const MANIFEST = fileURLToPath(new URL("corpus/manifest.json", import.meta.url));
+const DIR = fileURLToPath(new URL("corpus", import.meta.url));
 
 Deno.test("eval: every attack scenario detected with the right type and source; benign scenarios silent", async () => {
   const results = await evaluateManifest(MANIFEST);
@@ -75,7 +76,7 @@ Deno.test("eval: a scenario with a wrong label is reported as missed (the check 
 Deno.test("ids replay --eve - writes only EVE lines on stdout, the report on stderr", async () => {
   const file = `${DIR}/syn_flood.pcap.gz`;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, "replay", file, "--eve", "-"],
+    args: ["run", "-A", fileURLToPath(new URL("../main.ts", import.meta.url)), "replay", file, "--eve", "-"],
     stdout: "piped",
     stderr: "piped",
   }).output();

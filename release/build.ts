@@ -1,0 +1,83 @@
+/**
+ * What `deno task compile` builds: the targets, the files embedded beside the module graph, the
+ * permissions baked into the binary, and the `deno compile` argument list. One source of truth for
+ * the compile script, the packaging check and the include-list check.
+ *
+ * @module
+ */
+
+/** Release targets: Rust target triple → output file under `dist/`. */
+export const TARGETS: Readonly<Record<string, string>> = {
+  "x86_64-pc-windows-msvc": "dist/ids-x86_64-pc-windows-msvc.exe",
+  "x86_64-unknown-linux-gnu": "dist/ids-x86_64-unknown-linux-gnu",
+};
+
+/**
+ * Files and modules `deno compile` cannot find from the static import graph, relative to the project
+ * root: Worker entry modules, data files read at run time, and the web client bundle.
+ * `release/include_list_test.ts` walks the source and fails when a Worker or asset is missing here.
+ */
+export const INCLUDES: readonly string[] = [
+  "capture/capture_worker.ts",
+  "tests/fixtures/demo.pcapng.gz",
+  "dist/build_info.json",
+];
+
+/**
+ * Permissions baked into the binary: what the sensor needs and nothing more.
+ * - read/write: capture files anywhere the operator names, the data directory, EVE and CSV outputs;
+ * - net: the dashboard, syslog, Redis, Telegram and AbuseIPDB;
+ * - ffi: libpcap / Npcap (and shell32 on Windows for the Administrator check);
+ * - env: configuration from the environment (`IDS_*`, `SystemRoot`, `ProgramData`);
+ * - sys: interface addresses, host name, memory figures;
+ * - run: the firewall tools and the browser opener only.
+ */
+export const PERMISSIONS: readonly string[] = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-net",
+  "--allow-ffi",
+  "--allow-env",
+  "--allow-sys",
+  "--allow-run=nft,ip,netsh,powershell,powershell.exe,netsh.exe,xdg-open,open,cmd,cmd.exe,rundll32",
+];
+
+/** Windows icon embedded with `--icon`. */
+export const ICON = "release/ids.ico";
+
+/** Options for {@link compileArgs}. */
+export interface CompileArgsOptions {
+  /** Rust target triple (a key of {@link TARGETS}). */
+  target: string;
+  /** Output path; default the target's file in {@link TARGETS}. */
+  output?: string;
+}
+
+/** The `deno compile` argument list (after `deno`) for one target. */
+export function compileArgs(options: CompileArgsOptions): string[] {
+  const output = options.output ?? TARGETS[options.target];
+  if (output === undefined) throw new Error(`Cannot compile: unknown target "${options.target}"`);
+  const args = ["compile", "--target", options.target, ...PERMISSIONS, "--no-prompt"];
+  for (const inc of INCLUDES) args.push("--include", inc);
+  if (options.target.includes("windows")) args.push("--icon", ICON);
+  args.push("--output", output, "main.ts");
+  return args;
+}
+
+/**
+ * Every file the binary must carry, relative to the root: the includes, plus files that come in with
+ * npm packages and are loaded at run time (onnxruntime-web's `.wasm`). Missing ones fail the
+ * packaging check.
+ */
+export async function requiredEmbeds(root: string): Promise<string[]> {
+  const required = [...INCLUDES];
+  const ortDist = `${root}/node_modules/onnxruntime-web/dist`;
+  try {
+    for await (const e of Deno.readDir(ortDist)) {
+      if (e.isFile && e.name.endsWith(".wasm")) required.push(`node_modules/onnxruntime-web/dist/${e.name}`);
+    }
+  } catch {
+    // onnxruntime-web is not a dependency (yet): nothing to require from it
+  }
+  return required.sort();
+}

@@ -1,0 +1,73 @@
+/**
+ * Parses the "Embedded Files" tree that `deno compile` prints into the list of embedded paths,
+ * relative to the project root. Used by the packaging check to prove that every Worker module,
+ * model, WASM file, web asset and the demo capture is inside the binary.
+ *
+ * The tree collapses single-child folders into one line (`ffi/npcap.ts`), writes a whole folder as
+ * `name/*`, and gives sizes in parentheses:
+ *
+ * ```
+ * ids-linux
+ * ├─┬ capture (118.23KB)
+ * │ ├── capture_worker.ts (14.4KB)
+ * │ └── file_source.ts (8.82KB)
+ * ├── eval/* (14.61KB)
+ * └── tests/fixtures/demo.pcapng.gz (352.66KB)
+ * ```
+ *
+ * @module
+ */
+
+/** One entry of the tree: a path relative to the root; `all` when the line was `dir/*` (the whole folder). */
+export interface EmbeddedEntry {
+  path: string;
+  all: boolean;
+}
+
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/**
+ * Parses the output of `deno compile` (colours allowed). Returns every leaf (file or `dir/*`) of the
+ * "Embedded Files" tree. Throws `Cannot parse embedded tree: …` when the output has no tree.
+ */
+export function parseEmbeddedTree(output: string): EmbeddedEntry[] {
+  const lines = output.replace(ANSI, "").split(/\r?\n/);
+  const start = lines.findIndex((l) => l.trim() === "Embedded Files");
+  if (start < 0) throw new Error('Cannot parse embedded tree: no "Embedded Files" section in the output');
+  const entries: EmbeddedEntry[] = [];
+  const stack: string[] = []; // folder names by depth
+  let sawRoot = false;
+  for (const raw of lines.slice(start + 1)) {
+    if (raw.trim() === "") {
+      if (sawRoot && entries.length > 0) break;
+      continue;
+    }
+    const m = /^((?:│ | {2})*)(├|└)─(┬|─) (.+?)(?: \([0-9.]+[KMG]?B\))?$/.exec(raw);
+    if (m === null) {
+      if (!sawRoot) {
+        sawRoot = true; // the binary's own name
+        continue;
+      }
+      break; // "Files: …" summary or anything after the tree
+    }
+    const depth = m[1].length / 2;
+    const isFolder = m[3] === "┬";
+    const name = m[4];
+    stack.length = depth;
+    if (isFolder) {
+      stack.push(name);
+      continue;
+    }
+    const all = name.endsWith("/*");
+    const path = [...stack, all ? name.slice(0, -2) : name].join("/");
+    entries.push({ path, all });
+  }
+  if (entries.length === 0) throw new Error("Cannot parse embedded tree: the tree lists no file");
+  return entries;
+}
+
+/** Is `path` (relative, `/`-separated) inside the embedded tree: listed itself, or below a `dir/*` entry? */
+export function isEmbedded(entries: readonly EmbeddedEntry[], path: string): boolean {
+  return entries.some((e) => e.path === path || (e.all && path.startsWith(e.path + "/")));
+}

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { isEmbedded, parseEmbeddedTree } from "./embedded_tree.ts";
+
+// Shape of `deno compile` 2.9 output, colours included.
+const OUTPUT = [
+  "Compile main.ts to file:///tmp/ids",
+  "",
+  "\x1b[0m\x1b[1mEmbedded Files\x1b[0m",
+  "",
+  "ids",
+  "\x1b[0m\x1b[38;5;245m├─┬\x1b[0m capture (118.23KB)",
+  "\x1b[0m\x1b[38;5;245m│ ├──\x1b[0m capture_worker.ts (14.4KB)",
+  "\x1b[0m\x1b[38;5;245m│ └─┬\x1b[0m deep (1KB)",
+  "\x1b[0m\x1b[38;5;245m│   └──\x1b[0m x.wasm (1KB)",
+  "\x1b[0m\x1b[38;5;245m├──\x1b[0m eval/* (14.61KB)",
+  "\x1b[0m\x1b[38;5;245m├──\x1b[0m ffi/npcap.ts (81.55KB)",
+  "\x1b[0m\x1b[38;5;245m└──\x1b[0m tests/fixtures/demo.pcapng.gz (352.66KB)",
+  "",
+  "\x1b[0m\x1b[1mFiles:\x1b[0m 1.25MB",
+].join("\n");
+
+Deno.test("embedded tree: nested folders, collapsed paths and whole-folder entries", () => {
+  const entries = parseEmbeddedTree(OUTPUT);
+  assert.deepEqual(entries, [
+    { path: "capture/capture_worker.ts", all: false },
+    { path: "capture/deep/x.wasm", all: false },
+    { path: "eval", all: true },
+    { path: "ffi/npcap.ts", all: false },
+    { path: "tests/fixtures/demo.pcapng.gz", all: false },
+  ]);
+  assert.ok(isEmbedded(entries, "eval/evaluate.ts"));
+  assert.ok(isEmbedded(entries, "capture/deep/x.wasm"));
+  assert.ok(!isEmbedded(entries, "capture/file_source.ts"));
+  assert.ok(!isEmbedded(entries, "evaluation.ts"));
+});
+
+Deno.test("embedded tree: output without a tree is an error, not an empty list", () => {
+  assert.throws(() => parseEmbeddedTree("error: something failed"), /Cannot parse embedded tree/);
+});
