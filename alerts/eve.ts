@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { IpProto, ipToString, protoName } from "../decode/packet.ts";
-import { ATTACKS } from "../detectors/attack_type.ts";
-import type { Alert } from "../decision/alert.ts";
+import { IpProto, ipToString, protoName } from "../core/ip.ts";
+import { ATTACKS } from "../core/attack_type.ts";
+import type { Alert } from "../core/alert.ts";
 
 /** `alert.metadata` of an EVE record: Suricata's string-array convention. */
 export interface EveAlertMetadata {

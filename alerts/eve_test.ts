@@ -1,25 +1,24 @@
 import assert from "node:assert/strict";
-import { parseIPv4 } from "../config/ip.ts";
-import { type Alert, buildAlert } from "../decision/alert.ts";
-import { ATTACK_TYPES, ATTACKS } from "../detectors/attack_type.ts";
-import type { Detection } from "../detectors/detection.ts";
+import { type Alert, buildAlert } from "../core/alert.ts";
+import { ATTACK_TYPES, ATTACKS } from "../core/attack_type.ts";
+import type { DetectionEvent } from "../core/detection.ts";
 import { eveTimestamp, fallbackFlowId, toEve } from "./eve.ts";
 import { validateEve } from "./eve_schema_test_util.ts";
 
 const TS = Date.UTC(2026, 10, 21, 14, 50, 23) * 1000 + 531_762; // 2026-11-21T14:50:23.531762Z
 
-function detection(overrides: Partial<Detection> = {}): Detection {
+function detection(overrides: Partial<DetectionEvent> = {}): DetectionEvent {
   return {
     type: "syn_flood",
     tsUs: TS,
-    src: parseIPv4("10.77.0.66")!,
-    dst: parseIPv4("10.77.0.1")!,
+    src: "10.77.0.66",
+    dst: "10.77.0.1",
     srcPort: 41234,
     dstPort: 80,
     proto: 6,
     severity: 1,
     reason: "42 SYN without handshake in 0.5 s",
-    flow: 3,
+    flowId: 0,
     ...overrides,
   };
 }
@@ -29,7 +28,7 @@ function assertValid(record: unknown): void {
 }
 
 Deno.test("toEve() writes the PRODUCT.md example record", () => {
-  const alert = buildAlert(detection(), { flowId: 1234567 });
+  const alert = buildAlert(detection({ flowId: 1234567 }));
   const record = toEve(alert, { inIface: "eth0" });
   assert.deepEqual(record, {
     timestamp: "2026-11-21T14:50:23.531762+0000",
@@ -70,15 +69,15 @@ Deno.test("toEve() writes the PRODUCT.md example record", () => {
 
 Deno.test("toEve() records validate for every attack type, IPv4 and IPv6", () => {
   for (const type of ATTACK_TYPES) {
-    for (const [src, dst] of [[0x0a4d0042, 0x0a4d0001], ["2001:db8::66", "2001:db8::1"]] as const) {
-      const record = toEve(buildAlert(detection({ type, src, dst }), { flowId: 42 }));
+    for (const [src, dst] of [["10.77.0.66", "10.77.0.1"], ["2001:db8::66", "2001:db8::1"]] as const) {
+      const record = toEve(buildAlert(detection({ type, src, dst, flowId: 42 })));
       assertValid(record);
       assert.equal(record.alert.signature_id, ATTACKS[type].signatureId);
       assert.equal(record.alert.category, ATTACKS[type].category);
       assert.equal(record.alert.signature, `${ATTACKS[type].display} (Heuristic)`);
       assert.equal(record.alert.metadata.tag[0], type);
-      assert.equal(record.src_ip, typeof src === "number" ? "10.77.0.66" : "2001:db8::66");
-      assert.equal(record.dest_ip, typeof dst === "number" ? "10.77.0.1" : "2001:db8::1");
+      assert.equal(record.src_ip, src);
+      assert.equal(record.dest_ip, dst);
       assert.equal(record.in_iface, undefined);
     }
   }
@@ -114,7 +113,9 @@ Deno.test("toEve() tags: type, decision, extras, then spoofed", () => {
   assert.deepEqual(spoofed.alert.metadata.tag, ["syn_flood", "heuristic", "dest", "spoofed"]);
   assertValid(spoofed);
 
-  const ml = buildAlert(detection({ type: "port_scan", tags: ["slow"] }), { ml: { confidence: 0.973 } });
+  const ml = buildAlert(detection({ type: "port_scan", tags: ["slow"] }), {
+    ml: { type: "port_scan", confidence: 0.973 },
+  });
   const record = toEve(ml);
   assert.deepEqual(record.alert.metadata.tag, ["port_scan", "ml", "slow"]);
   assert.equal(record.alert.signature, "Port Scan (ML: 97.3%)");
@@ -136,13 +137,13 @@ Deno.test("toEve() writes blocked actions and suppressed counts", () => {
 });
 
 Deno.test("toEve() gives a positive flow id even without one", () => {
-  const alert: Alert = buildAlert(detection(), { flowId: 0 });
+  const alert: Alert = buildAlert(detection({ flowId: 0 }));
   const id = toEve(alert).flow_id;
   assert.ok(Number.isSafeInteger(id) && id > 0);
   assert.equal(id, fallbackFlowId(alert), "stable for the five-tuple");
   assert.notEqual(fallbackFlowId({ ...alert, srcPort: alert.srcPort + 1 }), id);
-  assert.equal(toEve(buildAlert(detection(), { flowId: -5 })).flow_id, id);
-  assert.equal(toEve(buildAlert(detection(), { flowId: 2 ** 53 })).flow_id, id);
+  assert.equal(toEve(buildAlert(detection({ flowId: -5 }))).flow_id, id);
+  assert.equal(toEve(buildAlert(detection({ flowId: 2 ** 53 }))).flow_id, id);
   for (let port = 0; port < 2000; port++) {
     const other = fallbackFlowId({ ...alert, srcPort: port });
     assert.ok(Number.isSafeInteger(other) && other > 0 && other < 2 ** 52);

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { Alert } from "../decision/alert.ts";
+import type { Alert } from "../core/alert.ts";
+import type { HubEvent, Subscriber } from "../core/hub_event.ts";
 import { toEve } from "./eve.ts";
 
 /** Where the writer's bytes go: a file, stdout, or anything with a synchronous write. */
@@ -175,4 +176,18 @@ export class EveWriter {
       throw new Error(`Cannot write EVE output: ${state}`, { cause: error });
     }
   }
+}
+
+/**
+ * A hub subscriber writing every alert to `writer`; closing the hub closes the writer.
+ */
+export function eveSubscriber(writer: EveWriter, name = "eve"): Subscriber {
+  return {
+    name,
+    kinds: ["alert"],
+    handle: (event: HubEvent) => {
+      if (event.kind === "alert") writer.write(event.alert);
+    },
+    close: () => writer.close(),
+  };
 }

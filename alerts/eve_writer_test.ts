@@ -1,24 +1,24 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildAlert } from "../decision/alert.ts";
-import type { Detection } from "../detectors/detection.ts";
+import { buildAlert } from "../core/alert.ts";
+import type { DetectionEvent } from "../core/detection.ts";
 import { type EveSink, EveWriter } from "./eve_writer.ts";
 import { validateEve } from "./eve_schema_test_util.ts";
 
-function alertNo(i: number, overrides: Partial<Detection> = {}) {
+function alertNo(i: number, overrides: Partial<DetectionEvent> = {}) {
   return buildAlert({
     type: "port_scan",
     tsUs: 1_795_272_623_000_000 + i,
-    src: 0x0a4d0042,
-    dst: 0x0a4d0001,
+    src: "10.77.0.66",
+    dst: "10.77.0.1",
     srcPort: 40000 + i,
     dstPort: 22,
     proto: 6,
     severity: 2,
     reason: `${10 + i} ports in 60 s`,
-    flow: i,
+    flowId: i + 1,
     ...overrides,
-  }, { flowId: i + 1 });
+  });
 }
 
 /** A sink that records every write, optionally accepting only a few bytes per call. */
@@ -159,7 +159,7 @@ Deno.test("EveWriter.open() appends to a file, or truncates on request", async (
 
 Deno.test("EveWriter on stdout writes only EVE lines and flushes them on SIGTERM", async () => {
   const writerUrl = new URL("./eve_writer.ts", import.meta.url).href;
-  const alertUrl = new URL("../decision/alert.ts", import.meta.url).href;
+  const alertUrl = new URL("../core/alert.ts", import.meta.url).href;
   const script = `
 import { EveWriter } from "${writerUrl}";
 import { buildAlert } from "${alertUrl}";
@@ -167,8 +167,8 @@ const eve = EveWriter.open("-", { inIface: "eth0", flushIntervalMs: 3_600_000 })
 Deno.addSignalListener("SIGTERM", () => { eve.close(); Deno.exit(0); });
 for (let i = 0; i < 5; i++) {
   eve.write(buildAlert({ type: "ddos", tsUs: 1_795_272_623_000_000 + i, src: "2001:db8::66", dst: "2001:db8::1",
-    srcPort: 1000 + i, dstPort: 80, proto: 6, severity: 1, spoofed: true, reason: "many sources", flow: i },
-    { flowId: i + 1, action: "blocked" }));
+    srcPort: 1000 + i, dstPort: 80, proto: 6, severity: 1, spoofed: true, reason: "many sources", flowId: i + 1 },
+    { action: "blocked" }));
 }
 console.error("ready");
 setInterval(() => {}, 1000);

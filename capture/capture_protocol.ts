@@ -4,7 +4,8 @@
  * @module
  */
 import type { Config } from "../config/defaults.ts";
-import type { Alert } from "../decision/alert.ts";
+import type { DetectionEvent } from "../core/detection.ts";
+import type { CaptureCounters } from "../core/hub_event.ts";
 
 /** What the capture Worker is asked to open. */
 export interface CaptureStart {
@@ -19,26 +20,7 @@ export interface CaptureStart {
 }
 
 /** Live counters: what the dashboard shows and `ids run` prints on exit. */
-export interface CaptureStats {
-  iface: string;
-  linkType: number;
-  /** Frames handed to the pipeline. */
-  packets: number;
-  bytes: number;
-  /** pcap_stats: packets received by the filter, dropped by the kernel, dropped by the interface. */
-  received: number;
-  droppedKernel: number;
-  droppedIface: number;
-  decodeEvents: number;
-  flows: number;
-  alerts: Record<string, number>;
-  /** Packets per second over the last interval. */
-  rate: number;
-  /** Seconds since the capture started. */
-  uptime: number;
-  /** CPU seconds used by the whole process (user + system), where the OS reports it. */
-  cpuSeconds?: number;
-}
+export type CaptureStats = CaptureCounters;
 
 /** Main thread → Worker. */
 export type ToWorker =
@@ -50,7 +32,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: "ready" }
   | { type: "started"; iface: string; linkType: number }
-  | { type: "alert"; alert: Alert }
+  | { type: "detection"; event: DetectionEvent }
   | { type: "stats"; stats: CaptureStats }
   | { type: "warning"; message: string }
   | { type: "error"; message: string }

@@ -68,7 +68,7 @@ function stats(): CaptureStats {
     droppedIface: live.droppedIface,
     decodeEvents: p.decoder.events.n,
     flows: p.flows.size,
-    alerts: engine!.alertSummary(),
+    alerts: engine!.detectionSummary(),
     rate: Math.round(rate),
     uptime: Math.round((now - startedAt) / 100) / 10,
   };
@@ -97,7 +97,7 @@ async function start(s: CaptureStart): Promise<void> {
     const [{ DetectionEngine }, { LiveSource }] = modules!;
     await warmUp(s.config);
     engine = new DetectionEngine(s.config, {
-      onAlert: (alert) => post({ type: "alert", alert }),
+      onDetection: (event) => post({ type: "detection", event }),
     });
     source = new LiveSource({
       iface: s.iface,
@@ -109,6 +109,7 @@ async function start(s: CaptureStart): Promise<void> {
       onWarning: (message) => post({ type: "warning", message }),
     });
     source.open();
+    engine.iface = source.name;
     post({ type: "started", iface: source.name, linkType: source.linkType });
     startedAt = performance.now();
     lastAt = startedAt;

@@ -3,12 +3,12 @@
  *
  * @module
  */
-import type { Alert } from "../decision/alert.ts";
+import type { Alert } from "../core/alert.ts";
 import { ipToString } from "../decode/packet.ts";
 import { escapeExcerpt } from "../detectors/url_decode.ts";
 import { formatReport } from "../pipeline/report.ts";
 import { parseArgs } from "./args.ts";
-import { replayFiles } from "./replay.ts";
+import { replayFiles } from "../sensor/replay.ts";
 
 /** The bundled demo capture (real tools in network namespaces; see tests/fixtures/README.md). */
 export const DEMO_CAPTURE: URL = new URL("../tests/fixtures/demo.pcapng.gz", import.meta.url);

@@ -5,14 +5,11 @@
  * @module
  */
 import { EveWriter } from "../alerts/eve_writer.ts";
-import { FileSource } from "../capture/file_source.ts";
-import type { SourceError } from "../capture/packet_source.ts";
 import { ConfigError } from "../config/config_error.ts";
-import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
+import type { Config } from "../config/defaults.ts";
 import { loadConfig } from "../config/load.ts";
-import type { Alert } from "../decision/alert.ts";
-import { DetectionEngine } from "../pipeline/engine.ts";
-import { buildReport, formatReport, type ReplayReport } from "../pipeline/report.ts";
+import { formatReport } from "../pipeline/report.ts";
+import { replayFiles, type ReplayResult } from "../sensor/replay.ts";
 import { parseArgs, UsageError } from "./args.ts";
 
 /** Help text of `ids replay`. */
@@ -32,60 +29,6 @@ Options:
   -h, --help      this help
 
 Exit status: 0 done, 1 a file could not be read (the report still covers what was read), 2 bad usage.`;
-
-/** Options of {@link replayFiles}. */
-export interface ReplayOptions {
-  /** Configuration (defaults when absent). */
-  config?: Config;
-  /** Overrides `limits.max_flows`. */
-  maxFlows?: number;
-  /** Receives every alert. */
-  onAlert?: (alert: Alert) => void;
-  /** Run no detectors. */
-  noDetect?: boolean;
-  signal?: AbortSignal;
-}
-
-/** Result of {@link replayFiles}. */
-export interface ReplayResult {
-  report: ReplayReport;
-  engine: DetectionEngine;
-}
-
-/** Replays files in order through one detection engine; returns the report. */
-export async function replayFiles(
-  files: readonly (string | URL)[],
-  options: ReplayOptions = {},
-): Promise<ReplayResult> {
-  let config = options.config ?? DEFAULT_CONFIG;
-  if (options.maxFlows !== undefined) {
-    config = { ...config, limits: { ...config.limits, max_flows: options.maxFlows } };
-  }
-  const engine = new DetectionEngine(config, { onAlert: options.onAlert, noDetect: options.noDetect });
-  const pipeline = engine.pipeline;
-  const errors: SourceError[] = [];
-  const t0 = performance.now();
-  for (const f of files) {
-    try {
-      const summary = await new FileSource(f).run(pipeline.handle, options.signal);
-      if (summary.error) errors.push({ ...summary.error, message: `${f}: ${summary.error.message}` });
-    } catch (e) {
-      // a missing or non-capture file: report it and go on with the others
-      errors.push({ offset: 0, packets: 0, message: (e as Error).message });
-    }
-  }
-  const liveAtEnd = pipeline.flows.size;
-  pipeline.finish();
-  const wallMs = performance.now() - t0;
-  const report = buildReport(pipeline, {
-    files: files.map((f) => typeof f === "string" ? f : decodeURIComponent(f.pathname)),
-    wallMs,
-    errors,
-    liveAtEnd,
-    alerts: options.noDetect ? undefined : engine.alertSummary(),
-  });
-  return { report, engine };
-}
 
 /** Runs `ids replay`; returns the exit status. */
 export async function replayCommand(args: string[]): Promise<number> {

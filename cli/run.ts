@@ -4,12 +4,13 @@
  *
  * @module
  */
-import { EveWriter } from "../alerts/eve_writer.ts";
+import { eveSubscriber, EveWriter } from "../alerts/eve_writer.ts";
 import type { CaptureStats, FromWorker, ToWorker } from "../capture/capture_protocol.ts";
 import { ConfigError } from "../config/config_error.ts";
 import type { Config } from "../config/defaults.ts";
 import { loadConfig, watchConfig } from "../config/load.ts";
-import type { Alert } from "../decision/alert.ts";
+import { DecisionStage } from "../sensor/decision.ts";
+import { formatHubProblems, Hub } from "../sensor/hub.ts";
 import { parseArgs, UsageError } from "./args.ts";
 
 /** Help text of `ids run`. */
@@ -76,10 +77,14 @@ export async function runCommand(args: string[]): Promise<number> {
     return 1;
   }
   const eve = a.eve === undefined ? undefined : EveWriter.open(a.eve as string);
+  const hub = new Hub({
+    onError: (name, e) => console.error(`ids: output ${name} failed: ${(e as Error).message ?? e}`),
+  });
+  if (eve) hub.subscribe(eveSubscriber(eve), { queue: 100_000 });
+  const decision = new DecisionStage({ hub, config });
 
   const worker = new Worker(new URL("../capture/capture_worker.ts", import.meta.url), { type: "module" });
   const send = (m: ToWorker) => worker.postMessage(m);
-  let iface = "";
   let last: CaptureStats | undefined;
   let stopping = false;
   let printedAt = 0;
@@ -93,20 +98,22 @@ export async function runCommand(args: string[]): Promise<number> {
         ready.resolve();
         break;
       case "started":
-        iface = m.iface;
+        decision.iface = m.iface;
         console.error(`ids: capturing on ${m.iface}${a.filter ? ` (filter: ${a.filter})` : ""}`);
         break;
-      case "alert": {
-        const alert: Alert = { ...m.alert, iface: m.alert.iface ?? iface };
-        eve?.write(alert);
+      case "detection":
+        decision.submit(m.event);
         break;
-      }
       case "stats":
-        last = m.stats;
+        last = { ...m.stats, alerts: decision.alertsByType() };
+        hub.publish({
+          kind: "counters",
+          counters: { atMs: Date.now(), capture: last, decision: decision.counters(), subscribers: hub.stats() },
+        });
         // stats arrive about every second; print one line per interval however the timer drifted
         if (statsInterval > 0 && m.stats.uptime - printedAt >= statsInterval - 0.5) {
           printedAt = m.stats.uptime;
-          console.error(`ids: ${formatStats(m.stats)}`);
+          console.error(`ids: ${formatStats(last)}`);
         }
         break;
       case "warning":
@@ -117,7 +124,7 @@ export async function runCommand(args: string[]): Promise<number> {
         done.resolve(1);
         break;
       case "stopped":
-        last = m.stats;
+        last = { ...m.stats, alerts: decision.alertsByType() };
         done.resolve(0);
         break;
     }
@@ -145,6 +152,7 @@ export async function runCommand(args: string[]): Promise<number> {
     ? watchConfig(configPath, {
       onChange: (c) => {
         send({ type: "config", config: c });
+        decision.configure(c);
         console.error(`ids: configuration reloaded from ${configPath}`);
       },
       onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
@@ -172,8 +180,12 @@ export async function runCommand(args: string[]): Promise<number> {
   if (timer !== undefined) clearTimeout(timer);
   for (const s of signals) Deno.removeSignalListener(s, stop);
   await unwatch?.();
-  eve?.close();
   worker.terminate();
+  await decision.drain();
+  const outputs = await hub.close();
+  if (last) last = { ...last, alerts: decision.alertsByType() };
+  const problems = formatHubProblems(outputs);
+  if (problems) console.error(`ids: outputs: ${problems}`);
   // a failure is one line on stderr: counters only after a clean stop
   if (last && status === 0) console.error(`ids: ${formatStats(last)}`);
   return status;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { IpKey } from "../decode/packet.ts";
+import type { IpKey } from "../core/ip.ts";
 
 /** A CIDR block: the network address (host bits zero) and the prefix length. */
 export interface Cidr {

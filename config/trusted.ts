@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { IpKey } from "../decode/packet.ts";
+import type { IpKey } from "../core/ip.ts";
 import { ipv4Mask, ipv6ToBigInt, parseCidr, parseIPv4, parseIPv6Into } from "./ip.ts";
 
 export { formatIPv6, parseCidr, parseIp, parseIPv4, parseIPv6 } from "./ip.ts";

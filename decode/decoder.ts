@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Frame } from "../capture/packet_source.ts";
+import type { Frame } from "../core/frame.ts";
 import { DecodeEvents } from "./events.ts";
 import { decodeLink } from "./link.ts";
 import type { Packet } from "./packet.ts";

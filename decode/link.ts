@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { LinkType } from "../capture/packet_source.ts";
+import { LinkType } from "../core/frame.ts";
 import { decodeArp } from "./arp.ts";
 import { type DecodeEvents, Ev } from "./events.ts";
 import { decodeIpv4 } from "./ipv4.ts";

@@ -8,23 +8,8 @@
  * @module
  */
 
-/** IP protocol numbers used by the decoders. */
-export const IpProto = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
-
-/** TCP flag bits as in the header's flags byte. */
-export const TcpFlag = {
-  FIN: 0x01,
-  SYN: 0x02,
-  RST: 0x04,
-  PSH: 0x08,
-  ACK: 0x10,
-  URG: 0x20,
-  ECE: 0x40,
-  CWR: 0x80,
-} as const;
-
-/** An IP address: uint32 for IPv4, canonical text for IPv6. */
-export type IpKey = number | string;
+export { type IpKey, IpProto, ipToString, protoName, TcpFlag } from "../core/ip.ts";
+import type { IpKey } from "../core/ip.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -137,27 +122,5 @@ export class Packet {
   /** The L4 payload as a view (allocates a view object; call only when needed). */
   payload(): Uint8Array {
     return this.buf.subarray(this.payloadOff, this.payloadOff + this.payloadLen);
-  }
-}
-
-/** Formats an {@link IpKey} as text. */
-export function ipToString(ip: IpKey): string {
-  if (typeof ip === "string") return ip;
-  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
-}
-
-/** Protocol name as EVE writes it (`TCP`, `UDP`, `ICMP`, `IPv6-ICMP`, or the number). */
-export function protoName(proto: number): string {
-  switch (proto) {
-    case IpProto.TCP:
-      return "TCP";
-    case IpProto.UDP:
-      return "UDP";
-    case IpProto.ICMP:
-      return "ICMP";
-    case IpProto.ICMPV6:
-      return "IPv6-ICMP";
-    default:
-      return String(proto);
   }
 }

@@ -6,8 +6,8 @@
  */
 import type { Config } from "../config/defaults.ts";
 import { ipToString } from "../decode/packet.ts";
-import type { Alert } from "../decision/alert.ts";
-import { replayFiles } from "../cli/replay.ts";
+import type { Alert } from "../core/alert.ts";
+import { replayFiles } from "../sensor/replay.ts";
 
 /** One scenario of a manifest. */
 export interface Scenario {

@@ -1,52 +1,71 @@
 /**
- * The detection engine: the pipeline with every enabled detector, the per-source throttle and
- * alert building. Replay and live capture both run it, so they raise the same alerts.
+ * The detection engine: the pipeline with every enabled detector. It turns each detector verdict
+ * into a self-contained {@link DetectionEvent} (string addresses, flow id, a snapshot of the flow's
+ * counters, the triggering packet's TCP flags) while the flow slot is still valid. Throttling,
+ * the model, the IPS and labels happen after it, in the decision stage (`sensor/decision.ts`).
+ * Replay and live capture both run it, so they raise the same detections.
  *
  * @module
  */
 import type { Config } from "../config/defaults.ts";
-import { type Alert, buildAlert } from "../decision/alert.ts";
-import { AlertThrottle } from "../decision/throttle.ts";
-import type { Detection } from "../detectors/detection.ts";
+import type { Detection, DetectionEvent, FlowSnapshot } from "../core/detection.ts";
+import { IpProto, ipToString } from "../core/ip.ts";
 import { createDetectors } from "../detectors/mod.ts";
+import type { FlowTable } from "../flow/flow_table.ts";
 import { Pipeline } from "./pipeline.ts";
 
 /** Options of {@link DetectionEngine}. */
 export interface EngineOptions {
-  /** Receives every alert that passed the throttle. */
-  onAlert?: (alert: Alert) => void;
-  /** Capture interface name (EVE `in_iface`). */
+  /** Receives every detection event (before throttling). */
+  onDetection?: (event: DetectionEvent) => void;
+  /** Capture interface name, set on every event. */
   iface?: string;
   /** Run no detectors (decode and flows only). */
   noDetect?: boolean;
 }
 
-/** Pipeline + detectors + throttle. */
+/** Copies the counters of a live flow slot. */
+export function snapshotFlow(flows: FlowTable, slot: number): FlowSnapshot {
+  const initiator = flows.initiator(slot);
+  const responder = flows.responder(slot);
+  return {
+    flowId: flows.flowId(slot),
+    proto: flows.proto(slot),
+    initiatorIp: ipToString(initiator.ip),
+    initiatorPort: initiator.port,
+    responderIp: ipToString(responder.ip),
+    responderPort: responder.port,
+    firstUs: flows.firstUs(slot),
+    lastUs: flows.lastUs(slot),
+    packetsFwd: flows.packets(slot, 0),
+    packetsRev: flows.packets(slot, 1),
+    bytesFwd: flows.bytes(slot, 0),
+    bytesRev: flows.bytes(slot, 1),
+    state: flows.state(slot),
+  };
+}
+
+/** Pipeline + detectors, emitting detection events. */
 export class DetectionEngine {
   /** The underlying pipeline (its `handle` is the frame handler). */
   readonly pipeline: Pipeline;
-  /** Alerts raised, by attack type. */
-  readonly alertCounts: Map<string, number> = new Map();
-  /** Detections before throttling. */
+  /** Detection events emitted, by attack type. */
+  readonly detectionCounts: Map<string, number> = new Map();
+  /** Detection events emitted. */
   detections = 0;
   #config: Config;
-  #throttle: AlertThrottle;
-  #onAlert: (alert: Alert) => void;
+  #onDetection: (event: DetectionEvent) => void;
   #iface: string | undefined;
 
   constructor(config: Config, options: EngineOptions = {}) {
     this.#config = config;
-    this.#onAlert = options.onAlert ?? (() => {});
+    this.#onDetection = options.onDetection ?? (() => {});
     this.#iface = options.iface;
-    this.#throttle = new AlertThrottle({
-      intervalS: config.alert_interval_s,
-      maxEntries: config.limits.max_tracked_ips,
-    });
     this.pipeline = new Pipeline({
       maxFlows: config.limits.max_flows,
       timeouts: config.flow_timeouts_s,
       detectors: options.noDetect ? [] : createDetectors(config),
-      emit: this.#onDetection,
+      emit: this.#emit,
     });
   }
 
@@ -55,30 +74,48 @@ export class DetectionEngine {
     return this.#config;
   }
 
+  /** Interface name set on events (settable once the capture opened). */
+  set iface(name: string | undefined) {
+    this.#iface = name;
+  }
+
   /** Applies a changed configuration without losing detector state. */
   configure(config: Config): void {
     this.#config = config;
     for (const d of this.pipeline.detectors) d.configure(config);
-    this.#throttle.intervalS = config.alert_interval_s;
     this.pipeline.flows.setTimeouts(config.flow_timeouts_s);
   }
 
-  /** Alert counts as a plain object, sorted by type. */
-  alertSummary(): Record<string, number> {
-    return Object.fromEntries([...this.alertCounts].sort(([a], [b]) => a.localeCompare(b)));
+  /** Detection counts as a plain object, sorted by type. */
+  detectionSummary(): Record<string, number> {
+    return Object.fromEntries([...this.detectionCounts].sort(([a], [b]) => a.localeCompare(b)));
   }
 
-  #onDetection = (d: Detection): void => {
+  #emit = (d: Detection): void => {
     this.detections++;
-    if (!this.#throttle.allow(d.src, d.type, d.tsUs, d.severity)) return;
+    this.detectionCounts.set(d.type, (this.detectionCounts.get(d.type) ?? 0) + 1);
     const flows = this.pipeline.flows;
-    const alert = buildAlert(d, {
+    const event: DetectionEvent = {
+      type: d.type,
+      tsUs: d.tsUs,
+      src: ipToString(d.src),
+      dst: ipToString(d.dst),
+      srcPort: d.srcPort,
+      dstPort: d.dstPort,
+      proto: d.proto,
+      severity: d.severity,
+      reason: d.reason,
       flowId: d.flow >= 0 ? flows.flowId(d.flow) : 0,
-      suppressed: this.#throttle.lastSuppressed,
-      iface: this.#iface,
-      mlConfidence: this.#config.ml_confidence,
-    });
-    this.alertCounts.set(d.type, (this.alertCounts.get(d.type) ?? 0) + 1);
-    this.#onAlert(alert);
+    };
+    if (d.spoofed) event.spoofed = true;
+    if (d.tags !== undefined && d.tags.length > 0) event.tags = [...d.tags];
+    if (this.#iface !== undefined) event.iface = this.#iface;
+    if (d.flow >= 0) event.flow = snapshotFlow(flows, d.flow);
+    // fired on the packet being handled (not on a flow end or an idle tick): keep its TCP flags
+    const pkt = this.pipeline.packet;
+    if (pkt.flow === d.flow && d.flow >= 0 && pkt.tsUs === d.tsUs && pkt.proto === IpProto.TCP) {
+      event.tcpFlags = pkt.tcpFlags;
+    }
+    this.#onDetection(event);
   };
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Frame } from "../capture/packet_source.ts";
+import type { Frame } from "../core/frame.ts";
 import { Decoder } from "../decode/decoder.ts";
 import { Packet } from "../decode/packet.ts";
 import type { Detector, Emit } from "../detectors/detector.ts";
@@ -71,6 +71,14 @@ export class Pipeline {
       onEnd: this.#endHooks.length > 0 ? this.#onFlowEnd : undefined,
     });
     this.#dispatch = dispatcher(this.#detectors);
+  }
+
+  /**
+   * The packet record being handled (reused for every frame): valid while a detector runs inside
+   * {@link handle}, e.g. for the emit callback to read the triggering packet.
+   */
+  get packet(): Packet {
+    return this.#pkt;
   }
 
   /** The detectors in use. */

@@ -8,9 +8,9 @@ import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { toEve } from "../alerts/eve.ts";
 import { validateEve } from "../alerts/eve_schema_test_util.ts";
-import type { Alert } from "../decision/alert.ts";
+import type { Alert } from "../core/alert.ts";
 import { evaluateManifest, evaluateScenario, formatEvaluation, readManifest } from "../eval/evaluate.ts";
-import { replayFiles } from "../cli/replay.ts";
+import { replayFiles } from "../sensor/replay.ts";
 import { main } from "../main.ts";
 
 const MANIFEST = fileURLToPath(new URL("corpus/manifest.json", import.meta.url));

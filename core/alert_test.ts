@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
-import { ATTACK_TYPES, ATTACKS } from "../detectors/attack_type.ts";
-import type { Detection } from "../detectors/detection.ts";
+import { ATTACK_TYPES, ATTACKS } from "./attack_type.ts";
+import type { DetectionEvent } from "./detection.ts";
 import { buildAlert, labelFor } from "./alert.ts";
 
-const detection: Detection = {
+const detection: DetectionEvent = {
   type: "syn_flood",
   tsUs: 1_795_272_623_531_762,
-  src: 0x0a4d0042,
-  dst: 0x0a4d0001,
+  src: "10.77.0.66",
+  dst: "10.77.0.1",
   srcPort: 41234,
   dstPort: 80,
   proto: 6,
   severity: 1,
   reason: "42 SYN without handshake in 0.5 s",
-  flow: 17,
+  flowId: 99,
 };
 
 Deno.test("labelFor() gives the seed's label formats", () => {
@@ -32,7 +32,7 @@ Deno.test("labelFor() refuses bad confidences and types", () => {
 });
 
 Deno.test("buildAlert() uses the heuristic label unless the model is confident enough", () => {
-  const heuristic = buildAlert(detection, { flowId: 99, suppressed: 3 });
+  const heuristic = buildAlert(detection, { suppressed: 3 });
   assert.equal(heuristic.label, "SYN Flood (Heuristic)");
   assert.equal(heuristic.decidedBy, "heuristic");
   assert.equal(heuristic.action, "allowed");
@@ -42,17 +42,27 @@ Deno.test("buildAlert() uses the heuristic label unless the model is confident e
   assert.equal(heuristic.iface, undefined);
   assert.equal(heuristic.mlConfidence, undefined);
 
-  const unsure = buildAlert(detection, { ml: { confidence: 0.69 } });
+  const unsure = buildAlert(detection, { ml: { type: "syn_flood", confidence: 0.69 } });
   assert.equal(unsure.decidedBy, "heuristic");
   assert.equal(unsure.label, "SYN Flood (Heuristic)");
 
-  const sure = buildAlert(detection, { ml: { confidence: 0.7 }, action: "blocked", iface: "eth0" });
+  const sure = buildAlert(detection, { ml: { type: "syn_flood", confidence: 0.7 }, action: "blocked", iface: "eth0" });
   assert.equal(sure.decidedBy, "ml");
   assert.equal(sure.label, "SYN Flood (ML: 70.0%)");
   assert.equal(sure.mlConfidence, 0.7);
   assert.equal(sure.action, "blocked");
   assert.equal(sure.iface, "eth0");
 
-  const strict = buildAlert(detection, { ml: { confidence: 0.9 }, mlConfidence: 0.95 });
+  const strict = buildAlert(detection, { ml: { type: "syn_flood", confidence: 0.9 }, mlConfidence: 0.95 });
   assert.equal(strict.decidedBy, "heuristic");
+});
+
+Deno.test("buildAlert() keeps the heuristic label when the model says normal or another type", () => {
+  for (const type of ["normal", "port_scan"] as const) {
+    const alert = buildAlert(detection, { ml: { type, confidence: 0.99 } });
+    assert.equal(alert.decidedBy, "heuristic");
+    assert.equal(alert.label, "SYN Flood (Heuristic)");
+    assert.equal(alert.mlConfidence, undefined);
+    assert.deepEqual(alert.ml, { type, confidence: 0.99 }, "the model's verdict is kept for the record");
+  }
 });

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { IpKey } from "../decode/packet.ts";
-import { ATTACK_TYPES, type AttackType } from "../detectors/attack_type.ts";
+import type { IpKey } from "../core/ip.ts";
+import { ATTACK_TYPES, type AttackType } from "../core/attack_type.ts";
 
 /** Options for {@link AlertThrottle}. */
 export interface AlertThrottleOptions {

@@ -1,0 +1,70 @@
+/**
+ * Frames and link types: what a packet source hands to the decoders (bottom layer).
+ *
+ * Sources deliver frames through a callback with one reused {@link Frame} record: `buf` is a view of
+ * the source's current read buffer and is only valid until the callback returns.
+ *
+ * @module
+ */
+
+/** Link-layer header types (LINKTYPE_* values as written in pcap/pcapng files and returned by libpcap). */
+export const LinkType = {
+  NULL: 0,
+  ETHERNET: 1,
+  RAW: 101,
+  LOOP: 108,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
+
+/** Human name of a link type, for reports. */
+export function linkTypeName(linkType: number): string {
+  switch (linkType) {
+    case LinkType.NULL:
+      return "NULL";
+    case LinkType.ETHERNET:
+      return "EN10MB";
+    case LinkType.RAW:
+    case 12:
+    case 14:
+      return "RAW";
+    case LinkType.LOOP:
+      return "LOOP";
+    case LinkType.LINUX_SLL:
+      return "LINUX_SLL";
+    case LinkType.LINUX_SLL2:
+      return "LINUX_SLL2";
+    case LinkType.IPV4:
+      return "IPV4";
+    case LinkType.IPV6:
+      return "IPV6";
+    default:
+      return `LINKTYPE_${linkType}`;
+  }
+}
+
+/** One captured frame. Reused between callbacks: copy what you keep. */
+export interface Frame {
+  /** View holding exactly the captured bytes of this frame (`buf.length === caplen`). */
+  buf: Uint8Array;
+  /** Bytes captured. */
+  caplen: number;
+  /** Length of the frame on the wire. */
+  len: number;
+  /** Capture time in microseconds since the Unix epoch. */
+  tsUs: number;
+  /** LINKTYPE_* of the interface the frame was captured on. */
+  linkType: number;
+  /** Interface index (pcapng interface id; 0 for pcap files and live capture). */
+  iface: number;
+}
+
+/** Receives each frame. */
+export type FrameHandler = (frame: Frame) => void;
+
+/** Creates a reusable frame record. */
+export function newFrame(): Frame {
+  return { buf: new Uint8Array(0), caplen: 0, len: 0, tsUs: 0, linkType: LinkType.ETHERNET, iface: 0 };
+}
