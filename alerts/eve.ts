@@ -43,6 +43,8 @@ export interface EveAlertRecord {
   dest_ip: string;
   dest_port?: number;
   proto: string;
+  /** The sensor's host name (Suricata's `host`, the sensor-name). */
+  host: string;
   alert: EveAlert;
 }
 
@@ -50,6 +52,22 @@ export interface EveAlertRecord {
 export interface ToEveOptions {
   /** Capture interface name; overrides the alert's own `iface`. */
   inIface?: string;
+  /** The sensor's name written as `host`. Default: this machine's host name ({@link sensorHost}). */
+  host?: string;
+}
+
+let cachedHost: string | undefined;
+
+/** This machine's host name (`Deno.hostname()`), or `ids` when it cannot be read (no `--allow-sys`). */
+export function sensorHost(): string {
+  if (cachedHost === undefined) {
+    try {
+      cachedHost = Deno.hostname() || "ids";
+    } catch {
+      cachedHost = "ids";
+    }
+  }
+  return cachedHost;
 }
 
 /**
@@ -119,7 +137,7 @@ export function toEve(alert: Alert, options: ToEveOptions = {}): EveAlertRecord 
 
   const iface = options.inIface ?? alert.iface;
   const ports = hasPorts(alert.proto);
-  // Key order as documented: timestamp, flow_id, in_iface, event_type, src, dest, proto, alert.
+  // Key order as documented: timestamp, flow_id, in_iface, event_type, src, dest, proto, host, alert.
   const record: EveAlertRecord = {
     timestamp: eveTimestamp(alert.tsUs),
     flow_id: Number.isSafeInteger(alert.flowId) && alert.flowId > 0 ? alert.flowId : fallbackFlowId(alert),
@@ -130,6 +148,7 @@ export function toEve(alert: Alert, options: ToEveOptions = {}): EveAlertRecord 
     dest_ip: ipToString(alert.dst),
     ...(ports ? { dest_port: alert.dstPort } : {}),
     proto: protoName(alert.proto),
+    host: options.host ?? sensorHost(),
     alert: {
       action: alert.action,
       gid: 1,

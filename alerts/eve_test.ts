@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type Alert, buildAlert } from "../core/alert.ts";
 import { ATTACK_TYPES, ATTACKS } from "../core/attack_type.ts";
 import type { DetectionEvent } from "../core/detection.ts";
-import { eveTimestamp, fallbackFlowId, toEve } from "./eve.ts";
+import { eveTimestamp, fallbackFlowId, sensorHost, toEve } from "./eve.ts";
 import { validateEve } from "./eve_schema_test_util.ts";
 
 const TS = Date.UTC(2026, 10, 21, 14, 50, 23) * 1000 + 531_762; // 2026-11-21T14:50:23.531762Z
@@ -40,6 +40,7 @@ Deno.test("toEve() writes the PRODUCT.md example record", () => {
     dest_ip: "10.77.0.1",
     dest_port: 80,
     proto: "TCP",
+    host: sensorHost(),
     alert: {
       action: "allowed",
       gid: 1,
@@ -61,6 +62,7 @@ Deno.test("toEve() writes the PRODUCT.md example record", () => {
     "dest_ip",
     "dest_port",
     "proto",
+    "host",
     "alert",
   ]);
   assertValid(record);
@@ -173,6 +175,17 @@ Deno.test("eveTimestamp() uses microseconds and +0000, never Z", () => {
 Deno.test("validateEve() reports schema violations", () => {
   const record = toEve(buildAlert(detection())) as unknown as Record<string, unknown>;
   assert.ok(validateEve({ ...record, timestamp: "2026-11-21T14:50:23.531762Z" })[0].startsWith("/timestamp:"));
-  assert.deepEqual(validateEve({ ...record, reason: "x" }), ["/: must NOT have additional properties (reason)"]);
-  assert.deepEqual(validateEve({ ...record, flow_id: "1" }), ["/flow_id: must be integer"]);
+  assert.equal(validateEve({ ...record, reason: "x" })[0], "/: must NOT have additional properties (reason)");
+  assert.equal(validateEve({ ...record, flow_id: "1" })[0], "/flow_id: must be integer (is string)");
+  const { host: _host, ...noHost } = record;
+  assert.deepEqual(validateEve(noHost), ["/: missing required property host"]);
+  const tag = { ...record, alert: { ...record.alert as object, metadata: { tag: ["syn_flood"] } } };
+  assert.deepEqual(validateEve(tag), ["/alert/metadata/tag: fewer than 2 items"]);
+});
+
+Deno.test("toEve() names the sensor: host is this machine's host name unless given", () => {
+  const record = toEve(buildAlert(detection()));
+  assert.equal(record.host, Deno.hostname());
+  assert.equal(toEve(buildAlert(detection()), { host: "sensor-7" }).host, "sensor-7");
+  assertValid(record);
 });

@@ -20,7 +20,7 @@ try {
 } catch {
   libpcapOk = false;
 }
-const ROOT_WHY = "needs root, libpcap and `ip netns` (run the tests as root)";
+const ROOT_WHY = "needs root, libpcap, `ip netns` and ping (run the tests as root)";
 const rootOk = libpcapOk && canUseNetns();
 const PROBE = fileURLToPath(new URL("./testdata/live_probe.ts", import.meta.url));
 

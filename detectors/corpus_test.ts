@@ -2,9 +2,10 @@
  * The labelled real-tool corpus (tests/corpus/manifest.json) through the replay pipeline with
  * every detector on the default configuration: each attack scenario must be reported with its type
  * and attacker(s) (spoofed floods: `spoofed` against the victim), the victim must never be reported
- * as an attacker, and benign scenarios must raise nothing. Skipped when the corpus is absent.
+ * as an attacker, and benign scenarios must raise nothing. A manifest that cannot be read fails.
  */
 import assert from "node:assert/strict";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { FileSource } from "../capture/file_source.ts";
 import { DEFAULT_CONFIG } from "../config/defaults.ts";
 import { ipToString } from "../decode/packet.ts";
@@ -31,22 +32,41 @@ function corpusDir(): URL {
   try {
     env = Deno.env.get("IDS_CORPUS_DIR");
   } catch { /* no env permission */ }
-  return env ? new URL(`file://${env.endsWith("/") ? env : `${env}/`}`) : new URL("../tests/corpus/", import.meta.url);
+  return env ? pathToFileURL(env.endsWith("/") ? env : `${env}/`) : new URL("../tests/corpus/", import.meta.url);
 }
 
-function loadManifest(): Scenario[] {
+/**
+ * The manifest's scenarios. A manifest that cannot be read or parsed, or a scenario whose capture is missing,
+ * is a failing test (the corpus is committed), never a silently empty suite.
+ */
+function loadManifest(): { scenarios: Scenario[]; error?: string } {
+  const where = new URL("manifest.json", DIR);
+  let m: { scenarios?: unknown };
   try {
-    const m = JSON.parse(Deno.readTextFileSync(new URL("manifest.json", DIR)));
-    return (m.scenarios as Scenario[]).filter((s) => {
-      try {
-        return Deno.statSync(new URL(s.file, DIR)).isFile;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return [];
+    m = JSON.parse(Deno.readTextFileSync(where));
+  } catch (e) {
+    return { scenarios: [], error: `Cannot read corpus manifest ${fileURLToPath(where)}: ${(e as Error).message}` };
   }
+  if (!m || !Array.isArray(m.scenarios) || m.scenarios.length === 0) {
+    return { scenarios: [], error: `Cannot read corpus manifest ${fileURLToPath(where)}: no "scenarios" list` };
+  }
+  const scenarios = m.scenarios as Scenario[];
+  const missing = scenarios.filter((s) => {
+    try {
+      return !Deno.statSync(new URL(s.file, DIR)).isFile;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    return {
+      scenarios,
+      error: `Cannot read corpus: ${
+        missing.map((s) => s.file).join(", ")
+      } missing (regenerate: sudo bash tests/corpus/generate.sh)`,
+    };
+  }
+  return { scenarios };
 }
 
 async function replay(file: URL): Promise<Detection[]> {
@@ -58,14 +78,20 @@ async function replay(file: URL): Promise<Detection[]> {
     detectors: createDetectors(cfg),
     emit: (d) => out.push(d),
   });
-  await new FileSource(file.pathname).run(p.handle);
+  await new FileSource(fileURLToPath(file)).run(p.handle);
   p.finish();
   return out;
 }
 
-const scenarios = loadManifest();
+const { scenarios, error } = loadManifest();
 
-for (const s of scenarios) {
+if (error !== undefined) {
+  Deno.test("corpus: the manifest and every capture it names can be read", () => {
+    throw new Error(error);
+  });
+}
+
+for (const s of error === undefined ? scenarios : []) {
   Deno.test(`corpus ${s.name}: ${s.kind === "attack" ? `${s.type} detected` : "silent"}`, async () => {
     const dets = await replay(new URL(s.file, DIR));
     const show = (d: Detection) => `${d.type} ${ipToString(d.src)} -> ${ipToString(d.dst)} ${d.reason}`;
@@ -88,8 +114,4 @@ for (const s of scenarios) {
       );
     }
   });
-}
-
-if (scenarios.length === 0) {
-  Deno.test({ name: "corpus: not generated (sudo bash tests/corpus/generate.sh)", ignore: true, fn() {} });
 }

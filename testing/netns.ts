@@ -1,13 +1,16 @@
 /**
  * Throw-away network namespaces joined to the host by a veth pair, for tests that need real interfaces.
- * Names start with `idsffi-`; addresses come from 10.78.0.0/24 (one /30 per pair). Needs root and `ip`.
+ * Names carry this run's suffix (testing/run_net.ts) so concurrent test runs on one host never share a name;
+ * host-side addresses come from this run's own /24, 10.78.<slot>.0/24 (one /30 per pair). Needs root and `ip`.
  *
  * @module
  */
 
+import { runSlot, runSuffix } from "./run_net.ts";
+
 /** A namespace and the veth pair that joins it to the host. */
 export interface VethNamespace {
-  /** Namespace name (`idsffi-…`). */
+  /** Namespace name (`idsffi-<run>-<tag>`). */
   readonly ns: string;
   /** Host-side interface (in the root namespace). */
   readonly hostIf: string;
@@ -32,17 +35,20 @@ export async function sh(cmd: string[], options: { allowFail?: boolean } = {}): 
 }
 
 /**
- * Creates namespace `idsffi-<tag>` with veth `idsffi<tag>h` (host, 10.78.0.<4i+1>/30) ↔ `idsffi<tag>n`
- * (namespace, 10.78.0.<4i+2>/30). `tag` is at most 7 characters; `index` 0–63 picks the /30.
+ * Creates namespace `idsffi-<run>-<tag>` with veth `ids<run><tag>h` (host, 10.78.<slot>.<4i+1>/30) ↔
+ * `ids<run><tag>n` (namespace, 10.78.<slot>.<4i+2>/30), where `<run>`/`<slot>` are this run's reservation
+ * ({@link runSuffix}, {@link runSlot}). `tag` is at most 7 characters; `index` 0–63 picks the /30.
  */
 export async function createVethNamespace(tag: string, index: number): Promise<VethNamespace> {
   if (!/^[a-z0-9]{1,7}$/.test(tag)) throw new Error(`Cannot create namespace: bad tag "${tag}"`);
   if (!(index >= 0 && index < 64)) throw new Error(`Cannot create namespace: index ${index} out of 0–63`);
-  const ns = `idsffi-${tag}`;
-  const hostIf = `idsffi${tag}h`;
-  const nsIf = `idsffi${tag}n`;
-  const hostAddr = `10.78.0.${index * 4 + 1}`;
-  const nsAddr = `10.78.0.${index * 4 + 2}`;
+  const run = runSuffix();
+  const ns = `idsffi-${run}-${tag}`;
+  const hostIf = `ids${run}${tag}h`;
+  const nsIf = `ids${run}${tag}n`;
+  const net = `10.78.${runSlot()}`;
+  const hostAddr = `${net}.${index * 4 + 1}`;
+  const nsAddr = `${net}.${index * 4 + 2}`;
   await sh(["ip", "netns", "del", ns], { allowFail: true });
   await sh(["ip", "link", "del", hostIf], { allowFail: true });
   let done = false;

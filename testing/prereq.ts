@@ -60,7 +60,7 @@ export function hasCommand(cmd: string, args: string[] = ["--version"]): boolean
   }
 }
 
-/** Root and a working `ip netns`: tests may create `idsffi-*` namespaces with veth pairs. */
+/** Root, a working `ip netns` and `ping`: tests may create `idsffi-*` namespaces with veth pairs and probe them. */
 export function canUseNetns(): boolean {
-  return isRoot() && Deno.build.os === "linux" && hasCommand("ip", ["netns", "list"]);
+  return isRoot() && Deno.build.os === "linux" && hasCommand("ip", ["netns", "list"]) && hasCommand("ping", ["-V"]);
 }

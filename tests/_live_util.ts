@@ -2,9 +2,11 @@
  * Helpers of the live tests (tests/live_*_test.ts) and the live benchmark (bench/live_bench.ts): two network
  * namespaces joined by a veth pair, `ids` started inside one of them, bounded traffic tools run in the other.
  *
- * Namespaces are named `idslive-<tag>a` / `idslive-<tag>b`, interfaces `idsl<tag>a` / `idsl<tag>b`, addresses
- * come from 10.76.0.0/24 (one /30 per pair). Every traffic command is bounded by count and by `timeout`.
- * Needs root, `ip` and `ethtool`.
+ * Namespaces are named `idslive-<run>-<tag>a` / `idslive-<run>-<tag>b`, interfaces `idsl<run><tag>a` /
+ * `idsl<run><tag>b`, where `<run>` is this test run's suffix (testing/run_net.ts), so concurrent runs on one
+ * host never collide. Both ends of the veth live in the test's own namespaces, so their addresses
+ * (10.76.0.0/24, one /30 per pair) never meet another run's. Every traffic command is bounded by count and by
+ * `timeout`. Needs root, `ip`, `ethtool` and `ping`.
  *
  * @module
  */
@@ -12,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { loadPcap } from "../ffi/npcap.ts";
 import { sh } from "../testing/netns.ts";
 import { hasCommand, isRoot } from "../testing/prereq.ts";
+import { runSuffix } from "../testing/run_net.ts";
 
 /** The repository root (where main.ts is). */
 export const REPO: string = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
@@ -42,10 +45,10 @@ export function hasLibpcap(): boolean {
   }
 }
 
-/** Root, Linux, libpcap and the `ip`/`ethtool` commands: {@link createLivePair} and `ids run` can work. */
+/** Root, Linux, libpcap and the `ip`/`ethtool`/`ping` commands: {@link createLivePair} and `ids run` can work. */
 export function canCreateLivePair(): boolean {
   return isRoot() && Deno.build.os === "linux" && hasLibpcap() && hasCommand("ip", ["netns", "list"]) &&
-    hasCommand("ethtool");
+    hasCommand("ethtool") && hasCommand("ping", ["-V"]);
 }
 
 async function killNamespace(ns: string): Promise<void> {
@@ -58,7 +61,8 @@ async function killNamespace(ns: string): Promise<void> {
 }
 
 /**
- * Creates namespaces `idslive-<tag>a` and `idslive-<tag>b` joined by veth `idsl<tag>a` ↔ `idsl<tag>b`
+ * Creates namespaces `idslive-<run>-<tag>a` and `idslive-<run>-<tag>b` joined by veth `idsl<run><tag>a` ↔
+ * `idsl<run><tag>b`
  * (10.76.0.<4i+1>/30 ↔ 10.76.0.<4i+2>/30), offloads off so frames are MTU-sized, IPv6 off so an idle link is
  * silent, and the ARP entries resolved. `tag` is 1–7 lowercase letters/digits; `index` 0–63 picks the /30.
  */
@@ -67,8 +71,9 @@ export async function createLivePair(tag: string, index: number): Promise<LivePa
   if (!(Number.isInteger(index) && index >= 0 && index < 64)) {
     throw new Error(`Cannot create namespaces: index ${index} out of 0–63`);
   }
-  const nsA = `idslive-${tag}a`, nsB = `idslive-${tag}b`;
-  const ifA = `idsl${tag}a`, ifB = `idsl${tag}b`;
+  const run = runSuffix();
+  const nsA = `idslive-${run}-${tag}a`, nsB = `idslive-${run}-${tag}b`;
+  const ifA = `idsl${run}${tag}a`, ifB = `idsl${run}${tag}b`;
   const addrA = `10.76.0.${index * 4 + 1}`, addrB = `10.76.0.${index * 4 + 2}`;
   let done = false;
   const cleanup = async () => {

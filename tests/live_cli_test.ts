@@ -20,7 +20,7 @@ import {
 const ROOT_OK = isRoot() && hasLibpcap();
 const ROOT_WHY = "needs root and libpcap (run the tests as root)";
 const NETNS_OK = canCreateLivePair();
-const NETNS_WHY = "needs root, libpcap, ip netns and ethtool (run the tests as root)";
+const NETNS_WHY = "needs root, libpcap, ip netns, ethtool and ping (run the tests as root)";
 const SETPRIV_OK = ROOT_OK && Deno.build.os === "linux" && hasCommand("setpriv", ["--version"]);
 const SETPRIV_WHY = "needs root, libpcap and setpriv (util-linux) to drop to an unprivileged user";
 

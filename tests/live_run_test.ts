@@ -29,7 +29,7 @@ import {
 const TOOLS = ["nmap", "hping3", "curl", "python3"];
 const missingTools = TOOLS.filter((t) => !hasCommand(t));
 const OK = canCreateLivePair() && missingTools.length === 0;
-const WHY = `needs root, libpcap, ip netns, ethtool and ${TOOLS.join(", ")}` +
+const WHY = `needs root, libpcap, ip netns, ethtool, ping and ${TOOLS.join(", ")}` +
   (missingTools.length ? ` (missing: ${missingTools.join(", ")})` : "") + " — run the tests as root";
 
 /** A test on a fresh namespace pair, skipped (or failed under CI) without the prerequisites. */

@@ -23,7 +23,7 @@ import {
 const TOOLS = ["nmap", "hping3"];
 const missingTools = TOOLS.filter((t) => !hasCommand(t));
 const OK = canCreateLivePair() && missingTools.length === 0;
-const WHY = `needs root, libpcap, ip netns, ethtool and ${TOOLS.join(", ")}` +
+const WHY = `needs root, libpcap, ip netns, ethtool, ping and ${TOOLS.join(", ")}` +
   (missingTools.length ? ` (missing: ${missingTools.join(", ")})` : "") + " — run the tests as root";
 
 for (const [i, signal] of (["SIGINT", "SIGTERM"] as const).entries()) {
