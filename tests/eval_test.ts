@@ -6,7 +6,6 @@
  */
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { toEve } from "../alerts/eve.ts";
 import { validateEve } from "../alerts/eve_schema_test_util.ts";
 import type { Alert } from "../core/alert.ts";
