@@ -1,15 +1,24 @@
 /**
- * `deno task bench`: replay throughput against `tcpdump -r FILE -w /dev/null` on the same
- * multi-million-packet capture, in the same run, plus peak RSS at two file sizes.
+ * `deno task bench`: replay throughput against `tcpdump -r FILE -w /dev/null` on three captures, in
+ * the same run, with peak RSS and the cost of each detector in ns per packet:
  *
- * The capture is built once outside the repo (default /tmp/ids-bench, or $IDS_BENCH_DIR): a seed
- * recorded from real tools in network namespaces (bench/make_seed.sh, root needed), multiplied by
- * bench/make_capture.ts. Options: --packets N (default 3000000), --runs N (default 5).
+ * - **sequential**: a seed recorded from real tools in network namespaces (bench/make_seed.sh, root)
+ *   copied back to back (bench/make_capture.ts): one copy of each flow live at a time;
+ * - **attack-heavy**: many copies of every scenario of the real-tool corpus, each in its own address
+ *   block and started at a random time within 20 minutes, merged in time order
+ *   (bench/make_interleaved.ts): floods, spoofed floods, scans, brute force and SQL injection overlap;
+ * - **tiny packets**: a 500-connection TCP echo load test (bench/make_tiny_seed.sh, root) repeated.
+ *
+ * Captures are built once outside the repo (default /tmp/ids-bench, or $IDS_BENCH_DIR).
+ * Options: --packets N (sequential, default 3000000), --attack-packets N (default 5000000),
+ * --tiny-packets N (default 990000), --runs N (default 5), --detector-runs N (default 1; 0 skips the
+ * per-detector costs), --only sequential,attack,tiny.
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
 import { multiplyCapture } from "./make_capture.ts";
+import { interleave, loadCorpus } from "./make_interleaved.ts";
 
 const dir = Deno.env.get("IDS_BENCH_DIR") ?? "/tmp/ids-bench";
 const argv = Deno.args;
@@ -17,8 +26,13 @@ const opt = (name: string, dflt: number) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : dflt;
 };
+const onlyArg = argv.indexOf("--only");
+const ONLY = onlyArg >= 0 ? argv[onlyArg + 1].split(",") : ["sequential", "attack", "tiny"];
 const PACKETS = opt("packets", 3_000_000);
+const ATTACK_PACKETS = opt("attack-packets", 5_000_000);
+const TINY_PACKETS = opt("tiny-packets", 990_000);
 const RUNS = opt("runs", 5);
+const DETECTOR_RUNS = opt("detector-runs", 1);
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 async function exists(p: string): Promise<boolean> {
@@ -47,37 +61,60 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-await Deno.mkdir(dir, { recursive: true });
-const seed = `${dir}/seed.pcap`;
-if (!await exists(seed)) {
-  console.error(`building seed capture ${seed} (real tools in network namespaces; needs root)…`);
-  const r = await run("bash", [`${root}bench/make_seed.sh`, seed]);
+async function seedCapture(script: string, path: string): Promise<void> {
+  if (await exists(path)) return;
+  console.error(`building seed capture ${path} (real tools in network namespaces; needs root)…`);
+  const r = await run("bash", [`${root}bench/${script}`, path]);
   if (r.code !== 0) {
-    console.error(`Cannot build the seed capture: ${r.stderr.trim() || "make_seed.sh failed"} — run as root`);
+    console.error(`Cannot build the seed capture: ${r.stderr.trim() || `${script} failed`} — run as root`);
     Deno.exit(1);
   }
 }
-const big = `${dir}/bench_${PACKETS}.pcap`;
-const small = `${dir}/bench_${Math.floor(PACKETS / 3)}.pcap`;
-for (const [file, n] of [[big, PACKETS], [small, Math.floor(PACKETS / 3)]] as const) {
-  if (!await exists(file)) {
-    console.error(`building ${file} (${n} packets)…`);
-    await multiplyCapture(seed, file, n);
-  }
-}
-const size = (await Deno.stat(big)).size;
-console.log(`capture   ${big}: ${PACKETS.toLocaleString("en-US")} packets, ${(size / 1e6).toFixed(0)} MB`);
-console.log(`machine   ${navigator.hardwareConcurrency} cores, deno ${Deno.version.deno}`);
 
-// warm the page cache so both readers see the same conditions
-await run("cat", [big]).catch(() => {});
-
-interface Row {
+interface Capture {
   name: string;
-  pps: number;
-  /** Median over rounds of (this rate / tcpdump's rate in the same round). */
-  ratio?: number;
-  rss?: number;
+  file: string;
+  packets: number;
+}
+
+await Deno.mkdir(dir, { recursive: true });
+const captures: Capture[] = [];
+if (ONLY.includes("sequential")) {
+  await seedCapture("make_seed.sh", `${dir}/seed.pcap`);
+  const file = `${dir}/bench_${PACKETS}.pcap`;
+  if (!await exists(file)) {
+    console.error(`building ${file}…`);
+    await multiplyCapture(`${dir}/seed.pcap`, file, PACKETS);
+  }
+  captures.push({ name: "sequential", file, packets: PACKETS });
+}
+if (ONLY.includes("attack")) {
+  const file = `${dir}/attack_${ATTACK_PACKETS}.pcap`;
+  if (!await exists(file)) {
+    console.error(`building ${file} (interleaved corpus scenarios)…`);
+    const corpus = await loadCorpus(`${root}tests/corpus/manifest.json`);
+    await interleave(corpus, file, { packets: ATTACK_PACKETS });
+  }
+  captures.push({ name: "attack-heavy", file, packets: ATTACK_PACKETS });
+}
+if (ONLY.includes("tiny")) {
+  await seedCapture("make_tiny_seed.sh", `${dir}/tiny_seed.pcap`);
+  const file = `${dir}/tiny_${TINY_PACKETS}.pcap`;
+  if (!await exists(file)) {
+    console.error(`building ${file}…`);
+    await multiplyCapture(`${dir}/tiny_seed.pcap`, file, TINY_PACKETS);
+  }
+  captures.push({ name: "tiny packets", file, packets: TINY_PACKETS });
+}
+
+console.log(`machine   ${navigator.hardwareConcurrency} cores, deno ${Deno.version.deno}`);
+for (const c of captures) {
+  const size = (await Deno.stat(c.file)).size;
+  console.log(
+    `capture   ${c.name}: ${c.file}, ${c.packets.toLocaleString("en-US")} packets, ` +
+      `${(size / 1e6).toFixed(0)} MB (${Math.round(size / c.packets - 16)} bytes/frame)`,
+  );
+  await run("cat", [c.file]).catch(() => {}); // warm the page cache for both readers
 }
 
 const hasTcpdump = (await run("sh", ["-c", "command -v tcpdump"])).code === 0;
@@ -91,70 +128,108 @@ async function replayOnce(file: string, extra: string[]): Promise<{ ms: number; 
 
 // This VM's CPU speed drifts by ±30 % from one second to the next, so the runs are interleaved:
 // each round times tcpdump and every ids variant back to back, and the ratio is taken per round.
-const variants: { name: string; extra: string[]; file: string; packets: number }[] = [
-  { name: "ids replay: decode + flow table", extra: ["--no-detect"], file: big, packets: PACKETS },
-  { name: "ids replay: all detectors", extra: [], file: big, packets: PACKETS },
-  {
-    name: "ids replay: decode + flow table, 1/3 of the file",
-    extra: ["--no-detect"],
-    file: small,
-    packets: Math.floor(PACKETS / 3),
-  },
-  {
-    name: "ids replay: all detectors, 1/3 of the file",
-    extra: [],
-    file: small,
-    packets: Math.floor(PACKETS / 3),
-  },
+const VARIANTS = [
+  { name: "decode + flow table (--no-detect)", extra: ["--no-detect"] },
+  { name: "every detector", extra: [] as string[] },
 ];
-const tcpdumpMs: number[] = [];
-const tcpdumpSmallMs: number[] = [];
-const times: number[][] = variants.map(() => []);
-const ratios: number[][] = variants.map(() => []);
-const rss: number[] = variants.map(() => 0);
-for (let round = 0; round < RUNS; round++) {
-  let ref = NaN, refSmall = NaN;
-  if (hasTcpdump) {
-    ref = (await run("tcpdump", ["-r", big, "-w", "/dev/null"])).ms;
-    refSmall = (await run("tcpdump", ["-r", small, "-w", "/dev/null"])).ms;
-    tcpdumpMs.push(ref);
-    tcpdumpSmallMs.push(refSmall);
-  }
-  for (const [i, v] of variants.entries()) {
-    const r = await replayOnce(v.file, v.extra);
-    times[i].push(r.ms);
-    rss[i] = Math.max(rss[i], r.rss);
-    ratios[i].push((v.file === big ? ref : refSmall) / r.ms);
-  }
+interface Row {
+  capture: string;
+  name: string;
+  pps: number;
+  ratio?: number;
+  rss?: number;
 }
 const rows: Row[] = [];
-if (hasTcpdump) {
-  rows.push({ name: "tcpdump -r FILE -w /dev/null", pps: PACKETS / (median(tcpdumpMs) / 1000), ratio: 1 });
+for (const c of captures) {
+  const tcp: number[] = [];
+  const times: number[][] = VARIANTS.map(() => []);
+  const ratios: number[][] = VARIANTS.map(() => []);
+  const rss = VARIANTS.map(() => 0);
+  for (let round = 0; round < RUNS; round++) {
+    const ref = hasTcpdump ? (await run("tcpdump", ["-r", c.file, "-w", "/dev/null"])).ms : NaN;
+    tcp.push(ref);
+    for (const [i, v] of VARIANTS.entries()) {
+      const r = await replayOnce(c.file, v.extra);
+      times[i].push(r.ms);
+      rss[i] = Math.max(rss[i], r.rss);
+      ratios[i].push(ref / r.ms);
+    }
+  }
+  if (hasTcpdump) {
+    rows.push({
+      capture: c.name,
+      name: "tcpdump -r FILE -w /dev/null",
+      pps: c.packets / (median(tcp) / 1000),
+      ratio: 1,
+    });
+  }
+  for (const [i, v] of VARIANTS.entries()) {
+    rows.push({
+      capture: c.name,
+      name: `ids replay: ${v.name}`,
+      pps: c.packets / (median(times[i]) / 1000),
+      ratio: hasTcpdump ? median(ratios[i]) : undefined,
+      rss: rss[i],
+    });
+  }
 }
-for (const [i, v] of variants.entries()) {
-  rows.push({
-    name: v.name,
-    pps: v.packets / (median(times[i]) / 1000),
-    ratio: hasTcpdump ? median(ratios[i]) : undefined,
-    rss: rss[i],
-  });
-}
-const smallRows = rows.splice(-2);
-const tcpdumpPps = hasTcpdump ? 1 : 0;
 
 console.log("");
-console.log("| what | packets/s | vs tcpdump | peak RSS |");
-console.log("|---|---:|---:|---:|");
-for (const r of [...rows, ...smallRows]) {
-  const ratio = tcpdumpPps > 0 && r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : "n/a";
+console.log("| capture | what | packets/s | vs tcpdump | peak RSS |");
+console.log("|---|---|---:|---:|---:|");
+for (const r of rows) {
+  const ratio = r.ratio !== undefined && !Number.isNaN(r.ratio) ? `${r.ratio.toFixed(2)}×` : "n/a";
   console.log(
-    `| ${r.name} | ${Math.round(r.pps).toLocaleString("en-US")} | ${ratio} | ${r.rss ? `${r.rss} MB` : "—"} |`,
+    `| ${r.capture} | ${r.name} | ${Math.round(r.pps).toLocaleString("en-US")} | ${ratio} | ${
+      r.rss ? `${r.rss} MB` : "—"
+    } |`,
   );
 }
 console.log("");
 console.log(
   `(median of ${RUNS} interleaved rounds; wall time of the whole process, start-up included; the ratio is ` +
-    `the median of per-round ratios against tcpdump on the same file; tcpdump on the 1/3 file: ${
-      hasTcpdump ? Math.round(Math.floor(PACKETS / 3) / (median(tcpdumpSmallMs) / 1000)).toLocaleString("en-US") : "n/a"
-    } packets/s)`,
+    `the median of per-round ratios against tcpdump on the same file)`,
 );
+
+// Cost of each detector: replay with only that detector enabled minus replay with every detector
+// disabled, in the same round, divided by the packets. The detectors are the config sections with an
+// `enabled` key, so new detectors are measured without editing this file.
+if (DETECTOR_RUNS > 0) {
+  const defaults = JSON.parse(
+    (await run(Deno.execPath(), ["run", "-A", `${root}main.ts`, "config", "defaults"])).stdout,
+  );
+  const detectors = Object.keys(defaults).filter((k) => typeof defaults[k] === "object" && "enabled" in defaults[k]);
+  const tmp = await Deno.makeTempDir({ prefix: "ids-bench-" });
+  const configFor = async (on: string | null) => {
+    const path = `${tmp}/${on ?? "none"}.json`;
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify(Object.fromEntries(detectors.map((d) => [d, { enabled: d === on }]))),
+    );
+    return path;
+  };
+  const none = await configFor(null);
+  const single = Object.fromEntries(await Promise.all(detectors.map(async (d) => [d, await configFor(d)])));
+  console.log("");
+  console.log(`| detector | ${captures.map((c) => `ns/packet, ${c.name}`).join(" | ")} |`);
+  console.log(`|---|${captures.map(() => "---:").join("|")}|`);
+  const cost: Record<string, number[]> = Object.fromEntries(detectors.map((d) => [d, []]));
+  for (const c of captures) {
+    const samples: Record<string, number[]> = Object.fromEntries(detectors.map((d) => [d, []]));
+    for (let round = 0; round < DETECTOR_RUNS; round++) {
+      const base = (await replayOnce(c.file, ["--config", none])).ms;
+      for (const d of detectors) {
+        const t = (await replayOnce(c.file, ["--config", single[d]])).ms;
+        samples[d].push(((t - base) * 1e6) / c.packets);
+      }
+    }
+    for (const d of detectors) cost[d].push(median(samples[d]));
+  }
+  for (const d of detectors) console.log(`| ${d} | ${cost[d].map((x) => x.toFixed(0)).join(" | ")} |`);
+  console.log("");
+  console.log(
+    `(only that detector enabled minus none enabled, median of ${DETECTOR_RUNS} round(s); whole-process ` +
+      `timing: on a busy machine the noise exceeds the smaller figures)`,
+  );
+  await Deno.remove(tmp, { recursive: true });
+}

@@ -1,6 +1,6 @@
 /**
  * Builds the benchmark capture from a seed pcap: copies of the seed back to back, each with its
- * IPv4 addresses moved to other subnets (so every copy adds new flows) and timestamps shifted so
+ * IPv4 addresses moved to other subnets (so every copy adds new flows; checksums kept valid) and timestamps shifted so
  * packet time keeps running forward. Output: a classic little-endian pcap.
  *
  * Usage: deno run -A bench/make_capture.ts SEED.pcap OUT.pcap TARGET_PACKETS
@@ -9,6 +9,7 @@
  */
 import { FileSource } from "../capture/file_source.ts";
 import type { Frame } from "../capture/packet_source.ts";
+import { moveIpv4Block, PcapOut } from "./_pcap_out.ts";
 
 /** Writes `copies` of the seed into `out` until `target` packets; returns packets written. */
 export async function multiplyCapture(seed: string, out: string, target: number): Promise<number> {
@@ -21,48 +22,18 @@ export async function multiplyCapture(seed: string, out: string, target: number)
   });
   if (frames.length === 0) throw new Error(`Cannot build capture: ${seed} has no packets`);
   const span = frames[frames.length - 1].ts - frames[0].ts + 1000;
-  const file = await Deno.open(out, { write: true, create: true, truncate: true });
-  const w = file.writable.getWriter();
-  const hdr = new DataView(new ArrayBuffer(24));
-  hdr.setUint32(0, 0xa1b2c3d4, true);
-  hdr.setUint16(4, 2, true);
-  hdr.setUint16(6, 4, true);
-  hdr.setUint32(16, 262144, true);
-  hdr.setUint32(20, linkType, true);
-  await w.write(new Uint8Array(hdr.buffer));
-  let written = 0;
-  const chunk = new Uint8Array(4 << 20);
-  const cv = new DataView(chunk.buffer);
-  let pos = 0;
-  for (let copy = 0; written < target; copy++) {
+  const w = await PcapOut.create(out, linkType);
+  for (let copy = 0; w.count < target; copy++) {
     const shift = copy * span;
     for (const f of frames) {
-      if (written >= target) break;
-      const need = 16 + f.data.length;
-      if (pos + need > chunk.length) {
-        await w.write(chunk.slice(0, pos));
-        pos = 0;
-      }
-      const ts = f.ts + shift;
-      cv.setUint32(pos, Math.floor(ts / 1e6), true);
-      cv.setUint32(pos + 4, ts % 1e6, true);
-      cv.setUint32(pos + 8, f.data.length, true);
-      cv.setUint32(pos + 12, f.len, true);
-      chunk.set(f.data, pos + 16);
+      if (w.count >= target) break;
+      const at = await w.write(f.ts + shift, f.data, f.len);
       // Ethernet + IPv4: move both addresses to subnet 10.(80 + copy / 256).(copy % 256).x
-      const p = pos + 16;
-      if (linkType === 1 && f.data.length >= 34 && chunk[p + 12] === 0x08 && chunk[p + 13] === 0x00) {
-        chunk[p + 27] = 80 + ((copy >> 8) & 0x3f);
-        chunk[p + 28] = copy & 0xff;
-        chunk[p + 31] = 80 + ((copy >> 8) & 0x3f);
-        chunk[p + 32] = copy & 0xff;
-      }
-      pos += need;
-      written++;
+      if (linkType === 1) moveIpv4Block(w.bytes, at, f.data.length, 80 + ((copy >> 8) & 0x3f), copy & 0xff);
     }
   }
-  await w.write(chunk.slice(0, pos));
   await w.close();
+  const written = w.count;
   return written;
 }
 
