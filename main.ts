@@ -8,6 +8,7 @@ import { configCommand } from "./config/cli.ts";
 import { demoCommand } from "./cli/demo.ts";
 import { evalCommand } from "./cli/eval.ts";
 import { interfacesCommand } from "./cli/interfaces.ts";
+import { notifyCommand } from "./cli/notify.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { runCommand } from "./cli/run.ts";
 import { VERSION, versionCommand } from "./cli/version.ts";
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   eval: { run: evalCommand, summary: "per-scenario detection report for a labelled corpus" },
   interfaces: { run: interfacesCommand, summary: "list capture interfaces, the default marked" },
   config: { run: (args) => configCommand(args), summary: "print the default configuration, or check a file" },
+  notify: { run: (args) => notifyCommand(args), summary: "send a Telegram test message to every configured chat" },
   version: { run: versionCommand, summary: "print the version, commit, Deno and libpcap/Npcap versions" },
 };
 

@@ -126,6 +126,54 @@ export interface CaptureConfig {
   readonly promisc: boolean;
 }
 
+/** Telegram notifications (see notify/). Nothing is sent without a token and at least one chat. */
+export interface TelegramConfig {
+  /** Send notifications when a token and chats are configured (here or in the environment). */
+  readonly enabled: boolean;
+  /** Bot token from @BotFather; `IDS_TELEGRAM_TOKEN` overrides it. Empty: not configured. */
+  readonly token: string;
+  /** Chat ids (numbers, or `@channelname`); `IDS_TELEGRAM_CHATS` (comma-separated) overrides them. */
+  readonly chats: readonly (string | number)[];
+  /** Attack types sent; empty: every type. */
+  readonly types: readonly string[];
+  /** Least severe level sent: 1 high only, 2 high and medium, 3 every alert. */
+  readonly min_severity: number;
+  /** Bot API base URL (a local stub in tests). */
+  readonly base_url: string;
+  /** Seconds between two messages to one chat. */
+  readonly pace_s: number;
+  /** Single-alert messages per chat per minute; past this, alerts are summed into a digest. */
+  readonly max_per_minute: number;
+  /** Seconds a digest collects alerts before it is sent. */
+  readonly digest_interval_s: number;
+  /** Messages waiting per chat; past this the oldest is dropped (and counted in the next message). */
+  readonly queue_size: number;
+  /** Seconds to wait for the Bot API to answer one request. */
+  readonly timeout_s: number;
+  /** Add the source's AbuseIPDB reputation to messages when it is known in time. */
+  readonly include_reputation: boolean;
+}
+
+/** AbuseIPDB reputation look-ups and reports (see enrich/). */
+export interface AbuseIpdbConfig {
+  /** Look up alert sources. Without a key the results are simulated (the seed's mock), and marked so. */
+  readonly enabled: boolean;
+  /** API key; `IDS_ABUSEIPDB_KEY` overrides it. Empty: simulated results only, nothing is sent. */
+  readonly key: string;
+  /** API v2 base URL (a local stub in tests). */
+  readonly base_url: string;
+  /** Reports older than this many days are ignored by the check. */
+  readonly max_age_days: number;
+  /** Hours a result stays in the store's cache before it is looked up again. */
+  readonly cache_hours: number;
+  /** Seconds to wait for the API to answer one request. */
+  readonly timeout_s: number;
+  /** Show simulated results (score 15, "COLOMBIA (Simulado)", marked simulated) when no key is set. */
+  readonly simulate_without_key: boolean;
+  /** Report sources the IPS blocked (at most once per address per 15 minutes). */
+  readonly report: boolean;
+}
+
 /** The whole configuration, as the JSON file spells it. */
 export interface Config {
   /** Minimum seconds between two alerts for one source and attack type. */
@@ -149,6 +197,8 @@ export interface Config {
   readonly limits: LimitsConfig;
   readonly flow_timeouts_s: FlowTimeoutsConfig;
   readonly capture: CaptureConfig;
+  readonly telegram: TelegramConfig;
+  readonly abuseipdb: AbuseIpdbConfig;
 }
 
 /** Freezes an object and everything reachable from it. */
@@ -206,4 +256,28 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
   limits: { max_flows: 262144, max_tracked_ips: 65536, max_http_streams: 4096 },
   flow_timeouts_s: { tcp_new: 30, tcp_established: 600, tcp_closed: 10, udp: 60, icmp: 30, other: 60 },
   capture: { snaplen: 2048, buffer_mb: 32, promisc: true },
+  telegram: {
+    enabled: true,
+    token: "",
+    chats: [],
+    types: [],
+    min_severity: 3,
+    base_url: "https://api.telegram.org",
+    pace_s: 1,
+    max_per_minute: 20,
+    digest_interval_s: 60,
+    queue_size: 100,
+    timeout_s: 10,
+    include_reputation: true,
+  },
+  abuseipdb: {
+    enabled: true,
+    key: "",
+    base_url: "https://api.abuseipdb.com/api/v2",
+    max_age_days: 90,
+    cache_hours: 24,
+    timeout_s: 10,
+    simulate_without_key: true,
+    report: false,
+  },
 });

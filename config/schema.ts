@@ -10,6 +10,7 @@
  */
 import { ConfigError } from "./config_error.ts";
 import {
+  type AbuseIpdbConfig,
   type BruteForceConfig,
   type CaptureConfig,
   type Config,
@@ -23,8 +24,10 @@ import {
   type PortScanConfig,
   type SqlInjectionConfig,
   type SynFloodConfig,
+  type TelegramConfig,
 } from "./defaults.ts";
 import { parseCidr, parseIp } from "./ip.ts";
+import { ATTACK_TYPES } from "../detectors/attack_type.ts";
 
 /** A number, optionally an integer, within an inclusive range. */
 export interface NumberSpec {
@@ -50,9 +53,11 @@ export interface BooleanSpec {
 
 /**
  * What the entries of a list are: `port` (integer 1–65535), `ip` (IPv4 or IPv6 address), `cidr`
- * (IPv4 or IPv6 block with host bits zero) or `text` (1–256 printable characters).
+ * (IPv4 or IPv6 block with host bits zero), `text` (1–256 printable characters), `chat` (a Telegram
+ * chat id: an integer, as a number or text, or `@channelname`) or `attack_type` (an attack type's
+ * machine name).
  */
-export type ElementKind = "port" | "ip" | "cidr" | "text";
+export type ElementKind = "port" | "ip" | "cidr" | "text" | "chat" | "attack_type";
 
 /** A list of entries of one kind. */
 export interface ListSpec {
@@ -61,6 +66,22 @@ export interface ListSpec {
   readonly element: ElementKind;
   /** Most entries allowed. */
   readonly maxItems: number;
+  /** What the key means. */
+  readonly description: string;
+}
+
+/**
+ * What a text value is: `url` (an absolute http: or https: URL without user or password),
+ * `telegram_token` (a Bot API token, `123456:ABC…`, or empty) or `api_key` (letters and digits, or
+ * empty). Tokens and keys are secrets: messages never repeat them.
+ */
+export type StringFormat = "url" | "telegram_token" | "api_key";
+
+/** A text value of one format. */
+export interface StringSpec {
+  readonly kind: "string";
+  /** What the text must look like. */
+  readonly format: StringFormat;
   /** What the key means. */
   readonly description: string;
 }
@@ -75,7 +96,7 @@ export interface SectionSpec {
 }
 
 /** The description of one key. */
-export type KeySpec = NumberSpec | BooleanSpec | ListSpec | SectionSpec;
+export type KeySpec = NumberSpec | BooleanSpec | ListSpec | StringSpec | SectionSpec;
 
 /** A relation between keys that single-key ranges cannot express. */
 export interface ConfigRule {
@@ -89,6 +110,7 @@ export interface ConfigRule {
 
 type SpecFor<T> = T extends boolean ? BooleanSpec
   : T extends number ? NumberSpec
+  : T extends string ? StringSpec
   : T extends readonly unknown[] ? ListSpec
   : TypedSection<T>;
 type FieldsOf<T> = { readonly [K in keyof T]-?: SpecFor<T[K]> };
@@ -102,6 +124,15 @@ export const ELEMENT_DESCRIPTIONS: Readonly<Record<ElementKind, string>> = Objec
   ip: "an IPv4 or IPv6 address",
   cidr: "a CIDR block such as 10.0.0.0/8 or 2001:db8::/32",
   text: "a text of 1 to 256 printable characters",
+  chat: "a Telegram chat id: an integer such as -1001234567890, or @channelname",
+  attack_type: `an attack type (${ATTACK_TYPES.join(", ")})`,
+});
+
+/** Describes each text format, as messages say it. */
+export const STRING_DESCRIPTIONS: Readonly<Record<StringFormat, string>> = Object.freeze({
+  url: "an http:// or https:// URL without user or password",
+  telegram_token: 'a Telegram bot token such as "123456789:AA…" from @BotFather, or ""',
+  api_key: 'an API key of 16 to 200 letters and digits, or ""',
 });
 
 const int = (min: number, max: number, description: string, unit?: string): NumberSpec => ({
@@ -218,6 +249,35 @@ const CAPTURE: FieldsOf<CaptureConfig> = {
   promisc: bool("capture in promiscuous mode"),
 };
 
+const str = (format: StringFormat, description: string): StringSpec => ({ kind: "string", format, description });
+const seconds = (min: number, max: number, description: string) => num(min, max, description, "s");
+
+const TELEGRAM: FieldsOf<TelegramConfig> = {
+  enabled: bool("send alerts to Telegram when a token and chats are configured"),
+  token: str("telegram_token", "bot token (IDS_TELEGRAM_TOKEN overrides it)"),
+  chats: list("chat", 100, "chat ids that receive alerts (IDS_TELEGRAM_CHATS, comma-separated, overrides them)"),
+  types: list("attack_type", 64, "attack types sent (empty: every type)"),
+  min_severity: int(1, 3, "least severe level sent: 1 high only, 2 high and medium, 3 every alert"),
+  base_url: str("url", "Bot API base URL"),
+  pace_s: seconds(0.05, 60, "seconds between two messages to one chat"),
+  max_per_minute: int(1, 60, "single-alert messages per chat per minute before alerts go into a digest"),
+  digest_interval_s: seconds(1, 3_600, "seconds a digest collects alerts before it is sent"),
+  queue_size: int(1, 10_000, "messages waiting per chat; past this the oldest is dropped and counted"),
+  timeout_s: seconds(0.1, 120, "seconds to wait for one Bot API request"),
+  include_reputation: bool("add the source's AbuseIPDB reputation to messages when known in time"),
+};
+
+const ABUSEIPDB: FieldsOf<AbuseIpdbConfig> = {
+  enabled: bool("look up the reputation of alert sources"),
+  key: str("api_key", "API key (IDS_ABUSEIPDB_KEY overrides it); empty: simulated results, nothing sent"),
+  base_url: str("url", "API v2 base URL"),
+  max_age_days: int(1, 365, "reports older than this many days are ignored by the check"),
+  cache_hours: num(0, 8_760, "hours a result is kept in the store's cache (0: never cached)", "h"),
+  timeout_s: seconds(0.1, 120, "seconds to wait for one API request"),
+  simulate_without_key: bool("without a key show the seed's simulated result, marked simulated"),
+  report: bool("report sources the IPS blocked (once per address per 15 minutes)"),
+};
+
 const section = <T>(description: string, fields: FieldsOf<T>): TypedSection<T> => ({
   kind: "section",
   description,
@@ -246,6 +306,8 @@ const ROOT_FIELDS: FieldsOf<Config> = {
   limits: section("memory bounds", LIMITS),
   flow_timeouts_s: section("flow idle timeouts", FLOW_TIMEOUTS),
   capture: section("live capture", CAPTURE),
+  telegram: section("Telegram notifications", TELEGRAM),
+  abuseipdb: section("AbuseIPDB reputation look-ups and reports", ABUSEIPDB),
 };
 
 /** The description of the whole configuration file (deeply frozen). */
@@ -358,7 +420,47 @@ function checkElement(kind: ElementKind, value: unknown): string | null {
     }
     case "text":
       return isPrintableText(value) ? null : expected;
+    case "chat":
+      return isChatId(value) ? null : expected;
+    case "attack_type":
+      return typeof value === "string" && (ATTACK_TYPES as readonly string[]).includes(value) ? null : expected;
   }
+}
+
+/** A Telegram chat id: an integer (number or text) or `@channelname`. */
+export function isChatId(value: unknown): boolean {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value !== 0;
+  if (typeof value !== "string") return false;
+  return /^-?[1-9][0-9]{0,15}$/.test(value) || /^@[A-Za-z][A-Za-z0-9_]{3,31}$/.test(value);
+}
+
+/** Does `value` have the text format `format`? */
+export function isStringOf(format: StringFormat, value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  switch (format) {
+    case "url": {
+      if (value.length > 2_048 || !/^https?:\/\//i.test(value)) return false;
+      try {
+        const url = new URL(value);
+        return url.username === "" && url.password === "" && url.hostname !== "";
+      } catch {
+        return false;
+      }
+    }
+    case "telegram_token":
+      return value === "" || /^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$/.test(value);
+    case "api_key":
+      return value === "" || /^[A-Za-z0-9]{16,200}$/.test(value);
+  }
+}
+
+function checkString(spec: StringSpec, value: unknown): string | null {
+  if (isStringOf(spec.format, value)) return null;
+  // tokens and keys are secrets: say what was wrong without repeating them
+  const shown = spec.format === "url" || typeof value !== "string"
+    ? got(value)
+    : `a text of ${value.length} characters`;
+  return `must be ${STRING_DESCRIPTIONS[spec.format]} (got ${shown})`;
 }
 
 function checkNumber(spec: NumberSpec, value: unknown): string | null {
@@ -436,6 +538,12 @@ function validateSection(
         break;
       case "number": {
         const problem = checkNumber(field, given);
+        if (problem !== null) problems.push(`${keyPath}: ${problem}`);
+        result[key] = problem === null ? given : fallback;
+        break;
+      }
+      case "string": {
+        const problem = checkString(field, given);
         if (problem !== null) problems.push(`${keyPath}: ${problem}`);
         result[key] = problem === null ? given : fallback;
         break;

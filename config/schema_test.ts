@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "./config_error.ts";
 import { DEFAULT_CONFIG } from "./defaults.ts";
-import { CONFIG_RULES, CONFIG_SCHEMA, type ElementKind, type KeySpec, validateConfig } from "./schema.ts";
+import {
+  CONFIG_RULES,
+  CONFIG_SCHEMA,
+  type ElementKind,
+  type KeySpec,
+  STRING_DESCRIPTIONS,
+  type StringFormat,
+  validateConfig,
+} from "./schema.ts";
 
 /** Every key of the schema with its dotted path. */
 function leaves(fields: Readonly<Record<string, KeySpec>>, prefix = ""): [string, KeySpec][] {
@@ -41,12 +49,27 @@ const GOOD_ELEMENT: Record<ElementKind, unknown[]> = {
   ip: ["192.0.2.1", "2001:db8::1", "0.0.0.0", "::"],
   cidr: ["192.0.2.0/24", "2001:db8::/32", "0.0.0.0/0", "::/0", "192.0.2.1/32"],
   text: ["order=desc", "x", "a".repeat(256)],
+  chat: [123456789, "-1001234567890", "@ids_alerts"],
+  attack_type: ["syn_flood", "port_scan", "sql_injection"],
 };
 const BAD_ELEMENT: Record<ElementKind, unknown[]> = {
   port: [0, 65536, 22.5, "22", null, -1],
   ip: ["1.2.3", "10.0.0.0/8", "", 3232235777, "::1%lo", "localhost"],
   cidr: ["10.0.0.1/8", "10.0.0.0", "10.0.0.0/33", "2001:db8::1/32", 10, "any"],
   text: ["", "a".repeat(257), "a\nb", 5, null],
+  chat: [0, 1.5, "", "12a", "@ab", "@bad name", "-0", null, true],
+  attack_type: ["SYN_FLOOD", "synflood", "", 3, null],
+};
+
+const GOOD_STRING: Record<StringFormat, string[]> = {
+  url: ["https://api.telegram.org", "http://127.0.0.1:8081/base", "HTTPS://example.org/api/v2"],
+  telegram_token: ["", "123456789:AAH" + "x".repeat(32), "1:" + "a_b-".repeat(5)],
+  api_key: ["", "0123456789abcdef", "a".repeat(80)],
+};
+const BAD_STRING: Record<StringFormat, unknown[]> = {
+  url: ["", "api.telegram.org", "ftp://example.org", "https://user:pw@example.org", "https://", 5, null],
+  telegram_token: ["987654321", "abc:" + "x".repeat(32), "1:" + "x".repeat(19), "1:" + "x ".repeat(20), 5, null],
+  api_key: ["short", "a".repeat(201), "key with spaces 0123", "k€y0123456789abcdef", 5, null],
 };
 
 const allLeaves = leaves(CONFIG_SCHEMA.fields);
@@ -121,6 +144,20 @@ for (const [path, spec] of allLeaves) {
       assert.ok(notList[0].startsWith(`${path}: must be a list of entries`), notList[0]);
       const tooMany = problemsOf(withValue(path, new Array(spec.maxItems + 1).fill(good[0])));
       assert.deepEqual(tooMany, [`${path}: must have at most ${spec.maxItems} entries (got ${spec.maxItems + 1})`]);
+    });
+  } else if (spec.kind === "string") {
+    Deno.test(`${path}: text of format ${spec.format}`, () => {
+      for (const ok of GOOD_STRING[spec.format]) {
+        assert.equal(valueAt(validateConfig(withValue(path, ok)), path), ok, `${path} = ${ok} is accepted`);
+      }
+      for (const bad of BAD_STRING[spec.format]) {
+        const problems = problemsOf(withValue(path, bad));
+        assert.equal(problems.length, 1, `${path}: ${JSON.stringify(bad)} refused`);
+        assert.ok(problems[0].startsWith(`${path}: must be ${STRING_DESCRIPTIONS[spec.format]} (got `), problems[0]);
+        if (spec.format !== "url" && typeof bad === "string") {
+          assert.ok(!problems[0].includes(bad), `a secret is never repeated: ${problems[0]}`);
+        }
+      }
     });
   } else {
     Deno.test(`${path}: must be an object`, () => {
