@@ -60,7 +60,7 @@ Deno.test("ids notify test: one clear line per failure kind, exit 1", async () =
   assert.equal(r.status, 1);
   assert.match(
     r.stderr.at(-1)!,
-    /^  chat 1001: not allowed to write: 403 Forbidden: bot was blocked by the user/,
+    /^ {2}chat 1001: not allowed to write: 403 Forbidden: bot was blocked by the user/,
   );
 
   r = await run(["test"], { ...base, base_url: `http://127.0.0.1:${closedPort()}` });
@@ -90,7 +90,7 @@ Deno.test("ids notify: bad usage and bad config", async () => {
   assert.equal(r.status, 1);
   assert.match(
     r.stderr[0],
-    /^ids notify: Cannot use config .*: 1 problem\n  telegram\.token: must be a Telegram bot token/,
+    /^ids notify: Cannot use config .*: 1 problem\n {2}telegram\.token: must be a Telegram bot token/,
   );
   assert.ok(!r.stderr[0].includes("not a token"), "the secret is not repeated");
 });
@@ -110,7 +110,7 @@ Deno.test("ids notify test reads IDS_TELEGRAM_TOKEN and IDS_TELEGRAM_CHATS throu
     let out = await cmd({ IDS_TELEGRAM_TOKEN: TOKEN, IDS_TELEGRAM_CHATS: "1001, @ids_channel" });
     const text = new TextDecoder().decode(out.stdout);
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    assert.match(text, /^bot @ids_stub_bot \(token from environment\), 2 chat\(s\):\n  chat 1001: delivered/);
+    assert.match(text, /^bot @ids_stub_bot \(token from environment\), 2 chat\(s\):\n {2}chat 1001: delivered/);
     out = await cmd({ IDS_TELEGRAM_TOKEN: TOKEN, IDS_TELEGRAM_CHATS: "1001;2002" });
     assert.equal(out.code, 1);
     assert.equal(
