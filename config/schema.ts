@@ -27,7 +27,7 @@ import {
   type TelegramConfig,
 } from "./defaults.ts";
 import { parseCidr, parseIp } from "./ip.ts";
-import { ATTACK_TYPES } from "../detectors/attack_type.ts";
+import { ATTACK_TYPES } from "../core/attack_type.ts";
 
 /** A number, optionally an integer, within an inclusive range. */
 export interface NumberSpec {

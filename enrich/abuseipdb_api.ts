@@ -251,7 +251,7 @@ function when(ms: number | undefined): string {
 }
 
 /** One line for a person: what failed and what to do. */
-export function explainAbuseFailure(failure: AbuseFailure): string {
+export function explainAbuseFailure(failure: AbuseFailure, activity = "look-ups"): string {
   const api = failure.status === undefined ? failure.description : `${failure.status} ${failure.description}`;
   switch (failure.kind) {
     case "unauthorized":
@@ -260,7 +260,7 @@ export function explainAbuseFailure(failure: AbuseFailure): string {
       return `AbuseIPDB does not allow this request (${api}); check the key's plan`;
     case "quota_exhausted": {
       const used = failure.quota.limit === undefined ? "" : ` (${failure.quota.limit} requests used)`;
-      return `AbuseIPDB daily quota exhausted${used}; no look-ups until ${when(failure.quota.resetMs)}`;
+      return `AbuseIPDB daily quota exhausted${used}; no ${activity} until ${when(failure.quota.resetMs)}`;
     }
     case "rate_limited":
       return `AbuseIPDB rate limit (${api}); retry after ${failure.retryAfterS ?? "?"} s`;

@@ -35,6 +35,8 @@ export interface AbuseIpdbStubOptions {
   remaining?: number;
   /** Scores per address; others get 0 with no reports. */
   scores?: Record<string, number>;
+  /** Clock of the 15-minute report rule. Default `Date.now`. */
+  now?: () => number;
 }
 
 /** The stub server. `await using` closes it. */
@@ -174,10 +176,11 @@ export class AbuseIpdbStub {
         return errors(422, "The categories field must be a comma separated list of category ids.");
       }
       const last = this.#reported.get(ip);
-      if (last !== undefined && Date.now() - last < 15 * 60_000) {
+      const now = (this.#options.now ?? Date.now)();
+      if (last !== undefined && now - last < 15 * 60_000) {
         return errors(429, `You can only report the same IP address (\`${ip}\`) once in 15 minutes.`);
       }
-      this.#reported.set(ip, Date.now());
+      this.#reported.set(ip, now);
       return reply(200, { data: { ipAddress: ip, abuseConfidenceScore: this.#options.scores?.[ip] ?? 0 } });
     }
     return errors(404, "Not found.");
