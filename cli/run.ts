@@ -11,6 +11,7 @@ import type { Config } from "../config/defaults.ts";
 import { loadConfig, watchConfig } from "../config/load.ts";
 import { DecisionStage } from "../sensor/decision.ts";
 import { formatHubProblems, Hub } from "../sensor/hub.ts";
+import { startAlertServices } from "./_alert_services.ts";
 import { parseArgs, UsageError } from "./args.ts";
 
 /** Help text of `ids run`. */
@@ -81,6 +82,15 @@ export async function runCommand(args: string[]): Promise<number> {
     onError: (name, e) => console.error(`ids: output ${name} failed: ${(e as Error).message ?? e}`),
   });
   if (eve) hub.subscribe(eveSubscriber(eve), { queue: 100_000 });
+  let servicesSummary: string | undefined;
+  try {
+    const services = startAlertServices(config, hub, { log: (line) => console.error(`ids: ${line}`) });
+    if (services.external) servicesSummary = services.summary; // said when something leaves the machine
+  } catch (e) {
+    console.error(`ids run: ${(e as Error).message}`);
+    await hub.close();
+    return 1;
+  }
   const decision = new DecisionStage({ hub, config });
 
   const worker = new Worker(new URL("../capture/capture_worker.ts", import.meta.url), { type: "module" });
@@ -100,6 +110,7 @@ export async function runCommand(args: string[]): Promise<number> {
       case "started":
         decision.iface = m.iface;
         console.error(`ids: capturing on ${m.iface}${a.filter ? ` (filter: ${a.filter})` : ""}`);
+        if (servicesSummary) console.error(`ids: ${servicesSummary}`);
         break;
       case "detection":
         decision.submit(m.event);
