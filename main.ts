@@ -25,7 +25,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   interfaces: { run: interfacesCommand, summary: "list capture interfaces, the default marked" },
   config: { run: (args) => configCommand(args), summary: "print the default configuration, or check a file" },
   notify: { run: (args) => notifyCommand(args), summary: "send a Telegram test message to every configured chat" },
-  reputation: { run: (args) => reputationCommand(args), summary: "what AbuseIPDB knows about an address (cache or API)" },
+  reputation: {
+    run: (args) => reputationCommand(args),
+    summary: "what AbuseIPDB knows about an address (cache or API)",
+  },
   version: { run: versionCommand, summary: "print the version, commit, Deno and libpcap/Npcap versions" },
 };
 
