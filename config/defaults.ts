@@ -174,6 +174,38 @@ export interface AbuseIpdbConfig {
   readonly report: boolean;
 }
 
+/** IPS block duration per attack type, in seconds; 0 uses `block_seconds`. */
+export interface IpsDurationsConfig {
+  readonly sql_injection: number;
+  readonly port_scan: number;
+  readonly ddos: number;
+  readonly syn_flood: number;
+  readonly udp_flood: number;
+  readonly exploit_probe: number;
+  readonly icmp_flood: number;
+  readonly brute_force: number;
+}
+
+/** The IPS: blocking attackers in the host firewall (see ips/). */
+export interface IpsConfig {
+  /** Block (same as `--ips`; `--no-ips` overrides). */
+  readonly enabled: boolean;
+  /** Seconds per attack type (0: `block_seconds`). */
+  readonly durations_s: IpsDurationsConfig;
+  /** Repeat offenders get longer blocks. */
+  readonly escalation: boolean;
+  /** Each earlier block of the address within `escalation_memory_s` multiplies the duration by this. */
+  readonly escalation_factor: number;
+  /** Longest escalated block, in seconds. */
+  readonly escalation_max_s: number;
+  /** How far back earlier blocks count, in seconds. */
+  readonly escalation_memory_s: number;
+  /** Most new blocks in any 60 s; more raise an alert instead. */
+  readonly max_new_per_minute: number;
+  /** Most blocks in force at once; more raise an alert instead. */
+  readonly max_active: number;
+}
+
 /** The whole configuration, as the JSON file spells it. */
 export interface Config {
   /** Minimum seconds between two alerts for one source and attack type. */
@@ -199,6 +231,7 @@ export interface Config {
   readonly capture: CaptureConfig;
   readonly telegram: TelegramConfig;
   readonly abuseipdb: AbuseIpdbConfig;
+  readonly ips: IpsConfig;
 }
 
 /** Freezes an object and everything reachable from it. */
@@ -279,5 +312,24 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
     timeout_s: 10,
     simulate_without_key: true,
     report: false,
+  },
+  ips: {
+    enabled: false,
+    durations_s: {
+      sql_injection: 0,
+      port_scan: 0,
+      ddos: 0,
+      syn_flood: 0,
+      udp_flood: 0,
+      exploit_probe: 0,
+      icmp_flood: 0,
+      brute_force: 0,
+    },
+    escalation: false,
+    escalation_factor: 2,
+    escalation_max_s: 86_400,
+    escalation_memory_s: 86_400,
+    max_new_per_minute: 30,
+    max_active: 1_000,
   },
 });

@@ -20,6 +20,8 @@ import {
   type ExploitProbeConfig,
   type FloodConfig,
   type FlowTimeoutsConfig,
+  type IpsConfig,
+  type IpsDurationsConfig,
   type LimitsConfig,
   type PortScanConfig,
   type SqlInjectionConfig,
@@ -278,6 +280,18 @@ const ABUSEIPDB: FieldsOf<AbuseIpdbConfig> = {
   report: bool("report sources the IPS blocked (once per address per 15 minutes)"),
 };
 
+const duration = (what: string) => int(0, 2_592_000, `seconds a ${what} block lasts (0: block_seconds)`, "s");
+const IPS_DURATIONS: FieldsOf<IpsDurationsConfig> = {
+  sql_injection: duration("SQL injection"),
+  port_scan: duration("port scan"),
+  ddos: duration("DDoS"),
+  syn_flood: duration("SYN flood"),
+  udp_flood: duration("UDP flood"),
+  exploit_probe: duration("exploit probe"),
+  icmp_flood: duration("ICMP flood"),
+  brute_force: duration("brute force"),
+};
+
 const section = <T>(description: string, fields: FieldsOf<T>): TypedSection<T> => ({
   kind: "section",
   description,
@@ -308,6 +322,16 @@ const ROOT_FIELDS: FieldsOf<Config> = {
   capture: section("live capture", CAPTURE),
   telegram: section("Telegram notifications", TELEGRAM),
   abuseipdb: section("AbuseIPDB reputation look-ups and reports", ABUSEIPDB),
+  ips: section<IpsConfig>("IPS: block attackers in the host firewall", {
+    enabled: bool("block the sources of critical attacks (--ips / --no-ips override)"),
+    durations_s: section("block duration per attack type", IPS_DURATIONS),
+    escalation: bool("repeat offenders get longer blocks"),
+    escalation_factor: num(1, 100, "each earlier block within escalation_memory_s multiplies the duration by this"),
+    escalation_max_s: int(1, 2_592_000, "longest escalated block", "s"),
+    escalation_memory_s: int(1, 31_536_000, "how far back earlier blocks of an address count", "s"),
+    max_new_per_minute: int(1, 100_000, "most new blocks in any 60 s (more raise an alert instead)"),
+    max_active: int(1, 1_000_000, "most blocks in force at once (more raise an alert instead)"),
+  }),
 };
 
 /** The description of the whole configuration file (deeply frozen). */
