@@ -45,6 +45,8 @@ export interface IpsDecision {
   note: string;
   /** The block row, when one was made (or the one in force). */
   record?: BlockRecord;
+  /** True when this decision made the row (a new block, simulated block or failure). */
+  created?: boolean;
 }
 
 /** What {@link Ips.start} did. */
@@ -215,11 +217,12 @@ export class Ips {
 
   async #decide(q: IpsQuestion): Promise<IpsDecision> {
     const answer = shouldBlock(q, this.#config.ml_confidence);
-    if (!answer.block) return { action: "allowed", note: `not blocked: ${answer.why}` };
+    if (!answer.block) return { action: "allowed", note: q.spoofed ? answer.why : `not blocked: ${answer.why}` };
     const refusal = this.#rails.check(q.ip);
     if (refusal !== null) return { action: "allowed", note: `not blocked: ${refusal.reason}` };
     const ip = parseBlockTarget(q.ip)!.ip;
     const now = this.#now();
+    if (this.#live.size > 0 && [...this.#live.values()].some((e) => e.expiresAt <= now)) await this.expireDue();
 
     const existing = this.#live.get(ip);
     if (existing) {
@@ -279,7 +282,7 @@ export class Ips {
     const record: BlockRecord = { ...row, id };
     if (status === "FAILED") {
       this.#log(`ids: IPS: ${error}`);
-      return { action: "allowed", note: `block failed: ${error}`, record };
+      return { action: "allowed", note: `block failed: ${error}`, record, created: true };
     }
     this.#recentBlocks.push(at);
     this.#track({ id, ip, expiresAt: record.expiresAt, backend });
@@ -287,8 +290,8 @@ export class Ips {
     this.#publish({ kind: "block", record });
     const escalated = earlier > 0 && ipsCfg.escalation ? ` (escalated: ${earlier} earlier)` : "";
     return status === "ACTIVE"
-      ? { action: "blocked", note: `blocked for ${seconds} s${escalated}`, record }
-      : { action: "allowed", note: `simulated block for ${seconds} s${escalated}`, record };
+      ? { action: "blocked", note: `blocked for ${seconds} s${escalated}`, record, created: true }
+      : { action: "allowed", note: `simulated block for ${seconds} s${escalated}`, record, created: true };
   }
 
   #cap(cap: "active" | "per_minute", limit: number, ip: string, what: string): IpsDecision {

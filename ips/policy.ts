@@ -42,7 +42,11 @@ export interface BlockAnswer {
 /** Decides whether the source of a detection is blocked. */
 export function shouldBlock(q: BlockQuestion, mlConfidence: number): BlockAnswer {
   if (q.spoofed) {
-    return { block: false, why: "spoofed sources: not blocked per source (forged addresses; blocking them is futile)" };
+    return {
+      block: false,
+      why: "spoofed sources, not blocked per source (forged addresses: blocking them is futile and would let " +
+        "the attacker choose whom we cut off)",
+    };
   }
   if (CRITICAL_TYPES.has(q.type)) return { block: true, why: `${q.type} is a critical type` };
   if (q.ml && q.ml.confidence >= mlConfidence && CRITICAL_TYPES.has(q.ml.type)) {
