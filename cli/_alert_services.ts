@@ -29,6 +29,8 @@ export interface AlertServicesOptions {
   onReputation?: OnReputation;
   /** One line per problem. */
   log: (line: string) => void;
+  /** Environment (`IDS_TELEGRAM_*`, `IDS_ABUSEIPDB_KEY`). Default the process's. */
+  env?: (name: string) => string | undefined;
 }
 
 /**
@@ -42,10 +44,12 @@ export function startAlertServices(config: Config, bus: EventBus, options: Alert
     cache: options.cache ?? new MemoryKv(),
     onReputation: options.onReputation,
     log: options.log,
+    env: options.env,
   });
   const telegram = startTelegram(config, {
     bus,
     log: options.log,
+    env: options.env,
     reputation: async (ip) => {
       const answer = await enrichment.service.lookup(ip);
       return answer.ok ? answer.reputation : undefined;

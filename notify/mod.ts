@@ -3,9 +3,13 @@
  * with storm digests, settings from config and environment, and the test used by
  * `ids notify test` and the dashboard.
  *
- * Dashboard API (web/): `telegramSettings(config.telegram)` tells whether notifications are
- * configured; `sendTestMessage(settings)` runs the test and returns one line per chat;
- * `TelegramNotifier.status()` gives the counters (sent, failed, dropped, queued, last error per chat).
+ * Dashboard API (web/):
+ * - `telegramSettings(config.telegram)` — whether notifications are configured (`active`,
+ *   `inactiveReason`, chat ids; the token stays inside);
+ * - `sendTestMessage(settings)` — the test button: a {@link NotifyTestReport} with `ok`, `problem`
+ *   (one line, e.g. bad token, network unreachable) or one line per chat; never throws;
+ * - `TelegramNotifier.status()` (the `notifier` of `startTelegram`'s handle) — counters: sent,
+ *   failed, dropped, queued, rate limited, last error per chat, alerts in digests.
  *
  * @module
  */
@@ -45,4 +49,11 @@ export {
   type TelegramFailureKind,
   type TelegramResult,
 } from "./telegram_api.ts";
+export {
+  notifyAlertFrom,
+  startTelegram,
+  type StartTelegramOptions,
+  type TelegramHandle,
+  telegramSubscriber,
+} from "./subscriber.ts";
 export { type ChatTestResult, type NotifyTestReport, sendTestMessage, type SendTestOptions } from "./test_message.ts";
