@@ -90,6 +90,45 @@ export interface SqlInjectionConfig extends DetectorConfig {
   readonly benign_params: readonly string[];
 }
 
+/** Evasion reports (overlaps with different data, from the defrag and stream stages). */
+export type EvasionConfig = DetectorConfig;
+
+/** Overlap policies of the defrag and stream stages (see defrag/overlap.ts). */
+export const OVERLAP_POLICY_NAMES = ["first", "last", "bsd", "linux", "windows"] as const;
+
+/** An overlap policy name. */
+export type OverlapPolicyName = typeof OVERLAP_POLICY_NAMES[number];
+
+/** IP fragment reassembly. */
+export interface DefragConfig {
+  /** Reassemble fragments (off: fragments go to the detectors one by one, as captured). */
+  readonly enabled: boolean;
+  /** Which copy of overlapping bytes is kept. */
+  readonly policy: OverlapPolicyName;
+  /** Seconds of packet time a datagram may take to complete. */
+  readonly timeout_s: number;
+  /** Datagrams in reassembly at once. */
+  readonly max_datagrams: number;
+  /** Fragment bytes held in total, MiB. */
+  readonly max_mb: number;
+  /** Fragment bytes held per source address, MiB. */
+  readonly max_mb_per_source: number;
+}
+
+/** TCP stream reassembly. */
+export interface StreamConfig {
+  /** Which copy of overlapping bytes waiting for a hole is kept. */
+  readonly policy: OverlapPolicyName;
+  /** `yes`: ignore segments with a bad checksum; `no`: trust all; `auto`: yes unless checksums look offloaded. */
+  readonly checksum_validation: "auto" | "yes" | "no";
+  /** Bytes reassembled per direction, KiB. */
+  readonly depth_kb: number;
+  /** Connections reassembled at once. */
+  readonly max_streams: number;
+  /** Bytes held in total, MiB. */
+  readonly max_mb: number;
+}
+
 /** Memory bounds of the tracking tables. */
 export interface LimitsConfig {
   /** Flow table slots. */
@@ -226,6 +265,9 @@ export interface Config {
   readonly exploit_probe: ExploitProbeConfig;
   readonly brute_force: BruteForceConfig;
   readonly sql_injection: SqlInjectionConfig;
+  readonly evasion: EvasionConfig;
+  readonly defrag: DefragConfig;
+  readonly stream: StreamConfig;
   readonly limits: LimitsConfig;
   readonly flow_timeouts_s: FlowTimeoutsConfig;
   readonly capture: CaptureConfig;
@@ -286,6 +328,9 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
     max_request_bytes: 16384,
     benign_params: ["order=desc", "order=asc", "limit=", "search="],
   },
+  evasion: { enabled: true, use_trusted: false },
+  defrag: { enabled: true, policy: "bsd", timeout_s: 30, max_datagrams: 65536, max_mb: 32, max_mb_per_source: 4 },
+  stream: { policy: "bsd", checksum_validation: "auto", depth_kb: 1024, max_streams: 65536, max_mb: 256 },
   limits: { max_flows: 262144, max_tracked_ips: 65536, max_http_streams: 4096 },
   flow_timeouts_s: { tcp_new: 30, tcp_established: 600, tcp_closed: 10, udp: 60, icmp: 30, other: 60 },
   capture: { snaplen: 2048, buffer_mb: 32, promisc: true },

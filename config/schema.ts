@@ -17,14 +17,18 @@ import {
   type DdosConfig,
   deepFreeze,
   DEFAULT_CONFIG,
+  type DefragConfig,
+  type EvasionConfig,
   type ExploitProbeConfig,
   type FloodConfig,
   type FlowTimeoutsConfig,
   type IpsConfig,
   type IpsDurationsConfig,
   type LimitsConfig,
+  OVERLAP_POLICY_NAMES,
   type PortScanConfig,
   type SqlInjectionConfig,
+  type StreamConfig,
   type SynFloodConfig,
   type TelegramConfig,
 } from "./defaults.ts";
@@ -88,6 +92,15 @@ export interface StringSpec {
   readonly description: string;
 }
 
+/** One of a fixed set of texts (an overlap policy, a mode). */
+export interface ChoiceSpec {
+  readonly kind: "choice";
+  /** The allowed values. */
+  readonly values: readonly string[];
+  /** What the key means. */
+  readonly description: string;
+}
+
 /** A JSON object with fixed keys. */
 export interface SectionSpec {
   readonly kind: "section";
@@ -98,7 +111,7 @@ export interface SectionSpec {
 }
 
 /** The description of one key. */
-export type KeySpec = NumberSpec | BooleanSpec | ListSpec | StringSpec | SectionSpec;
+export type KeySpec = NumberSpec | BooleanSpec | ListSpec | StringSpec | ChoiceSpec | SectionSpec;
 
 /** A relation between keys that single-key ranges cannot express. */
 export interface ConfigRule {
@@ -112,7 +125,7 @@ export interface ConfigRule {
 
 type SpecFor<T> = T extends boolean ? BooleanSpec
   : T extends number ? NumberSpec
-  : T extends string ? StringSpec
+  : T extends string ? StringSpec | ChoiceSpec
   : T extends readonly unknown[] ? ListSpec
   : TypedSection<T>;
 type FieldsOf<T> = { readonly [K in keyof T]-?: SpecFor<T[K]> };
@@ -154,6 +167,11 @@ const num = (min: number, max: number, description: string, unit?: string): Numb
   description,
 });
 const bool = (description: string): BooleanSpec => ({ kind: "boolean", description });
+const choice = (values: readonly string[], description: string): ChoiceSpec => ({
+  kind: "choice",
+  values,
+  description,
+});
 const list = (element: ElementKind, maxItems: number, description: string): ListSpec => ({
   kind: "list",
   element,
@@ -227,6 +245,31 @@ const SQL_INJECTION: FieldsOf<SqlInjectionConfig> = {
   ports: list("port", 65_535, "HTTP server ports whose requests are inspected"),
   max_request_bytes: int(256, 16_777_216, "request bytes buffered per stream for inspection", "bytes"),
   benign_params: list("text", 1_000, "request parameters known to be benign (the seed's exclusion list)"),
+};
+
+const EVASION: FieldsOf<EvasionConfig> = { enabled, use_trusted: useTrusted };
+
+const DEFRAG: FieldsOf<DefragConfig> = {
+  enabled: bool("reassemble IPv4 and IPv6 fragments before the flow table and detectors see them"),
+  policy: choice(
+    OVERLAP_POLICY_NAMES,
+    "which copy of overlapping fragment bytes is kept (the protected hosts' policy)",
+  ),
+  timeout_s: num(1, 600, "seconds of packet time a fragmented datagram may take to complete", "s"),
+  max_datagrams: int(16, 4_194_304, "datagrams in reassembly at once (the oldest is evicted)"),
+  max_mb: int(1, 16_384, "fragment bytes held in total (the oldest datagram is evicted)", "MiB"),
+  max_mb_per_source: int(1, 16_384, "fragment bytes held per source address (further fragments dropped)", "MiB"),
+};
+
+const STREAM: FieldsOf<StreamConfig> = {
+  policy: choice(OVERLAP_POLICY_NAMES, "which copy of overlapping TCP segment bytes waiting for a hole is kept"),
+  checksum_validation: choice(
+    ["auto", "yes", "no"],
+    "ignore TCP segments with a bad checksum (auto: unless the capture shows offloaded checksums)",
+  ),
+  depth_kb: int(1, 1_048_576, "bytes reassembled per direction of a connection", "KiB"),
+  max_streams: int(16, 4_194_304, "connections reassembled at once (the least recently active is evicted)"),
+  max_mb: int(1, 16_384, "bytes held by reassembly in total (out-of-order queues, overlap windows)", "MiB"),
 };
 
 const LIMITS: FieldsOf<LimitsConfig> = {
@@ -317,6 +360,9 @@ const ROOT_FIELDS: FieldsOf<Config> = {
   exploit_probe: section("exploit probe detector", EXPLOIT_PROBE),
   brute_force: section("brute-force login detector", BRUTE_FORCE),
   sql_injection: section("SQL injection detector", SQL_INJECTION),
+  evasion: section("evasion reports: overlapping IP fragments or TCP segments with different data", EVASION),
+  defrag: section("IP fragment reassembly", DEFRAG),
+  stream: section("TCP stream reassembly", STREAM),
   limits: section("memory bounds", LIMITS),
   flow_timeouts_s: section("flow idle timeouts", FLOW_TIMEOUTS),
   capture: section("live capture", CAPTURE),
@@ -572,6 +618,16 @@ function validateSection(
         result[key] = problem === null ? given : fallback;
         break;
       }
+      case "choice":
+        if (typeof given === "string" && field.values.includes(given)) {
+          result[key] = given;
+        } else {
+          problems.push(
+            `${keyPath}: must be one of ${field.values.map((v) => `"${v}"`).join(", ")} (got ${got(given)})`,
+          );
+          result[key] = fallback;
+        }
+        break;
       case "boolean":
         if (typeof given === "boolean") {
           result[key] = given;

@@ -159,6 +159,14 @@ for (const [path, spec] of allLeaves) {
         }
       }
     });
+  } else if (spec.kind === "choice") {
+    Deno.test(`${path}: one of ${spec.values.join(", ")}`, () => {
+      for (const ok of spec.values) assert.equal(valueAt(validateConfig(withValue(path, ok)), path), ok);
+      const list = spec.values.map((v) => `"${v}"`).join(", ");
+      for (const [bad, text] of [[5, "5"], ["BSD", '"BSD"'], [null, "null"]] as const) {
+        assert.deepEqual(problemsOf(withValue(path, bad)), [`${path}: must be one of ${list} (got ${text})`]);
+      }
+    });
   } else {
     Deno.test(`${path}: must be an object`, () => {
       assert.deepEqual(problemsOf(withValue(path, 5)), [`${path}: must be an object (got 5)`]);

@@ -14,6 +14,7 @@ export const ATTACK_TYPES = [
   "exploit_probe",
   "icmp_flood",
   "brute_force",
+  "evasion",
 ] as const;
 
 /** Machine name of an attack type (config keys, EVE tags, database). */
@@ -96,6 +97,12 @@ export const ATTACKS: Readonly<Record<AttackType, AttackInfo>> = {
     color: tab20Color("brute_force"),
     signatureId: 9000008,
     category: "Attempted User Privilege Gain",
+  },
+  evasion: {
+    display: "IDS Evasion",
+    color: tab20Color("evasion"),
+    signatureId: 9000009,
+    category: "Misc Attack",
   },
 };
 

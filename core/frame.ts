@@ -11,10 +11,15 @@
 export const LinkType = {
   NULL: 0,
   ETHERNET: 1,
+  PPP: 9,
+  PPP_HDLC: 50,
   RAW: 101,
+  IEEE802_11: 105,
   LOOP: 108,
   LINUX_SLL: 113,
+  IEEE802_11_RADIOTAP: 127,
   IPV4: 228,
+  NFLOG: 239,
   IPV6: 229,
   LINUX_SLL2: 276,
 } as const;
@@ -32,6 +37,16 @@ export function linkTypeName(linkType: number): string {
       return "RAW";
     case LinkType.LOOP:
       return "LOOP";
+    case LinkType.PPP:
+      return "PPP";
+    case LinkType.PPP_HDLC:
+      return "PPP_HDLC";
+    case LinkType.IEEE802_11:
+      return "IEEE802_11";
+    case LinkType.IEEE802_11_RADIOTAP:
+      return "IEEE802_11_RADIO";
+    case LinkType.NFLOG:
+      return "NFLOG";
     case LinkType.LINUX_SLL:
       return "LINUX_SLL";
     case LinkType.LINUX_SLL2:

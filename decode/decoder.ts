@@ -5,7 +5,7 @@
  */
 import type { Frame } from "../core/frame.ts";
 import { DecodeEvents } from "./events.ts";
-import { decodeLink } from "./link.ts";
+import { decodeEtherPayload, decodeLink, EtherType } from "./link.ts";
 import type { Packet } from "./packet.ts";
 
 /** Decodes frames into one reused packet record and counts decode events. */
@@ -30,6 +30,23 @@ export class Decoder {
     const before = this.events.n;
     decodeLink(pkt, frame.linkType, this.events);
     if (this.events.n !== before) this.events.frames++;
+  }
+
+  /**
+   * Decodes a datagram rebuilt from fragments (IP header first) into `pkt`, keeping the frame
+   * fields (time, interface) of the fragment that completed it.
+   */
+  decodeDatagram(datagram: Uint8Array, pkt: Packet): void {
+    pkt.reset();
+    pkt.buf = datagram;
+    pkt.wireLen = datagram.length;
+    decodeEtherPayload(pkt, datagram[0] >> 4 === 6 ? EtherType.IPV6 : EtherType.IPV4, 0, this.events);
+    pkt.reassembled = true;
+  }
+
+  /** Link type of the latest frame (-1 before the first). */
+  get lastLinkType(): number {
+    return this.#lastLink;
   }
 
   /** Frames per link type (call after the run). */

@@ -11,12 +11,12 @@ Deno.test("Decoder counts frames per link type across switches", () => {
   const d = new Decoder();
   const p = new Packet();
   const good = cat(eth(EtherType.IPV4), ipv4({ src: "1.1.1.1", dst: "2.2.2.2", proto: 17 }, udp(1, 2)));
-  const seq = [1, 1, 113, 1, 101, 101, 101, 113, 105, 1];
+  const seq = [1, 1, 113, 1, 101, 101, 101, 113, 147, 1];
   for (const lt of seq) d.decode(frame(lt === 1 ? good : new Uint8Array(0), lt), p);
   const counts = d.linkTypeCounts();
-  assert.deepEqual(Object.fromEntries(counts), { 1: 4, 113: 2, 101: 3, 105: 1 });
+  assert.deepEqual(Object.fromEntries(counts), { 1: 4, 113: 2, 101: 3, 147: 1 });
   // calling it twice does not double count
-  assert.deepEqual(Object.fromEntries(d.linkTypeCounts()), { 1: 4, 113: 2, 101: 3, 105: 1 });
+  assert.deepEqual(Object.fromEntries(d.linkTypeCounts()), { 1: 4, 113: 2, 101: 3, 147: 1 });
   // frames with events: the 6 empty/unsupported frames
   assert.equal(d.events.frames, 6);
   assert.deepEqual(d.events.toObject(), { "sll.truncated": 2, "ipv4.truncated": 3, "link.unsupported": 1 });

@@ -36,6 +36,34 @@ export const DECODE_EVENTS = [
   "icmpv6.truncated",
   "l3.unknown_ethertype",
   "l4.unknown_protocol",
+  "mpls.truncated",
+  "mpls.too_many_labels",
+  "mpls.unknown_payload",
+  "pppoe.truncated",
+  "pppoe.bad_header",
+  "ppp.truncated",
+  "ppp.unsupported_protocol",
+  "nflog.truncated",
+  "nflog.no_payload",
+  "radiotap.truncated",
+  "wlan.truncated",
+  "wlan.unsupported_frame",
+  "wlan.protected",
+  "ipv4.frag_tiny_first",
+  "ipv4.frag_overflow",
+  "ipv6.frag_tiny_first",
+  "ipv6.frag_overflow",
+  "defrag.overlap",
+  "defrag.overlap_different_data",
+  "defrag.timeout",
+  "defrag.evicted",
+  "defrag.source_limit",
+  "defrag.too_many_fragments",
+  "stream.overlap",
+  "stream.overlap_different_data",
+  "stream.bad_checksum",
+  "stream.gap",
+  "stream.evicted",
 ] as const;
 
 /** A decode event kind. */
@@ -46,11 +74,17 @@ export const Ev: { readonly [K in DecodeEventKind as string]: number } = Object.
   Object.fromEntries(DECODE_EVENTS.map((k, i) => [k, i])),
 );
 
-/** Events that mean the frame was malformed or cut (as opposed to merely unsupported). */
-const MALFORMED = new Set<string>(DECODE_EVENTS.filter((k) =>
-  !k.endsWith("unknown_ethertype") &&
-  !k.endsWith("unknown_protocol") && !k.endsWith("unsupported")
-));
+/**
+ * Events that mean the frame was malformed or cut (as opposed to merely unsupported: an unknown
+ * protocol, an encrypted or non-data 802.11 frame, an NFLOG record without packet; or raised by the
+ * defrag and stream stages about sequences of packets rather than one frame).
+ */
+const MALFORMED = new Set<string>(
+  DECODE_EVENTS.filter((k) =>
+    !k.includes("unknown_") && !k.includes("unsupported") && !k.endsWith("protected") &&
+    !k.endsWith("no_payload") && !k.startsWith("defrag.") && !k.startsWith("stream.")
+  ),
+);
 
 /** Counters of decode events. */
 export class DecodeEvents {

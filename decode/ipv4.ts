@@ -4,7 +4,7 @@
  * @module
  */
 import { type DecodeEvents, Ev } from "./events.ts";
-import { decodeL4 } from "./l4.ts";
+import { decodeL4, minL4Header } from "./l4.ts";
 import type { Packet } from "./packet.ts";
 
 /** Decodes an IPv4 header at `off` and the layer 4 header after it. */
@@ -29,12 +29,15 @@ export function decodeIpv4(pkt: Packet, off: number, ev: DecodeEvents): void {
     ev.add(Ev["ipv4.truncated"]);
     return;
   }
-  const total = (b[off + 2] << 8) | b[off + 3];
+  let total = (b[off + 2] << 8) | b[off + 3];
+  // 0 on the sending host of a TSO/GSO or BIG TCP capture: the frame holds the whole datagram
+  if (total === 0) total = avail;
   if (total < hlen) {
     ev.add(Ev["ipv4.length_too_small"]);
     return;
   }
-  let end = off + total;
+  const declaredEnd = off + total;
+  let end = declaredEnd;
   if (total > avail) {
     // captured less than the header claims: cut by snaplen, or a lying length field
     if (pkt.wireLen > n) ev.add(Ev["ipv4.snaplen_cut"]);
@@ -45,6 +48,13 @@ export function decodeIpv4(pkt: Packet, off: number, ev: DecodeEvents): void {
   const fragOff = frag & 0x1fff;
   pkt.isFragment = (frag & 0x2000) !== 0 || fragOff !== 0;
   pkt.isLaterFragment = fragOff !== 0;
+  if (pkt.isFragment) {
+    pkt.fragId = (b[off + 4] << 8) | b[off + 5];
+    pkt.fragOffset = fragOff << 3;
+    pkt.fragMore = (frag & 0x2000) !== 0;
+    pkt.fragDataOff = off + hlen;
+    pkt.fragDataEnd = end;
+  }
   pkt.ipVersion = 4;
   pkt.l3Off = off;
   pkt.ipHdrLen = hlen;
@@ -55,5 +65,10 @@ export function decodeIpv4(pkt: Packet, off: number, ev: DecodeEvents): void {
   pkt.src = ((b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15]) >>> 0;
   pkt.dst = ((b[off + 16] << 24) | (b[off + 17] << 16) | (b[off + 18] << 8) | b[off + 19]) >>> 0;
   if (pkt.isLaterFragment) return;
+  if (pkt.isFragment && declaredEnd - (off + hlen) < minL4Header(pkt.proto)) {
+    // a first fragment too small to hold the transport header (nmap -f): the ports are in later fragments
+    ev.add(Ev["ipv4.frag_tiny_first"]);
+    return;
+  }
   decodeL4(pkt, off + hlen, end, ev);
 }

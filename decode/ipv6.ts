@@ -4,7 +4,7 @@
  * @module
  */
 import { type DecodeEvents, Ev } from "./events.ts";
-import { decodeL4 } from "./l4.ts";
+import { decodeL4, minL4Header } from "./l4.ts";
 import type { Packet } from "./packet.ts";
 
 const HOP_BY_HOP = 0,
@@ -67,7 +67,9 @@ export function decodeIpv6(pkt: Packet, off: number, ev: DecodeEvents): void {
     return;
   }
   const plen = (b[off + 4] << 8) | b[off + 5];
-  let end = off + 40 + plen;
+  // payload length 0 with a hop-by-hop header: a jumbogram (BIG TCP); the frame holds it all
+  const declaredEnd = plen === 0 && b[off + 6] === HOP_BY_HOP ? n : off + 40 + plen;
+  let end = declaredEnd;
   if (end > n) {
     if (pkt.wireLen > n) ev.add(Ev["ipv6.snaplen_cut"]);
     else ev.add(Ev["ipv6.length_exceeds_frame"]);
@@ -81,6 +83,7 @@ export function decodeIpv6(pkt: Packet, off: number, ev: DecodeEvents): void {
   pkt.dst = ipv6ToString(b, off + 24);
   let next = b[off + 6];
   let p = off + 40;
+  let nextAt = off + 6;
   for (let count = 0;; count++) {
     if (
       next !== HOP_BY_HOP && next !== ROUTING && next !== FRAGMENT && next !== DEST_OPTS && next !== AH &&
@@ -106,6 +109,13 @@ export function decodeIpv6(pkt: Packet, off: number, ev: DecodeEvents): void {
       const offset = fo >> 3;
       pkt.isFragment = true;
       if (offset !== 0) pkt.isLaterFragment = true;
+      pkt.fragId = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
+      pkt.fragOffset = offset << 3;
+      pkt.fragMore = (fo & 1) !== 0;
+      pkt.fragHdrOff = p;
+      pkt.fragNextAt = nextAt;
+      pkt.fragDataOff = p + 8;
+      pkt.fragDataEnd = end;
     } else if (next === AH) len = (b[p + 1] + 2) << 2;
     else len = (b[p + 1] + 1) << 3;
     if (end - p < len) {
@@ -114,11 +124,16 @@ export function decodeIpv6(pkt: Packet, off: number, ev: DecodeEvents): void {
       pkt.ipHdrLen = p - off;
       return;
     }
+    nextAt = p;
     p += len;
     next = hdrNext;
   }
   pkt.proto = next;
   pkt.ipHdrLen = p - off;
   if (next === ESP || next === NO_NEXT || pkt.isLaterFragment) return;
+  if (pkt.isFragment && pkt.fragMore && declaredEnd - p < minL4Header(next)) {
+    ev.add(Ev["ipv6.frag_tiny_first"]);
+    return;
+  }
   decodeL4(pkt, p, end, ev);
 }

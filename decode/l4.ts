@@ -6,6 +6,17 @@
 import { type DecodeEvents, Ev } from "./events.ts";
 import { IpProto, type Packet } from "./packet.ts";
 
+/** Smallest header of an upper-layer protocol (TCP 20, UDP 8, ICMP/ICMPv6 4, others 0). */
+export function minL4Header(proto: number): number {
+  return proto === IpProto.TCP
+    ? 20
+    : proto === IpProto.UDP
+    ? 8
+    : proto === IpProto.ICMP || proto === IpProto.ICMPV6
+    ? 4
+    : 0;
+}
+
 /** Decodes the layer 4 header at `off`; `end` is the end of the IP payload within the captured bytes. */
 export function decodeL4(pkt: Packet, off: number, end: number, ev: DecodeEvents): void {
   const b = pkt.buf;

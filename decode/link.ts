@@ -1,14 +1,18 @@
 /**
- * Link layer: Ethernet with 802.1Q/802.1ad tags, Linux cooked (SLL, SLL2), raw IP, BSD NULL/LOOP.
+ * Link layer: Ethernet with 802.1Q/802.1ad tags (and MPLS, PPPoE behind it), Linux cooked (SLL,
+ * SLL2), raw IP, BSD NULL/LOOP, PPP, Linux NFLOG, 802.11 data frames with or without radiotap.
  *
  * @module
  */
 import { LinkType } from "../core/frame.ts";
 import { decodeArp } from "./arp.ts";
+import { decodeMpls, decodePpp, decodePppoe } from "./encap.ts";
 import { type DecodeEvents, Ev } from "./events.ts";
 import { decodeIpv4 } from "./ipv4.ts";
 import { decodeIpv6 } from "./ipv6.ts";
+import { decodeNflog } from "./nflog.ts";
 import type { Packet } from "./packet.ts";
+import { decodeRadiotap, decodeWlan } from "./wlan.ts";
 
 /** EtherTypes handled. */
 export const EtherType = {
@@ -18,6 +22,9 @@ export const EtherType = {
   QINQ: 0x88a8,
   QINQ_OLD: 0x9100,
   IPV6: 0x86dd,
+  MPLS: 0x8847,
+  MPLS_MULTICAST: 0x8848,
+  PPPOE_SESSION: 0x8864,
 } as const;
 
 const MAX_VLAN_TAGS = 4;
@@ -28,6 +35,8 @@ export function decodeEtherPayload(pkt: Packet, etherType: number, off: number, 
   if (etherType === EtherType.IPV4) decodeIpv4(pkt, off, ev);
   else if (etherType === EtherType.IPV6) decodeIpv6(pkt, off, ev);
   else if (etherType === EtherType.ARP) decodeArp(pkt, off, ev);
+  else if (etherType === EtherType.MPLS || etherType === EtherType.MPLS_MULTICAST) decodeMpls(pkt, off, ev);
+  else if (etherType === EtherType.PPPOE_SESSION) decodePppoe(pkt, off, ev);
   else ev.add(Ev["l3.unknown_ethertype"]);
 }
 
@@ -132,6 +141,15 @@ export function decodeLink(pkt: Packet, linkType: number, ev: DecodeEvents): voi
       return decodeNull(pkt, ev, false);
     case LinkType.LOOP:
       return decodeNull(pkt, ev, true);
+    case LinkType.PPP:
+    case LinkType.PPP_HDLC:
+      return decodePpp(pkt, 0, ev);
+    case LinkType.NFLOG:
+      return decodeNflog(pkt, ev);
+    case LinkType.IEEE802_11:
+      return decodeWlan(pkt, 0, ev, decodeEtherPayload);
+    case LinkType.IEEE802_11_RADIOTAP:
+      return decodeRadiotap(pkt, ev, decodeEtherPayload);
     default:
       ev.add(Ev["link.unsupported"]);
   }

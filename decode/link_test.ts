@@ -156,8 +156,8 @@ Deno.test("unknown EtherType and unsupported link type are counted", () => {
   assert.deepEqual(lldp.dec.events.toObject(), { "l3.unknown_ethertype": 1 });
   assert.deepEqual(lldp.pkt.etherType, 0x88cc);
   assert.deepEqual(lldp.pkt.ipVersion, 0);
-  const wifi = decodeOne(payload(40), 105);
-  assert.deepEqual(wifi.dec.events.toObject(), { "link.unsupported": 1 });
+  const user0 = decodeOne(payload(40), 147);
+  assert.deepEqual(user0.dec.events.toObject(), { "link.unsupported": 1 });
 });
 
 Deno.test("Linux SLL + IPv4 + TCP: every truncation point", () => {

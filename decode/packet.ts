@@ -65,6 +65,18 @@ export class Packet {
   isLaterFragment = false;
   /** IPv4 options present. */
   ipOptions = false;
+  /** Fragments: identification (IPv4 16-bit, IPv6 32-bit), offset in bytes, more-fragments flag. */
+  fragId = 0;
+  fragOffset = 0;
+  fragMore = false;
+  /** Fragments: the fragment's data (after the IPv4 header / the IPv6 fragment header) in `buf`. */
+  fragDataOff = 0;
+  fragDataEnd = 0;
+  /** IPv6 fragments: offset of the fragment header and of the byte naming it as next header. */
+  fragHdrOff = 0;
+  fragNextAt = 0;
+  /** True when this packet is a datagram rebuilt from fragments by the defrag stage. */
+  reassembled = false;
 
   // ---- layer 4 ----
   /** True when a TCP/UDP/ICMP/ICMPv6 header decoded. */
@@ -106,6 +118,7 @@ export class Packet {
     this.isFragment = false;
     this.isLaterFragment = false;
     this.ipOptions = false;
+    this.reassembled = false;
     this.hasL4 = false;
     this.srcPort = 0;
     this.dstPort = 0;

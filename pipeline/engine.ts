@@ -13,6 +13,21 @@ import { IpProto, ipToString } from "../core/ip.ts";
 import { createDetectors } from "../detectors/mod.ts";
 import type { FlowTable } from "../flow/flow_table.ts";
 import { Pipeline } from "./pipeline.ts";
+import { buildTrustedMatcher, type TrustedMatcher } from "../config/trusted.ts";
+import type { DefragOptions } from "../defrag/defrag.ts";
+
+/** Defrag settings from the configuration (`false` when reassembly is off). */
+export function defragOptions(config: Config): Omit<DefragOptions, "onOverlap"> | false {
+  const d = config.defrag;
+  if (!d.enabled) return false;
+  return {
+    policy: d.policy,
+    timeoutS: d.timeout_s,
+    maxTrackers: d.max_datagrams,
+    maxBytes: d.max_mb * 1048576,
+    maxBytesPerSource: d.max_mb_per_source * 1048576,
+  };
+}
 
 /** Options of {@link DetectionEngine}. */
 export interface EngineOptions {
@@ -56,16 +71,19 @@ export class DetectionEngine {
   #config: Config;
   #onDetection: (event: DetectionEvent) => void;
   #iface: string | undefined;
+  #trusted: TrustedMatcher;
 
   constructor(config: Config, options: EngineOptions = {}) {
     this.#config = config;
     this.#onDetection = options.onDetection ?? (() => {});
     this.#iface = options.iface;
+    this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
     this.pipeline = new Pipeline({
       maxFlows: config.limits.max_flows,
       timeouts: config.flow_timeouts_s,
       detectors: options.noDetect ? [] : createDetectors(config),
       emit: this.#emit,
+      defrag: defragOptions(config),
     });
   }
 
@@ -82,8 +100,11 @@ export class DetectionEngine {
   /** Applies a changed configuration without losing detector state. */
   configure(config: Config): void {
     this.#config = config;
+    this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
     for (const d of this.pipeline.detectors) d.configure(config);
     this.pipeline.flows.setTimeouts(config.flow_timeouts_s);
+    const d = defragOptions(config);
+    if (d !== false) this.pipeline.defrag?.configure(d);
   }
 
   /** Detection counts as a plain object, sorted by type. */
@@ -92,6 +113,10 @@ export class DetectionEngine {
   }
 
   #emit = (d: Detection): void => {
+    if (d.type === "evasion") {
+      const e = this.#config.evasion;
+      if (!e.enabled || (e.use_trusted && this.#trusted(d.src))) return;
+    }
     this.detections++;
     this.detectionCounts.set(d.type, (this.detectionCounts.get(d.type) ?? 0) + 1);
     const flows = this.pipeline.flows;

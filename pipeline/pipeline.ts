@@ -5,7 +5,9 @@
  */
 import type { Frame } from "../core/frame.ts";
 import { Decoder } from "../decode/decoder.ts";
-import { Packet } from "../decode/packet.ts";
+import { ipToString, Packet, protoName } from "../decode/packet.ts";
+import { Defragmenter, type DefragOptions, type FragmentOverlap } from "../defrag/defrag.ts";
+import type { Detection } from "../detectors/detection.ts";
 import type { Detector, Emit } from "../detectors/detector.ts";
 import { type FlowEndReason, FlowTable, type FlowTimeouts } from "../flow/flow_table.ts";
 
@@ -19,6 +21,29 @@ export interface PipelineOptions {
   detectors?: Detector[];
   /** Receives raw detections (before throttling). */
   emit?: Emit;
+  /** Fragment reassembly options; `false` passes fragments on one by one (default: reassemble). */
+  defrag?: Omit<DefragOptions, "onOverlap"> | false;
+}
+
+/** The evasion detection for fragments that overlap with different data. */
+export function fragmentOverlapDetection(o: FragmentOverlap): Detection {
+  const kept = o.keptLater ? "later" : "earlier";
+  return {
+    type: "evasion",
+    tsUs: o.tsUs,
+    src: o.src,
+    dst: o.dst,
+    srcPort: 0,
+    dstPort: 0,
+    proto: o.proto,
+    severity: 1,
+    tags: ["ip_fragment_overlap"],
+    reason: `IPv${o.version} fragments overlap with different data: ${protoName(o.proto)} datagram id ${o.id} ` +
+      `from ${ipToString(o.src)}, payload bytes ${o.start}-${
+        o.end - 1
+      } differ (policy ${o.policy} kept the ${kept} copy)`,
+    flow: -1,
+  };
 }
 
 /** Counters of one pipeline. */
@@ -26,6 +51,8 @@ export interface PipelineCounters {
   packets: number;
   bytes: number;
   ipPackets: number;
+  /** ARP frames (decoded, but not IP). */
+  arpPackets: number;
   firstUs: number;
   lastUs: number;
 }
@@ -53,7 +80,16 @@ export class Pipeline {
   /** The flow table. */
   readonly flows: FlowTable;
   /** Counters. */
-  readonly counters: PipelineCounters = { packets: 0, bytes: 0, ipPackets: 0, firstUs: 0, lastUs: 0 };
+  readonly counters: PipelineCounters = {
+    packets: 0,
+    bytes: 0,
+    ipPackets: 0,
+    arpPackets: 0,
+    firstUs: 0,
+    lastUs: 0,
+  };
+  /** The fragment reassembler, null when fragments pass on one by one. */
+  readonly defrag: Defragmenter | null;
   #pkt = new Packet();
   #detectors: Detector[];
   /** Calls every detector's `onPacket` (see {@link dispatcher}). */
@@ -71,6 +107,9 @@ export class Pipeline {
       onEnd: this.#endHooks.length > 0 ? this.#onFlowEnd : undefined,
     });
     this.#dispatch = dispatcher(this.#detectors);
+    this.defrag = options.defrag === false
+      ? null
+      : new Defragmenter({ ...options.defrag, onOverlap: (o) => this.#emit(fragmentOverlapDetection(o)) });
   }
 
   /**
@@ -95,8 +134,18 @@ export class Pipeline {
     if (frame.tsUs > c.lastUs) c.lastUs = frame.tsUs;
     const pkt = this.#pkt;
     this.decoder.decode(frame, pkt);
-    if (pkt.ipVersion === 0) return;
+    if (pkt.ipVersion === 0) {
+      if (pkt.isArp) c.arpPackets++;
+      return;
+    }
     c.ipPackets++;
+    if (pkt.isFragment && this.defrag !== null && (pkt.fragOffset !== 0 || pkt.fragMore)) {
+      // fragments wait in the reassembler; the rebuilt datagram goes on in their place
+      const datagram = this.defrag.add(pkt, this.decoder.events);
+      if (datagram === null) return;
+      this.decoder.decodeDatagram(datagram, pkt);
+      if (pkt.ipVersion === 0) return;
+    }
     this.flows.update(pkt);
     this.#dispatch(pkt, this.flows, this.#emit);
   };
@@ -107,6 +156,7 @@ export class Pipeline {
    */
   tick(nowUs: number): void {
     this.flows.advance(nowUs);
+    this.defrag?.expire(nowUs, this.decoder.events);
     const ds = this.#detectors;
     for (let i = 0; i < ds.length; i++) ds[i].onTick?.(this.flows, this.#emit);
   }

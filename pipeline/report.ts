@@ -20,6 +20,17 @@ export interface ReplayReport {
   decode_events: Record<string, number>;
   frames_with_decode_events: number;
   flows: { created: number; live_at_end: number; expired: number; evicted: number; capacity: number };
+  /** Fragment reassembly (absent when it is off). */
+  defrag?: {
+    fragments: number;
+    reassembled: number;
+    overlaps: number;
+    overlaps_different: number;
+    timeouts: number;
+    evicted: number;
+    source_limited: number;
+    held_at_end: number;
+  };
   alerts?: Record<string, number>;
   /** Peak resident memory of the process (MB), where the OS reports it. */
   peak_rss_mb?: number;
@@ -63,6 +74,20 @@ export function buildReport(
       evicted: p.flows.evictions,
       capacity: p.flows.capacity,
     },
+    ...(p.defrag
+      ? {
+        defrag: {
+          fragments: p.defrag.counters.fragments,
+          reassembled: p.defrag.counters.reassembled,
+          overlaps: p.defrag.counters.overlaps,
+          overlaps_different: p.defrag.counters.overlapsDifferent,
+          timeouts: p.defrag.counters.timeouts,
+          evicted: p.defrag.counters.evicted,
+          source_limited: p.defrag.counters.sourceLimited,
+          held_at_end: p.defrag.size,
+        },
+      }
+      : {}),
     ...(info.alerts ? { alerts: info.alerts } : {}),
     peak_rss_mb: peakRssMb(),
     errors: info.errors,
@@ -102,6 +127,16 @@ export function formatReport(r: ReplayReport): string {
       fmtInt(r.flows.evicted)
     } evicted (cap ${fmtInt(r.flows.capacity)}), ${fmtInt(r.flows.live_at_end)} open at end`,
   );
+  if (r.defrag && r.defrag.fragments > 0) {
+    const d = r.defrag;
+    lines.push(
+      `defrag     ${fmtInt(d.fragments)} fragments, ${fmtInt(d.reassembled)} datagrams rebuilt, ${
+        fmtInt(d.overlaps)
+      } overlaps (${fmtInt(d.overlaps_different)} with different data), ${fmtInt(d.timeouts)} timed out, ${
+        fmtInt(d.evicted + d.source_limited)
+      } dropped by memory caps, ${fmtInt(d.held_at_end)} incomplete at end`,
+    );
+  }
   if (r.alerts) {
     const a = Object.entries(r.alerts);
     lines.push(`alerts     ${a.length === 0 ? "none" : a.map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ")}`);

@@ -6,7 +6,7 @@
  * @module
  */
 import { FileSource } from "../capture/file_source.ts";
-import type { SourceError } from "../capture/packet_source.ts";
+import { linkTypeName, type SourceError } from "../capture/packet_source.ts";
 import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { Alert } from "../core/alert.ts";
 import { DetectionEngine } from "../pipeline/engine.ts";
@@ -75,10 +75,22 @@ export async function replayFiles(
   const pipeline = engine.pipeline;
   const errors: SourceError[] = [];
   const t0 = performance.now();
+  const c = pipeline.counters;
   for (const f of files) {
     try {
+      const packetsBefore = c.packets, decodedBefore = c.ipPackets + c.arpPackets;
       const summary = await new FileSource(f).run(pipeline.handle, options.signal);
       if (summary.error) errors.push({ ...summary.error, message: `${fileLabel(f)}: ${summary.error.message}` });
+      else if (c.packets > packetsBefore && c.ipPackets + c.arpPackets === decodedBefore) {
+        // nothing in the file reached the IP layer: say why instead of reporting "alerts none"
+        const lt = pipeline.decoder.lastLinkType;
+        errors.push({
+          offset: 0,
+          packets: c.packets - packetsBefore,
+          message: `${fileLabel(f)}: Cannot decode any frame: link type ${linkTypeName(lt)} (${lt}) carried no ` +
+            `IPv4, IPv6 or ARP that ids decodes (supported: Ethernet, SLL, SLL2, RAW, NULL/LOOP, PPP, NFLOG, 802.11, radiotap)`,
+        });
+      }
     } catch (e) {
       // a missing or non-capture file: report it and go on with the others
       errors.push({ offset: 0, packets: 0, message: (e as Error).message });
