@@ -32,6 +32,8 @@ export interface DdosConfig extends DetectorConfig {
   readonly window_s: number;
   /** Distinct sources needed (one bulk transfer is not a DDoS). */
   readonly min_sources: number;
+  /** New TCP connections per destination within `window_s` (connection and application-layer floods). */
+  readonly conn_threshold: number;
 }
 
 /** Port scans: fast, slow and host sweeps. */
@@ -58,6 +60,12 @@ export interface FloodConfig extends DetectorConfig {
   readonly source_threshold: number;
 }
 
+/** UDP floods: unanswered datagrams, and requests whatever the answers. */
+export interface UdpFloodConfig extends FloodConfig {
+  /** Datagrams from one source to one destination within `window_s`, answered or not (query floods). */
+  readonly request_threshold: number;
+}
+
 /** Connection attempts to commonly exploited service ports. */
 export interface ExploitProbeConfig extends DetectorConfig {
   /** Watched destination ports. */
@@ -78,6 +86,10 @@ export interface BruteForceConfig extends DetectorConfig {
   readonly ports: readonly number[];
   /** Sessions up to this long (seconds) count as attempts. */
   readonly max_session_s: number;
+  /** Attempts per source and service within `slow_window_s` (slow brute force). */
+  readonly slow_threshold: number;
+  /** Slow brute-force window length in seconds. */
+  readonly slow_window_s: number;
 }
 
 /** SQL injection in HTTP requests. */
@@ -260,7 +272,7 @@ export interface Config {
   readonly syn_flood: SynFloodConfig;
   readonly ddos: DdosConfig;
   readonly port_scan: PortScanConfig;
-  readonly udp_flood: FloodConfig;
+  readonly udp_flood: UdpFloodConfig;
   readonly icmp_flood: FloodConfig;
   readonly exploit_probe: ExploitProbeConfig;
   readonly brute_force: BruteForceConfig;
@@ -293,7 +305,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
   trusted_ips: ["104.22.1.235", "2.22.20.72"],
   trusted_cidrs: ["104.16.0.0/12", "140.82.0.0/16", "34.192.0.0/12"],
   syn_flood: { enabled: true, use_trusted: false, threshold: 10, window_s: 0.5, dest_threshold: 100 },
-  ddos: { enabled: true, use_trusted: false, threshold: 500, window_s: 1, min_sources: 3 },
+  ddos: { enabled: true, use_trusted: false, threshold: 500, window_s: 1, min_sources: 3, conn_threshold: 500 },
   port_scan: {
     enabled: true,
     use_trusted: false,
@@ -303,7 +315,14 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
     slow_window_s: 600,
     sweep_hosts: 10,
   },
-  udp_flood: { enabled: true, use_trusted: false, threshold: 500, window_s: 1, source_threshold: 500 },
+  udp_flood: {
+    enabled: true,
+    use_trusted: false,
+    threshold: 500,
+    window_s: 1,
+    source_threshold: 500,
+    request_threshold: 2000,
+  },
   icmp_flood: { enabled: true, use_trusted: false, threshold: 200, window_s: 1, source_threshold: 200 },
   exploit_probe: {
     enabled: true,
@@ -320,6 +339,9 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
     window_s: 60,
     ports: [22, 3389, 21, 23, 5900],
     max_session_s: 30,
+    // one guess every 20 s never makes 5 in 60 s: 8 in 10 minutes (fail2ban's findtime)
+    slow_threshold: 8,
+    slow_window_s: 600,
   },
   sql_injection: {
     enabled: true,

@@ -31,6 +31,7 @@ import {
   type StreamConfig,
   type SynFloodConfig,
   type TelegramConfig,
+  type UdpFloodConfig,
 } from "./defaults.ts";
 import { parseCidr, parseIp } from "./ip.ts";
 import { ATTACK_TYPES } from "../core/attack_type.ts";
@@ -202,6 +203,7 @@ const DDOS: FieldsOf<DdosConfig> = {
   threshold: int(1, MAX_PACKETS, "packets to one destination within window_s"),
   window_s: window("packet counting"),
   min_sources: int(1, MAX_COUNT, "distinct sources needed, so one bulk transfer is not a DDoS"),
+  conn_threshold: int(1, MAX_PACKETS, "new TCP connections to one destination within window_s (connection floods)"),
 };
 
 const PORT_SCAN: FieldsOf<PortScanConfig> = {
@@ -222,6 +224,15 @@ const floodFields = (what: string): FieldsOf<FloodConfig> => ({
   source_threshold: int(1, MAX_PACKETS, `${what} packets from one source within window_s`),
 });
 
+const UDP_FLOOD: FieldsOf<UdpFloodConfig> = {
+  ...floodFields("UDP"),
+  request_threshold: int(
+    1,
+    MAX_PACKETS,
+    "UDP datagrams from one source to one destination within window_s, answered or not (query floods)",
+  ),
+};
+
 const EXPLOIT_PROBE: FieldsOf<ExploitProbeConfig> = {
   enabled,
   use_trusted: useTrusted,
@@ -237,6 +248,8 @@ const BRUTE_FORCE: FieldsOf<BruteForceConfig> = {
   window_s: window("attempt counting"),
   ports: list("port", 65_535, "login service ports watched"),
   max_session_s: num(MIN_WINDOW, MAX_WINDOW, "sessions up to this long count as login attempts", "s"),
+  slow_threshold: int(1, MAX_COUNT, "short sessions from one source to one service within slow_window_s"),
+  slow_window_s: num(1, MAX_WINDOW, "slow brute-force window length in seconds of packet time", "s"),
 };
 
 const SQL_INJECTION: FieldsOf<SqlInjectionConfig> = {
@@ -355,7 +368,7 @@ const ROOT_FIELDS: FieldsOf<Config> = {
   syn_flood: section("SYN flood detector", SYN_FLOOD),
   ddos: section("DDoS detector (many sources, one destination)", DDOS),
   port_scan: section("port scan detector (fast, slow and sweeps)", PORT_SCAN),
-  udp_flood: section("UDP flood detector", floodFields("UDP")),
+  udp_flood: section("UDP flood detector", UDP_FLOOD),
   icmp_flood: section("ICMP flood detector", floodFields("ICMP")),
   exploit_probe: section("exploit probe detector", EXPLOIT_PROBE),
   brute_force: section("brute-force login detector", BRUTE_FORCE),

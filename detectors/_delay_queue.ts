@@ -27,17 +27,20 @@ export interface DelayItem {
   dstPort: number;
   /** IP protocol number. */
   proto: number;
+  /** Packet time of the original event (µs): equals `tsUs` unless the item was queued again for a later look. */
+  firstUs: number;
 }
 
 /** Creates an empty {@link DelayItem} to pass to {@link DelayQueue.shift}. */
 export function newDelayItem(): DelayItem {
-  return { tsUs: 0, slot: -1, flowId: 0, src: 0, dst: 0, srcPort: 0, dstPort: 0, proto: 0 };
+  return { tsUs: 0, slot: -1, flowId: 0, src: 0, dst: 0, srcPort: 0, dstPort: 0, proto: 0, firstUs: 0 };
 }
 
 /** FIFO ring of {@link DelayItem}s (see module docs). */
 export class DelayQueue {
   readonly capacity: number;
   #ts: Float64Array;
+  #first: Float64Array;
   #flowId: Float64Array;
   #slot: Int32Array;
   #ports: Uint32Array;
@@ -59,6 +62,7 @@ export class DelayQueue {
     const n = Math.floor(capacity);
     this.capacity = n;
     this.#ts = new Float64Array(n);
+    this.#first = new Float64Array(n);
     this.#flowId = new Float64Array(n);
     this.#slot = new Int32Array(n);
     this.#ports = new Uint32Array(n);
@@ -85,13 +89,15 @@ export class DelayQueue {
   }
 
   /**
-   * Appends an event. Returns false (and stores nothing) when full: shift the oldest item first.
+   * Appends an event (`firstUs`: when it first happened, for an item queued again). Returns false
+   * (and stores nothing) when full: shift the oldest item first.
    */
-  push(tsUs: number, slot: number, flowId: number, pkt: PacketAddresses): boolean {
+  push(tsUs: number, slot: number, flowId: number, pkt: PacketAddresses, firstUs = tsUs): boolean {
     if (this.#length === this.capacity) return false;
     let i = this.#head + this.#length;
     if (i >= this.capacity) i -= this.capacity;
     this.#ts[i] = tsUs;
+    this.#first[i] = firstUs;
     this.#slot[i] = slot;
     this.#flowId[i] = flowId;
     this.#ports[i] = ((pkt.srcPort & 0xffff) << 16 | (pkt.dstPort & 0xffff)) >>> 0;
@@ -110,6 +116,7 @@ export class DelayQueue {
     if (this.#length === 0) return false;
     const i = this.#head;
     out.tsUs = this.#ts[i];
+    out.firstUs = this.#first[i];
     out.slot = this.#slot[i];
     out.flowId = this.#flowId[i];
     const p = this.#ports[i];

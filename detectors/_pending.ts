@@ -11,8 +11,12 @@ import type { FlowEndReason, FlowTable } from "../flow/flow_table.ts";
 import { type DelayItem, DelayQueue, newDelayItem } from "./_delay_queue.ts";
 import type { Emit } from "./detector.ts";
 
-/** Judges one event whose grace period is over (the item is reused: copy what you keep). */
-export type Judge = (item: DelayItem, flows: FlowTable, nowUs: number, emit: Emit) => void;
+/**
+ * Judges one event whose grace period is over (the item is reused: copy what you keep). `final` is
+ * true when the event cannot wait any longer (end of input, queue full): it must be decided now;
+ * otherwise an undecided event may be queued again with {@link PendingVerdicts.again}.
+ */
+export type Judge = (item: DelayItem, flows: FlowTable, nowUs: number, emit: Emit, final: boolean) => void;
 
 /** A queue of events awaiting a verdict after `graceUs` of packet time. */
 export class PendingVerdicts {
@@ -42,8 +46,16 @@ export class PendingVerdicts {
   /** Queues the packet's event; a full queue judges its oldest event early. */
   push(pkt: Packet, flows: FlowTable, emit: Emit): void {
     const q = this.#queue, now = pkt.tsUs;
-    if (q.full && q.shift(this.#item)) this.#judge(this.#item, flows, now, emit);
+    if (q.full && q.shift(this.#item)) this.#judge(this.#item, flows, now, emit, true);
     q.push(now, pkt.flow, pkt.flow >= 0 ? flows.flowId(pkt.flow) : -1, pkt);
+  }
+
+  /**
+   * Queues a judged item again for another look one grace period after `nowUs` (its `firstUs` is
+   * kept). False when the queue is full: decide it now.
+   */
+  again(item: DelayItem, nowUs: number): boolean {
+    return this.#queue.push(nowUs, item.slot, item.flowId, item, item.firstUs);
   }
 
   /** A flow ended: judge what is due; at the end of input (`flush`) judge everything. */
@@ -61,7 +73,7 @@ export class PendingVerdicts {
     const q = this.#queue, item = this.#item, limit = now - this.graceUs;
     while (q.length > 0 && (all || q.peekTs() <= limit)) {
       q.shift(item);
-      this.#judge(item, flows, now, emit);
+      this.#judge(item, flows, now, emit, all);
     }
   }
 }

@@ -11,7 +11,10 @@
  *
  * Fires when one source makes `threshold` attempts on one service port within `window_s`;
  * `src` is the source, `dst` the server of the session that crossed the threshold. At most once
- * per window (and at least every 10 s) per source and port while the attack goes on.
+ * per window (and at least every 10 s) per source and port while the attack goes on. A slow
+ * brute force (one attempt every 20 s never makes 5 in 60 s) is caught by the slow window:
+ * `slow_threshold` attempts within `slow_window_s` (8 in 10 min) when the fast rule did not fire in
+ * that window; tag `slow`, severity 3, again at most every `min(slow window, 60 s)`.
  *
  * @module
  */
@@ -38,8 +41,13 @@ export const ATTEMPT_MAX_SERVER_BYTES_DEFAULT = 32768;
 
 interface SessionState {
   ring: TimeRing;
+  slow: TimeRing;
   lastEmitUs: number;
+  lastSlowUs: number;
 }
+
+/** Least time between two reports of one slow brute force (µs, at most the slow window). */
+const SLOW_REEMIT_US = 60_000_000;
 
 /** Detects brute-force login attempts (see module docs). */
 export class BruteForceDetector implements Detector {
@@ -52,10 +60,19 @@ export class BruteForceDetector implements Detector {
   #trusted: TrustedMatcher | null = null;
   #sessions: BoundedMap<number | string, SessionState>;
   #seen = new FlowMarks();
+  #slowUs = 0;
   #init = (old: SessionState | undefined): SessionState => {
-    if (old === undefined) return { ring: new TimeRing(this.#windowUs), lastEmitUs: -Infinity };
+    if (old === undefined) {
+      return {
+        ring: new TimeRing(this.#windowUs),
+        slow: new TimeRing(this.#slowUs),
+        lastEmitUs: -Infinity,
+        lastSlowUs: -Infinity,
+      };
+    }
     old.ring.clear();
-    old.lastEmitUs = -Infinity;
+    old.slow.clear();
+    old.lastEmitUs = old.lastSlowUs = -Infinity;
     return old;
   };
 
@@ -69,9 +86,11 @@ export class BruteForceDetector implements Detector {
   configure(config: Config): void {
     const c = config.brute_force;
     const windowUs = toUs(c.window_s);
-    if (windowUs !== this.#windowUs) this.#sessions.clear();
+    const slowUs = Math.max(windowUs, toUs(c.slow_window_s));
+    if (windowUs !== this.#windowUs || slowUs !== this.#slowUs) this.#sessions.clear();
     this.#cfg = c;
     this.#windowUs = windowUs;
+    this.#slowUs = slowUs;
     this.#maxSessionUs = toUs(c.max_session_s);
     this.#ports = new Set(c.ports);
     this.#trusted = trustedFilter(config, c.use_trusted);
@@ -108,9 +127,31 @@ export class BruteForceDetector implements Detector {
     const cfg = this.#cfg;
     const s = this.#sessions.acquire(pairKey(src, port), this.#init);
     const n = s.ring.add(endUs);
-    if (n < cfg.threshold || now - s.lastEmitUs < reemitUs(this.#windowUs)) return;
-    s.lastEmitUs = now;
+    const slow = s.slow.add(endUs);
     const name = EXPLOIT_PORT_NAMES[port];
+    if (n < cfg.threshold) {
+      if (
+        slow < cfg.slow_threshold || now - s.lastEmitUs <= this.#slowUs ||
+        now - s.lastSlowUs < Math.min(this.#slowUs, SLOW_REEMIT_US)
+      ) return;
+      s.lastSlowUs = now;
+      emit({
+        type: "brute_force",
+        tsUs: now,
+        src,
+        dst: flows.responderIp(slot),
+        srcPort: flows.initiator(slot).port,
+        dstPort: port,
+        proto: IpProto.TCP,
+        severity: 3,
+        tags: ["slow"],
+        reason: `${slow} short sessions to tcp/${port}${name ? ` (${name})` : ""} in ${num(cfg.slow_window_s)} s`,
+        flow: detFlow,
+      });
+      return;
+    }
+    if (now - s.lastEmitUs < reemitUs(this.#windowUs)) return;
+    s.lastEmitUs = now;
     emit({
       type: "brute_force",
       tsUs: now,

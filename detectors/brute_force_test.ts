@@ -4,10 +4,12 @@ import { BruteForceDetector } from "./brute_force.ts";
 
 const ATK = ip("10.77.0.66"), SRV = ip("10.77.0.1"), CLI = ip("10.77.0.2");
 
-/** These tests pin the threshold at 10 sessions (the default is 5). */
+/** These tests pin the threshold at 10 sessions (the default is 5) and keep the slow rule out of the way. */
 function harness(patch: { brute_force?: Record<string, unknown>; trusted_ips?: string[] } = {}) {
   return new Harness(
-    new BruteForceDetector(testConfig({ ...patch, brute_force: { threshold: 10, ...patch.brute_force } })),
+    new BruteForceDetector(
+      testConfig({ ...patch, brute_force: { threshold: 10, slow_threshold: 1000, ...patch.brute_force } }),
+    ),
   );
 }
 
@@ -98,4 +100,20 @@ Deno.test("brute_force: successful-looking SSH logins (server sent > 4.5 KB) are
     h2.tcp(t + 2 * MS, CLI, SRV, [44000 + i, 21], F.FA);
   }
   assert.deepEqual(h2.of().map((d) => d.dstPort), [21, 21]); // at the 10th, again 10 s later
+});
+
+Deno.test("brute_force: one attempt every 20 s is a slow brute force at the 8th attempt (tag slow)", () => {
+  const h = new Harness(new BruteForceDetector(testConfig({})));
+  logins(h, T0, 7, 20 * SEC);
+  assert.equal(h.of().length, 0, "7 attempts in 2 min are silent");
+  logins(h, T0 + 140 * SEC, 1, 20 * SEC, { port: 22 });
+  const d = h.of("brute_force");
+  assert.equal(d.length, 1);
+  assert.equal(d[0].severity, 3);
+  assert.deepEqual(d[0].tags, ["slow"]);
+  assert.match(d[0].reason, /^8 short sessions to tcp\/22 \(ssh\) in 600 s$/);
+  // a fast brute force is reported by the fast rule only
+  const f = new Harness(new BruteForceDetector(testConfig({})));
+  logins(f, T0, 8, SEC);
+  assert.deepEqual(f.of("brute_force").map((x) => x.tags ?? []), [[]]);
 });

@@ -26,7 +26,7 @@ const MUST_FIRE: AttackType[] = [
   "sql_injection",
 ];
 /** Most tables one detector holds, each capped at `limits.max_tracked_ips`. */
-const MAX_TABLES = 2;
+const MAX_TABLES = 3;
 
 /** Small fast deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {

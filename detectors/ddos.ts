@@ -22,6 +22,15 @@
  *   `spoofed: true` and one observed source. (Spoofed SYN, UDP and ICMP floods are reported by the
  *   SYN, UDP and ICMP flood detectors with `spoofed: true`.)
  *
+ * Connection floods (application-layer floods: thousands of complete connections per second from
+ * several bots, each fetching a page) are answered, so they count nothing above. They are counted
+ * apart: every new TCP connection (a flow opened by a SYN) counts against its source and its
+ * destination, completed or not; a destination receiving `conn_threshold` new connections within
+ * `window_s` from at least `min_sources` heavy sources (each opening `conn_threshold / (10 ×
+ * min_sources)` or more) with no single source at 90 % or more is under a DDoS, and every heavy
+ * source is reported. A busy web server's keep-alive clients (20 connections carrying 1,400
+ * requests per second) open few connections and stay quiet; so does one load-testing client.
+ *
  * @module
  */
 import type { Config, DdosConfig } from "../config/defaults.ts";
@@ -44,6 +53,8 @@ const HEAVY_CAP = 64;
 
 interface SrcState {
   ring: TimeRing;
+  /** New connections opened. */
+  conns: TimeRing;
   lastEmitUs: number;
 }
 
@@ -55,6 +66,10 @@ interface DstState {
   heavy: DistinctWindow<IpKey>;
   top: IpKey;
   lastSpoofedUs: number;
+  /** New connections received, their heavy sources and busiest source. */
+  conns: TimeRing;
+  connHeavy: DistinctWindow<IpKey>;
+  connTop: IpKey;
 }
 
 /** Detects distributed floods against one destination (see module docs). */
@@ -68,8 +83,11 @@ export class DdosDetector implements Detector {
   #dst: BoundedMap<IpKey, DstState>;
   #marks = new FlowMarks();
   #initSrc = (old: SrcState | undefined): SrcState => {
-    if (old === undefined) return { ring: new TimeRing(this.#windowUs), lastEmitUs: -Infinity };
+    if (old === undefined) {
+      return { ring: new TimeRing(this.#windowUs), conns: new TimeRing(this.#windowUs), lastEmitUs: -Infinity };
+    }
     old.ring.clear();
+    old.conns.clear();
     old.lastEmitUs = -Infinity;
     return old;
   };
@@ -82,6 +100,9 @@ export class DdosDetector implements Detector {
         heavy: new DistinctWindow<IpKey>(),
         top: 0,
         lastSpoofedUs: -Infinity,
+        conns: new TimeRing(this.#windowUs),
+        connHeavy: new DistinctWindow<IpKey>(),
+        connTop: 0,
       };
     }
     old.ring.clear();
@@ -89,6 +110,8 @@ export class DdosDetector implements Detector {
     old.sources.clear();
     old.heavy.clear();
     old.lastSpoofedUs = -Infinity;
+    old.conns.clear();
+    old.connHeavy.clear();
     return old;
   };
 
@@ -127,6 +150,10 @@ export class DdosDetector implements Detector {
     const slot = pkt.flow;
     if (slot < 0) return;
     const proto = pkt.proto;
+    if (
+      proto === IpProto.TCP && pkt.flowNew && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN &&
+      !isGroupAddress(pkt.dst) && (this.#trusted === null || !this.#trusted(pkt.src))
+    ) this.#connection(pkt, emit);
     const st = flows.state(slot);
     const icmp = proto === IpProto.ICMP || proto === IpProto.ICMPV6;
     let unsolicited: boolean;
@@ -208,6 +235,45 @@ export class DdosDetector implements Detector {
         flow: slot,
       });
     }
+  }
+
+  /** Counts a new TCP connection against its source and destination (see module docs). */
+  #connection(pkt: Packet, emit: Emit): void {
+    const cfg = this.#cfg, ts = pkt.tsUs, w = this.#windowUs;
+    const s = this.#src.acquire(pkt.src, this.#initSrc);
+    const sc = s.conns.add(ts);
+    const d = this.#dst.acquire(pkt.dst, this.#initDst);
+    if (d.conns.sum === 0) d.connTop = pkt.src;
+    const dc = d.conns.add(ts);
+    const heavyMin = Math.max(2, Math.ceil(cfg.conn_threshold / (10 * Math.max(1, cfg.min_sources))));
+    const heavy = sc >= heavyMin;
+    const hk = heavy
+      ? d.connHeavy.add(pkt.src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP))
+      : d.connHeavy.expire(ts, w);
+    let topCount = sc;
+    if (d.connTop !== pkt.src) {
+      const t = this.#src.peek(d.connTop);
+      const tc = t === undefined ? 0 : t.conns.count(ts);
+      if (sc > tc) d.connTop = pkt.src;
+      else topCount = tc;
+    }
+    if (dc < cfg.conn_threshold || !heavy || hk < cfg.min_sources) return;
+    if (Math.min(topCount, dc) / dc >= DOMINANT_SHARE || ts - s.lastEmitUs < w) return;
+    s.lastEmitUs = ts;
+    const sources = hk >= HEAVY_CAP ? `${HEAVY_CAP}+` : String(hk);
+    emit({
+      type: "ddos",
+      tsUs: ts,
+      src: pkt.src,
+      dst: pkt.dst,
+      srcPort: pkt.srcPort,
+      dstPort: pkt.dstPort,
+      proto: IpProto.TCP,
+      severity: 1,
+      tags: [`sources:${sources}`],
+      reason: `${dc} new connections from ${sources} sources to one host in ${num(cfg.window_s)} s`,
+      flow: pkt.flow,
+    });
   }
 
   /** Takes back the packets counted for a flow that got answered. */

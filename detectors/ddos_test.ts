@@ -151,3 +151,20 @@ Deno.test("ddos: busy flows picked up mid-stream (capture started late) are sile
   }
   assert.equal(h.of().length, 0);
 });
+
+Deno.test("ddos: complete connections from several bots count as new connections per destination", () => {
+  const h = harness();
+  for (let i = 0; i < 900; i++) h.session(T0 + i * MS, BOTS[i % 3], SRV, { ports: [10000 + i, 80] });
+  const d = h.of("ddos");
+  assert.equal(new Set(d.map((x) => x.src)).size, 3, JSON.stringify(d.map((x) => x.reason)));
+  assert.match(d[0].reason, /new connections from 3 sources to one host/);
+  // keep-alive clients: 20 connections, many requests each, are quiet
+  const k = harness();
+  for (let c = 0; c < 20; c++) k.handshake(T0 + c * MS, BOTS[c % 3], SRV, [20000 + c, 80]);
+  for (let r = 0; r < 2000; r++) {
+    const c = r % 20;
+    k.tcp(T0 + SEC + r * 700, BOTS[c % 3], SRV, [20000 + c, 80], F.PA, "GET / HTTP/1.1\r\n\r\n");
+    k.tcp(T0 + SEC + r * 700 + 300, SRV, BOTS[c % 3], [80, 20000 + c], F.PA, "HTTP/1.1 200 OK\r\n\r\n");
+  }
+  assert.equal(k.of().length, 0);
+});

@@ -2,18 +2,24 @@
  * Port scans: vertical (many ports), low-and-slow, and horizontal sweeps (one port, many hosts).
  *
  * Only probes count, never answers: a probe is the packet that created a flow, sent by its
- * initiator — a TCP segment without ACK or RST (SYN, and the FIN/NULL/Xmas stealth scans), the
- * first UDP datagram of a flow, or (for sweeps) an ICMP echo request. A victim's RSTs and ICMP
- * unreachables therefore never make it a scanner. Multicast/broadcast destinations, UDP datagrams
- * that look like a server answer picked up mid-stream (source port < 1024 to a port ≥ 1024) and
- * traceroute's UDP ports 33434–33534 are not probes.
+ * initiator (whoever spoke first in the flow, whatever the port numbers) — a TCP segment of any
+ * flags but RST or SYN-ACK (SYN, the ACK and Maimon FIN/ACK scans, the FIN/NULL/Xmas stealth
+ * scans), the first UDP datagram of a flow (also from a low source port: `nmap -sU -g 53`), or (for
+ * sweeps) an ICMP echo request. A victim's RSTs, SYN-ACKs and ICMP unreachables therefore never
+ * make it a scanner. Not probes: datagrams to multicast/broadcast groups, a unicast datagram that
+ * answers a group query the destination sent from that port to the source's port within the window
+ * (LLMNR/mDNS/SSDP answers), traceroute's UDP ports 33434–33534, and — only in the first second
+ * after the sensor saw its first packet, when a flow's first packet may answer a request sent before
+ * the capture began — a datagram from a port < 1024 to a port ≥ 1024.
  *
  * Every probe is judged two seconds later (at most the window) on packet time and counts only if it
- * failed: its TCP handshake did not complete, or its UDP/ICMP flow got no answer. A client that
- * connects to many services (FTP passive data ports, a browser opening many web servers, P2P)
- * completes its handshakes and is not counted; a SYN scan never completes one (closed ports answer
- * RST, open ones SYN-ACK that the scanner resets), nor does a UDP scan get answers from closed
- * ports (their ICMP unreachables belong to another flow).
+ * never became a conversation (see `_conversation.ts`): its TCP handshake did not complete and no
+ * payload flowed (a one-sided capture still shows the client's data), a mid-stream flow was answered
+ * only by a reset or not at all, a UDP/ICMP flow got no answer. A client that connects to many
+ * services (FTP passive data ports, a browser opening many web servers, P2P) completes its
+ * handshakes and is not counted; a SYN scan never completes one (closed ports answer RST, open ones
+ * SYN-ACK that the scanner resets), an ACK or Maimon scan gets RSTs or nothing, nor does a UDP scan
+ * get answers from closed ports (their ICMP unreachables belong to another flow).
  *
  * - vertical: `threshold` distinct destination ports (TCP and UDP ports counted apart) per source
  *   within `window_s`; severity 2;
@@ -38,12 +44,15 @@ import type { DelayItem } from "./_delay_queue.ts";
 import { PendingVerdicts } from "./_pending.ts";
 import { DistinctWindow } from "./_distinct.ts";
 import { isGroupAddress, num, pairKey, protoText, reemitUs, toUs, trustedFilter } from "./_util.ts";
+import { tcpConversation } from "./_conversation.ts";
 import type { Detector, Emit } from "./detector.ts";
 
 /** Probes waiting for their verdict at most (older ones are judged early when full). */
 export const PROBE_QUEUE_CAPACITY = 65536;
 /** Least time between two reports of one slow scan (µs, at most the slow window). */
 export const SLOW_REEMIT_US = 60_000_000;
+/** After the first packet, how long a datagram from a service port may be an answer to an unseen request (µs). */
+export const MIDSTREAM_START_US = 1_000_000;
 /** How long after a probe its flow is checked for an answer (µs, at most the window). */
 export const PROBE_GRACE_US = 2_000_000;
 
@@ -71,6 +80,11 @@ export class PortScanDetector implements Detector {
   #trusted: TrustedMatcher | null = null;
   #src: BoundedMap<IpKey, ScanState>;
   #sweep: BoundedMap<number | string, SweepState>;
+  /** Group queries by (sender, source port): destination port and time, to recognise their unicast answers. */
+  #groupQueries: BoundedMap<number | string, { port: number; tsUs: number }>;
+  #initQuery = (old: { port: number; tsUs: number } | undefined) => old ?? { port: 0, tsUs: 0 };
+  /** Packet time of the first packet seen (-1: none yet). */
+  #startUs = -1;
   #pending = new PendingVerdicts(PROBE_QUEUE_CAPACITY, {
     graceUs: 0,
     judge: (item, flows, now, emit) => this.#judge(item, flows, now, emit),
@@ -102,6 +116,7 @@ export class PortScanDetector implements Detector {
   constructor(config: Config) {
     this.#src = new BoundedMap(config.limits.max_tracked_ips);
     this.#sweep = new BoundedMap(config.limits.max_tracked_ips);
+    this.#groupQueries = new BoundedMap(config.limits.max_tracked_ips);
     this.configure(config);
   }
 
@@ -115,11 +130,12 @@ export class PortScanDetector implements Detector {
     this.#trusted = trustedFilter(config, c.use_trusted);
     this.#src.setCapacity(config.limits.max_tracked_ips);
     this.#sweep.setCapacity(config.limits.max_tracked_ips);
+    this.#groupQueries.setCapacity(config.limits.max_tracked_ips);
   }
 
-  /** Entries in the per-source and per-(source, port) tables. */
+  /** Entries in the per-source, per-(source, port) and group-query tables. */
   size(): number {
-    return this.#src.size + this.#sweep.size;
+    return this.#src.size + this.#sweep.size + this.#groupQueries.size;
   }
 
   /** Queues probes; judges the queued ones whose grace period is over. */
@@ -127,13 +143,25 @@ export class PortScanDetector implements Detector {
     const cfg = this.#cfg;
     if (!cfg.enabled) return;
     const now = pkt.tsUs;
+    if (this.#startUs < 0) this.#startUs = now;
     this.#pending.due(flows, now, emit);
     if (!pkt.flowNew || pkt.dir !== 0 || !pkt.hasL4) return;
     const proto = pkt.proto;
     if (proto === IpProto.TCP) {
-      if ((pkt.tcpFlags & (TcpFlag.ACK | TcpFlag.RST)) !== 0) return;
+      const f = pkt.tcpFlags;
+      if ((f & TcpFlag.RST) !== 0 || (f & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) return;
     } else if (proto === IpProto.UDP) {
-      if (pkt.srcPort < 1024 && pkt.dstPort >= 1024) return;
+      if (isGroupAddress(pkt.dst)) {
+        const q = this.#groupQueries.acquire(pairKey(pkt.src, pkt.srcPort), this.#initQuery);
+        q.port = pkt.dstPort;
+        q.tsUs = now;
+        return;
+      }
+      if (pkt.srcPort < 1024 && pkt.dstPort >= 1024 && now - this.#startUs < MIDSTREAM_START_US) return;
+      if (this.#groupQueries.size > 0) {
+        const q = this.#groupQueries.peek(pairKey(pkt.dst, pkt.dstPort));
+        if (q !== undefined && q.port === pkt.srcPort && now - q.tsUs <= this.#windowUs) return;
+      }
     } else if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) {
       if (pkt.icmpType !== (proto === IpProto.ICMP ? 8 : 128)) return;
     } else {
@@ -161,8 +189,7 @@ export class PortScanDetector implements Detector {
     const live = slot >= 0 && flows.flowId(slot) === item.flowId;
     if (live) {
       const st = flows.state(slot);
-      const ok = item.proto === IpProto.TCP ? FlowState.ESTABLISHED : FlowState.REPLIED;
-      if ((st & ok) !== 0) return;
+      if (item.proto === IpProto.TCP ? tcpConversation(st) : (st & FlowState.REPLIED) !== 0) return;
     }
     const flow = live ? slot : -1;
     const proto = item.proto;

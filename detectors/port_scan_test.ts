@@ -182,3 +182,52 @@ Deno.test("port_scan: re-alerts only when, after the spacing, the scan adds anot
   h2.flush();
   assert.equal(h2.of("port_scan").filter((d) => !d.tags?.includes("sweep")).length, 2);
 });
+
+Deno.test("port_scan: ACK and Maimon (FIN/ACK) scans count; the victim's RSTs never do", () => {
+  for (const flags of [F.A, F.FA]) {
+    const h = harness();
+    for (let i = 0; i < 12; i++) {
+      h.tcp(T0 + i * MS, ATK, SRV, [50000, 300 + i], flags);
+      h.tcp(T0 + i * MS + 100, SRV, ATK, [300 + i, 50000], F.R);
+    }
+    h.flush();
+    const d = h.of("port_scan");
+    assert.equal(d.length, 1, `flags ${flags}`);
+    assert.equal(d[0].src, ATK);
+  }
+  // idle connections picked up mid-stream: a keep-alive ACK answered with an ACK is a conversation
+  const h2 = harness();
+  for (let i = 0; i < 12; i++) {
+    h2.tcp(T0 + i * MS, CLI, SRV, [40000 + i, 300 + i], F.A);
+    h2.tcp(T0 + i * MS + 100, SRV, CLI, [300 + i, 40000 + i], F.A);
+  }
+  h2.flush();
+  assert.equal(h2.of().length, 0);
+});
+
+Deno.test("port_scan: who spoke first decides — a UDP scan from source port 53 counts after the first second", () => {
+  const h = harness();
+  h.icmp(T0, CLI, SRV); // the sensor's first packet
+  for (let i = 0; i < 12; i++) h.udp(T0 + 2 * SEC + i * MS, ATK, SRV, [53, 1000 + i * 7]);
+  h.flush();
+  assert.equal(h.of("port_scan").length, 1);
+});
+
+Deno.test("port_scan: unicast answers to LLMNR/mDNS multicast queries are not probes", () => {
+  const h = harness();
+  h.icmp(T0, CLI, SRV);
+  const llmnr = ip("224.0.0.252");
+  for (let i = 0; i < 15; i++) {
+    const t = T0 + 2 * SEC + i * SEC;
+    h.udp(t, CLI, llmnr, [40000 + i, 5355], "query");
+    h.udp(t + MS, SRV, CLI, [5355, 40000 + i], "answer"); // the responder answers from 5355, unicast
+  }
+  h.flush();
+  assert.equal(h.of().length, 0);
+  // the same datagrams without the queries are probes
+  const h2 = harness();
+  h2.icmp(T0, CLI, SRV);
+  for (let i = 0; i < 15; i++) h2.udp(T0 + 2 * SEC + i * SEC, SRV, CLI, [5355, 40000 + i], "answer");
+  h2.flush();
+  assert.equal(h2.of("port_scan").length, 1);
+});

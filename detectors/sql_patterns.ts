@@ -18,8 +18,12 @@
  * name, a parenthesized `(SELECT … FROM …)`, and sqlmap's quote/parenthesis syntax probe (`1)(("'.,(`).
  *
  * Input is a decoded value (see `url_decode.ts`). Matching runs on a normalized copy: inline
- * comments (`/**\/`, MySQL `/*!50000 … *\/`) and line comments before a newline become spaces and
- * whitespace runs collapse to one space, which defeats `UNION/**\/SELECT` and `%0a` tricks.
+ * comments (`/**\/`, MySQL versioned `/*!50000 … *\/`) and line comments before a newline become
+ * spaces, a number glued to a keyword is split (`1e0UNION` → `1e0 UNION`) and whitespace runs
+ * collapse to one space, which defeats `UNION/**\/SELECT` and `%0a` tricks; a value with inline
+ * comments is also matched with the comments deleted (`UN/**\/ION SEL/**\/ECT`). Literals are
+ * recognised in every encoding of the same idea: decimal, scientific (`1e0`, `1.e1`), hex (`0x31`),
+ * binary (`0b1`), hex/bit strings (`x'31'`) and `CHAR(49)` calls.
  *
  * @module
  */
@@ -79,8 +83,10 @@ interface Rule {
 const OP = String.raw`(?:\bor\b|\band\b|\bxor\b|\bhaving\b|\|\||&&)`;
 /** Substrings one of which an {@link OP} match contains. */
 const OP_WORDS = ["or", "and", "xor", "having", "||", "&&"];
-const NUM = String.raw`-?\d+(?:\.\d+)?`;
-const QSTR = String.raw`(?:'[^']{0,64}'?|"[^"]{0,64}"?)`;
+/** Numeric literals in every SQL spelling: decimal, scientific (`1e0`, `1.e1`, `.5`), hex (`0x31`), binary (`0b1`). */
+const NUM = String.raw`-?(?:0x[0-9a-f]+\b|0b[01]+\b|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)`;
+/** String literals, also hex and bit strings (`x'31'`, `b'1'`) and charset introducers (`_utf8'a'`). */
+const QSTR = String.raw`(?:(?:\b[xbn]|_[a-z0-9]+)?'[^']{0,64}'?|"[^"]{0,64}"?)`;
 const IDENT = String.raw`[a-z_@][\w.$@]{0,64}`;
 const LIT = `(?:${NUM}|${QSTR}|${IDENT})`;
 const CMP = String.raw`(?:<=>|<>|!=|>=|<=|=|<|>|\blike\b|\bis\b|\bregexp\b|\brlike\b|\bin\b|\bbetween\b)`;
@@ -450,7 +456,7 @@ export const SQL_FAMILY_TEXT: Readonly<Record<SqlFamily, string>> = {
 
 /** Characters and words without which no rule can match: most values stop here. */
 const GATE =
-  /['"`;(@#|&]|--|\/\*|\b(?:union|order|or|and|xor|having|case|exec|execute|waitfor|from|information_schema|sqlite_master|pg_shadow|sysobjects)\b/i;
+  /['"`;(@#|&]|--|\/\*|(?:\b|\d)(?:union|order|or|and|xor|having|case|exec|execute|waitfor|from|information_schema|sqlite_master|pg_shadow|sysobjects)\b/i;
 
 /**
  * The normalized copy of a value that rules match: NULs removed, inline and versioned comments and
@@ -462,7 +468,27 @@ export function normalizeSql(value: string): string {
     s = s.replace(/\/\*!\d{0,6}/g, " ").replace(/\/\*[\s\S]*?(?:\*\/|$)/g, " ").replace(/\*\//g, " ");
   }
   if (s.indexOf("\n") >= 0) s = s.replace(/(?:--|#)[^\n]*\n/g, " ");
+  // a number glued to a keyword is two tokens to MySQL (`1e0UNION`, `1.e1OR`, `0x1AND`): split them
+  if (NUM_GLUED_TEST.test(s)) s = s.replace(NUM_GLUED, "$1 ");
   return s.replace(/\s+/g, " ");
+}
+
+const GLUED_WORDS = "union|select|or|and|xor|having|from|order|limit|like|div";
+const NUM_GLUED_TEST = new RegExp(String.raw`\d(?:${GLUED_WORDS})\b`, "i");
+const NUM_GLUED = new RegExp(
+  String.raw`(\b(?:0x[0-9a-f]+?|0b[01]+|\d+\.?\d*e[+-]?\d+|\d+\.\d*|\d+))(?=(?:${GLUED_WORDS})\b)`,
+  "gi",
+);
+
+/**
+ * The copy where inline comments are deleted rather than spaced (`UN/**\/ION SEL/**\/ECT`): what a
+ * filter that strips comments passes on. Null when the value has no inline comment.
+ */
+function normalizeJoined(value: string): string | null {
+  if (value.indexOf("/*") < 0) return null;
+  const s = (value.indexOf("\0") >= 0 ? value.replace(/\0/g, "") : value)
+    .replace(/\/\*!\d{0,6}/g, "").replace(/\/\*[\s\S]*?(?:\*\/|$)/g, "").replace(/\*\//g, "");
+  return normalizeSql(s);
 }
 
 /** Whitespace-collapsed copy (comments kept) for the comment rule. */
@@ -532,7 +558,15 @@ function runRule(rule: Rule, text: string): RegExpExecArray | null {
  */
 export function matchSql(value: string, options: MatchOptions = {}): SqlMatch | null {
   if (value.length === 0 || !GATE.test(value)) return null;
-  const full = normalizeSql(value);
+  const hit = matchNormalized(value, normalizeSql(value), options);
+  if (hit !== null && hit.severity === 1) return hit;
+  const joined = normalizeJoined(value);
+  if (joined === null) return hit;
+  const alt = matchNormalized(value, joined, options);
+  return alt !== null && (hit === null || alt.severity < hit.severity) ? alt : hit;
+}
+
+function matchNormalized(value: string, full: string, options: MatchOptions): SqlMatch | null {
   let light: string | undefined;
   let weak: SqlMatch | null = null;
   const lower = full.toLowerCase();

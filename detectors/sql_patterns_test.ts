@@ -202,3 +202,48 @@ Deno.test("matchSql stays fast on long benign and hostile input", () => {
   }
   assert.ok(performance.now() - t0 < 2000, "no catastrophic backtracking");
 });
+
+/** The same ideas in other encodings: hex/binary/scientific literals, char(), comments inside keywords, versioned comments. */
+const ENCODINGS: [string, SqlFamily][] = [
+  ["1 OR 0x31=0x31", "tautology"],
+  ["1 AnD 0x1=0x1", "tautology"],
+  ["1 or 0b1=0b1", "tautology"],
+  ["1 || x'31'=x'31'", "tautology"],
+  ["1)) or ((0x1=0x1", "tautology"],
+  ["1 OR 1e0=1e0", "tautology"],
+  ["1.e1OR 1.e1=1.e1", "tautology"],
+  ["1 or char(49)=char(49)", "tautology"],
+  ["x' OR 'a'=CHAR(97)-- ", "tautology"],
+  ["1e0UNION SELECT 1,username,password FROM users", "union"],
+  ["-1 UN/**/ION SEL/**/ECT 1,2,3", "union"],
+  ["-1 /*!50000UNION*/ /*!50000SELECT*/ 1,2,3", "union"],
+  ["-1 /*!12345UNION SELECT*/ 1,2", "union"],
+  ["1 /*!OR*/ 1=1", "tautology"],
+];
+
+/** Ordinary values that share the encodings' characters. */
+const ENCODING_LOOKALIKES = [
+  "color 0x31ff00 or 0x2e2e2e",
+  "amount 1e3 or more",
+  "char(49) in C",
+  "/* select a plan */",
+  "union and selection",
+  "0x1f",
+  "it's 1e3 or 2e3",
+  "version 2.0beta or later",
+  "size 10x20 or 20x30",
+];
+
+Deno.test("sql patterns: other encodings of the same ideas match", () => {
+  for (const [v, family] of ENCODINGS) {
+    const m = matchSql(v);
+    assert.ok(m, `not matched: ${v}`);
+    assert.equal(m.family, family, `${v}: ${m.family} (${m.label})`);
+  }
+});
+
+Deno.test("sql patterns: look-alikes of the encodings stay silent", () => {
+  for (const v of ENCODING_LOOKALIKES) {
+    assert.equal(matchSql(v), null, `matched: ${v} -> ${JSON.stringify(matchSql(v))}`);
+  }
+});

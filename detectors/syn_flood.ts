@@ -1,11 +1,18 @@
 /**
  * SYN flood: SYNs whose handshake never completes.
  *
- * Every SYN (without ACK) from a flow's initiator is queued and judged a short grace period later on
- * packet time (the window, clamped to 0.2–1 s): if its flow reached ESTABLISHED by then it was a
- * normal connection and is dropped; otherwise it is a half-open SYN and is counted at its own
- * packet time. So a client opening ten connections at once that all complete is never counted,
- * while a retransmitted SYN that never gets through is.
+ * Every connection attempt — a SYN (without ACK) from a flow's initiator; a repeated SYN of the
+ * same flow only when it comes sooner than a TCP stack retransmits (200 ms: a retransmission is the
+ * same attempt) — is queued and judged a short grace period later on packet time (the window,
+ * clamped to 0.2–1 s):
+ * - a conversation (handshake completed, or data seen) was a normal connection and is dropped;
+ * - refused (reset, or a SYN-ACK never completed) is a half-open SYN, counted at its own time;
+ * - not answered yet: looked at again each grace period until `SYN_HOLD_US` (4 s) after the SYN,
+ *   then counted. A load test overflowing a listen backlog (SYNs dropped, retried after 1 and 3 s,
+ *   every handshake completing within ~3 s) therefore counts nothing, while a flood against a host
+ *   that answers (SYN-ACKs never completed, or resets) counts at once and one against a host that
+ *   drops the SYNs counts 4 s late.
+ * So a client opening ten connections at once that all complete is never counted.
  *
  * Two verdicts:
  * - per source: `threshold` half-open SYNs within `window_s` aimed at few ports (fewer distinct
@@ -20,7 +27,7 @@
 import type { Config, SynFloodConfig } from "../config/defaults.ts";
 import type { TrustedMatcher } from "../config/trusted.ts";
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
-import { type FlowEndReason, FlowState, type FlowTable } from "../flow/flow_table.ts";
+import type { FlowEndReason, FlowTable } from "../flow/flow_table.ts";
 import { BoundedMap } from "./_bounded_map.ts";
 import type { DelayItem } from "./_delay_queue.ts";
 import { PendingVerdicts } from "./_pending.ts";
@@ -28,9 +35,16 @@ import { DistinctWindow } from "./_distinct.ts";
 import { TimeRing } from "./_time_ring.ts";
 import { num, toUs, trustedFilter } from "./_util.ts";
 import type { Detector, Emit } from "./detector.ts";
+import { tcpConversation, tcpRefused } from "./_conversation.ts";
+import { FlowMarks } from "./_flow_marks.ts";
 
 /** SYNs waiting for their verdict at most (older ones are judged early when full). */
 export const SYN_QUEUE_CAPACITY = 131072;
+/** How long an unanswered SYN may wait for its handshake before it counts (µs). */
+export const SYN_HOLD_US = 4_000_000;
+/** A repeated SYN of one flow at least this long after the previous one is a retransmission (µs). */
+export const SYN_RETRANSMIT_MIN_US = 200_000;
+
 /** Distinct sources that make a per-destination flood "many sources". */
 export const SPOOF_MIN_SOURCES = 10;
 /** Distinct sources tracked per destination. */
@@ -59,8 +73,10 @@ export class SynFloodDetector implements Detector {
   #dst: BoundedMap<IpKey, DstState>;
   #pending = new PendingVerdicts(SYN_QUEUE_CAPACITY, {
     graceUs: 0,
-    judge: (item, flows, now, emit) => this.#judge(item, flows, now, emit),
+    judge: (item, flows, now, emit, final) => this.#judge(item, flows, now, emit, final),
   });
+  /** Per flow: packet time of its last SYN + 1 (0: none yet). */
+  #lastSyn = new FlowMarks();
   #initSrc = (old: SrcState | undefined): SrcState => {
     if (old === undefined) {
       return { ring: new TimeRing(this.#windowUs), ports: new DistinctWindow<number>(), lastEmitUs: -Infinity };
@@ -116,6 +132,9 @@ export class SynFloodDetector implements Detector {
     if (pkt.proto !== IpProto.TCP || !pkt.hasL4 || pkt.dir !== 0) return;
     if ((pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return;
     if (this.#trusted !== null && this.#trusted(pkt.src)) return;
+    const prev = pkt.flowNew ? 0 : this.#lastSyn.get(flows, pkt.flow);
+    this.#lastSyn.set(flows, pkt.flow, now + 1);
+    if (prev > 0 && now + 1 - prev >= SYN_RETRANSMIT_MIN_US) return; // a retransmission: the same attempt
     this.#pending.push(pkt, flows, emit);
   }
 
@@ -130,11 +149,17 @@ export class SynFloodDetector implements Detector {
     this.#pending.tick(flows, emit);
   }
 
-  #judge(item: DelayItem, flows: FlowTable, now: number, emit: Emit): void {
+  #judge(item: DelayItem, flows: FlowTable, now: number, emit: Emit, final: boolean): void {
     const slot = item.slot;
     const live = slot >= 0 && flows.flowId(slot) === item.flowId;
-    if (live && (flows.state(slot) & FlowState.ESTABLISHED) !== 0) return;
-    const cfg = this.#cfg, w = this.#windowUs, ts = item.tsUs;
+    if (live) {
+      const st = flows.state(slot);
+      if (tcpConversation(st)) return;
+      if (!final && !tcpRefused(flows, slot) && now - item.firstUs < SYN_HOLD_US && this.#pending.again(item, now)) {
+        return;
+      }
+    }
+    const cfg = this.#cfg, w = this.#windowUs, ts = item.firstUs; // counted at its own time (held ones too)
 
     const s = this.#src.acquire(item.src, this.#initSrc);
     const c = s.ring.add(ts);

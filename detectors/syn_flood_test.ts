@@ -36,11 +36,41 @@ Deno.test("syn_flood: threshold-1 half-open SYNs are silent, threshold fire", ()
 Deno.test("syn_flood: fires on a later packet once the grace period passed, with that packet's time", () => {
   const h = harness();
   syns(h, T0, 12, { gapUs: 10 * MS });
+  for (let i = 0; i < 12; i++) h.tcp(T0 + i * 10 * MS + 100, SRV, ATK, [80, 20000 + i], F.RA); // refused
   assert.equal(h.of().length, 0); // not judged yet
   h.icmp(T0 + 2 * SEC, CLI, SRV);
   const d = h.of("syn_flood");
   assert.equal(d.length, 1);
   assert.equal(d[0].tsUs, T0 + 2 * SEC);
+});
+
+Deno.test("syn_flood: SYNs nobody answers wait for their handshake up to 4 s, then count at their own rate", () => {
+  const h = harness();
+  syns(h, T0, 12, { gapUs: 10 * MS });
+  h.icmp(T0 + 2 * SEC, CLI, SRV);
+  assert.equal(h.of().length, 0, "an unanswered SYN may still complete (backlog full, SYN retried)");
+  h.icmp(T0 + 5 * SEC, CLI, SRV);
+  const d = h.of("syn_flood");
+  assert.equal(d.length, 1);
+  assert.equal(d[0].tsUs, T0 + 5 * SEC);
+  assert.match(d[0].reason, /^10 SYN without handshake in 0\.5 s$/);
+});
+
+Deno.test("syn_flood: a load test whose SYNs are dropped, retried and then complete within 3.1 s is silent", () => {
+  const h = harness();
+  // 200 connections at once; the listen backlog takes 20, the rest are retried after 1 s and 3 s
+  for (let i = 0; i < 200; i++) h.tcp(T0 + i * 10, CLI, SRV, [30000 + i, 80], F.S);
+  const done = (i: number, t: number) => {
+    h.tcp(t, SRV, CLI, [80, 30000 + i], F.SA);
+    h.tcp(t + 100, CLI, SRV, [30000 + i, 80], F.A);
+  };
+  for (let i = 0; i < 20; i++) done(i, T0 + 3 * MS + i * 10);
+  for (let i = 20; i < 200; i++) h.tcp(T0 + SEC + i * 10, CLI, SRV, [30000 + i, 80], F.S);
+  for (let i = 20; i < 100; i++) done(i, T0 + SEC + 3 * MS + i * 10);
+  for (let i = 100; i < 200; i++) h.tcp(T0 + 3 * SEC + i * 10, CLI, SRV, [30000 + i, 80], F.S);
+  for (let i = 100; i < 200; i++) done(i, T0 + 3.1 * SEC + i * 10);
+  h.flush();
+  assert.deepEqual(h.of().map((d) => d.reason), []);
 });
 
 Deno.test("syn_flood: connections whose handshakes complete are not counted", () => {

@@ -1,80 +1,147 @@
 /**
- * UDP flood: unanswered UDP packets per source and per destination.
+ * UDP flood: unanswered datagrams per source and per destination, and requests per source and
+ * destination pair whatever the answers — never a steady one-way stream.
  *
- * A UDP packet from a flow's initiator counts while the flow has not been answered. When the first
- * answer of a flow arrives, the packets already counted for it are taken back — so a client's
- * burst of DNS queries, each answered within the window, counts (almost) nothing, while a flood
- * that gets no answers or only ICMP port-unreachable messages (a separate ICMP flow) keeps
- * counting. Packets to multicast/broadcast groups (streams, discovery) are not counted.
+ * Only datagrams from a flow's initiator (whoever spoke first) to a unicast address count.
  *
- * Fires for a source sending `source_threshold` such packets within `window_s` (src = that
- * source), or for a destination receiving `threshold` (src = its busiest source; `spoofed` when
- * they come from 64+ sources with none above 10 %).
+ * - Streams are not floods. A flow whose datagrams come from one socket with a constant protocol
+ *   header (the same first payload byte) and varied content (length or the first and last bytes
+ *   change from one datagram to the next) for `STREAM_MIN_RUN` datagrams in a row is a stream —
+ *   syslog, NetFlow/IPFIX export, SNMP traps, RTP, tunnels — and its datagrams count in no rule
+ *   (the ones counted before it qualified are taken back). Floods differ: many source ports (each
+ *   flow carries one or a few datagrams), identical payloads (hping3, the same query repeated) or
+ *   random ones (the first byte changes).
+ * - Unanswered: a datagram counts while its flow has not been answered; when the first answer
+ *   arrives the ones counted for it are taken back — a client's burst of DNS queries counts (almost)
+ *   nothing, a flood that gets no answers or only ICMP port-unreachables (another flow) keeps
+ *   counting. Fires for a source sending `source_threshold` within `window_s` (src = that source),
+ *   or a destination receiving `threshold` (src = its busiest source; `spoofed` when they come from
+ *   64+ sources with none above 10 %).
+ * - Requests: a service that answers is still flooded. Every datagram counts against its
+ *   (source, destination) pair whatever the answers; `request_threshold` within `window_s` (2,000 in
+ *   1 s) fires with src = that source. A client's burst of a few hundred DNS queries stays below; a
+ *   busy resolver's load is spread over many clients (as destination) and many servers (as source).
  *
  * @module
  */
-import type { Config, FloodConfig } from "../config/defaults.ts";
+import type { Config, UdpFloodConfig } from "../config/defaults.ts";
 import type { TrustedMatcher } from "../config/trusted.ts";
-import { IpProto, type Packet } from "../decode/packet.ts";
+import { type IpKey, IpProto, type Packet } from "../decode/packet.ts";
 import { FlowState, type FlowTable } from "../flow/flow_table.ts";
+import { BoundedMap } from "./_bounded_map.ts";
 import { FloodCounter, floodOrigin } from "./_flood.ts";
 import { FlowMarks } from "./_flow_marks.ts";
+import { TimeRing } from "./_time_ring.ts";
 import { isGroupAddress, num, toUs, trustedFilter } from "./_util.ts";
 import type { Detection } from "./detection.ts";
 import type { Detector, Emit } from "./detector.ts";
+
+/** Datagrams in a row with a constant header and varied content that make a flow a stream. */
+export const STREAM_MIN_RUN = 8;
+
+interface PairState {
+  ring: TimeRing;
+  lastEmitUs: number;
+}
+
+/** A numeric key for a (source, destination) pair: exact for IPv4 sources, text for IPv6. */
+function pairOf(src: IpKey, dst: IpKey): number | string {
+  if (typeof src === "number" && typeof dst === "number") {
+    // 32 bits of source and a 21-bit mix of the destination: a collision only merges two
+    // destinations of one source, and only makes the pair count higher
+    return src * 2097152 + ((dst ^ (dst >>> 11) ^ (dst >>> 22)) & 0x1fffff);
+  }
+  return `${src}>${dst}`;
+}
 
 /** Detects UDP floods (see module docs). */
 export class UdpFloodDetector implements Detector {
   /** The attack type reported. */
   readonly type = "udp_flood" as const;
-  #cfg!: FloodConfig;
+  #cfg!: UdpFloodConfig;
+  #windowUs = 0;
   #trusted: TrustedMatcher | null = null;
   #counter: FloodCounter;
+  #pairs: BoundedMap<number | string, PairState>;
+  /** Per flow: unanswered datagrams counted (taken back on the first answer or when it turns out a stream). */
   #marks = new FlowMarks();
+  /** Per flow: stream evidence — run length × 2^32 + first byte × 2^16 + content fingerprint (16 bits), + 1. */
+  #shape = new FlowMarks();
+  #initPair = (old: PairState | undefined): PairState => {
+    if (old === undefined) return { ring: new TimeRing(this.#windowUs), lastEmitUs: -Infinity };
+    old.ring.clear();
+    old.lastEmitUs = -Infinity;
+    return old;
+  };
 
   /** Creates the detector with `config.udp_flood` and `config.limits`. */
   constructor(config: Config) {
     this.#counter = new FloodCounter(config.limits.max_tracked_ips);
+    this.#pairs = new BoundedMap(config.limits.max_tracked_ips);
     this.configure(config);
   }
 
   /** Applies a new configuration; a changed window clears the counts. */
   configure(config: Config): void {
     const c = config.udp_flood;
+    const windowUs = toUs(c.window_s);
+    if (windowUs !== this.#windowUs) this.#pairs.clear();
     this.#cfg = c;
-    this.#counter.configure(toUs(c.window_s), config.limits.max_tracked_ips);
+    this.#windowUs = windowUs;
+    this.#counter.configure(windowUs, config.limits.max_tracked_ips);
+    this.#pairs.setCapacity(config.limits.max_tracked_ips);
     this.#trusted = trustedFilter(config, c.use_trusted);
   }
 
-  /** Entries in the per-source and per-destination tables. */
+  /** Entries in the per-source, per-destination and per-pair tables. */
   size(): number {
-    return this.#counter.size;
+    return this.#counter.size + this.#pairs.size;
   }
 
-  /** Counts unanswered UDP packets and takes back flows that got answered. */
+  /** Counts datagrams (see module docs). */
   onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void {
     const cfg = this.#cfg;
     if (!cfg.enabled || pkt.proto !== IpProto.UDP) return;
     const slot = pkt.flow;
     if (slot < 0) return;
-    if ((flows.state(slot) & FlowState.REPLIED) !== 0) {
-      const n = this.#marks.get(flows, slot);
-      if (n > 0) {
-        this.#marks.set(flows, slot, 0);
-        this.#counter.refund(flows.initiatorIp(slot), flows.responderIp(slot), flows.firstUs(slot), n);
-      }
-      return;
-    }
+    const answered = (flows.state(slot) & FlowState.REPLIED) !== 0;
+    if (answered) this.#refund(flows, slot);
     if (pkt.dir !== 0 || isGroupAddress(pkt.dst)) return;
     if (this.#trusted !== null && this.#trusted(pkt.src)) return;
+    if (this.#stream(pkt, flows, slot)) {
+      this.#refund(flows, slot);
+      return;
+    }
+    const ts = pkt.tsUs;
+    // requests, answered or not, per (source, destination)
+    const p = this.#pairs.acquire(pairOf(pkt.src, pkt.dst), this.#initPair);
+    const rc = p.ring.add(ts);
+    if (rc >= cfg.request_threshold && ts - p.lastEmitUs >= this.#windowUs) {
+      p.lastEmitUs = ts;
+      emit({
+        type: "udp_flood",
+        tsUs: ts,
+        src: pkt.src,
+        dst: pkt.dst,
+        srcPort: pkt.srcPort,
+        dstPort: pkt.dstPort,
+        proto: IpProto.UDP,
+        severity: 1,
+        reason: `${rc} UDP requests from one source to one host in ${num(cfg.window_s)} s` +
+          (answered ? " (answered)" : ""),
+        flow: slot,
+      });
+      return;
+    }
+    if (answered) return;
     this.#marks.set(flows, slot, this.#marks.get(flows, slot) + 1);
-    const v = this.#counter.add(pkt.src, pkt.dst, pkt.tsUs, cfg);
+    const v = this.#counter.add(pkt.src, pkt.dst, ts, cfg);
     if (v.kind === 0) return;
     const own = v.attacker === pkt.src;
     const from = floodOrigin(v);
     const det: Detection = {
       type: "udp_flood",
-      tsUs: pkt.tsUs,
+      tsUs: ts,
       src: v.attacker,
       dst: pkt.dst,
       srcPort: own ? pkt.srcPort : 0,
@@ -86,5 +153,39 @@ export class UdpFloodDetector implements Detector {
     };
     if (v.spoofed) det.spoofed = true;
     emit(det);
+  }
+
+  /** Takes back the unanswered datagrams counted for a flow. */
+  #refund(flows: FlowTable, slot: number): void {
+    const n = this.#marks.get(flows, slot);
+    if (n <= 0) return;
+    this.#marks.set(flows, slot, 0);
+    this.#counter.refund(flows.initiatorIp(slot), flows.responderIp(slot), flows.firstUs(slot), n);
+  }
+
+  /** Updates the flow's stream evidence with this datagram; true when the flow is (now) a stream. */
+  #stream(pkt: Packet, flows: FlowTable, slot: number): boolean {
+    const len = pkt.payloadLen;
+    let head = -1, print = len & 0xffff;
+    if (len > 0) {
+      const b = pkt.buf, o = pkt.payloadOff, e = o + len;
+      head = b[o];
+      // fingerprint: length, up to 8 bytes after the first and the last 8 bytes
+      let h = (len * 0x9e3779b1) | 0;
+      const m = Math.min(e, o + 9);
+      for (let i = o + 1; i < m; i++) h = Math.imul(h ^ b[i], 0x01000193);
+      for (let i = Math.max(m, e - 8); i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
+      print = (h ^ (h >>> 16)) & 0xffff;
+    }
+    const prev = this.#shape.get(flows, slot) - 1; // -1: first datagram
+    let run = 0;
+    if (prev >= 0 && head >= 0) {
+      const prevRun = Math.floor(prev / 4294967296);
+      const prevHead = Math.floor(prev / 65536) % 65536;
+      const prevPrint = prev % 65536;
+      if (prevHead === head && prevPrint !== print) run = Math.min(prevRun + 1, 1023);
+    }
+    this.#shape.set(flows, slot, run * 4294967296 + (head & 0xffff) * 65536 + print + 1);
+    return run >= STREAM_MIN_RUN;
   }
 }

@@ -91,3 +91,37 @@ Deno.test("udp_flood: IPv6 and trusted sources", () => {
   hping(h2, T0, 2000, 200);
   assert.equal(h2.of().length, 0);
 });
+
+Deno.test("udp_flood: a one-way stream from one socket with a constant header and varied content is not a flood", () => {
+  const h = harness();
+  // ~900 syslog messages per second for 3 s, never answered
+  for (let i = 0; i < 2700; i++) {
+    h.udp(
+      T0 + i * 1111,
+      CLI,
+      SRV,
+      [41000, 514],
+      `<13>Nov 29 21:49:0${i % 10} app[${i}]: request ${i * 7} took ${i % 97} ms`,
+    );
+  }
+  assert.deepEqual(h.of().map((d) => d.reason), []);
+  // the same rate of identical datagrams from one socket is a flood
+  const h2 = harness();
+  for (let i = 0; i < 2700; i++) h2.udp(T0 + i * 1111, ATK, SRV, [41000, 514], "XXXXXXXXXXXXXXXX");
+  assert.ok(h2.of("udp_flood").length >= 1);
+  // and so is random content (the first byte changes)
+  const h3 = harness();
+  for (let i = 0; i < 2700; i++) {
+    h3.udp(T0 + i * 1111, ATK, SRV, [41000, 9999], String.fromCharCode(33 + (i * 37) % 90) + "abc" + i);
+  }
+  assert.ok(h3.of("udp_flood").length >= 1);
+});
+
+Deno.test("udp_flood: a query flood is a flood even when every query is answered", () => {
+  const h = harness();
+  for (let i = 0; i < 4000; i++) h.query(T0 + i * 250, ATK, SRV, [1024 + (i % 60000), 53], 100);
+  const d = h.of("udp_flood");
+  assert.ok(d.length >= 1);
+  assert.equal(d[0].src, ATK);
+  assert.match(d[0].reason, /^2000 UDP requests from one source to one host in 1 s/);
+});

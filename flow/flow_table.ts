@@ -27,6 +27,10 @@ export const FlowState = {
   REPLIED: 32,
   /** The flow's first packet was not a SYN (mid-stream pickup or unsolicited). */
   MIDSTREAM: 64,
+  /** The initiator sent payload (TCP: in a segment without SYN, i.e. after a handshake it took part in). */
+  INIT_DATA: 128,
+  /** The responder sent payload (TCP: in a segment without SYN). */
+  RESP_DATA: 256,
 } as const;
 
 /** Why a flow ended. */
@@ -99,7 +103,7 @@ export class FlowTable {
   #proto: Uint8Array;
   // which canonical endpoint initiated: 0 = a, 1 = b
   #initIsB: Uint8Array;
-  #state: Uint8Array;
+  #state: Uint16Array;
   #pkts: Float64Array; // [slot*2 + dir]
   #bytes: Float64Array;
   #firstUs: Float64Array;
@@ -141,7 +145,7 @@ export class FlowTable {
     this.#ports = new Uint32Array(cap);
     this.#proto = new Uint8Array(cap);
     this.#initIsB = new Uint8Array(cap);
-    this.#state = new Uint8Array(cap);
+    this.#state = new Uint16Array(cap);
     this.#pkts = new Float64Array(cap * 2);
     this.#bytes = new Float64Array(cap * 2);
     this.#firstUs = new Float64Array(cap);
@@ -246,6 +250,15 @@ export class FlowTable {
 
     let st = this.#state[slot];
     if (dir === 1) st |= FlowState.REPLIED;
+    // payload from the IP length (a short snaplen still shows that data was sent)
+    if (
+      pkt.hasL4 &&
+      (proto === IpProto.TCP
+        ? (pkt.tcpFlags & TcpFlag.SYN) === 0 && pkt.ipLen - pkt.ipHdrLen - pkt.tcpHdrLen > 0
+        : pkt.payloadLen > 0 || (proto === IpProto.UDP && pkt.ipLen - pkt.ipHdrLen > 8))
+    ) {
+      st |= dir === 0 ? FlowState.INIT_DATA : FlowState.RESP_DATA;
+    }
     if (proto === IpProto.TCP && pkt.hasL4) {
       const f = pkt.tcpFlags;
       if (f & TcpFlag.SYN) {
