@@ -36,13 +36,20 @@ ALL_SCENARIOS=(
   syn_flood syn_flood_spoofed udp_flood icmp_flood ddos_syn
   exploit_probe_multi exploit_probe_single ssh_bruteforce ssh_bruteforce_sshpass sqli_sqlmap sqli_manual
   benign_browse benign_download benign_dns_burst benign_ssh benign_mixed
+  nmap_ack nmap_maimon nmap_udp_lowport dns_query_flood dns_query_flood_1sock http_flood
+  http_login_bruteforce ftp_bruteforce ssh_slow_bruteforce sqli_encodings
+  benign_syslog benign_rtp benign_llmnr benign_smb_race benign_one_sided benign_slow_handshake
+  benign_keepalive benign_loadtest benign_sql_lookalikes benign_web_login benign_ftp
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 if [ "${SKIP_SLOW:-0}" = 1 ]; then
-  tmp=(); for s in "${SCENARIOS[@]}"; do [ "$s" = nmap_slow ] || tmp+=("$s"); done; SCENARIOS=("${tmp[@]}")
+  tmp=(); for s in "${SCENARIOS[@]}"; do case $s in nmap_slow|ssh_slow_bruteforce) ;; *) tmp+=("$s") ;; esac; done
+  SCENARIOS=("${tmp[@]}")
 fi
 
-SW=ids-cp-sw V=ids-cp-v C=ids-cp-c A1=ids-cp-a1 A2=ids-cp-a2 A3=ids-cp-a3
+# namespace names are unique per run (several generators or test runs may share the machine)
+R=$$
+SW=ids-cp-sw-$R V=ids-cp-v-$R C=ids-cp-c-$R A1=ids-cp-a1-$R A2=ids-cp-a2-$R A3=ids-cp-a3-$R
 VIC=10.77.1.1 CLI=10.77.1.10 AT1=10.77.1.66 AT2=10.77.1.67 AT3=10.77.1.68
 VMAC=02:77:01:00:00:01
 
@@ -83,6 +90,16 @@ truncate -s 100M "$WWW/big.bin"
 spawn http $V "$PY" -m http.server 80 --bind $VIC --directory "$WWW"
 spawn sqli $V "$PY" "$HERE/lib/sqli_app.py" $VIC 8080
 spawn dns $V "$PY" "$HERE/../fixtures/lib/dns_server.py" $VIC 53
+spawn web $V "$PY" "$HERE/lib/web_server.py" $VIC 8081
+spawn webslow $V "$PY" "$HERE/lib/slow_accept_server.py" $VIC 8082 16 250
+spawn llmnr $V "$PY" "$HERE/lib/llmnr_responder.py" $VIC
+for port in 445 139 3389; do spawn "echo$port" $V socat TCP-LISTEN:$port,bind=$VIC,fork,reuseaddr PIPE; done
+spawn syslogd $V socat -u UDP-RECV:514,bind=$VIC OPEN:/dev/null
+spawn rtpsink $V socat -u UDP-RECV:5004,bind=$VIC OPEN:/dev/null
+mkdir -p "$TMPD/ftp"; cp "$WWW/docs/readme.txt" "$TMPD/ftp/"
+spawn ftpd $V "$PY" -m pyftpdlib -i $VIC -p 21 -u alice -P 'correct horse' -d "$TMPD/ftp"
+# multicast (LLMNR/mDNS) leaves by eth0
+for ns in $V $C; do ip -n $ns route add 224.0.0.0/4 dev eth0 2>/dev/null || true; done
 
 mkdir -p /run/sshd && chmod 755 /run/sshd
 ssh-keygen -q -t ed25519 -N '' -f "$TMPD/hostkey" -C ids-corpus-host
@@ -109,7 +126,7 @@ Subsystem sftp internal-sftp
 EOF
 $SSHD -t -f "$TMPD/sshd_config"
 spawn sshd $V $SSHD -D -e -f "$TMPD/sshd_config"
-wait_port $C $VIC 80; wait_port $C $VIC 8080; wait_port $C $VIC 22
+wait_port $C $VIC 80; wait_port $C $VIC 8080; wait_port $C $VIC 22; wait_port $C $VIC 8081; wait_port $C $VIC 21
 SSHOPTS=(-i "$TMPD/clientkey" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 -o LogLevel=ERROR)
 
 # ---------------------------------------------------------------- scenario helpers
@@ -117,13 +134,14 @@ META=$TMPD/meta.jsonl
 : >"$META"
 flush_neigh() { local ns; for ns in $V $C $A1 $A2 $A3; do ip -n $ns neigh flush all 2>/dev/null || true; done; }
 
-# run_scenario NAME SNAPLEN : capture on the victim's eth0 while sc_NAME runs
+# run_scenario NAME SNAPLEN [NS] [TCPDUMP ARGS...] : capture on eth0 of NS (the victim by default) while sc_NAME runs
 run_scenario() {
-  local name=$1 snap=${2:-262144} t0
+  local name=$1 snap=${2:-262144} ns=${3:-$V} t0
+  shift 3 2>/dev/null || shift $#
   t0=$(date +%s)
   log "scenario $name"
   flush_neigh
-  cap_start "$name" $V -i eth0 -s "$snap" -w "$TMPD/$name.pcap"
+  cap_start "$name" "$ns" -i eth0 -s "$snap" "$@" -w "$TMPD/$name.pcap"
   local P=$CAPPID
   sleep 0.5
   "sc_$name"
@@ -318,6 +336,206 @@ sc_benign_mixed() {
   meta benign_mixed kind=benign spoofed=0 tool="60 s of curl (ports 80/8080), dig, ping and ssh from $CLI" filter="$(from $CLI)"
 }
 
+
+# ---------------------------------------------------------------- issue 14: scan shapes, answered floods, logins
+sc_nmap_ack() {
+  local cmd="nmap -n -Pn -sA -p 1-200 --max-retries 1 -T4 $VIC"
+  nsx $A1 timeout 60 $cmd >/dev/null || true
+  meta nmap_ack kind=attack type=port_scan attackers=$AT1 spoofed=0 tool="$cmd" filter="$(from $AT1)"
+}
+sc_nmap_maimon() {
+  local cmd="nmap -n -Pn -sM -p 1-200 --max-retries 1 -T4 $VIC"
+  nsx $A2 timeout 60 $cmd >/dev/null || true
+  meta nmap_maimon kind=attack type=port_scan attackers=$AT2 spoofed=0 tool="$cmd" filter="$(from $AT2)"
+}
+sc_nmap_udp_lowport() {
+  local cmd="nmap -n -Pn -sU -g 53 --top-ports 30 --max-retries 1 -T4 --host-timeout 80s $VIC"
+  nsx $A3 timeout 90 $cmd >/dev/null || true
+  meta nmap_udp_lowport kind=attack type=port_scan attackers=$AT3 spoofed=0 tool="$cmd" filter="$(from $AT3)"
+}
+dns_query_file() { # a real A query for www.example.test (what a query flood repeats)
+  printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x04test\x00\x00\x01\x00\x01' >"$TMPD/query.bin"
+}
+sc_dns_query_flood() {
+  dns_query_file
+  local cmd="hping3 --udp -p 53 -E query.bin -d 34 -i u250 -c 6000 $VIC"
+  nsx $A1 timeout 30 hping3 --udp -p 53 -E "$TMPD/query.bin" -d 34 -i u250 -c 6000 $VIC >/dev/null 2>&1 || true
+  meta dns_query_flood kind=attack type=udp_flood attackers=$AT1 spoofed=0 \
+    tool="$cmd (a DNS query per packet from rising source ports, every one answered)" filter="$(from $AT1)"
+}
+sc_dns_query_flood_1sock() {
+  dns_query_file
+  local cmd="hping3 --udp -k -s 40000 -p 53 -E query.bin -d 34 -i u250 -c 6000 $VIC"
+  nsx $A2 timeout 30 hping3 --udp -k -s 40000 -p 53 -E "$TMPD/query.bin" -d 34 -i u250 -c 6000 $VIC >/dev/null 2>&1 || true
+  meta dns_query_flood_1sock kind=attack type=udp_flood attackers=$AT2 spoofed=0 \
+    tool="$cmd (one source port, every query answered)" filter="$(from $AT2)"
+}
+sc_http_flood() {
+  local cmd="ab -n 2000 -c 20 http://$VIC:8081/" p1 p2 p3
+  nsx $A1 timeout 30 $cmd >/dev/null 2>&1 & p1=$!
+  nsx $A2 timeout 30 $cmd >/dev/null 2>&1 & p2=$!
+  nsx $A3 timeout 30 $cmd >/dev/null 2>&1 & p3=$!
+  wait $p1 $p2 $p3 || true
+  meta http_flood kind=attack type=ddos attackers=$AT1,$AT2,$AT3 spoofed=0 \
+    tool="$cmd (a new connection per request, run simultaneously from $AT1, $AT2, $AT3; snaplen 128)" filter="$(from $AT1 $AT2 $AT3)"
+}
+sc_http_login_bruteforce() {
+  printf '%s\n' "${PASSWORDS[@]}" >"$TMPD/passwords.txt"
+  local form="/login:username=^USER^&password=^PASS^:F=Login failed"
+  ( cd "$TMPD" && nsx $A2 timeout 60 hydra -I -t 4 -l admin -P "$TMPD/passwords.txt" -s 8081 $VIC http-post-form "$form" >"$TMPD/hydra_http.out" 2>&1 ) || true
+  meta http_login_bruteforce kind=attack type=brute_force attackers=$AT2 spoofed=0 \
+    tool="hydra -t 4 -l admin -P passwords.txt(${#PASSWORDS[@]}) -s 8081 $VIC http-post-form '$form'" filter="$(from $AT2)"
+}
+sc_ftp_bruteforce() {
+  printf '%s\n' "${PASSWORDS[@]:0:24}" >"$TMPD/passwords24.txt"
+  ( cd "$TMPD" && nsx $A1 timeout 90 hydra -I -t 2 -l alice -P "$TMPD/passwords24.txt" ftp://$VIC >"$TMPD/hydra_ftp.out" 2>&1 ) || true
+  meta ftp_bruteforce kind=attack type=brute_force attackers=$AT1 spoofed=0 \
+    tool="hydra -t 2 -l alice -P passwords(24) ftp://$VIC (pyftpdlib: 3 tries per connection, 530 after each)" filter="$(from $AT1)"
+}
+sc_ssh_slow_bruteforce() {
+  local pw
+  for pw in "${PASSWORDS[@]:0:9}"; do
+    nsx $A3 timeout 10 sshpass -p "$pw" ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+      -o PreferredAuthentications=password -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 \
+      -o ConnectTimeout=5 -o LogLevel=QUIET idstest@$VIC true >/dev/null 2>&1 || true
+    sleep 19
+  done
+  meta ssh_slow_bruteforce kind=attack type=brute_force attackers=$AT3 spoofed=0 \
+    tool="9 x sshpass -p PW ssh -o NumberOfPasswordPrompts=1 idstest@$VIC, one every 20 s" filter="$(from $AT3)"
+}
+sc_sqli_encodings() {
+  local b="http://$VIC:8080"
+  local c=(nsx $A3 curl -s -g -m 5 -o /dev/null -A "Mozilla/5.0 (X11; Linux x86_64) Firefox/115.0")
+  "${c[@]}" "$b/item?id=1%20OR%200x31=0x31" || true; sleep 0.3
+  "${c[@]}" "$b/item?id=1%20or%20char(49)=char(49)" || true; sleep 0.3
+  "${c[@]}" "$b/search?q=x%27%20OR%20%27a%27=CHAR(97)--%20" || true; sleep 0.3
+  "${c[@]}" "$b/item?id=1e0UNION%20SELECT%201,username,password%20FROM%20users" || true; sleep 0.3
+  "${c[@]}" "$b/item?id=1.e1OR%201.e1=1.e1" || true; sleep 0.3
+  "${c[@]}" "$b/item?id=-1%20UN/**/ION%20SEL/**/ECT%201,2,3" || true; sleep 0.3
+  "${c[@]}" "$b/item?id=-1%20/*!50000UNION*/%20/*!50000SELECT*/%201,2,3" || true; sleep 0.3
+  "${c[@]}" "$b/item?id=1%20/*!OR*/%201=1" || true; sleep 0.3
+  "${c[@]}" "$b/item?id=1%20AnD%200x1=0x1" || true
+  meta sqli_encodings kind=attack type=sql_injection attackers=$AT3 spoofed=0 \
+    tool="curl: OR 0x31=0x31, char(49)=char(49), 'a'=CHAR(97), 1e0UNION SELECT, 1.e1OR 1.e1=1.e1, UN/**/ION SEL/**/ECT, /*!50000UNION*/, /*!OR*/ 1=1, AnD 0x1=0x1" \
+    filter="$(from $AT3)"
+}
+sc_benign_syslog() {
+  nsx $C bash -c "timeout 10 '$PY' '$HERE/lib/pace.py' 900 5 | timeout 12 logger --udp --server $VIC --port 514 -t app" || true
+  meta benign_syslog kind=benign spoofed=0 tool="logger --udp --server $VIC --port 514 fed ~900 lines/s for 5 s (one socket, never answered)" filter="$(from $CLI)"
+}
+sc_benign_rtp() {
+  nsx $C timeout 10 "$PY" "$HERE/lib/rtp_stream.py" $VIC 5004 1200 3 || true
+  meta benign_rtp kind=benign spoofed=0 tool="RTP video stream: one socket, PT 96, 1200 packets/s of 900-1200 bytes for 3 s, never answered (captured with snaplen 96)" filter="$(from $CLI)"
+}
+sc_benign_llmnr() {
+  local i
+  for i in $(seq 1 15); do
+    nsx $C timeout 3 dig @224.0.0.252 -p 5355 +tries=1 +time=1 +norecurse "host$i" A >/dev/null 2>&1 || true
+    nsx $C timeout 3 dig @224.0.0.251 -p 5353 +tries=1 +time=1 +norecurse "printer$i.local" A >/dev/null 2>&1 || true
+  done
+  meta benign_llmnr kind=benign spoofed=0 tool="15 LLMNR + 15 mDNS queries (dig to 224.0.0.252:5355 / 224.0.0.251:5353), unicast answers from $VIC" \
+    filter="$(from $CLI) or ip.src==$VIC"
+}
+sc_benign_smb_race() {
+  # Each round: the client's first SYN-ACK from 139 is lost on the way in (an nft drop in the client
+  # namespace while the race runs), 445 wins, the client drops its 139 socket; the server's
+  # retransmitted SYN-ACK then meets the client kernel's RST.
+  local i
+  for i in 1 2 3 4 5 6; do
+    nsx $C nft -f - <<NFT
+table inet race {
+  chain input {
+    type filter hook input priority 0;
+    tcp sport 139 tcp flags & (syn | ack) == (syn | ack) drop
+  }
+}
+NFT
+    nsx $C timeout 10 "$PY" "$HERE/lib/smb_race.py" $VIC 1 || true
+    nsx $C nft delete table inet race
+    sleep 1.5
+  done
+  meta benign_smb_race kind=benign spoofed=0 tool="6 Windows-style races: connect to 445 and 139 at once, keep 445, the late 139 SYN-ACK is reset" filter="$(from $CLI)"
+}
+sc_benign_one_sided() {
+  nsx $C timeout 20 ssh "${SSHOPTS[@]}" root@$VIC 'uname -a' >/dev/null || true
+  local port
+  for port in 445 3389 139 445 3389; do
+    nsx $C timeout 20 "$PY" "$HERE/lib/tcp_session.py" $VIC $port 3 || true
+    sleep 0.5
+  done
+  nsx $C timeout 10 curl -s -m 5 -o /dev/null "http://$VIC/" || true
+  meta benign_one_sided kind=benign spoofed=0 \
+    tool="capture of the inbound direction only (tcpdump -Q in): ssh login, sessions to 445/3389/139, an HTTP GET" filter="$(from $CLI)"
+}
+sc_benign_slow_handshake() {
+  # The server ignores the first SYNs (nft drop in the victim, after the capture point): the client
+  # retransmits and the handshake completes after ~3 s (445, 22, 139) or ~7 s (3389).
+  local port hold
+  for port in 445 22 3389 139; do
+    hold=2.5; [ $port = 3389 ] && hold=6.5
+    nsx $V nft -f - <<NFT
+table inet slow {
+  chain input {
+    type filter hook input priority 0;
+    tcp dport $port tcp flags & (syn | ack) == syn drop
+  }
+}
+NFT
+    nsx $C timeout 25 "$PY" "$HERE/lib/tcp_session.py" $VIC $port 2 & local p=$!
+    sleep $hold
+    nsx $V nft delete table inet slow
+    wait $p || true
+    sleep 0.5
+  done
+  meta benign_slow_handshake kind=benign spoofed=0 \
+    tool="sessions to 445, 22, 3389, 139 whose first SYNs the server ignores: handshakes complete after ~3 s (3389: ~7 s)" filter="$(from $CLI)"
+}
+sc_benign_keepalive() {
+  local i pids=()
+  for i in $(seq 1 20); do
+    nsx $C timeout 15 curl -s -o /dev/null --rate 70/s "http://$VIC:8081/page?n=[1-280]" & pids+=($!)
+  done
+  wait "${pids[@]}" || true
+  meta benign_keepalive kind=benign spoofed=0 \
+    tool="20 x curl --rate 70/s 'http://$VIC:8081/page?n=[1-280]' at once: 20 keep-alive connections, ~1,400 requests/s for 4 s" filter="$(from $CLI)"
+}
+sc_benign_loadtest() {
+  # 2 x 250 parallel connections at once (curl --parallel-immediate): the server accepts 250/s with a
+  # listen backlog of 16, so SYNs are dropped and retried (1 s, 2 s ...) until every handshake completes
+  local p1 p2
+  nsx $C timeout 30 curl -s -Z --parallel-immediate --parallel-max 250 -o '/dev/null' "http://$VIC:8082/a?n=[1-250]" & p1=$!
+  nsx $C timeout 30 curl -s -Z --parallel-immediate --parallel-max 250 -o '/dev/null' "http://$VIC:8082/b?n=[1-250]" & p2=$!
+  wait $p1 $p2 || true
+  meta benign_loadtest kind=benign spoofed=0 \
+    tool="2 x curl -Z --parallel-immediate --parallel-max 250 'http://$VIC:8082/x?n=[1-250]' against a server accepting 250 connections/s with a listen backlog of 16: 500 connections at once, SYNs dropped and retried, every handshake completes" \
+    filter="$(from $CLI)"
+}
+sc_benign_sql_lookalikes() {
+  local b="http://$VIC:8080"
+  local c=(nsx $C curl -s -g -m 5 -o /dev/null -A "Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0")
+  "${c[@]}" "$b/search?q=color+0x31ff00+or+0x2e2e2e" || true; sleep 0.3
+  "${c[@]}" "$b/search?q=amount+1e3+or+more" || true; sleep 0.3
+  "${c[@]}" "$b/search?q=char(49)+in+C" || true; sleep 0.3
+  "${c[@]}" "$b/search?q=/*+select+a+plan+*/" || true; sleep 0.3
+  "${c[@]}" "$b/items?order=desc&limit=10&color=0x1f" || true; sleep 0.3
+  "${c[@]}" "$b/search?q=union+and+selection" || true
+  meta benign_sql_lookalikes kind=benign spoofed=0 \
+    tool="curl: searches with hex colours, 1e3, char(49) in C, /* comments */, union and selection" filter="$(from $CLI)"
+}
+sc_benign_web_login() {
+  local b="http://$VIC:8081/login" c=(nsx $C curl -s -m 5 -o /dev/null)
+  "${c[@]}" --data-urlencode "username=alice" --data-urlencode "password=correct hrose" "$b" || true; sleep 2
+  "${c[@]}" --data-urlencode "username=alice" --data-urlencode "password=correct horse" "$b" || true; sleep 1
+  "${c[@]}" "http://$VIC:8081/account" || true
+  meta benign_web_login kind=benign spoofed=0 tool="curl: a mistyped web login, then the right password" filter="$(from $CLI)"
+}
+sc_benign_ftp() {
+  nsx $C timeout 10 curl -s -m 8 -o /dev/null "ftp://alice:correct%20horse@$VIC/readme.txt" || true; sleep 1
+  nsx $C timeout 10 curl -s -m 8 -o /dev/null "ftp://alice:wrong@$VIC/readme.txt" || true; sleep 1
+  nsx $C timeout 10 curl -s -m 8 -o /dev/null "ftp://alice:correct%20horse@$VIC/readme.txt" || true
+  meta benign_ftp kind=benign spoofed=0 tool="curl ftp:// downloads: success, one wrong password, success" filter="$(from $CLI)"
+}
+
 # ---------------------------------------------------------------- run
 for s in "${SCENARIOS[@]}"; do
   declare -F "sc_$s" >/dev/null || { echo "unknown scenario $s" >&2; exit 1; }
@@ -325,6 +543,9 @@ done
 for s in "${SCENARIOS[@]}"; do
   case $s in
     benign_download) run_scenario "$s" 96 ;;
+    benign_one_sided) run_scenario "$s" 262144 "$V" -Q in ;;
+    benign_rtp) run_scenario "$s" 96 ;;
+    http_flood) run_scenario "$s" 128 ;;
     *) run_scenario "$s" ;;
   esac
   sleep 1
