@@ -7,6 +7,7 @@ import { UsageError } from "./cli/args.ts";
 import { configCommand } from "./config/cli.ts";
 import { demoCommand } from "./cli/demo.ts";
 import { evalCommand } from "./cli/eval.ts";
+import { blocksCommand } from "./cli/blocks.ts";
 import { interfacesCommand } from "./cli/interfaces.ts";
 import { notifyCommand } from "./cli/notify.ts";
 import { replayCommand } from "./cli/replay.ts";
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   demo: { run: demoCommand, summary: "replay the bundled real-tool capture and report" },
   eval: { run: evalCommand, summary: "per-scenario detection report for a labelled corpus" },
   interfaces: { run: interfacesCommand, summary: "list capture interfaces, the default marked" },
+  blocks: { run: blocksCommand, summary: "list IPS blocks in force; unblock IP | --all" },
   config: { run: (args) => configCommand(args), summary: "print the default configuration, or check a file" },
   notify: { run: (args) => notifyCommand(args), summary: "send a Telegram test message to every configured chat" },
   reputation: {

@@ -9,6 +9,8 @@ import { ConfigError } from "../config/config_error.ts";
 import type { Config } from "../config/defaults.ts";
 import { loadConfig } from "../config/load.ts";
 import { formatReport } from "../pipeline/report.ts";
+import { createIps, type IpsHandle } from "../ips/setup.ts";
+import { Hub } from "../sensor/hub.ts";
 import { replayFiles, type ReplayResult } from "../sensor/replay.ts";
 import { parseArgs, UsageError } from "./args.ts";
 
@@ -26,13 +28,20 @@ Options:
   --stats         print the report on stderr (the default unless --json)
   --max-flows N   flow table cap (default from the configuration: limits.max_flows)
   --no-detect     decode and flow table only, no detectors (for benchmarks)
+  --ips           decide blocks as the live IPS would, simulated (the firewall is not touched);
+                  blocks start and expire on packet time
+  --ips-firewall  block in the real host firewall during the replay (explicit; needs privileges)
+  --no-ips        no IPS, whatever the configuration says
   -h, --help      this help
 
 Exit status: 0 done, 1 a file could not be read (the report still covers what was read), 2 bad usage.`;
 
 /** Runs `ids replay`; returns the exit status. */
 export async function replayCommand(args: string[]): Promise<number> {
-  const a = parseArgs(args, { boolean: ["json", "stats", "no-detect"], string: ["max-flows", "eve", "config"] });
+  const a = parseArgs(args, {
+    boolean: ["json", "stats", "no-detect", "ips", "no-ips", "ips-firewall"],
+    string: ["max-flows", "eve", "config"],
+  });
   if (a.help) {
     console.log(REPLAY_HELP);
     return 0;
@@ -56,16 +65,40 @@ export async function replayCommand(args: string[]): Promise<number> {
     );
     return 1;
   }
+  if (a["ips-firewall"] === true && a["no-ips"] === true) {
+    throw new UsageError("--ips-firewall and --no-ips contradict each other");
+  }
   const eve = evePath === undefined ? undefined : EveWriter.open(evePath);
+  // IPS in a replay: simulated (the firewall is not touched) unless --ips-firewall asks for real blocks
+  const hub = new Hub();
+  let ipsHandle: IpsHandle | undefined;
+  if (a["no-ips"] !== true && (a.ips === true || a["ips-firewall"] === true || config.ips.enabled)) {
+    try {
+      ipsHandle = await createIps({
+        config,
+        mode: a["ips-firewall"] === true ? "real" : "simulated",
+        bus: hub,
+        clock: a["ips-firewall"] === true ? "wall" : "packet",
+      });
+    } catch (e) {
+      eve?.close();
+      console.error(`ids replay: Cannot start the IPS: ${(e as Error).message}`);
+      return 1;
+    }
+  }
   let result: ReplayResult;
   try {
     result = await replayFiles(a._, {
       config,
+      hub,
+      ips: ipsHandle?.stage,
       maxFlows,
       noDetect: a["no-detect"] === true,
       onAlert: eve ? (alert) => eve.write(alert) : undefined,
     });
   } finally {
+    ipsHandle?.close();
+    await hub.close();
     eve?.close();
   }
   const { report } = result;

@@ -9,6 +9,7 @@ import type { CaptureStats, FromWorker, ToWorker } from "../capture/capture_prot
 import { ConfigError } from "../config/config_error.ts";
 import type { Config } from "../config/defaults.ts";
 import { loadConfig, watchConfig } from "../config/load.ts";
+import { createIps, type IpsHandle } from "../ips/setup.ts";
 import { DecisionStage } from "../sensor/decision.ts";
 import { formatHubProblems, Hub } from "../sensor/hub.ts";
 import { startAlertServices } from "./_alert_services.ts";
@@ -32,6 +33,10 @@ Options:
   --stats-interval S  print counters on stderr every S seconds (default 0: only at exit)
   --duration S        stop after S seconds
   --pcap-library PATH load this libpcap instead of searching
+  --ips               block the sources of critical attacks in the host firewall (config ips.enabled);
+                      nftables on Linux (root or CAP_NET_ADMIN), Windows Firewall (Administrator);
+                      without the privilege blocks are simulated and recorded (see README "IPS mode")
+  --no-ips            never block, whatever the configuration says
   -h, --help          this help
 
 Privileges: Linux needs root or CAP_NET_RAW (sudo setcap cap_net_raw,cap_net_admin=eip ./ids);
@@ -57,7 +62,7 @@ export function formatStats(s: CaptureStats): string {
 /** Runs `ids run`; resolves with the exit status. */
 export async function runCommand(args: string[]): Promise<number> {
   const a = parseArgs(args, {
-    boolean: ["no-promisc"],
+    boolean: ["no-promisc", "ips", "no-ips"],
     string: ["iface", "filter", "eve", "config", "snaplen", "buffer-mb", "stats-interval", "duration", "pcap-library"],
   });
   if (a.help) {
@@ -92,6 +97,19 @@ export async function runCommand(args: string[]): Promise<number> {
     return 1;
   }
   const decision = new DecisionStage({ hub, config });
+  // IPS: --ips / --no-ips override the config's ips.enabled; a missing privilege means simulated blocks
+  let ipsHandle: IpsHandle | undefined;
+  if (a["no-ips"] !== true && (a.ips === true || config.ips.enabled)) {
+    try {
+      ipsHandle = await createIps({ config, mode: "real", bus: hub });
+    } catch (e) {
+      console.error(`ids run: Cannot start the IPS: ${(e as Error).message}`);
+      await hub.close();
+      return 1;
+    }
+    decision.ips = ipsHandle.stage;
+  }
+  const hostRefresh = ipsHandle ? setInterval(() => ipsHandle!.refreshHost().catch(() => {}), 60_000) : undefined;
 
   const worker = new Worker(new URL("../capture/capture_worker.ts", import.meta.url), { type: "module" });
   const send = (m: ToWorker) => worker.postMessage(m);
@@ -164,6 +182,7 @@ export async function runCommand(args: string[]): Promise<number> {
       onChange: (c) => {
         send({ type: "config", config: c });
         decision.configure(c);
+        ipsHandle?.ips.setConfig(c);
         console.error(`ids: configuration reloaded from ${configPath}`);
       },
       onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
@@ -193,6 +212,8 @@ export async function runCommand(args: string[]): Promise<number> {
   await unwatch?.();
   worker.terminate();
   await decision.drain();
+  if (hostRefresh !== undefined) clearInterval(hostRefresh);
+  ipsHandle?.close();
   const outputs = await hub.close();
   if (last) last = { ...last, alerts: decision.alertsByType() };
   const problems = formatHubProblems(outputs);

@@ -64,6 +64,7 @@ export async function blockerConformance(t: Deno.TestContext, make: () => Promis
 
   await step("block lists the address with its expiry; unblock removes it", async ({ blocker }) => {
     assert.deepEqual(await blocker.list(), []);
+    assert.equal(await blocker.unblock("198.51.100.7"), false, "unblocking on an untouched firewall is a no-op");
     const t0 = Date.now();
     await blocker.block("198.51.100.7", 60, "syn_flood");
     const list = await blocker.list();

@@ -84,6 +84,8 @@ interface LiveEntry {
   ip: string;
   expiresAt: number;
   backend: BackendName;
+  /** When the firewall last confirmed the block (ms). */
+  verifiedAt?: number;
 }
 
 /** The IPS engine. */
@@ -206,7 +208,8 @@ export class Ips {
     const target = parseBlockTarget(q.ip);
     const key = target?.ip ?? String(q.ip);
     const pending = this.#inflight.get(key);
-    if (pending) return pending;
+    // an alert for a source being decided right now shares that decision (one block, reported once)
+    if (pending) return pending.then((d) => ({ ...d, created: false }));
     const p = this.#decide(q).catch((e) => ({
       action: "allowed" as const,
       note: `not blocked: ${(e as Error).message}`,
@@ -226,7 +229,14 @@ export class Ips {
 
     const existing = this.#live.get(ip);
     if (existing) {
-      const row = this.#ledger.get(existing.id);
+      let row = this.#ledger.get(existing.id);
+      if (row && row.status === "ACTIVE" && row.expiresAt > now && !(await this.#stillInFirewall(existing, now))) {
+        // removed outside this process (`ids blocks unblock` from a shell, or by hand): record it, block anew
+        if (this.#ledger.finish(row.id, "UNBLOCKED", now)) {
+          this.#publish({ kind: "unblock", record: { ...row, status: "UNBLOCKED", updatedAt: now }, reason: "manual" });
+        }
+        row = undefined;
+      }
       if (row && LIVE_STATUSES.includes(row.status) && row.expiresAt > now) {
         const real = row.status === "ACTIVE";
         return {
@@ -285,7 +295,7 @@ export class Ips {
       return { action: "allowed", note: `block failed: ${error}`, record, created: true };
     }
     this.#recentBlocks.push(at);
-    this.#track({ id, ip, expiresAt: record.expiresAt, backend });
+    this.#track({ id, ip, expiresAt: record.expiresAt, backend, verifiedAt: at });
     this.#schedule();
     this.#publish({ kind: "block", record });
     const escalated = earlier > 0 && ipsCfg.escalation ? ` (escalated: ${earlier} earlier)` : "";
@@ -315,6 +325,18 @@ export class Ips {
     this.#log(`ids: IPS: ${e.message}; blocks are simulated from now on (to enforce them: ${hint})`);
     this.#blocker.close();
     this.#blocker = new SimulatedBlocker({ now: this.#now });
+  }
+
+  /** Is a block this process made still in the firewall? Asked at most every 5 s per address. */
+  async #stillInFirewall(entry: LiveEntry, now: number): Promise<boolean> {
+    if (entry.backend !== this.backend || !this.enforcing) return true;
+    if (entry.verifiedAt !== undefined && now - entry.verifiedAt < 5_000) return true;
+    entry.verifiedAt = now;
+    try {
+      return (await this.#blocker.list()).some((b) => b.ip === entry.ip);
+    } catch {
+      return true; // cannot tell: keep what we know
+    }
   }
 
   #track(entry: LiveEntry): void {

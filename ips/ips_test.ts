@@ -63,6 +63,7 @@ Deno.test("Ips: concurrent alerts for one source make one block", async () => {
   const { ips, machine, ledger } = setup();
   const ds = await Promise.all([1, 2, 3, 4].map(() => ips.decide(q("203.0.113.6"))));
   assert.deepEqual(ds.map((d) => d.action), ["blocked", "blocked", "blocked", "blocked"]);
+  assert.deepEqual(ds.map((d) => d.created), [true, false, false, false], "the block is reported once");
   assert.equal(machine.rules.length, 1);
   assert.equal(ledger.recent(10).length, 1);
   ips.close();
@@ -222,6 +223,23 @@ Deno.test("Ips: manual unblock keeps the row (UNBLOCKED) and a later attack bloc
   await ips.decide(q("203.0.113.8"));
   assert.equal(await ips.unblockAll(), 2);
   assert.equal(machine.rules.length, 0);
+  ips.close();
+});
+
+Deno.test("Ips: a block removed outside the process is noticed on the next alert and made again", async () => {
+  let now = T0;
+  const { ips, machine, ledger, events } = setup({ now: () => now });
+  await ips.decide(q("203.0.113.5"));
+  machine.rules = []; // `ids blocks unblock` from another shell
+  now += 2_000;
+  assert.equal((await ips.decide(q("203.0.113.5"))).action, "blocked", "within 5 s the firewall is not asked again");
+  assert.equal(machine.rules.length, 0);
+  now += 4_000;
+  const d = await ips.decide(q("203.0.113.5"));
+  assert.equal(d.action, "blocked");
+  assert.equal(machine.rules.length, 1, "blocked anew");
+  assert.deepEqual(ledger.recent(10).map((r) => r.status), ["ACTIVE", "UNBLOCKED"]);
+  assert.deepEqual(events.map((e) => e.kind), ["block", "unblock", "block"]);
   ips.close();
 });
 

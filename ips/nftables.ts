@@ -164,7 +164,6 @@ export class NftablesBlocker implements Blocker {
 
   async unblock(ip: string): Promise<boolean> {
     const target = requireBlockTarget(ip, "unblock");
-    await this.#ensure();
     const r = await this.#run([this.#nft, "-f", "-"], {
       stdin: `delete element inet ${this.#table} ${setOf(target)} { ${target.ip} }\n`,
     });
@@ -173,11 +172,12 @@ export class NftablesBlocker implements Blocker {
     throw new BlockError(`Cannot unblock ${target.ip}: nft: ${firstLine(r)}`, { accessDenied: isPermissionError(r) });
   }
 
+  /** The blocks in the sets (none when the table does not exist: nothing is created by listing). */
   async list(): Promise<ActiveBlock[]> {
-    await this.#ensure();
     const out: ActiveBlock[] = [];
     for (const set of ["blocked4", "blocked6"]) {
       const r = await this.#run([this.#nft, "-j", "list", "set", "inet", this.#table, set]);
+      if (r.code !== 0 && /No such file or directory/.test(r.stderr) && !/os error/.test(r.stderr)) continue;
       if (r.code !== 0) {
         throw new BlockError(`Cannot list nftables set ${set}: ${firstLine(r)}`, {
           accessDenied: isPermissionError(r),
