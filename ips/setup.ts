@@ -69,8 +69,16 @@ export async function createIps(options: CreateIpsOptions): Promise<IpsHandle> {
     publish: bus ? (e) => publishIpsEvent(bus, e) : undefined,
   });
   const report = await ips.start();
-  if (notice) log(`ids: ${notice}`);
-  else log(`ids: IPS: blocking with ${blocker.backend}${blocker.backend === "nftables" ? " (table inet ids)" : ""}`);
+  if (notice) {
+    log(`ids: ${notice}`);
+    // the dashboard shows that blocks are simulated
+    bus?.publish({
+      kind: "notice",
+      level: options.mode === "simulated" ? "info" : "warning",
+      source: "ips",
+      message: notice,
+    });
+  } else log(`ids: IPS: blocking with ${blocker.backend}${blocker.backend === "nftables" ? " (table inet ids)" : ""}`);
   if (report.kept + report.expired + report.removed + report.vanished + report.adopted > 0) {
     log(
       `ids: IPS: reconciled: ${report.kept} blocks in force, ${report.expired} expired while stopped, ` +
