@@ -1,0 +1,163 @@
+/**
+ * Data shapes shared by the dashboard server and the browser islands (plain JSON, string IPs).
+ *
+ * @module
+ */
+
+/** Suricata severities: 1 high, 2 medium, 3 low. */
+export type SeverityDto = 1 | 2 | 3;
+
+/** One alert as the dashboard shows it. */
+export interface AlertDto {
+  /** Dashboard id (increasing). */
+  id: number;
+  /** Packet time, milliseconds since the epoch (fractional: µs kept). */
+  ts: number;
+  /** Attack type machine name (`syn_flood`, …). */
+  type: string;
+  /** Label as the sensor wrote it (English): `SYN Flood (Heuristic)`. */
+  label: string;
+  decidedBy: "heuristic" | "ml";
+  /** ML confidence 0–1 when decided by the model. */
+  ml?: number;
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  /** `TCP`, `UDP`, `ICMP`, … */
+  proto: string;
+  /** TCP flags of the triggering packet when known (`S`, `SA`, …). */
+  flags?: string;
+  severity: SeverityDto;
+  action: "allowed" | "blocked";
+  /** One line of evidence; may hold attacker bytes (escaped by the sensor, shown as text). */
+  reason: string;
+  tags: string[];
+  /** Repeats suppressed by the throttle since the previous alert of this source and type. */
+  suppressed: number;
+  /** Triage: acknowledged (hidden from the inbox view). */
+  ack: boolean;
+  /** Triage: escalated / starred. */
+  star: boolean;
+}
+
+/** Status of one block. */
+export type BlockStatus = "active" | "simulated" | "expired" | "unblocked" | "failed";
+
+/** One IPS block (a row of the IPS table). */
+export interface BlockDto {
+  /** Identifies the block across its changes (set by the IPS). */
+  id: string;
+  /** When the block was applied, ms since the epoch (wall clock). */
+  ts: number;
+  ip: string;
+  /** Attack type machine name, or `manual`. */
+  type: string;
+  label: string;
+  /** ML confidence when the alert that caused the block was decided by the model. */
+  ml?: number;
+  severity: SeverityDto;
+  /** What was applied: `nftables`, `windows-firewall`, `simulated`, … */
+  action: string;
+  status: BlockStatus;
+  /** When the block ends, ms since the epoch (wall clock); 0 for no expiry. */
+  expiresAt: number;
+  /** Why a block failed, when it did. */
+  error?: string;
+}
+
+/** One line of the live traffic panel. */
+export interface TrafficDto {
+  ts: number;
+  proto: string;
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  len: number;
+  /** Flags or ICMP type, e.g. `S`, `PA`, `echo`. */
+  info: string;
+}
+
+/** Sensor counters, about once a second. */
+export interface CountersDto {
+  /** Wall clock of the sample, ms. */
+  ts: number;
+  packets: number;
+  bytes: number;
+  /** Packets per second over the last sample. */
+  pps: number;
+  /** Kernel drops (live capture), null when not applicable (replay). */
+  drops: number | null;
+  alerts: number;
+  blocksActive: number;
+  /** Packets by protocol since start. */
+  protocols: { tcp: number; udp: number; icmp: number; other: number };
+}
+
+/** What the sensor is and which parts are present. */
+export interface StatusDto {
+  version: string;
+  /** `live`, `replay` or `demo`. */
+  mode: "live" | "replay" | "demo";
+  /** Interface, or the capture file name. */
+  source: string;
+  startedAt: number;
+  /** Model name when an ML model is loaded, null for heuristics only. */
+  model: string | null;
+  /** IPS mode: `real` firewall, `simulated`, or `off`. */
+  ips: "real" | "simulated" | "off";
+  /** IP reputation provider: `abuseipdb`, `simulated`, or null when not available. */
+  reputation: "abuseipdb" | "simulated" | null;
+  /** Telegram notifications available (a test message can be sent). */
+  telegram: boolean;
+  /** Settings can be changed (a configuration file is in use). */
+  configFile: string | null;
+}
+
+/** One server push: everything new since the previous one. */
+export interface SseBatch {
+  /** Sequence number of the last item included (also the SSE id). */
+  seq: number;
+  alerts: AlertDto[];
+  blocks: BlockDto[];
+  traffic: TrafficDto[];
+  counters?: CountersDto;
+  /** Triage changes: alert id → state. */
+  triage: { id: number; ack: boolean; star: boolean }[];
+  /** Items that happened but are not in this push (flood): the count per kind. */
+  skipped: { alerts: number; traffic: number };
+  /** Chart data, with each counters sample (about once a second). */
+  charts?: Omit<ChartsDto, "pps">;
+  /** True when the client asked to resume from an id the server no longer holds: reload the snapshot. */
+  reset?: boolean;
+}
+
+/** The initial state a page loads before it follows the stream. */
+export interface SnapshotDto {
+  seq: number;
+  status: StatusDto;
+  alerts: AlertDto[];
+  blocks: BlockDto[];
+  traffic: TrafficDto[];
+  counters: CountersDto | null;
+  charts: ChartsDto;
+}
+
+/** Data behind the overview charts. */
+export interface ChartsDto {
+  /** Per-second packet rate: [wall-clock seconds, pps] (last 10 min). */
+  pps: [number, number][];
+  /** Alerts per minute by type: minute start (s) → type → count (last 60 min). */
+  perMinute: { t: number; counts: Record<string, number> }[];
+  /** Top sources by alert count. */
+  topSources: { ip: string; count: number }[];
+}
+
+/** Limits of the in-page buffers (the seed's MAX_EVENTOS_TABLA, MAX_EVENTOS_MEMORIA, MAX_TRAFICO_LINEAS). */
+export const LIMITS = {
+  tableRows: 1000,
+  alertsInMemory: 10_000,
+  trafficLines: 500,
+  blocksInMemory: 2000,
+} as const;

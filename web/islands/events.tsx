@@ -1,0 +1,354 @@
+/**
+ * Events panel: alerts live, colour-coded per attack type; filters (type, IP, severity, time),
+ * full-text search, grouping of repeats, triage (acknowledge, escalate) with keyboard shortcuts,
+ * CSV / EVE export of the current filter. Paged: never more than one page of rows in the DOM.
+ *
+ * @module
+ */
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { AlertDto } from "../dto.ts";
+import { LIMITS } from "../dto.ts";
+import { type AlertFilter, matchAlert } from "../filter.ts";
+import { alertLabel, attackName, type Lang, t } from "../i18n.ts";
+import { attackColor, SEVERITY_COLOR, TYPES } from "../theme.ts";
+import { clockMs } from "./_format.ts";
+import { postJson, useLive } from "./_live.ts";
+import { BTN, Dot, INPUT, TD, TH } from "./_ui.tsx";
+
+/** Props of {@link Events}. */
+export interface EventsProps {
+  lang: Lang;
+  /** Newest first (server render). */
+  initial: AlertDto[];
+  /** Initial filter (from the URL). */
+  filter?: AlertFilter;
+}
+
+const PAGE = 100;
+
+interface Row {
+  a: AlertDto;
+  count: number;
+  ids: number[];
+}
+
+function toQuery(f: AlertFilter): string {
+  const p = new URLSearchParams();
+  if (f.type) p.set("type", f.type);
+  if (f.ip) p.set("ip", f.ip);
+  if (f.severity) p.set("severity", String(f.severity));
+  if (f.q) p.set("q", f.q);
+  if (f.since !== undefined) p.set("since", String(f.since));
+  if (f.until !== undefined) p.set("until", String(f.until));
+  if (f.ack === false) p.set("ack", "0");
+  if (f.starred) p.set("starred", "1");
+  return p.toString();
+}
+
+function localInput(ms: number | undefined): string {
+  if (ms === undefined) return "";
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+}
+
+/** The events island. */
+export function Events(props: EventsProps) {
+  const { lang } = props;
+  const live = useLive();
+  const [filter, setFilter] = useState<AlertFilter>(props.filter ?? { ack: false });
+  const [group, setGroup] = useState(false);
+  const [page, setPage] = useState(0);
+  const [sel, setSel] = useState(0);
+  const [older, setOlder] = useState<AlertDto[]>([]);
+  const [error, setError] = useState("");
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  // newest first
+  const source: AlertDto[] = live ? live.alerts : props.initial.slice().reverse();
+  const version = live?.version ?? 0;
+  const rows: Row[] = useMemo(() => {
+    const out: Row[] = [];
+    const groups = new Map<string, Row>();
+    const push = (a: AlertDto) => {
+      if (!matchAlert(a, filter)) return;
+      if (group) {
+        const key = `${a.type}|${a.src}`;
+        const g = groups.get(key);
+        if (g) {
+          g.count += 1 + a.suppressed;
+          g.ids.push(a.id);
+          return;
+        }
+        const row = { a, count: 1 + a.suppressed, ids: [a.id] };
+        groups.set(key, row);
+        out.push(row);
+      } else if (out.length < LIMITS.tableRows) out.push({ a, count: 1 + a.suppressed, ids: [a.id] });
+    };
+    for (let i = source.length - 1; i >= 0; i--) push(source[i]);
+    for (const a of older) push(a);
+    return group ? out.slice(0, LIMITS.tableRows) : out;
+  }, [source, version, filter, group, older]);
+
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE));
+  const pageNo = Math.min(page, pages - 1);
+  const visible = rows.slice(pageNo * PAGE, pageNo * PAGE + PAGE);
+  const selRow = visible[Math.min(sel, visible.length - 1)];
+
+  const triage = async (row: Row | undefined, change: { ack?: boolean; star?: boolean }) => {
+    if (!row) return;
+    setError("");
+    try {
+      for (const id of row.ids) await postJson(`/api/alerts/${id}/triage`, change);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  const stateRef = useRef({ selRow, visible, group });
+  stateRef.current = { selRow, visible, group };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      const typing = target && (target.tagName === "INPUT" || target.tagName === "SELECT" ||
+        target.tagName === "TEXTAREA");
+      if (e.key === "Escape") {
+        if (typing) (target as HTMLElement).blur();
+        setFilter({ ack: false });
+        return;
+      }
+      if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+      const { selRow, visible } = stateRef.current;
+      switch (e.key) {
+        case "j":
+          setSel((s) => Math.min(s + 1, visible.length - 1));
+          break;
+        case "k":
+          setSel((s) => Math.max(s - 1, 0));
+          break;
+        case "a":
+          triage(selRow, { ack: !selRow?.a.ack });
+          break;
+        case "s":
+          triage(selRow, { star: !selRow?.a.star });
+          break;
+        case "g":
+          setGroup((g) => !g);
+          break;
+        case "/":
+          e.preventDefault();
+          searchRef.current?.focus();
+          break;
+        default:
+          return;
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+
+  const loadOlder = async () => {
+    const oldest = [...source, ...older].reduce((m, a) => Math.min(m, a.id), Infinity);
+    const q = toQuery(filter);
+    const r = await fetch(`/api/alerts?${q}&before=${oldest}&limit=500`);
+    if (r.ok) setOlder([...older, ...(await r.json() as AlertDto[])].slice(0, LIMITS.alertsInMemory));
+  };
+
+  const set = (patch: Partial<AlertFilter>) => {
+    setFilter({ ...filter, ...patch });
+    setPage(0);
+    setSel(0);
+  };
+  const q = toQuery(filter);
+  const skipped = live?.skippedAlerts ?? 0;
+
+  return (
+    <div>
+      <div class="mb-2 flex flex-wrap items-center gap-2">
+        <input
+          ref={searchRef}
+          id="ev-search"
+          class={`${INPUT} w-56`}
+          placeholder={t(lang, "events.search")}
+          value={filter.q ?? ""}
+          onInput={(e) => set({ q: (e.target as HTMLInputElement).value || undefined })}
+        />
+        <select
+          id="ev-type"
+          class={INPUT}
+          value={filter.type ?? ""}
+          onChange={(e) => set({ type: (e.target as HTMLSelectElement).value || undefined })}
+        >
+          <option value="">{t(lang, "events.type.all")}</option>
+          {TYPES.map((ty) => <option value={ty}>{attackName(lang, ty)}</option>)}
+        </select>
+        <select
+          id="ev-sev"
+          class={INPUT}
+          value={String(filter.severity ?? "")}
+          onChange={(e) => set({ severity: Number((e.target as HTMLSelectElement).value) || undefined })}
+        >
+          <option value="">{t(lang, "events.sev.all")}</option>
+          {[1, 2, 3].map((s) => <option value={String(s)}>{t(lang, `sev.${s}` as "sev.1")}</option>)}
+        </select>
+        <input
+          id="ev-ip"
+          class={`${INPUT} w-36`}
+          placeholder={t(lang, "events.ip")}
+          value={filter.ip ?? ""}
+          onInput={(e) => set({ ip: (e.target as HTMLInputElement).value.trim() || undefined })}
+        />
+        <label class="text-xs text-gray-500 dark:text-gray-400">
+          {t(lang, "events.since")}{" "}
+          <input
+            type="datetime-local"
+            class={INPUT}
+            value={localInput(filter.since)}
+            onChange={(e) => {
+              const v = (e.target as HTMLInputElement).value;
+              set({ since: v ? new Date(v).getTime() : undefined });
+            }}
+          />
+        </label>
+        <label class="text-xs text-gray-500 dark:text-gray-400">
+          {t(lang, "events.until")}{" "}
+          <input
+            type="datetime-local"
+            class={INPUT}
+            value={localInput(filter.until)}
+            onChange={(e) => {
+              const v = (e.target as HTMLInputElement).value;
+              set({ until: v ? new Date(v).getTime() + 59_999 : undefined });
+            }}
+          />
+        </label>
+        <label class="flex items-center gap-1 text-sm">
+          <input id="ev-group" type="checkbox" checked={group} onChange={() => setGroup(!group)} />
+          {t(lang, "events.group")}
+        </label>
+        <label class="flex items-center gap-1 text-sm">
+          <input
+            id="ev-showack"
+            type="checkbox"
+            checked={filter.ack !== false}
+            onChange={() => set({ ack: filter.ack === false ? undefined : false })}
+          />
+          {t(lang, "events.showAck")}
+        </label>
+        <label class="flex items-center gap-1 text-sm">
+          <input type="checkbox" checked={!!filter.starred} onChange={() => set({ starred: !filter.starred })} />
+          {t(lang, "events.starred")}
+        </label>
+        <span class="flex-1" />
+        <a id="ev-csv" class={BTN} href={`/api/alerts/export.csv?${q}`} download="ids-alerts.csv">
+          {t(lang, "events.exportCsv")}
+        </a>
+        <a id="ev-eve" class={BTN} href={`/api/alerts/export.eve?${q}`} download="ids-alerts.eve.json">
+          {t(lang, "events.exportEve")}
+        </a>
+      </div>
+      <p class="mb-2 text-xs text-gray-500 dark:text-gray-400">{t(lang, "events.keys")}</p>
+      {skipped > 0 && (
+        <p id="ev-skipped" class="mb-2 text-xs text-[#b45309] dark:text-[#ffa000]">
+          {t(lang, "events.skipped", { n: skipped })}
+        </p>
+      )}
+      {error && <p class="mb-2 text-sm text-red-600">{error}</p>}
+      <div class="overflow-x-auto">
+        <table id="events-table" class="w-full text-sm">
+          <thead>
+            <tr class="border-b border-gray-200 dark:border-ink-3">
+              <th class={TH}>{t(lang, "events.time")}</th>
+              <th class={TH}>{t(lang, "events.src")}</th>
+              <th class={TH}>{t(lang, "events.dst")}</th>
+              <th class={TH}>{t(lang, "events.port")}</th>
+              <th class={TH}>{t(lang, "events.proto")}</th>
+              <th class={TH}>{t(lang, "events.flags")}</th>
+              <th class={TH}>{t(lang, "events.label")}</th>
+              <th class={TH}>{t(lang, "events.severity")}</th>
+              <th class={TH}>{t(lang, "events.action")}</th>
+              {group && <th class={TH}>{t(lang, "events.count")}</th>}
+              <th class={TH}>{t(lang, "events.evidence")}</th>
+              <th class={TH}></th>
+            </tr>
+          </thead>
+          <tbody>
+            {visible.map((row, i) => {
+              const a = row.a;
+              const color = attackColor(a.type);
+              const selected = i === sel;
+              return (
+                <tr
+                  key={a.id}
+                  data-id={a.id}
+                  data-type={a.type}
+                  data-ack={a.ack ? "1" : "0"}
+                  data-star={a.star ? "1" : "0"}
+                  onClick={() => setSel(i)}
+                  class={`border-b border-gray-100 dark:border-ink-2 ${selected ? "bg-[#ede7f6] dark:bg-ink-3" : ""} ${
+                    a.ack ? "opacity-50" : ""
+                  }`}
+                  style={{ boxShadow: `inset 3px 0 0 ${color}` }}
+                >
+                  <td class={`${TD} font-mono text-xs`}>{clockMs(a.ts)}</td>
+                  <td class={`${TD} font-mono text-xs`}>
+                    <a class="hover:underline" href={`/ip/${encodeURIComponent(a.src)}`}>{a.src}</a>
+                  </td>
+                  <td class={`${TD} font-mono text-xs`}>{a.dst}</td>
+                  <td class={`${TD} font-mono text-xs`}>{a.dstPort > 0 ? a.dstPort : ""}</td>
+                  <td class={TD}>{a.proto}</td>
+                  <td class={`${TD} font-mono text-xs`}>{a.flags ?? ""}</td>
+                  <td class={`${TD} font-medium`} style={{ color }}>{alertLabel(lang, a)}</td>
+                  <td class={TD}>
+                    <Dot color={SEVERITY_COLOR[a.severity]} /> {t(lang, `sev.${a.severity}` as "sev.1")}
+                  </td>
+                  <td class={TD}>{t(lang, a.action === "blocked" ? "action.blocked" : "action.allowed")}</td>
+                  {group && <td class={`${TD} text-right font-mono`}>{row.count}</td>}
+                  <td class="max-w-md truncate px-2 py-1 text-xs text-gray-600 dark:text-gray-300" title={a.reason}>
+                    {a.reason}
+                  </td>
+                  <td class={TD}>
+                    <button
+                      type="button"
+                      class={`${BTN} ev-ack`}
+                      title={t(lang, a.ack ? "events.unack" : "events.ack")}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        triage(row, { ack: !a.ack });
+                      }}
+                    >
+                      {a.ack ? "↺" : "✓"}
+                    </button>{" "}
+                    <button
+                      type="button"
+                      class={`${BTN} ev-star ${a.star ? "text-[#ffa000]" : ""}`}
+                      title={t(lang, a.star ? "events.unstar" : "events.star")}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        triage(row, { star: !a.star });
+                      }}
+                    >
+                      {a.star ? "★" : "☆"}
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {rows.length === 0 && <p class="py-6 text-center text-gray-500">{t(lang, "events.empty")}</p>}
+      <div class="mt-2 flex items-center gap-2 text-sm">
+        <button type="button" class={BTN} disabled={pageNo === 0} onClick={() => setPage(pageNo - 1)}>‹</button>
+        <span id="ev-page">{pageNo + 1} / {pages}</span>
+        <button type="button" class={BTN} disabled={pageNo >= pages - 1} onClick={() => setPage(pageNo + 1)}>
+          ›
+        </button>
+        <span id="ev-count" class="text-gray-500 dark:text-gray-400">
+          {t(lang, "events.shown", { n: rows.length, m: source.length })}
+        </span>
+        <span class="flex-1" />
+        <button type="button" class={BTN} onClick={loadOlder}>{t(lang, "events.older")}</button>
+      </div>
+    </div>
+  );
+}

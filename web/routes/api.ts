@@ -1,0 +1,256 @@
+/**
+ * JSON API and the SSE stream of the dashboard.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { toEve } from "../../alerts/eve.ts";
+import { parseIp } from "../../config/ip.ts";
+import { ipToString } from "../../decode/packet.ts";
+import type { DashboardOptions } from "../context.ts";
+import type { AlertDto, SnapshotDto } from "../dto.ts";
+import { LIMITS } from "../dto.ts";
+import { filterFromQuery } from "../filter.ts";
+import { applySettings } from "../settings.ts";
+
+/** One CSV cell: quoted when needed; a leading `= + - @` is neutralised (spreadsheet formula injection). */
+export function csvCell(value: unknown): string {
+  let s = value === undefined || value === null ? "" : String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** CSV header of the alert export. */
+export const CSV_COLUMNS = [
+  "id",
+  "timestamp",
+  "type",
+  "label",
+  "src_ip",
+  "src_port",
+  "dest_ip",
+  "dest_port",
+  "proto",
+  "flags",
+  "severity",
+  "action",
+  "acknowledged",
+  "escalated",
+  "suppressed",
+  "tags",
+  "evidence",
+];
+
+/** One CSV row of an alert. */
+export function csvRow(a: AlertDto): string {
+  return [
+    a.id,
+    new Date(a.ts).toISOString(),
+    a.type,
+    a.label,
+    a.src,
+    a.srcPort,
+    a.dst,
+    a.dstPort,
+    a.proto,
+    a.flags ?? "",
+    a.severity,
+    a.action,
+    a.ack,
+    a.star,
+    a.suppressed,
+    a.tags.join(" "),
+    a.reason,
+  ].map(csvCell).join(",");
+}
+
+async function jsonBody(req: Request): Promise<Record<string, unknown> | null> {
+  try {
+    const v = await req.json();
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : null;
+  } catch {
+    return null;
+  }
+}
+
+/** API routes (mounted at /api). */
+export function apiRoutes(o: DashboardOptions): Hono {
+  const app = new Hono();
+  const interval = o.pushIntervalMs ?? 100;
+
+  app.get("/status", (c) => c.json(o.status()));
+
+  app.get("/snapshot", (c) => {
+    const snap: SnapshotDto = {
+      seq: o.feed.seq,
+      status: o.status(),
+      alerts: o.feed.alerts({}, LIMITS.alertsInMemory),
+      blocks: o.feed.blocks(),
+      traffic: o.feed.traffic(),
+      counters: o.feed.counters,
+      charts: o.feed.charts(),
+    };
+    return c.json(snap);
+  });
+
+  app.get("/events", (c) => {
+    const header = c.req.header("last-event-id");
+    const query = c.req.query("after");
+    let after = Number(header ?? query ?? o.feed.seq);
+    if (!Number.isSafeInteger(after) || after < 0) after = o.feed.seq;
+    c.header("Cache-Control", "no-store");
+    c.header("X-Accel-Buffering", "no");
+    return streamSSE(c, async (stream) => {
+      let open = true;
+      let wake: (() => void) | undefined;
+      const off = o.feed.onChange(() => wake?.());
+      stream.onAbort(() => {
+        open = false;
+        wake?.();
+      });
+      try {
+        await stream.writeSSE({ event: "hello", data: String(o.feed.seq), retry: 2000 });
+        let lastWrite = Date.now();
+        while (open && !o.feed.closed) {
+          const batch = o.feed.batchAfter(after);
+          if (batch) {
+            await stream.writeSSE({ event: "batch", id: String(batch.seq), data: JSON.stringify(batch) });
+            after = batch.seq;
+            lastWrite = Date.now();
+            if (batch.reset) break;
+            // at most one push per interval: changes meanwhile go in the next one
+            await stream.sleep(interval);
+            continue;
+          }
+          if (Date.now() - lastWrite > 15_000) {
+            await stream.write(": keep-alive\n\n");
+            lastWrite = Date.now();
+          }
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 15_000);
+            wake = () => {
+              clearTimeout(timer);
+              wake = undefined;
+              resolve();
+            };
+          });
+        }
+      } finally {
+        off();
+      }
+    });
+  });
+
+  app.get("/alerts", (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query("limit")) || 100, 1), LIMITS.tableRows);
+    return c.json(o.feed.alerts(filterFromQuery((k) => c.req.query(k)), limit));
+  });
+
+  app.get("/alerts/export.csv", (c) => {
+    const rows = o.feed.alerts(filterFromQuery((k) => c.req.query(k)), LIMITS.alertsInMemory).reverse();
+    const body = `${CSV_COLUMNS.join(",")}\n${rows.map((a) => `${csvRow(a)}\n`).join("")}`;
+    return c.body(body, 200, {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": 'attachment; filename="ids-alerts.csv"',
+    });
+  });
+
+  app.get("/alerts/export.eve", (c) => {
+    const ids = new Set(o.feed.alerts(filterFromQuery((k) => c.req.query(k)), LIMITS.alertsInMemory).map((a) => a.id));
+    const lines = o.feed.storedAlerts().filter((s) => ids.has(s.dto.id)).map((s) => `${JSON.stringify(toEve(s.alert))}\n`);
+    return c.body(lines.join(""), 200, {
+      "Content-Type": "application/x-ndjson; charset=utf-8",
+      "Content-Disposition": 'attachment; filename="ids-alerts.eve.json"',
+    });
+  });
+
+  app.post("/alerts/:id/triage", async (c) => {
+    const id = Number(c.req.param("id"));
+    const body = await jsonBody(c.req.raw);
+    if (!body || !Number.isSafeInteger(id)) return c.json({ error: "Cannot triage: expected JSON {ack?, star?}" }, 400);
+    const change: { ack?: boolean; star?: boolean } = {};
+    if (typeof body.ack === "boolean") change.ack = body.ack;
+    if (typeof body.star === "boolean") change.star = body.star;
+    const dto = o.feed.triage(id, change);
+    if (!dto) return c.json({ error: `Cannot triage alert ${id}: not in memory any more` }, 404);
+    return c.json(dto);
+  });
+
+  app.get("/blocks", (c) => c.json(o.feed.blocks()));
+
+  app.post("/blocks", async (c) => {
+    if (!o.ips) return c.json({ error: "Cannot block: the IPS is not part of this build" }, 501);
+    if (o.ips.mode === "off") return c.json({ error: "Cannot block: the IPS is off" }, 409);
+    const body = await jsonBody(c.req.raw);
+    const ip = typeof body?.ip === "string" ? parseIp(body.ip.trim()) : null;
+    if (ip === null) return c.json({ error: `Cannot block: "${String(body?.ip ?? "")}" is not an IP address` }, 400);
+    const seconds = body?.seconds === undefined ? o.config().block_seconds : Number(body.seconds);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86400 * 30) {
+      return c.json({ error: "Cannot block: seconds must be an integer from 1 to 2592000" }, 400);
+    }
+    try {
+      return c.json(await o.ips.block(ipToString(ip), seconds));
+    } catch (e) {
+      return c.json({ error: (e as Error).message }, 409);
+    }
+  });
+
+  app.post("/blocks/unblock", async (c) => {
+    if (!o.ips) return c.json({ error: "Cannot unblock: the IPS is not part of this build" }, 501);
+    const body = await jsonBody(c.req.raw);
+    const ip = typeof body?.ip === "string" ? parseIp(body.ip.trim()) : null;
+    if (ip === null) return c.json({ error: `Cannot unblock: "${String(body?.ip ?? "")}" is not an IP address` }, 400);
+    try {
+      await o.ips.unblock(ipToString(ip));
+      return c.json({ ok: true });
+    } catch (e) {
+      return c.json({ error: (e as Error).message }, 409);
+    }
+  });
+
+  app.get("/ip/:ip", async (c) => {
+    const parsed = parseIp(c.req.param("ip"));
+    if (parsed === null) return c.json({ error: "not an IP address" }, 400);
+    const ip = ipToString(parsed);
+    let reputation: unknown = null;
+    if (o.reputation) {
+      try {
+        reputation = { provider: o.reputation.provider, ...(await o.reputation.lookup(ip)) };
+      } catch (e) {
+        reputation = { provider: o.reputation.provider, error: (e as Error).message };
+      }
+    }
+    return c.json({
+      ip,
+      reputation,
+      alerts: o.feed.alerts({ ip }, LIMITS.tableRows),
+      blocks: o.feed.blocks().filter((b) => b.ip === ip),
+    });
+  });
+
+  app.get("/settings", (c) => c.json({ file: o.configFile ?? null, config: o.config() }));
+
+  app.post("/settings", async (c) => {
+    if (!o.configFile) {
+      return c.json({ error: "Cannot change settings: ids was started without --config FILE" }, 409);
+    }
+    const body = await jsonBody(c.req.raw);
+    if (!body) return c.json({ error: "Cannot change settings: expected a JSON object" }, 400);
+    const r = await applySettings(o.configFile, body);
+    if (!r.ok) return c.json({ error: r.header, header: r.header, problems: r.problems }, 422);
+    o.onConfig?.(r.config);
+    return c.json({ ok: true, file: o.configFile, config: r.config });
+  });
+
+  app.post("/notify/test", async (c) => {
+    if (!o.notify) return c.json({ error: "Cannot send a test message: notifications are not part of this build" }, 501);
+    try {
+      return c.json({ message: await o.notify.test() });
+    } catch (e) {
+      return c.json({ error: (e as Error).message }, 502);
+    }
+  });
+
+  return app;
+}

@@ -1,0 +1,52 @@
+/**
+ * twind configuration shared by the server render and the browser islands (identical class names
+ * on both sides), the seed's dark palette and a readable light one, and the attack colours.
+ *
+ * @module
+ */
+import { defineConfig } from "@twind/core";
+import presetTailwind from "@twind/preset-tailwind";
+import { ATTACK_TYPES, ATTACKS } from "../detectors/attack_type.ts";
+
+/** Theme names. */
+export type Theme = "dark" | "light";
+
+/** The twind configuration (dark mode by the `dark` class on `<html>`). */
+export const TWIND_CONFIG = defineConfig({
+  presets: [presetTailwind()],
+  darkMode: "class",
+  hash: false,
+  theme: {
+    extend: {
+      colors: {
+        // the seed's Qt dark palette (Material dark surfaces) and accents
+        ink: { DEFAULT: "#121212", 1: "#1e1e1e", 2: "#2a2a2a", 3: "#3a3a3a" },
+        accent: { DEFAULT: "#bb86fc", cyan: "#00eaff", blue: "#82b1ff", red: "#ff5370", orange: "#ffa000" },
+      },
+      fontFamily: {
+        sans: ["system-ui", "DejaVu Sans", "sans-serif"],
+        mono: ["ui-monospace", "DejaVu Sans Mono", "monospace"],
+      },
+    },
+  },
+});
+
+/** Colour of an attack type (seed colours; tab20 for the new types). */
+export function attackColor(type: string): string {
+  return (ATTACKS as Record<string, { color: string }>)[type]?.color ?? "#9e9e9e";
+}
+
+/** Every attack type, in a stable order (charts, filters). */
+export const TYPES: readonly string[] = ATTACK_TYPES;
+
+/** Severity colours: 1 high, 2 medium, 3 low. */
+export const SEVERITY_COLOR: Record<number, string> = { 1: "#ff5370", 2: "#ffa000", 3: "#82b1ff" };
+
+/** Block status colours (the seed marks unblocked rows blue). */
+export const STATUS_COLOR: Record<string, string> = {
+  active: "#ff5370",
+  simulated: "#ffa000",
+  expired: "#9e9e9e",
+  unblocked: "#82b1ff",
+  failed: "#ff5370",
+};
