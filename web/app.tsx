@@ -97,6 +97,12 @@ export function createDashboard(options: DashboardOptions): Hono {
     c.header("Cache-Control", "no-cache");
     return c.body(CLIENT_JS, 200, { "Content-Type": "text/javascript; charset=utf-8" });
   });
+  app.get("/static/icon.svg", (c) =>
+    c.body(
+      `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#121212"/><path d="M3 11l3-6 3 4 2-2 2 4" stroke="#bb86fc" stroke-width="1.6" fill="none"/></svg>`,
+      200,
+      { "Content-Type": "image/svg+xml", "Cache-Control": "max-age=86400" },
+    ));
   app.get("/static/uplot.css", (c) => c.body(UPLOT_CSS, 200, { "Content-Type": "text/css; charset=utf-8" }));
 
   app.get("/prefs", (c) => {

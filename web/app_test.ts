@@ -142,6 +142,7 @@ Deno.test("pages carry a strict CSP: no inline script, the one style block allow
       assert.equal(m[2], "");
     }
     assert.doesNotMatch(html, /\son[a-z]+="/i, path);
+    assert.doesNotMatch(html, /\sstyle="/i, `${path}: style attributes would need 'unsafe-inline'`);
     const style = /<style data-twind="">([\s\S]*?)<\/style>/.exec(html);
     assert.ok(style, path);
     assert.ok(csp.includes(cspHash(style[1])), `${path}: style hash in CSP`);
@@ -283,5 +284,5 @@ Deno.test("preferences: language and theme cookies; back must be a local path", 
   assert.match(es, /<html lang="es">/);
   assert.match(es, /Eventos/);
   const fromHeader = await (await get("/", { "accept-language": "es-CO,es;q=0.9,en;q=0.5" })).text();
-  assert.match(fromHeader, /<html lang="es" class="dark">/);
+  assert.match(fromHeader, /<html lang="es" class="dark \[color-scheme:dark\]">/);
 });

@@ -119,6 +119,8 @@ export interface StatusDto {
 export interface SseBatch {
   /** Sequence number of the last item included (also the SSE id). */
   seq: number;
+  /** Server wall clock when sent (ms): countdowns use the server's clock. */
+  now: number;
   alerts: AlertDto[];
   blocks: BlockDto[];
   traffic: TrafficDto[];
@@ -136,6 +138,8 @@ export interface SseBatch {
 /** The initial state a page loads before it follows the stream. */
 export interface SnapshotDto {
   seq: number;
+  /** Server wall clock (ms). */
+  now: number;
   status: StatusDto;
   alerts: AlertDto[];
   blocks: BlockDto[];

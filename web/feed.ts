@@ -239,6 +239,7 @@ export class LiveFeed {
     if (after >= this.#seq) return null;
     const batch: SseBatch = {
       seq: this.#seq,
+      now: this.#now(),
       alerts: [],
       blocks: [],
       traffic: [],

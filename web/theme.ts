@@ -50,3 +50,23 @@ export const STATUS_COLOR: Record<string, string> = {
   unblocked: "#82b1ff",
   failed: "#ff5370",
 };
+
+/** Text colour as a twind class (no style attributes: the CSP allows no inline style). */
+export function fg(color: string): string {
+  return `text-[${color}]`;
+}
+
+/** Background colour as a twind class. */
+export function bg(color: string): string {
+  return `bg-[${color}]`;
+}
+
+/** Width in percent as a twind class (one decimal). */
+export function widthPct(fraction: number): string {
+  return `w-[${(Math.max(0, Math.min(1, fraction)) * 100).toFixed(1)}%]`;
+}
+
+/** A 3 px coloured bar on the left edge of a table row. */
+export function rowEdge(color: string): string {
+  return `shadow-[inset_3px_0_0_${color}]`;
+}

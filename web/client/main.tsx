@@ -9,7 +9,9 @@ import { h, hydrate } from "preact";
 import { ISLANDS } from "../islands/mod.ts";
 import { TWIND_CONFIG } from "../theme.ts";
 
-install(TWIND_CONFIG, false);
+// production mode: CSSOM sheet (insertRule passes the CSP); TWIND_CONFIG sets hash: false so class names
+// stay those of the server render
+install(TWIND_CONFIG, true);
 
 for (const el of document.querySelectorAll<HTMLElement>("[data-island]")) {
   const island = ISLANDS[el.dataset.island ?? ""];

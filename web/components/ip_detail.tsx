@@ -8,7 +8,7 @@ import type { AlertDto, BlockDto } from "../dto.ts";
 import { alertLabel, attackName, type Lang, t } from "../i18n.ts";
 import { dateTime, endpoint } from "../islands/_format.ts";
 import { Banner, Card, TD, TH } from "../islands/_ui.tsx";
-import { attackColor, STATUS_COLOR } from "../theme.ts";
+import { attackColor, fg, STATUS_COLOR } from "../theme.ts";
 
 /** Props of {@link IpDetail}. */
 export interface IpDetailProps {
@@ -81,7 +81,7 @@ export function IpDetail(props: IpDetailProps) {
               {props.alerts.slice(0, 200).map((a) => (
                 <tr class="border-b border-gray-100 dark:border-ink-2">
                   <td class={`${TD} font-mono text-xs`}>{dateTime(a.ts)}</td>
-                  <td class={TD} style={{ color: attackColor(a.type) }}>{alertLabel(lang, a)}</td>
+                  <td class={`${TD} ${fg(attackColor(a.type))}`}>{alertLabel(lang, a)}</td>
                   <td class={`${TD} font-mono text-xs`}>{endpoint(a.src, a.srcPort, a.proto)}</td>
                   <td class={`${TD} font-mono text-xs`}>{endpoint(a.dst, a.dstPort, a.proto)}</td>
                   <td class="px-2 py-1 text-xs">{a.reason}</td>
@@ -100,7 +100,7 @@ export function IpDetail(props: IpDetailProps) {
                   <td class={`${TD} font-mono text-xs`}>{dateTime(b.ts)}</td>
                   <td class={TD}>{attackName(lang, b.type)}</td>
                   <td class={TD}>{b.action}</td>
-                  <td class={TD} style={{ color: STATUS_COLOR[b.status] }}>
+                  <td class={`${TD} ${fg(STATUS_COLOR[b.status])}`}>
                     {t(lang, `ips.status.${b.status}` as "ips.status.active")}
                   </td>
                 </tr>

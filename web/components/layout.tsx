@@ -35,11 +35,12 @@ export function Layout(props: LayoutProps) {
   const back = encodeURIComponent(path);
   const link = "rounded px-2 py-1 text-xs hover:bg-gray-200 dark:hover:bg-ink-3";
   return (
-    <html lang={lang} class={theme === "dark" ? "dark" : undefined}>
+    <html lang={lang} class={theme === "dark" ? "dark [color-scheme:dark]" : undefined}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · ids`}</title>
+        <link rel="icon" href="/static/icon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/uplot.css" />
         <script type="module" src="/static/client.js"></script>
       </head>

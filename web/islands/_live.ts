@@ -83,7 +83,7 @@ export class LiveStore {
     this.blocks = new Map(s.blocks.map((b) => [b.id, b]));
     this.traffic = s.traffic.slice(-LIMITS.trafficLines);
     this.counters = s.counters;
-    if (s.counters) this.clockSkew = s.counters.ts - Date.now();
+    this.clockSkew = s.now - Date.now();
     this.pps = s.charts.pps;
     this.perMinute = s.charts.perMinute;
     this.topSources = s.charts.topSources;
@@ -114,6 +114,7 @@ export class LiveStore {
       return;
     }
     this.#seq = b.seq;
+    this.clockSkew = b.now - Date.now();
     this.state = "live";
     if (b.alerts.length > 0) {
       this.alerts.push(...b.alerts);
@@ -145,7 +146,6 @@ export class LiveStore {
     }
     if (b.counters) {
       this.counters = b.counters;
-      this.clockSkew = b.counters.ts - Date.now();
       this.pps.push([Math.floor(b.counters.ts / 1000), b.counters.pps]);
       if (this.pps.length > 600) this.pps.splice(0, this.pps.length - 600);
     }

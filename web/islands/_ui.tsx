@@ -4,6 +4,7 @@
  * @module
  */
 import type { ComponentChildren } from "preact";
+import { bg } from "../theme.ts";
 
 /** A titled card. */
 export function Card(props: { title?: string; children: ComponentChildren; class?: string; id?: string }) {
@@ -26,7 +27,7 @@ export function Card(props: { title?: string; children: ComponentChildren; class
 
 /** A coloured dot. */
 export function Dot(props: { color: string }) {
-  return <span class="inline-block h-2.5 w-2.5 rounded-full align-middle" style={{ background: props.color }} />;
+  return <span class={`inline-block h-2.5 w-2.5 rounded-full align-middle ${bg(props.color)}`} />;
 }
 
 /** A notice banner. */

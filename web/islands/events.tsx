@@ -10,7 +10,7 @@ import type { AlertDto } from "../dto.ts";
 import { LIMITS } from "../dto.ts";
 import { type AlertFilter, matchAlert } from "../filter.ts";
 import { alertLabel, attackName, type Lang, t } from "../i18n.ts";
-import { attackColor, SEVERITY_COLOR, TYPES } from "../theme.ts";
+import { attackColor, fg, rowEdge, SEVERITY_COLOR, TYPES } from "../theme.ts";
 import { clockMs } from "./_format.ts";
 import { postJson, useLive } from "./_live.ts";
 import { BTN, Dot, INPUT, TD, TH } from "./_ui.tsx";
@@ -284,10 +284,9 @@ export function Events(props: EventsProps) {
                   data-ack={a.ack ? "1" : "0"}
                   data-star={a.star ? "1" : "0"}
                   onClick={() => setSel(i)}
-                  class={`border-b border-gray-100 dark:border-ink-2 ${selected ? "bg-[#ede7f6] dark:bg-ink-3" : ""} ${
+                  class={`border-b border-gray-100 dark:border-ink-2 ${rowEdge(color)} ${selected ? "bg-[#ede7f6] dark:bg-ink-3" : ""} ${
                     a.ack ? "opacity-50" : ""
                   }`}
-                  style={{ boxShadow: `inset 3px 0 0 ${color}` }}
                 >
                   <td class={`${TD} font-mono text-xs`}>{clockMs(a.ts)}</td>
                   <td class={`${TD} font-mono text-xs`}>
@@ -297,7 +296,7 @@ export function Events(props: EventsProps) {
                   <td class={`${TD} font-mono text-xs`}>{a.dstPort > 0 ? a.dstPort : ""}</td>
                   <td class={TD}>{a.proto}</td>
                   <td class={`${TD} font-mono text-xs`}>{a.flags ?? ""}</td>
-                  <td class={`${TD} font-medium`} style={{ color }}>{alertLabel(lang, a)}</td>
+                  <td class={`${TD} font-medium ${fg(color)}`}>{alertLabel(lang, a)}</td>
                   <td class={TD}>
                     <Dot color={SEVERITY_COLOR[a.severity]} /> {t(lang, `sev.${a.severity}` as "sev.1")}
                   </td>

@@ -7,7 +7,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { BlockDto, StatusDto } from "../dto.ts";
 import { alertLabel, attackName, type Lang, t } from "../i18n.ts";
-import { attackColor, SEVERITY_COLOR, STATUS_COLOR } from "../theme.ts";
+import { attackColor, fg, rowEdge, SEVERITY_COLOR, STATUS_COLOR } from "../theme.ts";
 import { clock, duration } from "./_format.ts";
 import { postJson, useLive } from "./_live.ts";
 import { Banner, BTN, BTN_PRIMARY, Dot, INPUT, TD, TH } from "./_ui.tsx";
@@ -120,17 +120,15 @@ export function Ips(props: IpsProps) {
                   key={b.id}
                   data-ip={b.ip}
                   data-status={status}
-                  class="border-b border-gray-100 dark:border-ink-2"
-                  style={{
-                    boxShadow: `inset 3px 0 0 ${STATUS_COLOR[status]}`,
-                    background: status === "unblocked" ? "rgba(130,177,255,0.12)" : undefined,
-                  }}
+                  class={`border-b border-gray-100 dark:border-ink-2 ${rowEdge(STATUS_COLOR[status])} ${
+                    status === "unblocked" ? "bg-[#82b1ff1f]" : ""
+                  }`}
                 >
                   <td class={`${TD} font-mono text-xs`}>{clock(b.ts)}</td>
                   <td class={`${TD} font-mono`}>
                     <a class="hover:underline" href={`/ip/${encodeURIComponent(b.ip)}`}>{b.ip}</a>
                   </td>
-                  <td class={TD} style={{ color: attackColor(b.type) }}>
+                  <td class={`${TD} ${fg(attackColor(b.type))}`}>
                     {b.type === "manual" ? attackName(lang, "manual") : alertLabel(lang, {
                       type: b.type,
                       decidedBy: b.ml === undefined ? "heuristic" : "ml",
@@ -141,7 +139,7 @@ export function Ips(props: IpsProps) {
                     <Dot color={SEVERITY_COLOR[b.severity]} /> {t(lang, `sev.${b.severity}` as "sev.1")}
                   </td>
                   <td class={TD}>{b.action}</td>
-                  <td class={`${TD} ips-status font-medium`} style={{ color: STATUS_COLOR[status] }} title={b.error}>
+                  <td class={`${TD} ips-status font-medium ${fg(STATUS_COLOR[status])}`} title={b.error}>
                     {t(lang, `ips.status.${status}` as "ips.status.active")}
                   </td>
                   <td class={`${TD} ips-remaining font-mono`}>

@@ -6,6 +6,7 @@
 import type { StatusDto } from "../dto.ts";
 import { type Lang, t } from "../i18n.ts";
 import { num } from "./_format.ts";
+import { bg } from "../theme.ts";
 import { useLive } from "./_live.ts";
 
 /** Props of {@link LiveStatus}. */
@@ -25,7 +26,7 @@ export function LiveStatus(props: LiveStatusProps) {
   return (
     <div class="flex items-center gap-3 text-xs">
       <span id="stream-state" data-state={state} class="flex items-center gap-1">
-        <span class="inline-block h-2 w-2 rounded-full" style={{ background: STATE_COLOR[state] }} />
+        <span class={`inline-block h-2 w-2 rounded-full ${bg(STATE_COLOR[state])}`} />
         {t(lang, `status.stream.${state}` as "status.stream.live")}
       </span>
       <span class="font-mono">{num(c?.pps ?? 0)} pps</span>

@@ -8,7 +8,7 @@ import { useEffect, useRef } from "preact/hooks";
 import UPlot from "uplot";
 import type { ChartsDto, CountersDto, StatusDto } from "../dto.ts";
 import { attackName, type Lang, t } from "../i18n.ts";
-import { attackColor, TYPES } from "../theme.ts";
+import { attackColor, bg, fg, TYPES, widthPct } from "../theme.ts";
 import { bytes, duration, num } from "./_format.ts";
 import { useLive } from "./_live.ts";
 import { Card } from "./_ui.tsx";
@@ -26,7 +26,7 @@ function Stat(props: { label: string; value: string; id?: string; accent?: strin
   return (
     <div class="rounded-lg border border-gray-200 bg-white p-3 dark:border-ink-3 dark:bg-ink-1">
       <div class="text-xs uppercase text-gray-500 dark:text-gray-400">{props.label}</div>
-      <div id={props.id} class="mt-1 font-mono text-2xl font-semibold" style={props.accent ? { color: props.accent } : {}}>
+      <div id={props.id} class={`mt-1 font-mono text-2xl font-semibold ${props.accent ? fg(props.accent) : ""}`}>
         {props.value}
       </div>
     </div>
@@ -67,7 +67,7 @@ function PerMinute(props: { lang: Lang; data: ChartsDto["perMinute"]; now: numbe
       <div class="mt-1 flex flex-wrap gap-3 text-xs">
         {present.length === 0 ? <span class="text-gray-500">{t(lang, "chart.empty")}</span> : present.map((ty) => (
           <span class="flex items-center gap-1">
-            <span class="inline-block h-2 w-3 rounded-sm" style={{ background: attackColor(ty) }} />
+            <span class={`inline-block h-2 w-3 rounded-sm ${bg(attackColor(ty))}`} />
             {attackName(lang, ty)}
           </span>
         ))}
@@ -163,13 +163,13 @@ export function Overview(props: OverviewProps) {
         <Card title={t(lang, "chart.protocols")}>
           <div id="chart-protocols" class="flex h-4 w-full overflow-hidden rounded">
             {(["tcp", "udp", "icmp", "other"] as const).map((p) => (
-              <div style={{ width: `${(protos[p] / protoTotal) * 100}%`, background: protoColors[p] }} title={p} />
+              <div class={`${widthPct(protos[p] / protoTotal)} ${bg(protoColors[p])}`} title={p} />
             ))}
           </div>
           <ul class="mt-2 grid grid-cols-2 gap-1 text-sm">
             {(["tcp", "udp", "icmp", "other"] as const).map((p) => (
               <li class="flex items-center gap-2">
-                <span class="inline-block h-2 w-3 rounded-sm" style={{ background: protoColors[p] }} />
+                <span class={`inline-block h-2 w-3 rounded-sm ${bg(protoColors[p])}`} />
                 <span class="uppercase">{p}</span>
                 <span class="ml-auto font-mono">{((protos[p] / protoTotal) * 100).toFixed(1)}%</span>
               </li>
@@ -184,7 +184,7 @@ export function Overview(props: OverviewProps) {
                 {charts.topSources.map((s) => (
                   <li class="grid grid-cols-[10rem_1fr_4rem] items-center gap-2">
                     <a class="font-mono hover:underline" href={`/ip/${encodeURIComponent(s.ip)}`}>{s.ip}</a>
-                    <span class="h-3 rounded bg-[#bb86fc]" style={{ width: `${(s.count / topMax) * 100}%` }} />
+                    <span class={`h-3 rounded bg-[#bb86fc] ${widthPct(s.count / topMax)}`} />
                     <span class="text-right font-mono">{num(s.count)}</span>
                   </li>
                 ))}

@@ -84,6 +84,7 @@ export function apiRoutes(o: DashboardOptions): Hono {
   app.get("/snapshot", (c) => {
     const snap: SnapshotDto = {
       seq: o.feed.seq,
+      now: o.feed.now(),
       status: o.status(),
       alerts: o.feed.alerts({}, LIMITS.alertsInMemory),
       blocks: o.feed.blocks(),

@@ -1,0 +1,14 @@
+import { replayFiles } from "../cli/replay.ts";
+import { DEMO_CAPTURE } from "../cli/demo.ts";
+import { LiveFeed } from "../web/feed.ts";
+import { serveDashboard } from "../web/serve.ts";
+import { DEFAULT_CONFIG } from "../config/defaults.ts";
+const feed = new LiveFeed();
+const shift = Date.now() * 1000 - 1764433186000000;
+await replayFiles([DEMO_CAPTURE], { onAlert: (a) => feed.addAlert({ ...a, tsUs: a.tsUs }) });
+const evil = feed.storedAlerts()[0].alert;
+feed.addAlert({ ...evil, reason: `<script>alert(1)</script><img src=x onerror=alert(2)>` });
+feed.setCounters({ ts: Date.now(), packets: 18661, bytes: 991059, pps: 370, drops: null, alerts: feed.totalAlerts, blocksActive: 1, protocols: { tcp: 12000, udp: 5000, icmp: 1500, other: 161 } });
+feed.putBlock({ id: "a", ts: Date.now(), ip: "10.77.0.66", type: "syn_flood", label: "SYN Flood (Heuristic)", severity: 1, action: "simulated", status: "simulated", expiresAt: Date.now() + 60000 });
+const d = await serveDashboard({ feed, dataDir: "/tmp/h10_data", listen: { hostname: "127.0.0.1", port: 8471 }, status: () => ({ version: "dev", mode: "demo", source: "demo.pcapng.gz", startedAt: Date.now() - 65000, model: null, ips: "simulated", reputation: null, telegram: false, configFile: null }), config: () => DEFAULT_CONFIG, ips: { mode: "simulated", block: () => Promise.reject(new Error("x")), unblock: () => Promise.resolve() } });
+console.log(d.url);
