@@ -1,23 +1,44 @@
 /**
- * `ids demo`: replays the bundled real-tool capture and shows what ids saw.
+ * `ids demo`: replays the bundled real-tool capture in a loop at its recorded pace, with a temporary
+ * data directory, serves the dashboard and opens it. `--print` keeps the one-shot listing.
  *
  * @module
  */
+import { join } from "node:path";
+import type { Config } from "../config/defaults.ts";
+import { DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { Alert } from "../core/alert.ts";
-import { ipToString } from "../decode/packet.ts";
+import { ipToString } from "../core/ip.ts";
 import { escapeExcerpt } from "../detectors/url_decode.ts";
 import { formatReport } from "../pipeline/report.ts";
-import { parseArgs } from "./args.ts";
+import { Hub } from "../sensor/hub.ts";
+import { PacedReplay } from "../sensor/paced_replay.ts";
 import { replayFiles } from "../sensor/replay.ts";
+import { parseListen } from "../web/auth.ts";
+import { DEFAULT_PORT } from "../web/serve.ts";
+import { openBrowser, startDashboard } from "../web/session.ts";
+import { parseArgs, UsageError } from "./args.ts";
+import { VERSION } from "./version.ts";
 
 /** The bundled demo capture (real tools in network namespaces; see tests/fixtures/README.md). */
 export const DEMO_CAPTURE: URL = new URL("../tests/fixtures/demo.pcapng.gz", import.meta.url);
 
 /** Help text of `ids demo`. */
-export const DEMO_HELP = `Usage: ids demo [--json]
+export const DEMO_HELP = `Usage: ids demo [--listen HOST:PORT] [--no-open] [--speed N] [--print | --json]
 
-Replays the bundled capture of real attack tools (nmap, hping3, curl injections) and benign traffic,
-recorded in network namespaces, and prints every alert and the replay report.`;
+Replays the bundled capture of real attack tools (nmap, hping3 floods, curl SQL injections, exploit
+probes) and benign traffic, recorded in network namespaces, in a loop at its recorded pace, and
+serves the dashboard: alerts arrive within seconds. A temporary data directory holds the access
+token and the configuration the Settings page edits; it is removed on exit. Stop with Ctrl-C.
+
+Options:
+  --listen HOST:PORT  where the dashboard listens (default 127.0.0.1:${DEFAULT_PORT}, another free port if taken)
+  --no-open           do not open a browser
+  --speed N           replay N times faster than recorded (default 1)
+  --duration S        stop after S seconds
+  --print             no dashboard: replay once at full speed and print every alert and the report
+  --json              like --print, as JSON
+  -h, --help          this help`;
 
 /** One line per alert: time, label, source → victim, evidence (attacker bytes escaped). */
 export function formatAlertLine(a: Alert): string {
@@ -28,16 +49,10 @@ export function formatAlertLine(a: Alert): string {
   } ${escapeExcerpt(a.reason, 120)}`;
 }
 
-/** Runs `ids demo`. */
-export async function demoCommand(args: string[]): Promise<number> {
-  const a = parseArgs(args, { boolean: ["json"] });
-  if (a.help) {
-    console.log(DEMO_HELP);
-    return 0;
-  }
+async function printDemo(json: boolean): Promise<number> {
   const alerts: Alert[] = [];
   const { report } = await replayFiles([DEMO_CAPTURE], { onAlert: (al) => alerts.push(al) });
-  if (a.json) {
+  if (json) {
     console.log(JSON.stringify({ alerts, report }, null, 2));
   } else {
     console.log(`Alerts (${alerts.length}):`);
@@ -46,4 +61,102 @@ export async function demoCommand(args: string[]): Promise<number> {
     console.log(formatReport(report));
   }
   return report.errors.length > 0 ? 1 : 0;
+}
+
+/** Runs `ids demo`. */
+export async function demoCommand(args: string[]): Promise<number> {
+  const a = parseArgs(args, {
+    boolean: ["json", "print", "no-open"],
+    string: ["listen", "speed", "duration"],
+  });
+  if (a.help) {
+    console.log(DEMO_HELP);
+    return 0;
+  }
+  if (a._.length > 0) throw new UsageError(`unexpected argument "${a._[0]}"`);
+  if (a.print || a.json) return await printDemo(a.json === true);
+
+  const speed = a.speed === undefined ? 1 : Number(a.speed);
+  if (!(speed > 0 && speed <= 1000)) throw new UsageError("--speed must be a number above 0 and at most 1000");
+  const duration = a.duration === undefined ? undefined : Number(a.duration);
+  if (duration !== undefined && !(Number.isInteger(duration) && duration > 0)) {
+    throw new UsageError("--duration must be a positive integer (seconds)");
+  }
+  let listen;
+  try {
+    listen = a.listen === undefined ? undefined : parseListen(a.listen as string);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+
+  const dataDir = await Deno.makeTempDir({ prefix: "ids-demo-" });
+  const configFile = join(dataDir, "config.json");
+  await Deno.writeTextFile(configFile, "{}\n");
+  const controller = new AbortController();
+  const hub = new Hub({ onError: (name, e) => console.error(`ids: output ${name}: ${(e as Error).message ?? e}`) });
+  let config: Config = DEFAULT_CONFIG;
+  const replay = new PacedReplay({
+    files: [DEMO_CAPTURE],
+    hub,
+    config,
+    speed,
+    loop: true,
+    name: "demo.pcapng.gz",
+    signal: controller.signal,
+  });
+  const start = (l: typeof listen) =>
+    startDashboard({
+      hub,
+      mode: "demo",
+      source: "demo.pcapng.gz",
+      version: VERSION,
+      dataDir,
+      listen: l,
+      config: () => config,
+      configFile,
+      onConfig: (c) => {
+        config = c;
+        replay.configure(c);
+      },
+    });
+  let dashboard;
+  try {
+    try {
+      dashboard = await start(listen ?? { hostname: "127.0.0.1", port: DEFAULT_PORT });
+    } catch (e) {
+      // the default port is taken: any free one (an explicit --listen is not changed)
+      if (listen !== undefined) throw e;
+      dashboard = await start({ hostname: "127.0.0.1", port: 0 });
+    }
+  } catch (e) {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    console.error(`ids demo: ${(e as Error).message}`);
+    return 1;
+  }
+  console.log(`ids demo: dashboard at ${dashboard.url}`);
+  console.log(
+    "ids demo: replaying the bundled capture in a loop (nmap, hping3 floods, SQL injection, exploit probes); Ctrl-C stops",
+  );
+  if (!a["no-open"]) {
+    openBrowser(dashboard.url).then((opened) => {
+      if (!opened) console.log("ids demo: no browser found here: open the URL above");
+    });
+  }
+  const stop = () => controller.abort();
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, stop);
+  const timer = duration ? setTimeout(stop, duration * 1000) : undefined;
+  let status = 0;
+  try {
+    const summary = await replay.run();
+    for (const e of summary.errors) console.error(`ids demo: ${e}`);
+    if (summary.errors.length > 0) status = 1;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    for (const s of signals) Deno.removeSignalListener(s, stop);
+    await dashboard.close();
+    await hub.close({ timeoutMs: 1000 });
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+  return status;
 }

@@ -87,7 +87,9 @@ export function createDashboard(options: DashboardOptions): Hono {
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
       const origin = c.req.header("origin");
       if (!origin || origin !== url.origin) {
-        return c.json({ error: `Cannot accept ${c.req.method} ${url.pathname}: Origin ${origin ?? "missing"} is not ${url.origin}` }, 403);
+        return c.json({
+          error: `Cannot accept ${c.req.method} ${url.pathname}: Origin ${origin ?? "missing"} is not ${url.origin}`,
+        }, 403);
       }
     }
     await next();
@@ -145,4 +147,3 @@ function denied(c: Context): Response {
   );
   return renderDocument(c, page, 401);
 }
-

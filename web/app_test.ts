@@ -3,9 +3,8 @@ import { join } from "node:path";
 import { configCommand } from "../config/cli.ts";
 import { DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { Config } from "../config/defaults.ts";
-import { buildAlert } from "../decision/alert.ts";
-import { parseIp } from "../config/ip.ts";
-import type { AttackType } from "../detectors/attack_type.ts";
+import { buildAlert } from "../core/alert.ts";
+import type { AttackType } from "../core/attack_type.ts";
 import { createDashboard } from "./app.tsx";
 import { cspHash } from "./csp.ts";
 import type { BlockDto, SnapshotDto, SseBatch, StatusDto } from "./dto.ts";
@@ -31,14 +30,14 @@ function alert(type: AttackType, src: string, reason: string, tsMs = Date.now())
   return buildAlert({
     type,
     tsUs: tsMs * 1000,
-    src: parseIp(src)!,
-    dst: parseIp("10.0.0.1")!,
+    src,
+    dst: "10.0.0.1",
     srcPort: 4444,
     dstPort: 80,
     proto: 6,
     severity: 1,
     reason,
-    flow: -1,
+    flowId: 7,
   });
 }
 
@@ -209,7 +208,7 @@ Deno.test("snapshot, alerts and blocks have their JSON shapes", async () => {
 
 Deno.test("CSV and EVE export the current filter; CSV neutralises formulas", async () => {
   const { get, feed } = setup();
-  feed.addAlert(alert("sql_injection", "10.0.0.66", "=HYPERLINK(\"http://x\")"));
+  feed.addAlert(alert("sql_injection", "10.0.0.66", '=HYPERLINK("http://x")'));
   feed.addAlert(alert("port_scan", "10.0.0.67", "scan, with comma"));
   const csv = await (await get("/api/alerts/export.csv?type=sql_injection")).text();
   const lines = csv.trim().split("\n");
@@ -252,11 +251,17 @@ Deno.test("settings are written to the config file; invalid values give the same
   try {
     const file = join(dir, "config.json");
     const { post, config } = setup({ configFile: file });
-    const bad = await post("/api/settings", { syn_flood: { threshold: -3, window_s: "abc" }, trusted_cidrs: ["1.2.3.0/99"] });
+    const bad = await post("/api/settings", {
+      syn_flood: { threshold: -3, window_s: "abc" },
+      trusted_cidrs: ["1.2.3.0/99"],
+    });
     assert.equal(bad.status, 422);
     const body = await bad.json();
     // the same text `ids config check` prints for the same file content
-    await Deno.writeTextFile(file, JSON.stringify({ syn_flood: { threshold: -3, window_s: "abc" }, trusted_cidrs: ["1.2.3.0/99"] }));
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({ syn_flood: { threshold: -3, window_s: "abc" }, trusted_cidrs: ["1.2.3.0/99"] }),
+    );
     let err = "";
     assert.equal(await configCommand(["check", file], { stderr: (t) => err += t, stdout: () => {} }), 1);
     assert.equal(`${body.header}\n${body.problems.map((p: string) => `  ${p}\n`).join("")}`, err);

@@ -1,25 +1,14 @@
 /**
- * Turns sensor objects into dashboard DTOs (string IPs, wall-clock milliseconds).
+ * Turns hub events (alerts, block events, counters, traffic lines) into dashboard DTOs (string IPs,
+ * wall-clock milliseconds).
  *
  * @module
  */
-import type { Alert } from "../decision/alert.ts";
-import { ipToString, protoName, TcpFlag } from "../decode/packet.ts";
-import type { AlertDto, TrafficDto } from "./dto.ts";
-
-/** TCP flags as letters, tcpdump order (`S`, `SA`, `FPA`, …). */
-export function tcpFlagLetters(flags: number): string {
-  let s = "";
-  if (flags & TcpFlag.FIN) s += "F";
-  if (flags & TcpFlag.SYN) s += "S";
-  if (flags & TcpFlag.RST) s += "R";
-  if (flags & TcpFlag.PSH) s += "P";
-  if (flags & TcpFlag.ACK) s += "A";
-  if (flags & TcpFlag.URG) s += "U";
-  if (flags & TcpFlag.ECE) s += "E";
-  if (flags & TcpFlag.CWR) s += "C";
-  return s;
-}
+import type { Alert } from "../core/alert.ts";
+import type { BlockEvent } from "../core/block.ts";
+import type { TrafficLine } from "../core/hub_event.ts";
+import { protoName, tcpFlagsString } from "../core/ip.ts";
+import type { AlertDto, BlockDto, TrafficDto } from "./dto.ts";
 
 /** An alert as the dashboard shows it; `id` is the dashboard's own. */
 export function alertToDto(a: Alert, id: number): AlertDto {
@@ -29,8 +18,8 @@ export function alertToDto(a: Alert, id: number): AlertDto {
     type: a.type,
     label: a.label,
     decidedBy: a.decidedBy,
-    src: ipToString(a.src),
-    dst: ipToString(a.dst),
+    src: a.src,
+    dst: a.dst,
     srcPort: a.srcPort,
     dstPort: a.dstPort,
     proto: protoName(a.proto),
@@ -43,34 +32,41 @@ export function alertToDto(a: Alert, id: number): AlertDto {
     star: false,
   };
   if (a.mlConfidence !== undefined) dto.ml = a.mlConfidence;
-  const flags = (a as { tcpFlags?: number }).tcpFlags;
-  if (typeof flags === "number") dto.flags = tcpFlagLetters(flags);
+  if (a.tcpFlags !== undefined && a.proto === 6) dto.flags = tcpFlagsString(a.tcpFlags);
   return dto;
 }
 
-/** A packet summary line for the live traffic panel (fields copied: the packet is reused). */
-export function trafficLine(p: {
-  tsUs: number;
-  proto: number;
-  src: number | string;
-  dst: number | string;
-  srcPort: number;
-  dstPort: number;
-  wireLen: number;
-  tcpFlags: number;
-  icmpType: number;
-}): TrafficDto {
+/** A block event as a row of the IPS table. */
+export function blockToDto(b: BlockEvent): BlockDto {
+  const dto: BlockDto = {
+    id: b.id,
+    ts: b.startMs,
+    ip: b.ip,
+    type: b.type ?? "manual",
+    label: b.label ?? "",
+    severity: b.severity ?? 2,
+    action: b.backend,
+    status: b.status,
+    expiresAt: b.expiresMs ?? 0,
+  };
+  const ml = b.label ? /\(ML: ([\d.]+)%\)$/.exec(b.label) : null;
+  if (ml) dto.ml = Number(ml[1]) / 100;
+  if (b.error !== undefined) dto.error = b.error;
+  return dto;
+}
+
+/** A sampled packet as a line of the live traffic panel. */
+export function trafficToDto(l: TrafficLine): TrafficDto {
   let info = "";
-  if (p.proto === 6) info = tcpFlagLetters(p.tcpFlags);
-  else if (p.proto === 1 || p.proto === 58) info = `type ${p.icmpType}`;
+  if (l.proto === 6) info = tcpFlagsString(l.tcpFlags);
   return {
-    ts: p.tsUs / 1000,
-    proto: protoName(p.proto),
-    src: ipToString(p.src),
-    dst: ipToString(p.dst),
-    srcPort: p.srcPort,
-    dstPort: p.dstPort,
-    len: p.wireLen,
+    ts: l.tsUs / 1000,
+    proto: protoName(l.proto),
+    src: l.src,
+    dst: l.dst,
+    srcPort: l.srcPort,
+    dstPort: l.dstPort,
+    len: l.len,
     info,
   };
 }

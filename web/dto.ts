@@ -105,8 +105,8 @@ export interface StatusDto {
   startedAt: number;
   /** Model name when an ML model is loaded, null for heuristics only. */
   model: string | null;
-  /** IPS mode: `real` firewall, `simulated`, or `off`. */
-  ips: "real" | "simulated" | "off";
+  /** IPS mode: `real` firewall, `simulated`, `off` (detection only), or `absent` from this build. */
+  ips: "real" | "simulated" | "off" | "absent";
   /** IP reputation provider: `abuseipdb`, `simulated`, or null when not available. */
   reputation: "abuseipdb" | "simulated" | null;
   /** Telegram notifications available (a test message can be sent). */

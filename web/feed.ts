@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Alert } from "../decision/alert.ts";
+import type { Alert } from "../core/alert.ts";
 import { alertToDto } from "./convert.ts";
 import type { AlertDto, BlockDto, ChartsDto, CountersDto, SseBatch, TrafficDto } from "./dto.ts";
 import { LIMITS } from "./dto.ts";

@@ -7,7 +7,7 @@
 /** Supported languages. */
 export type Lang = "en" | "es";
 
-/** Attack display names per language (English from detectors/attack_type.ts, Spanish from the seed). */
+/** Attack display names per language (English from core/attack_type.ts, Spanish from the seed). */
 const ATTACK_NAMES: Record<Lang, Record<string, string>> = {
   en: {
     syn_flood: "SYN Flood",
@@ -58,6 +58,7 @@ const EN = {
   "status.ips.real": "real firewall",
   "status.ips.simulated": "SIMULATED — nothing is really blocked",
   "status.ips.off": "off (detection only)",
+  "status.ips.absent": "not part of this build",
   "status.stream": "Stream",
   "status.stream.live": "live",
   "status.stream.connecting": "connecting…",
@@ -105,7 +106,8 @@ const EN = {
   "events.exportEve": "Export EVE",
   "events.empty": "No alerts match",
   "events.shown": "{n} shown of {m} in memory",
-  "events.skipped": "{n} alerts arrived faster than the page shows them; all are kept by the sensor (export or reload).",
+  "events.skipped":
+    "{n} alerts arrived faster than the page shows them; all are kept by the sensor (export or reload).",
   "events.keys": "Keys: j/k move · a acknowledge · s escalate · g group · / search · Esc clear",
   "events.older": "Load older",
   "sev.1": "High",
@@ -193,6 +195,7 @@ const ES: Record<TextKey, string> = {
   "status.ips.real": "cortafuegos real",
   "status.ips.simulated": "SIMULADO — no se bloquea nada de verdad",
   "status.ips.off": "apagado (solo detección)",
+  "status.ips.absent": "no incluido en esta versión",
   "status.stream": "Flujo",
   "status.stream.live": "en vivo",
   "status.stream.connecting": "conectando…",
@@ -308,7 +311,7 @@ const TEXTS: Record<Lang, Record<TextKey, string>> = { en: EN, es: ES };
 
 /** Translates `key`, replacing `{name}` placeholders from `vars`. */
 export function t(lang: Lang, key: TextKey, vars: Record<string, string | number> = {}): string {
-  const text = TEXTS[lang][key] ?? EN[key];
+  const text: string = TEXTS[lang][key] ?? EN[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
 }
 

@@ -60,7 +60,11 @@ export async function serveDashboard(options: ServeOptions): Promise<RunningDash
       onError: (e) => new Response(`Internal error: ${(e as Error).message}`, { status: 500 }),
     }, app.fetch);
   } catch (e) {
-    throw new Error(`Cannot listen on ${listen.hostname}:${listen.port}: ${(e as Error).message} (choose another with --listen HOST:PORT)`);
+    throw new Error(
+      `Cannot listen on ${listen.hostname}:${listen.port}: ${
+        (e as Error).message
+      } (choose another with --listen HOST:PORT)`,
+    );
   }
   const addr = await ready.promise;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;

@@ -6,7 +6,7 @@
  */
 import { defineConfig } from "@twind/core";
 import presetTailwind from "@twind/preset-tailwind";
-import { ATTACK_TYPES, ATTACKS } from "../detectors/attack_type.ts";
+import { ATTACK_TYPES, ATTACKS } from "../core/attack_type.ts";
 
 /** Theme names. */
 export type Theme = "dark" | "light";

@@ -57,8 +57,8 @@ export function IpDetail(props: IpDetailProps) {
               {props.provider === "simulated" && <Banner kind="warn">simulated</Banner>}
               <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
                 {Object.entries(reputation ?? {}).map(([k, v]) => [
-                  <dt class="text-gray-500 dark:text-gray-400">{k}</dt>,
-                  <dd class="font-mono">{String(v)}</dd>,
+                  <dt key={`k-${k}`} class="text-gray-500 dark:text-gray-400">{k}</dt>,
+                  <dd key={`v-${k}`} class="font-mono">{String(v)}</dd>,
                 ])}
               </dl>
             </div>
@@ -66,48 +66,52 @@ export function IpDetail(props: IpDetailProps) {
       </Card>
       <Card title={`${t(lang, "ip.alerts")} (${props.alerts.length})`}>
         <Timeline alerts={props.alerts} />
-        {props.alerts.length === 0 ? <p class="text-sm text-gray-500">{t(lang, "ip.none")}</p> : (
-          <table id="ip-alerts" class="mt-2 w-full text-sm">
-            <thead>
-              <tr>
-                <th class={TH}>{t(lang, "events.time")}</th>
-                <th class={TH}>{t(lang, "events.label")}</th>
-                <th class={TH}>{t(lang, "events.src")}</th>
-                <th class={TH}>{t(lang, "events.dst")}</th>
-                <th class={TH}>{t(lang, "events.evidence")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.alerts.slice(0, 200).map((a) => (
-                <tr class="border-b border-gray-100 dark:border-ink-2">
-                  <td class={`${TD} font-mono text-xs`}>{dateTime(a.ts)}</td>
-                  <td class={`${TD} ${fg(attackColor(a.type))}`}>{alertLabel(lang, a)}</td>
-                  <td class={`${TD} font-mono text-xs`}>{endpoint(a.src, a.srcPort, a.proto)}</td>
-                  <td class={`${TD} font-mono text-xs`}>{endpoint(a.dst, a.dstPort, a.proto)}</td>
-                  <td class="px-2 py-1 text-xs">{a.reason}</td>
+        {props.alerts.length === 0
+          ? <p class="text-sm text-gray-500">{t(lang, "ip.none")}</p>
+          : (
+            <table id="ip-alerts" class="mt-2 w-full text-sm">
+              <thead>
+                <tr>
+                  <th class={TH}>{t(lang, "events.time")}</th>
+                  <th class={TH}>{t(lang, "events.label")}</th>
+                  <th class={TH}>{t(lang, "events.src")}</th>
+                  <th class={TH}>{t(lang, "events.dst")}</th>
+                  <th class={TH}>{t(lang, "events.evidence")}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {props.alerts.slice(0, 200).map((a) => (
+                  <tr class="border-b border-gray-100 dark:border-ink-2">
+                    <td class={`${TD} font-mono text-xs`}>{dateTime(a.ts)}</td>
+                    <td class={`${TD} ${fg(attackColor(a.type))}`}>{alertLabel(lang, a)}</td>
+                    <td class={`${TD} font-mono text-xs`}>{endpoint(a.src, a.srcPort, a.proto)}</td>
+                    <td class={`${TD} font-mono text-xs`}>{endpoint(a.dst, a.dstPort, a.proto)}</td>
+                    <td class="px-2 py-1 text-xs">{a.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
       </Card>
       <Card title={t(lang, "ip.blocks")}>
-        {props.blocks.length === 0 ? <p class="text-sm text-gray-500">{t(lang, "ip.none")}</p> : (
-          <table id="ip-blocks" class="w-full text-sm">
-            <tbody>
-              {props.blocks.map((b) => (
-                <tr class="border-b border-gray-100 dark:border-ink-2">
-                  <td class={`${TD} font-mono text-xs`}>{dateTime(b.ts)}</td>
-                  <td class={TD}>{attackName(lang, b.type)}</td>
-                  <td class={TD}>{b.action}</td>
-                  <td class={`${TD} ${fg(STATUS_COLOR[b.status])}`}>
-                    {t(lang, `ips.status.${b.status}` as "ips.status.active")}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        {props.blocks.length === 0
+          ? <p class="text-sm text-gray-500">{t(lang, "ip.none")}</p>
+          : (
+            <table id="ip-blocks" class="w-full text-sm">
+              <tbody>
+                {props.blocks.map((b) => (
+                  <tr class="border-b border-gray-100 dark:border-ink-2">
+                    <td class={`${TD} font-mono text-xs`}>{dateTime(b.ts)}</td>
+                    <td class={TD}>{attackName(lang, b.type)}</td>
+                    <td class={TD}>{b.action}</td>
+                    <td class={`${TD} ${fg(STATUS_COLOR[b.status])}`}>
+                      {t(lang, `ips.status.${b.status}` as "ips.status.active")}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
       </Card>
     </div>
   );

@@ -65,10 +65,18 @@ export function Layout(props: LayoutProps) {
             <span class="flex-1" />
             <Island name="LiveStatus" props={{ lang, ips: props.status.ips }} />
             <div class="flex items-center gap-1">
-              <a id="lang-es" href={`/prefs?lang=es&back=${back}`} class={`${link} ${lang === "es" ? "font-bold" : ""}`}>
+              <a
+                id="lang-es"
+                href={`/prefs?lang=es&back=${back}`}
+                class={`${link} ${lang === "es" ? "font-bold" : ""}`}
+              >
                 ES
               </a>
-              <a id="lang-en" href={`/prefs?lang=en&back=${back}`} class={`${link} ${lang === "en" ? "font-bold" : ""}`}>
+              <a
+                id="lang-en"
+                href={`/prefs?lang=en&back=${back}`}
+                class={`${link} ${lang === "en" ? "font-bold" : ""}`}
+              >
                 EN
               </a>
               <a

@@ -37,7 +37,9 @@ export function Banner(props: { kind: "warn" | "info" | "error"; children: Compo
     : props.kind === "error"
     ? "border-red-400 bg-red-50 text-red-900 dark:border-[#ff5370] dark:bg-[#2b1216] dark:text-[#ff8a9c]"
     : "border-blue-300 bg-blue-50 text-blue-900 dark:border-[#82b1ff] dark:bg-[#121c2b] dark:text-[#b3ceff]";
-  return <div id={props.id} role="status" class={`mb-3 rounded border-l-4 px-3 py-2 text-sm ${cls}`}>{props.children}</div>;
+  return (
+    <div id={props.id} role="status" class={`mb-3 rounded border-l-4 px-3 py-2 text-sm ${cls}`}>{props.children}</div>
+  );
 }
 
 /** Button classes. */

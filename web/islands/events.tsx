@@ -179,7 +179,7 @@ export function Events(props: EventsProps) {
           onChange={(e) => set({ type: (e.target as HTMLSelectElement).value || undefined })}
         >
           <option value="">{t(lang, "events.type.all")}</option>
-          {TYPES.map((ty) => <option value={ty}>{attackName(lang, ty)}</option>)}
+          {TYPES.map((ty) => <option key={ty} value={ty}>{attackName(lang, ty)}</option>)}
         </select>
         <select
           id="ev-sev"
@@ -188,7 +188,7 @@ export function Events(props: EventsProps) {
           onChange={(e) => set({ severity: Number((e.target as HTMLSelectElement).value) || undefined })}
         >
           <option value="">{t(lang, "events.sev.all")}</option>
-          {[1, 2, 3].map((s) => <option value={String(s)}>{t(lang, `sev.${s}` as "sev.1")}</option>)}
+          {[1, 2, 3].map((s) => <option key={s} value={String(s)}>{t(lang, `sev.${s}` as "sev.1")}</option>)}
         </select>
         <input
           id="ev-ip"
@@ -284,9 +284,9 @@ export function Events(props: EventsProps) {
                   data-ack={a.ack ? "1" : "0"}
                   data-star={a.star ? "1" : "0"}
                   onClick={() => setSel(i)}
-                  class={`border-b border-gray-100 dark:border-ink-2 ${rowEdge(color)} ${selected ? "bg-[#ede7f6] dark:bg-ink-3" : ""} ${
-                    a.ack ? "opacity-50" : ""
-                  }`}
+                  class={`border-b border-gray-100 dark:border-ink-2 ${rowEdge(color)} ${
+                    selected ? "bg-[#ede7f6] dark:bg-ink-3" : ""
+                  } ${a.ack ? "opacity-50" : ""}`}
                 >
                   <td class={`${TD} font-mono text-xs`}>{clockMs(a.ts)}</td>
                   <td class={`${TD} font-mono text-xs`}>

@@ -80,7 +80,8 @@ export function Ips(props: IpsProps) {
             placeholder={t(lang, "ips.manual.ip")}
             value={ip}
             required
-            onInput={(e) => setIp((e.target as HTMLInputElement).value)}
+            onInput={(e) =>
+              setIp((e.target as HTMLInputElement).value)}
           />
           <input
             id="ips-secs"
@@ -90,7 +91,8 @@ export function Ips(props: IpsProps) {
             max="86400"
             title={t(lang, "ips.manual.seconds")}
             value={secs}
-            onInput={(e) => setSecs((e.target as HTMLInputElement).value)}
+            onInput={(e) =>
+              setSecs((e.target as HTMLInputElement).value)}
           />
           <button id="ips-block" type="submit" class={BTN_PRIMARY}>{t(lang, "ips.manual.submit")}</button>
         </form>

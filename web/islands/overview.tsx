@@ -65,12 +65,14 @@ function PerMinute(props: { lang: Lang; data: ChartsDto["perMinute"]; now: numbe
         <text x="2" y="10" font-size="10" fill="currentColor" fill-opacity="0.6">{max}/min</text>
       </svg>
       <div class="mt-1 flex flex-wrap gap-3 text-xs">
-        {present.length === 0 ? <span class="text-gray-500">{t(lang, "chart.empty")}</span> : present.map((ty) => (
-          <span class="flex items-center gap-1">
-            <span class={`inline-block h-2 w-3 rounded-sm ${bg(attackColor(ty))}`} />
-            {attackName(lang, ty)}
-          </span>
-        ))}
+        {present.length === 0
+          ? <span class="text-gray-500">{t(lang, "chart.empty")}</span>
+          : present.map((ty) => (
+            <span class="flex items-center gap-1">
+              <span class={`inline-block h-2 w-3 rounded-sm ${bg(attackColor(ty))}`} />
+              {attackName(lang, ty)}
+            </span>
+          ))}
       </div>
     </div>
   );
@@ -87,15 +89,19 @@ function PpsChart(props: { data: [number, number][]; version: number }) {
       if (!el) return;
       const dark = document.documentElement.classList.contains("dark");
       const axis = { stroke: dark ? "#bdbdbd" : "#4b5563", grid: { stroke: dark ? "#2a2a2a" : "#e5e7eb" } };
-      plot.current = new UPlot({
-        width: el.clientWidth || 600,
-        height: 160,
-        legend: { show: false },
-        cursor: { show: true },
-        scales: { x: { time: true } },
-        axes: [axis, axis],
-        series: [{}, { stroke: "#00eaff", fill: "rgba(0,234,255,0.12)", width: 1.5 }],
-      }, [[], []], el);
+      plot.current = new UPlot(
+        {
+          width: el.clientWidth || 600,
+          height: 160,
+          legend: { show: false },
+          cursor: { show: true },
+          scales: { x: { time: true } },
+          axes: [axis, axis],
+          series: [{}, { stroke: "#00eaff", fill: "rgba(0,234,255,0.12)", width: 1.5 }],
+        },
+        [[], []],
+        el,
+      );
       ro = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: 160 }));
       ro.observe(el);
     }

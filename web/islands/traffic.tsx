@@ -18,9 +18,9 @@ export interface TrafficProps {
 }
 
 function lineText(l: TrafficDto): string {
-  return `${l.proto.padEnd(5)} ${endpoint(l.src, l.srcPort, l.proto)} → ${endpoint(l.dst, l.dstPort, l.proto)}  len ${l.len}${
-    l.info ? `  ${l.info}` : ""
-  }`;
+  return `${l.proto.padEnd(5)} ${endpoint(l.src, l.srcPort, l.proto)} → ${
+    endpoint(l.dst, l.dstPort, l.proto)
+  }  len ${l.len}${l.info ? `  ${l.info}` : ""}`;
 }
 
 /** The live traffic island. */

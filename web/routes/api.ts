@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { toEve } from "../../alerts/eve.ts";
 import { parseIp } from "../../config/ip.ts";
-import { ipToString } from "../../decode/packet.ts";
+import { ipToString } from "../../core/ip.ts";
 import type { DashboardOptions } from "../context.ts";
 import type { AlertDto, SnapshotDto } from "../dto.ts";
 import { LIMITS } from "../dto.ts";
@@ -159,7 +159,9 @@ export function apiRoutes(o: DashboardOptions): Hono {
 
   app.get("/alerts/export.eve", (c) => {
     const ids = new Set(o.feed.alerts(filterFromQuery((k) => c.req.query(k)), LIMITS.alertsInMemory).map((a) => a.id));
-    const lines = o.feed.storedAlerts().filter((s) => ids.has(s.dto.id)).map((s) => `${JSON.stringify(toEve(s.alert))}\n`);
+    const lines = o.feed.storedAlerts().filter((s) => ids.has(s.dto.id)).map((s) =>
+      `${JSON.stringify(toEve(s.alert))}\n`
+    );
     return c.body(lines.join(""), 200, {
       "Content-Type": "application/x-ndjson; charset=utf-8",
       "Content-Disposition": 'attachment; filename="ids-alerts.eve.json"',
@@ -245,7 +247,9 @@ export function apiRoutes(o: DashboardOptions): Hono {
   });
 
   app.post("/notify/test", async (c) => {
-    if (!o.notify) return c.json({ error: "Cannot send a test message: notifications are not part of this build" }, 501);
+    if (!o.notify) {
+      return c.json({ error: "Cannot send a test message: notifications are not part of this build" }, 501);
+    }
     try {
       return c.json({ message: await o.notify.test() });
     } catch (e) {

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { parseIp } from "../../config/ip.ts";
-import { ipToString } from "../../decode/packet.ts";
+import { ipToString } from "../../core/ip.ts";
 import { prefsOf, renderDocument } from "../app.tsx";
 import { Island } from "../components/island.tsx";
 import { IpDetail } from "../components/ip_detail.tsx";
