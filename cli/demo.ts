@@ -14,11 +14,10 @@ import { formatReport } from "../pipeline/report.ts";
 import { Hub } from "../sensor/hub.ts";
 import { PacedReplay } from "../sensor/paced_replay.ts";
 import { replayFiles } from "../sensor/replay.ts";
-import { parseListen } from "../web/auth.ts";
-import { DEFAULT_PORT } from "../web/serve.ts";
-import { openBrowser, startDashboard } from "../web/session.ts";
+import { DEFAULT_PORT, parseListen } from "../web/auth.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { VERSION } from "./version.ts";
+import { loadDashboard } from "./_dashboard.ts";
 
 /** The bundled demo capture (real tools in network namespaces; see tests/fixtures/README.md). */
 export const DEMO_CAPTURE: URL = new URL("../tests/fixtures/demo.pcapng.gz", import.meta.url);
@@ -89,6 +88,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
 
+  const { openBrowser, startDashboard } = await loadDashboard();
   const dataDir = await Deno.makeTempDir({ prefix: "ids-demo-" });
   const configFile = join(dataDir, "config.json");
   await Deno.writeTextFile(configFile, "{}\n");

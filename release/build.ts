@@ -19,6 +19,7 @@ export const TARGETS: Readonly<Record<string, string>> = {
  */
 export const INCLUDES: readonly string[] = [
   "capture/capture_worker.ts",
+  "web/session.ts",
   "tests/fixtures/demo.pcapng.gz",
   "dist/build_info.json",
 ];

@@ -214,8 +214,12 @@ export class IdsProcess {
       stdin: "null",
       env: options.env,
     }).spawn();
+    // (typed as a plain transform: with the DOM lib in the graph — the dashboard's islands — the two
+    // TextDecoderStream declarations disagree on the writable side)
     const dec = (s: ReadableStream<Uint8Array>, add: (t: string) => void) =>
-      s.pipeThrough(new TextDecoderStream()).pipeTo(new WritableStream({ write: add }));
+      s.pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>).pipeTo(
+        new WritableStream({ write: add }),
+      );
     const out = dec(this.child.stdout, (t) => this.stdout += t);
     const err = dec(this.child.stderr, (t) => this.stderr += t);
     this.#watchdog = setTimeout(() => this.kill("SIGKILL"), (options.maxSeconds ?? 60) * 1000);

@@ -59,6 +59,9 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
+/** Default dashboard port. */
+export const DEFAULT_PORT = 8470;
+
 /** A parsed `--listen HOST:PORT`. */
 export interface ListenAddress {
   hostname: string;

@@ -30,8 +30,9 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
-/** Default dashboard port. */
-export const DEFAULT_PORT = 8470;
+import { DEFAULT_PORT } from "./auth.ts";
+
+export { DEFAULT_PORT };
 
 /**
  * Starts the dashboard.
