@@ -11,7 +11,7 @@
  */
 import type { Config } from "../config/defaults.ts";
 import { parseBlockTarget } from "./address.ts";
-import { type BackendName, type Blocker, BlockError } from "./blocker.ts";
+import { type BackendName, type Blocker, BlockError, checkSeconds } from "./blocker.ts";
 import { type BlockLedger, type BlockRecord, LIVE_STATUSES, MemoryLedger } from "./ledger.ts";
 import { blockSeconds, shouldBlock } from "./policy.ts";
 import type { SafetyRails } from "./rails.ts";
@@ -19,7 +19,7 @@ import { SimulatedBlocker } from "./simulated.ts";
 
 /** What the IPS tells the hub. */
 export type IpsEvent =
-  | { kind: "block"; record: BlockRecord }
+  | { kind: "block"; record: BlockRecord; manual?: boolean }
   | { kind: "unblock"; record: BlockRecord; reason: "expired" | "manual" }
   | { kind: "cap"; cap: "per_minute" | "active"; limit: number; ip: string; message: string };
 
@@ -259,14 +259,28 @@ export class Ips {
 
     const earlier = ipsCfg.escalation ? this.#ledger.countSince(ip, now - ipsCfg.escalation_memory_s * 1000) : 0;
     const seconds = blockSeconds(q.type, earlier, this.#config);
+    const record = await this.#enforce(ip, seconds, q.type, q.label);
+    if (record.status === "FAILED") {
+      return { action: "allowed", note: `block failed: ${record.error}`, record, created: true };
+    }
+    this.#publish({ kind: "block", record });
+    const status = record.status;
+    const escalated = earlier > 0 && ipsCfg.escalation ? ` (escalated: ${earlier} earlier)` : "";
+    return status === "ACTIVE"
+      ? { action: "blocked", note: `blocked for ${seconds} s${escalated}`, record, created: true }
+      : { action: "allowed", note: `simulated block for ${seconds} s${escalated}`, record, created: true };
+  }
+
+  /** Blocks in the firewall (falling back to simulated on a privilege failure), records the row, tracks it. */
+  async #enforce(ip: string, seconds: number, type: string, label: string): Promise<BlockRecord> {
     let status: BlockRecord["status"] = this.enforcing ? "ACTIVE" : "SIMULATED";
     let error = "";
     try {
-      await this.#blocker.block(ip, seconds, q.type);
+      await this.#blocker.block(ip, seconds, type);
     } catch (e) {
       if (e instanceof BlockError && e.accessDenied) {
         this.#fallBack(e);
-        await this.#blocker.block(ip, seconds, q.type);
+        await this.#blocker.block(ip, seconds, type);
         status = "SIMULATED";
         error = e.message;
       } else {
@@ -279,8 +293,8 @@ export class Ips {
     const row: Omit<BlockRecord, "id"> = {
       ts: at,
       ip,
-      type: q.type,
-      label: q.label,
+      type,
+      label,
       seconds,
       expiresAt: at + seconds * 1000,
       status,
@@ -292,16 +306,42 @@ export class Ips {
     const record: BlockRecord = { ...row, id };
     if (status === "FAILED") {
       this.#log(`ids: IPS: ${error}`);
-      return { action: "allowed", note: `block failed: ${error}`, record, created: true };
+      return record;
     }
     this.#recentBlocks.push(at);
     this.#track({ id, ip, expiresAt: record.expiresAt, backend, verifiedAt: at });
     this.#schedule();
-    this.#publish({ kind: "block", record });
-    const escalated = earlier > 0 && ipsCfg.escalation ? ` (escalated: ${earlier} earlier)` : "";
-    return status === "ACTIVE"
-      ? { action: "blocked", note: `blocked for ${seconds} s${escalated}`, record, created: true }
-      : { action: "allowed", note: `simulated block for ${seconds} s${escalated}`, record, created: true };
+    return record;
+  }
+
+  /**
+   * Blocks `ip` by hand (the dashboard): the safety rails and the cap on active blocks apply; an existing
+   * block of the address is replaced (its row ends as UNBLOCKED).
+   *
+   * @returns the new row (status ACTIVE, or SIMULATED without a real firewall)
+   * @throws {Error} `Cannot block <ip>: <why>` when a rail or the cap refuses, or the firewall failed
+   */
+  async blockByHand(ip: string, seconds: number): Promise<BlockRecord> {
+    const shown = JSON.stringify(String(ip)).slice(0, 60);
+    const refusal = this.#rails.check(ip);
+    if (refusal !== null) throw new Error(`Cannot block ${shown}: ${refusal.reason}`);
+    checkSeconds(seconds);
+    const target = parseBlockTarget(ip)!.ip;
+    const max = this.#config.ips.max_active;
+    if (!this.#live.has(target) && this.#live.size >= max) {
+      throw new Error(`Cannot block ${target}: ${max} blocks in force (ips.max_active)`);
+    }
+    const now = this.#now();
+    for (const row of this.#ledger.live().filter((r) => r.ip === target)) {
+      if (this.#ledger.finish(row.id, "UNBLOCKED", now)) {
+        this.#publish({ kind: "unblock", record: { ...row, status: "UNBLOCKED", updatedAt: now }, reason: "manual" });
+      }
+    }
+    this.#live.delete(target);
+    const record = await this.#enforce(target, seconds, "manual", "blocked by hand");
+    if (record.status === "FAILED") throw new Error(record.error);
+    this.#publish({ kind: "block", record, manual: true });
+    return record;
   }
 
   #cap(cap: "active" | "per_minute", limit: number, ip: string, what: string): IpsDecision {

@@ -314,3 +314,30 @@ Deno.test("Ips: simulated rows are restored into the simulated backend at start"
   assert.match((await second.decide(q("203.0.113.1"))).note, /^simulated block until/);
   second.close();
 });
+
+Deno.test("Ips: blocking by hand (dashboard) obeys the rails and the active cap, and replaces a block", async () => {
+  const { ips, machine, ledger, events } = setup({
+    config: validateConfig({ ips: { enabled: true, max_active: 2 } }),
+  });
+  await assert.rejects(
+    ips.blockByHand("10.76.0.1", 60),
+    /^Error: Cannot block "10\.76\.0\.1": 10\.76\.0\.1 is a default gateway/,
+  );
+  await assert.rejects(ips.blockByHand("0.0.0.0/0", 60), /not a single IP address/);
+  await assert.rejects(ips.blockByHand("203.0.113.5", 0), RangeError);
+  const r = await ips.blockByHand("203.0.113.5", 600);
+  assert.deepEqual([r.status, r.type, r.seconds], ["ACTIVE", "manual", 600]);
+  const again = await ips.blockByHand("203.0.113.5", 60);
+  assert.equal(again.seconds, 60);
+  assert.equal(machine.rules.length, 1);
+  assert.deepEqual(ledger.recent(5).map((x) => x.status), ["ACTIVE", "UNBLOCKED"]);
+  await ips.blockByHand("203.0.113.6", 60);
+  await assert.rejects(ips.blockByHand("203.0.113.7", 60), /2 blocks in force \(ips\.max_active\)/);
+  assert.deepEqual(events.map((e) => e.kind === "block" ? `block${e.manual ? " manual" : ""}` : e.kind), [
+    "block manual",
+    "unblock",
+    "block manual",
+    "block manual",
+  ]);
+  ips.close();
+});

@@ -32,7 +32,9 @@ export function toBlockEvent(record: BlockRecord, reason?: string): BlockEvent {
 
 /** Publishes an IPS event on the hub (block starts are published by the decision stage, after the alert). */
 export function publishIpsEvent(bus: EventBus, event: IpsEvent): void {
-  if (event.kind === "unblock") {
+  if (event.kind === "block" && event.manual) {
+    bus.publish({ kind: "block", block: toBlockEvent(event.record, "blocked by hand") });
+  } else if (event.kind === "unblock") {
     bus.publish({ kind: "block", block: toBlockEvent(event.record, event.reason) });
   } else if (event.kind === "cap") {
     bus.publish({ kind: "notice", level: "warning", source: "ips", message: event.message });
