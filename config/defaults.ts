@@ -10,7 +10,10 @@
 export interface DetectorConfig {
   /** Run this detector. */
   readonly enabled: boolean;
-  /** Skip sources on the trusted lists. */
+  /**
+   * Silence this detector for sources on the trusted lists (opt-in; default false). When false, trusted sources are
+   * still detected and their alerts tagged `trusted`; the trusted lists always keep the IPS from blocking them.
+   */
   readonly use_trusted: boolean;
 }
 
@@ -326,7 +329,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
   icmp_flood: { enabled: true, use_trusted: false, threshold: 200, window_s: 1, source_threshold: 200 },
   exploit_probe: {
     enabled: true,
-    use_trusted: true,
+    use_trusted: false,
     ports: [135, 139, 445, 3389, 5900, 21, 22, 23, 69],
     sweep_ports: 3,
     window_s: 60,
@@ -345,7 +348,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
   },
   sql_injection: {
     enabled: true,
-    use_trusted: true,
+    use_trusted: false,
     ports: [80, 8080, 8000, 8008, 8888],
     max_request_bytes: 16384,
     benign_params: ["order=desc", "order=asc", "limit=", "search="],

@@ -186,7 +186,9 @@ const MIN_WINDOW = 0.001;
 const MAX_WINDOW = 86_400;
 
 const enabled = bool("run this detector");
-const useTrusted = bool("skip sources on trusted_ips / trusted_cidrs");
+const useTrusted = bool(
+  "silence this detector for sources on trusted_ips / trusted_cidrs (opt-in; otherwise their alerts are tagged trusted)",
+);
 const window = (what: string) => num(MIN_WINDOW, MAX_WINDOW, `${what} window length in seconds of packet time`, "s");
 
 const SYN_FLOOD: FieldsOf<SynFloodConfig> = {
@@ -363,8 +365,16 @@ const ROOT_FIELDS: FieldsOf<Config> = {
   ),
   ml_confidence: num(0, 1, "ML confidence at or above which the model's label is used"),
   block_seconds: int(1, 604_800, "seconds an IPS block lasts", "s"),
-  trusted_ips: list("ip", 100_000, "trusted exact addresses (detectors with use_trusted skip them)"),
-  trusted_cidrs: list("cidr", 100_000, "trusted CIDR blocks (detectors with use_trusted skip them)"),
+  trusted_ips: list(
+    "ip",
+    100_000,
+    "trusted exact addresses: never blocked, alerts tagged trusted (use_trusted silences)",
+  ),
+  trusted_cidrs: list(
+    "cidr",
+    100_000,
+    "trusted CIDR blocks: never blocked, alerts tagged trusted (use_trusted silences)",
+  ),
   syn_flood: section("SYN flood detector", SYN_FLOOD),
   ddos: section("DDoS detector (many sources, one destination)", DDOS),
   port_scan: section("port scan detector (fast, slow and sweeps)", PORT_SCAN),

@@ -134,6 +134,8 @@ export class DetectionEngine {
     };
     if (d.spoofed) event.spoofed = true;
     if (d.tags !== undefined && d.tags.length > 0) event.tags = [...d.tags];
+    // a trusted source is still reported (detectors silence it only with use_trusted), tagged so an operator sees it
+    if (!d.spoofed && this.#trusted(d.src) && !event.tags?.includes("trusted")) (event.tags ??= []).push("trusted");
     if (this.#iface !== undefined) event.iface = this.#iface;
     if (d.flow >= 0) event.flow = snapshotFlow(flows, d.flow);
     // fired on the packet being handled (not on a flow end or an idle tick): keep its TCP flags
