@@ -349,13 +349,13 @@ Deno.test("SqlInjectionDetector finds the client when capture starts mid-connect
   assert.equal(ipToString(h.detections[0].src), "10.77.0.66");
 });
 
-Deno.test("SqlInjectionDetector skips trusted sources when use_trusted", () => {
+Deno.test("SqlInjectionDetector detects trusted sources by default; skips them only with use_trusted", () => {
   const cdn = ip(104, 16, 0, 9);
-  const h = new Harness();
+  const h = new Harness(config({ sql_injection: { use_trusted: true } }));
   new Conn(h, cdn).handshake().send(get("/p?id=1%20AND%201=1"));
   assert.equal(h.detections.length, 0);
   assert.equal(h.det.size(), 0, "no state for trusted sources");
-  const h2 = new Harness(config({ sql_injection: { use_trusted: false } }));
+  const h2 = new Harness();
   new Conn(h2, cdn).handshake().send(get("/p?id=1%20AND%201=1"));
   assert.equal(h2.detections.length, 1);
 });
