@@ -6,6 +6,7 @@
  */
 import { IpProto, ipToString, protoName } from "../core/ip.ts";
 import { ATTACKS } from "../core/attack_type.ts";
+import { MAX_PACKET_TIME_US } from "../core/frame.ts";
 import type { Alert } from "../core/alert.ts";
 
 /** `alert.metadata` of an EVE record: Suricata's string-array convention. */
@@ -74,17 +75,22 @@ export function sensorHost(): string {
  * Formats packet time as an EVE timestamp: UTC, microseconds, numeric offset without a colon,
  * e.g. `2026-11-21T14:50:23.531762+0000` (never `Z`, which the schema refuses).
  *
- * @throws {RangeError} when `tsUs` is not a finite time
+ * Times beyond what a Date can hold are clamped, never thrown.
+ *
+ * @throws {RangeError} when `tsUs` is not a number (NaN or infinite)
  */
 export function eveTimestamp(tsUs: number): string {
   if (!Number.isFinite(tsUs)) throw new RangeError(`Cannot format EVE timestamp: not a time (got ${tsUs})`);
-  const whole = Math.floor(tsUs);
+  // out of range: clamped (the decoder already clamps packet times into 0…MAX_PACKET_TIME_US; this is a last guard)
+  const whole = Math.min(Math.max(Math.floor(tsUs), MIN_EVE_US), MAX_PACKET_TIME_US);
   const seconds = Math.floor(whole / 1e6);
   const micros = whole - seconds * 1e6;
   const date = new Date(seconds * 1000);
-  if (Number.isNaN(date.getTime())) throw new RangeError(`Cannot format EVE timestamp: out of range (got ${tsUs})`);
   return `${date.toISOString().slice(0, 19)}.${String(micros).padStart(6, "0")}+0000`;
 }
+
+/** 0001-01-01T00:00:00Z in µs: the earliest time with a four-digit year. */
+const MIN_EVE_US = -62_135_596_800_000_000;
 
 /** Protocols whose EVE records carry ports. */
 function hasPorts(proto: number): boolean {

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { GunzipMembers } from "./_gunzip.ts";
+
 const GZIP_MAGIC0 = 0x1f, GZIP_MAGIC1 = 0x8b;
 
 /** A pull-based byte producer. */
@@ -29,31 +31,17 @@ class FileProducer implements Producer {
   }
 }
 
-class StreamProducer implements Producer {
-  #reader: ReadableStreamDefaultReader<Uint8Array>;
-  #pending: Uint8Array | null = null;
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.#reader = stream.getReader();
+/** Every member of a gzip file (see _gunzip.ts); its warning surfaces as {@link ByteStream.warning}. */
+class GunzipProducer implements Producer {
+  readonly gunzip: GunzipMembers;
+  constructor(file: Deno.FsFile) {
+    this.gunzip = new GunzipMembers(file);
   }
-  async read(into: Uint8Array): Promise<number> {
-    let n = 0;
-    while (n < into.length) {
-      if (this.#pending === null) {
-        if (n > 0) return n; // deliver what we have rather than waiting
-        const r = await this.#reader.read();
-        if (r.done) return n;
-        this.#pending = r.value;
-      }
-      const p = this.#pending;
-      const take = Math.min(p.length, into.length - n);
-      into.set(take === p.length ? p : p.subarray(0, take), n);
-      n += take;
-      this.#pending = take === p.length ? null : p.subarray(take);
-    }
-    return n;
+  read(into: Uint8Array): Promise<number> {
+    return this.gunzip.read(into);
   }
   close(): void {
-    this.#reader.cancel().catch(() => {});
+    this.gunzip.close();
   }
 }
 
@@ -86,6 +74,10 @@ export class ByteStream {
   streamError: string | undefined;
   /** True when the input was gzip-compressed. */
   readonly gzip: boolean;
+  /** A problem that lost no data (trailing garbage after the last gzip member), once reading ended. */
+  get warning(): string | undefined {
+    return this.#producer instanceof GunzipProducer ? this.#producer.gunzip.warning : undefined;
+  }
   #producer: Producer;
   #spare: Uint8Array | null;
   #pending: Promise<number> | null = null;
@@ -122,10 +114,7 @@ export class ByteStream {
     }
     const gzip = got === 2 && head[0] === GZIP_MAGIC0 && head[1] === GZIP_MAGIC1;
     await file.seek(0, Deno.SeekMode.Start);
-    if (gzip) {
-      const stream = file.readable.pipeThrough(new DecompressionStream("gzip"));
-      return new ByteStream(new StreamProducer(stream), true, bufferSize);
-    }
+    if (gzip) return new ByteStream(new GunzipProducer(file), true, bufferSize);
     return new ByteStream(new FileProducer(file), false, bufferSize);
   }
 

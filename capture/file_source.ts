@@ -79,6 +79,7 @@ export async function readCapture(
     summary = await readPcapng(s, onFrame, options.signal);
   }
   if (summary !== undefined) {
+    if (s.warning !== undefined) summary.warning = `${name}: ${s.warning}`;
     if (summary.error && s.streamError) {
       summary.error.message += ` — ${s.gzip ? "gzip data" : "input"} ended early: ${s.streamError}`;
     } else if (!summary.error && s.streamError) {

@@ -29,6 +29,8 @@ export interface SourceSummary {
   bytes: number;
   /** Set when the input ended in a truncated or corrupt record; frames before it were delivered. */
   error?: SourceError;
+  /** A problem that lost nothing (e.g. trailing garbage after the last gzip member, ignored as `gzip -d` does). */
+  warning?: string;
 }
 
 /** A stream of frames: a capture file or a live interface. */

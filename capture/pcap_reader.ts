@@ -55,13 +55,16 @@ export async function readPcap(
       const frac = view.getUint32(pos + 4, le);
       const incl = view.getUint32(pos + 8, le);
       const orig = view.getUint32(pos + 12, le);
-      if (incl > MAX_RECORD || (nano ? frac >= 1e9 : frac >= 1e6)) break; // handled below as corrupt
+      if (incl > MAX_RECORD) break; // handled below as corrupt
       if (end - pos - 16 < incl) break;
       const start = pos + 16;
       frame.buf = buf.subarray(start, start + incl);
       frame.caplen = incl;
       frame.len = orig;
-      frame.tsUs = sec * 1e6 + (nano ? Math.floor(frac / 1000) : frac);
+      // a fraction field out of range is a bad timestamp (the decoder counts it and clamps), not the end of the file
+      frame.tsUs = (nano ? frac >= 1e9 : frac >= 1e6)
+        ? Number.NaN
+        : sec * 1e6 + (nano ? Math.floor(frac / 1000) : frac);
       pos = start + incl;
       packets++;
       bytes += incl;
@@ -74,20 +77,11 @@ export async function readPcap(
     if (signal?.aborted) return summary;
     if (s.available >= 16) {
       const incl = s.view.getUint32(s.pos + 8, le);
-      const frac = s.view.getUint32(s.pos + 4, le);
       if (incl > MAX_RECORD) {
         summary.error = {
           offset: s.offset,
           packets,
           message: `Cannot read packet record: corrupt capture length ${incl} at byte ${s.offset}`,
-        };
-        return summary;
-      }
-      if (nano ? frac >= 1e9 : frac >= 1e6) {
-        summary.error = {
-          offset: s.offset,
-          packets,
-          message: `Cannot read packet record: corrupt timestamp fraction ${frac} at byte ${s.offset}`,
         };
         return summary;
       }

@@ -104,5 +104,10 @@ export async function replayCommand(args: string[]): Promise<number> {
   const { report } = result;
   if (a.json) console.log(JSON.stringify(report, null, 2));
   if (!a.json || a.stats) console.error(formatReport(report));
+  else {
+    // the report went to stdout as JSON: problems still get their one line on stderr
+    for (const w of report.warnings) console.error(`ids replay: warning: ${w}`);
+    for (const e of report.errors) console.error(`ids replay: ${e.message} (${e.packets} packets read before it)`);
+  }
   return report.errors.length > 0 ? 1 : 0;
 }

@@ -60,6 +60,12 @@ export function linkTypeName(linkType: number): string {
   }
 }
 
+/**
+ * Latest packet time accepted (µs since the epoch): the largest exact integer, in the year 2255. Times outside
+ * 0…this (a corrupt pcapng `if_tsoffset`, a bad pcap microsecond field) are a decode event and are clamped.
+ */
+export const MAX_PACKET_TIME_US: number = Number.MAX_SAFE_INTEGER;
+
 /** One captured frame. Reused between callbacks: copy what you keep. */
 export interface Frame {
   /** View holding exactly the captured bytes of this frame (`buf.length === caplen`). */
@@ -68,7 +74,10 @@ export interface Frame {
   caplen: number;
   /** Length of the frame on the wire. */
   len: number;
-  /** Capture time in microseconds since the Unix epoch. */
+  /**
+   * Capture time in microseconds since the Unix epoch, as the source read it: may be out of range or NaN (a corrupt
+   * timestamp field); the decoder then counts `frame.bad_timestamp` and gives the packet a clamped time.
+   */
   tsUs: number;
   /** LINKTYPE_* of the interface the frame was captured on. */
   linkType: number;

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Frame } from "../core/frame.ts";
-import { DecodeEvents } from "./events.ts";
+import { type Frame, MAX_PACKET_TIME_US } from "../core/frame.ts";
+import { DecodeEvents, Ev } from "./events.ts";
 import { decodeEtherPayload, decodeLink, EtherType } from "./link.ts";
 import type { Packet } from "./packet.ts";
 
@@ -16,18 +16,29 @@ export class Decoder {
   readonly linkTypes: Map<number, number> = new Map();
   #lastLink = -1;
   #lastLinkCount = 0;
+  #lastGoodUs = -1;
 
-  /** Decodes `frame` into `pkt` (reset first). Never throws on malformed bytes. */
+  /**
+   * Decodes `frame` into `pkt` (reset first). Never throws on malformed bytes. A frame time outside
+   * 0…{@link MAX_PACKET_TIME_US} (or not a number) is a `frame.bad_timestamp` event; the packet then takes the
+   * last good time, or the time clamped into range when there was none.
+   */
   decode(frame: Frame, pkt: Packet): void {
     pkt.reset();
     pkt.buf = frame.buf;
-    pkt.tsUs = frame.tsUs;
+    const ts = frame.tsUs;
+    const before = this.events.n;
+    if (ts >= 0 && ts <= MAX_PACKET_TIME_US) {
+      pkt.tsUs = this.#lastGoodUs = ts;
+    } else {
+      this.events.add(Ev["frame.bad_timestamp"]);
+      pkt.tsUs = this.#lastGoodUs >= 0 ? this.#lastGoodUs : ts > MAX_PACKET_TIME_US ? MAX_PACKET_TIME_US : 0;
+    }
     pkt.wireLen = frame.len;
     pkt.linkType = frame.linkType;
     pkt.iface = frame.iface;
     if (frame.linkType !== this.#lastLink) this.#flushLink(frame.linkType);
     this.#lastLinkCount++;
-    const before = this.events.n;
     decodeLink(pkt, frame.linkType, this.events);
     if (this.events.n !== before) this.events.frames++;
   }

@@ -6,6 +6,7 @@
 
 /** Every decode event kind, in counter order. Names follow Suricata's `decoder.*` style. */
 export const DECODE_EVENTS = [
+  "frame.bad_timestamp",
   "link.unsupported",
   "ethernet.truncated",
   "vlan.truncated",

@@ -130,10 +130,11 @@ export class Pipeline {
     const c = this.counters;
     c.packets++;
     c.bytes += frame.caplen;
-    if (c.firstUs === 0 || frame.tsUs < c.firstUs) c.firstUs = frame.tsUs;
-    if (frame.tsUs > c.lastUs) c.lastUs = frame.tsUs;
     const pkt = this.#pkt;
-    this.decoder.decode(frame, pkt);
+    this.decoder.decode(frame, pkt); // clamps a bad frame time into pkt.tsUs
+    const ts = pkt.tsUs;
+    if (c.firstUs === 0 || ts < c.firstUs) c.firstUs = ts;
+    if (ts > c.lastUs) c.lastUs = ts;
     if (pkt.ipVersion === 0) {
       if (pkt.isArp) c.arpPackets++;
       return;

@@ -35,6 +35,8 @@ export interface ReplayReport {
   /** Peak resident memory of the process (MB), where the OS reports it. */
   peak_rss_mb?: number;
   errors: SourceError[];
+  /** Problems that lost nothing (trailing garbage after a gzip file's last member). */
+  warnings: string[];
 }
 
 /** Peak resident set size of this process in MB (Linux VmHWM), else the current RSS. */
@@ -49,7 +51,14 @@ export function peakRssMb(): number {
 /** Builds the report from a finished pipeline. */
 export function buildReport(
   p: Pipeline,
-  info: { files: string[]; wallMs: number; errors: SourceError[]; liveAtEnd: number; alerts?: Record<string, number> },
+  info: {
+    files: string[];
+    wallMs: number;
+    errors: SourceError[];
+    warnings?: string[];
+    liveAtEnd: number;
+    alerts?: Record<string, number>;
+  },
 ): ReplayReport {
   const c = p.counters;
   const secs = info.wallMs / 1000;
@@ -91,6 +100,7 @@ export function buildReport(
     ...(info.alerts ? { alerts: info.alerts } : {}),
     peak_rss_mb: peakRssMb(),
     errors: info.errors,
+    warnings: info.warnings ?? [],
   };
 }
 
@@ -142,6 +152,7 @@ export function formatReport(r: ReplayReport): string {
     lines.push(`alerts     ${a.length === 0 ? "none" : a.map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ")}`);
   }
   if (r.peak_rss_mb !== undefined) lines.push(`memory     peak RSS ${r.peak_rss_mb} MB`);
+  for (const w of r.warnings ?? []) lines.push(`warning    ${w}`);
   for (const e of r.errors) lines.push(`error      ${e.message} (${fmtInt(e.packets)} packets read before it)`);
   return lines.join("\n");
 }

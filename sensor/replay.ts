@@ -74,12 +74,14 @@ export async function replayFiles(
   const engine = new DetectionEngine(config, { onDetection: (e) => decision.submit(e), noDetect: options.noDetect });
   const pipeline = engine.pipeline;
   const errors: SourceError[] = [];
+  const warnings: string[] = [];
   const t0 = performance.now();
   const c = pipeline.counters;
   for (const f of files) {
     try {
       const packetsBefore = c.packets, decodedBefore = c.ipPackets + c.arpPackets;
       const summary = await new FileSource(f).run(pipeline.handle, options.signal);
+      if (summary.warning) warnings.push(summary.warning);
       if (summary.error) errors.push({ ...summary.error, message: `${fileLabel(f)}: ${summary.error.message}` });
       else if (c.packets > packetsBefore && c.ipPackets + c.arpPackets === decodedBefore) {
         // nothing in the file reached the IP layer: say why instead of reporting "alerts none"
@@ -106,6 +108,7 @@ export async function replayFiles(
     files: files.map(fileLabel),
     wallMs,
     errors,
+    warnings,
     liveAtEnd,
     alerts: options.noDetect ? undefined : decision.alertsByType(),
   });
