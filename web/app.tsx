@@ -19,7 +19,11 @@ import { contentSecurityPolicy, SECURITY_HEADERS } from "./csp.ts";
 import { type Lang, langFromHeader, parseLang, t } from "./i18n.ts";
 import { apiRoutes } from "./routes/api.ts";
 import { pageRoutes } from "./routes/pages.tsx";
-import { type Theme, TWIND_CONFIG } from "./theme.ts";
+import { ATTACK_TYPES, ATTACKS } from "../core/attack_type.ts";
+import { setPalette, type Theme, TWIND_CONFIG } from "./theme.ts";
+
+// the attack types and colours the pages render with (and hand to the client bundle)
+setPalette({ types: [...ATTACK_TYPES], colors: Object.fromEntries(ATTACK_TYPES.map((t) => [t, ATTACKS[t].color])) });
 
 const LANG_COOKIE = "ids_lang";
 const THEME_COOKIE = "ids_theme";

@@ -13,3 +13,20 @@ Deno.test("the client bundle needs nothing from the network", async () => {
   // no import of another module at run time (one self-contained ES module), no CDN
   assert.doesNotMatch(CLIENT_JS, /\bimport\s*\(|(^|[;}])import[\s{*]|\bfrom\s*"\.|https?:\/\/(?!www\.w3\.org)/);
 });
+
+Deno.test("the client bundle's sources are all under web/ (a change elsewhere never stales the bundle)", async () => {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "web/client/main.tsx"],
+    cwd: new URL("..", import.meta.url),
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert.ok(r.success);
+  const graph = JSON.parse(new TextDecoder().decode(r.stdout)) as { modules: { specifier: string }[] };
+  const root = new URL("..", import.meta.url).href;
+  const local = graph.modules.map((m) => m.specifier).filter((s) => s.startsWith(root)).map((s) =>
+    s.slice(root.length)
+  );
+  assert.ok(local.length > 5);
+  assert.deepEqual(local.filter((p) => !p.startsWith("web/")), []);
+});

@@ -6,7 +6,6 @@
  */
 import { defineConfig } from "@twind/core";
 import presetTailwind from "@twind/preset-tailwind";
-import { ATTACK_TYPES, ATTACKS } from "../core/attack_type.ts";
 
 /** Theme names. */
 export type Theme = "dark" | "light";
@@ -31,13 +30,31 @@ export const TWIND_CONFIG = defineConfig({
   },
 });
 
-/** Colour of an attack type (seed colours; tab20 for the new types). */
-export function attackColor(type: string): string {
-  return (ATTACKS as Record<string, { color: string }>)[type]?.color ?? "#9e9e9e";
+/**
+ * Attack types and their colours. The server fills it from core/attack_type.ts and writes it into
+ * the page (`data-palette` on `<body>`); the client bundle reads it from there, so the bundle does
+ * not depend on the sensor's modules.
+ */
+export interface Palette {
+  /** Every attack type, in a stable order (charts, filters). */
+  types: string[];
+  /** Colour per type (seed colours; tab20 for the new types). */
+  colors: Record<string, string>;
 }
 
-/** Every attack type, in a stable order (charts, filters). */
-export const TYPES: readonly string[] = ATTACK_TYPES;
+/** The palette in use. */
+export const PALETTE: Palette = { types: [], colors: {} };
+
+/** Replaces the palette. */
+export function setPalette(p: Palette): void {
+  PALETTE.types = [...p.types];
+  PALETTE.colors = { ...p.colors };
+}
+
+/** Colour of an attack type. */
+export function attackColor(type: string): string {
+  return PALETTE.colors[type] ?? "#9e9e9e";
+}
 
 /** Severity colours: 1 high, 2 medium, 3 low. */
 export const SEVERITY_COLOR: Record<number, string> = { 1: "#ff5370", 2: "#ffa000", 3: "#82b1ff" };

@@ -7,7 +7,7 @@
 import type { ComponentChildren } from "preact";
 import type { StatusDto } from "../dto.ts";
 import { type Lang, t, type TextKey } from "../i18n.ts";
-import type { Theme } from "../theme.ts";
+import { PALETTE, type Theme } from "../theme.ts";
 import { Island } from "./island.tsx";
 
 /** Props of {@link Layout}. */
@@ -44,7 +44,10 @@ export function Layout(props: LayoutProps) {
         <link rel="stylesheet" href="/static/uplot.css" />
         <script type="module" src="/static/client.js"></script>
       </head>
-      <body class="min-h-screen bg-gray-100 font-sans text-gray-900 dark:bg-ink dark:text-gray-100">
+      <body
+        class="min-h-screen bg-gray-100 font-sans text-gray-900 dark:bg-ink dark:text-gray-100"
+        data-palette={JSON.stringify(PALETTE)}
+      >
         <header class="sticky top-0 z-10 border-b border-gray-200 bg-white dark:border-ink-3 dark:bg-ink-1">
           <div class="flex flex-wrap items-center gap-4 px-4 py-2">
             <a href="/" class="font-mono text-lg font-bold text-[#6d28d9] dark:text-accent">ids</a>

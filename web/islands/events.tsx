@@ -10,7 +10,7 @@ import type { AlertDto } from "../dto.ts";
 import { LIMITS } from "../dto.ts";
 import { type AlertFilter, matchAlert } from "../filter.ts";
 import { alertLabel, attackName, type Lang, t } from "../i18n.ts";
-import { attackColor, fg, rowEdge, SEVERITY_COLOR, TYPES } from "../theme.ts";
+import { attackColor, fg, PALETTE, rowEdge, SEVERITY_COLOR } from "../theme.ts";
 import { clockMs } from "./_format.ts";
 import { postJson, useLive } from "./_live.ts";
 import { BTN, Dot, INPUT, TD, TH } from "./_ui.tsx";
@@ -179,7 +179,7 @@ export function Events(props: EventsProps) {
           onChange={(e) => set({ type: (e.target as HTMLSelectElement).value || undefined })}
         >
           <option value="">{t(lang, "events.type.all")}</option>
-          {TYPES.map((ty) => <option key={ty} value={ty}>{attackName(lang, ty)}</option>)}
+          {PALETTE.types.map((ty) => <option key={ty} value={ty}>{attackName(lang, ty)}</option>)}
         </select>
         <select
           id="ev-sev"

@@ -8,7 +8,7 @@ import { useEffect, useRef } from "preact/hooks";
 import UPlot from "uplot";
 import type { ChartsDto, CountersDto, StatusDto } from "../dto.ts";
 import { attackName, type Lang, t } from "../i18n.ts";
-import { attackColor, bg, fg, TYPES, widthPct } from "../theme.ts";
+import { attackColor, bg, fg, PALETTE, widthPct } from "../theme.ts";
 import { bytes, duration, num } from "./_format.ts";
 import { useLive } from "./_live.ts";
 import { Card } from "./_ui.tsx";
@@ -42,7 +42,7 @@ function PerMinute(props: { lang: Lang; data: ChartsDto["perMinute"]; now: numbe
   const totals = minutes.map((m) => Object.values(byT.get(m) ?? {}).reduce((a, b) => a + b, 0));
   const max = Math.max(1, ...totals);
   const W = 600, H = 160, bw = W / 30;
-  const present = TYPES.filter((ty) => props.data.some((d) => d.counts[ty]));
+  const present = PALETTE.types.filter((ty) => props.data.some((d) => d.counts[ty]));
   return (
     <div>
       <svg id="chart-per-minute" viewBox={`0 0 ${W} ${H + 16}`} class="w-full" role="img">
@@ -50,7 +50,7 @@ function PerMinute(props: { lang: Lang; data: ChartsDto["perMinute"]; now: numbe
         {minutes.map((m, i) => {
           let y = H;
           const counts = byT.get(m) ?? {};
-          return TYPES.filter((ty) => counts[ty]).map((ty) => {
+          return PALETTE.types.filter((ty) => counts[ty]).map((ty) => {
             const h = (counts[ty] / max) * (H - 8);
             y -= h;
             return (
