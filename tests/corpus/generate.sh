@@ -39,7 +39,7 @@ ALL_SCENARIOS=(
   nmap_ack nmap_maimon nmap_udp_lowport dns_query_flood dns_query_flood_1sock http_flood
   http_login_bruteforce ftp_bruteforce ssh_slow_bruteforce sqli_encodings
   benign_syslog benign_rtp benign_llmnr benign_smb_race benign_one_sided benign_slow_handshake
-  benign_keepalive benign_loadtest benign_sql_lookalikes benign_web_login benign_ftp
+  benign_keepalive benign_loadtest benign_sql_lookalikes benign_web_login benign_ftp telnet_bruteforce
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 if [ "${SKIP_SLOW:-0}" = 1 ]; then
@@ -97,6 +97,7 @@ for port in 445 139 3389; do spawn "echo$port" $V socat TCP-LISTEN:$port,bind=$V
 spawn syslogd $V socat -u UDP-RECV:514,bind=$VIC OPEN:/dev/null
 spawn rtpsink $V socat -u UDP-RECV:5004,bind=$VIC OPEN:/dev/null
 mkdir -p "$TMPD/ftp"; cp "$WWW/docs/readme.txt" "$TMPD/ftp/"
+spawn telnetd $V "$PY" "$HERE/lib/tiny_inetd.py" $VIC 23 /usr/sbin/telnetd
 spawn ftpd $V "$PY" -m pyftpdlib -i $VIC -p 21 -u alice -P 'correct horse' -d "$TMPD/ftp"
 # multicast (LLMNR/mDNS) leaves by eth0
 for ns in $V $C; do ip -n $ns route add 224.0.0.0/4 dev eth0 2>/dev/null || true; done
@@ -391,6 +392,14 @@ sc_ftp_bruteforce() {
   ( cd "$TMPD" && nsx $A1 timeout 90 hydra -I -t 2 -l alice -P "$TMPD/passwords24.txt" ftp://$VIC >"$TMPD/hydra_ftp.out" 2>&1 ) || true
   meta ftp_bruteforce kind=attack type=brute_force attackers=$AT1 spoofed=0 \
     tool="hydra -t 2 -l alice -P passwords(24) ftp://$VIC (pyftpdlib: 3 tries per connection, 530 after each)" filter="$(from $AT1)"
+}
+sc_telnet_bruteforce() {
+  # netkit telnetd + /bin/login: "Login incorrect" after each guess (idstest does not exist)
+  printf '%s\n' "${PASSWORDS[@]:0:16}" >"$TMPD/passwords16.txt"
+  ( cd "$TMPD" && nsx $A2 timeout 90 hydra -I -t 2 -l idstest -P "$TMPD/passwords16.txt" telnet://$VIC >"$TMPD/hydra_telnet.out" 2>&1 ) || true
+  cp "$TMPD/hydra_telnet.out" /tmp/h14-hydra-telnet.out 2>/dev/null || true
+  meta telnet_bruteforce kind=attack type=brute_force attackers=$AT2 spoofed=0 \
+    tool="hydra -t 2 -l idstest -P passwords(16) telnet://$VIC (netkit telnetd + /bin/login)" filter="$(from $AT2)"
 }
 sc_ssh_slow_bruteforce() {
   local pw

@@ -3,11 +3,13 @@
 
 Used only inside private test network namespaces. Routes:
   GET  /...            a small HTML page (keep-alive unless the client asks to close)
-  POST /login          form username=..&password=..: 200 "Welcome" for alice / correct horse,
-                       otherwise 200 with a "Login failed" page (what most web apps answer)
+  POST /login          form username=..&password=..: alice / correct horse gets 302 to /account with a
+                       session cookie; anything else 200 with the form and "Login failed" (what
+                       most web apps answer)
 Usage: web_server.py BIND_ADDR PORT [LISTEN_BACKLOG]
 """
 import asyncio
+import os
 import sys
 from urllib.parse import parse_qs
 
@@ -17,8 +19,8 @@ FAILED = b"<!doctype html><html><body><h1>Login failed</h1><p>Invalid username o
 WELCOME = b"<!doctype html><html><body><h1>Welcome alice</h1></body></html>"
 
 
-def response(status, body, close):
-    head = (f"HTTP/1.1 {status}\r\nServer: shop/0.1\r\nContent-Type: text/html; charset=utf-8\r\n"
+def response(status, body, close, extra=""):
+    head = (f"HTTP/1.1 {status}\r\nServer: shop/0.1\r\nContent-Type: text/html; charset=utf-8\r\n{extra}"
             f"Content-Length: {len(body)}\r\nConnection: {'close' if close else 'keep-alive'}\r\n\r\n")
     return head.encode() + body
 
@@ -46,7 +48,12 @@ async def handle(reader, writer):
             if method == "POST" and path.startswith("/login"):
                 f = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
                 ok = f.get("username") == "alice" and f.get("password") == "correct horse"
-                writer.write(response("200 OK", WELCOME if ok else FAILED, close))
+                if ok:
+                    sid = os.urandom(8).hex()
+                    writer.write(response("302 Found", WELCOME, close,
+                                          f"Location: /account\r\nSet-Cookie: session={sid}; HttpOnly\r\n"))
+                else:
+                    writer.write(response("200 OK", FAILED, close))
             else:
                 writer.write(response("200 OK", PAGE, close))
             await writer.drain()
