@@ -64,6 +64,25 @@ export interface IpsStartReport {
   adopted: number;
 }
 
+/** What the IPS did so far in this run. */
+export interface IpsCounters {
+  /** Blocks the firewall really made. */
+  blocked: number;
+  /** Blocks only simulated. */
+  simulated: number;
+  /** Blocks the firewall refused. */
+  failed: number;
+  /** Alerts not blocked because the sources were spoofed. */
+  spoofed: number;
+  /** Alerts not blocked by a safety rail, per rail. */
+  refused: Record<string, number>;
+  /** Alerts not blocked because a cap was reached. */
+  capped: number;
+  /** Blocks that expired / were lifted by hand. */
+  expired: number;
+  unblocked: number;
+}
+
 /** Options of {@link Ips}. */
 export interface IpsOptions {
   blocker: Blocker;
@@ -104,6 +123,16 @@ export class Ips {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #degraded = "";
+  #counters: IpsCounters = {
+    blocked: 0,
+    simulated: 0,
+    failed: 0,
+    spoofed: 0,
+    refused: {},
+    capped: 0,
+    expired: 0,
+    unblocked: 0,
+  };
 
   constructor(options: IpsOptions) {
     this.#blocker = options.blocker;
@@ -136,9 +165,18 @@ export class Ips {
   }
 
   /** Applies a reloaded configuration (durations, caps, escalation, trusted lists). */
-  setConfig(config: Config): void {
+  setConfig(config: Config): Promise<void> {
     this.#config = config;
     this.#rails.setTrusted({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
+    // an address the operator now trusts is never blocked: lift blocks already in force on it
+    const lift = [...this.#live.keys()].filter((ip) => this.#rails.check(ip)?.rail === "trusted");
+    return Promise.all(lift.map((ip) => this.unblock(ip).catch((e) => this.#log(`ids: IPS: ${(e as Error).message}`))))
+      .then(() => {});
+  }
+
+  /** What the IPS did so far. */
+  counters(): IpsCounters {
+    return { ...this.#counters, refused: { ...this.#counters.refused } };
   }
 
   /** Blocks in force, as rows. */
@@ -220,9 +258,15 @@ export class Ips {
 
   async #decide(q: IpsQuestion): Promise<IpsDecision> {
     const answer = shouldBlock(q, this.#config.ml_confidence);
-    if (!answer.block) return { action: "allowed", note: q.spoofed ? answer.why : `not blocked: ${answer.why}` };
+    if (!answer.block) {
+      if (q.spoofed) this.#counters.spoofed++;
+      return { action: "allowed", note: q.spoofed ? answer.why : `not blocked: ${answer.why}` };
+    }
     const refusal = this.#rails.check(q.ip);
-    if (refusal !== null) return { action: "allowed", note: `not blocked: ${refusal.reason}` };
+    if (refusal !== null) {
+      this.#counters.refused[refusal.rail] = (this.#counters.refused[refusal.rail] ?? 0) + 1;
+      return { action: "allowed", note: `not blocked: ${refusal.reason}` };
+    }
     const ip = parseBlockTarget(q.ip)!.ip;
     const now = this.#now();
     if (this.#live.size > 0 && [...this.#live.values()].some((e) => e.expiresAt <= now)) await this.expireDue();
@@ -304,6 +348,7 @@ export class Ips {
     };
     const id = this.#ledger.insert(row);
     const record: BlockRecord = { ...row, id };
+    this.#counters[status === "ACTIVE" ? "blocked" : status === "SIMULATED" ? "simulated" : "failed"]++;
     if (status === "FAILED") {
       this.#log(`ids: IPS: ${error}`);
       return record;
@@ -345,6 +390,7 @@ export class Ips {
   }
 
   #cap(cap: "active" | "per_minute", limit: number, ip: string, what: string): IpsDecision {
+    this.#counters.capped++;
     const message = `IPS cap reached (${what}): ${ip} not blocked`;
     const now = this.#now();
     // one event and one line per cap and minute, however many alerts hit it
@@ -403,6 +449,7 @@ export class Ips {
     for (const row of rows) {
       if (this.#ledger.finish(row.id, "UNBLOCKED", now)) {
         ended++;
+        this.#counters.unblocked++;
         this.#publish({ kind: "unblock", record: { ...row, status: "UNBLOCKED", updatedAt: now }, reason: "manual" });
       }
     }
@@ -432,6 +479,7 @@ export class Ips {
       }
       const row = this.#ledger.get(entry.id);
       if (row && this.#ledger.finish(entry.id, "EXPIRED", now)) {
+        this.#counters.expired++;
         this.#publish({ kind: "unblock", record: { ...row, status: "EXPIRED", updatedAt: now }, reason: "expired" });
       }
     }

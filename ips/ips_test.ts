@@ -96,6 +96,21 @@ Deno.test("Ips: every safety rail refuses, and nothing reaches the firewall", as
   assert.equal((await ips.decide(q("198.51.100.77"))).action, "blocked");
   assert.equal(machine.calls.filter((c) => c[0] === "netsh").length, 1);
   assert.equal(ledger.recent(100).length, 1);
+  const c = ips.counters();
+  assert.equal(c.blocked, 1);
+  assert.deepEqual(c.refused, {
+    trusted: 2,
+    loopback: 1,
+    link_local: 1,
+    multicast: 1,
+    broadcast: 1,
+    unspecified: 2,
+    self: 1,
+    gateway: 1,
+    dns: 1,
+    invalid: HOSTILE_INPUTS.length,
+    dashboard_client: 1,
+  });
   ips.close();
 });
 
@@ -108,6 +123,7 @@ Deno.test("Ips: spoofed floods and non-critical types make no block", async () =
   }
   assert.equal((await ips.decide(q("203.0.113.60", "evasion"))).action, "allowed");
   assert.equal(machine.calls.length, 0);
+  assert.equal(ips.counters().spoofed, 50);
   ips.close();
 });
 
@@ -339,5 +355,19 @@ Deno.test("Ips: blocking by hand (dashboard) obeys the rails and the active cap,
     "block manual",
     "block manual",
   ]);
+  ips.close();
+});
+
+Deno.test("Ips: a reloaded configuration that trusts a blocked address lifts its block", async () => {
+  const { ips, machine, ledger } = setup();
+  await ips.decide(q("203.0.113.5"));
+  await ips.decide(q("203.0.113.6"));
+  await ips.setConfig(validateConfig({ ips: { enabled: true }, trusted_cidrs: ["203.0.113.4/31"] }));
+  assert.deepEqual(machine.rules.map((r) => r.name), ["ids-block-203.0.113.6"]);
+  assert.deepEqual(ledger.recent(5).map((r) => [r.ip, r.status]), [
+    ["203.0.113.6", "ACTIVE"],
+    ["203.0.113.5", "UNBLOCKED"],
+  ]);
+  assert.match((await ips.decide(q("203.0.113.5"))).note, /trusted/);
   ips.close();
 });
