@@ -22,6 +22,7 @@ interface Scenario {
   attackers?: string[];
   victim: string;
   spoofed: boolean;
+  start?: string;
 }
 
 /** The corpus folder; `IDS_CORPUS_DIR` points elsewhere (e.g. a copy while the corpus is regenerated). */
@@ -112,6 +113,28 @@ for (const s of error === undefined ? scenarios : []) {
         mine.some((d) => ipToString(d.src) === a && ipToString(d.dst) === s.victim),
         `${s.name}: ${a} not reported; got ${JSON.stringify(mine.map(show))}`,
       );
+    }
+  });
+}
+
+if (error === undefined && scenarios.length > 0) {
+  Deno.test("corpus as a whole: one chronological replay of every capture blames only the attackers", async () => {
+    const out: Detection[] = [];
+    const cfg = DEFAULT_CONFIG;
+    const p = new Pipeline({
+      maxFlows: cfg.limits.max_flows,
+      timeouts: cfg.flow_timeouts_s,
+      detectors: createDetectors(cfg),
+      emit: (d) => out.push(d),
+    });
+    const ordered = [...scenarios].sort((a, b) => String(a.start ?? "").localeCompare(String(b.start ?? "")));
+    for (const s of ordered) await new FileSource(fileURLToPath(new URL(s.file, DIR))).run(p.handle);
+    p.finish();
+    const attackers = new Set(ordered.flatMap((s) => [...(s.attackers ?? []), ...(s.attacker ? [s.attacker] : [])]));
+    const wrong = out.filter((d) => !d.spoofed && !attackers.has(ipToString(d.src)));
+    assert.deepEqual(wrong.map((d) => `${d.type} ${ipToString(d.src)} -> ${ipToString(d.dst)} ${d.reason}`), []);
+    for (const type of new Set(ordered.filter((s) => s.kind === "attack").map((s) => s.type))) {
+      assert.ok(out.some((d) => d.type === type), `no ${type} in the whole-corpus replay`);
     }
   });
 }
