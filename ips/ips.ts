@@ -19,8 +19,8 @@ import { SimulatedBlocker } from "./simulated.ts";
 
 /** What the IPS tells the hub. */
 export type IpsEvent =
-  | { kind: "block"; record: BlockRecord; manual?: boolean }
-  | { kind: "unblock"; record: BlockRecord; reason: "expired" | "manual" }
+  | { kind: "block"; record: BlockRecord; manual?: boolean; restored?: boolean }
+  | { kind: "unblock"; record: BlockRecord; reason: "expired" | "manual" | "removed outside ids" }
   | { kind: "cap"; cap: "per_minute" | "active"; limit: number; ip: string; message: string };
 
 /** One alert as the IPS sees it. */
@@ -204,12 +204,22 @@ export class Ips {
     const seen = new Set<string>();
     for (const row of this.#ledger.live()) {
       if (row.expiresAt <= now) {
-        if (this.#ledger.finish(row.id, "EXPIRED", now)) report.expired++;
+        if (this.#ledger.finish(row.id, "EXPIRED", now)) {
+          report.expired++;
+          this.#publish({ kind: "unblock", record: { ...row, status: "EXPIRED", updatedAt: now }, reason: "expired" });
+        }
         continue;
       }
       if (row.backend === this.backend && this.enforcing && !kept.has(row.ip)) {
         // removed outside ids (by hand, or `ids blocks unblock` while we were stopped)
-        if (this.#ledger.finish(row.id, "UNBLOCKED", now)) report.vanished++;
+        if (this.#ledger.finish(row.id, "UNBLOCKED", now)) {
+          report.vanished++;
+          this.#publish({
+            kind: "unblock",
+            record: { ...row, status: "UNBLOCKED", updatedAt: now },
+            reason: "removed outside ids",
+          });
+        }
         continue;
       }
       if (row.backend === "simulated" && this.backend === "simulated") {
@@ -221,7 +231,7 @@ export class Ips {
     }
     for (const [ip, b] of kept) {
       if (seen.has(ip)) continue;
-      const id = this.#ledger.insert({
+      const row: Omit<BlockRecord, "id"> = {
         ts: now,
         ip,
         type: b.note ?? "",
@@ -232,7 +242,9 @@ export class Ips {
         backend: this.backend,
         error: "",
         updatedAt: now,
-      });
+      };
+      const id = this.#ledger.insert(row);
+      this.#publish({ kind: "block", record: { ...row, id }, restored: true });
       this.#track({ id, ip, expiresAt: b.expiresAt, backend: this.backend });
       report.adopted++;
       report.kept++;

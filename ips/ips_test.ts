@@ -263,12 +263,14 @@ Deno.test("Ips: start() reconciles after a crash — expired rows closed, rules 
   let now = T0;
   const machine = new FakeWindows();
   const ledger = new MemoryLedger();
+  const events: IpsEvent[] = [];
   const mk = () =>
     new Ips({
       blocker: new WindowsFirewallBlocker({ runner: machine.runner, now: () => now }),
       rails: new SafetyRails(),
       config: validateConfig({ ips: { enabled: true, durations_s: { port_scan: 3600 } } }),
       ledger,
+      publish: (e) => events.push(e),
       log: () => {},
       now: () => now,
     });
@@ -286,7 +288,19 @@ Deno.test("Ips: start() reconciles after a crash — expired rows closed, rules 
   });
   now = T0 + 120_000;
   const second = mk();
+  events.length = 0;
   const report = await second.start();
+  assert.deepEqual(
+    events.map((e) =>
+      e.kind === "unblock"
+        ? `${e.record.ip} ${e.reason}`
+        : e.kind === "block"
+        ? `${e.record.ip} restored ${e.restored}`
+        : e.kind
+    ),
+    ["203.0.113.1 expired", "203.0.113.3 removed outside ids", "203.0.113.4 restored true"],
+    "what reconcile did reaches the hub, hence the store",
+  );
   assert.deepEqual(report, { backend: "windows", kept: 2, expired: 1, removed: 1, vanished: 1, adopted: 1 });
   assert.deepEqual(machine.rules.map((r) => r.name).sort(), ["ids-block-203.0.113.2", "ids-block-203.0.113.4"]);
   const byIp = Object.fromEntries(ledger.recent(10).map((r) => [r.ip, r.status]));

@@ -30,10 +30,14 @@ export function toBlockEvent(record: BlockRecord, reason?: string): BlockEvent {
   return event;
 }
 
-/** Publishes an IPS event on the hub (block starts are published by the decision stage, after the alert). */
+/**
+ * Publishes an IPS event on the hub. Blocks made for an alert are published by the decision stage, right
+ * after their alert; manual and restored blocks, every end of a block, and cap warnings are published here.
+ */
 export function publishIpsEvent(bus: EventBus, event: IpsEvent): void {
-  if (event.kind === "block" && event.manual) {
-    bus.publish({ kind: "block", block: toBlockEvent(event.record, "blocked by hand") });
+  if (event.kind === "block" && (event.manual || event.restored)) {
+    const why = event.manual ? "blocked by hand" : "found in the firewall at startup";
+    bus.publish({ kind: "block", block: toBlockEvent(event.record, why) });
   } else if (event.kind === "unblock") {
     bus.publish({ kind: "block", block: toBlockEvent(event.record, event.reason) });
   } else if (event.kind === "cap") {
