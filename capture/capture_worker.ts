@@ -130,9 +130,14 @@ async function start(s: CaptureStart): Promise<void> {
     }
     // end of input, as at the end of a replay: end every flow so detectors give their pending verdicts
     // (alerts raised here are posted before "stopped", so the main thread writes them before exiting)
+    // the final counters are the values at the stop: flows still open then (finish() ends them all) and the
+    // average rate of the whole run (the last interval is only the fraction of a second before the signal)
+    const atStop = stats();
     pipeline.finish();
     source.close();
     const final = stats();
+    final.flows = atStop.flows;
+    final.rate = final.uptime > 0 ? Math.round(final.packets / final.uptime) : final.packets;
     post({ type: "stopped", stats: final });
   } catch (e) {
     try {

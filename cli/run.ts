@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { alertLineSubscriber } from "../alerts/alert_line.ts";
 import { eveSubscriber, EveWriter } from "../alerts/eve_writer.ts";
 import type { CaptureStats, FromWorker, ToWorker } from "../capture/capture_protocol.ts";
 import { ConfigError } from "../config/config_error.ts";
@@ -37,6 +38,9 @@ Options:
                       nftables on Linux (root or CAP_NET_ADMIN), Windows Firewall (Administrator);
                       without the privilege blocks are simulated and recorded (see README "IPS mode")
   --no-ips            never block, whatever the configuration says
+  --alert-lines       print one line per alert on stderr (time, label, source → destination, evidence,
+                      action); the default when stderr is a terminal
+  --no-alert-lines    never print alert lines
   -h, --help          this help
 
 Privileges: Linux needs root or CAP_NET_RAW (sudo setcap cap_net_raw,cap_net_admin=eip ./ids);
@@ -62,7 +66,7 @@ export function formatStats(s: CaptureStats): string {
 /** Runs `ids run`; resolves with the exit status. */
 export async function runCommand(args: string[]): Promise<number> {
   const a = parseArgs(args, {
-    boolean: ["no-promisc", "ips", "no-ips"],
+    boolean: ["no-promisc", "ips", "no-ips", "alert-lines", "no-alert-lines"],
     string: ["iface", "filter", "eve", "config", "snaplen", "buffer-mb", "stats-interval", "duration", "pcap-library"],
   });
   if (a.help) {
@@ -87,6 +91,10 @@ export async function runCommand(args: string[]): Promise<number> {
     onError: (name, e) => console.error(`ids: output ${name} failed: ${(e as Error).message ?? e}`),
   });
   if (eve) hub.subscribe(eveSubscriber(eve), { queue: 100_000 });
+  // like Suricata's fast.log on a console: every alert visible, not only a count at exit
+  if (a["no-alert-lines"] !== true && (a["alert-lines"] === true || Deno.stderr.isTerminal())) {
+    hub.subscribe(alertLineSubscriber((line) => console.error(line)), { queue: 10_000 });
+  }
   let servicesSummary: string | undefined;
   try {
     const services = startAlertServices(config, hub, { log: (line) => console.error(`ids: ${line}`) });
