@@ -8,7 +8,9 @@
  * - `service.lookup(ip)` — a {@link ReputationAnswer}: `{ ok: true, reputation, from }` or
  *   `{ ok: false, reason, line }` (one line to show); never rejects;
  * - `service.status()` — mode (`live` / `simulated` / `off`), quota, counters, paused reason;
- * - every {@link Reputation} has `simulated: true` for the mock: show it as SIMULATED.
+ * - every {@link Reputation} has `simulated: true` for the mock: show it as SIMULATED;
+ * - `reputationLookup(service)` — the `ReputationLookup` of `web/context.ts` (provider + flat facts;
+ *   rejects with the one line when nothing is known).
  *
  * @module
  */
@@ -23,6 +25,7 @@ export {
   type Quota,
 } from "./abuseipdb_api.ts";
 export { type KvCache, MemoryKv } from "./cache.ts";
+export { type ReputationFacts, reputationLookup, type ReputationLookupAdapter } from "./dashboard.ts";
 export { AbuseReporter, categoriesFor, type ReporterStatus } from "./reporter.ts";
 export {
   type NoReputationReason,

@@ -9,10 +9,12 @@
  * - `sendTestMessage(settings)` — the test button: a {@link NotifyTestReport} with `ok`, `problem`
  *   (one line, e.g. bad token, network unreachable) or one line per chat; never throws;
  * - `TelegramNotifier.status()` (the `notifier` of `startTelegram`'s handle) — counters: sent,
- *   failed, dropped, queued, rate limited, last error per chat, alerts in digests.
+ *   failed, dropped, queued, rate limited, last error per chat, alerts in digests;
+ * - `notifyTest(settings)` — the `NotifyTest` of `web/context.ts` (one line either way).
  *
  * @module
  */
+export { notifyTest, type NotifyTestAdapter } from "./dashboard.ts";
 export { escapeHtml, sanitizeText, untrusted } from "./escape.ts";
 export {
   alertMessage,
