@@ -69,7 +69,8 @@ export async function readPcap(
       packets++;
       bytes += incl;
       s.pos = pos;
-      onFrame(frame);
+      const wait = onFrame(frame);
+      if (wait !== undefined) await wait;
     }
     s.pos = pos;
     summary.packets = packets;

@@ -152,7 +152,8 @@ export async function readPcapng(
         s.pos = pos + total;
         summary.packets++;
         summary.bytes += cap;
-        onFrame(frame);
+        const wait = onFrame(frame);
+        if (wait !== undefined) await wait;
         continue;
       }
       if (type === PCAPNG_SHB) {
@@ -177,7 +178,8 @@ export async function readPcapng(
         s.pos = pos + total;
         summary.packets++;
         summary.bytes += cap;
-        onFrame(frame);
+        const wait = onFrame(frame);
+        if (wait !== undefined) await wait;
         continue;
       } else if (type === PB) {
         if (bodyEnd - body < 20) return fail(`Cannot read packet block: too short at byte ${s.offset}`);
@@ -197,7 +199,8 @@ export async function readPcapng(
         s.pos = pos + total;
         summary.packets++;
         summary.bytes += cap;
-        onFrame(frame);
+        const wait = onFrame(frame);
+        if (wait !== undefined) await wait;
         continue;
       }
       s.pos = pos + total;

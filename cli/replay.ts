@@ -4,43 +4,64 @@
  *
  * @module
  */
-import { EveWriter } from "../alerts/eve_writer.ts";
 import { ConfigError } from "../config/config_error.ts";
 import type { Config } from "../config/defaults.ts";
-import { loadConfig } from "../config/load.ts";
-import { formatReport } from "../pipeline/report.ts";
+import { loadConfig, watchConfig } from "../config/load.ts";
 import { createIps, type IpsHandle } from "../ips/setup.ts";
-import { Hub } from "../sensor/hub.ts";
-import { replayFiles, type ReplayResult } from "../sensor/replay.ts";
+import type { CaptureCounters } from "../core/hub_event.ts";
+import { formatReport } from "../pipeline/report.ts";
+import type { CaptureResult, CaptureSession } from "../sensor/capture_session.ts";
+import { formatHubProblems } from "../sensor/hub.ts";
+import { parseSpeed } from "../sensor/pacer.ts";
+import { Sensor } from "../sensor/sensor.ts";
 import { parseArgs, UsageError } from "./args.ts";
+
+/** Sampled packets per second for the live traffic panel. */
+const TRAFFIC_LINES_PER_SECOND = 50;
 
 /** Help text of `ids replay`. */
 export const REPLAY_HELP = `Usage: ids replay FILE... [options]
 
 Replays pcap / pcapng files (optionally .gz) through the decoders, the flow table and every
-detector. Windows, timeouts and throttles run on packet time, so a replay raises the same alerts
-as the live run did. Prints a report: packets, bytes, rate, link types, decode events, flows, alerts.
+detector, in the capture Worker, and the alerts through the decision stage to every output.
+Windows, timeouts and throttles run on packet time, so a replay raises the same alerts as the
+live run did. Prints a report: packets, bytes, rate, link types, decode events, flows, alerts.
 
 Options:
-  --eve PATH|-    write alerts as Suricata EVE JSON lines to PATH (appended), or to stdout with -
-  --config FILE   JSON configuration (see: ids config defaults)
-  --json          print the report as JSON on stdout (not with --eve -)
-  --stats         print the report on stderr (the default unless --json)
-  --max-flows N   flow table cap (default from the configuration: limits.max_flows)
-  --no-detect     decode and flow table only, no detectors (for benchmarks)
-  --ips           decide blocks as the live IPS would, simulated (the firewall is not touched);
-                  blocks start and expire on packet time
-  --ips-firewall  block in the real host firewall during the replay (explicit; needs privileges)
-  --no-ips        no IPS, whatever the configuration says
-  -h, --help      this help
+  --eve PATH|-     write alerts as Suricata EVE JSON lines to PATH (appended), or to stdout with -
+  --speed S        max (default: as fast as possible), realtime (as recorded), or a factor (2, 0.5, 10x)
+  --config FILE    JSON configuration (see: ids config defaults); edits apply without restart
+  --json           print the report as JSON on stdout (not with --eve -)
+  --stats          print the report on stderr (the default unless --json)
+  --progress       print a progress line on stderr even when it is not a terminal
+  --no-progress    no progress line
+  --max-flows N    flow table cap (default from the configuration: limits.max_flows)
+  --no-detect      decode and flow table only, no detectors (for benchmarks)
+  --ips            decide blocks as the live IPS would, simulated (the firewall is not touched);
+                   blocks start and expire on packet time
+  --ips-firewall   block in the real host firewall during the replay (explicit; needs privileges)
+  --no-ips         no IPS, whatever the configuration says
+  -h, --help       this help
 
+Ctrl-C stops the replay; the report and the outputs still cover what was read.
 Exit status: 0 done, 1 a file could not be read (the report still covers what was read), 2 bad usage.`;
+
+/** One progress line: file, share read (when known), packets, rate, packet time, alerts. */
+export function formatProgress(c: CaptureCounters): string {
+  const share = c.fileBytesTotal
+    ? ` ${Math.min(100, Math.floor((100 * (c.fileBytesRead ?? 0)) / c.fileBytesTotal))}%`
+    : "";
+  const alerts = Object.values(c.alerts).reduce((n, v) => n + v, 0);
+  const when = c.packetTimeUs ? new Date(c.packetTimeUs / 1000).toISOString().slice(0, 19).replace("T", " ") : "—";
+  return `replaying ${c.iface}${share}: ${c.packets.toLocaleString("en-US")} packets, ` +
+    `${c.rate.toLocaleString("en-US")}/s, packet time ${when}, ${alerts} alerts, ${c.uptime} s`;
+}
 
 /** Runs `ids replay`; returns the exit status. */
 export async function replayCommand(args: string[]): Promise<number> {
   const a = parseArgs(args, {
-    boolean: ["json", "stats", "no-detect", "ips", "no-ips", "ips-firewall"],
-    string: ["max-flows", "eve", "config"],
+    boolean: ["json", "stats", "no-detect", "progress", "no-progress", "ips", "no-ips", "ips-firewall"],
+    string: ["max-flows", "eve", "config", "speed"],
   });
   if (a.help) {
     console.log(REPLAY_HELP);
@@ -54,11 +75,16 @@ export async function replayCommand(args: string[]): Promise<number> {
       throw new UsageError("--max-flows must be an integer from 16 to 16777216");
     }
   }
+  const speed = a.speed === undefined ? Infinity : parseSpeed(a.speed as string);
+  if (speed === null) {
+    throw new UsageError(`--speed must be max, realtime or a factor such as 2 or 0.5 (got "${a.speed}")`);
+  }
   const evePath = a.eve as string | undefined;
   if (evePath === "-" && a.json) throw new UsageError("--json and --eve - both write to stdout: choose one");
+  const configPath = a.config as string | undefined;
   let config: Config;
   try {
-    config = await loadConfig(a.config as string | undefined);
+    config = await loadConfig(configPath);
   } catch (e) {
     console.error(
       `ids replay: ${e instanceof ConfigError ? e.message : `Cannot load configuration: ${(e as Error).message}`}`,
@@ -68,40 +94,86 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (a["ips-firewall"] === true && a["no-ips"] === true) {
     throw new UsageError("--ips-firewall and --no-ips contradict each other");
   }
-  const eve = evePath === undefined ? undefined : EveWriter.open(evePath);
+  if (maxFlows !== undefined) config = { ...config, limits: { ...config.limits, max_flows: maxFlows } };
+  let sensor: Sensor;
+  try {
+    sensor = await Sensor.open({ config, eve: evePath });
+  } catch (e) {
+    console.error(`ids replay: ${(e as Error).message}`);
+    return 1;
+  }
   // IPS in a replay: simulated (the firewall is not touched) unless --ips-firewall asks for real blocks
-  const hub = new Hub();
   let ipsHandle: IpsHandle | undefined;
   if (a["no-ips"] !== true && (a.ips === true || a["ips-firewall"] === true || config.ips.enabled)) {
     try {
       ipsHandle = await createIps({
         config,
         mode: a["ips-firewall"] === true ? "real" : "simulated",
-        bus: hub,
+        bus: sensor.hub,
         clock: a["ips-firewall"] === true ? "wall" : "packet",
       });
     } catch (e) {
-      eve?.close();
+      await sensor.close();
       console.error(`ids replay: Cannot start the IPS: ${(e as Error).message}`);
       return 1;
     }
+    sensor.decision.ips = ipsHandle.stage;
   }
-  let result: ReplayResult;
+  const progress = !a["no-progress"] && (a.progress === true || Deno.stderr.isTerminal());
+  const tty = Deno.stderr.isTerminal();
+  let shown = false;
+  const showProgress = (c: CaptureCounters) => {
+    if (!progress) return;
+    const line = formatProgress(c);
+    if (tty) Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${line}`));
+    else console.error(line);
+    shown = true;
+  };
+  let session: CaptureSession | undefined;
+  let stopRequested = false;
+  const stop = () => {
+    stopRequested = true;
+    session?.stop();
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, stop);
+  const unwatch = configPath
+    ? watchConfig(configPath, {
+      onChange: (c) => {
+        sensor.configure(maxFlows === undefined ? c : { ...c, limits: { ...c.limits, max_flows: maxFlows } });
+        ipsHandle?.ips.setConfig(c);
+        console.error(`ids: configuration reloaded from ${configPath}`);
+      },
+      onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
+    })
+    : undefined;
+  let result: CaptureResult;
   try {
-    result = await replayFiles(a._, {
+    session = await sensor.capture({
+      mode: "replay",
+      files: a._.map(String),
+      speed,
       config,
-      hub,
-      ips: ipsHandle?.stage,
-      maxFlows,
       noDetect: a["no-detect"] === true,
-      onAlert: eve ? (alert) => eve.write(alert) : undefined,
-    });
+      trafficPerSecond: TRAFFIC_LINES_PER_SECOND,
+    }, { onCounters: showProgress, onWarning: (m) => console.error(`ids: ${m}`) });
+    if (stopRequested) session.stop();
+    result = await session.done;
   } finally {
-    ipsHandle?.close();
-    await hub.close();
-    eve?.close();
+    for (const s of signals) Deno.removeSignalListener(s, stop);
+    await unwatch?.();
   }
-  const { report } = result;
+  if (shown && tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+  await sensor.decision.drain();
+  ipsHandle?.close();
+  const outputs = await sensor.close();
+  const problems = formatHubProblems(outputs);
+  if (problems) console.error(`ids: outputs: ${problems}`);
+  if (result.status !== 0 || !result.report) {
+    console.error(`ids replay: ${result.error ?? "the replay stopped before it finished"}`);
+    return 1;
+  }
+  const report = a["no-detect"] ? { ...result.report, alerts: undefined } : result.report;
   if (a.json) console.log(JSON.stringify(report, null, 2));
   if (!a.json || a.stats) console.error(formatReport(report));
   else {

@@ -5,14 +5,14 @@
  * @module
  */
 import { alertLineSubscriber } from "../alerts/alert_line.ts";
-import { eveSubscriber, EveWriter } from "../alerts/eve_writer.ts";
-import type { CaptureStats, FromWorker, ToWorker } from "../capture/capture_protocol.ts";
+import type { CaptureCounters } from "../core/hub_event.ts";
+import type { CaptureSession } from "../sensor/capture_session.ts";
 import { ConfigError } from "../config/config_error.ts";
 import type { Config } from "../config/defaults.ts";
 import { loadConfig, watchConfig } from "../config/load.ts";
 import { createIps, type IpsHandle } from "../ips/setup.ts";
-import { DecisionStage } from "../sensor/decision.ts";
-import { formatHubProblems, Hub } from "../sensor/hub.ts";
+import { formatHubProblems } from "../sensor/hub.ts";
+import { Sensor } from "../sensor/sensor.ts";
 import { startAlertServices } from "./_alert_services.ts";
 import { parseArgs, UsageError } from "./args.ts";
 
@@ -46,6 +46,9 @@ Options:
 Privileges: Linux needs root or CAP_NET_RAW (sudo setcap cap_net_raw,cap_net_admin=eip ./ids);
 Windows needs Npcap (https://npcap.com, "WinPcap API-compatible mode") and an elevated prompt.`;
 
+/** Sampled packets per second for the live traffic panel (the seed shows ≤ 50 lines/s). */
+const TRAFFIC_LINES_PER_SECOND = 50;
+
 function intOpt(value: unknown, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -56,7 +59,7 @@ function intOpt(value: unknown, name: string, min: number, max: number): number 
 }
 
 /** One line of counters. */
-export function formatStats(s: CaptureStats): string {
+export function formatStats(s: CaptureCounters): string {
   const alerts = Object.entries(s.alerts).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
   return `${s.iface}: ${s.packets} packets (${s.bytes} bytes), received ${s.received}, dropped by kernel ${s.droppedKernel}, ` +
     `dropped by interface ${s.droppedIface}, decode events ${s.decodeEvents}, flows ${s.flows}, ${s.rate} packets/s, ` +
@@ -86,101 +89,45 @@ export async function runCommand(args: string[]): Promise<number> {
     console.error(`ids run: ${e instanceof ConfigError ? e.message : (e as Error).message}`);
     return 1;
   }
-  const eve = a.eve === undefined ? undefined : EveWriter.open(a.eve as string);
-  const hub = new Hub({
-    onError: (name, e) => console.error(`ids: output ${name} failed: ${(e as Error).message ?? e}`),
-  });
-  if (eve) hub.subscribe(eveSubscriber(eve), { queue: 100_000 });
+  let sensor: Sensor;
+  try {
+    sensor = await Sensor.open({ config, eve: a.eve as string | undefined });
+  } catch (e) {
+    console.error(`ids run: ${(e as Error).message}`);
+    return 1;
+  }
   // like Suricata's fast.log on a console: every alert visible, not only a count at exit
   if (a["no-alert-lines"] !== true && (a["alert-lines"] === true || Deno.stderr.isTerminal())) {
-    hub.subscribe(alertLineSubscriber((line) => console.error(line)), { queue: 10_000 });
+    sensor.hub.subscribe(alertLineSubscriber((line) => console.error(line)), { queue: 10_000 });
   }
   let servicesSummary: string | undefined;
   try {
-    const services = startAlertServices(config, hub, { log: (line) => console.error(`ids: ${line}`) });
+    const services = startAlertServices(config, sensor.hub, { log: (line) => console.error(`ids: ${line}`) });
     if (services.external) servicesSummary = services.summary; // said when something leaves the machine
   } catch (e) {
     console.error(`ids run: ${(e as Error).message}`);
-    await hub.close();
+    await sensor.close();
     return 1;
   }
-  const decision = new DecisionStage({ hub, config });
   // IPS: --ips / --no-ips override the config's ips.enabled; a missing privilege means simulated blocks
   let ipsHandle: IpsHandle | undefined;
   if (a["no-ips"] !== true && (a.ips === true || config.ips.enabled)) {
     try {
-      ipsHandle = await createIps({ config, mode: "real", bus: hub });
+      ipsHandle = await createIps({ config, mode: "real", bus: sensor.hub });
     } catch (e) {
       console.error(`ids run: Cannot start the IPS: ${(e as Error).message}`);
-      await hub.close();
+      await sensor.close();
       return 1;
     }
-    decision.ips = ipsHandle.stage;
+    sensor.decision.ips = ipsHandle.stage;
   }
   const hostRefresh = ipsHandle ? setInterval(() => ipsHandle!.refreshHost().catch(() => {}), 60_000) : undefined;
-
-  const worker = new Worker(new URL("../capture/capture_worker.ts", import.meta.url), { type: "module" });
-  const send = (m: ToWorker) => worker.postMessage(m);
-  let last: CaptureStats | undefined;
-  let stopping = false;
   let printedAt = 0;
-  const ready = Promise.withResolvers<void>();
-  const done = Promise.withResolvers<number>();
-
-  worker.onmessage = (e: MessageEvent<FromWorker>) => {
-    const m = e.data;
-    switch (m.type) {
-      case "ready":
-        ready.resolve();
-        break;
-      case "started":
-        decision.iface = m.iface;
-        console.error(`ids: capturing on ${m.iface}${a.filter ? ` (filter: ${a.filter})` : ""}`);
-        if (servicesSummary) console.error(`ids: ${servicesSummary}`);
-        break;
-      case "detection":
-        decision.submit(m.event);
-        break;
-      case "stats":
-        last = { ...m.stats, alerts: decision.alertsByType() };
-        hub.publish({
-          kind: "counters",
-          counters: { atMs: Date.now(), capture: last, decision: decision.counters(), subscribers: hub.stats() },
-        });
-        // stats arrive about every second; print one line per interval however the timer drifted
-        if (statsInterval > 0 && m.stats.uptime - printedAt >= statsInterval - 0.5) {
-          printedAt = m.stats.uptime;
-          console.error(`ids: ${formatStats(last)}`);
-        }
-        break;
-      case "warning":
-        console.error(`ids: ${m.message}`);
-        break;
-      case "error":
-        console.error(`ids run: ${m.message}`);
-        done.resolve(1);
-        break;
-      case "stopped":
-        last = { ...m.stats, alerts: decision.alertsByType() };
-        done.resolve(0);
-        break;
-    }
-  };
-  worker.onerror = (e) => {
-    e.preventDefault();
-    console.error(`ids run: Cannot run capture worker: ${e.message}`);
-    done.resolve(1);
-  };
-
-  let startSent = false;
+  let stopRequested = false;
+  let session: CaptureSession | undefined;
   const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    // stopped before the capture was asked to start (the Worker still loading): nothing to flush
-    if (!startSent) return done.resolve(0);
-    send({ type: "stop" });
-    // a capture that does not stop within 3 s is ended anyway; alerts are flushed below
-    setTimeout(() => done.resolve(0), 3000);
+    stopRequested = true;
+    session?.stop();
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, stop);
@@ -188,45 +135,54 @@ export async function runCommand(args: string[]): Promise<number> {
   const unwatch = configPath
     ? watchConfig(configPath, {
       onChange: (c) => {
-        send({ type: "config", config: c });
-        decision.configure(c);
+        sensor.configure(c);
         ipsHandle?.ips.setConfig(c);
         console.error(`ids: configuration reloaded from ${configPath}`);
       },
       onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
     })
     : undefined;
-
-  // a Worker that fails to load never posts "ready": its error (or a signal) ends the run instead
-  const ended = await Promise.race([ready.promise.then(() => false), done.promise.then(() => true)]);
-  if (!ended && !stopping) {
-    startSent = true;
-    send({
-      type: "start",
-      start: {
-        iface: a.iface as string | undefined,
-        filter: a.filter as string | undefined,
-        snaplen: snaplen ?? config.capture.snaplen,
-        bufferSize: (bufferMb ?? config.capture.buffer_mb) * 1024 * 1024,
-        promisc: a["no-promisc"] ? false : config.capture.promisc,
-        libraryPath: a["pcap-library"] as string | undefined,
-        config,
-      },
-    });
-  }
-  const status = await done.promise;
+  session = await sensor.capture({
+    mode: "live",
+    iface: a.iface as string | undefined,
+    filter: a.filter as string | undefined,
+    snaplen: snaplen ?? config.capture.snaplen,
+    bufferSize: (bufferMb ?? config.capture.buffer_mb) * 1024 * 1024,
+    promisc: a["no-promisc"] ? false : config.capture.promisc,
+    libraryPath: a["pcap-library"] as string | undefined,
+    config,
+    trafficPerSecond: TRAFFIC_LINES_PER_SECOND,
+  }, {
+    onStarted: (iface) => {
+      console.error(`ids: capturing on ${iface}${a.filter ? ` (filter: ${a.filter})` : ""}`);
+      if (servicesSummary) console.error(`ids: ${servicesSummary}`);
+    },
+    onWarning: (message) => console.error(`ids: ${message}`),
+    onCounters: (c) => {
+      // counters arrive about every second; print one line per interval however the timer drifted
+      if (statsInterval > 0 && c.uptime - printedAt >= statsInterval - 0.5) {
+        printedAt = c.uptime;
+        console.error(`ids: ${formatStats(c)}`);
+      }
+    },
+  });
+  // stopped while the Worker was still loading
+  if (stopRequested) session.stop();
+  const result = await session.done;
   if (timer !== undefined) clearTimeout(timer);
   for (const s of signals) Deno.removeSignalListener(s, stop);
   await unwatch?.();
-  worker.terminate();
-  await decision.drain();
+  await sensor.decision.drain();
   if (hostRefresh !== undefined) clearInterval(hostRefresh);
   ipsHandle?.close();
-  const outputs = await hub.close();
-  if (last) last = { ...last, alerts: decision.alertsByType() };
+  const outputs = await sensor.close();
+  if (result.status !== 0) {
+    console.error(`ids run: ${result.error}`);
+    return 1;
+  }
   const problems = formatHubProblems(outputs);
   if (problems) console.error(`ids: outputs: ${problems}`);
   // a failure is one line on stderr: counters only after a clean stop
-  if (last && status === 0) console.error(`ids: ${formatStats(last)}`);
-  return status;
+  if (result.counters) console.error(`ids: ${formatStats(result.counters)}`);
+  return 0;
 }

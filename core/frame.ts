@@ -85,8 +85,11 @@ export interface Frame {
   iface: number;
 }
 
-/** Receives each frame. */
-export type FrameHandler = (frame: Frame) => void;
+/**
+ * Receives each frame. File readers wait for a returned promise before the next frame (a paced
+ * replay); live sources ignore it. Return nothing on the fast path.
+ */
+export type FrameHandler = (frame: Frame) => void | Promise<void>;
 
 /** Creates a reusable frame record. */
 export function newFrame(): Frame {

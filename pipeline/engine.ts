@@ -69,6 +69,7 @@ export class DetectionEngine {
   /** Detection events emitted. */
   detections = 0;
   #config: Config;
+  #noDetect: boolean;
   #onDetection: (event: DetectionEvent) => void;
   #iface: string | undefined;
   #trusted: TrustedMatcher;
@@ -78,6 +79,7 @@ export class DetectionEngine {
     this.#onDetection = options.onDetection ?? (() => {});
     this.#iface = options.iface;
     this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
+    this.#noDetect = options.noDetect ?? false;
     this.pipeline = new Pipeline({
       maxFlows: config.limits.max_flows,
       timeouts: config.flow_timeouts_s,
@@ -97,14 +99,23 @@ export class DetectionEngine {
     this.#iface = name;
   }
 
-  /** Applies a changed configuration without losing detector state. */
+  /**
+   * Applies a changed configuration without losing detector state. A detector enabled now but
+   * disabled at start is created and joins the pipeline; a detector disabled now stays in place
+   * and goes quiet (its own `enabled` check), so enabling it again keeps its state.
+   */
   configure(config: Config): void {
     this.#config = config;
     this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
-    for (const d of this.pipeline.detectors) d.configure(config);
+    const current = this.pipeline.detectors;
+    for (const d of current) d.configure(config);
     this.pipeline.flows.setTimeouts(config.flow_timeouts_s);
     const d = defragOptions(config);
     if (d !== false) this.pipeline.defrag?.configure(d);
+    if (this.#noDetect) return;
+    const have = new Set(current.map((d) => d.type));
+    const added = createDetectors(config).filter((d) => !have.has(d.type));
+    if (added.length > 0) this.pipeline.setDetectors([...current, ...added]);
   }
 
   /** Detection counts as a plain object, sorted by type. */

@@ -104,7 +104,8 @@ export class Pipeline {
     this.flows = new FlowTable({
       maxFlows: options.maxFlows,
       timeouts: options.timeouts,
-      onEnd: this.#endHooks.length > 0 ? this.#onFlowEnd : undefined,
+      // always installed: a configuration reload may add a detector that watches flows end
+      onEnd: this.#onFlowEnd,
     });
     this.#dispatch = dispatcher(this.#detectors);
     this.defrag = options.defrag === false
@@ -118,6 +119,13 @@ export class Pipeline {
    */
   get packet(): Packet {
     return this.#pkt;
+  }
+
+  /** Replaces the detector set (a configuration reload enabled a detector); flows and counters stay. */
+  setDetectors(detectors: Detector[]): void {
+    this.#detectors = detectors;
+    this.#endHooks = detectors.filter((d) => d.onFlowEnd !== undefined);
+    this.#dispatch = dispatcher(detectors);
   }
 
   /** The detectors in use. */

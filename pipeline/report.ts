@@ -39,6 +39,33 @@ export interface ReplayReport {
   warnings: string[];
 }
 
+/** Packet counters before a file was read, for {@link undecodedFileError}. */
+export interface FileMark {
+  packets: number;
+  decoded: number;
+}
+
+/** Marks the pipeline's counters before a file is read. */
+export function markFile(p: Pipeline): FileMark {
+  return { packets: p.counters.packets, decoded: p.counters.ipPackets + p.counters.arpPackets };
+}
+
+/**
+ * When a file's frames all failed to reach the IP layer, the error that says why (instead of a
+ * report with "alerts none"); otherwise undefined.
+ */
+export function undecodedFileError(p: Pipeline, mark: FileMark, label: string): SourceError | undefined {
+  const c = p.counters;
+  if (c.packets <= mark.packets || c.ipPackets + c.arpPackets !== mark.decoded) return undefined;
+  const lt = p.decoder.lastLinkType;
+  return {
+    offset: 0,
+    packets: c.packets - mark.packets,
+    message: `${label}: Cannot decode any frame: link type ${linkTypeName(lt)} (${lt}) carried no ` +
+      `IPv4, IPv6 or ARP that ids decodes (supported: Ethernet, SLL, SLL2, RAW, NULL/LOOP, PPP, NFLOG, 802.11, radiotap)`,
+  };
+}
+
 /** Peak resident set size of this process in MB (Linux VmHWM), else the current RSS. */
 export function peakRssMb(): number {
   try {

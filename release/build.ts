@@ -18,7 +18,7 @@ export const TARGETS: Readonly<Record<string, string>> = {
  * `release/include_list_test.ts` walks the source and fails when a Worker or asset is missing here.
  */
 export const INCLUDES: readonly string[] = [
-  "capture/capture_worker.ts",
+  "sensor/capture_worker.ts",
   "web/session.ts",
   "tests/fixtures/demo.pcapng.gz",
   "dist/build_info.json",

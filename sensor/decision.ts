@@ -26,55 +26,14 @@
  */
 import { type Alert, buildAlert, type MlVerdict } from "../core/alert.ts";
 import type { BlockEvent } from "../core/block.ts";
+import type { MlClassifier } from "../core/classifier.ts";
 import type { DetectionEvent } from "../core/detection.ts";
 import type { DecisionCounters, EventBus } from "../core/hub_event.ts";
+import type { Ips } from "../core/ips.ts";
 import { AlertThrottle } from "./throttle.ts";
 
-/**
- * A model that gives its verdict on a detection (implemented in `ml/`).
- *
- * The decision stage calls {@link MlClassifier.classify} once per alert candidate (after the
- * throttle) and waits at most the deadline. Implementations should batch internally if useful
- * (several calls may be in flight) and must honour `signal`.
- */
-export interface MlClassifier {
-  /** Model name/version, for notices and the record. */
-  readonly name: string;
-  /**
-   * Classifies one detection event, from its fields and its `flow` snapshot.
-   *
-   * @param event the detection (string addresses, flow counters snapshot, packet time)
-   * @param signal aborted when the deadline passed: stop work; the result is then ignored
-   * @returns the predicted class and its confidence, or `undefined` when the model has no opinion
-   */
-  classify(event: DetectionEvent, signal: AbortSignal): Promise<MlVerdict | undefined>;
-}
-
-/** What the IPS answered about one alert. */
-export interface IpsDecision {
-  /** True only when the firewall really blocks `alert.src` now (not simulated, not failed). */
-  blocked: boolean;
-  /**
-   * The block event to publish right after the alert (status `active`, `simulated` or `failed`),
-   * when the IPS decided to block. Later changes (expired, unblocked) the IPS publishes itself.
-   */
-  block?: BlockEvent;
-}
-
-/**
- * Decides and performs blocks (implemented in `ips/`): the policy (critical types, trusted lists,
- * spoofed sources, our own gateway…) and the firewall backend.
- */
-export interface Ips {
-  /**
-   * Looks at one labelled alert (its `action` still `allowed`) and blocks its source if the policy
-   * says so. Called in alert order; several calls may be in flight.
-   *
-   * @param alert the alert as it will be published (`seq`, label, decidedBy, model verdict set)
-   * @param signal aborted when the deadline passed; the alert is then published as `allowed`
-   */
-  decide(alert: Alert, signal: AbortSignal): Promise<IpsDecision>;
-}
+export type { MlClassifier } from "../core/classifier.ts";
+export type { Ips, IpsDecision } from "../core/ips.ts";
 
 /** The configuration keys the decision stage reads (a full `Config` fits). */
 export interface DecisionConfig {

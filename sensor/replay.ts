@@ -6,11 +6,11 @@
  * @module
  */
 import { FileSource } from "../capture/file_source.ts";
-import { linkTypeName, type SourceError } from "../capture/packet_source.ts";
+import type { SourceError } from "../capture/packet_source.ts";
 import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { Alert } from "../core/alert.ts";
 import { DetectionEngine } from "../pipeline/engine.ts";
-import { buildReport, type ReplayReport } from "../pipeline/report.ts";
+import { buildReport, markFile, type ReplayReport, undecodedFileError } from "../pipeline/report.ts";
 import { DecisionStage, type Ips, type MlClassifier } from "./decision.ts";
 import { Hub } from "./hub.ts";
 
@@ -76,22 +76,16 @@ export async function replayFiles(
   const errors: SourceError[] = [];
   const warnings: string[] = [];
   const t0 = performance.now();
-  const c = pipeline.counters;
   for (const f of files) {
     try {
-      const packetsBefore = c.packets, decodedBefore = c.ipPackets + c.arpPackets;
+      const mark = markFile(pipeline);
       const summary = await new FileSource(f).run(pipeline.handle, options.signal);
       if (summary.warning) warnings.push(summary.warning);
       if (summary.error) errors.push({ ...summary.error, message: `${fileLabel(f)}: ${summary.error.message}` });
-      else if (c.packets > packetsBefore && c.ipPackets + c.arpPackets === decodedBefore) {
+      else {
         // nothing in the file reached the IP layer: say why instead of reporting "alerts none"
-        const lt = pipeline.decoder.lastLinkType;
-        errors.push({
-          offset: 0,
-          packets: c.packets - packetsBefore,
-          message: `${fileLabel(f)}: Cannot decode any frame: link type ${linkTypeName(lt)} (${lt}) carried no ` +
-            `IPv4, IPv6 or ARP that ids decodes (supported: Ethernet, SLL, SLL2, RAW, NULL/LOOP, PPP, NFLOG, 802.11, radiotap)`,
-        });
+        const undecoded = undecodedFileError(pipeline, mark, fileLabel(f));
+        if (undecoded) errors.push(undecoded);
       }
     } catch (e) {
       // a missing or non-capture file: report it and go on with the others

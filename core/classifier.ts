@@ -1,0 +1,28 @@
+/**
+ * The model seam: what the decision stage (`sensor/decision.ts`) asks of a classifier. `ml/`
+ * implements it; it lives in the bottom layer so `ml/` needs nothing from `sensor/`.
+ *
+ * @module
+ */
+import type { MlVerdict } from "./alert.ts";
+import type { DetectionEvent } from "./detection.ts";
+
+/**
+ * A model that gives its verdict on a detection (implemented in `ml/`).
+ *
+ * The decision stage calls {@link MlClassifier.classify} once per alert candidate (after the
+ * throttle) and waits at most the deadline. Implementations should batch internally if useful
+ * (several calls may be in flight) and must honour `signal`.
+ */
+export interface MlClassifier {
+  /** Model name/version, for notices and the record. */
+  readonly name: string;
+  /**
+   * Classifies one detection event, from its fields and its `flow` snapshot.
+   *
+   * @param event the detection (string addresses, flow counters snapshot, packet time)
+   * @param signal aborted when the deadline passed: stop work; the result is then ignored
+   * @returns the predicted class and its confidence, or `undefined` when the model has no opinion
+   */
+  classify(event: DetectionEvent, signal: AbortSignal): Promise<MlVerdict | undefined>;
+}

@@ -1,0 +1,62 @@
+/**
+ * Messages between the main thread (`sensor/capture_session.ts`) and the capture Worker
+ * (`sensor/capture_worker.ts`). Everything here is structured-clone safe.
+ *
+ * @module
+ */
+import type { Config } from "../config/defaults.ts";
+import type { DetectionEvent } from "../core/detection.ts";
+import type { CaptureCounters, TrafficLine } from "../core/hub_event.ts";
+import type { ReplayReport } from "../pipeline/report.ts";
+
+/** Live capture on an interface. */
+export interface LiveStart {
+  mode: "live";
+  iface?: string;
+  filter?: string;
+  snaplen: number;
+  bufferSize: number;
+  promisc: boolean;
+  /** Load this libpcap instead of searching (tests). */
+  libraryPath?: string;
+  config: Config;
+  /** Sampled traffic lines per second (0: none). */
+  trafficPerSecond: number;
+}
+
+/** Replay of capture files. */
+export interface ReplayStart {
+  mode: "replay";
+  /** Paths (or file: URLs as text). */
+  files: string[];
+  /** Factor of real time; Infinity: as fast as possible. */
+  speed: number;
+  config: Config;
+  /** Run no detectors (benchmarks). */
+  noDetect?: boolean;
+  /** Sampled traffic lines per second (0: none). */
+  trafficPerSecond: number;
+}
+
+/** What the capture Worker is asked to run. */
+export type CaptureStart = LiveStart | ReplayStart;
+
+/** Live counters (kept for older imports). */
+export type CaptureStats = CaptureCounters;
+
+/** Main thread → Worker. */
+export type ToWorker =
+  | { type: "start"; start: CaptureStart }
+  | { type: "config"; config: Config }
+  | { type: "stop" };
+
+/** Worker → main thread. */
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "started"; iface: string; linkType: number }
+  | { type: "detections"; events: DetectionEvent[] }
+  | { type: "traffic"; lines: TrafficLine[] }
+  | { type: "stats"; stats: CaptureCounters }
+  | { type: "warning"; message: string }
+  | { type: "error"; message: string }
+  | { type: "stopped"; stats: CaptureCounters; report?: ReplayReport };

@@ -1,0 +1,179 @@
+/**
+ * One capture (live or replay) run in the capture Worker and fed into the sensor core: detection
+ * events go to the decision stage, sampled traffic lines and counters to the hub.
+ *
+ * @example
+ * ```ts ignore
+ * const session = await CaptureSession.start({ mode: "replay", files, speed: Infinity, config, trafficPerSecond: 50 },
+ *   { hub, decision });
+ * Deno.addSignalListener("SIGINT", () => session.stop());
+ * const result = await session.done; // after every detection was decided
+ * ```
+ *
+ * @module
+ */
+import type { Config } from "../config/defaults.ts";
+import type { CaptureCounters } from "../core/hub_event.ts";
+import type { ReplayReport } from "../pipeline/report.ts";
+import type { CaptureStart, FromWorker, ToWorker } from "./capture_protocol.ts";
+import type { DecisionStage } from "./decision.ts";
+import type { Hub } from "./hub.ts";
+
+/** Options of {@link CaptureSession.start}. */
+export interface CaptureSessionOptions {
+  /** Receives traffic lines and counters. */
+  hub: Hub;
+  /** Receives detection events. */
+  decision: DecisionStage;
+  /** The capture opened (interface name, or the first file). */
+  onStarted?: (iface: string, linkType: number) => void;
+  /** One line from the capture (interface down, retrying…). */
+  onWarning?: (message: string) => void;
+  /** Counters about every second (alerts are the decision stage's). */
+  onCounters?: (counters: CaptureCounters) => void;
+  /** Most time to wait for the Worker to stop after {@link CaptureSession.stop} (ms). Default 3000. */
+  stopTimeoutMs?: number;
+}
+
+/** How a capture ended. */
+export interface CaptureResult {
+  /** 0 stopped or finished, 1 failed. */
+  status: 0 | 1;
+  /** The failure, one line. */
+  error?: string;
+  /** Final counters (alerts from the decision stage). */
+  counters?: CaptureCounters;
+  /** Replay only: the report (alerts from the decision stage). */
+  report?: ReplayReport;
+}
+
+/** A capture running in the capture Worker. */
+export class CaptureSession {
+  /** Resolves when the capture ended and every detection was decided and published. */
+  readonly done: Promise<CaptureResult>;
+  #worker: Worker;
+  #options: CaptureSessionOptions;
+  #last: CaptureCounters | undefined;
+  #startSent = false;
+  #stopping = false;
+  #finish: (result: CaptureResult) => void;
+
+  private constructor(worker: Worker, options: CaptureSessionOptions) {
+    this.#worker = worker;
+    this.#options = options;
+    const done = Promise.withResolvers<CaptureResult>();
+    let settled = false;
+    this.#finish = (result) => {
+      if (settled) return;
+      settled = true;
+      worker.terminate();
+      // every detection posted before "stopped"/"error" has been submitted: wait for its decision
+      options.decision.drain().then(() => {
+        if (result.counters) result.counters = { ...result.counters, alerts: options.decision.alertsByType() };
+        if (result.report) result.report = { ...result.report, alerts: options.decision.alertsByType() };
+        done.resolve(result);
+      });
+    };
+    this.done = done.promise;
+  }
+
+  /**
+   * Starts the capture Worker and the capture. Resolves once the Worker took the start message
+   * (the capture itself may still fail: see {@link done}).
+   */
+  static async start(start: CaptureStart, options: CaptureSessionOptions): Promise<CaptureSession> {
+    const worker = new Worker(new URL("./capture_worker.ts", import.meta.url), { type: "module" });
+    const session = new CaptureSession(worker, options);
+    const ready = Promise.withResolvers<boolean>();
+    worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      if (e.data.type === "ready") ready.resolve(true);
+      else session.#onMessage(e.data);
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      session.#finish({ status: 1, error: `Cannot run capture worker: ${e.message}` });
+    };
+    // a Worker that fails to load never posts "ready": its error ends the session instead
+    session.done.then(() => ready.resolve(false));
+    if (await ready.promise && !session.#stopping) {
+      session.#startSent = true;
+      session.#send({ type: "start", start });
+    } else if (session.#stopping) {
+      session.#finish({ status: 0 });
+    }
+    return session;
+  }
+
+  /** The latest counters. */
+  get counters(): CaptureCounters | undefined {
+    return this.#last;
+  }
+
+  /** Sends a changed configuration to the detectors (and the decision stage). */
+  configure(config: Config): void {
+    this.#options.decision.configure(config);
+    this.#send({ type: "config", config });
+  }
+
+  /** Asks the capture to stop; pending verdicts are still given. Idempotent. */
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    if (!this.#startSent) return this.#finish({ status: 0, counters: this.#last });
+    this.#send({ type: "stop" });
+    // a capture that does not stop in time is ended anyway
+    const timer = setTimeout(
+      () => this.#finish({ status: 0, counters: this.#last }),
+      this.#options.stopTimeoutMs ?? 3000,
+    );
+    this.done.then(() => clearTimeout(timer));
+  }
+
+  #send(m: ToWorker): void {
+    try {
+      this.#worker.postMessage(m);
+    } catch { /* terminated */ }
+  }
+
+  #onMessage(m: FromWorker): void {
+    const o = this.#options;
+    switch (m.type) {
+      case "started":
+        o.decision.iface = m.linkType === 0 ? undefined : m.iface;
+        o.onStarted?.(m.iface, m.linkType);
+        break;
+      case "detections":
+        o.decision.submitAll(m.events);
+        break;
+      case "traffic":
+        o.hub.publish({ kind: "traffic", lines: m.lines });
+        break;
+      case "stats": {
+        const counters = { ...m.stats, alerts: o.decision.alertsByType() };
+        this.#last = counters;
+        o.hub.publish({
+          kind: "counters",
+          counters: {
+            atMs: Date.now(),
+            capture: counters,
+            decision: o.decision.counters(),
+            subscribers: o.hub.stats(),
+          },
+        });
+        o.onCounters?.(counters);
+        break;
+      }
+      case "warning":
+        o.onWarning?.(m.message);
+        o.hub.publish({ kind: "notice", level: "warning", source: "capture", message: m.message });
+        break;
+      case "error":
+        this.#finish({ status: 1, error: m.message, counters: this.#last });
+        break;
+      case "stopped":
+        this.#last = m.stats;
+        this.#finish({ status: 0, counters: m.stats, report: m.report });
+        break;
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/** The capture Worker driven through CaptureSession: replay, pacing, stop, traffic lines, counters, reload. */
+import assert from "node:assert/strict";
+import { pcapFile, tempFile } from "../capture/_test_pcap_writer.ts";
+import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
+import type { Alert } from "../core/alert.ts";
+import type { HubEvent, SensorCounters, TrafficLine } from "../core/hub_event.ts";
+import { cat, eth, ipv4, tcp } from "../decode/_test_frames.ts";
+import { EtherType } from "../decode/link.ts";
+import type { CaptureStart } from "./capture_protocol.ts";
+import { CaptureSession } from "./capture_session.ts";
+import { DecisionStage } from "./decision.ts";
+import { Hub } from "./hub.ts";
+import { replayFiles } from "./replay.ts";
+
+const DEMO = new URL("../tests/fixtures/demo.pcapng.gz", import.meta.url);
+const NMAP_SYN = new URL("../tests/corpus/nmap_syn.pcap.gz", import.meta.url);
+
+function replayStart(files: (string | URL)[], overrides: Partial<CaptureStart> = {}): CaptureStart {
+  return {
+    mode: "replay",
+    files: files.map(String),
+    speed: Infinity,
+    config: DEFAULT_CONFIG,
+    trafficPerSecond: 50,
+    ...overrides,
+  } as CaptureStart;
+}
+
+async function session(start: CaptureStart, config: Config = DEFAULT_CONFIG) {
+  const hub = new Hub();
+  const events: HubEvent[] = [];
+  hub.subscribe({ name: "collect", handle: (e) => void events.push(e) }, { queue: 1_000_000 });
+  const decision = new DecisionStage({ hub, config });
+  const s = await CaptureSession.start(start, { hub, decision });
+  return { hub, decision, events, session: s };
+}
+
+const alertsOf = (events: HubEvent[]) =>
+  events.filter((e) => e.kind === "alert").map((e) => (e as { alert: Alert }).alert);
+
+/** A pcap of `n` TCP SYNs `gapMs` apart. */
+async function spacedCapture(n: number, gapMs: number): Promise<string> {
+  const records = Array.from({ length: n }, (_, i) => {
+    const us = i * gapMs * 1000;
+    return {
+      sec: 1_700_000_000 + Math.floor(us / 1e6),
+      frac: us % 1e6,
+      data: cat(
+        eth(EtherType.IPV4),
+        ipv4({ src: "10.9.0.2", dst: "10.9.0.1", proto: 6 }, tcp({ sp: 40000 + i, dp: 80, flags: 2 })),
+      ),
+    };
+  });
+  return await tempFile(pcapFile(records));
+}
+
+Deno.test("replay in the capture Worker raises exactly the alerts of the in-process replay", async () => {
+  const inProcess: Alert[] = [];
+  await replayFiles([DEMO], { onAlert: (a) => inProcess.push(a) });
+  const { session: s, events, hub } = await session(replayStart([DEMO]));
+  const result = await s.done;
+  await hub.flush();
+  assert.equal(result.status, 0);
+  const strip = (a: Alert) => ({ ...a, flow: undefined });
+  assert.ok(inProcess.length >= 5);
+  assert.deepEqual(alertsOf(events).map(strip), inProcess.map(strip));
+  assert.equal(result.report!.packets, 18_661);
+  assert.deepEqual(result.report!.alerts, result.counters!.alerts);
+  assert.equal(Object.values(result.report!.alerts!).reduce((n, v) => n + v, 0), inProcess.length);
+});
+
+Deno.test("--speed paces on packet time: 1 s of capture at speed 2 takes about 0.5 s; max does not wait", async () => {
+  const path = await spacedCapture(11, 100);
+  try {
+    let t = performance.now();
+    const paced = await session(replayStart([path], { speed: 2 }));
+    assert.equal((await paced.session.done).report!.packets, 11);
+    const pacedMs = performance.now() - t;
+    t = performance.now();
+    const fast = await session(replayStart([path]));
+    assert.equal((await fast.session.done).report!.packets, 11);
+    const fastMs = performance.now() - t;
+    assert.ok(pacedMs >= 480, `paced replay took ${pacedMs.toFixed(0)} ms`);
+    assert.ok(pacedMs < 2500, `paced replay took ${pacedMs.toFixed(0)} ms`);
+    assert.ok(fastMs < pacedMs - 250, `max took ${fastMs.toFixed(0)} ms`);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("stop() ends a realtime replay promptly; the report covers what was read", async () => {
+  const { session: s } = await session(replayStart([DEMO], { speed: 1 }));
+  await new Promise((r) => setTimeout(r, 300));
+  const t = performance.now();
+  s.stop();
+  const result = await s.done;
+  assert.ok(performance.now() - t < 2000);
+  assert.equal(result.status, 0);
+  assert.ok(result.report!.packets > 0 && result.report!.packets < 18_661, `read ${result.report!.packets}`);
+});
+
+Deno.test("traffic lines are sampled at most ~50 per second; counters are published about every second", async () => {
+  const t = performance.now();
+  const { session: s, events, hub } = await session(replayStart([DEMO], { speed: 25 }));
+  await s.done;
+  await hub.flush();
+  const seconds = (performance.now() - t) / 1000;
+  const lines = events.filter((e) => e.kind === "traffic").flatMap((e) => (e as { lines: TrafficLine[] }).lines);
+  assert.ok(lines.length >= 10, `only ${lines.length} lines`);
+  assert.ok(lines.length <= 50 * (seconds + 1), `${lines.length} lines in ${seconds.toFixed(1)} s`);
+  assert.ok(lines.every((l) => typeof l.summary === "string" && l.summary.length > 0 && l.len > 0));
+  assert.ok(lines.some((l) => /^\d+\.\d+\.\d+\.\d+(:\d+)? > /.test(l.summary)), lines[0]?.summary);
+  const counters = events.filter((e) => e.kind === "counters").map((e) => (e as { counters: SensorCounters }).counters);
+  assert.ok(counters.length >= 1 && counters.length <= seconds + 1);
+  assert.equal(counters.at(-1)!.subscribers[0].name, "collect");
+  assert.ok(counters.at(-1)!.capture.packets > 0);
+});
+
+Deno.test("a configuration reload reaches the Worker: a detector disabled at start is enabled mid-replay", async () => {
+  const off: Config = { ...DEFAULT_CONFIG, port_scan: { ...DEFAULT_CONFIG.port_scan, enabled: false } };
+  const on: Config = { ...off, port_scan: { ...off.port_scan, enabled: true } };
+  const silent = await session(replayStart([NMAP_SYN], { config: off }), off);
+  await silent.session.done;
+  await silent.hub.flush();
+  assert.equal(alertsOf(silent.events).filter((a) => a.type === "port_scan").length, 0);
+
+  const { session: s, events, hub } = await session(replayStart([NMAP_SYN], { config: off, speed: 0.25 }), off);
+  await new Promise((r) => setTimeout(r, 150));
+  s.configure(on);
+  await s.done;
+  await hub.flush();
+  assert.ok(alertsOf(events).some((a) => a.type === "port_scan"), "the reload enabled port_scan mid-capture");
+});
+
+Deno.test("a missing file is reported in the replay report; the session still ends cleanly", async () => {
+  const { session: s } = await session(replayStart(["/nonexistent/x.pcap", String(DEMO)]));
+  const result = await s.done;
+  assert.equal(result.status, 0);
+  assert.equal(result.report!.errors.length, 1);
+  assert.match(result.report!.errors[0].message, /does not exist/);
+  assert.equal(result.report!.packets, 18_661);
+});
