@@ -124,6 +124,8 @@ export async function runCommand(args: string[]): Promise<number> {
   const hostRefresh = ipsHandle ? setInterval(() => ipsHandle!.refreshHost().catch(() => {}), 60_000) : undefined;
   let printedAt = 0;
   let stopRequested = false;
+  // assigned once the Worker is up; the signal handler may run before that
+  // deno-lint-ignore prefer-const
   let session: CaptureSession | undefined;
   const stop = () => {
     stopRequested = true;

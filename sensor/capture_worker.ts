@@ -73,7 +73,6 @@ let startedAt = 0;
 let lastPackets = 0;
 let lastAt = 0;
 let name = "";
-let linkType = 0;
 let fileBytesTotal: number | undefined;
 let fileBytesBase = 0;
 let started = false;
@@ -108,7 +107,7 @@ function stats(): CaptureCounters {
   lastAt = now;
   const out: CaptureCounters = {
     iface: source?.name ?? name,
-    linkType: source?.isOpen ? source.linkType : linkType,
+    linkType: source?.isOpen ? source.linkType : 0,
     packets: p.counters.packets,
     bytes: p.counters.bytes,
     received: live.received,
