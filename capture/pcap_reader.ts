@@ -69,8 +69,8 @@ export async function readPcap(
       packets++;
       bytes += incl;
       s.pos = pos;
-      const wait = onFrame(frame);
-      if (wait !== undefined) await wait;
+      const wait = onFrame(frame) as unknown; // a promise: wait before the next frame (paced replay)
+      if (wait instanceof Promise) await wait;
     }
     s.pos = pos;
     summary.packets = packets;

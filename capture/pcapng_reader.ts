@@ -152,8 +152,8 @@ export async function readPcapng(
         s.pos = pos + total;
         summary.packets++;
         summary.bytes += cap;
-        const wait = onFrame(frame);
-        if (wait !== undefined) await wait;
+        const wait = onFrame(frame) as unknown; // a promise: wait before the next frame (paced replay)
+        if (wait instanceof Promise) await wait;
         continue;
       }
       if (type === PCAPNG_SHB) {
@@ -178,8 +178,8 @@ export async function readPcapng(
         s.pos = pos + total;
         summary.packets++;
         summary.bytes += cap;
-        const wait = onFrame(frame);
-        if (wait !== undefined) await wait;
+        const wait = onFrame(frame) as unknown; // a promise: wait before the next frame (paced replay)
+        if (wait instanceof Promise) await wait;
         continue;
       } else if (type === PB) {
         if (bodyEnd - body < 20) return fail(`Cannot read packet block: too short at byte ${s.offset}`);
@@ -199,8 +199,8 @@ export async function readPcapng(
         s.pos = pos + total;
         summary.packets++;
         summary.bytes += cap;
-        const wait = onFrame(frame);
-        if (wait !== undefined) await wait;
+        const wait = onFrame(frame) as unknown; // a promise: wait before the next frame (paced replay)
+        if (wait instanceof Promise) await wait;
         continue;
       }
       s.pos = pos + total;

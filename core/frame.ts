@@ -86,10 +86,10 @@ export interface Frame {
 }
 
 /**
- * Receives each frame. File readers wait for a returned promise before the next frame (a paced
- * replay); live sources ignore it. Return nothing on the fast path.
+ * Receives each frame. A handler may return a promise: file readers then wait for it before the
+ * next frame (a paced replay); live sources ignore it. Return nothing on the fast path.
  */
-export type FrameHandler = (frame: Frame) => void | Promise<void>;
+export type FrameHandler = (frame: Frame) => void;
 
 /** Creates a reusable frame record. */
 export function newFrame(): Frame {
