@@ -64,7 +64,8 @@ Deno.test("push() never waits for the network", async () => {
   const n = notifier(stub);
   const started = performance.now();
   for (let i = 0; i < 1_000; i++) n.push(alert());
-  assert.ok(performance.now() - started < 100, "1000 pushes return at once");
+  // the first answer takes 300 ms: pushing never waits for it
+  assert.ok(performance.now() - started < 250, "1000 pushes return at once");
   await n.close();
 });
 
@@ -174,7 +175,7 @@ Deno.test("a 10k-alert storm becomes a few single messages and a digest; every a
     n.push(alert({ type: i % 10 < 7 ? "syn_flood" : "port_scan", src: attacker }));
   }
   const pushMs = performance.now() - started;
-  assert.ok(pushMs < 500, `10k pushes took ${pushMs} ms`);
+  assert.ok(pushMs < 2_000, `10k pushes took ${pushMs} ms`); // sending them one by one would take hours
   assert.ok(await n.idle(10_000));
   await n.close();
   for (const chat of CHATS) {
@@ -199,11 +200,14 @@ Deno.test("a 10k-alert storm becomes a few single messages and a digest; every a
 Deno.test("a storm that goes on keeps sending digests (single messages stay capped per minute)", async () => {
   await using stub = new TelegramStub({ token: TOKEN, chats: ["1001"] });
   const n = notifier(stub, { chats: ["1001"], maxPerMinute: 3, digestIntervalMs: 200, paceMs: 10 });
+  const until = async (pred: () => boolean) => {
+    const end = performance.now() + 5_000;
+    while (!pred() && performance.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < 50; i++) n.push(alert());
-    await new Promise((resolve) => setTimeout(resolve, 230));
+    await until(() => n.status().digests === round + 1); // each round's digest closes before the next round
   }
-  await new Promise((resolve) => setTimeout(resolve, 250)); // storm window over
   const texts = () => stub.delivered().map((r) => r.parsed!.text.slice(0, 2));
   assert.ok(await n.idle(3_000));
   const before = texts().length;

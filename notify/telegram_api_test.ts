@@ -132,7 +132,7 @@ Deno.test("connection refused is 'network unreachable' and the token is redacted
 
 Deno.test("a cancelled request ends at once", async () => {
   await using stub = new TelegramStub({ token: TOKEN, chats: [CHAT] });
-  stub.fail({ kind: "slow", ms: 500 });
+  stub.fail({ kind: "slow", ms: 1_500 });
   const client = new TelegramClient({ token: TOKEN, baseUrl: stub.baseUrl });
   const abort = new AbortController();
   const started = performance.now();
@@ -141,6 +141,6 @@ Deno.test("a cancelled request ends at once", async () => {
   const f = failure(await pending);
   assert.equal(f.kind, "network");
   assert.equal(f.description, "cancelled");
-  assert.ok(performance.now() - started < 400);
-  await new Promise((resolve) => setTimeout(resolve, 520)); // let the stub's slow answer finish
+  assert.ok(performance.now() - started < 1_000, "ended before the answer came");
+  await new Promise((resolve) => setTimeout(resolve, 1_520)); // let the stub's slow answer finish
 });

@@ -74,7 +74,7 @@ Deno.test("a 10k-alert storm: every alert reaches the store, Telegram gets a dig
     hub.publish({ kind: "alert", alert: alert(i, i % 2 === 0 ? "45.33.32.156" : "10.0.0.66") });
   }
   const publishMs = performance.now() - started;
-  assert.ok(publishMs < 1_000, `publishing 10k alerts took ${publishMs} ms`);
+  assert.ok(publishMs < 3_000, `publishing 10k alerts took ${publishMs} ms`);
 
   // let the digest window close and the messages go out
   assert.ok(await services.telegram.notifier!.idle(8_000));
@@ -123,7 +123,10 @@ Deno.test("with Telegram and AbuseIPDB unreachable, alerts still all reach the s
   for (let i = 0; i < 2_000; i++) hub.publish({ kind: "alert", alert: alert(i, `45.33.${i % 50}.1`) });
   const started = performance.now();
   await hub.close({ timeoutMs: 5_000 });
-  assert.ok(performance.now() - started < 4_500, "closing waits at most the Telegram grace period");
+  assert.ok(
+    performance.now() - started < 6_000,
+    "closing waits about the Telegram grace period (3 s), not for the network",
+  );
   assert.equal(stored.length, 2_000);
   assert.ok(logs.some((l) => /^telegram: network unreachable: cannot connect to the Bot API/.test(l)), logs.join("\n"));
   assert.ok(logs.some((l) => /^abuseipdb: network unreachable: cannot connect to AbuseIPDB/.test(l)), logs.join("\n"));
