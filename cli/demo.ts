@@ -9,7 +9,7 @@ import type { Config } from "../config/defaults.ts";
 import { DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { Alert } from "../core/alert.ts";
 import { ipToString } from "../core/ip.ts";
-import { escapeExcerpt } from "../detectors/url_decode.ts";
+import { escapeExcerpt } from "../app/url_decode.ts";
 import { formatReport } from "../pipeline/report.ts";
 import { Hub } from "../sensor/hub.ts";
 import { PacedReplay } from "../sensor/paced_replay.ts";

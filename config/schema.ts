@@ -257,7 +257,11 @@ const BRUTE_FORCE: FieldsOf<BruteForceConfig> = {
 const SQL_INJECTION: FieldsOf<SqlInjectionConfig> = {
   enabled,
   use_trusted: useTrusted,
-  ports: list("port", 65_535, "HTTP server ports whose requests are inspected"),
+  ports: list(
+    "port",
+    65_535,
+    "HTTP server ports: hints for connections picked up mid-stream (HTTP is recognised by content on any port)",
+  ),
   max_request_bytes: int(256, 16_777_216, "request bytes buffered per stream for inspection", "bytes"),
   benign_params: list("text", 1_000, "request parameters known to be benign (the seed's exclusion list)"),
 };
@@ -290,7 +294,7 @@ const STREAM: FieldsOf<StreamConfig> = {
 const LIMITS: FieldsOf<LimitsConfig> = {
   max_flows: int(1_024, 16_777_216, "flow table slots"),
   max_tracked_ips: int(1_024, 16_777_216, "addresses tracked by each detector table"),
-  max_http_streams: int(1, 1_048_576, "HTTP request streams reassembled at once"),
+  max_http_streams: int(1, 1_048_576, "HTTP connections parsed at once (the least recently active is ended)"),
 };
 
 const timeout = (what: string) => num(1, MAX_WINDOW, `idle seconds before ${what} flow is forgotten`, "s");

@@ -7,6 +7,10 @@
  *
  * @module
  */
+import type { AppContext } from "../app/app_layer.ts";
+import type { HttpRequest } from "../app/http_request.ts";
+import type { HttpResponse } from "../app/http_response.ts";
+import type { LoginEvent } from "../app/login.ts";
 import type { Config } from "../config/defaults.ts";
 import type { Packet } from "../decode/packet.ts";
 import type { FlowEndReason, FlowTable } from "../flow/flow_table.ts";
@@ -29,6 +33,20 @@ export interface Detector {
    * hold packets for a later verdict decide the ones now due.
    */
   onTick?(flows: FlowTable, emit: Emit): void;
+  /**
+   * Optional app-layer hooks (see app/mod.ts): protocols are recognised by content on any port,
+   * TCP is reassembled by the stream stage. `ctx` is one object per connection, updated in place.
+   */
+  /** A connection's protocol became known (SSH: once both banners were seen). */
+  onAppProtocol?(ctx: AppContext, emit: Emit): void;
+  /** An HTTP request, parsed from the reassembled client stream. */
+  onHttpRequest?(req: HttpRequest, ctx: AppContext, emit: Emit): void;
+  /** An HTTP response head from the server stream. */
+  onHttpResponse?(res: HttpResponse, ctx: AppContext, emit: Emit): void;
+  /** A login attempt / failure / success (FTP, SMTP AUTH, POP3, IMAP, Telnet; RDP connection requests). */
+  onLogin?(ev: LoginEvent, ctx: AppContext, emit: Emit): void;
+  /** A connection the app layer followed ended. */
+  onAppEnd?(ctx: AppContext, emit: Emit): void;
   /** Applies a (changed) configuration without losing state where the change allows it. */
   configure(config: Config): void;
   /** Entries held in its per-IP / per-flow tables (for the boundedness tests and stats). */

@@ -1,8 +1,9 @@
 /**
  * SQL injection in HTTP requests.
  *
- * Client → server TCP payloads on the configured HTTP ports are reassembled per flow
- * ({@link HttpRequestStream}), split into requests, and the places attackers put SQL are checked
+ * The app layer hands over every HTTP request, on any port (HTTP is recognised by content; the
+ * stream stage reassembles TCP with its overlap policy and checksum checks; `sql_injection.ports`
+ * are hints for connections picked up mid-stream). The places attackers put SQL are checked
  * with the patterns of `sql_patterns.ts`: the path, every query parameter, the body (form,
  * multipart, JSON or text) and the Cookie, User-Agent, Referer and X-Forwarded-For headers. Values
  * are percent- and `+`-decoded, twice when escapes remain (double encoding), and HTML character
@@ -12,27 +13,21 @@
  * skips that exact parameter; an entry `name=` or `name` (`search=`) marks a free-text parameter
  * where only strong evidence counts (severity-2 rules are skipped).
  *
- * State: one stream per flow with request bytes in flight, keyed by the flow's unique id, at most
- * `limits.max_http_streams` of them (the least recently active is evicted, its partial request
- * inspected first); a stream's buffer is released when a request completes and the stream itself
- * when the flow ends or the client closes.
+ * State: none per connection (the app layer holds the request buffers, bounded there); a small
+ * set of recently seen clean values, cleared when full.
  *
  * @module
  */
 import type { Config } from "../config/defaults.ts";
 import { buildTrustedMatcher, type TrustedMatcher } from "../config/trusted.ts";
-import type { IpKey, Packet } from "../decode/packet.ts";
-import type { FlowEndReason, FlowTable } from "../flow/flow_table.ts";
+import type { AppContext } from "../app/app_layer.ts";
+import { headerValue, type HttpRequest } from "../app/http_request.ts";
 import type { AttackType } from "./attack_type.ts";
-import type { Detection } from "./detection.ts";
 import type { Detector, Emit } from "./detector.ts";
-import { headerValue, type HttpRequest, HttpRequestStream } from "./http_request.ts";
 import { matchSql, type SqlMatch } from "./sql_patterns.ts";
 import { decodeDeep, escapeExcerpt, percentDecode, splitPairs } from "./url_decode.ts";
 
 const TCP = 6;
-const FIN_RST = 0x01 | 0x04;
-const SYN = 0x02;
 
 /** Most parameters inspected per location (query, body, cookie). */
 const MAX_PARAMS = 256;
@@ -69,15 +64,6 @@ export interface SqlFinding {
   reason: string;
   /** Extra tags (family first, then `double_encoded`, `truncated`). */
   tags: string[];
-}
-
-interface Tracked {
-  stream: HttpRequestStream;
-  src: IpKey;
-  dst: IpKey;
-  srcPort: number;
-  dstPort: number;
-  slot: number;
 }
 
 /** Benign-list entries, split by kind. */
@@ -119,112 +105,58 @@ export class SqlInjectionDetector implements Detector {
   /** The attack type it reports. */
   readonly type: AttackType = "sql_injection";
 
-  #ports = new Uint8Array(65536);
   #enabled = true;
   #useTrusted = true;
   #trusted: TrustedMatcher = () => false;
-  #maxBytes = 16384;
-  #maxStreams = 4096;
   #benign: BenignList = { exact: new Set(), names: new Set() };
-  #streams = new Map<number, Tracked>();
   /** Recently seen clean values (User-Agent, cookies, … repeat on every request). */
   #clean = new Set<string>();
 
-  // context of the packet being processed (so the request callback needs no closure per packet)
-  #ctx: Tracked | null = null;
-  #ctxEmit: Emit = () => {};
-  #ctxTs = 0;
-  readonly #onRequest = (req: HttpRequest): void => this.#handleRequest(req);
-
   /** Requests inspected. */
   requests = 0;
-  /** Streams evicted because `max_http_streams` was reached. */
-  evictions = 0;
 
-  /** @param config the whole configuration (`sql_injection`, `limits`, trusted lists) */
+  /** @param config the whole configuration (`sql_injection`, trusted lists) */
   constructor(config: Config) {
     this.configure(config);
   }
 
-  /** Applies a (changed) configuration; streams in flight are kept (trimmed to the new cap). */
+  /** Applies a (changed) configuration. */
   configure(config: Config): void {
     const c = config.sql_injection;
     this.#enabled = c.enabled;
     this.#useTrusted = c.use_trusted;
-    this.#ports.fill(0);
-    if (c.enabled) {
-      for (const p of c.ports) if (Number.isInteger(p) && p > 0 && p < 65536) this.#ports[p] = 1;
-    }
-    this.#maxBytes = c.max_request_bytes;
-    this.#maxStreams = Math.max(1, config.limits.max_http_streams);
     this.#benign = compileBenign(c.benign_params);
     this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
-    if (!c.enabled) this.#streams.clear();
-    for (const t of this.#streams.values()) t.stream.setMaxRequestBytes(this.#maxBytes);
-    while (this.#streams.size > this.#maxStreams) {
-      this.#streams.delete(this.#streams.keys().next().value!);
-      this.evictions++;
-    }
   }
 
-  /** Streams held (requests in flight plus idle keep-alive connections). */
+  /** Entries held per connection: none (the app layer holds the streams). */
   size(): number {
-    return this.#streams.size;
+    return 0;
   }
 
-  /** Reassembles client → server bytes on HTTP ports and inspects each completed request. */
-  onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void {
-    const ports = this.#ports;
-    if (ports[pkt.dstPort] === 0) return; // not an HTTP server port (or the detector is off)
-    if (pkt.proto !== TCP || !pkt.hasL4 || pkt.flow < 0) return;
-    // client → server: from the initiator, or towards the server port of a flow picked up mid-stream
-    if (pkt.dir !== 0 && ports[pkt.srcPort] !== 0) return;
-    const len = pkt.payloadLen;
-    const flags = pkt.tcpFlags;
-    if (len === 0 && (flags & FIN_RST) === 0) return;
-    const streams = this.#streams;
-    const key = flows.flowId(pkt.flow);
-    let t = streams.get(key);
-    if (len === 0) {
-      if (t !== undefined) this.#end(key, t, pkt.tsUs, emit);
-      return;
-    }
-    if (t === undefined) {
-      if (this.#useTrusted && this.#trusted(pkt.src)) return;
-      if (streams.size >= this.#maxStreams) {
-        const oldest = streams.keys().next().value!;
-        this.#end(oldest, streams.get(oldest)!, pkt.tsUs, emit);
-        this.evictions++;
-      }
-      t = {
-        stream: new HttpRequestStream(this.#maxBytes),
-        src: pkt.src,
-        dst: pkt.dst,
-        srcPort: pkt.srcPort,
-        dstPort: pkt.dstPort,
-        slot: pkt.flow,
-      };
-      streams.set(key, t);
-    } else {
-      // least recently active first: move to the end of the insertion order
-      streams.delete(key);
-      streams.set(key, t);
-    }
-    const seq = (flags & SYN) !== 0 ? (pkt.tcpSeq + 1) >>> 0 : pkt.tcpSeq;
-    this.#ctx = t;
-    this.#ctxEmit = emit;
-    this.#ctxTs = pkt.tsUs;
-    t.stream.push(seq, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len), this.#onRequest);
-    this.#ctx = null;
-    if ((flags & FIN_RST) !== 0) this.#end(key, t, pkt.tsUs, emit);
-  }
+  /** Packets carry nothing for this detector by themselves: requests come from the app layer. */
+  onPacket(): void {}
 
-  /** Inspects a request cut short by the flow's end, then forgets the stream. */
-  onFlowEnd(flows: FlowTable, slot: number, _reason: FlowEndReason, emit: Emit): void {
-    if (this.#streams.size === 0) return;
-    const key = flows.flowId(slot);
-    const t = this.#streams.get(key);
-    if (t !== undefined) this.#end(key, t, flows.lastUs(slot), emit);
+  /** Inspects one request the app layer parsed (any port). */
+  onHttpRequest(req: HttpRequest, ctx: AppContext, emit: Emit): void {
+    if (!this.#enabled) return;
+    this.requests++;
+    const f = this.inspect(req);
+    if (f === null) return;
+    if (this.#useTrusted && this.#trusted(ctx.client)) return;
+    emit({
+      type: "sql_injection",
+      tsUs: ctx.tsUs,
+      src: ctx.client,
+      dst: ctx.server,
+      srcPort: ctx.clientPort,
+      dstPort: ctx.serverPort,
+      proto: TCP,
+      severity: f.severity,
+      tags: f.tags,
+      reason: f.reason,
+      flow: ctx.slot,
+    });
   }
 
   /**
@@ -278,42 +210,6 @@ export class SqlInjectionDetector implements Detector {
         }
       }
     }
-  }
-
-  #handleRequest(req: HttpRequest): void {
-    const t = this.#ctx;
-    if (t === null) return;
-    this.requests++;
-    const f = this.inspect(req);
-    if (f === null) return;
-    if (this.#useTrusted && this.#trusted(t.src)) return;
-    const d: Detection = {
-      type: "sql_injection",
-      tsUs: this.#ctxTs,
-      src: t.src,
-      dst: t.dst,
-      srcPort: t.srcPort,
-      dstPort: t.dstPort,
-      proto: TCP,
-      severity: f.severity,
-      tags: f.tags,
-      reason: f.reason,
-      flow: t.slot,
-    };
-    this.#ctxEmit(d);
-  }
-
-  /** Flushes a stream's partial request and forgets it. */
-  #end(key: number, t: Tracked, tsUs: number, emit: Emit): void {
-    this.#streams.delete(key);
-    const saved = this.#ctx, savedEmit = this.#ctxEmit, savedTs = this.#ctxTs;
-    this.#ctx = t;
-    this.#ctxEmit = emit;
-    this.#ctxTs = tsUs;
-    t.stream.finish(this.#onRequest);
-    this.#ctx = saved;
-    this.#ctxEmit = savedEmit;
-    this.#ctxTs = savedTs;
   }
 
   /**

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import { type IpKey, ipToString, Packet, TcpFlag } from "../decode/packet.ts";
+import { AppLayer } from "../app/app_layer.ts";
+import type { HttpRequest } from "../app/http_request.ts";
+import { DecodeEvents } from "../decode/events.ts";
 import { FlowTable } from "../flow/flow_table.ts";
+import { StreamTable } from "../stream/stream_table.ts";
 import type { Detection } from "./detection.ts";
-import type { HttpRequest } from "./http_request.ts";
 import { SqlInjectionDetector } from "./sql_injection.ts";
 
 const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -29,12 +32,15 @@ function config(o: Overrides = {}): Config {
   };
 }
 
-/** A flow table, the detector and one reused packet record, wired like the pipeline. */
+/** A flow table, the stream stage, the app layer and the detector, wired like the pipeline. */
 class Harness {
   readonly detections: Detection[] = [];
   readonly emit = (d: Detection) => this.detections.push(d);
   readonly det: SqlInjectionDetector;
   readonly flows: FlowTable;
+  readonly app: AppLayer;
+  readonly stream: StreamTable;
+  readonly events = new DecodeEvents();
   readonly pkt = new Packet();
   tsUs = 1_700_000_000_000_000;
 
@@ -42,8 +48,21 @@ class Harness {
     this.det = new SqlInjectionDetector(cfg);
     this.flows = new FlowTable({
       maxFlows,
-      onEnd: (t, slot, reason) => this.det.onFlowEnd(t, slot, reason, this.emit),
+      onEnd: (t, slot) => this.stream.onFlowEnd(slot, t.lastUs(slot)),
     });
+    this.app = new AppLayer(this.flows, {
+      httpPorts: cfg.sql_injection.ports,
+      maxRequestBytes: cfg.sql_injection.max_request_bytes,
+      maxHttpStreams: cfg.limits.max_http_streams,
+    });
+    this.app.listen({ onHttpRequest: (r, ctx) => this.det.onHttpRequest(r, ctx, this.emit) });
+    // these hand-made packets carry no real checksums
+    this.stream = new StreamTable(this.app, { capacity: this.flows.capacity, checksumValidation: "no" });
+  }
+
+  /** HTTP connections being parsed. */
+  streams(): number {
+    return this.app.httpStreams;
   }
 
   /** Sends one TCP segment through the flow table and the detector. */
@@ -77,7 +96,8 @@ class Harness {
     p.payloadLen = payload.length;
     p.wireLen = buf.length;
     this.flows.update(p);
-    this.det.onPacket(p, this.flows, this.emit);
+    this.stream.onPacket(p, this.events);
+    this.det.onPacket();
   }
 }
 
@@ -295,9 +315,9 @@ Deno.test("SqlInjectionDetector inspects every pipelined and keep-alive request"
   c.send(get("/d?id=3%20UNION%20SELECT%201,2"));
   assert.deepEqual(h.detections.map((d) => d.tags![0]), ["tautology", "stacked", "union"]);
   assert.equal(h.det.requests, 4);
-  assert.equal(h.det.size(), 1, "one idle keep-alive stream");
+  assert.equal(h.streams(), 1, "one idle keep-alive stream");
   c.fin();
-  assert.equal(h.det.size(), 0, "released when the client closes");
+  assert.equal(h.streams(), 0, "released when the client closes");
 });
 
 Deno.test("SqlInjectionDetector inspects an unfinished request when the flow ends", () => {
@@ -308,7 +328,7 @@ Deno.test("SqlInjectionDetector inspects an unfinished request when the flow end
   h.flows.flush();
   assert.equal(h.detections.length, 1);
   assert.deepEqual(h.detections[0].tags, ["tautology", "truncated"]);
-  assert.equal(h.det.size(), 0);
+  assert.equal(h.streams(), 0);
 });
 
 Deno.test("SqlInjectionDetector bounds an oversized request and flags it truncated", () => {
@@ -324,19 +344,20 @@ Deno.test("SqlInjectionDetector bounds an oversized request and flags it truncat
   assert.equal(h.detections.length, 2);
 });
 
-Deno.test("SqlInjectionDetector ignores other ports, server replies and disabled config", () => {
+Deno.test("SqlInjectionDetector sees HTTP on any port, ignores server replies, non-HTTP and disabled config", () => {
   const h = new Harness();
-  const c = new Conn(h, CLIENT, SERVER, 443).handshake();
-  c.send(get("/p?id=1%20UNION%20SELECT%201,2"));
+  // HTTP is recognised by content: port 9999 is not in sql_injection.ports
+  new Conn(h, CLIENT, SERVER, 9999).handshake().send(get("/p?id=1%20UNION%20SELECT%201,2"));
+  assert.equal(h.detections.length, 1);
+  assert.equal(h.detections[0].dstPort, 9999);
+  // SQL in a server reply, or in a connection that is not HTTP (TLS-like bytes on port 80), is not a request
   const c2 = new Conn(h).handshake();
   c2.reply("HTTP/1.1 200 OK\r\n\r\n1 UNION SELECT 1,2");
-  assert.equal(h.detections.length, 0);
-  assert.equal(h.det.size(), 0);
+  const c3 = new Conn(h, CLIENT, SERVER, 443).handshake();
+  c3.send("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 id=1 UNION SELECT 1,2");
+  assert.equal(h.detections.length, 1);
   assert.deepEqual(run(get("/p?id=1%20AND%201=1"), config({ sql_injection: { enabled: false } })), []);
-  assert.equal(run(get("/p?id=1%20AND%201=1"), config({ sql_injection: { ports: [8080] } })).length, 0);
-  const h2 = new Harness(config({ sql_injection: { ports: [8080] } }));
-  new Conn(h2, CLIENT, SERVER, 8080).handshake().send(get("/p?id=1%20AND%201=1"));
-  assert.equal(h2.detections.length, 1);
+  assert.equal(run(get("/p?id=1%20AND%201=1"), config({ sql_injection: { ports: [8080] } })).length, 1);
 });
 
 Deno.test("SqlInjectionDetector finds the client when capture starts mid-connection", () => {
@@ -354,7 +375,6 @@ Deno.test("SqlInjectionDetector detects trusted sources by default; skips them o
   const h = new Harness(config({ sql_injection: { use_trusted: true } }));
   new Conn(h, cdn).handshake().send(get("/p?id=1%20AND%201=1"));
   assert.equal(h.detections.length, 0);
-  assert.equal(h.det.size(), 0, "no state for trusted sources");
   const h2 = new Harness();
   new Conn(h2, cdn).handshake().send(get("/p?id=1%20AND%201=1"));
   assert.equal(h2.detections.length, 1);
@@ -370,7 +390,7 @@ Deno.test("SqlInjectionDetector does not confuse a reused flow slot with the old
   c2.send("1=1 HTTP/1.1\r\nHost: x\r\n\r\n");
   // the partial request was inspected (truncated) when its flow ended; the new bytes are not glued to it
   assert.equal(h.detections.length, 0);
-  assert.ok(h.det.size() <= 1);
+  assert.ok(h.streams() <= 1);
 });
 
 Deno.test("SqlInjectionDetector bounds streams: 100k partial requests with a small cap", () => {
@@ -387,10 +407,10 @@ Deno.test("SqlInjectionDetector bounds streams: 100k partial requests with a sma
       1,
       partial,
     );
-    if (h.det.size() > cap) assert.fail(`size ${h.det.size()} > ${cap}`);
+    if (h.streams() > cap) assert.fail(`size ${h.streams()} > ${cap}`);
   }
-  assert.equal(h.det.size(), cap);
-  assert.ok(h.det.evictions >= 100_000 - cap);
+  assert.equal(h.streams(), cap);
+  assert.ok(h.app.counters.httpEvicted >= 100_000 - cap);
   // an attack still gets through after the churn
   new Conn(h).handshake().send(get("/p?id=1%20UNION%20SELECT%201,2"));
   assert.equal(h.detections.length, 1);
@@ -399,9 +419,11 @@ Deno.test("SqlInjectionDetector bounds streams: 100k partial requests with a sma
 Deno.test("SqlInjectionDetector configure() applies a smaller cap and new ports live", () => {
   const h = new Harness();
   for (let i = 0; i < 10; i++) new Conn(h, ip(10, 3, 0, i)).handshake().send("GET /partial");
-  assert.equal(h.det.size(), 10);
-  h.det.configure(config({ limits: { max_http_streams: 4 }, sql_injection: { ports: [80, 9000] } }));
-  assert.equal(h.det.size(), 4);
+  assert.equal(h.streams(), 10);
+  const cfg = config({ limits: { max_http_streams: 4 }, sql_injection: { ports: [80, 9000] } });
+  h.det.configure(cfg);
+  h.app.configure({ maxHttpStreams: cfg.limits.max_http_streams, httpPorts: cfg.sql_injection.ports });
+  assert.equal(h.streams(), 4);
   new Conn(h, CLIENT, SERVER, 9000).handshake().send(get("/p?id=1%20AND%201=1"));
   assert.equal(h.detections.length, 1);
 });
@@ -440,7 +462,7 @@ Deno.test("SqlInjectionDetector keeps a WebSocket connection closed to parsing",
   c.send("\x81\x85\x37\xfa\x21\x3d GET /?id=1 AND 1=1 HTTP/1.1\r\n\r\n");
   assert.equal(h.detections.length, 0);
   assert.equal(h.det.requests, 1);
-  assert.equal(h.det.size(), 1);
+  assert.equal(h.streams(), 1);
 });
 
 Deno.test("SqlInjectionDetector stays quiet on realistic browsing", () => {

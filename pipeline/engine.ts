@@ -15,6 +15,8 @@ import type { FlowTable } from "../flow/flow_table.ts";
 import { Pipeline } from "./pipeline.ts";
 import { buildTrustedMatcher, type TrustedMatcher } from "../config/trusted.ts";
 import type { DefragOptions } from "../defrag/defrag.ts";
+import type { AppLayerOptions } from "../app/app_layer.ts";
+import type { StreamTableOptions } from "../stream/stream_table.ts";
 
 /** Defrag settings from the configuration (`false` when reassembly is off). */
 export function defragOptions(config: Config): Omit<DefragOptions, "onOverlap"> | false {
@@ -26,6 +28,27 @@ export function defragOptions(config: Config): Omit<DefragOptions, "onOverlap"> 
     maxTrackers: d.max_datagrams,
     maxBytes: d.max_mb * 1048576,
     maxBytesPerSource: d.max_mb_per_source * 1048576,
+  };
+}
+
+/** Stream-stage settings from the configuration. */
+export function streamOptions(config: Config): Omit<StreamTableOptions, "capacity" | "onOverlap"> {
+  const s = config.stream;
+  return {
+    policy: s.policy,
+    checksumValidation: s.checksum_validation,
+    depth: s.depth_kb * 1024,
+    maxStreams: s.max_streams,
+    maxBytes: s.max_mb * 1048576,
+  };
+}
+
+/** App-layer settings from the configuration: HTTP hint ports and the request size bound. */
+export function appOptions(config: Config): AppLayerOptions {
+  return {
+    httpPorts: config.sql_injection.ports,
+    maxRequestBytes: config.sql_injection.max_request_bytes,
+    maxHttpStreams: config.limits.max_http_streams,
   };
 }
 
@@ -86,6 +109,8 @@ export class DetectionEngine {
       detectors: options.noDetect ? [] : createDetectors(config),
       emit: this.#emit,
       defrag: defragOptions(config),
+      stream: streamOptions(config),
+      app: appOptions(config),
     });
   }
 
@@ -112,6 +137,8 @@ export class DetectionEngine {
     this.pipeline.flows.setTimeouts(config.flow_timeouts_s);
     const d = defragOptions(config);
     if (d !== false) this.pipeline.defrag?.configure(d);
+    this.pipeline.stream?.configure(streamOptions(config));
+    this.pipeline.app?.configure(appOptions(config));
     if (this.#noDetect) return;
     const have = new Set(current.map((d) => d.type));
     const added = createDetectors(config).filter((d) => !have.has(d.type));

@@ -6,8 +6,11 @@
 import type { Frame } from "../core/frame.ts";
 import { Decoder } from "../decode/decoder.ts";
 import { ipToString, Packet, protoName } from "../decode/packet.ts";
+import { AppLayer, type AppLayerOptions } from "../app/app_layer.ts";
 import { Defragmenter, type DefragOptions, type FragmentOverlap } from "../defrag/defrag.ts";
+import { type SegmentOverlap, StreamTable, type StreamTableOptions } from "../stream/stream_table.ts";
 import type { Detection } from "../detectors/detection.ts";
+import { DetectorAppListener } from "../detectors/app_hooks.ts";
 import type { Detector, Emit } from "../detectors/detector.ts";
 import { type FlowEndReason, FlowTable, type FlowTimeouts } from "../flow/flow_table.ts";
 
@@ -23,6 +26,31 @@ export interface PipelineOptions {
   emit?: Emit;
   /** Fragment reassembly options; `false` passes fragments on one by one (default: reassemble). */
   defrag?: Omit<DefragOptions, "onOverlap"> | false;
+  /** TCP reassembly options; `false`: no stream stage and no app layer. */
+  stream?: Omit<StreamTableOptions, "capacity" | "onOverlap"> | false;
+  /** App-layer options (HTTP hint ports, request size). */
+  app?: AppLayerOptions;
+}
+
+/** The evasion detection for TCP segments that overlap with different data. */
+export function segmentOverlapDetection(o: SegmentOverlap): Detection {
+  return {
+    type: "evasion",
+    tsUs: o.tsUs,
+    src: o.src,
+    dst: o.dst,
+    srcPort: o.srcPort,
+    dstPort: o.dstPort,
+    proto: 6,
+    severity: 1,
+    tags: ["tcp_segment_overlap"],
+    reason: `TCP segments overlap with different data: ${ipToString(o.src)}:${o.srcPort} -> ${
+      ipToString(o.dst)
+    }:${o.dstPort}, stream bytes ${o.start}-${o.end - 1} differ (${
+      o.delivered ? "the first copy was already accepted" : `policy ${o.policy} decides`
+    })`,
+    flow: o.flow,
+  };
 }
 
 /** The evasion detection for fragments that overlap with different data. */
@@ -90,17 +118,24 @@ export class Pipeline {
   };
   /** The fragment reassembler, null when fragments pass on one by one. */
   readonly defrag: Defragmenter | null;
+  /** The TCP reassembly stage, null when off. */
+  readonly stream: StreamTable | null;
+  /** The app layer (fed by the stream stage), null when the stream stage is off. */
+  readonly app: AppLayer | null;
   #pkt = new Packet();
   #detectors: Detector[];
   /** Calls every detector's `onPacket` (see {@link dispatcher}). */
   #dispatch: Detector["onPacket"] = () => {};
   #emit: Emit;
   #endHooks: Detector[];
+  /** Calls the app hooks of the detectors (null without the stream stage). */
+  #appHooks: DetectorAppListener | null = null;
 
   constructor(options: PipelineOptions = {}) {
     this.#detectors = options.detectors ?? [];
     this.#endHooks = this.#detectors.filter((d) => d.onFlowEnd !== undefined);
     this.#emit = options.emit ?? (() => {});
+    const withStream = options.stream !== false;
     this.flows = new FlowTable({
       maxFlows: options.maxFlows,
       timeouts: options.timeouts,
@@ -108,6 +143,19 @@ export class Pipeline {
       onEnd: this.#onFlowEnd,
     });
     this.#dispatch = dispatcher(this.#detectors);
+    if (withStream) {
+      this.app = new AppLayer(this.flows, options.app);
+      this.#appHooks = new DetectorAppListener(this.#detectors, () => this.#emit);
+      this.app.listen(this.#appHooks);
+      this.stream = new StreamTable(this.app, {
+        ...(options.stream || {}),
+        capacity: this.flows.capacity,
+        onOverlap: (o) => this.#emit(segmentOverlapDetection(o)),
+      });
+    } else {
+      this.app = null;
+      this.stream = null;
+    }
     this.defrag = options.defrag === false
       ? null
       : new Defragmenter({ ...options.defrag, onOverlap: (o) => this.#emit(fragmentOverlapDetection(o)) });
@@ -124,6 +172,7 @@ export class Pipeline {
   /** Replaces the detector set (a configuration reload enabled a detector); flows and counters stay. */
   setDetectors(detectors: Detector[]): void {
     this.#detectors = detectors;
+    this.#appHooks?.setDetectors(detectors);
     this.#endHooks = detectors.filter((d) => d.onFlowEnd !== undefined);
     this.#dispatch = dispatcher(detectors);
   }
@@ -156,6 +205,7 @@ export class Pipeline {
       if (pkt.ipVersion === 0) return;
     }
     this.flows.update(pkt);
+    if (this.stream !== null && pkt.proto === 6) this.stream.onPacket(pkt, this.decoder.events);
     this.#dispatch(pkt, this.flows, this.#emit);
   };
 
@@ -176,6 +226,7 @@ export class Pipeline {
   }
 
   #onFlowEnd = (flows: FlowTable, slot: number, reason: FlowEndReason): void => {
+    this.stream?.onFlowEnd(slot, flows.lastUs(slot));
     const hs = this.#endHooks;
     for (let i = 0; i < hs.length; i++) hs[i].onFlowEnd!(flows, slot, reason, this.#emit);
   };

@@ -13,8 +13,9 @@
 #   sqli_port9999_sqlmap.pcap sqlmap (boolean technique, 60 s max) against port 9999
 #   tcp_decoy_overlap.pcap scapy: decoy + real segment with the same sequence number (server log: *_server.log)
 #   tcp_badsum_insertion.pcap scapy: decoy with a bad TCP checksum, then the real injection
-#   tso_post.pcap          curl POST of 200 KB with an injection in it, captured on the SENDER with offloads on
-#                          (TSO/GSO super-frames, partial checksums)
+#   tso_post.pcap          curl POST of 8 MB with an injection in its first parameter, captured on the SENDER
+#                          with offloads on and BIG TCP: TSO/GSO super-frames, partial checksums, IPv4 total
+#                          length 0 on frames over 64 KB (gzip: the body is one repeated letter)
 set -euo pipefail
 cd "$(dirname "$0")"
 OUT=$(pwd)
@@ -70,15 +71,20 @@ capture tcp_badsum_insertion timeout 30 "$PY" lib/tcp_insertion.py badsum 10.131
 cp "$TMPD/server80.log" "$OUT/tcp_badsum_insertion_server.log"
 nsx "$ATK" iptables -D OUTPUT -p tcp --tcp-flags RST RST -d 10.131.0.1 --dport 80 -j DROP
 
-# TSO: offloads back on at the attacker, capture on the attacker (the sender) so the capture holds
-# the super-frames the stack handed to the device, with partial (offloaded) checksums
+# TSO and BIG TCP: offloads back on at the attacker and GSO limits raised past 64 KB on both ends;
+# capture on the attacker (the sender) so the capture holds the super-frames the stack handed to the
+# device: partial (offloaded) checksums, and IPv4 total length 0 on frames over 64 KB
 nsx "$ATK" ethtool -K eth0 tso on gso on tx on sg on >/dev/null 2>&1 || true
-head -c 200000 /dev/zero | tr '\0' 'a' >"$TMPD/big.txt"
+for ns in "$ATK" "$SRV"; do
+  nsx "$ns" "$PY" lib/big_tcp.py "$(ip -n "$ns" -o link show eth0 | cut -d: -f1)" 185000 >/dev/null
+done
+head -c 8000000 /dev/zero | tr '\0' 'a' >"$TMPD/big.txt"
 cap_start tso "$ATK" -i eth0 -s 0 -w "$TMPD/tso_post.pcap"
 cap=$CAPPID
-nsx "$ATK" curl -s -o /dev/null -m 10 --data-urlencode "note@$TMPD/big.txt" \
-  --data-urlencode "id=1' UNION SELECT username,password FROM users-- -" "http://10.131.0.1:9999/notes" || true
+nsx "$ATK" curl -s -o /dev/null -m 20 --data-urlencode "id=1' UNION SELECT username,password FROM users-- -" \
+  --data-urlencode "note@$TMPD/big.txt" "http://10.131.0.1:9999/notes" || true
 cap_stop "$cap"
-cp "$TMPD/tso_post.pcap" "$OUT/tso_post.pcap"
-log "tso_post: $(tcpdump -r "$OUT/tso_post.pcap" 2>/dev/null | wc -l) packets"
+rm -f "$OUT/tso_post.pcap"
+gzip -9 -c "$TMPD/tso_post.pcap" >"$OUT/tso_post.pcap.gz"
+log "tso_post: $(tcpdump -r "$TMPD/tso_post.pcap" 2>/dev/null | wc -l) packets"
 log done

@@ -1,12 +1,13 @@
 /**
- * HTTP/1.x request reassembly from the client half of a TCP connection.
+ * HTTP/1.x requests from the client half of a TCP connection.
  *
- * {@link HttpRequestStream} takes the client's TCP segments with their sequence numbers, puts them in
- * order (a few out-of-order segments wait in a small queue; retransmitted and overlapping bytes are
- * dropped), and splits the byte stream into requests: request line, headers, and a body delimited by
- * `Content-Length` or `Transfer-Encoding: chunked`. Pipelined and keep-alive requests come out one
- * after another. Each request is bounded: past `maxRequestBytes` the stream reports what it has with
- * `truncated` set and skips the rest of that request.
+ * {@link HttpRequestParser} takes the client's bytes in order (the stream stage reassembles them;
+ * lost bytes arrive as a {@link HttpRequestParser.gap}) and splits them into requests: request
+ * line, headers, and a body delimited by `Content-Length` or `Transfer-Encoding: chunked`.
+ * Pipelined and keep-alive requests come out one after another. Each request is bounded: past
+ * `maxRequestBytes` the parser reports what it has with `truncated` set and skips the rest of that
+ * request. A stream that does not start at a request line (capture began mid-request) resumes at
+ * the next one.
  *
  * Bytes are kept in one buffer per stream, allocated on demand and released whenever no request is
  * in progress; text is built (latin1, one character per byte) only when a request is complete.
@@ -54,8 +55,6 @@ const MAX_METHOD = 20;
 const MAX_HEADERS = 128;
 /** Bytes searched for a request line, before any request was seen, after which a connection is not HTTP. */
 const MAX_JUNK = 1 << 20;
-/** Out-of-order segments held while waiting for a hole to fill. */
-const MAX_OOO_SEGMENTS = 8;
 
 /** Parser states. */
 const HEAD = 0;
@@ -71,27 +70,9 @@ interface PendingHead {
   final: boolean;
 }
 
-interface Segment {
-  seq: number;
-  data: Uint8Array;
-}
-
 /** True for characters allowed in a method token (A-Z, `-`, `_`). */
 function isMethodChar(c: number): boolean {
   return (c >= 65 && c <= 90) || c === 45 || c === 95;
-}
-
-/** 1: `data` starts with (CR/LF then) `METHOD SP`; 0: too short to tell; -1: it does not. */
-function requestStart(data: Uint8Array): number {
-  let i = 0;
-  while (i < data.length && (data[i] === CR || data[i] === LF)) i++;
-  const start = i;
-  for (; i < data.length && i - start <= MAX_METHOD; i++) {
-    const c = data[i];
-    if (c === SP) return i > start ? 1 : -1;
-    if (!isMethodChar(c)) return -1;
-  }
-  return i - start > MAX_METHOD ? -1 : 0;
 }
 
 /** Parses the request line and header lines of `text` (which may be cut short). */
@@ -128,23 +109,20 @@ function parseHead(text: string): PendingHead | null {
 }
 
 /**
- * Reassembles and parses the client → server byte stream of one TCP connection.
+ * Parses the client → server byte stream of one TCP connection (in order, from the stream stage)
+ * into requests.
  *
  * @example
  * ```ts
- * const s = new HttpRequestStream(16384);
+ * const p = new HttpRequestParser(16384);
  * const bytes = new TextEncoder().encode("GET /?id=1 HTTP/1.1\r\nHost: x\r\n\r\n");
- * s.push(1000, bytes, (req) => console.log(req.target)); // "/?id=1"
+ * p.feed(bytes, (req) => console.log(req.target)); // "/?id=1"
  * ```
  */
-export class HttpRequestStream {
+export class HttpRequestParser {
   #max: number;
   #buf: Uint8Array = EMPTY;
   #len = 0;
-  #started = false;
-  #next = 0;
-  #ooo: Segment[] = [];
-  #oooBytes = 0;
   #state = HEAD;
   #resync = false;
   #resyncFresh = false;
@@ -162,9 +140,7 @@ export class HttpRequestStream {
 
   /** Requests reported so far. */
   requests = 0;
-  /** Segments dropped as duplicates (retransmissions). */
-  duplicates = 0;
-  /** Times bytes were given up as lost (a hole that never filled). */
+  /** Times bytes were lost before the next bytes ({@link gap}). */
   gaps = 0;
 
   /** @param maxRequestBytes bytes buffered per request before it is reported truncated (≥ 64). */
@@ -172,9 +148,9 @@ export class HttpRequestStream {
     this.#max = Math.max(64, Math.floor(maxRequestBytes));
   }
 
-  /** Bytes held (request buffer plus queued out-of-order segments). */
+  /** Bytes held for the request in progress. */
   get bufferedBytes(): number {
-    return this.#len + this.#oooBytes;
+    return this.#len;
   }
 
   /**
@@ -190,55 +166,25 @@ export class HttpRequestStream {
     this.#max = Math.max(64, Math.floor(maxRequestBytes));
   }
 
+  /** Feeds the next in-order bytes; calls `onRequest` for every request they complete. */
+  feed(data: Uint8Array, onRequest: OnRequest): void {
+    if (this.#closed || data.length === 0) return;
+    this.#feed(data, onRequest);
+  }
+
   /**
-   * Feeds one TCP segment whose first byte has sequence number `seq` (uint32). Calls `onRequest`
-   * for every request it completes. `data` is only read during the call.
+   * Bytes were lost before the next ones: the request in progress is reported truncated and
+   * parsing resumes at the next request line.
    */
-  push(seq: number, data: Uint8Array, onRequest: OnRequest): void {
-    if (this.#closed) {
-      if (this.#ooo.length > 0) this.#dropQueue();
-      return;
-    }
-    if (data.length === 0) return;
-    if (!this.#started) {
-      // The first segment seen defines the stream start, unless it is not a request start and may
-      // have overtaken the one that is: then it waits in the out-of-order queue for a while.
-      const rs = requestStart(data);
-      if (rs < 0 && this.#ooo.length < MAX_OOO_SEGMENTS - 1 && this.#oooBytes + data.length <= this.#max) {
-        this.#ooo.push({ seq: seq >>> 0, data: data.slice() });
-        this.#oooBytes += data.length;
-        return;
-      }
-      this.#started = true;
-      let min = seq >>> 0;
-      for (const s of this.#ooo) if (((s.seq - min) | 0) < 0) min = s.seq;
-      this.#next = min;
-      if (min !== seq >>> 0 || rs < 0) {
-        // earlier bytes that are not a request start: find the first request line in them
-        this.#resync = true;
-        this.#resyncFresh = true;
-      }
-      if (min !== seq >>> 0) {
-        this.#ooo.push({ seq: seq >>> 0, data: data.slice() });
-        this.#oooBytes += data.length;
-        this.#drain(onRequest);
-        return;
-      }
-    }
-    const d = (seq - this.#next) | 0;
-    if (d > 0) {
-      this.#queue(seq >>> 0, data, onRequest);
-      return;
-    }
-    if (d < 0) {
-      if (-d >= data.length) {
-        this.duplicates++;
-        return;
-      }
-      data = data.subarray(-d);
-    }
-    this.#accept(data, onRequest);
-    if (this.#ooo.length > 0) this.#drain(onRequest);
+  gap(onRequest: OnRequest): void {
+    if (this.#closed) return;
+    this.gaps++;
+    this.#flushPartial(onRequest);
+    this.#release();
+    this.#state = HEAD;
+    this.#skip = 0;
+    this.#resync = true;
+    this.#resyncFresh = true;
   }
 
   /**
@@ -246,79 +192,9 @@ export class HttpRequestStream {
    * `truncated` set, then every buffer is released.
    */
   finish(onRequest: OnRequest): void {
-    // segments still waiting: their holes will not fill any more
-    while (!this.#closed && this.#ooo.length > 0) {
-      if (this.#started) {
-        this.gaps++;
-        this.#flushPartial(onRequest);
-        this.#release();
-        this.#state = HEAD;
-        this.#skip = 0;
-      }
-      this.#started = true;
-      this.#resync = true;
-      this.#resyncFresh = true;
-      let min = this.#ooo[0].seq;
-      for (const s of this.#ooo) if (((s.seq - min) | 0) < 0) min = s.seq;
-      this.#next = min;
-      this.#drain(onRequest);
-    }
     this.#flushPartial(onRequest);
     this.#release();
-    this.#dropQueue();
     this.#closed = true;
-  }
-
-  #dropQueue(): void {
-    this.#ooo = [];
-    this.#oooBytes = 0;
-  }
-
-  #accept(data: Uint8Array, out: OnRequest): void {
-    this.#next = (this.#next + data.length) >>> 0;
-    this.#feed(data, out);
-  }
-
-  /** Moves queued segments that now fit into the stream. */
-  #drain(out: OnRequest): void {
-    let progressed = true;
-    while (progressed && this.#ooo.length > 0 && !this.#closed) {
-      progressed = false;
-      for (let i = 0; i < this.#ooo.length; i++) {
-        const s = this.#ooo[i];
-        const d = (s.seq - this.#next) | 0;
-        if (d > 0) continue;
-        this.#ooo.splice(i, 1);
-        this.#oooBytes -= s.data.length;
-        if (-d < s.data.length) this.#accept(s.data.subarray(-d), out);
-        else this.duplicates++;
-        progressed = true;
-        break;
-      }
-    }
-  }
-
-  /** Holds a segment that arrived ahead of a hole; gives the hole up when the queue is full. */
-  #queue(seq: number, data: Uint8Array, out: OnRequest): void {
-    if (this.#ooo.length < MAX_OOO_SEGMENTS && this.#oooBytes + data.length <= this.#max) {
-      this.#ooo.push({ seq, data: data.slice() });
-      this.#oooBytes += data.length;
-      return;
-    }
-    // The hole did not fill (bytes lost before capture): report what we have, skip the hole.
-    this.gaps++;
-    this.#flushPartial(out);
-    this.#release();
-    this.#state = HEAD;
-    this.#skip = 0;
-    this.#resync = true;
-    this.#resyncFresh = true;
-    let min = seq;
-    for (const s of this.#ooo) if (((s.seq - min) | 0) < 0) min = s.seq;
-    this.#next = min;
-    this.#ooo.push({ seq, data: data.slice() });
-    this.#oooBytes += data.length;
-    this.#drain(out);
   }
 
   #feed(data: Uint8Array, out: OnRequest): void {

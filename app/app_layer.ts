@@ -1,0 +1,388 @@
+/**
+ * The app layer: protocol detection by content and the parsers behind it, fed by the stream stage.
+ *
+ * For every TCP connection the first bytes of whichever side speaks first decide the protocol
+ * ({@link detectClient}, {@link detectServer}); a connection nothing recognises is left alone
+ * (reassembly stops at once, so bulk traffic costs almost nothing). Port lists are hints only: a
+ * connection picked up in the middle (no start seen) whose server port is an HTTP hint port is
+ * parsed as HTTP, resynchronising at the next request line.
+ *
+ * What listeners receive (see {@link AppListener}):
+ * - `onProtocol`: once per connection, when its protocol is known (with the SSH banner, RDP cookie);
+ * - `onHttpRequest` / `onHttpResponse`: every request (client side) and response head (server side);
+ * - `onLogin`: login attempts, failures and successes of FTP, SMTP AUTH, POP3, IMAP, Telnet, and
+ *   an attempt per RDP connection request;
+ * - `onEnd`: the connection ended (flush per-connection state).
+ *
+ * Every callback gets the connection's {@link AppContext}: one object per connection, updated in
+ * place (read it during the call; copy what you keep).
+ *
+ * @module
+ */
+import type { IpKey } from "../decode/packet.ts";
+import type { FlowTable } from "../flow/flow_table.ts";
+import type { StreamConsumer } from "../stream/stream_table.ts";
+import { type AppProtocol, detectClient, type Detected, detectServer } from "./detect.ts";
+import { type HttpRequest, HttpRequestParser } from "./http_request.ts";
+import { type HttpResponse, HttpResponseParser } from "./http_response.ts";
+import { type LoginEvent, LoginTracker } from "./login.ts";
+import { latin1 } from "./url_decode.ts";
+
+/** One connection as the app layer sees it. */
+export interface AppContext {
+  /** Flow table slot and the flow's unique id. */
+  slot: number;
+  flowId: number;
+  /** Packet time of the bytes being reported (µs). */
+  tsUs: number;
+  client: IpKey;
+  server: IpKey;
+  clientPort: number;
+  serverPort: number;
+  proto: AppProtocol;
+  /** SSH: the client's and server's identification strings (escaped on display!), else "". */
+  clientBanner: string;
+  serverBanner: string;
+  /** HTTP requests seen on this connection so far. */
+  requests: number;
+  /** Login attempts seen on this connection so far. */
+  attempts: number;
+}
+
+/** Receives what the app layer finds. Every method is optional. */
+export interface AppListener {
+  onProtocol?(ctx: AppContext): void;
+  onHttpRequest?(req: HttpRequest, ctx: AppContext): void;
+  onHttpResponse?(res: HttpResponse, ctx: AppContext): void;
+  onLogin?(ev: LoginEvent, ctx: AppContext): void;
+  onEnd?(ctx: AppContext): void;
+}
+
+/** Options of {@link AppLayer}. */
+export interface AppLayerOptions {
+  /** Bytes buffered per HTTP request (default 16384). */
+  maxRequestBytes?: number;
+  /** Server ports treated as HTTP when a connection is picked up mid-stream. */
+  httpPorts?: readonly number[];
+  /** HTTP connections parsed at once (default 4096): the least recently active is ended first. */
+  maxHttpStreams?: number;
+}
+
+/** Counters of the app layer. */
+export interface AppCounters {
+  /** Connections whose protocol was recognised, by protocol. */
+  detected: Record<AppProtocol, number>;
+  /** Connections left alone (nothing recognised). */
+  unknown: number;
+  httpRequests: number;
+  logins: number;
+  /** HTTP connections whose parsing was ended early by `maxHttpStreams`. */
+  httpEvicted: number;
+}
+
+/** Bytes kept per direction while the first bytes are too few to decide. */
+const MAX_PREFIX = 64;
+
+interface AppFlow {
+  ctx: AppContext;
+  /** Direction (0: from the initiator) the client sends in. */
+  clientDir: number;
+  prefix: [Uint8Array | null, Uint8Array | null];
+  http: HttpRequestParser | null;
+  resp: HttpResponseParser | null;
+  login: LoginTracker | null;
+  detected: boolean;
+}
+
+/** Protocol detection and parsing for every TCP connection; the consumer of the stream stage. */
+export class AppLayer implements StreamConsumer {
+  #flows: (AppFlow | undefined)[] = [];
+  #table: FlowTable;
+  #listeners: AppListener[] = [];
+  #maxRequest: number;
+  #httpPorts = new Uint8Array(65536);
+  #cur: AppFlow | null = null;
+  /** Counters. */
+  readonly counters: AppCounters = {
+    detected: { http: 0, ssh: 0, ftp: 0, smtp: 0, pop3: 0, imap: 0, telnet: 0, rdp: 0 },
+    unknown: 0,
+    httpRequests: 0,
+    logins: 0,
+    httpEvicted: 0,
+  };
+  /** HTTP connections being parsed, least recently active first. */
+  #httpLru = new Map<number, AppFlow>();
+  #maxHttp = 4096;
+
+  constructor(flows: FlowTable, options: AppLayerOptions = {}) {
+    this.#table = flows;
+    this.#maxRequest = options.maxRequestBytes ?? 16384;
+    this.configure(options);
+  }
+
+  /** Applies changed options (connections in progress keep their parsers). */
+  configure(options: AppLayerOptions): void {
+    if (options.maxRequestBytes !== undefined) this.#maxRequest = options.maxRequestBytes;
+    if (options.maxHttpStreams !== undefined) {
+      this.#maxHttp = Math.max(1, options.maxHttpStreams);
+      while (this.#httpLru.size > this.#maxHttp) this.#evictHttp();
+    }
+    if (options.httpPorts !== undefined) {
+      this.#httpPorts.fill(0);
+      for (const p of options.httpPorts) if (p > 0 && p < 65536) this.#httpPorts[p] = 1;
+    }
+  }
+
+  /** Adds a listener. */
+  listen(listener: AppListener): void {
+    this.#listeners.push(listener);
+  }
+
+  /** HTTP connections being parsed. */
+  get httpStreams(): number {
+    return this.#httpLru.size;
+  }
+
+  /** Ends the parsing of the least recently active HTTP connection (its partial request is reported). */
+  #evictHttp(): void {
+    const f = this.#httpLru.values().next().value;
+    if (f === undefined) return;
+    this.#httpLru.delete(f.ctx.slot);
+    this.counters.httpEvicted++;
+    if (f.http !== null) {
+      this.#cur = f;
+      f.http.finish(this.#onRequest);
+      this.#cur = null;
+    }
+    f.resp = null;
+  }
+
+  // ---- StreamConsumer ----
+
+  /** @internal */
+  data(slot: number, dir: number, bytes: Uint8Array, tsUs: number): boolean {
+    let f = this.#flows[slot];
+    if (f === undefined) f = this.#flows[slot] = this.#open(slot);
+    f.ctx.tsUs = tsUs;
+    if (!f.detected && !this.#detect(f, dir, bytes)) return false;
+    if (!f.detected) return true; // need more bytes
+    const prefix = f.prefix[dir];
+    if (prefix !== null) {
+      f.prefix[dir] = null;
+      const all = new Uint8Array(prefix.length + bytes.length);
+      all.set(prefix);
+      all.set(bytes, prefix.length);
+      bytes = all;
+    }
+    return this.#parse(f, dir === f.clientDir, bytes);
+  }
+
+  /** @internal */
+  gap(slot: number, dir: number): void {
+    const f = this.#flows[slot];
+    if (f === undefined || !f.detected) return;
+    if (dir === f.clientDir && f.http !== null) {
+      this.#cur = f;
+      f.http.gap(this.#onRequest);
+      this.#cur = null;
+    } else if (dir !== f.clientDir && f.resp !== null) f.resp = null; // cannot find the next response head
+  }
+
+  /** @internal */
+  closed(slot: number, dir: number, tsUs: number): void {
+    const f = this.#flows[slot];
+    if (f === undefined || !f.detected || dir !== f.clientDir || f.http === null) return;
+    // the client closed its side: no more requests; the request in progress is reported
+    f.ctx.tsUs = tsUs;
+    this.#cur = f;
+    f.http.finish(this.#onRequest);
+    this.#cur = null;
+    this.#httpLru.delete(slot);
+  }
+
+  /** @internal */
+  end(slot: number, tsUs: number): void {
+    const f = this.#flows[slot];
+    if (f === undefined) return;
+    this.#flows[slot] = undefined;
+    if (!f.detected) return;
+    this.#httpLru.delete(slot);
+    f.ctx.tsUs = tsUs;
+    if (f.http !== null) {
+      this.#cur = f;
+      f.http.finish(this.#onRequest);
+      this.#cur = null;
+    }
+    for (const l of this.#listeners) l.onEnd?.(f.ctx);
+  }
+
+  #open(slot: number): AppFlow {
+    const t = this.#table;
+    const ini = t.initiator(slot), res = t.responder(slot);
+    return {
+      ctx: {
+        slot,
+        flowId: t.flowId(slot),
+        tsUs: 0,
+        client: ini.ip,
+        server: res.ip,
+        clientPort: ini.port,
+        serverPort: res.port,
+        proto: "http",
+        clientBanner: "",
+        serverBanner: "",
+        requests: 0,
+        attempts: 0,
+      },
+      clientDir: 0,
+      prefix: [null, null],
+      http: null,
+      resp: null,
+      login: null,
+      detected: false,
+    };
+  }
+
+  /** Decides the protocol from the first bytes; false when the connection is of no interest. */
+  #detect(f: AppFlow, dir: number, bytes: Uint8Array): boolean {
+    let b = bytes;
+    const prefix = f.prefix[dir];
+    if (prefix !== null) {
+      b = new Uint8Array(prefix.length + bytes.length);
+      b.set(prefix);
+      b.set(bytes, prefix.length);
+    }
+    // the initiator is the client unless the content says otherwise
+    let v: Detected = dir === 0 ? detectClient(b) : detectServer(b);
+    let clientDir = 0;
+    if (v === "unknown") {
+      const other = dir === 0 ? detectServer(b) : detectClient(b);
+      if (other !== "unknown" && other !== "more") {
+        v = other;
+        clientDir = 1; // the flow was picked up from the server's side
+      }
+    }
+    if (v === "more") {
+      if (b.length >= MAX_PREFIX) v = "unknown";
+      else {
+        f.prefix[dir] = b.slice();
+        return true;
+      }
+    }
+    if (v === "unknown") {
+      // a mid-stream pickup on an HTTP hint port: parse as HTTP and resynchronise
+      const ctx = f.ctx;
+      if (this.#httpPorts[ctx.serverPort] === 1) v = "http";
+      else if (this.#httpPorts[ctx.clientPort] === 1) {
+        v = "http";
+        clientDir = 1;
+      } else {
+        this.counters.unknown++;
+        return false;
+      }
+    }
+    // (a prefix held while undecided stays in f.prefix[dir]: data() puts it before these bytes)
+    f.detected = true;
+    f.clientDir = clientDir;
+    const ctx = f.ctx;
+    if (clientDir === 1) {
+      [ctx.client, ctx.server] = [ctx.server, ctx.client];
+      [ctx.clientPort, ctx.serverPort] = [ctx.serverPort, ctx.clientPort];
+    }
+    ctx.proto = v;
+    this.counters.detected[v]++;
+    if (v === "http") {
+      if (this.#httpLru.size >= this.#maxHttp) this.#evictHttp();
+      f.http = new HttpRequestParser(this.#maxRequest);
+      f.resp = new HttpResponseParser();
+      this.#httpLru.set(ctx.slot, f);
+    } else if (v === "ftp" || v === "smtp" || v === "pop3" || v === "imap" || v === "telnet") {
+      f.login = new LoginTracker(v);
+    }
+    if (v !== "ssh" && v !== "rdp") { for (const l of this.#listeners) l.onProtocol?.(ctx); }
+    return true;
+  }
+
+  /** Hands bytes to the connection's parser; false when nothing more is wanted. */
+  #parse(f: AppFlow, fromClient: boolean, b: Uint8Array): boolean {
+    const ctx = f.ctx;
+    switch (ctx.proto) {
+      case "http":
+        if (this.#httpLru.has(ctx.slot)) {
+          this.#httpLru.delete(ctx.slot);
+          this.#httpLru.set(ctx.slot, f);
+        }
+        if (fromClient) {
+          if (f.http === null || f.http.closed) return f.resp !== null && !f.resp.closed;
+          this.#cur = f;
+          f.http.feed(b, this.#onRequest);
+          this.#cur = null;
+        } else if (f.resp !== null && !f.resp.closed) {
+          this.#cur = f;
+          f.resp.feed(b, this.#onResponse);
+          this.#cur = null;
+        }
+        return !((f.http === null || f.http.closed) && (f.resp === null || f.resp.closed));
+      case "ssh": {
+        const line = bannerLine(b);
+        if (fromClient) ctx.clientBanner ||= line;
+        else ctx.serverBanner ||= line;
+        if (ctx.clientBanner === "" || ctx.serverBanner === "") return true;
+        for (const l of this.#listeners) l.onProtocol?.(ctx);
+        return false; // the rest is encrypted
+      }
+      case "rdp": {
+        if (!fromClient) return false;
+        const m = /Cookie: mstshash=([^\r\n]{0,128})/.exec(latin1(b, 0, Math.min(b.length, 512)));
+        ctx.clientBanner = m === null ? "" : m[0];
+        for (const l of this.#listeners) l.onProtocol?.(ctx);
+        ctx.attempts++;
+        this.counters.logins++;
+        const ev: LoginEvent = { kind: "attempt", user: m === null ? "" : m[1], detail: "" };
+        for (const l of this.#listeners) l.onLogin?.(ev, ctx);
+        return false;
+      }
+      default: {
+        let login = f.login!;
+        if (fromClient && ctx.proto === "ftp" && ctx.attempts === 0 && /^(EHLO|HELO) /i.test(latin1(b, 0, 5))) {
+          // a 220 greeting that did not name SMTP was taken for FTP: EHLO/HELO from the client settles it
+          this.counters.detected.ftp--;
+          this.counters.detected.smtp++;
+          ctx.proto = "smtp";
+          login = f.login = new LoginTracker("smtp");
+        }
+        this.#cur = f;
+        login.feed(b, fromClient, this.#onLogin);
+        this.#cur = null;
+        return !login.exhausted;
+      }
+    }
+  }
+
+  readonly #onRequest = (req: HttpRequest): void => {
+    const f = this.#cur!;
+    f.ctx.requests++;
+    this.counters.httpRequests++;
+    for (const l of this.#listeners) l.onHttpRequest?.(req, f.ctx);
+  };
+
+  readonly #onResponse = (res: HttpResponse): void => {
+    const f = this.#cur!;
+    for (const l of this.#listeners) l.onHttpResponse?.(res, f.ctx);
+  };
+
+  readonly #onLogin = (ev: LoginEvent): void => {
+    const f = this.#cur!;
+    if (ev.kind === "attempt") f.ctx.attempts++;
+    this.counters.logins++;
+    for (const l of this.#listeners) l.onLogin?.(ev, f.ctx);
+  };
+}
+
+/** The first line of `b` (latin1, at most 255 characters). */
+function bannerLine(b: Uint8Array): string {
+  let end = b.indexOf(10);
+  if (end < 0) end = b.length;
+  if (end > 0 && b[end - 1] === 13) end--;
+  return latin1(b, 0, Math.min(end, 255));
+}

@@ -1,0 +1,106 @@
+/** Protocol detection by content, and the login exchanges behind it. */
+import assert from "node:assert/strict";
+import { detectClient, detectServer } from "./detect.ts";
+import { type LoginEvent, LoginTracker } from "./login.ts";
+import { HttpResponseParser } from "./http_response.ts";
+
+const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+Deno.test("detectClient: HTTP request lines (known and unknown methods), SSH, RDP X.224, Telnet, SMTP", () => {
+  assert.equal(detectClient(enc("GET /x HTTP/1.1\r\n")), "http");
+  assert.equal(detectClient(enc("PROPFIND / HTTP/1.1\r\n")), "http");
+  assert.equal(detectClient(enc("BREW /pot HTTP/1.1\r\n")), "http");
+  assert.equal(detectClient(enc("BREW /pot COFFEE/1.0\r\n")), "unknown");
+  assert.equal(detectClient(enc("GE")), "more");
+  assert.equal(detectClient(enc("SSH-2.0-OpenSSH_9.2p1\r\n")), "ssh");
+  assert.equal(detectClient(enc("SS")), "more");
+  assert.equal(detectClient(Uint8Array.of(3, 0, 0, 19, 14, 0xe0, 0, 0, 0, 0, 0, 1, 0, 8, 0, 3, 0, 0, 0)), "rdp");
+  assert.equal(detectClient(Uint8Array.of(0xff, 0xfd, 0x18)), "telnet");
+  assert.equal(detectClient(enc("EHLO mail.example\r\n")), "smtp");
+  assert.equal(detectClient(Uint8Array.of(0x16, 3, 1, 2, 0, 1, 0)), "unknown", "TLS ClientHello");
+});
+
+Deno.test("detectServer: HTTP, SSH, FTP vs SMTP greetings, POP3, IMAP, Telnet", () => {
+  assert.equal(detectServer(enc("HTTP/1.1 200 OK\r\n")), "http");
+  assert.equal(detectServer(enc("SSH-2.0-dropbear\r\n")), "ssh");
+  assert.equal(detectServer(enc("220 (vsFTPd 3.0.3)\r\n")), "ftp");
+  assert.equal(detectServer(enc("220 mx.example ESMTP Postfix\r\n")), "smtp");
+  assert.equal(detectServer(enc("+OK Dovecot ready.\r\n")), "pop3");
+  assert.equal(detectServer(enc("* OK [CAPABILITY IMAP4rev1] ready\r\n")), "imap");
+  assert.equal(detectServer(Uint8Array.of(0xff, 0xfb, 0x01)), "telnet");
+  assert.equal(detectServer(Uint8Array.of(0x16, 3, 3, 0, 0x5d)), "unknown");
+});
+
+function exchange(proto: "ftp" | "smtp" | "pop3" | "imap" | "telnet", lines: [boolean, string][]): LoginEvent[] {
+  const t = new LoginTracker(proto);
+  const out: LoginEvent[] = [];
+  for (const [fromClient, text] of lines) t.feed(enc(text), fromClient, (e) => out.push(e));
+  return out;
+}
+
+Deno.test("LoginTracker: FTP USER/PASS then 530 and 230", () => {
+  const ev = exchange("ftp", [
+    [false, "220 ftp ready\r\n"],
+    [true, "USER admin\r\n"],
+    [false, "331 Password required\r\n"],
+    [true, "PASS 123456\r\n"],
+    [false, "530 Login incorrect.\r\n"],
+    [true, "USER admin\r\nPASS letmein\r\n"],
+    [false, "230 Login successful.\r\n"],
+    [false, "530 Please login with USER and PASS.\r\n"], // not after an attempt: no event
+  ]);
+  assert.deepEqual(ev.map((e) => `${e.kind}:${e.user}`), [
+    "attempt:admin",
+    "failure:admin",
+    "attempt:admin",
+    "success:admin",
+  ]);
+  assert.equal(ev[1].detail, "530 Login incorrect.");
+});
+
+Deno.test("LoginTracker: SMTP AUTH PLAIN, POP3, IMAP tagged, Telnet prompts with option negotiation", () => {
+  assert.deepEqual(
+    exchange("smtp", [[true, `AUTH PLAIN ${btoa("\0bob\0pw")}\r\n`], [false, "535 5.7.8 Authentication failed\r\n"]])
+      .map((e) => `${e.kind}:${e.user}`),
+    ["attempt:bob", "failure:bob"],
+  );
+  assert.deepEqual(
+    exchange("pop3", [[false, "+OK\r\n"], [true, "USER amy\r\n"], [false, "+OK\r\n"], [true, "PASS x\r\n"], [
+      false,
+      "-ERR [AUTH] Authentication failed.\r\n",
+    ]]).map((e) => `${e.kind}:${e.user}`),
+    ["attempt:amy", "failure:amy"],
+  );
+  assert.deepEqual(
+    exchange("imap", [[true, 'a1 LOGIN "joe" secret\r\n'], [
+      false,
+      "* CAPABILITY x\r\na1 NO [AUTHENTICATIONFAILED] nope\r\n",
+    ]])
+      .map((e) => `${e.kind}:${e.user}`),
+    ["attempt:joe", "failure:joe"],
+  );
+  const iac = "\xff\xfd\x18\xff\xfb\x01";
+  assert.deepEqual(
+    exchange("telnet", [
+      [false, `${iac}Debian GNU/Linux 12\r\nhost login: `],
+      [true, "root\r\n"],
+      [false, "Password: "],
+      [true, "toor\r\n"],
+      [false, "\r\nLogin incorrect\r\nhost login: "],
+    ]).map((e) => `${e.kind}:${e.user}`),
+    ["attempt:root", "failure:root"],
+  );
+});
+
+Deno.test("HttpResponseParser: statuses of pipelined responses with length, chunked and empty bodies", () => {
+  const p = new HttpResponseParser();
+  const got: number[] = [];
+  const text = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 5\r\n\r\nnope!" +
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+    "HTTP/1.1 304 Not Modified\r\n\r\n" +
+    "HTTP/1.1 302 Found\r\nLocation: /home\r\nContent-Length: 0\r\n\r\n";
+  // byte by byte: the framing must not depend on segment boundaries
+  for (const b of enc(text)) p.feed(Uint8Array.of(b), (r) => got.push(r.status));
+  assert.deepEqual(got, [401, 200, 304, 302]);
+  assert.equal(p.closed, false);
+});

@@ -1,0 +1,236 @@
+/**
+ * Login exchanges of the plaintext protocols, line by line: FTP, SMTP AUTH, POP3, IMAP and Telnet.
+ * Each attempt, failure and success becomes a {@link LoginEvent}.
+ *
+ * | protocol | attempt (client) | failure (server) | success (server) |
+ * |---|---|---|---|
+ * | ftp    | `PASS` (after `USER name`) | `530` | `230` |
+ * | smtp   | `AUTH mechanism …`          | `535` (and `454`) | `235` |
+ * | pop3   | `PASS`, `APOP`, `AUTH`       | `-ERR` after an attempt | `+OK` after an attempt |
+ * | imap   | `tag LOGIN`, `tag AUTHENTICATE` | `tag NO` / `tag BAD` | `tag OK` |
+ * | telnet | the line typed after a `Password:` prompt | `Login incorrect`, `Authentication failure`, … | `Last login`, a shell prompt |
+ *
+ * User names are attacker bytes: escape them wherever they are shown.
+ *
+ * @module
+ */
+import type { AppProtocol } from "./detect.ts";
+
+/** One step of a login exchange. */
+export interface LoginEvent {
+  /** `attempt`: credentials were sent; `failure` / `success`: the server's verdict on them. */
+  kind: "attempt" | "failure" | "success";
+  /** User name when the protocol shows it (raw, unescaped), else "". */
+  user: string;
+  /** The server's line for a verdict (raw, at most 200 characters), else "". */
+  detail: string;
+}
+
+/** Longest line kept; the rest of a longer line is dropped. */
+const MAX_LINE = 1024;
+/** Lines parsed per direction before the connection is left alone (the login phase is over). */
+export const MAX_LOGIN_LINES = 512;
+
+const IAC = 0xff;
+
+/** Splits one direction's bytes into lines (Telnet option sequences removed). */
+class LineSplitter {
+  #line = "";
+  #overflow = false;
+  #iac = 0;
+  lines = 0;
+
+  /** Calls `onLine` per complete line (without CR/LF). */
+  feed(b: Uint8Array, telnet: boolean, onLine: (line: string) => void): void {
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i];
+      if (telnet) {
+        if (this.#iac > 0) {
+          // IAC cmd [opt]; subnegotiation (SB … IAC SE) is skipped roughly: SE ends it
+          if (this.#iac === 1) this.#iac = c >= 0xfb && c <= 0xfe ? 2 : c === 0xfa ? 3 : 0;
+          else if (this.#iac === 2) this.#iac = 0;
+          else if (c === 0xf0) this.#iac = 0;
+          continue;
+        }
+        if (c === IAC) {
+          this.#iac = 1;
+          continue;
+        }
+        if (c === 0) continue;
+      }
+      if (c === 10 || c === 13) {
+        if (this.#line.length > 0 || c === 10) {
+          this.lines++;
+          onLine(this.#line);
+        }
+        this.#line = "";
+        this.#overflow = false;
+        continue;
+      }
+      if (this.#overflow) continue;
+      if (this.#line.length >= MAX_LINE) {
+        this.#overflow = true;
+        continue;
+      }
+      this.#line += String.fromCharCode(c);
+    }
+  }
+
+  /** The unterminated text held (a prompt such as `Password: `). */
+  get pending(): string {
+    return this.#line;
+  }
+}
+
+const TELNET_FAIL =
+  /login incorrect|authentication fail|incorrect password|login failed|access denied|permission denied/i;
+const TELNET_OK = /^last login|welcome to|[$#>] ?$/i;
+
+/** Follows the login exchange of one connection. */
+export class LoginTracker {
+  readonly proto: AppProtocol;
+  #client = new LineSplitter();
+  #server = new LineSplitter();
+  #user = "";
+  #pending = false;
+  #tags = new Set<string>();
+  #telnetState = 0; // 0 other, 1 after a login prompt, 2 after a password prompt
+  #emit: (ev: LoginEvent) => void = () => {};
+
+  constructor(proto: AppProtocol) {
+    this.proto = proto;
+  }
+
+  /** True once enough lines went by that the login phase is over. */
+  get exhausted(): boolean {
+    return this.#client.lines + this.#server.lines > MAX_LOGIN_LINES;
+  }
+
+  /** Feeds client (`fromClient`) or server bytes; calls `emit` per login event. */
+  feed(b: Uint8Array, fromClient: boolean, emit: (ev: LoginEvent) => void): void {
+    this.#emit = emit;
+    const telnet = this.proto === "telnet";
+    if (fromClient) this.#client.feed(b, telnet, this.#onClient);
+    else {
+      this.#server.feed(b, telnet, this.#onServer);
+      if (telnet) this.#telnetPrompt(this.#server.pending);
+    }
+  }
+
+  #event(kind: LoginEvent["kind"], detail = ""): void {
+    this.#emit({ kind, user: this.#user, detail: detail.slice(0, 200) });
+  }
+
+  readonly #onClient = (line: string): void => {
+    const sp = line.indexOf(" ");
+    const verb = (sp < 0 ? line : line.slice(0, sp)).toUpperCase();
+    const arg = sp < 0 ? "" : line.slice(sp + 1).trim();
+    switch (this.proto) {
+      case "ftp":
+        if (verb === "USER") this.#user = arg;
+        else if (verb === "PASS") this.#attempt();
+        return;
+      case "smtp":
+        if (verb === "AUTH") {
+          const [mech, initial] = arg.split(/\s+/);
+          if (mech?.toUpperCase() === "PLAIN" && initial) this.#user = plainUser(initial);
+          this.#attempt();
+        }
+        return;
+      case "pop3":
+        if (verb === "USER") this.#user = arg;
+        else if (verb === "PASS" || verb === "AUTH" || verb === "APOP") {
+          if (verb === "APOP") this.#user = arg.split(/\s+/)[0] ?? "";
+          this.#attempt();
+        }
+        return;
+      case "imap": {
+        // tag SP command SP args
+        const rest = arg.split(/\s+/);
+        const cmd = (rest[0] ?? "").toUpperCase();
+        if (cmd === "LOGIN" || cmd === "AUTHENTICATE") {
+          if (cmd === "LOGIN") this.#user = unquote(rest[1] ?? "");
+          if (this.#tags.size < 64) this.#tags.add(line.slice(0, sp)); // the tag as sent
+          this.#attempt();
+        }
+        return;
+      }
+      case "telnet":
+        if (this.#telnetState === 1) {
+          this.#user = line.trim();
+          this.#telnetState = 0;
+        } else if (this.#telnetState === 2) {
+          this.#telnetState = 0;
+          this.#attempt();
+        }
+        return;
+    }
+  };
+
+  readonly #onServer = (line: string): void => {
+    switch (this.proto) {
+      case "ftp":
+        if (!this.#pending) return; // a 530 for a command sent before logging in is not a failed login
+        if (line.startsWith("530")) this.#verdict("failure", line);
+        else if (line.startsWith("230")) this.#verdict("success", line);
+        return;
+      case "smtp":
+        if (!this.#pending) return;
+        if (line.startsWith("535") || line.startsWith("454")) this.#verdict("failure", line);
+        else if (line.startsWith("235")) this.#verdict("success", line);
+        return;
+      case "pop3":
+        if (!this.#pending) return;
+        if (line.startsWith("-ERR")) this.#verdict("failure", line);
+        else if (line.startsWith("+OK")) this.#verdict("success", line);
+        return;
+      case "imap": {
+        const sp = line.indexOf(" ");
+        if (sp <= 0) return;
+        const tag = line.slice(0, sp);
+        if (!this.#tags.has(tag)) return;
+        const status = line.slice(sp + 1, sp + 4).toUpperCase();
+        if (status.startsWith("NO") || status.startsWith("BAD")) this.#verdict("failure", line);
+        else if (status.startsWith("OK")) this.#verdict("success", line);
+        else return;
+        this.#tags.delete(tag);
+        return;
+      }
+      case "telnet":
+        if (TELNET_FAIL.test(line)) this.#verdict("failure", line);
+        else if (this.#pending && TELNET_OK.test(line.trim())) this.#verdict("success", line);
+        this.#telnetPrompt(line);
+        return;
+    }
+  };
+
+  #telnetPrompt(text: string): void {
+    const t = text.trim().toLowerCase();
+    if (t.endsWith("login:") || t.endsWith("username:") || t.endsWith("user:")) this.#telnetState = 1;
+    else if (t.endsWith("password:")) this.#telnetState = 2;
+  }
+
+  #attempt(): void {
+    this.#pending = true;
+    this.#event("attempt");
+  }
+
+  #verdict(kind: "failure" | "success", line: string): void {
+    this.#pending = false;
+    this.#event(kind, line);
+  }
+}
+
+function unquote(s: string): string {
+  return s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1) : s;
+}
+
+/** The user of an AUTH PLAIN initial response (base64 of `authzid NUL authcid NUL password`). */
+function plainUser(b64: string): string {
+  try {
+    const parts = atob(b64).split("\0");
+    return parts[1] ?? "";
+  } catch {
+    return "";
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Wires the app layer to detectors: one {@link AppListener} that calls the optional app hooks
+ * (`onAppProtocol`, `onHttpRequest`, `onHttpResponse`, `onLogin`, `onAppEnd`) of every detector
+ * that has them. The pipeline and the detector test harnesses use it.
+ *
+ * @module
+ */
+import type { AppContext, AppListener } from "../app/app_layer.ts";
+import type { HttpRequest } from "../app/http_request.ts";
+import type { HttpResponse } from "../app/http_response.ts";
+import type { LoginEvent } from "../app/login.ts";
+import type { Detector, Emit } from "./detector.ts";
+
+/**
+ * Calls the app hooks of every detector that has them; `emit` is read at each call (the
+ * pipeline's emit can change) and {@link setDetectors} follows a configuration reload.
+ */
+export class DetectorAppListener implements AppListener {
+  #emit: () => Emit;
+  #proto: Detector[] = [];
+  #req: Detector[] = [];
+  #res: Detector[] = [];
+  #login: Detector[] = [];
+  #end: Detector[] = [];
+
+  constructor(detectors: readonly Detector[], emit: () => Emit) {
+    this.#emit = emit;
+    this.setDetectors(detectors);
+  }
+
+  /** Replaces the detector set. */
+  setDetectors(detectors: readonly Detector[]): void {
+    const having = (k: keyof Detector) => detectors.filter((d) => d[k] !== undefined);
+    this.#proto = having("onAppProtocol");
+    this.#req = having("onHttpRequest");
+    this.#res = having("onHttpResponse");
+    this.#login = having("onLogin");
+    this.#end = having("onAppEnd");
+  }
+
+  /** @internal */
+  onProtocol(ctx: AppContext): void {
+    for (const d of this.#proto) d.onAppProtocol!(ctx, this.#emit());
+  }
+
+  /** @internal */
+  onHttpRequest(r: HttpRequest, ctx: AppContext): void {
+    for (const d of this.#req) d.onHttpRequest!(r, ctx, this.#emit());
+  }
+
+  /** @internal */
+  onHttpResponse(r: HttpResponse, ctx: AppContext): void {
+    for (const d of this.#res) d.onHttpResponse!(r, ctx, this.#emit());
+  }
+
+  /** @internal */
+  onLogin(ev: LoginEvent, ctx: AppContext): void {
+    for (const d of this.#login) d.onLogin!(ev, ctx, this.#emit());
+  }
+
+  /** @internal */
+  onEnd(ctx: AppContext): void {
+    for (const d of this.#end) d.onAppEnd!(ctx, this.#emit());
+  }
+}
+
+/** The listener for a fixed detector set. */
+export function appListener(detectors: readonly Detector[], emit: () => Emit): DetectorAppListener {
+  return new DetectorAppListener(detectors, emit);
+}

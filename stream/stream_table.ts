@@ -1,0 +1,370 @@
+/**
+ * The TCP reassembly stage: every TCP connection's two directions put back in order
+ * ({@link TcpDirection}) and handed to one {@link StreamConsumer} (the app layer), which says per
+ * flow whether it wants more. Flows it declines are marked and cost one array read per packet
+ * from then on.
+ *
+ * Checksums (`checksum_validation`, as in Suricata): `yes` ignores segments whose TCP checksum is
+ * wrong (the receiver drops them, so an attacker can insert data only the sensor would see);
+ * `no` trusts every segment; `auto` (default) ignores wrong checksums but trusts segments whose
+ * checksum field holds only the pseudo-header sum (captured on the sending host with checksum
+ * offload), and stops validating when more than 10 % of the first 1000 checked segments are wrong
+ * (a capture point that breaks checksums).
+ *
+ * Overlapping segments whose bytes differ are reported through `onOverlap` (an evasion).
+ *
+ * Bounded: at most `maxStreams` connections (the least recently active is ended and evicted,
+ * counted), `maxBytes` held in total, `depth` bytes per direction.
+ *
+ * @module
+ */
+import { type DecodeEvents, Ev } from "../decode/events.ts";
+import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
+import type { OverlapPolicy } from "../defrag/overlap.ts";
+import { CHECKSUM_BAD, CHECKSUM_OFFLOADED, tcpChecksum } from "./checksum.ts";
+import { SEG_DIFFERENT, type StreamSink, TcpDirection } from "./tcp_stream.ts";
+
+/** Receives the reassembled bytes of every connection. */
+export interface StreamConsumer {
+  /**
+   * In-order bytes of direction `dir` (0: from the flow's initiator) of the connection in flow
+   * slot `slot`, at packet time `tsUs`. Returns false when the consumer wants nothing more of this
+   * connection (reassembly stops and the flow is ignored from then on).
+   */
+  data(slot: number, dir: number, bytes: Uint8Array, tsUs: number): boolean;
+  /** Bytes of direction `dir` were lost before the next `data`. */
+  gap(slot: number, dir: number): void;
+  /** Direction `dir` ended (its FIN was placed): nothing more will come from that side. */
+  closed?(slot: number, dir: number, tsUs: number): void;
+  /** The connection ended (FIN/RST in both directions, flow end, eviction): nothing more will come. */
+  end(slot: number, tsUs: number): void;
+}
+
+/** An overlap with different data. */
+export interface SegmentOverlap {
+  tsUs: number;
+  /** Sender of the overlapping segment, and its peer. */
+  src: IpKey;
+  dst: IpKey;
+  srcPort: number;
+  dstPort: number;
+  /** Flow slot. */
+  flow: number;
+  /** Byte range (from the direction's first byte) whose copies differ. */
+  start: number;
+  end: number;
+  /** True when the differing bytes had already been handed to the app layer (the first copy stays). */
+  delivered: boolean;
+  policy: OverlapPolicy;
+}
+
+/** Checksum handling. */
+export type ChecksumValidation = "auto" | "yes" | "no";
+
+/** Options of {@link StreamTable}. */
+export interface StreamTableOptions {
+  policy?: OverlapPolicy;
+  checksumValidation?: ChecksumValidation;
+  /** Bytes reassembled per direction (default 1 MiB). */
+  depth?: number;
+  /** Connections reassembled at once (default 65536). */
+  maxStreams?: number;
+  /** Bytes held in total (default 256 MiB). */
+  maxBytes?: number;
+  /** Flow table capacity (slots are indexes into per-slot arrays). */
+  capacity: number;
+  onOverlap?: (o: SegmentOverlap) => void;
+}
+
+/** Counters of the stream stage. */
+export interface StreamCounters {
+  /** Segments with payload placed. */
+  segments: number;
+  overlaps: number;
+  overlapsDifferent: number;
+  /** Segments ignored for a bad checksum. */
+  badChecksum: number;
+  /** Segments trusted although their checksum field held only the pseudo-header sum. */
+  offloadedChecksum: number;
+  gaps: number;
+  evicted: number;
+  /** Connections reassembled (ever). */
+  streams: number;
+}
+
+const NONE = 0, ACTIVE = 1, IGNORED = 2;
+const AUTO_SAMPLE = 1000;
+
+interface StreamFlow {
+  slot: number;
+  dirs: [TcpDirection, TcpDirection];
+  held: number;
+}
+
+/** The TCP reassembly stage. */
+export class StreamTable implements StreamSink {
+  #mode: Uint8Array;
+  #flows = new Map<number, StreamFlow>();
+  #consumer: StreamConsumer;
+  #policy: OverlapPolicy;
+  #validation: ChecksumValidation;
+  #depth: number;
+  #maxStreams: number;
+  #maxBytes: number;
+  #held = 0;
+  #onOverlap: (o: SegmentOverlap) => void;
+  #checked = 0;
+  #checkedBad = 0;
+  /** False once `auto` decided this capture's checksums cannot be relied on. */
+  #validating = true;
+  // the packet being placed (the sink callbacks need no closure)
+  #cur: StreamFlow | null = null;
+  #curDir = 0;
+  #curTs = 0;
+  #curStop = false;
+  /** Counters. */
+  readonly counters: StreamCounters = {
+    segments: 0,
+    overlaps: 0,
+    overlapsDifferent: 0,
+    badChecksum: 0,
+    offloadedChecksum: 0,
+    gaps: 0,
+    evicted: 0,
+    streams: 0,
+  };
+
+  constructor(consumer: StreamConsumer, options: StreamTableOptions) {
+    this.#consumer = consumer;
+    this.#mode = new Uint8Array(options.capacity);
+    this.#policy = options.policy ?? "bsd";
+    this.#validation = options.checksumValidation ?? "auto";
+    this.#depth = options.depth ?? 1 << 20;
+    this.#maxStreams = options.maxStreams ?? 65536;
+    this.#maxBytes = options.maxBytes ?? 256 << 20;
+    this.#onOverlap = options.onOverlap ?? (() => {});
+  }
+
+  /** Applies changed settings; connections in progress keep theirs. */
+  configure(options: Omit<StreamTableOptions, "capacity" | "onOverlap">): void {
+    if (options.policy) this.#policy = options.policy;
+    if (options.checksumValidation) this.#validation = options.checksumValidation;
+    if (options.depth !== undefined) this.#depth = options.depth;
+    if (options.maxStreams !== undefined) this.#maxStreams = options.maxStreams;
+    if (options.maxBytes !== undefined) this.#maxBytes = options.maxBytes;
+  }
+
+  /** Connections being reassembled. */
+  get size(): number {
+    return this.#flows.size;
+  }
+
+  /** Bytes held. */
+  get heldBytes(): number {
+    return this.#held;
+  }
+
+  /** True while `auto` still validates checksums (false once it decided they are unreliable). */
+  get validatingChecksums(): boolean {
+    return this.#validation === "yes" || (this.#validation === "auto" && this.#validating);
+  }
+
+  /** Places a decoded packet (after the flow table set `pkt.flow` and `pkt.dir`). */
+  onPacket(pkt: Packet, ev: DecodeEvents): void {
+    if (pkt.proto !== IpProto.TCP || !pkt.hasL4) return;
+    const slot = pkt.flow;
+    if (slot < 0) return;
+    const mode = this.#mode;
+    if (pkt.flowNew) mode[slot] = NONE;
+    else if (mode[slot] === IGNORED) return;
+    const flags = pkt.tcpFlags, len = pkt.payloadLen;
+    if (len === 0 && (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) === 0) return;
+    if (this.#validation !== "no" && !this.#checksumOk(pkt, ev)) return;
+    let f = this.#flows.get(slot);
+    if (f === undefined) {
+      if (len === 0 && (flags & TcpFlag.SYN) === 0) return;
+      if (this.#flows.size >= this.#maxStreams) this.#evictOldest(pkt.tsUs, ev);
+      const opts = { policy: this.#policy, depth: this.#depth, maxQueued: Math.min(this.#depth, 256 << 10) };
+      f = { slot, dirs: [new TcpDirection(opts), new TcpDirection(opts)], held: 0 };
+      this.#flows.set(slot, f);
+      mode[slot] = ACTIVE;
+      this.counters.streams++;
+    } else {
+      this.#flows.delete(slot);
+      this.#flows.set(slot, f);
+    }
+    const d = f.dirs[pkt.dir];
+    if ((flags & TcpFlag.ACK) !== 0) {
+      // an acknowledgement past a hole in the other direction: those bytes were lost before capture
+      const o = f.dirs[pkt.dir ^ 1];
+      if (o.queuedSegments > 0) {
+        this.#cur = f;
+        this.#curDir = pkt.dir ^ 1;
+        this.#curTs = pkt.tsUs;
+        this.#curStop = false;
+        o.acked(pkt.tcpAck, this);
+        this.#cur = null;
+        if (this.#curStop) {
+          this.#end(f, pkt.tsUs, false);
+          mode[slot] = IGNORED;
+          return;
+        }
+      }
+    }
+    let seq = pkt.tcpSeq;
+    if ((flags & TcpFlag.SYN) !== 0) {
+      seq = (seq + 1) >>> 0;
+      d.start(seq);
+    }
+    if (len > 0 && !d.done) {
+      this.counters.segments++;
+      this.#cur = f;
+      this.#curDir = pkt.dir;
+      this.#curTs = pkt.tsUs;
+      this.#curStop = false;
+      const before = d.delivered;
+      const r = d.push(seq, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len), this);
+      if (r !== 0) this.#overlap(pkt, d, r, before, ev);
+      this.#cur = null;
+      if (this.#curStop) {
+        this.#end(f, pkt.tsUs, false);
+        mode[slot] = IGNORED;
+        return;
+      }
+      this.#account(f);
+    }
+    if ((flags & TcpFlag.RST) !== 0) {
+      this.#end(f, pkt.tsUs, true);
+      return;
+    }
+    if ((flags & TcpFlag.FIN) !== 0) {
+      this.#cur = f;
+      this.#curDir = pkt.dir;
+      this.#curTs = pkt.tsUs;
+      d.finish(this);
+      this.#cur = null;
+      this.#consumer.closed?.(slot, pkt.dir, pkt.tsUs);
+      if (f.dirs[0].done && f.dirs[1].done) this.#end(f, pkt.tsUs, true);
+      else this.#account(f);
+    }
+  }
+
+  /** Stops reassembling one direction (the consumer needs only the other). */
+  stopDirection(slot: number, dir: number): void {
+    const f = this.#flows.get(slot);
+    if (f === undefined) return;
+    f.dirs[dir].stop();
+    this.#account(f);
+  }
+
+  /** The flow in `slot` left the flow table: end its connection. */
+  onFlowEnd(slot: number, tsUs: number): void {
+    const f = this.#flows.get(slot);
+    if (f !== undefined) this.#end(f, tsUs, true);
+    this.#mode[slot] = NONE;
+  }
+
+  /** Ends every connection (end of input). */
+  flush(tsUs: number): void {
+    for (const f of [...this.#flows.values()]) this.#end(f, tsUs, true);
+  }
+
+  // ---- StreamSink (for the packet being placed) ----
+
+  /** @internal */
+  data(bytes: Uint8Array): void {
+    if (this.#curStop) return;
+    if (!this.#consumer.data(this.#cur!.slot, this.#curDir, bytes, this.#curTs)) this.#curStop = true;
+  }
+
+  /** @internal */
+  gap(): void {
+    this.counters.gaps++;
+    this.#consumer.gap(this.#cur!.slot, this.#curDir);
+  }
+
+  #checksumOk(pkt: Packet, ev: DecodeEvents): boolean {
+    if (this.#validation === "auto" && !this.#validating) return true;
+    const c = tcpChecksum(pkt);
+    if (this.#validation === "auto" && this.#checked < AUTO_SAMPLE) {
+      this.#checked++;
+      if (c === CHECKSUM_BAD) this.#checkedBad++;
+      if (this.#checked === AUTO_SAMPLE && this.#checkedBad * 10 > AUTO_SAMPLE) this.#validating = false;
+    }
+    if (c === CHECKSUM_OFFLOADED) {
+      if (this.#validation === "auto") {
+        this.counters.offloadedChecksum++;
+        return true;
+      }
+    } else if (c !== CHECKSUM_BAD) return true;
+    this.counters.badChecksum++;
+    ev.add(Ev["stream.bad_checksum"]);
+    return false;
+  }
+
+  #overlap(pkt: Packet, d: TcpDirection, r: number, deliveredBefore: number, ev: DecodeEvents): void {
+    this.counters.overlaps++;
+    ev.add(Ev["stream.overlap"]);
+    if ((r & SEG_DIFFERENT) === 0) return;
+    this.counters.overlapsDifferent++;
+    ev.add(Ev["stream.overlap_different_data"]);
+    this.#onOverlap({
+      tsUs: pkt.tsUs,
+      src: pkt.src,
+      dst: pkt.dst,
+      srcPort: pkt.srcPort,
+      dstPort: pkt.dstPort,
+      flow: pkt.flow,
+      start: d.diffStart,
+      end: d.diffEnd,
+      delivered: d.diffStart < deliveredBefore,
+      policy: this.#policy,
+    });
+  }
+
+  #account(f: StreamFlow): void {
+    const held = f.dirs[0].heldBytes + f.dirs[1].heldBytes;
+    this.#held += held - f.held;
+    f.held = held;
+    if (this.#held > this.#maxBytes) {
+      for (const g of this.#flows.values()) {
+        if (this.#held <= this.#maxBytes || g === f) break;
+        this.counters.evicted++;
+        this.#end(g, this.#curTs, true);
+      }
+    }
+  }
+
+  #evictOldest(tsUs: number, ev: DecodeEvents): void {
+    const g = this.#flows.values().next().value;
+    if (g === undefined) return;
+    this.counters.evicted++;
+    ev.add(Ev["stream.evicted"]);
+    this.#end(g, tsUs, true);
+  }
+
+  /** Flushes both directions to the consumer (when `flush`), tells it the connection ended, forgets it. */
+  #end(f: StreamFlow, tsUs: number, flush: boolean): void {
+    if (!this.#flows.delete(f.slot)) return;
+    if (flush) {
+      const saved = this.#cur, savedDir = this.#curDir, savedTs = this.#curTs, savedStop = this.#curStop;
+      for (let dir = 0; dir < 2; dir++) {
+        if (f.dirs[dir].done) continue;
+        this.#cur = f;
+        this.#curDir = dir;
+        this.#curTs = tsUs;
+        this.#curStop = false;
+        f.dirs[dir].finish(this);
+      }
+      this.#cur = saved;
+      this.#curDir = savedDir;
+      this.#curTs = savedTs;
+      this.#curStop = savedStop;
+    } else {
+      f.dirs[0].stop();
+      f.dirs[1].stop();
+    }
+    this.#held -= f.held;
+    this.#consumer.end(f.slot, tsUs);
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * One direction of a TCP connection put back in order.
+ *
+ * Segments are placed by sequence number relative to the direction's first byte. In-order bytes
+ * go straight to the {@link StreamSink} without a copy; a segment ahead of a hole waits (copied)
+ * in a small out-of-order queue where overlaps are resolved by the {@link OverlapPolicy}. The
+ * last {@link WINDOW} delivered bytes are kept so that a later copy of them can be compared: bytes
+ * already handed on keep their first copy (as the receiving host does for data it accepted), and
+ * a later copy with DIFFERENT bytes is reported as an overlap with different data, whatever the
+ * policy.
+ *
+ * Bounded: the queue holds at most {@link MAX_QUEUED_SEGMENTS} segments and `maxQueued` bytes;
+ * when it is full the hole is given up (`sink.gap()`), and after `depth` bytes the direction stops
+ * (`done`).
+ *
+ * @module
+ */
+import { insertPiece, type OverlapPolicy, type Piece } from "../defrag/overlap.ts";
+
+/** Receives a direction's bytes in order. */
+export interface StreamSink {
+  /** The next in-order bytes (a view, valid only during the call). */
+  data(bytes: Uint8Array): void;
+  /** Bytes before the next `data` were lost (never captured, or given up). */
+  gap(): void;
+}
+
+/** Bytes of delivered data kept for comparing retransmissions. */
+export const WINDOW = 2048;
+/** Segments held out of order at most. */
+export const MAX_QUEUED_SEGMENTS = 32;
+
+/** `push` result bit: some bytes were seen before. */
+export const SEG_OVERLAP = 1;
+/** `push` result bit: some bytes seen before came with different data. */
+export const SEG_DIFFERENT = 2;
+
+/** Options of {@link TcpDirection}. */
+export interface TcpDirectionOptions {
+  policy: OverlapPolicy;
+  /** Bytes delivered before the direction stops. */
+  depth: number;
+  /** Bytes held out of order at most. */
+  maxQueued: number;
+}
+
+/** One direction of one TCP connection. */
+export class TcpDirection {
+  #opts: TcpDirectionOptions;
+  #started = false;
+  #base = 0;
+  /** Relative offset of the next byte to deliver. */
+  #next = 0;
+  #queue: Piece[] = [];
+  #queued = 0;
+  #win: Uint8Array | null = null;
+  /** True once `depth` bytes were delivered (or {@link stop} was called). */
+  done = false;
+  /** Byte range (relative to the direction start) of the latest differing overlap. */
+  diffStart = 0;
+  diffEnd = 0;
+
+  constructor(opts: TcpDirectionOptions) {
+    this.#opts = opts;
+  }
+
+  /** Bytes held (out-of-order queue and comparison window). */
+  get heldBytes(): number {
+    return this.#queued + (this.#win === null ? 0 : WINDOW);
+  }
+
+  /** Segments waiting out of order. */
+  get queuedSegments(): number {
+    return this.#queue.length;
+  }
+
+  /** Bytes delivered so far. */
+  get delivered(): number {
+    return this.#next;
+  }
+
+  /** Sets the sequence number of the first data byte (from the SYN: its seq + 1). */
+  start(seq: number): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#base = seq >>> 0;
+  }
+
+  /** Stops reassembly and releases every buffer. */
+  stop(): void {
+    this.done = true;
+    this.#queue = [];
+    this.#queued = 0;
+    this.#win = null;
+  }
+
+  /**
+   * Places one segment's data (`seq` is its first byte). Returns {@link SEG_OVERLAP} |
+   * {@link SEG_DIFFERENT} bits (0 for new bytes only).
+   */
+  push(seq: number, data: Uint8Array, sink: StreamSink): number {
+    if (this.done || data.length === 0) return 0;
+    if (!this.#started) this.start(seq);
+    let rel = (seq - this.#base) | 0;
+    let result = 0;
+    const next = this.#next;
+    if (rel < next) {
+      // (part of) bytes already delivered: compare with what was delivered, keep the first copy
+      const end = Math.min(rel + data.length, next);
+      result |= SEG_OVERLAP;
+      if (this.#differsFromDelivered(rel, end, data)) result |= SEG_DIFFERENT;
+      if (rel + data.length <= next) return result;
+      data = data.subarray(next - rel);
+      rel = next;
+    }
+    if (rel === next && this.#queue.length === 0) {
+      this.#deliver(data, sink);
+      return result;
+    }
+    if (this.#queue.length >= MAX_QUEUED_SEGMENTS || this.#queued + data.length > this.#opts.maxQueued) {
+      // the hole is not filling: give it up and go on from the first queued bytes
+      sink.gap();
+      const first = this.#queue.length > 0 ? Math.min(this.#queue[0].start, rel) : rel;
+      this.#next = first;
+      this.#drain(sink);
+      if (this.done) return result;
+      if (rel === this.#next && this.#queue.length === 0) {
+        this.#deliver(data, sink);
+        return result;
+      }
+    }
+    const r = insertPiece(this.#queue, rel, data.slice(), this.#opts.policy);
+    if (r.overlapBytes > 0) {
+      result |= SEG_OVERLAP;
+      if (r.differentStart >= 0) {
+        result |= SEG_DIFFERENT;
+        this.diffStart = r.differentStart;
+        this.diffEnd = r.differentEnd;
+      }
+    }
+    this.#queued = 0;
+    for (const p of this.#queue) this.#queued += p.end - p.start;
+    this.#drain(sink);
+    return result;
+  }
+
+  /**
+   * The peer acknowledged everything before `ack`: when that lies past a hole we are still waiting
+   * to fill, the receiver got bytes the capture never saw; the hole is given up at once.
+   */
+  acked(ack: number, sink: StreamSink): void {
+    if (!this.#started || this.done || this.#queue.length === 0) return;
+    const rel = (ack - this.#base) | 0;
+    if (rel <= this.#next) return;
+    sink.gap();
+    this.#next = Math.min(this.#queue[0].start, rel);
+    this.#drain(sink);
+  }
+
+  /** Ends the direction: queued bytes after a hole are delivered after a gap. */
+  finish(sink: StreamSink): void {
+    while (!this.done && this.#queue.length > 0) {
+      sink.gap();
+      this.#next = this.#queue[0].start;
+      this.#drain(sink);
+    }
+    this.stop();
+  }
+
+  #differsFromDelivered(rel: number, end: number, data: Uint8Array): boolean {
+    const w = this.#win;
+    if (w === null) return false;
+    const from = Math.max(rel, this.#next - WINDOW, 0);
+    for (let o = from; o < end; o++) {
+      if (w[o % WINDOW] !== data[o - rel]) {
+        this.diffStart = o;
+        let e = o + 1;
+        while (e < end && w[e % WINDOW] !== data[e - rel]) e++;
+        this.diffEnd = e;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #deliver(data: Uint8Array, sink: StreamSink): void {
+    const room = this.#opts.depth - this.#next;
+    if (data.length > room) data = data.subarray(0, Math.max(0, room));
+    if (data.length > 0) {
+      let w = this.#win;
+      if (w === null) w = this.#win = new Uint8Array(WINDOW);
+      const n = data.length;
+      const from = n > WINDOW ? n - WINDOW : 0;
+      let at = (this.#next + from) % WINDOW;
+      for (let i = from; i < n; i++) {
+        w[at] = data[i];
+        if (++at === WINDOW) at = 0;
+      }
+      this.#next += n;
+      sink.data(data);
+    }
+    if (this.#next >= this.#opts.depth) this.stop();
+  }
+
+  #drain(sink: StreamSink): void {
+    const q = this.#queue;
+    while (q.length > 0 && !this.done) {
+      const p = q[0];
+      if (p.start > this.#next) break;
+      q.shift();
+      this.#queued -= p.end - p.start;
+      if (p.end > this.#next) this.#deliver(p.data.subarray(this.#next - p.start), sink);
+    }
+  }
+}
