@@ -55,11 +55,11 @@ export function decodePppPayload(pkt: Packet, proto: number, off: number, ev: De
 
 /**
  * PPPoE session stage (EtherType 0x8864): version/type 0x11, code 0, session id, length, then the
- * 2-byte PPP protocol.
+ * PPP protocol (2 bytes, or 1 when compressed).
  */
 export function decodePppoe(pkt: Packet, off: number, ev: DecodeEvents): void {
   const b = pkt.buf;
-  if (b.length - off < 8) {
+  if (b.length - off < 7) {
     ev.add(Ev["pppoe.truncated"]);
     return;
   }
@@ -67,7 +67,25 @@ export function decodePppoe(pkt: Packet, off: number, ev: DecodeEvents): void {
     ev.add(Ev["pppoe.bad_header"]);
     return;
   }
-  decodePppPayload(pkt, (b[off + 6] << 8) | b[off + 7], off + 8, ev);
+  decodePppProtocol(pkt, off + 6, ev);
+}
+
+/** The PPP protocol field at `off`: 2 bytes, or 1 when compressed (an odd first byte, RFC 1661 PFC). */
+function decodePppProtocol(pkt: Packet, off: number, ev: DecodeEvents): void {
+  const b = pkt.buf;
+  if (off >= b.length) {
+    ev.add(Ev["ppp.truncated"]);
+    return;
+  }
+  if ((b[off] & 1) !== 0) {
+    decodePppPayload(pkt, b[off], off + 1, ev);
+    return;
+  }
+  if (b.length - off < 2) {
+    ev.add(Ev["ppp.truncated"]);
+    return;
+  }
+  decodePppPayload(pkt, (b[off] << 8) | b[off + 1], off + 2, ev);
 }
 
 /**
@@ -94,17 +112,5 @@ export function decodePpp(pkt: Packet, off: number, ev: DecodeEvents): void {
     return;
   }
   if (b[off] === 0xff && b[off + 1] === 0x03) off += 2;
-  if (off >= n) {
-    ev.add(Ev["ppp.truncated"]);
-    return;
-  }
-  if ((b[off] & 1) !== 0) {
-    decodePppPayload(pkt, b[off], off + 1, ev);
-    return;
-  }
-  if (n - off < 2) {
-    ev.add(Ev["ppp.truncated"]);
-    return;
-  }
-  decodePppPayload(pkt, (b[off] << 8) | b[off + 1], off + 2, ev);
+  decodePppProtocol(pkt, off, ev);
 }

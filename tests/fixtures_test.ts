@@ -29,6 +29,15 @@ const KNOWN = [
   "raw.pcap",
   "two_ifaces.pcapng",
   "demo.pcapng.gz",
+  // encapsulations (generate_encap.sh)
+  "mpls.pcap",
+  "pppoe.pcap",
+  "ppp.pcap",
+  "ppp_hdlc.pcap",
+  "nflog.pcap",
+  "wlan.pcap",
+  "radiotap.pcap",
+  "tso_bigtcp.pcap.gz",
 ];
 const OPTIONAL = new Set(["qinq.pcap"]);
 
