@@ -60,11 +60,6 @@ export const DECODE_EVENTS = [
   "defrag.evicted",
   "defrag.source_limit",
   "defrag.too_many_fragments",
-  "stream.overlap",
-  "stream.overlap_different_data",
-  "stream.bad_checksum",
-  "stream.gap",
-  "stream.evicted",
 ] as const;
 
 /** A decode event kind. */
@@ -78,12 +73,12 @@ export const Ev: { readonly [K in DecodeEventKind as string]: number } = Object.
 /**
  * Events that mean the frame was malformed or cut (as opposed to merely unsupported: an unknown
  * protocol, an encrypted or non-data 802.11 frame, an NFLOG record without packet; or raised by the
- * defrag and stream stages about sequences of packets rather than one frame).
+ * defrag stage about sequences of fragments rather than one frame).
  */
 const MALFORMED = new Set<string>(
   DECODE_EVENTS.filter((k) =>
     !k.includes("unknown_") && !k.includes("unsupported") && !k.endsWith("protected") &&
-    !k.endsWith("no_payload") && !k.startsWith("defrag.") && !k.startsWith("stream.")
+    !k.endsWith("no_payload") && !k.startsWith("defrag.")
   ),
 );
 

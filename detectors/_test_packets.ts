@@ -7,7 +7,10 @@
 import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import { parseIp } from "../config/ip.ts";
 import { type IpKey, IpProto, Packet, TcpFlag } from "../decode/packet.ts";
+import { AppLayer } from "../app/app_layer.ts";
 import { FlowTable } from "../flow/flow_table.ts";
+import { StreamTable } from "../stream/stream_table.ts";
+import { appListener } from "./app_hooks.ts";
 import type { Detection } from "./detection.ts";
 import type { Detector } from "./detector.ts";
 
@@ -109,12 +112,18 @@ export interface HarnessOptions {
   maxFlows?: number;
 }
 
-/** Feeds packets through a flow table and detectors and records what they report. */
+/**
+ * Feeds packets through a flow table, the stream stage and app layer, and detectors (as the
+ * pipeline does) and records what they report. The hand-made packets carry no real TCP checksums,
+ * so the stream stage does not validate them.
+ */
 export class Harness {
   readonly flows: FlowTable;
   readonly detectors: Detector[];
   readonly detections: Detection[] = [];
   readonly pkt: Packet = new Packet();
+  readonly app: AppLayer;
+  readonly stream: StreamTable;
   #emit = (d: Detection): void => {
     this.detections.push(d);
   };
@@ -124,14 +133,19 @@ export class Harness {
     this.flows = new FlowTable({
       maxFlows: options.maxFlows ?? 65536,
       onEnd: (t, slot, reason) => {
+        this.stream.onFlowEnd(slot, t.lastUs(slot));
         for (const d of this.detectors) d.onFlowEnd?.(t, slot, reason, this.#emit);
       },
     });
+    this.app = new AppLayer(this.flows, { httpPorts: [80, 8080, 8000, 8008, 8888] });
+    this.app.listen(appListener(this.detectors, () => this.#emit));
+    this.stream = new StreamTable(this.app, { capacity: this.flows.capacity, checksumValidation: "no" });
   }
 
   /** Runs an already filled packet. */
   run(pkt: Packet): Packet {
     this.flows.update(pkt);
+    if (pkt.proto === IpProto.TCP) this.stream.onPacket(pkt);
     for (const d of this.detectors) d.onPacket(pkt, this.flows, this.#emit);
     return pkt;
   }

@@ -3,7 +3,6 @@ import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import { type IpKey, ipToString, Packet, TcpFlag } from "../decode/packet.ts";
 import { AppLayer } from "../app/app_layer.ts";
 import type { HttpRequest } from "../app/http_request.ts";
-import { DecodeEvents } from "../decode/events.ts";
 import { FlowTable } from "../flow/flow_table.ts";
 import { StreamTable } from "../stream/stream_table.ts";
 import type { Detection } from "./detection.ts";
@@ -40,7 +39,6 @@ class Harness {
   readonly flows: FlowTable;
   readonly app: AppLayer;
   readonly stream: StreamTable;
-  readonly events = new DecodeEvents();
   readonly pkt = new Packet();
   tsUs = 1_700_000_000_000_000;
 
@@ -96,7 +94,7 @@ class Harness {
     p.payloadLen = payload.length;
     p.wireLen = buf.length;
     this.flows.update(p);
-    this.stream.onPacket(p, this.events);
+    this.stream.onPacket(p);
     this.det.onPacket();
   }
 }

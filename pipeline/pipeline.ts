@@ -205,7 +205,7 @@ export class Pipeline {
       if (pkt.ipVersion === 0) return;
     }
     this.flows.update(pkt);
-    if (this.stream !== null && pkt.proto === 6) this.stream.onPacket(pkt, this.decoder.events);
+    if (this.stream !== null && pkt.proto === 6) this.stream.onPacket(pkt);
     this.#dispatch(pkt, this.flows, this.#emit);
   };
 

@@ -31,6 +31,21 @@ export interface ReplayReport {
     source_limited: number;
     held_at_end: number;
   };
+  /** TCP reassembly and the app layer (absent when off). */
+  stream?: {
+    connections: number;
+    segments: number;
+    overlaps: number;
+    overlaps_different: number;
+    bad_checksum_ignored: number;
+    offloaded_checksum_trusted: number;
+    checksums_validated: boolean;
+    gaps: number;
+    evicted: number;
+    protocols: Record<string, number>;
+    http_requests: number;
+    logins: number;
+  };
   alerts?: Record<string, number>;
   /** Peak resident memory of the process (MB), where the OS reports it. */
   peak_rss_mb?: number;
@@ -124,6 +139,24 @@ export function buildReport(
         },
       }
       : {}),
+    ...(p.stream && p.app
+      ? {
+        stream: {
+          connections: p.stream.counters.streams,
+          segments: p.stream.counters.segments,
+          overlaps: p.stream.counters.overlaps,
+          overlaps_different: p.stream.counters.overlapsDifferent,
+          bad_checksum_ignored: p.stream.counters.badChecksum,
+          offloaded_checksum_trusted: p.stream.counters.offloadedChecksum,
+          checksums_validated: p.stream.validatingChecksums,
+          gaps: p.stream.counters.gaps,
+          evicted: p.stream.counters.evicted,
+          protocols: Object.fromEntries(Object.entries(p.app.counters.detected).filter(([, n]) => n > 0)),
+          http_requests: p.app.counters.httpRequests,
+          logins: p.app.counters.logins,
+        },
+      }
+      : {}),
     ...(info.alerts ? { alerts: info.alerts } : {}),
     peak_rss_mb: peakRssMb(),
     errors: info.errors,
@@ -172,6 +205,17 @@ export function formatReport(r: ReplayReport): string {
       } overlaps (${fmtInt(d.overlaps_different)} with different data), ${fmtInt(d.timeouts)} timed out, ${
         fmtInt(d.evicted + d.source_limited)
       } dropped by memory caps, ${fmtInt(d.held_at_end)} incomplete at end`,
+    );
+  }
+  if (r.stream && r.stream.connections > 0) {
+    const s = r.stream;
+    const protos = Object.entries(s.protocols).map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ") || "none recognised";
+    lines.push(
+      `streams    ${fmtInt(s.connections)} TCP connections (${protos}), ${fmtInt(s.overlaps)} overlaps (${
+        fmtInt(s.overlaps_different)
+      } with different data), ${fmtInt(s.bad_checksum_ignored)} bad checksums ignored, ${
+        fmtInt(s.offloaded_checksum_trusted)
+      } offloaded checksums trusted${s.checksums_validated ? "" : " (checksums not validated: capture looks broken)"}`,
     );
   }
   if (r.alerts) {

@@ -18,7 +18,6 @@
  *
  * @module
  */
-import { type DecodeEvents, Ev } from "../decode/events.ts";
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import type { OverlapPolicy } from "../defrag/overlap.ts";
 import { CHECKSUM_BAD, CHECKSUM_OFFLOADED, tcpChecksum } from "./checksum.ts";
@@ -170,7 +169,7 @@ export class StreamTable implements StreamSink {
   }
 
   /** Places a decoded packet (after the flow table set `pkt.flow` and `pkt.dir`). */
-  onPacket(pkt: Packet, ev: DecodeEvents): void {
+  onPacket(pkt: Packet): void {
     if (pkt.proto !== IpProto.TCP || !pkt.hasL4) return;
     const slot = pkt.flow;
     if (slot < 0) return;
@@ -179,11 +178,11 @@ export class StreamTable implements StreamSink {
     else if (mode[slot] === IGNORED) return;
     const flags = pkt.tcpFlags, len = pkt.payloadLen;
     if (len === 0 && (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) === 0) return;
-    if (this.#validation !== "no" && !this.#checksumOk(pkt, ev)) return;
+    if (this.#validation !== "no" && !this.#checksumOk(pkt)) return;
     let f = this.#flows.get(slot);
     if (f === undefined) {
       if (len === 0 && (flags & TcpFlag.SYN) === 0) return;
-      if (this.#flows.size >= this.#maxStreams) this.#evictOldest(pkt.tsUs, ev);
+      if (this.#flows.size >= this.#maxStreams) this.#evictOldest(pkt.tsUs);
       const opts = { policy: this.#policy, depth: this.#depth, maxQueued: Math.min(this.#depth, 256 << 10) };
       f = { slot, dirs: [new TcpDirection(opts), new TcpDirection(opts)], held: 0 };
       this.#flows.set(slot, f);
@@ -224,7 +223,7 @@ export class StreamTable implements StreamSink {
       this.#curStop = false;
       const before = d.delivered;
       const r = d.push(seq, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len), this);
-      if (r !== 0) this.#overlap(pkt, d, r, before, ev);
+      if (r !== 0) this.#overlap(pkt, d, r, before);
       this.#cur = null;
       if (this.#curStop) {
         this.#end(f, pkt.tsUs, false);
@@ -283,7 +282,7 @@ export class StreamTable implements StreamSink {
     this.#consumer.gap(this.#cur!.slot, this.#curDir);
   }
 
-  #checksumOk(pkt: Packet, ev: DecodeEvents): boolean {
+  #checksumOk(pkt: Packet): boolean {
     if (this.#validation === "auto" && !this.#validating) return true;
     const c = tcpChecksum(pkt);
     if (this.#validation === "auto" && this.#checked < AUTO_SAMPLE) {
@@ -298,16 +297,13 @@ export class StreamTable implements StreamSink {
       }
     } else if (c !== CHECKSUM_BAD) return true;
     this.counters.badChecksum++;
-    ev.add(Ev["stream.bad_checksum"]);
     return false;
   }
 
-  #overlap(pkt: Packet, d: TcpDirection, r: number, deliveredBefore: number, ev: DecodeEvents): void {
+  #overlap(pkt: Packet, d: TcpDirection, r: number, deliveredBefore: number): void {
     this.counters.overlaps++;
-    ev.add(Ev["stream.overlap"]);
     if ((r & SEG_DIFFERENT) === 0) return;
     this.counters.overlapsDifferent++;
-    ev.add(Ev["stream.overlap_different_data"]);
     this.#onOverlap({
       tsUs: pkt.tsUs,
       src: pkt.src,
@@ -335,11 +331,10 @@ export class StreamTable implements StreamSink {
     }
   }
 
-  #evictOldest(tsUs: number, ev: DecodeEvents): void {
+  #evictOldest(tsUs: number): void {
     const g = this.#flows.values().next().value;
     if (g === undefined) return;
     this.counters.evicted++;
-    ev.add(Ev["stream.evicted"]);
     this.#end(g, tsUs, true);
   }
 
