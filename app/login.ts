@@ -38,6 +38,7 @@ class LineSplitter {
   #line = "";
   #overflow = false;
   #iac = 0;
+  #cr = false;
   lines = 0;
 
   /** Calls `onLine` per complete line (without CR/LF). */
@@ -59,14 +60,17 @@ class LineSplitter {
         if (c === 0) continue;
       }
       if (c === 10 || c === 13) {
-        if (this.#line.length > 0 || c === 10) {
+        // CR LF, CR NUL (Telnet) and a bare LF or CR each end one line
+        if (!(c === 10 && this.#cr)) {
           this.lines++;
           onLine(this.#line);
         }
+        this.#cr = c === 13;
         this.#line = "";
         this.#overflow = false;
         continue;
       }
+      this.#cr = false;
       if (this.#overflow) continue;
       if (this.#line.length >= MAX_LINE) {
         this.#overflow = true;
@@ -95,6 +99,8 @@ export class LoginTracker {
   #pending = false;
   #tags = new Set<string>();
   #telnetState = 0; // 0 other, 1 after a login prompt, 2 after a password prompt
+  /** SASL exchange in progress: 0 none, 1 PLAIN response next, 2 LOGIN user next, 3 LOGIN password next. */
+  #sasl = 0;
   #emit: (ev: LoginEvent) => void = () => {};
 
   constructor(proto: AppProtocol) {
@@ -131,11 +137,8 @@ export class LoginTracker {
         else if (verb === "PASS") this.#attempt();
         return;
       case "smtp":
-        if (verb === "AUTH") {
-          const [mech, initial] = arg.split(/\s+/);
-          if (mech?.toUpperCase() === "PLAIN" && initial) this.#user = plainUser(initial);
-          this.#attempt();
-        }
+        if (this.#saslLine(line)) return;
+        if (verb === "AUTH") this.#saslStart(arg.split(/\s+/));
         return;
       case "pop3":
         if (verb === "USER") this.#user = arg;
@@ -148,20 +151,25 @@ export class LoginTracker {
         // tag SP command SP args
         const rest = arg.split(/\s+/);
         const cmd = (rest[0] ?? "").toUpperCase();
+        if (this.#saslLine(line)) return;
         if (cmd === "LOGIN" || cmd === "AUTHENTICATE") {
-          if (cmd === "LOGIN") this.#user = unquote(rest[1] ?? "");
           if (this.#tags.size < 64) this.#tags.add(line.slice(0, sp)); // the tag as sent
-          this.#attempt();
+          if (cmd === "LOGIN") {
+            this.#user = unquote(rest[1] ?? "");
+            this.#attempt();
+          } else this.#saslStart(rest.slice(1));
         }
         return;
       }
       case "telnet":
-        if (this.#telnetState === 1) {
-          this.#user = line.trim();
-          this.#telnetState = 0;
-        } else if (this.#telnetState === 2) {
+        if (line.trim() === "" && this.#telnetState !== 2) return;
+        // prompts decide when seen; a client that types ahead (user, then password) is followed by order
+        if (this.#telnetState === 2 || (this.#telnetState === 0 && this.#user !== "" && !this.#pending)) {
           this.#telnetState = 0;
           this.#attempt();
+        } else {
+          this.#user = line.trim().slice(0, 128);
+          this.#telnetState = 0;
         }
         return;
     }
@@ -210,6 +218,39 @@ export class LoginTracker {
     else if (t.endsWith("password:")) this.#telnetState = 2;
   }
 
+  /** `AUTH mechanism [initial-response]` (SMTP) / `tag AUTHENTICATE mechanism [initial]` (IMAP). */
+  #saslStart(words: string[]): void {
+    const mech = (words[0] ?? "").toUpperCase();
+    const initial = words[1];
+    if (mech === "PLAIN") {
+      if (initial && initial !== "=") {
+        this.#user = plainUser(initial);
+        this.#attempt();
+      } else this.#sasl = 1;
+    } else if (mech === "LOGIN") {
+      if (initial) {
+        this.#user = b64(initial);
+        this.#sasl = 3;
+      } else this.#sasl = 2;
+    } else this.#attempt(); // another mechanism: the attempt is the command itself
+  }
+
+  /** A client line inside a SASL exchange; true when it was one. */
+  #saslLine(line: string): boolean {
+    if (this.#sasl === 0) return false;
+    const state = this.#sasl;
+    this.#sasl = 0;
+    if (line === "*") return true; // cancelled
+    if (state === 1) {
+      this.#user = plainUser(line.trim());
+      this.#attempt();
+    } else if (state === 2) {
+      this.#user = b64(line.trim());
+      this.#sasl = 3;
+    } else this.#attempt();
+    return true;
+  }
+
   #attempt(): void {
     this.#pending = true;
     this.#event("attempt");
@@ -225,11 +266,15 @@ function unquote(s: string): string {
   return s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1) : s;
 }
 
-/** The user of an AUTH PLAIN initial response (base64 of `authzid NUL authcid NUL password`). */
-function plainUser(b64: string): string {
+/** The user of an AUTH PLAIN response (base64 of `authzid NUL authcid NUL password`). */
+function plainUser(text: string): string {
+  return b64(text).split("\0")[1] ?? "";
+}
+
+/** Base64 text decoded (latin1), or "" when it is not base64; at most 128 characters. */
+function b64(text: string): string {
   try {
-    const parts = atob(b64).split("\0");
-    return parts[1] ?? "";
+    return atob(text).slice(0, 128);
   } catch {
     return "";
   }

@@ -208,6 +208,7 @@ export class StreamTable implements StreamSink {
           mode[slot] = IGNORED;
           return;
         }
+        this.#account(f);
       }
     }
     let seq = pkt.tcpSeq;
