@@ -103,6 +103,10 @@ interface StreamFlow {
 /** The TCP reassembly stage. */
 export class StreamTable implements StreamSink {
   #mode: Uint8Array;
+  /** Per slot: bit `1 << dir` when that direction's SYN was seen before any payload … */
+  #synSeen: Uint8Array;
+  /** … and the sequence number of its first data byte (slot * 2 + dir). No object until there is payload. */
+  #synSeq: Float64Array;
   #flows = new Map<number, StreamFlow>();
   #consumer: StreamConsumer;
   #policy: OverlapPolicy;
@@ -136,6 +140,8 @@ export class StreamTable implements StreamSink {
   constructor(consumer: StreamConsumer, options: StreamTableOptions) {
     this.#consumer = consumer;
     this.#mode = new Uint8Array(options.capacity);
+    this.#synSeen = new Uint8Array(options.capacity);
+    this.#synSeq = new Float64Array(options.capacity * 2);
     this.#policy = options.policy ?? "bsd";
     this.#validation = options.checksumValidation ?? "auto";
     this.#depth = options.depth ?? 1 << 20;
@@ -174,17 +180,30 @@ export class StreamTable implements StreamSink {
     const slot = pkt.flow;
     if (slot < 0) return;
     const mode = this.#mode;
-    if (pkt.flowNew) mode[slot] = NONE;
-    else if (mode[slot] === IGNORED) return;
+    if (pkt.flowNew) {
+      mode[slot] = NONE;
+      this.#synSeen[slot] = 0;
+    } else if (mode[slot] === IGNORED) return;
     const flags = pkt.tcpFlags, len = pkt.payloadLen;
     if (len === 0 && (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) === 0) return;
+    if (mode[slot] === NONE && len === 0) {
+      // no payload yet: remember where each direction's data starts, allocate nothing (SYN floods, scans)
+      if ((flags & TcpFlag.SYN) !== 0) {
+        this.#synSeen[slot] |= 1 << pkt.dir;
+        this.#synSeq[slot * 2 + pkt.dir] = (pkt.tcpSeq + 1) >>> 0;
+      }
+      return;
+    }
     if (this.#validation !== "no" && !this.#checksumOk(pkt)) return;
     let f = this.#flows.get(slot);
     if (f === undefined) {
-      if (len === 0 && (flags & TcpFlag.SYN) === 0) return;
+      if (len === 0) return;
       if (this.#flows.size >= this.#maxStreams) this.#evictOldest(pkt.tsUs);
       const opts = { policy: this.#policy, depth: this.#depth, maxQueued: Math.min(this.#depth, 256 << 10) };
       f = { slot, dirs: [new TcpDirection(opts), new TcpDirection(opts)], held: 0 };
+      const seen = this.#synSeen[slot];
+      if ((seen & 1) !== 0) f.dirs[0].start(this.#synSeq[slot * 2]);
+      if ((seen & 2) !== 0) f.dirs[1].start(this.#synSeq[slot * 2 + 1]);
       this.#flows.set(slot, f);
       mode[slot] = ACTIVE;
       this.counters.streams++;
@@ -204,8 +223,7 @@ export class StreamTable implements StreamSink {
         o.acked(pkt.tcpAck, this);
         this.#cur = null;
         if (this.#curStop) {
-          this.#end(f, pkt.tsUs, false);
-          mode[slot] = IGNORED;
+          this.#end(f, pkt.tsUs, false, IGNORED);
           return;
         }
         this.#account(f);
@@ -227,14 +245,13 @@ export class StreamTable implements StreamSink {
       if (r !== 0) this.#overlap(pkt, d, r, before);
       this.#cur = null;
       if (this.#curStop) {
-        this.#end(f, pkt.tsUs, false);
-        mode[slot] = IGNORED;
+        this.#end(f, pkt.tsUs, false, IGNORED);
         return;
       }
       this.#account(f);
     }
     if ((flags & TcpFlag.RST) !== 0) {
-      this.#end(f, pkt.tsUs, true);
+      this.#end(f, pkt.tsUs, true, IGNORED);
       return;
     }
     if ((flags & TcpFlag.FIN) !== 0) {
@@ -244,7 +261,7 @@ export class StreamTable implements StreamSink {
       d.finish(this);
       this.#cur = null;
       this.#consumer.closed?.(slot, pkt.dir, pkt.tsUs);
-      if (f.dirs[0].done && f.dirs[1].done) this.#end(f, pkt.tsUs, true);
+      if (f.dirs[0].done && f.dirs[1].done) this.#end(f, pkt.tsUs, true, IGNORED);
       else this.#account(f);
     }
   }
@@ -259,9 +276,12 @@ export class StreamTable implements StreamSink {
 
   /** The flow in `slot` left the flow table: end its connection. */
   onFlowEnd(slot: number, tsUs: number): void {
-    const f = this.#flows.get(slot);
-    if (f !== undefined) this.#end(f, tsUs, true);
+    if (this.#mode[slot] === ACTIVE) {
+      const f = this.#flows.get(slot);
+      if (f !== undefined) this.#end(f, tsUs, true);
+    }
     this.#mode[slot] = NONE;
+    this.#synSeen[slot] = 0;
   }
 
   /** Ends every connection (end of input). */
@@ -340,8 +360,10 @@ export class StreamTable implements StreamSink {
   }
 
   /** Flushes both directions to the consumer (when `flush`), tells it the connection ended, forgets it. */
-  #end(f: StreamFlow, tsUs: number, flush: boolean): void {
+  #end(f: StreamFlow, tsUs: number, flush: boolean, after = NONE): void {
     if (!this.#flows.delete(f.slot)) return;
+    // closed or declined connections are over (IGNORED); an evicted one may be picked up again (NONE)
+    this.#mode[f.slot] = after;
     if (flush) {
       const saved = this.#cur, savedDir = this.#curDir, savedTs = this.#curTs, savedStop = this.#curStop;
       for (let dir = 0; dir < 2; dir++) {
