@@ -87,8 +87,28 @@ export interface Ipv4Opts {
   totalLen?: number;
 }
 
-/** IPv4 header + payload (checksum left zero: the decoder does not verify it). */
+/** Fills in the checksum of a whole TCP segment (field zero) after a pseudo-header of `addrs` (4 or 16 bytes each). */
+function fillTcpChecksum(seg: Uint8Array, addrs: number[]): Uint8Array {
+  if (seg.length < 20 || seg[16] !== 0 || seg[17] !== 0) return seg;
+  let sum = 6 + seg.length;
+  for (let i = 0; i < addrs.length; i += 2) sum += (addrs[i] << 8) | addrs[i + 1];
+  for (let i = 0; i < seg.length; i += 2) sum += (seg[i] << 8) | (seg[i + 1] ?? 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const out = seg.slice();
+  const c = ~sum & 0xffff;
+  out[16] = c >> 8;
+  out[17] = c & 255;
+  return out;
+}
+
+/**
+ * IPv4 header + payload. The IP header checksum is left zero (the decoder does not verify it); a
+ * whole TCP segment of an unfragmented packet gets its real checksum (the stream stage checks it).
+ */
 export function ipv4(o: Ipv4Opts, payload: Uint8Array): Uint8Array {
+  if (o.proto === 6 && !o.mf && !o.fragOff && o.totalLen === undefined) {
+    payload = fillTcpChecksum(payload, [...v4(o.src), ...v4(o.dst)]);
+  }
   const opts = [...(o.options ?? [])];
   while (opts.length & 3) opts.push(0);
   const hlen = 20 + opts.length;
@@ -103,11 +123,12 @@ export function ipv4(o: Ipv4Opts, payload: Uint8Array): Uint8Array {
   );
 }
 
-/** IPv6 fixed header + payload (ext headers included in the payload). */
+/** IPv6 fixed header + payload (ext headers included in the payload; a TCP segment right after the header gets its checksum). */
 export function ipv6(
   o: { src: string; dst: string; next: number; hop?: number; plen?: number },
   payload: Uint8Array,
 ): Uint8Array {
+  if (o.next === 6 && o.plen === undefined) payload = fillTcpChecksum(payload, [...v6(o.src), ...v6(o.dst)]);
   return cat(
     [0x60, 0, 0, 0, ...be16(o.plen ?? payload.length), o.next, o.hop ?? 64],
     v6(o.src),
