@@ -73,9 +73,9 @@ function segment(
 
 function setup(options: Partial<StreamTableOptions> = {}, maxFlows = 4096) {
   const c = new Collect();
-  let stream: StreamTable;
-  const flows = new FlowTable({ maxFlows, onEnd: (t, slot) => stream.onFlowEnd(slot, t.lastUs(slot)) });
-  stream = new StreamTable(c, { capacity: flows.capacity, ...options });
+  const ref: { stream?: StreamTable } = {};
+  const flows = new FlowTable({ maxFlows, onEnd: (t, slot) => ref.stream!.onFlowEnd(slot, t.lastUs(slot)) });
+  const stream = ref.stream = new StreamTable(c, { capacity: flows.capacity, ...options });
   const p = new Packet();
   const send = (o: Parameters<typeof segment>[1], bad = false) => {
     segment(p, o, bad);
