@@ -10,6 +10,7 @@ import type { EventBus } from "../core/hub_event.ts";
 import type { CommandRunner } from "./command.ts";
 import { discoverHost } from "./host_info.ts";
 import { Ips, type IpsStartReport } from "./ips.ts";
+import { type BlockHistory, HistoryLedger } from "./history.ts";
 import type { BlockLedger } from "./ledger.ts";
 import { SafetyRails } from "./rails.ts";
 import { selectBlocker } from "./select.ts";
@@ -22,8 +23,10 @@ export interface CreateIpsOptions {
   mode: "real" | "simulated";
   /** Where block/unblock events and cap warnings go. */
   bus?: EventBus;
-  /** Block rows (the store); in memory when absent. */
+  /** Block rows; in memory when absent (see `history`). */
   ledger?: BlockLedger;
+  /** The store: blocks a previous run left in force, and earlier blocks for escalation. */
+  history?: BlockHistory;
   /** Operator lines (default: stderr). */
   log?: (line: string) => void;
   /** `wall` (default) or `packet`: a replay's blocks start and expire on packet time. */
@@ -63,7 +66,7 @@ export async function createIps(options: CreateIpsOptions): Promise<IpsHandle> {
     blocker,
     rails,
     config: options.config,
-    ledger: options.ledger,
+    ledger: options.ledger ?? (options.history ? new HistoryLedger(options.history) : undefined),
     log,
     now,
     publish: bus ? (e) => publishIpsEvent(bus, e) : undefined,
