@@ -3,7 +3,8 @@
  * configured chat from its own asynchronous sender.
  *
  * - {@link TelegramNotifier.push} is synchronous and O(1): filter, then queue (or add to a digest).
- * - One sender per chat, paced (default one message per second per chat).
+ * - One sender per chat, paced (default one message per second per chat), and at most about 30
+ *   messages a second in all (Telegram's limit per bot).
  * - HTTP 429: waits `parameters.retry_after` seconds and sends the same message again.
  * - Network errors, timeouts, 5xx, garbled answers: retried with exponential backoff, up to
  *   `maxAttempts` tries per message.
@@ -37,6 +38,8 @@ export interface NotifierOptions {
   minSeverity?: number;
   /** Milliseconds between two messages to one chat. Default 1000. */
   paceMs?: number;
+  /** Milliseconds between any two messages of this bot (Telegram: about 30 per second in all). Default 35. */
+  globalGapMs?: number;
   /** Single-alert messages per minute before alerts go into a digest. Default 20. */
   maxPerMinute?: number;
   /** How long a digest collects before it is sent. Default 60 000 ms. */
@@ -129,6 +132,8 @@ export class TelegramNotifier {
   readonly #types: ReadonlySet<string> | null;
   readonly #minSeverity: number;
   readonly #paceMs: number;
+  readonly #globalGapMs: number;
+  #globalNextAt = 0;
   readonly #maxPerMinute: number;
   readonly #digestMs: number;
   readonly #queueSize: number;
@@ -172,6 +177,7 @@ export class TelegramNotifier {
     this.#types = types.length === 0 ? null : new Set(types);
     this.#minSeverity = options.minSeverity ?? 3;
     this.#paceMs = options.paceMs ?? 1_000;
+    this.#globalGapMs = options.globalGapMs ?? 35;
     this.#maxPerMinute = options.maxPerMinute ?? 20;
     this.#digestMs = options.digestIntervalMs ?? MINUTE;
     this.#queueSize = Math.max(1, options.queueSize ?? 100);
@@ -300,11 +306,13 @@ export class TelegramNotifier {
     chat.running = true;
     try {
       while (!this.#closed && chat.queue.length > 0) {
-        const wait = chat.nextAt - this.#now();
+        const now0 = this.#now();
+        const wait = Math.max(chat.nextAt, this.#globalNextAt) - now0;
         if (wait > 0) {
           await this.#sleep(wait);
           continue;
         }
+        this.#globalNextAt = now0 + this.#globalGapMs; // claimed before any await: one sender at a time
         const item = chat.queue[0];
         const body = await this.#render(item);
         if (this.#closed) break;

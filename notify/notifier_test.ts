@@ -268,3 +268,15 @@ Deno.test("close() sends the digest being collected", async () => {
   n.push(alert());
   assert.equal(n.status().received, 4, "ignored after close");
 });
+
+Deno.test("many chats: the bot as a whole stays under Telegram's overall rate", async () => {
+  const chats = Array.from({ length: 8 }, (_, i) => String(2000 + i));
+  await using stub = new TelegramStub({ token: TOKEN, chats });
+  const n = notifier(stub, { chats, globalGapMs: 50 });
+  n.push(alert());
+  assert.ok(await n.idle(5_000));
+  await n.close();
+  const times = stub.delivered().map((r) => r.atMs).sort((a, b) => a - b);
+  assert.equal(times.length, 8);
+  for (const gap of gaps(times)) assert.ok(gap >= 45, `gap ${gap} ms between two messages of the bot`);
+});
