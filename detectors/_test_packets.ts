@@ -53,6 +53,8 @@ export interface PacketSpec {
   wireLen?: number;
   /** Decode no L4 header (a later fragment). */
   noL4?: boolean;
+  /** TCP sequence number (0 when not given). */
+  seq?: number;
 }
 
 const enc = new TextEncoder();
@@ -84,6 +86,7 @@ export function fillPacket(pkt: Packet, s: PacketSpec): Packet {
       pkt.srcPort = s.sp ?? 40000;
       pkt.dstPort = s.dp ?? 80;
       pkt.tcpFlags = s.flags ?? 0;
+      pkt.tcpSeq = s.seq ?? 0;
       pkt.tcpHdrLen = 20;
       l4 = 20;
     } else if (s.proto === IpProto.UDP) {
@@ -110,6 +113,8 @@ export function fillPacket(pkt: Packet, s: PacketSpec): Packet {
 export interface HarnessOptions {
   /** Flow table cap (default 65536). */
   maxFlows?: number;
+  /** Give TCP segments consecutive sequence numbers per direction, so the stream stage reassembles them (default off). */
+  tcpSeq?: boolean;
 }
 
 /**
@@ -128,8 +133,11 @@ export class Harness {
     this.detections.push(d);
   };
 
+  #seq: Map<string, number> | null = null;
+
   constructor(detectors: Detector | Detector[], options: HarnessOptions = {}) {
     this.detectors = Array.isArray(detectors) ? detectors : [detectors];
+    if (options.tcpSeq) this.#seq = new Map();
     this.flows = new FlowTable({
       maxFlows: options.maxFlows ?? 65536,
       onEnd: (t, slot, reason) => {
@@ -157,7 +165,14 @@ export class Harness {
 
   /** A TCP packet. */
   tcp(tsUs: number, src: IpKey, dst: IpKey, ports: [number, number], flags: number, payload?: string): Packet {
-    return this.send({ tsUs, src, dst, proto: IpProto.TCP, sp: ports[0], dp: ports[1], flags, payload });
+    let seq = 0;
+    if (this.#seq !== null) {
+      const k = `${src}|${ports[0]}|${dst}|${ports[1]}`;
+      seq = (flags & F.S) !== 0 ? 1000 : this.#seq.get(k) ?? 1000;
+      const len = payload === undefined ? 0 : enc.encode(payload).length;
+      this.#seq.set(k, (seq + len + ((flags & (F.S | TcpFlag.FIN)) !== 0 ? 1 : 0)) >>> 0);
+    }
+    return this.send({ tsUs, src, dst, proto: IpProto.TCP, sp: ports[0], dp: ports[1], flags, payload, seq });
   }
 
   /** A UDP packet. */

@@ -1,5 +1,14 @@
 /**
- * Brute force: many short, failed-looking login sessions from one source to one service.
+ * Brute force: many failed logins from one source to one service.
+ *
+ * Where the protocol is plaintext the app layer reads the verdicts, and each failure counts the
+ * moment the server sends it — FTP `530`, Telnet `Login incorrect`, SMTP `535`, POP3 `-ERR`, IMAP
+ * `NO` (on any port: the app layer recognises protocols by content); those connections are then not
+ * counted again as sessions. Servers that allow three tries per connection are caught after the
+ * fifth failure, not when connections close. Web logins too: a POST whose body (or target) carries
+ * a password field is an attempt, and its response decides — a redirect or a 2xx that sets a cookie
+ * is a success, a server error nothing, anything else (the form again with 200, 401, 403, 429) a
+ * failure. For encrypted protocols (SSH, RDP, VNC) the session is what can be seen:
  *
  * A login attempt is a TCP flow to one of `ports` whose handshake completed, that ended within
  * `max_session_s` of its first packet and in which the server sent little
@@ -20,7 +29,7 @@
  */
 import type { BruteForceConfig, Config } from "../config/defaults.ts";
 import type { TrustedMatcher } from "../config/trusted.ts";
-import { IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
+import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { type FlowEndReason, FlowState, type FlowTable } from "../flow/flow_table.ts";
 import { BoundedMap } from "./_bounded_map.ts";
 import { FlowMarks } from "./_flow_marks.ts";
@@ -28,6 +37,10 @@ import { TimeRing } from "./_time_ring.ts";
 import { num, pairKey, reemitUs, toUs, trustedFilter } from "./_util.ts";
 import { EXPLOIT_PORT_NAMES } from "./exploit_probe.ts";
 import type { Detector, Emit } from "./detector.ts";
+import type { AppContext } from "../app/app_layer.ts";
+import type { HttpRequest } from "../app/http_request.ts";
+import type { HttpResponse } from "../app/http_response.ts";
+import type { LoginEvent } from "../app/login.ts";
 
 /**
  * Most bytes (on the wire) a server sends in a session that looks like a failed login, by port.
@@ -38,6 +51,13 @@ import type { Detector, Emit } from "./detector.ts";
 export const ATTEMPT_MAX_SERVER_BYTES: Readonly<Record<number, number>> = { 22: 4500 };
 /** The same for other ports: only sessions that carried real data are excluded. */
 export const ATTEMPT_MAX_SERVER_BYTES_DEFAULT = 32768;
+
+/** Protocols whose login failures the app layer reads in clear: counted as they happen. */
+export const PLAINTEXT_LOGIN: ReadonlySet<string> = new Set(["ftp", "telnet", "smtp", "pop3", "imap"]);
+/** A form or JSON field that carries a password (`password=`, `pass=`, `pwd=`, `"passwd":`). */
+const PASSWORD_FIELD = /(?:^|[&?;{,\s"'])(?:[a-z_]*_)?(?:pass(?:word|wd|wort)?|pwd|passwd|passphrase|pin)["']?\s*[=:]/i;
+/** {@link BruteForceDetector} flow mark: the app layer follows this connection's logins. */
+const FOLLOWED = 2;
 
 interface SessionState {
   ring: TimeRing;
@@ -59,7 +79,12 @@ export class BruteForceDetector implements Detector {
   #ports = new Set<number>();
   #trusted: TrustedMatcher | null = null;
   #sessions: BoundedMap<number | string, SessionState>;
+  /** Per flow: 1 once its session was counted, 2 when the app layer follows its logins. */
   #seen = new FlowMarks();
+  /** Per flow: web login requests waiting for their response. */
+  #webLogins = new FlowMarks();
+  /** The flow table, from the last packet (the app-layer hooks get none). */
+  #flows: FlowTable | null = null;
   #slowUs = 0;
   #init = (old: SessionState | undefined): SessionState => {
     if (old === undefined) {
@@ -104,6 +129,7 @@ export class BruteForceDetector implements Detector {
 
   /** Counts a session when its first FIN or RST passes. */
   onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void {
+    this.#flows = flows;
     if (!this.#cfg.enabled || pkt.proto !== IpProto.TCP || !pkt.hasL4 || pkt.flow < 0) return;
     if ((pkt.tcpFlags & (TcpFlag.FIN | TcpFlag.RST)) === 0) return;
     this.#count(flows, pkt.flow, pkt.tsUs, pkt.tsUs, emit, pkt.flow);
@@ -115,7 +141,55 @@ export class BruteForceDetector implements Detector {
     this.#count(flows, slot, flows.lastUs(slot), flows.nowUs, emit, -1);
   }
 
+  /** A plaintext protocol's connection: its failures are counted as they happen, not the session. */
+  onAppProtocol(ctx: AppContext, _emit: Emit): void {
+    if (PLAINTEXT_LOGIN.has(ctx.proto) && this.#flows !== null) this.#seen.set(this.#flows, ctx.slot, FOLLOWED);
+  }
+
+  /** A failed plaintext login (FTP `530`, Telnet `Login incorrect`, SMTP `535`, POP3 `-ERR`, IMAP `NO`) counts at once. */
+  onLogin(ev: LoginEvent, ctx: AppContext, emit: Emit): void {
+    if (!this.#cfg.enabled || !PLAINTEXT_LOGIN.has(ctx.proto)) return;
+    if (this.#flows !== null) this.#seen.set(this.#flows, ctx.slot, FOLLOWED);
+    if (ev.kind !== "failure") return;
+    this.#attempt({ ctx, what: "failed logins", name: ctx.proto }, emit);
+  }
+
+  /** A POST carrying a password field is a web login attempt, judged by its response. */
+  onHttpRequest(req: HttpRequest, ctx: AppContext, _emit: Emit): void {
+    if (!this.#cfg.enabled || this.#flows === null || req.method !== "POST") return;
+    if (!PASSWORD_FIELD.test(req.body) && !PASSWORD_FIELD.test(req.target)) return;
+    this.#webLogins.set(this.#flows, ctx.slot, this.#webLogins.get(this.#flows, ctx.slot) + 1);
+  }
+
+  /**
+   * The answer to a web login: a redirect, or a 2xx that sets a cookie, is a success; a server error
+   * is nobody's failure; anything else (the form again with 200, 401, 403, 429) is a failed login.
+   */
+  onHttpResponse(res: HttpResponse, ctx: AppContext, emit: Emit): void {
+    const flows = this.#flows;
+    if (!this.#cfg.enabled || flows === null) return;
+    const pending = this.#webLogins.get(flows, ctx.slot);
+    if (pending <= 0) return;
+    this.#webLogins.set(flows, ctx.slot, pending - 1);
+    const st = res.status;
+    if (st < 200 || (st >= 300 && st < 400) || st >= 500) return;
+    if (st < 300 && res.headers.some((h) => h[0] === "set-cookie")) return;
+    this.#attempt({ ctx, what: "failed web logins", name: "http" }, emit);
+  }
+
+  /** Counts one failed login seen by the app layer. */
+  #attempt(a: { ctx: AppContext; what: string; name: string }, emit: Emit): void {
+    const ctx = a.ctx;
+    if (this.#trusted !== null && this.#trusted(ctx.client)) return;
+    this.#add(
+      { src: ctx.client, dst: ctx.server, srcPort: ctx.clientPort, port: ctx.serverPort, flow: ctx.slot },
+      { endUs: ctx.tsUs, now: ctx.tsUs, what: a.what, name: a.name },
+      emit,
+    );
+  }
+
   #count(flows: FlowTable, slot: number, endUs: number, now: number, emit: Emit, detFlow: number): void {
+    this.#flows = flows;
     if ((flows.state(slot) & FlowState.ESTABLISHED) === 0) return;
     const port = flows.responderPort(slot);
     if (!this.#ports.has(port) || this.#seen.get(flows, slot) !== 0) return;
@@ -124,11 +198,25 @@ export class BruteForceDetector implements Detector {
     if (flows.bytes(slot, 1) > (ATTEMPT_MAX_SERVER_BYTES[port] ?? ATTEMPT_MAX_SERVER_BYTES_DEFAULT)) return;
     const src = flows.initiatorIp(slot);
     if (this.#trusted !== null && this.#trusted(src)) return;
+    this.#add(
+      { src, dst: flows.responderIp(slot), srcPort: flows.initiator(slot).port, port, flow: detFlow },
+      { endUs, now, what: "short sessions", name: EXPLOIT_PORT_NAMES[port] ?? "" },
+      emit,
+    );
+  }
+
+  /** Adds one attempt to its (source, service port) windows and reports crossed thresholds. */
+  #add(
+    who: { src: IpKey; dst: IpKey; srcPort: number; port: number; flow: number },
+    at: { endUs: number; now: number; what: string; name: string },
+    emit: Emit,
+  ): void {
+    const { src, port } = who, { endUs, now } = at;
     const cfg = this.#cfg;
     const s = this.#sessions.acquire(pairKey(src, port), this.#init);
     const n = s.ring.add(endUs);
     const slow = s.slow.add(endUs);
-    const name = EXPLOIT_PORT_NAMES[port];
+    const service = `tcp/${port}${at.name ? ` (${at.name})` : ""}`;
     if (n < cfg.threshold) {
       if (
         slow < cfg.slow_threshold || now - s.lastEmitUs <= this.#slowUs ||
@@ -139,14 +227,14 @@ export class BruteForceDetector implements Detector {
         type: "brute_force",
         tsUs: now,
         src,
-        dst: flows.responderIp(slot),
-        srcPort: flows.initiator(slot).port,
+        dst: who.dst,
+        srcPort: who.srcPort,
         dstPort: port,
         proto: IpProto.TCP,
         severity: 3,
         tags: ["slow"],
-        reason: `${slow} short sessions to tcp/${port}${name ? ` (${name})` : ""} in ${num(cfg.slow_window_s)} s`,
-        flow: detFlow,
+        reason: `${slow} ${at.what} to ${service} in ${num(cfg.slow_window_s)} s`,
+        flow: who.flow,
       });
       return;
     }
@@ -156,13 +244,13 @@ export class BruteForceDetector implements Detector {
       type: "brute_force",
       tsUs: now,
       src,
-      dst: flows.responderIp(slot),
-      srcPort: flows.initiator(slot).port,
+      dst: who.dst,
+      srcPort: who.srcPort,
       dstPort: port,
       proto: IpProto.TCP,
       severity: 2,
-      reason: `${n} short sessions to tcp/${port}${name ? ` (${name})` : ""} in ${num(cfg.window_s)} s`,
-      flow: detFlow,
+      reason: `${n} ${at.what} to ${service} in ${num(cfg.window_s)} s`,
+      flow: who.flow,
     });
   }
 }

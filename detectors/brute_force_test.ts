@@ -117,3 +117,70 @@ Deno.test("brute_force: one attempt every 20 s is a slow brute force at the 8th 
   logins(f, T0, 8, SEC);
   assert.deepEqual(f.of("brute_force").map((x) => x.tags ?? []), [[]]);
 });
+
+/** One FTP connection: banner, then `guesses` USER/PASS pairs each answered 530 at 1 s intervals. */
+function ftpConnection(h: Harness, t: number, sport: number, guesses: number): number {
+  const c: [number, number] = [sport, 21], s: [number, number] = [21, sport];
+  t = h.handshake(t, ATK, SRV, c);
+  h.tcp(t + MS, SRV, ATK, s, F.PA, "220 pyftpdlib ready.\r\n");
+  for (let i = 0; i < guesses; i++) {
+    t += SEC;
+    h.tcp(t, ATK, SRV, c, F.PA, "USER alice\r\n");
+    h.tcp(t + MS, SRV, ATK, s, F.PA, "331 Username ok, send password.\r\n");
+    h.tcp(t + 2 * MS, ATK, SRV, c, F.PA, `PASS guess${i}\r\n`);
+    h.tcp(t + 3 * MS, SRV, ATK, s, F.PA, "530 Authentication failed.\r\n");
+  }
+  return t + 3 * MS;
+}
+
+Deno.test("brute_force: plaintext failures count as they happen (FTP 530), not when the session closes", () => {
+  const h = new Harness(new BruteForceDetector(testConfig({})), { tcpSeq: true });
+  ftpConnection(h, T0, 40000, 3);
+  const t = ftpConnection(h, T0 + 100 * MS, 40001, 2); // 5 failures, both connections still open
+  const d = h.of("brute_force");
+  assert.equal(d.length, 1);
+  assert.equal(d[0].src, ATK);
+  assert.equal(d[0].dstPort, 21);
+  assert.ok(d[0].tsUs <= t, "reported while the connections are open");
+  assert.match(d[0].reason, /^5 failed logins to tcp\/21 \(ftp\) in 60 s$/);
+  h.flush();
+  assert.equal(h.of().length, 1, "the sessions are not counted again when they close");
+  // a user who mistypes once and then logs in is quiet
+  const u = new Harness(new BruteForceDetector(testConfig({})), { tcpSeq: true });
+  ftpConnection(u, T0, 40000, 1);
+  u.flush();
+  assert.equal(u.of().length, 0);
+});
+
+/** A keep-alive HTTP connection with `n` login POSTs, each answered with `answer`. */
+function webLogins(h: Harness, t: number, n: number, answer: string): void {
+  const c: [number, number] = [41000, 8081], s: [number, number] = [8081, 41000];
+  t = h.handshake(t, ATK, SRV, c);
+  for (let i = 0; i < n; i++) {
+    t += 100 * MS;
+    const body = `username=admin&password=guess${i}`;
+    h.tcp(
+      t,
+      ATK,
+      SRV,
+      c,
+      F.PA,
+      `POST /login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    h.tcp(t + MS, SRV, ATK, s, F.PA, answer);
+  }
+}
+
+Deno.test("brute_force: web logins — POSTs with a password field answered without success count on any port", () => {
+  const failed = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nLogin failed";
+  const h = new Harness(new BruteForceDetector(testConfig({})), { tcpSeq: true });
+  webLogins(h, T0, 5, failed);
+  const d = h.of("brute_force");
+  assert.equal(d.length, 1);
+  assert.match(d[0].reason, /^5 failed web logins to tcp\/8081 \(http\) in 60 s$/);
+  // redirects with a session cookie are successes
+  const ok = "HTTP/1.1 302 Found\r\nLocation: /account\r\nSet-Cookie: s=1\r\nContent-Length: 0\r\n\r\n";
+  const s = new Harness(new BruteForceDetector(testConfig({})), { tcpSeq: true });
+  webLogins(s, T0, 6, ok);
+  assert.equal(s.of().length, 0);
+});
