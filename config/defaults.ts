@@ -37,6 +37,8 @@ export interface DdosConfig extends DetectorConfig {
   readonly min_sources: number;
   /** New TCP connections per destination within `window_s` (connection and application-layer floods). */
   readonly conn_threshold: number;
+  /** HTTP requests per destination within `window_s` (application-layer floods on kept-alive connections). */
+  readonly request_threshold: number;
 }
 
 /** Port scans: fast, slow and host sweeps. */
@@ -308,7 +310,15 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
   trusted_ips: ["104.22.1.235", "2.22.20.72"],
   trusted_cidrs: ["104.16.0.0/12", "140.82.0.0/16", "34.192.0.0/12"],
   syn_flood: { enabled: true, use_trusted: false, threshold: 10, window_s: 0.5, dest_threshold: 100 },
-  ddos: { enabled: true, use_trusted: false, threshold: 500, window_s: 1, min_sources: 3, conn_threshold: 500 },
+  ddos: {
+    enabled: true,
+    use_trusted: false,
+    threshold: 500,
+    window_s: 1,
+    min_sources: 3,
+    conn_threshold: 500,
+    request_threshold: 2000,
+  },
   port_scan: {
     enabled: true,
     use_trusted: false,

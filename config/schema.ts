@@ -206,6 +206,7 @@ const DDOS: FieldsOf<DdosConfig> = {
   window_s: window("packet counting"),
   min_sources: int(1, MAX_COUNT, "distinct sources needed, so one bulk transfer is not a DDoS"),
   conn_threshold: int(1, MAX_PACKETS, "new TCP connections to one destination within window_s (connection floods)"),
+  request_threshold: int(1, MAX_PACKETS, "HTTP requests to one destination within window_s (request floods)"),
 };
 
 const PORT_SCAN: FieldsOf<PortScanConfig> = {

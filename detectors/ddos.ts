@@ -31,6 +31,10 @@
  * source is reported. A busy web server's keep-alive clients (20 connections carrying 1,400
  * requests per second) open few connections and stay quiet; so does one load-testing client.
  *
+ * HTTP requests (from the app layer, on any port) are counted the same way, so a flood of requests
+ * on kept-alive connections is seen too: `request_threshold` requests within `window_s` to one
+ * destination from at least `min_sources` heavy sources, none at 90 % or more.
+ *
  * @module
  */
 import type { Config, DdosConfig } from "../config/defaults.ts";
@@ -43,6 +47,8 @@ import { FlowMarks } from "./_flow_marks.ts";
 import { TimeRing } from "./_time_ring.ts";
 import { isGroupAddress, isIcmpRequest, num, toUs, trustedFilter } from "./_util.ts";
 import type { Detector, Emit } from "./detector.ts";
+import type { AppContext } from "../app/app_layer.ts";
+import type { HttpRequest } from "../app/http_request.ts";
 
 /** Share of the counted packets at or above which one source makes it a single-source flood. */
 export const DOMINANT_SHARE = 0.9;
@@ -51,10 +57,14 @@ const SOURCES_CAP = 64;
 /** Distinct heavy sources tracked per destination (at least `min_sources`). */
 const HEAVY_CAP = 64;
 
+/** Rate channels counted apart from unsolicited packets: new TCP connections and HTTP requests. */
+const CONNS = 0, REQUESTS = 1;
+const CHANNEL_TEXT = ["new connections", "HTTP requests"];
+
 interface SrcState {
   ring: TimeRing;
-  /** New connections opened. */
-  conns: TimeRing;
+  /** Per channel: new connections opened, HTTP requests sent. */
+  rates: [TimeRing, TimeRing];
   lastEmitUs: number;
 }
 
@@ -66,10 +76,10 @@ interface DstState {
   heavy: DistinctWindow<IpKey>;
   top: IpKey;
   lastSpoofedUs: number;
-  /** New connections received, their heavy sources and busiest source. */
-  conns: TimeRing;
-  connHeavy: DistinctWindow<IpKey>;
-  connTop: IpKey;
+  /** Per channel: new connections / HTTP requests received, their heavy sources and busiest source. */
+  rates: [TimeRing, TimeRing];
+  rateHeavy: [DistinctWindow<IpKey>, DistinctWindow<IpKey>];
+  rateTop: [IpKey, IpKey];
 }
 
 /** Detects distributed floods against one destination (see module docs). */
@@ -84,10 +94,12 @@ export class DdosDetector implements Detector {
   #marks = new FlowMarks();
   #initSrc = (old: SrcState | undefined): SrcState => {
     if (old === undefined) {
-      return { ring: new TimeRing(this.#windowUs), conns: new TimeRing(this.#windowUs), lastEmitUs: -Infinity };
+      const w = this.#windowUs;
+      return { ring: new TimeRing(w), rates: [new TimeRing(w), new TimeRing(w)], lastEmitUs: -Infinity };
     }
     old.ring.clear();
-    old.conns.clear();
+    old.rates[0].clear();
+    old.rates[1].clear();
     old.lastEmitUs = -Infinity;
     return old;
   };
@@ -100,9 +112,9 @@ export class DdosDetector implements Detector {
         heavy: new DistinctWindow<IpKey>(),
         top: 0,
         lastSpoofedUs: -Infinity,
-        conns: new TimeRing(this.#windowUs),
-        connHeavy: new DistinctWindow<IpKey>(),
-        connTop: 0,
+        rates: [new TimeRing(this.#windowUs), new TimeRing(this.#windowUs)],
+        rateHeavy: [new DistinctWindow<IpKey>(), new DistinctWindow<IpKey>()],
+        rateTop: [0, 0],
       };
     }
     old.ring.clear();
@@ -110,8 +122,10 @@ export class DdosDetector implements Detector {
     old.sources.clear();
     old.heavy.clear();
     old.lastSpoofedUs = -Infinity;
-    old.conns.clear();
-    old.connHeavy.clear();
+    for (let i = 0; i < 2; i++) {
+      old.rates[i].clear();
+      old.rateHeavy[i].clear();
+    }
     return old;
   };
 
@@ -153,7 +167,7 @@ export class DdosDetector implements Detector {
     if (
       proto === IpProto.TCP && pkt.flowNew && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN &&
       !isGroupAddress(pkt.dst) && (this.#trusted === null || !this.#trusted(pkt.src))
-    ) this.#connection(pkt, emit);
+    ) this.#rate(CONNS, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort, pkt.tsUs, pkt.flow, emit);
     const st = flows.state(slot);
     const icmp = proto === IpProto.ICMP || proto === IpProto.ICMPV6;
     let unsolicited: boolean;
@@ -237,42 +251,60 @@ export class DdosDetector implements Detector {
     }
   }
 
-  /** Counts a new TCP connection against its source and destination (see module docs). */
-  #connection(pkt: Packet, emit: Emit): void {
-    const cfg = this.#cfg, ts = pkt.tsUs, w = this.#windowUs;
-    const s = this.#src.acquire(pkt.src, this.#initSrc);
-    const sc = s.conns.add(ts);
-    const d = this.#dst.acquire(pkt.dst, this.#initDst);
-    if (d.conns.sum === 0) d.connTop = pkt.src;
-    const dc = d.conns.add(ts);
-    const heavyMin = Math.max(2, Math.ceil(cfg.conn_threshold / (10 * Math.max(1, cfg.min_sources))));
+  /** An HTTP request (from the app layer) counts against its client and server (see module docs). */
+  onHttpRequest(_req: HttpRequest, ctx: AppContext, emit: Emit): void {
+    if (!this.#cfg.enabled || isGroupAddress(ctx.server)) return;
+    if (this.#trusted !== null && this.#trusted(ctx.client)) return;
+    this.#rate(REQUESTS, ctx.client, ctx.server, ctx.clientPort, ctx.serverPort, ctx.tsUs, ctx.slot, emit);
+  }
+
+  /** Counts one new connection or request against its source and destination (see module docs). */
+  #rate(
+    ch: number,
+    src: IpKey,
+    dst: IpKey,
+    srcPort: number,
+    dstPort: number,
+    ts: number,
+    flow: number,
+    emit: Emit,
+  ): void {
+    const cfg = this.#cfg, w = this.#windowUs;
+    const threshold = ch === CONNS ? cfg.conn_threshold : cfg.request_threshold;
+    const s = this.#src.acquire(src, this.#initSrc);
+    const sc = s.rates[ch].add(ts);
+    const d = this.#dst.acquire(dst, this.#initDst);
+    if (d.rates[ch].sum === 0) d.rateTop[ch] = src;
+    const dc = d.rates[ch].add(ts);
+    const heavyMin = Math.max(2, Math.ceil(threshold / (10 * Math.max(1, cfg.min_sources))));
     const heavy = sc >= heavyMin;
     const hk = heavy
-      ? d.connHeavy.add(pkt.src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP))
-      : d.connHeavy.expire(ts, w);
+      ? d.rateHeavy[ch].add(src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP))
+      : d.rateHeavy[ch].expire(ts, w);
     let topCount = sc;
-    if (d.connTop !== pkt.src) {
-      const t = this.#src.peek(d.connTop);
-      const tc = t === undefined ? 0 : t.conns.count(ts);
-      if (sc > tc) d.connTop = pkt.src;
+    const top = d.rateTop[ch];
+    if (top !== src) {
+      const t = this.#src.peek(top);
+      const tc = t === undefined ? 0 : t.rates[ch].count(ts);
+      if (sc > tc) d.rateTop[ch] = src;
       else topCount = tc;
     }
-    if (dc < cfg.conn_threshold || !heavy || hk < cfg.min_sources) return;
+    if (dc < threshold || !heavy || hk < cfg.min_sources) return;
     if (Math.min(topCount, dc) / dc >= DOMINANT_SHARE || ts - s.lastEmitUs < w) return;
     s.lastEmitUs = ts;
     const sources = hk >= HEAVY_CAP ? `${HEAVY_CAP}+` : String(hk);
     emit({
       type: "ddos",
       tsUs: ts,
-      src: pkt.src,
-      dst: pkt.dst,
-      srcPort: pkt.srcPort,
-      dstPort: pkt.dstPort,
+      src,
+      dst,
+      srcPort,
+      dstPort,
       proto: IpProto.TCP,
       severity: 1,
       tags: [`sources:${sources}`],
-      reason: `${dc} new connections from ${sources} sources to one host in ${num(cfg.window_s)} s`,
-      flow: pkt.flow,
+      reason: `${dc} ${CHANNEL_TEXT[ch]} from ${sources} sources to one host in ${num(cfg.window_s)} s`,
+      flow,
     });
   }
 

@@ -168,3 +168,30 @@ Deno.test("ddos: complete connections from several bots count as new connections
   }
   assert.equal(k.of().length, 0);
 });
+
+Deno.test("ddos: HTTP requests on kept-alive connections from several bots count per destination", () => {
+  const flood = (h: Harness, clients: readonly (number | string)[], n: number, gapUs: number) => {
+    for (let c = 0; c < 6; c++) h.handshake(T0 + c * MS, clients[c % clients.length], SRV, [30000 + c, 8081]);
+    for (let r = 0; r < n; r++) {
+      const c = r % 6, cli = clients[c % clients.length];
+      h.tcp(T0 + SEC + r * gapUs, cli, SRV, [30000 + c, 8081], F.PA, "GET / HTTP/1.1\r\nHost: shop\r\n\r\n");
+      h.tcp(
+        T0 + SEC + r * gapUs + 100,
+        SRV,
+        cli,
+        [8081, 30000 + c],
+        F.PA,
+        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+      );
+    }
+  };
+  const h = new Harness(new DdosDetector(testConfig()), { tcpSeq: true });
+  flood(h, BOTS, 3000, 300); // ~3,300 requests/s from 3 bots over 6 connections
+  const d = h.of("ddos");
+  assert.equal(new Set(d.map((x) => x.src)).size, 3);
+  assert.match(d[0].reason, /HTTP requests from 3 sources to one host in 1 s$/);
+  // one client at ~1,400 requests/s is a busy client, not a DDoS
+  const k = new Harness(new DdosDetector(testConfig()), { tcpSeq: true });
+  flood(k, [BOTS[0]], 3000, 700);
+  assert.equal(k.of().length, 0);
+});
