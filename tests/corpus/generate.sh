@@ -39,7 +39,7 @@ ALL_SCENARIOS=(
   nmap_ack nmap_maimon nmap_udp_lowport dns_query_flood dns_query_flood_1sock http_flood
   http_login_bruteforce ftp_bruteforce ssh_slow_bruteforce sqli_encodings
   benign_syslog benign_rtp benign_llmnr benign_smb_race benign_one_sided benign_slow_handshake
-  benign_keepalive benign_loadtest benign_sql_lookalikes benign_web_login benign_ftp telnet_bruteforce
+  benign_keepalive benign_loadtest benign_sql_lookalikes benign_web_login benign_ftp telnet_bruteforce http_flood_keepalive
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 if [ "${SKIP_SLOW:-0}" = 1 ]; then
@@ -380,6 +380,15 @@ sc_http_flood() {
   meta http_flood kind=attack type=ddos attackers=$AT1,$AT2,$AT3 spoofed=0 \
     tool="$cmd (a new connection per request, run simultaneously from $AT1, $AT2, $AT3; snaplen 128)" filter="$(from $AT1 $AT2 $AT3)"
 }
+sc_http_flood_keepalive() {
+  local cmd="ab -k -n 3000 -c 4 http://$VIC:8081/" p1 p2 p3
+  nsx $A1 timeout 30 $cmd >/dev/null 2>&1 & p1=$!
+  nsx $A2 timeout 30 $cmd >/dev/null 2>&1 & p2=$!
+  nsx $A3 timeout 30 $cmd >/dev/null 2>&1 & p3=$!
+  wait $p1 $p2 $p3 || true
+  meta http_flood_keepalive kind=attack type=ddos attackers=$AT1,$AT2,$AT3 spoofed=0 \
+    tool="$cmd (requests on 4 kept-alive connections per bot, run simultaneously from $AT1, $AT2, $AT3; snaplen 128)" filter="$(from $AT1 $AT2 $AT3)"
+}
 sc_http_login_bruteforce() {
   printf '%s\n' "${PASSWORDS[@]}" >"$TMPD/passwords.txt"
   local form="/login:username=^USER^&password=^PASS^:F=Login failed"
@@ -554,7 +563,7 @@ for s in "${SCENARIOS[@]}"; do
     benign_download) run_scenario "$s" 96 ;;
     benign_one_sided) run_scenario "$s" 262144 "$V" -Q in ;;
     benign_rtp) run_scenario "$s" 96 ;;
-    http_flood) run_scenario "$s" 128 ;;
+    http_flood | http_flood_keepalive) run_scenario "$s" 128 ;;
     *) run_scenario "$s" ;;
   esac
   sleep 1
