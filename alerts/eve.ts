@@ -33,6 +33,18 @@ export interface EveAlert {
   metadata: EveAlertMetadata;
 }
 
+/** EVE's `http` object, as much of it as `ids` fills (Suricata's field names). */
+export interface EveHttp {
+  hostname?: string;
+  url?: string;
+  http_method?: string;
+  http_user_agent?: string;
+  protocol?: string;
+}
+
+/** A random salt drawn once per process: flowless alerts get other flow ids in another run. */
+const RUN_SALT = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
+
 /** One EVE alert record. */
 export interface EveAlertRecord {
   timestamp: string;
@@ -46,6 +58,8 @@ export interface EveAlertRecord {
   proto: string;
   /** The sensor's host name (Suricata's `host`, the sensor-name). */
   host: string;
+  /** The HTTP request an alert was raised on (SQL injection). */
+  http?: EveHttp;
   alert: EveAlert;
 }
 
@@ -98,11 +112,13 @@ function hasPorts(proto: number): boolean {
 }
 
 /**
- * A positive integer flow id for an alert without one: a 52-bit FNV-1a hash of its five-tuple.
- * The same five-tuple always gets the same id.
+ * A positive integer flow id for an alert without one: a 52-bit FNV-1a hash of its five-tuple and this run's
+ * random salt. The same five-tuple gets the same id within a run, and another id in another run or sensor.
  */
 export function fallbackFlowId(alert: Pick<Alert, "src" | "dst" | "srcPort" | "dstPort" | "proto">): number {
-  const text = `${ipToString(alert.src)}|${ipToString(alert.dst)}|${alert.srcPort}|${alert.dstPort}|${alert.proto}`;
+  const text = `${RUN_SALT}|${ipToString(alert.src)}|${
+    ipToString(alert.dst)
+  }|${alert.srcPort}|${alert.dstPort}|${alert.proto}`;
   let lo = 0x811c9dc5;
   let hi = 0x050c5d1f;
   for (let i = 0; i < text.length; i++) {
@@ -112,6 +128,19 @@ export function fallbackFlowId(alert: Pick<Alert, "src" | "dst" | "srcPort" | "d
   }
   const id = (hi >>> 12) * 4294967296 + (lo >>> 0); // 20 + 32 bits
   return id === 0 ? 1 : id;
+}
+
+/** The `http` object of an alert made on an HTTP request (Suricata's field names). */
+function httpOf(alert: Alert): EveHttp | undefined {
+  const h = alert.http;
+  if (h === undefined) return undefined;
+  const out: EveHttp = {};
+  if (h.hostname !== undefined) out.hostname = h.hostname;
+  out.url = h.url;
+  out.http_method = h.method;
+  if (h.userAgent !== undefined) out.http_user_agent = h.userAgent;
+  if (h.protocol !== undefined) out.protocol = h.protocol;
+  return out;
 }
 
 /** The tag list: type, decision, extras (deduplicated), `spoofed` last when spoofed. */
@@ -155,6 +184,7 @@ export function toEve(alert: Alert, options: ToEveOptions = {}): EveAlertRecord 
     ...(ports ? { dest_port: alert.dstPort } : {}),
     proto: protoName(alert.proto),
     host: options.host ?? sensorHost(),
+    ...(alert.http === undefined ? {} : { http: httpOf(alert) }),
     alert: {
       action: alert.action,
       gid: 1,

@@ -17,6 +17,20 @@ import type { IpKey } from "./ip.ts";
 /** Suricata severities: 1 high, 2 medium, 3 low. */
 export type Severity = 1 | 2 | 3;
 
+/** The HTTP request behind a detection (EVE `http`: hostname, url, method, user agent). Attacker bytes, unescaped. */
+export interface HttpInfo {
+  /** Host header, when sent. */
+  hostname?: string;
+  /** Request target as sent (cut at 2048 characters). */
+  url: string;
+  /** Method token. */
+  method: string;
+  /** User-Agent header, when sent. */
+  userAgent?: string;
+  /** Protocol version (`HTTP/1.1`), when sent. */
+  protocol?: string;
+}
+
 /** One detector verdict, inside the packet path. */
 export interface Detection {
   type: AttackType;
@@ -39,6 +53,8 @@ export interface Detection {
   reason: string;
   /** Flow slot of the triggering packet, -1 when none. */
   flow: number;
+  /** The HTTP request, for detections made on one (SQL injection). */
+  http?: HttpInfo;
 }
 
 /**
@@ -94,6 +110,8 @@ export interface DetectionEvent {
   reason: string;
   /** EVE flow id of the triggering flow; 0 when the detection has no flow. */
   flowId: number;
+  /** The HTTP request, for detections made on one (SQL injection). */
+  http?: HttpInfo;
   /** TCP flags of the triggering packet (bits as in the header), when the detection fired on a TCP packet. */
   tcpFlags?: number;
   /** Capture interface name, when known. */

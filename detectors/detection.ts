@@ -4,4 +4,4 @@
  *
  * @module
  */
-export type { Detection, Severity } from "../core/detection.ts";
+export type { Detection, HttpInfo, Severity } from "../core/detection.ts";

@@ -23,6 +23,7 @@ import { buildTrustedMatcher, type TrustedMatcher } from "../config/trusted.ts";
 import type { AppContext } from "../app/app_layer.ts";
 import { headerValue, type HttpRequest } from "../app/http_request.ts";
 import type { AttackType } from "./attack_type.ts";
+import type { HttpInfo } from "./detection.ts";
 import type { Detector, Emit } from "./detector.ts";
 import { matchSql, type SqlMatch } from "./sql_patterns.ts";
 import { decodeDeep, escapeExcerpt, percentDecode, splitPairs } from "./url_decode.ts";
@@ -86,6 +87,18 @@ function compileBenign(entries: readonly string[]): BenignList {
     else exact.add(e);
   }
   return { exact, names };
+}
+
+/** The request as EVE's `http` object wants it (long values cut: they are attacker-sized). */
+function httpInfo(req: HttpRequest): HttpInfo {
+  const cut = (v: string, n: number) => v.length > n ? v.slice(0, n) : v;
+  const info: HttpInfo = { url: cut(req.target, 2048), method: cut(req.method, 32) };
+  const host = headerValue(req, "host");
+  if (host !== undefined) info.hostname = cut(host, 256);
+  const ua = headerValue(req, "user-agent");
+  if (ua !== undefined) info.userAgent = cut(ua, 512);
+  if (req.version !== "") info.protocol = cut(req.version, 16);
+  return info;
 }
 
 /** Builds the reason line of a pattern hit. */
@@ -156,6 +169,7 @@ export class SqlInjectionDetector implements Detector {
       tags: f.tags,
       reason: f.reason,
       flow: ctx.slot,
+      http: httpInfo(req),
     });
   }
 

@@ -12,6 +12,7 @@ import type { Detection, DetectionEvent, FlowSnapshot } from "../core/detection.
 import { IpProto, ipToString } from "../core/ip.ts";
 import { createDetectors } from "../detectors/mod.ts";
 import type { FlowTable } from "../flow/flow_table.ts";
+import { FlowIdSpace } from "./flow_ids.ts";
 import { Pipeline } from "./pipeline.ts";
 import { buildTrustedMatcher, type TrustedMatcher } from "../config/trusted.ts";
 import type { DefragOptions } from "../defrag/defrag.ts";
@@ -60,14 +61,16 @@ export interface EngineOptions {
   iface?: string;
   /** Run no detectors (decode and flows only). */
   noDetect?: boolean;
+  /** EVE flow ids of this run (default: a new random {@link FlowIdSpace}). */
+  flowIds?: FlowIdSpace;
 }
 
 /** Copies the counters of a live flow slot. */
-export function snapshotFlow(flows: FlowTable, slot: number): FlowSnapshot {
+export function snapshotFlow(flows: FlowTable, slot: number, ids?: FlowIdSpace): FlowSnapshot {
   const initiator = flows.initiator(slot);
   const responder = flows.responder(slot);
   return {
-    flowId: flows.flowId(slot),
+    flowId: ids ? ids.id(flows.flowId(slot)) : flows.flowId(slot),
     proto: flows.proto(slot),
     initiatorIp: ipToString(initiator.ip),
     initiatorPort: initiator.port,
@@ -91,6 +94,8 @@ export class DetectionEngine {
   readonly detectionCounts: Map<string, number> = new Map();
   /** Detection events emitted. */
   detections = 0;
+  /** Maps flow-table numbers to this run's EVE flow ids (unique per sensor and run). */
+  readonly flowIds: FlowIdSpace;
   #config: Config;
   #noDetect: boolean;
   #onDetection: (event: DetectionEvent) => void;
@@ -101,6 +106,7 @@ export class DetectionEngine {
     this.#config = config;
     this.#onDetection = options.onDetection ?? (() => {});
     this.#iface = options.iface;
+    this.flowIds = options.flowIds ?? new FlowIdSpace();
     this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
     this.#noDetect = options.noDetect ?? false;
     this.pipeline = new Pipeline({
@@ -168,14 +174,15 @@ export class DetectionEngine {
       proto: d.proto,
       severity: d.severity,
       reason: d.reason,
-      flowId: d.flow >= 0 ? flows.flowId(d.flow) : 0,
+      flowId: d.flow >= 0 ? this.flowIds.id(flows.flowId(d.flow)) : 0,
     };
     if (d.spoofed) event.spoofed = true;
     if (d.tags !== undefined && d.tags.length > 0) event.tags = [...d.tags];
     // a trusted source is still reported (detectors silence it only with use_trusted), tagged so an operator sees it
     if (!d.spoofed && this.#trusted(d.src) && !event.tags?.includes("trusted")) (event.tags ??= []).push("trusted");
     if (this.#iface !== undefined) event.iface = this.#iface;
-    if (d.flow >= 0) event.flow = snapshotFlow(flows, d.flow);
+    if (d.flow >= 0) event.flow = snapshotFlow(flows, d.flow, this.flowIds);
+    if (d.http !== undefined) event.http = { ...d.http };
     // fired on the packet being handled (not on a flow end or an idle tick): keep its TCP flags
     const pkt = this.pipeline.packet;
     if (pkt.flow === d.flow && d.flow >= 0 && pkt.tsUs === d.tsUs && pkt.proto === IpProto.TCP) {
