@@ -4,6 +4,7 @@
  * @module
  */
 import { UsageError } from "./cli/args.ts";
+import { adoptCallerCwd } from "./cli/caller_cwd.ts";
 import { configCommand } from "./config/cli.ts";
 import { demoCommand } from "./cli/demo.ts";
 import { evalCommand } from "./cli/eval.ts";
@@ -74,4 +75,7 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  adoptCallerCwd(); // `deno task ids …` runs in the project root; relative paths mean the caller's directory
+  Deno.exit(await main(Deno.args));
+}

@@ -8,6 +8,20 @@ import type { FrameHandler, PacketSource, SourceSummary } from "./packet_source.
 import { isPcapMagic, readPcap } from "./pcap_reader.ts";
 import { PCAPNG_SHB, readPcapng } from "./pcapng_reader.ts";
 
+/**
+ * A file that cannot be opened or is not a capture, one wording for every cause:
+ * `Cannot open capture: FILE: no such file` / `permission denied` / `not a pcap or pcapng file (magic 0x…)` / ….
+ */
+export class OpenCaptureError extends Error {
+  override name = "OpenCaptureError";
+  /** The file as given. */
+  readonly file: string;
+  constructor(file: string, reason: string) {
+    super(`Cannot open capture: ${file}: ${reason}`);
+    this.file = file;
+  }
+}
+
 /** Capture file formats. */
 export type CaptureFormat = "pcap" | "pcapng";
 
@@ -35,11 +49,9 @@ export class FileSource implements PacketSource {
     try {
       s = await ByteStream.open(this.#path, this.#bufferSize);
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) throw new Error(`Cannot open capture: ${this.name} does not exist`);
-      if (e instanceof Deno.errors.PermissionDenied) {
-        throw new Error(`Cannot open capture: permission denied for ${this.name}`);
-      }
-      throw new Error(`Cannot open capture ${this.name}: ${(e as Error).message}`);
+      if (e instanceof Deno.errors.NotFound) throw new OpenCaptureError(this.name, "no such file");
+      if (e instanceof Deno.errors.PermissionDenied) throw new OpenCaptureError(this.name, "permission denied");
+      throw new OpenCaptureError(this.name, (e as Error).message);
     }
     try {
       this.gzip = s.gzip;
@@ -61,13 +73,11 @@ export async function readCapture(
   try {
     ok = await s.ensure(4);
   } catch (e) {
-    throw new Error(`Cannot read capture ${name}: ${(e as Error).message}`);
+    throw new OpenCaptureError(name, (e as Error).message);
   }
   if (!ok) {
-    if (s.streamError) {
-      throw new Error(`Cannot read capture: ${name}: gzip data corrupt or truncated: ${s.streamError}`);
-    }
-    throw new Error(`Cannot read capture: ${name} is empty or shorter than 4 bytes`);
+    if (s.streamError) throw new OpenCaptureError(name, `gzip data corrupt or truncated: ${s.streamError}`);
+    throw new OpenCaptureError(name, "empty or shorter than 4 bytes");
   }
   const magic = s.view.getUint32(s.pos, true);
   let summary: SourceSummary | undefined;
@@ -91,7 +101,10 @@ export async function readCapture(
     }
     return summary;
   }
-  throw new Error(
-    `Cannot read capture: ${name} is not a pcap or pcapng file (magic 0x${magic.toString(16).padStart(8, "0")})`,
+  throw new OpenCaptureError(
+    name,
+    `not a pcap or pcapng file (magic 0x${magic.toString(16).padStart(8, "0")})${
+      s.gzip ? " inside the gzip data" : ""
+    }`,
   );
 }

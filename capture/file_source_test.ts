@@ -157,32 +157,35 @@ Deno.test("a truncated .gz ends with one error after the packets it held", async
   }
   // cut inside the gzip header: a clear rejection, not "empty"
   const path = await temp(gz.slice(0, 12), ".pcap.gz");
-  await assert.rejects(new FileSource(path).run(() => {}), /Cannot read capture: .*gzip data corrupt or truncated/);
+  await assert.rejects(new FileSource(path).run(() => {}), /Cannot open capture: .*: gzip data corrupt or truncated/);
   // gzip of garbage: decompresses fine, but is not a capture
   const junk = await temp(await gzip(new TextEncoder().encode("hello world, not a capture")), ".gz");
-  await assert.rejects(new FileSource(junk).run(() => {}), /is not a pcap or pcapng file \(magic 0x6c6c6568\)/);
+  await assert.rejects(
+    new FileSource(junk).run(() => {}),
+    /: not a pcap or pcapng file \(magic 0x6c6c6568\) inside the gzip data/,
+  );
 });
 
 Deno.test("empty, tiny, missing and non-capture files are refused with a clear message", async () => {
   const empty = await temp(new Uint8Array(0));
   await assert.rejects(
     new FileSource(empty).run(() => {}),
-    new RegExp(`^Error: Cannot read capture: ${empty} is empty or shorter than 4 bytes$`),
+    new RegExp(`^OpenCaptureError: Cannot open capture: ${empty}: empty or shorter than 4 bytes$`),
   );
   const tiny = await temp(new Uint8Array([0xd4, 0xc3]));
-  await assert.rejects(new FileSource(tiny).run(() => {}), /is empty or shorter than 4 bytes/);
+  await assert.rejects(new FileSource(tiny).run(() => {}), /: empty or shorter than 4 bytes/);
   const text = await temp(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), ".txt");
   await assert.rejects(
     new FileSource(text).run(() => {}),
-    new RegExp(`^Error: Cannot read capture: ${text} is not a pcap or pcapng file \\(magic 0x20544547\\)$`),
+    new RegExp(`^OpenCaptureError: Cannot open capture: ${text}: not a pcap or pcapng file \\(magic 0x20544547\\)$`),
   );
   await assert.rejects(
     new FileSource("/nonexistent/x.pcap").run(() => {}),
-    /^Error: Cannot open capture: \/nonexistent\/x.pcap does not exist$/,
+    /^OpenCaptureError: Cannot open capture: \/nonexistent\/x.pcap: no such file$/,
   );
   const dir = await Deno.makeTempDir();
   temps.push(dir);
-  await assert.rejects(new FileSource(dir).run(() => {}), /Cannot (open|read) capture/);
+  await assert.rejects(new FileSource(dir).run(() => {}), /^OpenCaptureError: Cannot open capture: /);
   // a pcap header only 4 bytes long: a header truncation, not a rejection
   const { summary } = await run(await temp(pcapHeader().slice(0, 4)));
   assert.equal(summary.packets, 0);

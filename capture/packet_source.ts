@@ -19,6 +19,8 @@ export interface SourceError {
   packets: number;
   /** One line, e.g. `Cannot read packet record: file truncated (needs 1514 bytes, 200 left)`. */
   message: string;
+  /** True when the file could not be opened at all or is not a capture (`Cannot open capture: …`). */
+  open?: boolean;
 }
 
 /** Totals of one run of a source. */

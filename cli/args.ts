@@ -60,6 +60,9 @@ export function parseArgs(args: readonly string[], spec: ArgSpec): ParsedArgs {
       }
       if (collect.has(name)) {
         ((out[name] as string[] | undefined) ?? (out[name] = [] as string[]) as string[]).push(value);
+      } else if (out[name] !== undefined) {
+        // silently taking the last would e.g. write alerts to only one of two --eve files
+        throw new UsageError(`option --${name} given twice ("${out[name]}", "${value}"): give it once`);
       } else out[name] = value;
     } else {
       throw new UsageError(`unknown option --${name}`);

@@ -6,6 +6,7 @@
 import { ConfigError } from "../config/config_error.ts";
 import { loadConfig } from "../config/load.ts";
 import { evaluateManifest, formatEvaluation } from "../eval/evaluate.ts";
+import { alignMarkdownTables } from "./_markdown_table.ts";
 import { parseArgs, UsageError } from "./args.ts";
 
 /** Help text of `ids eval`. */
@@ -26,7 +27,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     console.log(EVAL_HELP);
     return 0;
   }
-  if (a._.length !== 1) throw new UsageError("ids eval needs exactly one MANIFEST");
+  if (a._.length !== 1) throw new UsageError("needs exactly one MANIFEST");
   let config;
   try {
     config = await loadConfig(a.config as string | undefined);
@@ -36,7 +37,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   }
   const results = await evaluateManifest(a._[0], config);
   if (a.json) console.log(JSON.stringify(results, null, 2));
-  else console.log(formatEvaluation(results));
+  else console.log(alignMarkdownTables(formatEvaluation(results))); // columns line up on a terminal
   const ok = results.every((r) =>
     (r.scenario.kind === "attack" ? r.detected : r.falseAlarms.length === 0) && r.errors.length === 0
   );

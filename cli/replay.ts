@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Alert } from "../core/alert.ts";
 import { ConfigError } from "../config/config_error.ts";
 import type { Config } from "../config/defaults.ts";
 import { loadConfig, watchConfig } from "../config/load.ts";
@@ -31,7 +32,8 @@ Options:
   --eve PATH|-     write alerts as Suricata EVE JSON lines to PATH (appended), or to stdout with -
   --speed S        max (default: as fast as possible), realtime (as recorded), or a factor (2, 0.5, 10x)
   --config FILE    JSON configuration (see: ids config defaults); edits apply without restart
-  --json           print the report as JSON on stdout (not with --eve -)
+  --json           print the report as JSON on stdout (not with --eve -), with every alert in
+                   alert_list (the same alert objects as demo --json; string addresses)
   --stats          print the report on stderr (the default unless --json)
   --progress       print a progress line on stderr even when it is not a terminal
   --no-progress    no progress line
@@ -57,6 +59,9 @@ export function formatProgress(c: CaptureCounters): string {
     `${c.rate.toLocaleString("en-US")}/s, packet time ${when}, ${alerts} alerts, ${c.uptime} s`;
 }
 
+/** Most alerts listed in `--json` output (`alert_list`); past it `alert_list_truncated` is true. */
+const MAX_JSON_ALERTS = 100_000;
+
 /** Runs `ids replay`; returns the exit status. */
 export async function replayCommand(args: string[]): Promise<number> {
   const a = parseArgs(args, {
@@ -67,7 +72,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     console.log(REPLAY_HELP);
     return 0;
   }
-  if (a._.length === 0) throw new UsageError("ids replay needs at least one capture FILE");
+  if (a._.length === 0) throw new UsageError("needs at least one capture FILE");
   let maxFlows: number | undefined;
   if (a["max-flows"] !== undefined) {
     maxFlows = Number(a["max-flows"]);
@@ -80,6 +85,9 @@ export async function replayCommand(args: string[]): Promise<number> {
     throw new UsageError(`--speed must be max, realtime or a factor such as 2 or 0.5 (got "${a.speed}")`);
   }
   const evePath = a.eve as string | undefined;
+  if (evePath !== undefined && a["no-detect"] === true) {
+    throw new UsageError("--no-detect runs no detectors, so --eve would stay empty: drop one of them");
+  }
   if (evePath === "-" && a.json) throw new UsageError("--json and --eve - both write to stdout: choose one");
   const configPath = a.config as string | undefined;
   let config: Config;
@@ -147,6 +155,17 @@ export async function replayCommand(args: string[]): Promise<number> {
       onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
     })
     : undefined;
+  // --json: the alerts themselves, the same DTO as demo --json and the hub
+  const alertList: Alert[] = [];
+  if (a.json) {
+    sensor.hub.subscribe({
+      name: "json-alert-list",
+      kinds: ["alert"],
+      handle: (e) => {
+        if (e.kind === "alert" && alertList.length < MAX_JSON_ALERTS) alertList.push(e.alert);
+      },
+    }, { queue: MAX_JSON_ALERTS });
+  }
   let result: CaptureResult;
   try {
     session = await sensor.capture({
@@ -174,7 +193,16 @@ export async function replayCommand(args: string[]): Promise<number> {
     return 1;
   }
   const report = a["no-detect"] ? { ...result.report, alerts: undefined } : result.report;
-  if (a.json) console.log(JSON.stringify(report, null, 2));
+  // nothing could be opened: one line per file, no report of zeros
+  if (report.packets === 0 && report.errors.length === a._.length && report.errors.every((e) => e.open)) {
+    for (const e of report.errors) console.error(`ids replay: ${e.message}`);
+    return 1;
+  }
+  if (a.json) {
+    const total = report.alerts ? Object.values(report.alerts).reduce((s, n) => s + n, 0) : 0;
+    const truncated = total > alertList.length ? { alert_list_truncated: true } : {};
+    console.log(JSON.stringify({ ...report, alert_list: alertList, ...truncated }, null, 2));
+  }
   if (!a.json || a.stats) console.error(formatReport(report));
   else {
     // the report went to stdout as JSON: problems still get their one line on stderr

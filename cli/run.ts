@@ -58,6 +58,16 @@ function intOpt(value: unknown, name: string, min: number, max: number): number 
   return n;
 }
 
+/** A positive number of seconds (`1.5` is fine), at most `max`. */
+function secondsOpt(value: unknown, name: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > max || String(value).trim() === "") {
+    throw new UsageError(`--${name} must be a number of seconds above 0 and at most ${max} (got "${value}")`);
+  }
+  return n;
+}
+
 /** One line of counters. */
 export function formatStats(s: CaptureCounters): string {
   const alerts = Object.entries(s.alerts).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
@@ -80,7 +90,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const snaplen = intOpt(a.snaplen, "snaplen", 64, 262144);
   const bufferMb = intOpt(a["buffer-mb"], "buffer-mb", 1, 4096);
   const statsInterval = intOpt(a["stats-interval"], "stats-interval", 0, 86400) ?? 0;
-  const duration = intOpt(a.duration, "duration", 1, 31_536_000);
+  const duration = secondsOpt(a.duration, "duration", 31_536_000);
   const configPath = a.config as string | undefined;
   let config: Config;
   try {

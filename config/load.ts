@@ -5,11 +5,16 @@
  */
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "./config_error.ts";
+import { findDuplicateKeys } from "./_duplicate_keys.ts";
 import { type Config, DEFAULT_CONFIG } from "./defaults.ts";
 import { validateConfig } from "./schema.ts";
 
-/** Parses and validates configuration text; `source` names the file in messages. */
+/**
+ * Parses and validates configuration text; `source` names the file in messages. A UTF-8 byte-order mark (Notepad
+ * writes one) is skipped; a key given twice in one object is refused (JSON.parse would silently keep the last).
+ */
 export function parseConfigText(text: string, source?: string): Config {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -17,6 +22,8 @@ export function parseConfigText(text: string, source?: string): Config {
     const detail = error instanceof Error ? error.message : String(error);
     throw new ConfigError([`not valid JSON: ${detail}`], { source, cause: error });
   }
+  const duplicates = findDuplicateKeys(text);
+  if (duplicates.length > 0) throw new ConfigError(duplicates, { source });
   return validateConfig(json, { source });
 }
 

@@ -33,6 +33,7 @@ export const DECODE_EVENTS = [
   "tcp.options_truncated",
   "udp.truncated",
   "udp.bad_length",
+  "udp.length_exceeds_payload",
   "icmp.truncated",
   "icmpv6.truncated",
   "l3.unknown_ethertype",

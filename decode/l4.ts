@@ -66,7 +66,13 @@ export function decodeL4(pkt: Packet, off: number, end: number, ev: DecodeEvents
       if (ulen < 8) {
         ev.add(Ev["udp.bad_length"]);
         pkt.payloadLen = avail - 8;
-      } else pkt.payloadLen = Math.min(ulen, avail) - 8;
+      } else {
+        // a length field beyond the IP payload the IP header declares (tshark: "Bad length value > IP payload
+        // length"); a snaplen cut is not this (the declared payload is still whole); a first fragment is not either
+        const ipPayload = pkt.l3Off + pkt.ipLen - off;
+        if (ulen > ipPayload && ipPayload >= 8 && !pkt.isFragment) ev.add(Ev["udp.length_exceeds_payload"]);
+        pkt.payloadLen = Math.min(ulen, avail) - 8;
+      }
       return;
     }
     case IpProto.ICMP:

@@ -595,7 +595,10 @@ export class PcapLibrary {
         if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
           throw new PcapError(`Cannot load libpcap: FFI permission missing — run with --allow-ffi`);
         }
-        const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
+        // Deno says "Could not open library: Could not open library: PATH: reason": keep the reason once
+        let message = e instanceof Error ? e.message.split("\n")[0] : String(e);
+        message = message.replace(/^(Could not open library: )+/, "");
+        if (message.startsWith(`${path}: `)) message = message.slice(path.length + 2);
         if (!isNotFound(message)) other ??= `${path}: ${message}`;
         continue;
       }
@@ -609,7 +612,12 @@ export class PcapLibrary {
       }
       return new PcapLibrary(path, lib, platform, libc);
     }
-    throw new LibraryNotFoundError(tried, platform.installHint, other);
+    // a file the user named exists but is no library (/etc/passwd): installing libpcap is not the fix
+    const hint = options.libraryPath && other !== undefined
+      ? "--pcap-library must name the libpcap shared library (e.g. libpcap.so.1 / libpcap.so.0.8, wpcap.dll), " +
+        "or leave it out to search the usual places"
+      : platform.installHint;
+    throw new LibraryNotFoundError(tried, hint, other);
   }
 
   /** `pcap_lib_version()`, e.g. `libpcap version 1.10.3 (with TPACKET_V3)`. */

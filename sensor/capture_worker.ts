@@ -283,7 +283,12 @@ async function startReplay(s: ReplayStart): Promise<void> {
         }
       } catch (e) {
         // a missing or non-capture file: report it and go on with the others
-        errors.push({ offset: 0, packets: 0, message: (e as Error).message });
+        errors.push({
+          offset: 0,
+          packets: 0,
+          message: (e as Error).message,
+          open: (e as Error).name === "OpenCaptureError",
+        });
       }
     }
   } finally {

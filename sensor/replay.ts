@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { FileSource } from "../capture/file_source.ts";
+import { FileSource, OpenCaptureError } from "../capture/file_source.ts";
 import type { SourceError } from "../capture/packet_source.ts";
 import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { Alert } from "../core/alert.ts";
@@ -89,7 +89,7 @@ export async function replayFiles(
       }
     } catch (e) {
       // a missing or non-capture file: report it and go on with the others
-      errors.push({ offset: 0, packets: 0, message: (e as Error).message });
+      errors.push({ offset: 0, packets: 0, message: (e as Error).message, open: e instanceof OpenCaptureError });
     }
   }
   const liveAtEnd = pipeline.flows.size;
