@@ -56,6 +56,9 @@ Deno.test("item 12: deno task ids replay rel/path resolves against the caller's 
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", "ids", "replay", "mixed.pcap", "--json"],
     cwd: `${REPO}/tests/fixtures`,
+    // as typed in a shell: no INIT_CWD yet (a surrounding `deno task test` would have set its own)
+    clearEnv: true,
+    env: Object.fromEntries(Object.entries(Deno.env.toObject()).filter(([k]) => k !== "INIT_CWD")),
     stdout: "piped",
     stderr: "piped",
   }).output();
