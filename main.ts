@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { alertsCommand } from "./cli/alerts.ts";
 import { UsageError } from "./cli/args.ts";
 import { adoptCallerCwd } from "./cli/caller_cwd.ts";
 import { configCommand } from "./config/cli.ts";
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   replay: { run: replayCommand, summary: "replay pcap/pcapng files (optionally .gz) and report" },
   demo: { run: demoCommand, summary: "replay the bundled real-tool capture and report" },
   eval: { run: evalCommand, summary: "per-scenario detection report for a labelled corpus" },
+  alerts: { run: alertsCommand, summary: "list stored alerts, or their statistics (ids alerts stats)" },
   interfaces: { run: interfacesCommand, summary: "list capture interfaces, the default marked" },
   blocks: { run: blocksCommand, summary: "list IPS blocks in force; unblock IP | --all" },
   config: { run: (args) => configCommand(args), summary: "print the default configuration, or check a file" },

@@ -30,6 +30,7 @@ live run did. Prints a report: packets, bytes, rate, link types, decode events, 
 
 Options:
   --eve PATH|-     write alerts as Suricata EVE JSON lines to PATH (appended), or to stdout with -
+  --data DIR       store the alerts and blocks in DIR/ids.db (read them with: ids alerts --data DIR)
   --speed S        max (default: as fast as possible), realtime (as recorded), or a factor (2, 0.5, 10x)
   --config FILE    JSON configuration (see: ids config defaults); edits apply without restart
   --json           print the report as JSON on stdout (not with --eve -), with every alert in
@@ -66,7 +67,7 @@ const MAX_JSON_ALERTS = 100_000;
 export async function replayCommand(args: string[]): Promise<number> {
   const a = parseArgs(args, {
     boolean: ["json", "stats", "no-detect", "progress", "no-progress", "ips", "no-ips", "ips-firewall"],
-    string: ["max-flows", "eve", "config", "speed"],
+    string: ["max-flows", "eve", "config", "speed", "data"],
   });
   if (a.help) {
     console.log(REPLAY_HELP);
@@ -105,7 +106,13 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (maxFlows !== undefined) config = { ...config, limits: { ...config.limits, max_flows: maxFlows } };
   let sensor: Sensor;
   try {
-    sensor = await Sensor.open({ config, eve: evePath });
+    sensor = await Sensor.open({
+      config,
+      eve: evePath,
+      data: a.data as string | undefined,
+      command: "replay",
+      iface: a._.join(" "),
+    });
   } catch (e) {
     console.error(`ids replay: ${(e as Error).message}`);
     return 1;
@@ -185,7 +192,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (shown && tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
   await sensor.decision.drain();
   ipsHandle?.close();
-  const outputs = await sensor.close();
+  const outputs = await sensor.close({ status: result.status === 0 ? "finished" : "failed", counters: result.report });
   const problems = formatHubProblems(outputs);
   if (problems) console.error(`ids: outputs: ${problems}`);
   if (result.status !== 0 || !result.report) {

@@ -10,9 +10,11 @@ import type { CaptureSession } from "../sensor/capture_session.ts";
 import { ConfigError } from "../config/config_error.ts";
 import type { Config } from "../config/defaults.ts";
 import { loadConfig, watchConfig } from "../config/load.ts";
+import { HistoryLedger } from "../ips/history.ts";
 import { createIps, type IpsHandle } from "../ips/setup.ts";
 import { formatHubProblems } from "../sensor/hub.ts";
 import { Sensor } from "../sensor/sensor.ts";
+import { defaultDataDir } from "../store/data_dir.ts";
 import { startAlertServices } from "./_alert_services.ts";
 import { parseArgs, UsageError } from "./args.ts";
 
@@ -27,6 +29,9 @@ Options:
                       see: ids interfaces)
   --filter BPF        capture filter in pcap-filter syntax, e.g. "tcp or udp"
   --eve PATH|-        write alerts as EVE JSON lines to PATH (appended), or stdout with -
+  --data DIR          store alerts, blocks and runs in DIR/ids.db (default: %ProgramData%\\ids on Windows,
+                      /var/lib/ids as root, ./ids-data otherwise; read them with: ids alerts)
+  --no-data           no database
   --config FILE       JSON configuration; edits apply without restart (see: ids config defaults)
   --snaplen N         bytes kept per packet (default: capture.snaplen, 2048)
   --buffer-mb N       kernel capture buffer (default: capture.buffer_mb, 32)
@@ -79,8 +84,19 @@ export function formatStats(s: CaptureCounters): string {
 /** Runs `ids run`; resolves with the exit status. */
 export async function runCommand(args: string[]): Promise<number> {
   const a = parseArgs(args, {
-    boolean: ["no-promisc", "ips", "no-ips", "alert-lines", "no-alert-lines"],
-    string: ["iface", "filter", "eve", "config", "snaplen", "buffer-mb", "stats-interval", "duration", "pcap-library"],
+    boolean: ["no-promisc", "ips", "no-ips", "alert-lines", "no-alert-lines", "no-data"],
+    string: [
+      "iface",
+      "filter",
+      "eve",
+      "data",
+      "config",
+      "snaplen",
+      "buffer-mb",
+      "stats-interval",
+      "duration",
+      "pcap-library",
+    ],
   });
   if (a.help) {
     console.log(RUN_HELP);
@@ -101,7 +117,16 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   let sensor: Sensor;
   try {
-    sensor = await Sensor.open({ config, eve: a.eve as string | undefined });
+    if (a.data !== undefined && a["no-data"] === true) {
+      throw new UsageError("--data and --no-data contradict each other");
+    }
+    sensor = await Sensor.open({
+      config,
+      eve: a.eve as string | undefined,
+      data: a["no-data"] === true ? undefined : (a.data as string | undefined) ?? defaultDataDir(),
+      command: "run",
+      iface: a.iface as string | undefined,
+    });
   } catch (e) {
     console.error(`ids run: ${(e as Error).message}`);
     return 1;
@@ -112,7 +137,10 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   let servicesSummary: string | undefined;
   try {
-    const services = startAlertServices(config, sensor.hub, { log: (line) => console.error(`ids: ${line}`) });
+    const services = startAlertServices(config, sensor.hub, {
+      log: (line) => console.error(`ids: ${line}`),
+      cache: sensor.store, // reputations survive restarts in the store's key/value table
+    });
     if (services.external) servicesSummary = services.summary; // said when something leaves the machine
   } catch (e) {
     console.error(`ids run: ${(e as Error).message}`);
@@ -123,7 +151,13 @@ export async function runCommand(args: string[]): Promise<number> {
   let ipsHandle: IpsHandle | undefined;
   if (a["no-ips"] !== true && (a.ips === true || config.ips.enabled)) {
     try {
-      ipsHandle = await createIps({ config, mode: "real", bus: sensor.hub });
+      ipsHandle = await createIps({
+        config,
+        mode: "real",
+        bus: sensor.hub,
+        // blocks in force survive a restart: the IPS starts from the store's live blocks
+        ledger: sensor.store ? new HistoryLedger(sensor.store) : undefined,
+      });
     } catch (e) {
       console.error(`ids run: Cannot start the IPS: ${(e as Error).message}`);
       await sensor.close();
@@ -187,7 +221,11 @@ export async function runCommand(args: string[]): Promise<number> {
   await sensor.decision.drain();
   if (hostRefresh !== undefined) clearInterval(hostRefresh);
   ipsHandle?.close();
-  const outputs = await sensor.close();
+  const outputs = await sensor.close({
+    status: result.status === 0 ? "stopped" : "failed",
+    counters: result.counters,
+    iface: result.counters?.iface,
+  });
   if (result.status !== 0) {
     console.error(`ids run: ${result.error}`);
     return 1;

@@ -291,6 +291,69 @@ export interface Config {
   readonly telegram: TelegramConfig;
   readonly abuseipdb: AbuseIpdbConfig;
   readonly ips: IpsConfig;
+  readonly store: StoreConfig;
+  readonly outputs: OutputsConfig;
+}
+
+/** The SQLite store in the data directory (`--data DIR`). */
+export interface StoreConfig {
+  /** Alerts older than this many days are deleted in the background; 0 keeps them. */
+  readonly retention_days: number;
+  /** At most this many alerts are kept (the oldest go first); 0: no cap. */
+  readonly max_alerts: number;
+  /** Longest wait of a row before its transaction (ms). */
+  readonly flush_ms: number;
+}
+
+/** EVE file output (`--eve PATH`). */
+export interface EveOutputConfig {
+  /** Rotate the file when it reaches this many MB (0: never; logrotate + SIGHUP works either way). */
+  readonly rotate_mb: number;
+  /** Rotated files kept (PATH.1 … PATH.N). */
+  readonly rotate_keep: number;
+  /** Write an `event_type: "stats"` record every this many seconds (0: never). */
+  readonly stats_interval_s: number;
+}
+
+/** Syslog output (RFC 5424). */
+export interface SyslogOutputConfig {
+  readonly enabled: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly protocol: string;
+  /** Syslog facility number (16 = local0). */
+  readonly facility: number;
+  /** Messages held while the collector is unreachable (then dropped and counted). */
+  readonly max_buffer: number;
+}
+
+/** Redis output, as Suricata's eve-log filetype redis. */
+export interface RedisOutputConfig {
+  readonly enabled: boolean;
+  readonly host: string;
+  readonly port: number;
+  /** `lpush` or `rpush` onto a list, or `publish` on a channel. */
+  readonly mode: string;
+  readonly key: string;
+  /** Records held while Redis is unreachable (then dropped and counted). */
+  readonly max_buffer: number;
+}
+
+/** The feedback corpus for retraining (the seed's guardar_dataset.py). */
+export interface FeedbackCsvConfig {
+  readonly enabled: boolean;
+  /** CSV file; "" = feedback.csv in the data directory. */
+  readonly path: string;
+  readonly rotate_mb: number;
+  readonly rotate_keep: number;
+}
+
+/** Outputs besides the store. */
+export interface OutputsConfig {
+  readonly eve: EveOutputConfig;
+  readonly syslog: SyslogOutputConfig;
+  readonly redis: RedisOutputConfig;
+  readonly feedback_csv: FeedbackCsvConfig;
 }
 
 /** Freezes an object and everything reachable from it. */
@@ -411,5 +474,12 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
     escalation_memory_s: 86_400,
     max_new_per_minute: 30,
     max_active: 1_000,
+  },
+  store: { retention_days: 30, max_alerts: 1_000_000, flush_ms: 100 },
+  outputs: {
+    eve: { rotate_mb: 0, rotate_keep: 5, stats_interval_s: 0 },
+    syslog: { enabled: false, host: "127.0.0.1", port: 514, protocol: "udp", facility: 16, max_buffer: 10_000 },
+    redis: { enabled: false, host: "127.0.0.1", port: 6379, mode: "rpush", key: "suricata", max_buffer: 10_000 },
+    feedback_csv: { enabled: false, path: "", rotate_mb: 10, rotate_keep: 5 },
   },
 });

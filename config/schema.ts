@@ -19,17 +19,23 @@ import {
   DEFAULT_CONFIG,
   type DefragConfig,
   type EvasionConfig,
+  type EveOutputConfig,
   type ExploitProbeConfig,
+  type FeedbackCsvConfig,
   type FloodConfig,
   type FlowTimeoutsConfig,
   type IpsConfig,
   type IpsDurationsConfig,
   type LimitsConfig,
+  type OutputsConfig,
   OVERLAP_POLICY_NAMES,
   type PortScanConfig,
+  type RedisOutputConfig,
   type SqlInjectionConfig,
+  type StoreConfig,
   type StreamConfig,
   type SynFloodConfig,
+  type SyslogOutputConfig,
   type TelegramConfig,
   type UdpFloodConfig,
 } from "./defaults.ts";
@@ -82,7 +88,7 @@ export interface ListSpec {
  * `telegram_token` (a Bot API token, `123456:ABC…`, or empty) or `api_key` (letters and digits, or
  * empty). Tokens and keys are secrets: messages never repeat them.
  */
-export type StringFormat = "url" | "telegram_token" | "api_key";
+export type StringFormat = "url" | "telegram_token" | "api_key" | "host" | "key" | "path";
 
 /** A text value of one format. */
 export interface StringSpec {
@@ -149,6 +155,9 @@ export const STRING_DESCRIPTIONS: Readonly<Record<StringFormat, string>> = Objec
   url: "an http:// or https:// URL without user or password",
   telegram_token: 'a Telegram bot token such as "123456789:AA…" from @BotFather, or ""',
   api_key: 'an API key of 16 to 200 letters and digits, or ""',
+  host: "a host name or an IP address",
+  key: "a key of 1 to 128 letters, digits and _ . : -",
+  path: 'a file path (no line breaks), or ""',
 });
 
 const int = (min: number, max: number, description: string, unit?: string): NumberSpec => ({
@@ -396,6 +405,40 @@ const ROOT_FIELDS: FieldsOf<Config> = {
   capture: section("live capture", CAPTURE),
   telegram: section("Telegram notifications", TELEGRAM),
   abuseipdb: section("AbuseIPDB reputation look-ups and reports", ABUSEIPDB),
+  store: section<StoreConfig>("the SQLite store in the data directory (--data DIR)", {
+    retention_days: int(0, 36_500, "alerts older than this are deleted in the background (0 keeps them)", "days"),
+    max_alerts: int(0, 1_000_000_000, "most alerts kept, the oldest deleted first (0: no cap)"),
+    flush_ms: int(10, 10_000, "longest wait of a row before its transaction", "ms"),
+  }),
+  outputs: section<OutputsConfig>("outputs besides the store", {
+    eve: section<EveOutputConfig>("EVE file output (--eve PATH)", {
+      rotate_mb: int(0, 1_000_000, "rotate the file at this size (0: never; SIGHUP reopens it either way)", "MB"),
+      rotate_keep: int(1, 1000, "rotated files kept: PATH.1 … PATH.N"),
+      stats_interval_s: int(0, 86_400, 'an event_type "stats" record this often (0: never)', "s"),
+    }),
+    syslog: section<SyslogOutputConfig>("RFC 5424 syslog carrying the EVE record", {
+      enabled: bool("send alerts to a syslog collector"),
+      host: str("host", "collector host"),
+      port: int(1, 65_535, "collector port"),
+      protocol: choice(["udp", "tcp"], "udp, or tcp (octet-counted framing, RFC 6587)"),
+      facility: int(0, 23, "syslog facility (16 = local0)"),
+      max_buffer: int(1, 10_000_000, "messages held while the collector is down (more are dropped and counted)"),
+    }),
+    redis: section<RedisOutputConfig>("Redis, as Suricata's eve-log filetype redis", {
+      enabled: bool("send EVE records to Redis"),
+      host: str("host", "Redis host"),
+      port: int(1, 65_535, "Redis port"),
+      mode: choice(["rpush", "lpush", "publish"], "rpush / lpush onto a list, or publish on a channel"),
+      key: str("key", "list or channel name"),
+      max_buffer: int(1, 10_000_000, "records held while Redis is down (more are dropped and counted)"),
+    }),
+    feedback_csv: section<FeedbackCsvConfig>("feedback corpus for retraining: one CSV row per alert", {
+      enabled: bool("write the feedback CSV"),
+      path: str("path", 'CSV file ("" = feedback.csv in the data directory)'),
+      rotate_mb: int(1, 1_000_000, "rotate the file at this size", "MB"),
+      rotate_keep: int(1, 1000, "rotated files kept"),
+    }),
+  }),
   ips: section<IpsConfig>("IPS: block attackers in the host firewall", {
     enabled: bool("block the sources of critical attacks (--ips / --no-ips override)"),
     durations_s: section("block duration per attack type", IPS_DURATIONS),
@@ -549,15 +592,21 @@ export function isStringOf(format: StringFormat, value: unknown): boolean {
       return value === "" || /^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$/.test(value);
     case "api_key":
       return value === "" || /^[A-Za-z0-9]{16,200}$/.test(value);
+    case "host":
+      return value.length <= 253 && (parseIp(value) !== null || /^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\.?)*$/.test(value)) &&
+        value !== "";
+    case "key":
+      return /^[A-Za-z0-9_.:-]{1,128}$/.test(value);
+    case "path":
+      return value.length <= 4096 && !/[\0\r\n]/.test(value);
   }
 }
 
 function checkString(spec: StringSpec, value: unknown): string | null {
   if (isStringOf(spec.format, value)) return null;
   // tokens and keys are secrets: say what was wrong without repeating them
-  const shown = spec.format === "url" || typeof value !== "string"
-    ? got(value)
-    : `a text of ${value.length} characters`;
+  const secret = spec.format === "telegram_token" || spec.format === "api_key";
+  const shown = !secret || typeof value !== "string" ? got(value) : `a text of ${value.length} characters`;
   return `must be ${STRING_DESCRIPTIONS[spec.format]} (got ${shown})`;
 }
 

@@ -20,6 +20,8 @@ import type { SubscriberStats } from "../core/hub_event.ts";
 import type { CaptureStart } from "./capture_protocol.ts";
 import { CaptureSession, type CaptureSessionOptions } from "./capture_session.ts";
 import { DecisionStage, type Ips, type MlClassifier } from "./decision.ts";
+import { Store } from "../store/store.ts";
+import { StoreWriter } from "../store/writer.ts";
 import { Hub } from "./hub.ts";
 
 /** Options of {@link Sensor.open}. */
@@ -33,6 +35,15 @@ export interface SensorOptions {
   ips?: Ips;
   /** One line per problem of an output (first failure of each; later ones are counted). */
   onProblem?: (line: string) => void;
+  /**
+   * Data directory for the SQLite store (alerts, blocks, runs, cache); none: no store. A store that
+   * cannot be opened is one line through `onProblem`, and the sensor runs on without it.
+   */
+  data?: string;
+  /** Command recorded in the store's sensor runs (`run`, `replay`, `demo`). Default `run`. */
+  command?: string;
+  /** Interface (or file) recorded with the sensor run. */
+  iface?: string;
 }
 
 /** Hub + decision stage + outputs. */
@@ -41,13 +52,19 @@ export class Sensor {
   readonly hub: Hub;
   /** Detection events in, alerts out on the hub. */
   readonly decision: DecisionStage;
+  /** The store, when a data directory was given and opened. */
+  readonly store: Store | undefined;
+  /** The store's writer (counters), with the store. */
+  readonly storeWriter: StoreWriter | undefined;
   #config: Config;
   #sessions = new Set<CaptureSession>();
 
-  private constructor(config: Config, hub: Hub, decision: DecisionStage) {
+  private constructor(config: Config, hub: Hub, decision: DecisionStage, store?: Store, writer?: StoreWriter) {
     this.#config = config;
     this.hub = hub;
     this.decision = decision;
+    this.store = store;
+    this.storeWriter = writer;
   }
 
   /**
@@ -61,8 +78,31 @@ export class Sensor {
       onError: (name, e) => problem(`output ${name} failed: ${e instanceof Error ? e.message : String(e)}`),
     });
     const decision = new DecisionStage({ hub, config: options.config, ml: options.ml, ips: options.ips });
-    const sensor = new Sensor(options.config, hub, decision);
-    if (options.eve !== undefined) hub.subscribe(eveSubscriber(EveWriter.open(options.eve)), { queue: 100_000 });
+    const eve = options.eve !== undefined ? EveWriter.open(options.eve) : undefined;
+    let store: Store | undefined;
+    let writer: StoreWriter | undefined;
+    if (options.data !== undefined) {
+      try {
+        store = Store.open(options.data);
+        store.startRun(options.command ?? "run", options.iface ?? "");
+        const c = options.config.store;
+        writer = new StoreWriter(store, {
+          flushMs: c.flush_ms,
+          retentionDays: c.retention_days,
+          maxAlerts: c.max_alerts,
+          onProblem: problem,
+        });
+        // a big queue: the writer takes batches of up to 1000 rows and commits each in one transaction
+        hub.subscribe(writer, { queue: 200_000, batch: 1000 });
+      } catch (e) {
+        store?.close();
+        store = undefined;
+        writer = undefined;
+        problem(`${(e as Error).message} — alerts still go to the other outputs`);
+      }
+    }
+    const sensor = new Sensor(options.config, hub, decision, store, writer);
+    if (eve) hub.subscribe(eveSubscriber(eve), { queue: 100_000 });
     return Promise.resolve(sensor);
   }
 
@@ -82,16 +122,31 @@ export class Sensor {
     return session;
   }
 
-  /** Applies a changed configuration everywhere (detectors in running captures, decision stage). */
+  /** Applies a changed configuration everywhere (detectors in running captures, decision stage, retention). */
   configure(config: Config): void {
     this.#config = config;
     this.decision.configure(config);
+    this.storeWriter?.setRetention(config.store.retention_days, config.store.max_alerts);
     for (const s of this.#sessions) s.configure(config);
   }
 
-  /** Waits for pending decisions, drains the hub and closes every output; returns their counters. */
-  async close(): Promise<SubscriberStats[]> {
+  /**
+   * Waits for pending decisions, drains the hub and closes every output (the store last, with the
+   * run's final counters); returns the outputs' counters.
+   */
+  async close(final: { status?: string; counters?: unknown; iface?: string } = {}): Promise<SubscriberStats[]> {
     await this.decision.drain();
-    return await this.hub.close();
+    const stats = await this.hub.close();
+    if (this.store) {
+      try {
+        this.store.finishRun(final.status ?? "stopped", {
+          ...(final.counters as object ?? {}),
+          decision: this.decision.counters(),
+          store: this.storeWriter?.stats,
+        }, final.iface);
+      } catch { /* the write failures were already reported */ }
+      this.store.close();
+    }
+    return stats;
   }
 }
