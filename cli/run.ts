@@ -115,6 +115,11 @@ export async function runCommand(args: string[]): Promise<number> {
     console.error(`ids run: ${e instanceof ConfigError ? e.message : (e as Error).message}`);
     return 1;
   }
+  // output and store problems wait until the capture runs: when the capture itself cannot start
+  // (no privilege, no such interface) its one line is all the operator needs
+  let started = false;
+  const heldProblems: string[] = [];
+  const problem = (line: string) => started ? console.error(`ids: ${line}`) : heldProblems.push(line);
   let sensor: Sensor;
   try {
     if (a.data !== undefined && a["no-data"] === true) {
@@ -122,6 +127,7 @@ export async function runCommand(args: string[]): Promise<number> {
     }
     sensor = await Sensor.open({
       config,
+      onProblem: problem,
       eve: a.eve as string | undefined,
       data: a["no-data"] === true ? undefined : (a.data as string | undefined) ?? defaultDataDir(),
       command: "run",
@@ -202,6 +208,8 @@ export async function runCommand(args: string[]): Promise<number> {
     onStarted: (iface) => {
       console.error(`ids: capturing on ${iface}${a.filter ? ` (filter: ${a.filter})` : ""}`);
       if (servicesSummary) console.error(`ids: ${servicesSummary}`);
+      started = true;
+      for (const line of heldProblems.splice(0)) console.error(`ids: ${line}`);
     },
     onWarning: (message) => console.error(`ids: ${message}`),
     onCounters: (c) => {
