@@ -6,7 +6,8 @@
  * same attempt) — is queued and judged a short grace period later on packet time (the window,
  * clamped to 0.2–1 s):
  * - a conversation (handshake completed, or data seen) was a normal connection and is dropped;
- * - refused (reset, or a SYN-ACK never completed) is a half-open SYN, counted at its own time;
+ * - answered (a SYN-ACK the client did not complete within the grace period, or a reset) is a
+ *   half-open SYN, counted at its own time;
  * - not answered yet: looked at again each grace period until `SYN_HOLD_US` (4 s) after the SYN,
  *   then counted. A load test overflowing a listen backlog (SYNs dropped, retried after 1 and 3 s,
  *   every handshake completing within ~3 s) therefore counts nothing, while a flood against a host
@@ -27,7 +28,7 @@
 import type { Config, SynFloodConfig } from "../config/defaults.ts";
 import type { TrustedMatcher } from "../config/trusted.ts";
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
-import type { FlowEndReason, FlowTable } from "../flow/flow_table.ts";
+import { type FlowEndReason, FlowState, type FlowTable } from "../flow/flow_table.ts";
 import { BoundedMap } from "./_bounded_map.ts";
 import type { DelayItem } from "./_delay_queue.ts";
 import { PendingVerdicts } from "./_pending.ts";
@@ -35,7 +36,7 @@ import { DistinctWindow } from "./_distinct.ts";
 import { TimeRing } from "./_time_ring.ts";
 import { num, toUs, trustedFilter } from "./_util.ts";
 import type { Detector, Emit } from "./detector.ts";
-import { tcpConversation, tcpRefused } from "./_conversation.ts";
+import { tcpConversation } from "./_conversation.ts";
 import { FlowMarks } from "./_flow_marks.ts";
 
 /** SYNs waiting for their verdict at most (older ones are judged early when full). */
@@ -155,9 +156,9 @@ export class SynFloodDetector implements Detector {
     if (live) {
       const st = flows.state(slot);
       if (tcpConversation(st)) return;
-      if (!final && !tcpRefused(flows, slot) && now - item.firstUs < SYN_HOLD_US && this.#pending.again(item, now)) {
-        return;
-      }
+      // answered by the server (SYN-ACK or reset), yet no connection a grace period after the SYN: half-open
+      const answered = (st & (FlowState.SYN_ACK | FlowState.RST)) !== 0;
+      if (!final && !answered && now - item.firstUs < SYN_HOLD_US && this.#pending.again(item, now)) return;
     }
     const cfg = this.#cfg, w = this.#windowUs, ts = item.firstUs; // counted at its own time (held ones too)
 
