@@ -320,6 +320,9 @@ export class ReputationService {
     }
     this.#requests++;
     const result = await this.#client!.check(ip, this.#maxAgeDays, this.#abort.signal);
+    if (this.#abort.signal.aborted) {
+      return { ok: false, reason: "error", line: `${ip}: look-up cancelled (ids is stopping)` }; // not a problem to log
+    }
     const now = this.#now();
     if (Object.keys(result.quota).length > 0) this.#quota = { ...this.#quota, ...result.quota };
     if (result.ok) {

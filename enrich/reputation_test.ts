@@ -205,3 +205,16 @@ Deno.test("without a key: the seed's simulated result, marked simulated, never s
   assert.equal(off.mode, "off");
   assert.equal(no(await off.lookup("8.8.8.8")).reason, "disabled");
 });
+
+Deno.test("close() cancels look-ups in flight quietly", async () => {
+  await using stub = new AbuseIpdbStub({ key: KEY });
+  stub.fail({ kind: "slow", ms: 500 });
+  const logs: string[] = [];
+  const s = service(stub, { retryMs: 60_000 }, logs);
+  const pending = s.lookup("1.1.1.1");
+  setTimeout(() => s.close(), 20);
+  const a = no(await pending);
+  assert.equal(a.line, "1.1.1.1: look-up cancelled (ids is stopping)");
+  assert.deepEqual(logs, []);
+  await new Promise((resolve) => setTimeout(resolve, 520));
+});
