@@ -367,11 +367,12 @@ export class TelegramNotifier {
     if (item.kind === "text") return item.text;
     if (item.text !== undefined) return item.text;
     if (item.kind === "digest") return item.text = digestMessage(item.view);
-    let reputation: ReputationView | undefined;
-    if (this.#reputation !== undefined && item.alert.spoofed !== true) {
-      reputation = await this.#withDeadline(this.#reputation(item.alert.src), this.#reputationWaitMs);
-    }
-    return item.text = alertMessage(item.alert, reputation);
+    if (this.#reputation === undefined || item.alert.spoofed === true) return item.text = alertMessage(item.alert);
+    const reputation = await this.#withDeadline(this.#reputation(item.alert.src), this.#reputationWaitMs);
+    const text = alertMessage(item.alert, reputation);
+    // without the reputation yet, a retry renders again (it may have arrived by then)
+    if (reputation !== undefined) item.text = text;
+    return text;
   }
 
   async #withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
