@@ -16,9 +16,43 @@ interface Producer {
   close(): void;
 }
 
+/** Something to read bytes from: a file, a FIFO, stdin. */
+interface Readable {
+  read(p: Uint8Array): Promise<number | null>;
+  close(): void;
+}
+
+/**
+ * Reads `head` (bytes already taken to sniff the format) and then the rest of the input, strictly in order:
+ * pipes and FIFOs cannot seek back.
+ */
+class PrefixedReader implements Readable {
+  #head: Uint8Array | null;
+  #src: Readable;
+  constructor(head: Uint8Array, src: Readable) {
+    this.#head = head.length > 0 ? head : null;
+    this.#src = src;
+  }
+  read(p: Uint8Array): Promise<number | null> {
+    const h = this.#head;
+    if (h !== null) {
+      const n = Math.min(h.length, p.length);
+      p.set(h.subarray(0, n));
+      this.#head = n === h.length ? null : h.subarray(n);
+      return Promise.resolve(n);
+    }
+    return this.#src.read(p);
+  }
+  close(): void {
+    try {
+      this.#src.close();
+    } catch { /* already closed (stdin) */ }
+  }
+}
+
 class FileProducer implements Producer {
-  #file: Deno.FsFile;
-  constructor(file: Deno.FsFile) {
+  #file: Readable;
+  constructor(file: Readable) {
     this.#file = file;
   }
   async read(into: Uint8Array): Promise<number> {
@@ -34,7 +68,7 @@ class FileProducer implements Producer {
 /** Every member of a gzip file (see _gunzip.ts); its warning surfaces as {@link ByteStream.warning}. */
 class GunzipProducer implements Producer {
   readonly gunzip: GunzipMembers;
-  constructor(file: Deno.FsFile) {
+  constructor(file: Readable) {
     this.gunzip = new GunzipMembers(file);
   }
   read(into: Uint8Array): Promise<number> {
@@ -104,7 +138,10 @@ export class ByteStream {
 
   /** Opens a file; gzip is detected from its first two bytes. */
   static async open(path: string | URL, bufferSize = 4 << 20): Promise<ByteStream> {
-    const file = await Deno.open(path, { read: true });
+    // `-` is stdin (`tcpdump -w - | ids replay -`); files, FIFOs and pipes are all read sequentially
+    const file: Readable = path === "-"
+      ? { read: (p) => Deno.stdin.read(p), close: () => {} }
+      : await Deno.open(path, { read: true });
     const head = new Uint8Array(2);
     let got = 0;
     while (got < 2) {
@@ -113,9 +150,9 @@ export class ByteStream {
       got += n;
     }
     const gzip = got === 2 && head[0] === GZIP_MAGIC0 && head[1] === GZIP_MAGIC1;
-    await file.seek(0, Deno.SeekMode.Start);
-    if (gzip) return new ByteStream(new GunzipProducer(file), true, bufferSize);
-    return new ByteStream(new FileProducer(file), false, bufferSize);
+    const input = new PrefixedReader(head.subarray(0, got), file);
+    if (gzip) return new ByteStream(new GunzipProducer(input), true, bufferSize);
+    return new ByteStream(new FileProducer(input), false, bufferSize);
   }
 
   /** Wraps bytes already in memory (tests and small inputs). */

@@ -71,6 +71,8 @@ export async function readPcap(
       s.pos = pos;
       const wait = onFrame(frame) as unknown; // a promise: wait before the next frame (paced replay)
       if (wait instanceof Promise) await wait;
+      // a stop (Ctrl-C) ends the read within 256 packets (at once when paced), not at the end of the buffer
+      if (((packets & 255) === 0 || wait instanceof Promise) && signal?.aborted) break;
     }
     s.pos = pos;
     summary.packets = packets;

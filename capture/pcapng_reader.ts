@@ -154,6 +154,8 @@ export async function readPcapng(
         summary.bytes += cap;
         const wait = onFrame(frame) as unknown; // a promise: wait before the next frame (paced replay)
         if (wait instanceof Promise) await wait;
+        // a stop (Ctrl-C) ends the read within 256 packets (at once when paced), not at the end of the buffer
+        if (((summary.packets & 255) === 0 || wait instanceof Promise) && signal?.aborted) return summary;
         continue;
       }
       if (type === PCAPNG_SHB) {
@@ -180,6 +182,8 @@ export async function readPcapng(
         summary.bytes += cap;
         const wait = onFrame(frame) as unknown; // a promise: wait before the next frame (paced replay)
         if (wait instanceof Promise) await wait;
+        // a stop (Ctrl-C) ends the read within 256 packets (at once when paced), not at the end of the buffer
+        if (((summary.packets & 255) === 0 || wait instanceof Promise) && signal?.aborted) return summary;
         continue;
       } else if (type === PB) {
         if (bodyEnd - body < 20) return fail(`Cannot read packet block: too short at byte ${s.offset}`);
@@ -201,6 +205,8 @@ export async function readPcapng(
         summary.bytes += cap;
         const wait = onFrame(frame) as unknown; // a promise: wait before the next frame (paced replay)
         if (wait instanceof Promise) await wait;
+        // a stop (Ctrl-C) ends the read within 256 packets (at once when paced), not at the end of the buffer
+        if (((summary.packets & 255) === 0 || wait instanceof Promise) && signal?.aborted) return summary;
         continue;
       }
       s.pos = pos + total;

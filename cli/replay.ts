@@ -73,7 +73,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     console.log(REPLAY_HELP);
     return 0;
   }
-  if (a._.length === 0) throw new UsageError("needs at least one capture FILE");
+  if (a._.length === 0) throw new UsageError("needs at least one capture FILE (- reads stdin)");
   let maxFlows: number | undefined;
   if (a["max-flows"] !== undefined) {
     maxFlows = Number(a["max-flows"]);

@@ -102,7 +102,7 @@ Deno.test("item 14: config with a UTF-8 BOM is read; duplicate keys are refused 
 Deno.test("item 15: usage mistakes are refused in one line, without doubled prefixes", async () => {
   const none = await runMain("replay");
   assert.equal(none.code, 2);
-  assert.equal(none.err, 'ids replay: needs at least one capture FILE (run "ids replay --help")');
+  assert.equal(none.err, 'ids replay: needs at least one capture FILE (- reads stdin) (run "ids replay --help")');
   const ev = await runMain("eval");
   assert.match(ev.err, /^ids eval: needs exactly one MANIFEST /);
   const path = await temp(pcapFile([]));

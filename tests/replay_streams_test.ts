@@ -1,0 +1,95 @@
+/**
+ * `ids replay` from pipes and FIFOs, and stopped by a signal (issue 7 items 8 and 9): `tcpdump -w - | ids replay -`
+ * and a FIFO are read sequentially (no "Illegal seek"); on a terminal-less run `--progress` shows progress, and
+ * SIGINT/SIGTERM stop reading at once, flush the alerts and print the partial report.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { hasCommand, ignoreUnless, prereq } from "../testing/prereq.ts";
+
+const REPO = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+const MAIN = `${REPO}/main.ts`;
+const MIXED = `${REPO}/tests/fixtures/mixed.pcap`;
+const DEMO = `${REPO}/tests/fixtures/demo.pcapng.gz`;
+const dec = new TextDecoder();
+
+const TCPDUMP = hasCommand("tcpdump", ["--version"]);
+const WHY = "needs tcpdump (apt-get install tcpdump)";
+
+Deno.test({
+  name: "replay -: tcpdump -w - | ids replay - --json reads every packet from the pipe",
+  ignore: ignoreUnless("replay from a pipe", TCPDUMP, WHY),
+  async fn() {
+    prereq("replay from a pipe", TCPDUMP, WHY);
+    const out = await new Deno.Command("bash", {
+      args: ["-c", `tcpdump -r ${MIXED} -w - 2>/dev/null | "${Deno.execPath()}" run -A ${MAIN} replay - --json`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, dec.decode(out.stderr));
+    const r = JSON.parse(dec.decode(out.stdout));
+    assert.equal(r.packets, 329);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.files, ["-"]);
+  },
+});
+
+Deno.test("replay FIFO: a named pipe with gzip data is read sequentially (no Illegal seek)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ids-fifo-" });
+  try {
+    const fifo = `${dir}/capture.pcap.gz`;
+    const mk = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert.ok(mk.success);
+    const writer = new Deno.Command("bash", { args: ["-c", `cat ${MIXED}.gz > ${fifo}`] }).spawn();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "replay", fifo, "--json"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    await writer.status;
+    assert.equal(out.code, 0, dec.decode(out.stderr));
+    assert.equal(JSON.parse(dec.decode(out.stdout)).packets, 329);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`replay: ${signal} stops reading at once, flushes alerts and prints the partial report`, async () => {
+    const eve = await Deno.makeTempFile({ suffix: ".json" });
+    try {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", MAIN, "replay", DEMO, "--speed", "realtime", "--progress", "--eve", eve],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      let err = "";
+      const reading = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+        new WritableStream({ write: (t) => void (err += t) }),
+      );
+      const t0 = performance.now();
+      while (!/^replaying .*: \d+ packets/m.test(err) && performance.now() - t0 < 20_000) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.match(err, /^replaying .*demo\.pcapng\.gz: \d+ packets, .*packet time /m, "a progress line");
+      const sent = performance.now();
+      child.kill(signal);
+      const status = await child.status;
+      const ms = performance.now() - sent;
+      await reading;
+      await child.stdout.cancel();
+      assert.ok(ms < 3000, `stopped ${ms.toFixed(0)} ms after ${signal}`);
+      assert.equal(status.code, 0, err);
+      const m = /^packets\s+([\d,]+) /m.exec(err);
+      assert.ok(m, `the partial report:\n${err}`);
+      const packets = Number(m[1].replaceAll(",", ""));
+      assert.ok(packets > 0 && packets < 2_000, `stopped early: ${packets} of 18,661 packets read`);
+      const alerts = /^alerts\s+(.*)$/m.exec(err)![1];
+      const counted = alerts === "none" ? 0 : alerts.split(", ").reduce((s, p) => s + Number(p.split(" ")[1]), 0);
+      const lines = (await Deno.readTextFile(eve)).split("\n").filter((l) => l !== "");
+      assert.equal(lines.length, counted, "every alert of the report is in the EVE file");
+    } finally {
+      await Deno.remove(eve);
+    }
+  });
+}
