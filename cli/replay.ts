@@ -21,7 +21,7 @@ import { parseArgs, UsageError } from "./args.ts";
 const TRAFFIC_LINES_PER_SECOND = 50;
 
 /** Help text of `ids replay`. */
-export const REPLAY_HELP = `Usage: ids replay FILE... [options]
+export const REPLAY_HELP = `Usage: ids replay FILE...|- [options]
 
 Replays pcap / pcapng files (optionally .gz) through the decoders, the flow table and every
 detector, in the capture Worker, and the alerts through the decision stage to every output.
