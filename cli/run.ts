@@ -161,8 +161,9 @@ export async function runCommand(args: string[]): Promise<number> {
         config,
         mode: "real",
         bus: sensor.hub,
-        // blocks in force survive a restart: the IPS starts from the store's live blocks
-        ledger: sensor.store ? new HistoryLedger(sensor.store) : undefined,
+        // blocks in force survive a restart: the IPS starts from the store's live blocks; each block is
+        // written at once (not in the hub's next batch), so a SIGKILL cannot lose the record of a block
+        ledger: sensor.store ? new HistoryLedger(sensor.store, { writeThrough: true }) : undefined,
       });
     } catch (e) {
       console.error(`ids run: Cannot start the IPS: ${(e as Error).message}`);

@@ -249,7 +249,8 @@ export class Store {
        ON CONFLICT (block_id) DO UPDATE SET status = excluded.status, expires_ms = excluded.expires_ms,
          backend = excluded.backend, error = excluded.error, updated_ms = excluded.updated_ms,
          label = CASE WHEN excluded.label <> '' THEN excluded.label ELSE blocks.label END,
-         reason = CASE WHEN excluded.reason <> '' THEN excluded.reason ELSE blocks.reason END`,
+         reason = CASE WHEN excluded.reason <> '' THEN excluded.reason ELSE blocks.reason END
+       WHERE blocks.status IN ('active', 'simulated')`, // an ended block stays ended: an unblock by hand never becomes an expiry
     );
     this.#kvGet = db.prepare("SELECT value, expires_ms FROM kv WHERE key = ?");
     this.#kvSet = db.prepare(

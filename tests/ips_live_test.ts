@@ -72,8 +72,20 @@ Deno.test({
         }),
       );
       const eve = `${dir}/eve.json`;
+      const data = `${dir}/data`;
       const start = () => {
-        const p = new IdsProcess(["run", "--iface", pair.ifB, "--eve", eve, "--config", config, "--ips"], {
+        const p = new IdsProcess([
+          "run",
+          "--iface",
+          pair.ifB,
+          "--eve",
+          eve,
+          "--config",
+          config,
+          "--ips",
+          "--data",
+          data,
+        ], {
           ns: pair.nsB,
           maxSeconds: 120,
         });
@@ -119,7 +131,17 @@ Deno.test({
       await scan(2000);
       await waitFor("the second block", attackerBlocked, 10_000);
       assert.equal(await connects(), false);
-      const un = await runIn(pair.nsB, 30, [Deno.execPath(), "run", "-A", MAIN, "blocks", "unblock", pair.addrA]);
+      const un = await runIn(pair.nsB, 30, [
+        Deno.execPath(),
+        "run",
+        "-A",
+        MAIN,
+        "blocks",
+        "unblock",
+        pair.addrA,
+        "--data",
+        data,
+      ]);
       assert.equal(un.code, 0, un.stderr);
       assert.match(un.stderr, new RegExp(`unblocked ${pair.addrA.replaceAll(".", "\\.")}`));
       assert.equal(await attackerBlocked(), false);
@@ -137,9 +159,74 @@ Deno.test({
       await waitFor("the kernel's expiry", async () => !(await attackerBlocked()), (BLOCK_S + 4) * 1000);
       assert.ok(Date.now() - t3 <= (BLOCK_S + 4) * 1000);
       assert.equal(await connects(), true, "traffic passes after the dead process's block expired");
-      const list = await runIn(pair.nsB, 30, [Deno.execPath(), "run", "-A", MAIN, "blocks", "list", "--json"]);
+      const list = await runIn(pair.nsB, 30, [
+        Deno.execPath(),
+        "run",
+        "-A",
+        MAIN,
+        "blocks",
+        "list",
+        "--json",
+        "--data",
+        data,
+      ]);
       assert.equal(list.code, 0, list.stderr);
-      assert.deepEqual(JSON.parse(list.stdout), []);
+      assert.deepEqual(JSON.parse(list.stdout), [], "nothing in force: the killed run's row is past its time");
+
+      // 6. the store kept every block for audit: expired, unblocked by hand, and the killed run's one
+      const audit = await runIn(pair.nsB, 30, [
+        Deno.execPath(),
+        "run",
+        "-A",
+        MAIN,
+        "blocks",
+        "list",
+        "--history",
+        "10",
+        "--json",
+        "--data",
+        data,
+      ]);
+      assert.equal(audit.code, 0, audit.stderr);
+      const rows = (JSON.parse(audit.stdout) as { ip: string; status: string; backend: string; type: string }[])
+        .filter((r) => r.ip === pair.addrA);
+      assert.deepEqual(rows.map((r) => [r.status, r.backend, r.type]), [
+        ["active", "nftables", "port_scan"], // the killed run never saw it end: the next run's reconcile closes it
+        ["unblocked", "nftables", "port_scan"],
+        ["expired", "nftables", "port_scan"],
+      ]);
+      // 7. a new run reconciles: the row whose time passed while nothing ran is closed
+      const next = new IdsProcess([
+        "run",
+        "--iface",
+        pair.ifB,
+        "--config",
+        config,
+        "--ips",
+        "--data",
+        data,
+        "--duration",
+        "1",
+      ], {
+        ns: pair.nsB,
+        maxSeconds: 60,
+      });
+      assert.equal((await next.wait()).code, 0, next.stderr);
+      assert.match(next.stderr, /IPS: reconciled: 0 blocks in force, 1 expired while stopped/);
+      const after = await runIn(pair.nsB, 30, [
+        Deno.execPath(),
+        "run",
+        "-A",
+        MAIN,
+        "blocks",
+        "list",
+        "--history",
+        "1",
+        "--json",
+        "--data",
+        data,
+      ]);
+      assert.equal(JSON.parse(after.stdout)[0].status, "expired");
     } finally {
       ids?.kill("SIGKILL");
       await ids?.wait();
