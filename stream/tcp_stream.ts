@@ -66,7 +66,7 @@ export class TcpDirection {
 
   /** Bytes held (out-of-order queue and comparison window). */
   get heldBytes(): number {
-    return this.#queued + (this.#win === null ? 0 : WINDOW);
+    return this.#queued + (this.#win === null ? 0 : this.#win.length);
   }
 
   /** Segments waiting out of order. */
@@ -170,12 +170,13 @@ export class TcpDirection {
   #differsFromDelivered(rel: number, end: number, data: Uint8Array): boolean {
     const w = this.#win;
     if (w === null) return false;
-    const from = Math.max(rel, this.#next - WINDOW, 0);
+    const size = w.length;
+    const from = Math.max(rel, this.#next - size, 0);
     for (let o = from; o < end; o++) {
-      if (w[o % WINDOW] !== data[o - rel]) {
+      if (w[o % size] !== data[o - rel]) {
         this.diffStart = o;
         let e = o + 1;
-        while (e < end && w[e % WINDOW] !== data[e - rel]) e++;
+        while (e < end && w[e % size] !== data[e - rel]) e++;
         this.diffEnd = e;
         return true;
       }
@@ -187,14 +188,22 @@ export class TcpDirection {
     const room = this.#opts.depth - this.#next;
     if (data.length > room) data = data.subarray(0, Math.max(0, room));
     if (data.length > 0) {
-      let w = this.#win;
-      if (w === null) w = this.#win = new Uint8Array(WINDOW);
       const n = data.length;
-      const from = n > WINDOW ? n - WINDOW : 0;
-      let at = (this.#next + from) % WINDOW;
+      let w = this.#win;
+      if (w === null || (w.length < WINDOW && this.#next + n > w.length)) {
+        // grow with the stream until the full window: a short request costs a short buffer
+        let size = w === null ? 64 : w.length;
+        while (size < this.#next + n && size < WINDOW) size *= 2;
+        const grown = new Uint8Array(Math.min(size, WINDOW));
+        if (w !== null) grown.set(w.subarray(0, this.#next)); // not wrapped yet: offsets are indexes
+        w = this.#win = grown;
+      }
+      const size = w.length;
+      const from = n > size ? n - size : 0;
+      let at = (this.#next + from) % size;
       for (let i = from; i < n; i++) {
         w[at] = data[i];
-        if (++at === WINDOW) at = 0;
+        if (++at === size) at = 0;
       }
       this.#next += n;
       sink.data(data);
