@@ -80,6 +80,14 @@ export interface AppCounters {
   httpEvicted: number;
 }
 
+/** A response body larger than this ends response parsing on its connection (downloads are not logins). */
+const MAX_FOLLOWED_BODY = 65536;
+
+/** Lets the app layer stop one direction of a connection in the stream stage. */
+export interface StreamControl {
+  stopDirection(slot: number, dir: number): void;
+}
+
 /** Bytes kept per direction while the first bytes are too few to decide. */
 const MAX_PREFIX = 64;
 
@@ -92,6 +100,8 @@ interface AppFlow {
   resp: HttpResponseParser | null;
   login: LoginTracker | null;
   detected: boolean;
+  /** SSH: bit 1 client banner seen, bit 2 server banner seen. */
+  sshSeen: number;
 }
 
 /** Protocol detection and parsing for every TCP connection; the consumer of the stream stage. */
@@ -102,6 +112,8 @@ export class AppLayer implements StreamConsumer {
   #maxRequest: number;
   #httpPorts = new Uint8Array(65536);
   #cur: AppFlow | null = null;
+  /** The stream stage, to stop reassembling a direction nobody needs (set by the pipeline). */
+  streamControl: StreamControl | null = null;
   /** Counters. */
   readonly counters: AppCounters = {
     detected: { http: 0, ssh: 0, ftp: 0, smtp: 0, pop3: 0, imap: 0, telnet: 0, rdp: 0 },
@@ -240,6 +252,7 @@ export class AppLayer implements StreamConsumer {
       resp: null,
       login: null,
       detected: false,
+      sshSeen: 0,
     };
   }
 
@@ -321,15 +334,25 @@ export class AppLayer implements StreamConsumer {
           this.#cur = f;
           f.resp.feed(b, this.#onResponse);
           this.#cur = null;
+          if (f.resp.pendingBody > MAX_FOLLOWED_BODY) {
+            // a download: stop following the server side (its reassembly and checksums cost per byte)
+            f.resp = null;
+            this.streamControl?.stopDirection(ctx.slot, f.clientDir ^ 1);
+          }
         }
         return !((f.http === null || f.http.closed) && (f.resp === null || f.resp.closed));
       case "ssh": {
-        const line = bannerLine(b);
-        if (fromClient) ctx.clientBanner ||= line;
-        else ctx.serverBanner ||= line;
-        if (ctx.clientBanner === "" || ctx.serverBanner === "") return true;
-        for (const l of this.#listeners) l.onProtocol?.(ctx);
-        return false; // the rest is encrypted
+        // the identification string is the first line of each side; everything after it is binary
+        if (fromClient) {
+          if (f.sshSeen & 1) return this.#sshDone(f);
+          f.sshSeen |= 1;
+          ctx.clientBanner = bannerLine(b);
+        } else {
+          if (f.sshSeen & 2) return this.#sshDone(f);
+          f.sshSeen |= 2;
+          ctx.serverBanner = bannerLine(b);
+        }
+        return f.sshSeen === 3 ? this.#sshDone(f) : true;
       }
       case "rdp": {
         if (!fromClient) return false;
@@ -357,6 +380,12 @@ export class AppLayer implements StreamConsumer {
         return !login.exhausted;
       }
     }
+  }
+
+  /** Both SSH identification strings seen (or one side went on without the other's): report, let go. */
+  #sshDone(f: AppFlow): boolean {
+    for (const l of this.#listeners) l.onProtocol?.(f.ctx);
+    return false;
   }
 
   readonly #onRequest = (req: HttpRequest): void => {

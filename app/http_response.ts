@@ -30,6 +30,11 @@ export class HttpResponseParser {
   /** Responses reported. */
   responses = 0;
 
+  /** Body bytes still to skip in the response being read (0 between responses). */
+  get pendingBody(): number {
+    return this.#state === BODY || this.#state === CHUNK_DATA ? this.#skip : 0;
+  }
+
   /** True once the parser stopped (body until close, a protocol switch, or a malformed head). */
   get closed(): boolean {
     return this.#state === CLOSED;

@@ -72,6 +72,12 @@ export function insertPiece(pieces: Piece[], start: number, data: Uint8Array, po
   const end = start + data.length;
   const res: OverlapResult = { overlapBytes: 0, differentStart: -1, differentEnd: -1, newWonDifferent: false };
   if (data.length === 0) return res;
+  // fast path: after every held piece (the common out-of-order case: segments arrive in order past a hole)
+  const n = pieces.length;
+  if (n === 0 || pieces[n - 1].end <= start) {
+    pieces.push({ start, end, data, origStart: start, origEnd: end });
+    return res;
+  }
   // surviving parts of the new data, as [from, to) offsets
   let keep: number[] = [start, end];
   const out: Piece[] = [];

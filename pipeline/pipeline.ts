@@ -152,6 +152,7 @@ export class Pipeline {
         capacity: this.flows.capacity,
         onOverlap: (o) => this.#emit(segmentOverlapDetection(o)),
       });
+      this.app.streamControl = this.stream;
     } else {
       this.app = null;
       this.stream = null;

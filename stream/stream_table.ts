@@ -194,8 +194,12 @@ export class StreamTable implements StreamSink {
       }
       return;
     }
-    if (this.#validation !== "no" && !this.#checksumOk(pkt)) return;
     let f = this.#flows.get(slot);
+    if (
+      f !== undefined && f.dirs[pkt.dir].done && f.dirs[pkt.dir ^ 1].queuedSegments === 0 &&
+      (flags & (TcpFlag.FIN | TcpFlag.RST)) === 0
+    ) return; // this side is past its depth or no longer wanted: nothing to check or place
+    if (this.#validation !== "no" && !this.#checksumOk(pkt)) return;
     if (f === undefined) {
       if (len === 0) return;
       if (this.#flows.size >= this.#maxStreams) this.#evictOldest(pkt.tsUs);
@@ -244,8 +248,9 @@ export class StreamTable implements StreamSink {
       const r = d.push(seq, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len), this);
       if (r !== 0) this.#overlap(pkt, d, r, before);
       this.#cur = null;
-      if (this.#curStop) {
-        this.#end(f, pkt.tsUs, false, IGNORED);
+      if (this.#curStop || (f.dirs[0].done && f.dirs[1].done)) {
+        // declined, or both sides past their depth: the connection is over for reassembly
+        this.#end(f, pkt.tsUs, !this.#curStop, IGNORED);
         return;
       }
       this.#account(f);
