@@ -106,7 +106,7 @@ interface AppFlow {
 
 /** Protocol detection and parsing for every TCP connection; the consumer of the stream stage. */
 export class AppLayer implements StreamConsumer {
-  #flows: (AppFlow | undefined)[] = [];
+  #flows: (AppFlow | undefined)[];
   #table: FlowTable;
   #listeners: AppListener[] = [];
   #maxRequest: number;
@@ -128,6 +128,8 @@ export class AppLayer implements StreamConsumer {
 
   constructor(flows: FlowTable, options: AppLayerOptions = {}) {
     this.#table = flows;
+    // one entry per flow slot, allocated packed up front (a sparse array would turn into a dictionary)
+    this.#flows = new Array<AppFlow | undefined>(flows.capacity).fill(undefined);
     this.#maxRequest = options.maxRequestBytes ?? 16384;
     this.configure(options);
   }
@@ -170,6 +172,18 @@ export class AppLayer implements StreamConsumer {
   }
 
   // ---- StreamConsumer ----
+
+  /** @internal Quick look: false when these first bytes name no protocol and no hint port applies. */
+  wants(slot: number, dir: number, bytes: Uint8Array): boolean {
+    const v = dir === 0 ? detectClient(bytes) : detectServer(bytes);
+    if (v !== "unknown") return true;
+    const w = dir === 0 ? detectServer(bytes) : detectClient(bytes);
+    if (w !== "unknown") return true;
+    const t = this.#table;
+    if (this.#httpPorts[t.responderPort(slot)] === 1 || this.#httpPorts[t.initiatorPort(slot)] === 1) return true;
+    this.counters.unknown++;
+    return false;
+  }
 
   /** @internal */
   data(slot: number, dir: number, bytes: Uint8Array, tsUs: number): boolean {

@@ -328,6 +328,11 @@ export class FlowTable {
   initiatorIp(slot: number): IpKey {
     return this.#initIsB[slot] === 1 ? this.#addrB[slot] : this.#addrA[slot];
   }
+  /** Initiator port without allocating. */
+  initiatorPort(slot: number): number {
+    const ports = this.#ports[slot];
+    return this.#initIsB[slot] === 1 ? ports & 0xffff : ports >>> 16;
+  }
   /** Responder address without allocating. */
   responderIp(slot: number): IpKey {
     return this.#initIsB[slot] === 1 ? this.#addrA[slot] : this.#addrB[slot];

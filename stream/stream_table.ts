@@ -31,6 +31,12 @@ export interface StreamConsumer {
    * connection (reassembly stops and the flow is ignored from then on).
    */
   data(slot: number, dir: number, bytes: Uint8Array, tsUs: number): boolean;
+  /**
+   * Optional quick look at the first payload of a connection not yet reassembled, before anything is
+   * allocated for it: false when the consumer will certainly not want the connection (it is then
+   * ignored). Must not change any connection state.
+   */
+  wants?(slot: number, dir: number, bytes: Uint8Array): boolean;
   /** Bytes of direction `dir` were lost before the next `data`. */
   gap(slot: number, dir: number): void;
   /** Direction `dir` ended (its FIN was placed): nothing more will come from that side. */
@@ -202,10 +208,19 @@ export class StreamTable implements StreamSink {
     if (this.#validation !== "no" && !this.#checksumOk(pkt)) return;
     if (f === undefined) {
       if (len === 0) return;
+      // the first bytes of a side (no SYN seen, or exactly where its SYN said): ask before allocating
+      const seen = this.#synSeen[slot];
+      const atStart = (seen & (1 << pkt.dir)) === 0 || this.#synSeq[slot * 2 + pkt.dir] === pkt.tcpSeq;
+      if (
+        atStart && this.#consumer.wants !== undefined &&
+        !this.#consumer.wants(slot, pkt.dir, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len))
+      ) {
+        mode[slot] = IGNORED;
+        return;
+      }
       if (this.#flows.size >= this.#maxStreams) this.#evictOldest(pkt.tsUs);
       const opts = { policy: this.#policy, depth: this.#depth, maxQueued: Math.min(this.#depth, 256 << 10) };
       f = { slot, dirs: [new TcpDirection(opts), new TcpDirection(opts)], held: 0 };
-      const seen = this.#synSeen[slot];
       if ((seen & 1) !== 0) f.dirs[0].start(this.#synSeq[slot * 2]);
       if ((seen & 2) !== 0) f.dirs[1].start(this.#synSeq[slot * 2 + 1]);
       this.#flows.set(slot, f);
