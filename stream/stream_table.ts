@@ -8,8 +8,8 @@
  * wrong (the receiver drops them, so an attacker can insert data only the sensor would see);
  * `no` trusts every segment; `auto` (default) ignores wrong checksums but trusts segments whose
  * checksum field holds only the pseudo-header sum (captured on the sending host with checksum
- * offload), and stops validating when more than 10 % of the first 1000 checked segments are wrong
- * (a capture point that breaks checksums).
+ * offload), and stops validating when more than 10 % of the first 1000 checked segments are wrong,
+ * or more than half of the first 100 (a capture point that breaks checksums).
  *
  * Overlapping segments whose bytes differ are reported through `onOverlap` (an evasion).
  *
@@ -99,6 +99,7 @@ export interface StreamCounters {
 
 const NONE = 0, ACTIVE = 1, IGNORED = 2;
 const AUTO_SAMPLE = 1000;
+const AUTO_EARLY = 100;
 
 interface StreamFlow {
   slot: number;
@@ -329,7 +330,9 @@ export class StreamTable implements StreamSink {
     if (this.#validation === "auto" && this.#checked < AUTO_SAMPLE) {
       this.#checked++;
       if (c === CHECKSUM_BAD) this.#checkedBad++;
+      // more than 10 % bad in the first 1000, or more than half in the first 100: the capture breaks them
       if (this.#checked === AUTO_SAMPLE && this.#checkedBad * 10 > AUTO_SAMPLE) this.#validating = false;
+      if (this.#checked === AUTO_EARLY && this.#checkedBad * 2 > AUTO_EARLY) this.#validating = false;
     }
     if (c === CHECKSUM_OFFLOADED) {
       if (this.#validation === "auto") {
