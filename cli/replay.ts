@@ -191,6 +191,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   }
   if (shown && tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
   await sensor.decision.drain();
+  if (ipsHandle) console.error(`ids: ${ipsHandle.summary()}`);
   ipsHandle?.close();
   const outputs = await sensor.close({ status: result.status === 0 ? "finished" : "failed", counters: result.report });
   const problems = formatHubProblems(outputs);

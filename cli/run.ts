@@ -229,6 +229,7 @@ export async function runCommand(args: string[]): Promise<number> {
   await unwatch?.();
   await sensor.decision.drain();
   if (hostRefresh !== undefined) clearInterval(hostRefresh);
+  if (ipsHandle) console.error(`ids: ${ipsHandle.summary()}`);
   ipsHandle?.close();
   const outputs = await sensor.close({
     status: result.status === 0 ? "stopped" : "failed",

@@ -385,3 +385,21 @@ Deno.test("Ips: a reloaded configuration that trusts a blocked address lifts its
   assert.match((await ips.decide(q("203.0.113.5"))).note, /trusted/);
   ips.close();
 });
+
+Deno.test("formatIpsSummary(): one line of what the IPS did", async () => {
+  const { formatIpsSummary } = await import("./setup.ts");
+  assert.equal(
+    formatIpsSummary("nftables", {
+      blocked: 3,
+      simulated: 0,
+      failed: 1,
+      spoofed: 2,
+      refused: { trusted: 1, gateway: 2 },
+      capped: 0,
+      expired: 2,
+      unblocked: 1,
+    }),
+    "IPS (nftables): 3 blocked, 0 simulated, 1 failed, 2 expired, 1 unblocked; not blocked: 2 spoofed, 3 by the rails " +
+      "(gateway 2, trusted 1), 0 over a cap",
+  );
+});

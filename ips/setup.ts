@@ -9,7 +9,7 @@ import type { Config } from "../config/defaults.ts";
 import type { EventBus } from "../core/hub_event.ts";
 import type { CommandRunner } from "./command.ts";
 import { discoverHost } from "./host_info.ts";
-import { Ips, type IpsStartReport } from "./ips.ts";
+import { Ips, type IpsCounters, type IpsStartReport } from "./ips.ts";
 import { type BlockHistory, HistoryLedger } from "./history.ts";
 import type { BlockLedger } from "./ledger.ts";
 import { SafetyRails } from "./rails.ts";
@@ -46,8 +46,19 @@ export interface IpsHandle {
   report: IpsStartReport;
   /** Rediscovers gateways/DNS/own addresses (call after network changes; `run` does it every minute). */
   refreshHost(): Promise<void>;
+  /** One line about what the IPS did in this run (printed at exit). */
+  summary(): string;
   /** Stops timers; blocks stay until they expire. */
   close(): void;
+}
+
+/** One line of IPS counters, e.g. `IPS (nftables): 3 blocked, …; not blocked: 2 spoofed, 1 by the rails (trusted 1)`. */
+export function formatIpsSummary(backend: string, c: IpsCounters): string {
+  const rails = Object.entries(c.refused).sort(([a], [b]) => a.localeCompare(b));
+  const refused = rails.reduce((n, [, v]) => n + v, 0);
+  return `IPS (${backend}): ${c.blocked} blocked, ${c.simulated} simulated, ${c.failed} failed, ${c.expired} expired, ` +
+    `${c.unblocked} unblocked; not blocked: ${c.spoofed} spoofed, ${refused} by the rails` +
+    (rails.length > 0 ? ` (${rails.map(([k, v]) => `${k} ${v}`).join(", ")})` : "") + `, ${c.capped} over a cap`;
 }
 
 /** Builds, reconciles and returns the IPS; prints one line about the backend. */
@@ -95,6 +106,7 @@ export async function createIps(options: CreateIpsOptions): Promise<IpsHandle> {
     }),
     report,
     refreshHost: async () => rails.setHost(await discoverHost({ runner: options.runner })),
+    summary: () => formatIpsSummary(ips.backend, ips.counters()),
     close: () => ips.close(),
   };
 }

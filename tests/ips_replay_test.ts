@@ -103,11 +103,13 @@ Deno.test({
         }).output();
       const sim = await replay("--ips");
       assert.equal(sim.code, 0, new TextDecoder().decode(sim.stderr));
+      assert.match(new TextDecoder().decode(sim.stderr), /ids: IPS \(simulated\): 0 blocked, 1 simulated, 0 failed/);
       assert.equal(await sh(["ip", "netns", "exec", ns, "nft", "list", "ruleset"]), "", "nothing touched");
       const real = await replay("--ips-firewall");
       const stderr = new TextDecoder().decode(real.stderr);
       assert.equal(real.code, 0, stderr);
       assert.match(stderr, /IPS: blocking with nftables/);
+      assert.match(stderr, /ids: IPS \(nftables\): 1 blocked, 0 simulated, 0 failed/);
       const eve = new TextDecoder().decode(real.stdout).trim().split("\n").map((l) => JSON.parse(l));
       const scan = eve.find((a) => a.alert.metadata.tag[0] === "port_scan");
       assert.equal(scan.alert.action, "blocked");
