@@ -11,10 +11,12 @@ import { type KvCache, MemoryKv } from "../enrich/cache.ts";
 import type { Reputation, ReputationAnswer } from "../enrich/reputation.ts";
 import { abuseIpdbSettings, createReputationService } from "../enrich/settings.ts";
 import { sanitizeText } from "../notify/escape.ts";
+import { databasePath, defaultDataDir } from "../store/data_dir.ts";
+import { Store } from "../store/store.ts";
 import { parseArgs, UsageError } from "./args.ts";
 
 /** Help text of `ids reputation`. */
-export const REPUTATION_HELP = `Usage: ids reputation IP [--config FILE] [--json]
+export const REPUTATION_HELP = `Usage: ids reputation IP [--config FILE] [--data DIR] [--json]
 
 Prints what AbuseIPDB knows about IP: abuse confidence score, country, usage type, ISP, domain,
 reports. A result cached less than abuseipdb.cache_hours ago is used without asking the API.
@@ -23,6 +25,8 @@ IDS_ABUSEIPDB_KEY) the seed's simulated result is shown, marked SIMULATED.
 
 Options:
   --config FILE   JSON configuration (see: ids config defaults)
+  --data DIR      the data directory whose store caches results (default: the one ids run uses);
+                  without a database there, nothing is cached
   --json          print the result as JSON
   -h, --help      this help
 
@@ -32,7 +36,7 @@ Exit status: 0 a result was printed, 1 nothing known (one line says why), 2 bad 
 export interface ReputationCommandOptions {
   stdout?: (line: string) => void;
   stderr?: (line: string) => void;
-  /** The cache (the store's key/value table). Default: an empty in-memory one. */
+  /** The cache. Default: the store's key/value table in `--data DIR` when its database exists, else in memory. */
   cache?: KvCache;
 }
 
@@ -73,7 +77,7 @@ export function formatReputation(answer: Extract<ReputationAnswer, { ok: true }>
 export async function reputationCommand(args: string[], options: ReputationCommandOptions = {}): Promise<number> {
   const out = options.stdout ?? ((line: string) => console.log(line));
   const err = options.stderr ?? ((line: string) => console.error(line));
-  const a = parseArgs(args, { string: ["config"], boolean: ["json"] });
+  const a = parseArgs(args, { string: ["config", "data"], boolean: ["json"] });
   if (a.help) {
     out(REPUTATION_HELP);
     return 0;
@@ -82,13 +86,28 @@ export async function reputationCommand(args: string[], options: ReputationComma
   const ip = a._[0];
   if (parseIp(ip) === null) throw new UsageError(`"${sanitizeText(ip, 60)}" is not an IPv4 or IPv6 address`);
   let service;
+  let store: Store | undefined;
   try {
     const config = await loadConfig(a.config as string | undefined);
+    let cache = options.cache;
+    if (cache === undefined) {
+      const dir = (a.data as string | undefined) ?? defaultDataDir();
+      let exists = false;
+      try {
+        exists = Deno.statSync(databasePath(dir)).isFile;
+      } catch {
+        exists = false;
+      }
+      if (exists) store = Store.open(dir); // the run's cache; a result looked up now is kept there too
+      else if (a.data !== undefined) err(`ids reputation: no database in ${dir} yet: the result is not cached`);
+      cache = store ?? new MemoryKv();
+    }
     service = createReputationService(abuseIpdbSettings(config.abuseipdb), {
-      cache: options.cache ?? new MemoryKv(),
+      cache,
       log: () => {}, // the answer carries the line
     });
   } catch (error) {
+    store?.close();
     if (error instanceof ConfigError || (error instanceof Error && error.message.startsWith("Cannot use IDS_"))) {
       err(`ids reputation: ${error.message}`);
       return 1;
@@ -97,6 +116,7 @@ export async function reputationCommand(args: string[], options: ReputationComma
   }
   const answer = await service.lookup(ip);
   service.close();
+  store?.close();
   if (a.json) {
     out(JSON.stringify(answer.ok ? { ...answer, quota: service.status().quota } : answer));
     return answer.ok ? 0 : 1;

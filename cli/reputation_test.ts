@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { reputationCommand } from "./reputation.ts";
 import { AbuseIpdbStub } from "../enrich/abuseipdb_stub_test_util.ts";
 import { MemoryKv } from "../enrich/cache.ts";
+import { Store } from "../store/store.ts";
 
 const KEY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -77,4 +78,36 @@ Deno.test("ids reputation: a bad key and an exhausted quota are one line each, e
     r.stderr[0],
     /^ids reputation: AbuseIPDB daily quota exhausted \(1000 requests used\); no look-ups until /,
   );
+});
+
+Deno.test("ids reputation --data DIR: results are kept in the store's key/value cache between runs", async () => {
+  await using stub = new AbuseIpdbStub({ key: KEY, scores: { "45.33.32.156": 12 } });
+  const dir = await Deno.makeTempDir();
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    Store.open(dir).close(); // a data directory ids run has used
+    await Deno.writeTextFile(file, JSON.stringify({ abuseipdb: { key: KEY, base_url: stub.baseUrl } }));
+    const run = async () => {
+      const stdout: string[] = [];
+      const status = await reputationCommand(["45.33.32.156", "--data", dir, "--config", file], {
+        stdout: (l) => stdout.push(l),
+        stderr: () => {},
+      });
+      return { status, stdout };
+    };
+    assert.match((await run()).stdout[0], /\(AbuseIPDB, looked up now\)$/);
+    const second = await run();
+    assert.equal(second.status, 0);
+    assert.match(second.stdout[0], /^45\.33\.32\.156: abuse confidence 12\/100 \(AbuseIPDB, cached /);
+    assert.equal(stub.checks().length, 1);
+    const store = Store.open(dir);
+    try {
+      assert.equal(JSON.parse(store.get("abuseipdb:check:90:45.33.32.156", Date.now())!).score, 12);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(file);
+  }
 });
