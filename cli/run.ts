@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { alertLineSubscriber } from "../alerts/alert_line.ts";
 import type { CaptureCounters } from "../core/hub_event.ts";
 import type { CaptureSession } from "../sensor/capture_session.ts";
@@ -29,6 +30,7 @@ Options:
                       see: ids interfaces)
   --filter BPF        capture filter in pcap-filter syntax, e.g. "tcp or udp"
   --eve PATH|-        write alerts as EVE JSON lines to PATH (appended), or stdout with -
+                      (default: eve.json in the data directory)
   --data DIR          store alerts, blocks and runs in DIR/ids.db (default: %ProgramData%\\ids on Windows,
                       /var/lib/ids as root, ./ids-data otherwise; read them with: ids alerts)
   --no-data           no database
@@ -81,6 +83,21 @@ export function formatStats(s: CaptureCounters): string {
     `alerts: ${alerts}`;
 }
 
+/**
+ * Without --eve, alerts go as EVE to `eve.json` in the data directory (as Suricata writes its eve.json to its log
+ * directory), so no alert is ever only a number; undefined when there is no data directory or it cannot be made
+ * (the store then reports the problem).
+ */
+function defaultEvePath(dataDir: string | undefined): string | undefined {
+  if (dataDir === undefined) return undefined;
+  try {
+    Deno.mkdirSync(dataDir, { recursive: true });
+    return join(dataDir, "eve.json");
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs `ids run`; resolves with the exit status. */
 export async function runCommand(args: string[]): Promise<number> {
   const a = parseArgs(args, {
@@ -125,11 +142,12 @@ export async function runCommand(args: string[]): Promise<number> {
     if (a.data !== undefined && a["no-data"] === true) {
       throw new UsageError("--data and --no-data contradict each other");
     }
+    const dataDir = a["no-data"] === true ? undefined : (a.data as string | undefined) ?? defaultDataDir();
     sensor = await Sensor.open({
       config,
       onProblem: problem,
-      eve: a.eve as string | undefined,
-      data: a["no-data"] === true ? undefined : (a.data as string | undefined) ?? defaultDataDir(),
+      eve: (a.eve as string | undefined) ?? defaultEvePath(dataDir),
+      data: dataDir,
       command: "run",
       iface: a.iface as string | undefined,
     });

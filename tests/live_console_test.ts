@@ -74,12 +74,13 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ids run with stderr piped prints no alert lines unless --alert-lines",
+  name: "ids run with stderr piped prints no alert lines unless --alert-lines; without --eve, EVE goes to the data dir",
   ignore: ignoreUnless("no alert lines when piped", OK, WHY),
   async fn() {
     prereq("no alert lines when piped", OK, WHY);
     const p = await createLivePair("cop", 21);
-    const plain = new IdsProcess(["run", "--iface", p.ifB], { ns: p.nsB, maxSeconds: 40 });
+    const data = await Deno.makeTempDir({ prefix: "ids-data-" });
+    const plain = new IdsProcess(["run", "--iface", p.ifB, "--data", data], { ns: p.nsB, maxSeconds: 40 });
     const forced = new IdsProcess(["run", "--iface", p.ifB, "--alert-lines"], { ns: p.nsB, maxSeconds: 40 });
     try {
       await plain.capturing();
@@ -91,7 +92,13 @@ Deno.test({
       assert.doesNotMatch(plain.stderr, LINE(p), plain.stderr);
       assert.match(plain.stderr, /alerts: .*syn_flood \d+/, "the alert is still counted");
       assert.match(forced.stderr, LINE(p), forced.stderr);
+      // item 5: no --eve, yet every alert is written: EVE lines in the data directory
+      const eve = (await Deno.readTextFile(`${data}/eve.json`)).split("\n").filter((l) => l !== "").map((l) =>
+        JSON.parse(l)
+      );
+      assert.ok(eve.some((r) => r.src_ip === p.addrA && r.alert.metadata.tag[0] === "syn_flood"), JSON.stringify(eve));
     } finally {
+      await Deno.remove(data, { recursive: true }).catch(() => {});
       plain.kill("SIGKILL");
       forced.kill("SIGKILL");
       await plain.wait();
