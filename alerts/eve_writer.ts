@@ -6,6 +6,7 @@
 import type { Alert } from "../core/alert.ts";
 import type { HubEvent, Subscriber } from "../core/hub_event.ts";
 import { toEve } from "./eve.ts";
+import { RotatingFile } from "./rotating_file.ts";
 
 /** Where the writer's bytes go: a file, stdout, or anything with a synchronous write. */
 export interface EveSink {
@@ -13,6 +14,8 @@ export interface EveSink {
   writeSync(p: Uint8Array): number;
   /** Releases the sink (files only; stdout is never closed). */
   close?(): void;
+  /** Opens the file again (after logrotate moved it). */
+  reopen?(): void;
 }
 
 /** Options for {@link EveWriter}. */
@@ -33,6 +36,10 @@ export interface EveWriterOptions {
 export interface EveWriterOpenOptions extends EveWriterOptions {
   /** Start the file afresh instead of appending to it (the default, as Suricata does). */
   truncate?: boolean;
+  /** Rotate the file before it passes this many bytes (PATH → PATH.1 …); 0 or absent: never. */
+  rotateBytes?: number;
+  /** Rotated files kept. Default 5. */
+  rotateKeep?: number;
 }
 
 const encoder = new TextEncoder();
@@ -65,14 +72,10 @@ export class EveWriter {
    */
   static open(path: string, options: EveWriterOpenOptions = {}): EveWriter {
     if (path === "-") return new EveWriter(Deno.stdout, { ...options, ownsSink: false });
-    let file: Deno.FsFile;
+    let file: EveSink;
     try {
-      file = Deno.openSync(path, {
-        write: true,
-        create: true,
-        append: !options.truncate,
-        truncate: !!options.truncate,
-      });
+      if (options.truncate) Deno.writeFileSync(path, new Uint8Array(0));
+      file = new RotatingFile(path, { maxBytes: options.rotateBytes ?? 0, keep: options.rotateKeep ?? 5 });
     } catch (error) {
       const state = error instanceof Error ? error.message : String(error);
       throw new Error(`Cannot open EVE output ${path}: ${state}`, { cause: error });
@@ -149,6 +152,23 @@ export class EveWriter {
     const used = this.#used;
     this.#used = 0;
     this.#writeAll(this.#buffer.subarray(0, used));
+  }
+
+  /**
+   * Flushes, then opens the file again: after logrotate moved it away (SIGHUP), new records go to
+   * a new file at the same path. Nothing for stdout.
+   *
+   * @throws {Error} `Cannot reopen EVE output: …` when the file cannot be opened
+   */
+  reopen(): void {
+    if (this.#closed) return;
+    this.flush();
+    try {
+      this.#sink.reopen?.();
+    } catch (error) {
+      const state = error instanceof Error ? error.message : String(error);
+      throw new Error(`Cannot reopen EVE output: ${state}`, { cause: error });
+    }
   }
 
   /** Flushes everything and releases the sink (a file is closed; stdout stays open). Idempotent. */

@@ -15,6 +15,11 @@
  * @module
  */
 import { eveSubscriber, EveWriter } from "../alerts/eve_writer.ts";
+import { feedbackCsvSubscriber } from "../alerts/feedback_csv.ts";
+import { RedisOutput } from "../alerts/redis.ts";
+import { statsRecord } from "../alerts/stats_record.ts";
+import { SyslogOutput } from "../alerts/syslog.ts";
+import { join } from "node:path";
 import type { Config } from "../config/defaults.ts";
 import type { SubscriberStats } from "../core/hub_event.ts";
 import type { CaptureStart } from "./capture_protocol.ts";
@@ -58,6 +63,9 @@ export class Sensor {
   readonly storeWriter: StoreWriter | undefined;
   #config: Config;
   #sessions = new Set<CaptureSession>();
+  #eve: EveWriter | undefined;
+  #csvReopen: (() => void) | undefined;
+  #removeHup: (() => void) | undefined;
 
   private constructor(config: Config, hub: Hub, decision: DecisionStage, store?: Store, writer?: StoreWriter) {
     this.#config = config;
@@ -78,7 +86,10 @@ export class Sensor {
       onError: (name, e) => problem(`output ${name} failed: ${e instanceof Error ? e.message : String(e)}`),
     });
     const decision = new DecisionStage({ hub, config: options.config, ml: options.ml, ips: options.ips });
-    const eve = options.eve !== undefined ? EveWriter.open(options.eve) : undefined;
+    const outputs = options.config.outputs;
+    const eve = options.eve !== undefined
+      ? EveWriter.open(options.eve, { rotateBytes: outputs.eve.rotate_mb * 1e6, rotateKeep: outputs.eve.rotate_keep })
+      : undefined;
     let store: Store | undefined;
     let writer: StoreWriter | undefined;
     if (options.data !== undefined) {
@@ -102,7 +113,78 @@ export class Sensor {
       }
     }
     const sensor = new Sensor(options.config, hub, decision, store, writer);
-    if (eve) hub.subscribe(eveSubscriber(eve), { queue: 100_000 });
+    if (eve) {
+      hub.subscribe(eveSubscriber(eve), { queue: 100_000 });
+      sensor.#eve = eve;
+      // Suricata-style stats records at the configured interval, from the counters the hub carries
+      let lastStatsMs = 0;
+      hub.subscribe({
+        name: "eve-stats",
+        kinds: ["counters"],
+        handle: (e) => {
+          const every = sensor.#config.outputs.eve.stats_interval_s;
+          if (e.kind !== "counters" || every <= 0 || eve.closed) return;
+          if (e.counters.atMs - lastStatsMs < every * 1000 - 500) return;
+          lastStatsMs = e.counters.atMs;
+          eve.writeRecord(statsRecord(e.counters));
+        },
+      }, { queue: 100, dropOldest: true });
+    }
+    if (outputs.syslog.enabled) {
+      hub.subscribe(
+        new SyslogOutput({
+          host: outputs.syslog.host,
+          port: outputs.syslog.port,
+          protocol: outputs.syslog.protocol === "tcp" ? "tcp" : "udp",
+          facility: outputs.syslog.facility,
+          maxBuffer: outputs.syslog.max_buffer,
+          onProblem: problem,
+        }),
+        { queue: 100_000 },
+      );
+    }
+    if (outputs.redis.enabled) {
+      hub.subscribe(
+        new RedisOutput({
+          host: outputs.redis.host,
+          port: outputs.redis.port,
+          mode: outputs.redis.mode as "rpush" | "lpush" | "publish",
+          key: outputs.redis.key,
+          maxBuffer: outputs.redis.max_buffer,
+          onProblem: problem,
+        }),
+        { queue: 100_000 },
+      );
+    }
+    if (outputs.feedback_csv.enabled) {
+      const csvPath = outputs.feedback_csv.path !== ""
+        ? outputs.feedback_csv.path
+        : join(options.data ?? ".", "feedback.csv");
+      try {
+        const csv = feedbackCsvSubscriber({
+          path: csvPath,
+          rotateBytes: outputs.feedback_csv.rotate_mb * 1e6,
+          keep: outputs.feedback_csv.rotate_keep,
+        });
+        hub.subscribe(csv, { queue: 100_000 });
+        sensor.#csvReopen = () => csv.file.reopen();
+      } catch (e) {
+        problem(`Cannot open feedback CSV ${csvPath}: ${(e as Error).message.split("\n")[0]} — other outputs go on`);
+      }
+    }
+    // logrotate convention: SIGHUP reopens the files (EVE, feedback CSV)
+    if (Deno.build.os !== "windows" && (eve || sensor.#csvReopen)) {
+      const onHup = () => {
+        try {
+          eve?.reopen();
+          sensor.#csvReopen?.();
+        } catch (e) {
+          problem((e as Error).message.split("\n")[0]);
+        }
+      };
+      Deno.addSignalListener("SIGHUP", onHup);
+      sensor.#removeHup = () => Deno.removeSignalListener("SIGHUP", onHup);
+    }
     return Promise.resolve(sensor);
   }
 
@@ -136,6 +218,7 @@ export class Sensor {
    */
   async close(final: { status?: string; counters?: unknown; iface?: string } = {}): Promise<SubscriberStats[]> {
     await this.decision.drain();
+    this.#removeHup?.();
     const stats = await this.hub.close();
     if (this.store) {
       try {
