@@ -128,9 +128,12 @@ async function replayOnce(file: string, extra: string[]): Promise<{ ms: number; 
 
 // This VM's CPU speed drifts by ±30 % from one second to the next, so the runs are interleaved:
 // each round times tcpdump and every ids variant back to back, and the ratio is taken per round.
+const BENCH_DATA = `${dir}/bench-data`;
 const VARIANTS = [
   { name: "decode + flow table (--no-detect)", extra: ["--no-detect"] },
   { name: "every detector", extra: [] as string[] },
+  // the same with the SQLite store on (a fresh data directory each run): target within 5 % of the line above
+  { name: "every detector, --data DIR", extra: ["--data", BENCH_DATA] },
 ];
 interface Row {
   capture: string;
@@ -149,6 +152,7 @@ for (const c of captures) {
     const ref = hasTcpdump ? (await run("tcpdump", ["-r", c.file, "-w", "/dev/null"])).ms : NaN;
     tcp.push(ref);
     for (const [i, v] of VARIANTS.entries()) {
+      await Deno.remove(BENCH_DATA, { recursive: true }).catch(() => {});
       const r = await replayOnce(c.file, v.extra);
       times[i].push(r.ms);
       rss[i] = Math.max(rss[i], r.rss);
@@ -232,4 +236,43 @@ if (DETECTOR_RUNS > 0) {
       `timing: on a busy machine the noise exceeds the smaller figures)`,
   );
   await Deno.remove(tmp, { recursive: true });
+}
+
+// ---- the store: alerts per second it sustains, batched (target ≥ 50 k/s) ----
+{
+  const { Store } = await import("../store/store.ts");
+  const { StoreWriter } = await import("../store/writer.ts");
+  const { Hub } = await import("../sensor/hub.ts");
+  const { testAlert } = await import("../store/_test_alerts.ts");
+  const N = opt("store-alerts", 200_000);
+  const alerts = Array.from({ length: N }, (_, i) => testAlert(i));
+  const results: string[] = [];
+  for (const via of ["writeBatch, 1000 per transaction", "hub → StoreWriter (the sensor's path)"]) {
+    const rates: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      await Deno.remove(BENCH_DATA, { recursive: true }).catch(() => {});
+      const store = Store.open(BENCH_DATA);
+      const t = performance.now();
+      if (via.startsWith("writeBatch")) {
+        for (let i = 0; i < N; i += 1000) store.writeBatch(alerts.slice(i, i + 1000));
+      } else {
+        const hub = new Hub();
+        const writer = new StoreWriter(store);
+        hub.subscribe(writer, { queue: N, batch: 1000 });
+        for (const alert of alerts) hub.publish({ kind: "alert", alert });
+        await hub.close({ timeoutMs: 120_000 });
+      }
+      rates.push(N / ((performance.now() - t) / 1000));
+      store.close();
+    }
+    results.push(`| ${via} | ${Math.round(median(rates)).toLocaleString("en-US")} |`);
+  }
+  await Deno.remove(BENCH_DATA, { recursive: true }).catch(() => {});
+  console.log("");
+  console.log("| store | alerts/s |");
+  console.log("|---|---:|");
+  for (const r of results) console.log(r);
+  console.log(
+    `(${N.toLocaleString("en-US")} alerts, median of 3 rounds, WAL + synchronous=NORMAL, with the EVE JSON column)`,
+  );
 }
