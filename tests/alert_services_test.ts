@@ -12,6 +12,8 @@ import { AbuseIpdbStub } from "../enrich/abuseipdb_stub_test_util.ts";
 import type { Reputation } from "../enrich/reputation.ts";
 import { closedPort, TelegramStub } from "../notify/telegram_stub_test_util.ts";
 import { Hub } from "../sensor/hub.ts";
+import { Store } from "../store/store.ts";
+import { StoreWriter } from "../store/writer.ts";
 
 const TOKEN = "123456789:AAHtestTOKENtestTOKENtestTOKEN_-x";
 const KEY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -41,7 +43,7 @@ function recorder(events: Alert[]) {
   };
 }
 
-Deno.test("a 10k-alert storm: every alert reaches the store, Telegram gets a digest, AbuseIPDB one look-up per source", async () => {
+Deno.test("a 10k-alert storm: every alert reaches the SQLite store, Telegram gets a digest, AbuseIPDB one look-up per source", async () => {
   await using telegram = new TelegramStub({ token: TOKEN, chats: ["1001"], floodGapMs: 150 });
   await using abuse = new AbuseIpdbStub({ key: KEY, scores: { "45.33.32.156": 87 } });
   telegram.fail({ kind: "status", status: 502, description: "Bad Gateway" }); // a flaky start
@@ -59,9 +61,14 @@ Deno.test("a 10k-alert storm: every alert reaches the store, Telegram gets a dig
   const hub = new Hub();
   const stored: Alert[] = [];
   hub.subscribe(recorder(stored), { queue: 20_000 });
+  // and the real store: SQLite in a data directory, its batching writer on the hub, its key/value cache for reputations
+  const dir = await Deno.makeTempDir();
+  const store = Store.open(dir);
+  hub.subscribe(new StoreWriter(store), { queue: 20_000 });
   const logs: string[] = [];
   const reputations: [number, Reputation][] = [];
   const services = startAlertServices(config, hub, {
+    cache: store,
     env: () => undefined,
     log: (l) => logs.push(l),
     onReputation: (a, r) => reputations.push([a.seq, r]),
@@ -81,6 +88,14 @@ Deno.test("a 10k-alert storm: every alert reaches the store, Telegram gets a dig
   await hub.close({ timeoutMs: 5_000 });
 
   assert.equal(stored.length, 10_000, "no alert lost on the way to the store");
+  try {
+    assert.equal(store.stats().total, 10_000, "every alert is a row in the SQLite store");
+    const cached = JSON.parse(store.get("abuseipdb:check:90:45.33.32.156", Date.now())!);
+    assert.equal(cached.score, 87, "the reputation is in the store's cache");
+  } finally {
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
   assert.deepEqual(stored.map((a) => a.seq), Array.from({ length: 10_000 }, (_, i) => i + 1));
   for (const s of hub.stats()) assert.equal(s.dropped, 0, `${s.name} dropped nothing`);
 
