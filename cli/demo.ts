@@ -18,6 +18,7 @@ import { DEFAULT_PORT, parseListen } from "../web/auth.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { VERSION } from "./version.ts";
 import { loadDashboard } from "./_dashboard.ts";
+import { onStopSignals } from "./_signals.ts";
 
 /** The bundled demo capture (real tools in network namespaces; see tests/fixtures/README.md). */
 export const DEMO_CAPTURE: URL = new URL("../tests/fixtures/demo.pcapng.gz", import.meta.url);
@@ -143,8 +144,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     });
   }
   const stop = () => controller.abort();
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, stop);
+  const removeStopSignals = onStopSignals(stop);
   const timer = duration ? setTimeout(stop, duration * 1000) : undefined;
   let status = 0;
   try {
@@ -153,7 +153,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     if (summary.errors.length > 0) status = 1;
   } finally {
     if (timer !== undefined) clearTimeout(timer);
-    for (const s of signals) Deno.removeSignalListener(s, stop);
+    removeStopSignals();
     await dashboard.close();
     await hub.close({ timeoutMs: 1000 });
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});

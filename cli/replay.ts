@@ -16,6 +16,7 @@ import { formatHubProblems } from "../sensor/hub.ts";
 import { parseSpeed } from "../sensor/pacer.ts";
 import { Sensor } from "../sensor/sensor.ts";
 import { parseArgs, UsageError } from "./args.ts";
+import { onStopSignals } from "./_signals.ts";
 
 /** Sampled packets per second for the live traffic panel. */
 const TRAFFIC_LINES_PER_SECOND = 50;
@@ -150,8 +151,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     stopRequested = true;
     session?.stop();
   };
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, stop);
+  const removeStopSignals = onStopSignals(stop);
   const unwatch = configPath
     ? watchConfig(configPath, {
       onChange: (c) => {
@@ -186,7 +186,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     if (stopRequested) session.stop();
     result = await session.done;
   } finally {
-    for (const s of signals) Deno.removeSignalListener(s, stop);
+    removeStopSignals();
     await unwatch?.();
   }
   if (shown && tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));

@@ -18,6 +18,7 @@ import { Sensor } from "../sensor/sensor.ts";
 import { defaultDataDir } from "../store/data_dir.ts";
 import { startAlertServices } from "./_alert_services.ts";
 import { parseArgs, UsageError } from "./args.ts";
+import { onStopSignals } from "./_signals.ts";
 
 /** Help text of `ids run`. */
 export const RUN_HELP = `Usage: ids run [--iface NAME] [--filter BPF] [--eve PATH|-] [--config FILE] [options]
@@ -200,8 +201,7 @@ export async function runCommand(args: string[]): Promise<number> {
     stopRequested = true;
     session?.stop();
   };
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, stop);
+  const removeStopSignals = onStopSignals(stop);
   const timer = duration ? setTimeout(stop, duration * 1000) : undefined;
   const unwatch = configPath
     ? watchConfig(configPath, {
@@ -243,7 +243,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (stopRequested) session.stop();
   const result = await session.done;
   if (timer !== undefined) clearTimeout(timer);
-  for (const s of signals) Deno.removeSignalListener(s, stop);
+  removeStopSignals();
   await unwatch?.();
   await sensor.decision.drain();
   if (hostRefresh !== undefined) clearInterval(hostRefresh);
