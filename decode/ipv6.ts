@@ -55,6 +55,40 @@ export function ipv6ToString(b: Uint8Array, off: number): string {
   return s;
 }
 
+/** Slots of the address text cache of {@link ipv6Text} (direct-mapped, 2^12). */
+const TEXT_CACHE_BITS = 12;
+const textCacheWords = new Int32Array(4 << TEXT_CACHE_BITS);
+const textCacheText: (string | undefined)[] = new Array(1 << TEXT_CACHE_BITS).fill(undefined);
+
+function word(b: Uint8Array, o: number): number {
+  return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+}
+
+/**
+ * {@link ipv6ToString} through a small direct-mapped cache keyed by the 16 bytes: the addresses of
+ * a busy link repeat packet after packet, so decoding them allocates no new text (as IPv4 keys
+ * allocate nothing). Bounded (4,096 entries); a spoofed-source flood only replaces entries.
+ */
+export function ipv6Text(b: Uint8Array, off: number): string {
+  const w0 = word(b, off), w1 = word(b, off + 4), w2 = word(b, off + 8), w3 = word(b, off + 12);
+  let h = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1), 0x85ebca6b);
+  h = Math.imul(h ^ w2, 0xc2b2ae35) ^ w3;
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  const i = (h ^ (h >>> 13)) >>> (32 - TEXT_CACHE_BITS);
+  const j = i << 2, words = textCacheWords;
+  const cached = textCacheText[i];
+  if (cached !== undefined && words[j] === w0 && words[j + 1] === w1 && words[j + 2] === w2 && words[j + 3] === w3) {
+    return cached;
+  }
+  const text = ipv6ToString(b, off);
+  words[j] = w0;
+  words[j + 1] = w1;
+  words[j + 2] = w2;
+  words[j + 3] = w3;
+  textCacheText[i] = text;
+  return text;
+}
+
 /** Decodes an IPv6 header at `off`, walks extension headers, then the layer 4 header. */
 export function decodeIpv6(pkt: Packet, off: number, ev: DecodeEvents): void {
   const b = pkt.buf, n = b.length;
@@ -79,8 +113,8 @@ export function decodeIpv6(pkt: Packet, off: number, ev: DecodeEvents): void {
   pkt.l3Off = off;
   pkt.ipLen = 40 + plen;
   pkt.ttl = b[off + 7];
-  pkt.src = ipv6ToString(b, off + 8);
-  pkt.dst = ipv6ToString(b, off + 24);
+  pkt.src = ipv6Text(b, off + 8);
+  pkt.dst = ipv6Text(b, off + 24);
   let next = b[off + 6];
   let p = off + 40;
   let nextAt = off + 6;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { LinkType } from "../capture/packet_source.ts";
 import { cat, eth, ext6, frag6, ipv6, payload, tcp, udp, v6 } from "./_test_frames.ts";
 import { checkEveryPrefix, decodeOne, makeSpec } from "./_test_model.ts";
-import { ipv6ToString } from "./ipv6.ts";
+import { ipv6Text, ipv6ToString } from "./ipv6.ts";
 import { EtherType } from "./link.ts";
 import { IpProto, TcpFlag } from "./packet.ts";
 
@@ -201,5 +201,26 @@ Deno.test("IPv6 canonical text (RFC 5952)", () => {
     assert.equal(ipv6ToString(cat([9, 9, 9], bytes), 3), want, `${full} at offset 3`);
     // and round trip through the test helper
     assert.deepEqual(v6(want), [...bytes], `v6(${want})`);
+  }
+});
+
+Deno.test("ipv6Text: the cached text always equals the formatted address (repeats, evictions, neighbours)", () => {
+  // a seeded generator: the same addresses every run
+  let seed = 0x12345678;
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+  const addrs: Uint8Array[] = [];
+  for (let n = 0; n < 20_000; n++) {
+    const a = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) a[i] = rnd();
+    if (n % 3 === 0) a.fill(0, 4, 12); // runs of zeros (compressed)
+    if (n % 5 === 0) a.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff], 0); // IPv4-mapped
+    addrs.push(a);
+    // a neighbour differing in one bit of each word must not be served the other's text
+    const b = a.slice();
+    b[n % 16] ^= 1;
+    addrs.push(b);
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const a of addrs) assert.equal(ipv6Text(cat([7], a), 1), ipv6ToString(a, 0));
   }
 });
