@@ -97,8 +97,12 @@ export class FlowTable {
   #onEnd: FlowTableOptions["onEnd"];
 
   // key (canonical order: "a" is the lower endpoint)
-  #addrA: IpKey[];
-  #addrB: IpKey[];
+  // IPv4 addresses in typed arrays, IPv6 text beside them (undefined for IPv4): one array of both
+  // kinds would box every IPv4 number once the first IPv6 address is stored (an allocation per flow)
+  #numA: Float64Array;
+  #numB: Float64Array;
+  #strA: (string | undefined)[];
+  #strB: (string | undefined)[];
   #ports: Uint32Array; // portA << 16 | portB
   #proto: Uint8Array;
   // which canonical endpoint initiated: 0 = a, 1 = b
@@ -140,8 +144,10 @@ export class FlowTable {
     this.capacity = cap;
     this.#onEnd = options.onEnd;
     this.setTimeouts({ ...DEFAULT_FLOW_TIMEOUTS, ...options.timeouts });
-    this.#addrA = new Array(cap).fill(0);
-    this.#addrB = new Array(cap).fill(0);
+    this.#numA = new Float64Array(cap);
+    this.#numB = new Float64Array(cap);
+    this.#strA = new Array(cap).fill(undefined);
+    this.#strB = new Array(cap).fill(undefined);
     this.#ports = new Uint32Array(cap);
     this.#proto = new Uint8Array(cap);
     this.#initIsB = new Uint8Array(cap);
@@ -212,7 +218,8 @@ export class FlowTable {
     while (slot !== NIL) {
       if (
         this.#hash[slot] === h && this.#ports[slot] === ports && this.#proto[slot] === proto &&
-        this.#addrA[slot] === a && this.#addrB[slot] === b
+        (typeof a === "number" ? this.#strA[slot] === undefined && this.#numA[slot] === a : this.#strA[slot] === a) &&
+        (typeof b === "number" ? this.#strB[slot] === undefined && this.#numB[slot] === b : this.#strB[slot] === b)
       ) break;
       slot = this.#chain[slot];
     }
@@ -220,8 +227,10 @@ export class FlowTable {
     if (slot === NIL) {
       slot = this.#alloc();
       isNew = true;
-      this.#addrA[slot] = a;
-      this.#addrB[slot] = b;
+      if (typeof a === "number") this.#numA[slot] = a;
+      else this.#strA[slot] = a;
+      if (typeof b === "number") this.#numB[slot] = b;
+      else this.#strB[slot] = b;
       this.#ports[slot] = ports;
       this.#proto[slot] = proto;
       this.#hash[slot] = h;
@@ -316,17 +325,17 @@ export class FlowTable {
   initiator(slot: number): { ip: IpKey; port: number } {
     const b = this.#initIsB[slot] === 1;
     const ports = this.#ports[slot];
-    return b ? { ip: this.#addrB[slot], port: ports & 0xffff } : { ip: this.#addrA[slot], port: ports >>> 16 };
+    return b ? { ip: this.#addrB(slot), port: ports & 0xffff } : { ip: this.#addrA(slot), port: ports >>> 16 };
   }
   /** The responder's address and port. */
   responder(slot: number): { ip: IpKey; port: number } {
     const b = this.#initIsB[slot] === 1;
     const ports = this.#ports[slot];
-    return b ? { ip: this.#addrA[slot], port: ports >>> 16 } : { ip: this.#addrB[slot], port: ports & 0xffff };
+    return b ? { ip: this.#addrA(slot), port: ports >>> 16 } : { ip: this.#addrB(slot), port: ports & 0xffff };
   }
   /** Initiator address without allocating. */
   initiatorIp(slot: number): IpKey {
-    return this.#initIsB[slot] === 1 ? this.#addrB[slot] : this.#addrA[slot];
+    return this.#initIsB[slot] === 1 ? this.#addrB(slot) : this.#addrA(slot);
   }
   /** Initiator port without allocating. */
   initiatorPort(slot: number): number {
@@ -335,7 +344,7 @@ export class FlowTable {
   }
   /** Responder address without allocating. */
   responderIp(slot: number): IpKey {
-    return this.#initIsB[slot] === 1 ? this.#addrA[slot] : this.#addrB[slot];
+    return this.#initIsB[slot] === 1 ? this.#addrA(slot) : this.#addrB(slot);
   }
   /** Responder port without allocating. */
   responderPort(slot: number): number {
@@ -365,6 +374,18 @@ export class FlowTable {
     if (proto === IpProto.UDP) return CLASS_UDP;
     if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) return CLASS_ICMP;
     return CLASS_OTHER;
+  }
+
+  /** The canonical lower endpoint's address. */
+  #addrA(slot: number): IpKey {
+    const s = this.#strA[slot];
+    return s !== undefined ? s : this.#numA[slot];
+  }
+
+  /** The canonical higher endpoint's address. */
+  #addrB(slot: number): IpKey {
+    const s = this.#strB[slot];
+    return s !== undefined ? s : this.#numB[slot];
   }
 
   #expire(now: number): void {
@@ -413,8 +434,8 @@ export class FlowTable {
       else this.#chain[prev] = this.#chain[slot];
     }
     this.#chain[slot] = NIL;
-    this.#addrA[slot] = 0;
-    this.#addrB[slot] = 0;
+    this.#strA[slot] = undefined;
+    this.#strB[slot] = undefined;
     this.#cls[slot] = -1;
     this.#free[this.#freeTop++] = slot;
     this.size--;
