@@ -198,3 +198,18 @@ export function toEve(alert: Alert, options: ToEveOptions = {}): EveAlertRecord 
   };
   return record;
 }
+
+const eveJsonCache = new WeakMap<Alert, string>();
+
+/**
+ * The EVE record of an alert as JSON text, built once per alert object and shared by every output
+ * (EVE file, store, syslog, Redis): alerts are not changed after the decision stage published them.
+ */
+export function eveJson(alert: Alert): string {
+  let json = eveJsonCache.get(alert);
+  if (json === undefined) {
+    json = JSON.stringify(toEve(alert));
+    eveJsonCache.set(alert, json);
+  }
+  return json;
+}

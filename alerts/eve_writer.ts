@@ -5,7 +5,7 @@
  */
 import type { Alert } from "../core/alert.ts";
 import type { HubEvent, Subscriber } from "../core/hub_event.ts";
-import { toEve } from "./eve.ts";
+import { eveJson, toEve } from "./eve.ts";
 import { RotatingFile } from "./rotating_file.ts";
 
 /** Where the writer's bytes go: a file, stdout, or anything with a synchronous write. */
@@ -110,7 +110,9 @@ export class EveWriter {
 
   /** Writes the EVE record of an alert. */
   write(alert: Alert): void {
-    this.writeRecord(toEve(alert, { inIface: alert.iface ?? this.#inIface }));
+    // the shared JSON (eveJson) when the alert names its interface or the writer adds none
+    if (alert.iface !== undefined || this.#inIface === undefined) this.#writeJson(eveJson(alert));
+    else this.writeRecord(toEve(alert, { inIface: this.#inIface }));
   }
 
   /**
@@ -119,8 +121,12 @@ export class EveWriter {
    * @throws {Error} `Cannot write EVE record: writer is closed` after {@link close}
    */
   writeRecord(record: object): void {
+    this.#writeJson(JSON.stringify(record));
+  }
+
+  #writeJson(json: string): void {
     if (this.#closed) throw new Error("Cannot write EVE record: writer is closed");
-    const line = `${JSON.stringify(record)}\n`;
+    const line = `${json}\n`;
     this.#records++;
     // UTF-16 length × 3 bounds the UTF-8 length.
     if (line.length * 3 > this.#buffer.length - this.#used) {

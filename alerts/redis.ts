@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { toEve } from "./eve.ts";
+import { eveJson } from "./eve.ts";
 import type { HubEvent, Subscriber } from "../core/hub_event.ts";
 import { type NetConnection, type NetOutputStats, NetQueue } from "./_net_queue.ts";
 
@@ -137,7 +137,7 @@ export class RedisOutput implements Subscriber {
 
   /** Queues the EVE record of an alert. */
   handle(event: HubEvent): void {
-    if (event.kind === "alert") this.#queue.push(JSON.stringify(toEve(event.alert)));
+    if (event.kind === "alert") this.#queue.push(eveJson(event.alert));
   }
 
   /** Queues any EVE record (e.g. stats). */

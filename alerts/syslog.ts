@@ -10,7 +10,7 @@ import { isIPv6 } from "node:net";
 import { hostname } from "node:os";
 import type { Alert } from "../core/alert.ts";
 import type { HubEvent, Subscriber } from "../core/hub_event.ts";
-import { toEve } from "./eve.ts";
+import { eveJson } from "./eve.ts";
 import { type NetConnection, type NetOutputStats, NetQueue } from "./_net_queue.ts";
 
 /** Syslog severity of an alert: EVE severity 1 → 2 critical, 2 → 3 error, 3 → 4 warning. */
@@ -38,7 +38,7 @@ export interface SyslogMessageOptions {
 export function syslogMessage(alert: Alert, o: SyslogMessageOptions): string {
   const pri = o.facility * 8 + syslogSeverity(alert);
   const time = new Date(o.nowMs ?? Date.now()).toISOString();
-  const eve = JSON.stringify(toEve(alert));
+  const eve = eveJson(alert);
   return `<${pri}>1 ${time} ${headerField(o.hostname, 255)} ${headerField(o.appName ?? "ids", 48)} ${
     headerField(o.procId ?? String(Deno.pid), 128)
   } alert - ${eve}`;

@@ -14,7 +14,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { toEve } from "../alerts/eve.ts";
+import { eveJson } from "../alerts/eve.ts";
 import type { Alert } from "../core/alert.ts";
 import { ATTACKS } from "../core/attack_type.ts";
 import type { BlockEvent, BlockStatus } from "../core/block.ts";
@@ -270,7 +270,7 @@ export class Store {
     db.exec("BEGIN");
     try {
       for (const a of alerts) {
-        const eve = JSON.stringify(toEve(a));
+        const eve = eveJson(a);
         ins.run(
           new Date(a.tsUs / 1000).toISOString(),
           a.label,
