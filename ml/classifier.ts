@@ -1,0 +1,286 @@
+/**
+ * The flow classifier as the sensor uses it: loads `models/ids-flow.onnx` into the model Worker,
+ * checks it against the feature code, and classifies feature rows in batches without ever blocking
+ * the caller.
+ *
+ * - Requests queue up to `maxQueue` rows; a full queue answers `undefined` at once (the heuristic
+ *   label stands) and counts it in {@link ClassifierCounters.dropped}.
+ * - While one batch runs in the Worker the next one fills, so batches grow with load and a lone
+ *   request goes out immediately (low latency when idle).
+ * - A missing, unreadable or mismatched model never throws: {@link loadClassifier} returns a
+ *   classifier whose status is `heuristics only` with the reason, and every request answers
+ *   `undefined`.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
+import type { WorkerReply, WorkerRequest } from "./ml_worker.ts";
+
+/** Default model path: `models/ids-flow.onnx` beside this module's folder. */
+export const DEFAULT_MODEL_PATH: string = join(dirname(fileURLToPath(import.meta.url)), "..", "models", "ids-flow.onnx");
+
+/** What the model said about one row. */
+export interface FlowVerdict {
+  /** Most probable class (`normal` or an attack type). */
+  label: string;
+  /** Its probability, 0–1. */
+  confidence: number;
+}
+
+/** Load state, for `ids model info` and the dashboard. */
+export interface ClassifierStatus {
+  /** `loaded`: the model classifies; `heuristics only`: it does not (see `reason`). */
+  state: "loaded" | "heuristics only";
+  /** Why the model is not in use. */
+  reason?: string;
+  /** Model file. */
+  path: string;
+  /** Classes in output order (when the metadata was readable). */
+  classes: string[];
+  /** Session load time (ms). */
+  loadMs?: number;
+}
+
+/** Counters of one classifier. */
+export interface ClassifierCounters {
+  /** Rows submitted. */
+  requested: number;
+  /** Rows answered with a verdict. */
+  classified: number;
+  /** Rows refused because the queue was full (the heuristic label stood). */
+  dropped: number;
+  /** Batches sent to the Worker. */
+  batches: number;
+  /** Rows that failed in the Worker. */
+  failed: number;
+}
+
+/** Options of {@link loadClassifier}. */
+export interface ClassifierOptions {
+  /** ONNX file (default {@link DEFAULT_MODEL_PATH}); its metadata is the `.json` beside it. */
+  modelPath?: string;
+  /** Most rows waiting (default 4096). */
+  maxQueue?: number;
+  /** Most rows per batch (default 1024). */
+  maxBatch?: number;
+  /** How long to wait for the Worker to load the model (default 30 s). */
+  loadTimeoutMs?: number;
+}
+
+/** The model's metadata file (`models/ids-flow.json`). */
+export interface ModelInfo {
+  name?: string;
+  created?: string;
+  feature_version: number;
+  classes: string[];
+  features: string[];
+  data?: Record<string, unknown>;
+  metrics?: {
+    macro_f1?: number;
+    accuracy?: number;
+    per_class?: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+    confusion_matrix?: { labels: string[]; rows_true_cols_predicted: number[][] };
+  };
+  measured?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/** Reads and checks the model metadata; returns the reason when it does not fit this feature code. */
+export async function readModelInfo(modelPath: string): Promise<{ info?: ModelInfo; problem?: string }> {
+  const metaPath = modelPath.replace(/\.onnx$/, "") + ".json";
+  let info: ModelInfo;
+  try {
+    info = JSON.parse(await Deno.readTextFile(metaPath));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { problem: `${metaPath} does not exist` };
+    return { problem: `${metaPath} is unreadable (${(e as Error).message})` };
+  }
+  if (!Array.isArray(info.classes) || !Array.isArray(info.features)) {
+    return { info, problem: `${metaPath} lacks classes or features` };
+  }
+  if (info.feature_version !== FEATURE_VERSION) {
+    return { info, problem: `model built for feature code v${info.feature_version}, this sensor has v${FEATURE_VERSION}` };
+  }
+  if (info.features.length !== FEATURE_COUNT || info.features.some((f, i) => f !== FEATURE_NAMES[i])) {
+    return { info, problem: `model expects ${info.features.length} features, this sensor computes ${FEATURE_COUNT}` };
+  }
+  return { info };
+}
+
+interface Pending {
+  resolve: (v: FlowVerdict | undefined) => void;
+}
+
+/** Classifies feature rows in the model Worker (see module docs). */
+export class FlowClassifier {
+  /** Load state. */
+  readonly status: ClassifierStatus;
+  /** Counters. */
+  readonly counters: ClassifierCounters = { requested: 0, classified: 0, dropped: 0, batches: 0, failed: 0 };
+  /** Model metadata, when readable. */
+  readonly info: ModelInfo | undefined;
+  #worker: Worker | undefined;
+  #classes: string[];
+  #maxQueue: number;
+  #maxBatch: number;
+  #buf: Float32Array;
+  #spare: ArrayBuffer[] = [];
+  #queue: Pending[] = [];
+  #inFlight = new Map<number, Pending[]>();
+  #nextId = 1;
+
+  /** @internal use {@link loadClassifier} */
+  constructor(status: ClassifierStatus, info: ModelInfo | undefined, worker: Worker | undefined, o: ClassifierOptions) {
+    this.status = status;
+    this.info = info;
+    this.#worker = worker;
+    this.#classes = status.classes;
+    this.#maxQueue = Math.max(1, o.maxQueue ?? 4096);
+    this.#maxBatch = Math.max(1, o.maxBatch ?? 1024);
+    this.#buf = new Float32Array(this.#maxQueue * FEATURE_COUNT);
+    if (worker) worker.onmessage = (e: MessageEvent<WorkerReply>) => this.#onReply(e.data);
+  }
+
+  /** True when the model classifies. */
+  get ready(): boolean {
+    return this.status.state === "loaded";
+  }
+
+  /** Rows waiting for the next batch. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Classifies one feature row (FEATURE_COUNT values, copied at once). Resolves `undefined` when
+   * the model is not loaded, the queue is full, or the Worker failed — never rejects.
+   */
+  classify(row: ArrayLike<number>): Promise<FlowVerdict | undefined> {
+    this.counters.requested++;
+    if (!this.ready) return Promise.resolve(undefined);
+    if (this.#queue.length >= this.#maxQueue) {
+      this.counters.dropped++;
+      return Promise.resolve(undefined);
+    }
+    this.#buf.set(row as ArrayLike<number>, this.#queue.length * FEATURE_COUNT);
+    return new Promise((resolve) => {
+      this.#queue.push({ resolve });
+      if (this.#inFlight.size === 0) this.#send();
+    });
+  }
+
+  /** Stops the Worker; pending requests resolve `undefined`. */
+  close(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    for (const p of this.#queue) p.resolve(undefined);
+    for (const ps of this.#inFlight.values()) for (const p of ps) p.resolve(undefined);
+    this.#queue = [];
+    this.#inFlight.clear();
+    (this.status as { state: string }).state = "heuristics only";
+    this.status.reason ??= "closed";
+  }
+
+  #send(): void {
+    const w = this.#worker;
+    if (w === undefined || this.#queue.length === 0) return;
+    const n = Math.min(this.#queue.length, this.#maxBatch);
+    const batch = this.#queue.splice(0, n);
+    const len = n * FEATURE_COUNT;
+    let ab = this.#spare.pop();
+    if (ab === undefined || ab.byteLength < len * 4) ab = new ArrayBuffer(this.#maxBatch * FEATURE_COUNT * 4);
+    new Float32Array(ab, 0, len).set(this.#buf.subarray(0, len));
+    // shift the remaining rows to the front
+    if (this.#queue.length > 0) this.#buf.copyWithin(0, len, len + this.#queue.length * FEATURE_COUNT);
+    const id = this.#nextId++;
+    this.#inFlight.set(id, batch);
+    this.counters.batches++;
+    const msg: WorkerRequest = { type: "infer", id, rows: ab, n, features: FEATURE_COUNT };
+    w.postMessage(msg, [ab]);
+  }
+
+  #onReply(m: WorkerReply): void {
+    if (m.type === "result") {
+      const batch = this.#inFlight.get(m.id);
+      this.#inFlight.delete(m.id);
+      this.#spare.push(m.rows);
+      if (batch) {
+        const p = new Float32Array(m.probs);
+        const c = m.classes;
+        for (let i = 0; i < batch.length; i++) {
+          let best = 0;
+          for (let k = 1; k < c; k++) if (p[i * c + k] > p[i * c + best]) best = k;
+          this.counters.classified++;
+          batch[i].resolve({ label: this.#classes[best] ?? String(best), confidence: p[i * c + best] });
+        }
+      }
+    } else if (m.type === "error" && m.id !== undefined) {
+      const batch = this.#inFlight.get(m.id) ?? [];
+      this.#inFlight.delete(m.id);
+      if (m.rows) this.#spare.push(m.rows);
+      this.counters.failed += batch.length;
+      for (const p of batch) p.resolve(undefined);
+    }
+    if (this.#inFlight.size === 0) this.#send();
+  }
+}
+
+/** Loads the model; never throws (a problem gives a classifier in `heuristics only` state). */
+export async function loadClassifier(options: ClassifierOptions = {}): Promise<FlowClassifier> {
+  const path = options.modelPath ?? DEFAULT_MODEL_PATH;
+  const off = (reason: string, info?: ModelInfo) =>
+    new FlowClassifier({ state: "heuristics only", reason, path, classes: info?.classes ?? [] }, info, undefined, options);
+  const { info, problem } = await readModelInfo(path);
+  if (problem !== undefined || info === undefined) return off(problem ?? "no metadata", info);
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    return off(e instanceof Deno.errors.NotFound ? `${path} does not exist` : `${path} is unreadable`, info);
+  }
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL("./ml_worker.ts", import.meta.url), { type: "module" });
+  } catch (e) {
+    return off(`model Worker cannot start (${(e as Error).message})`, info);
+  }
+  const t0 = performance.now();
+  const timeout = options.loadTimeoutMs ?? 30_000;
+  const outcome = await new Promise<WorkerReply | string>((resolve) => {
+    const timer = setTimeout(() => resolve(`model Worker did not answer within ${timeout} ms`), timeout);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      clearTimeout(timer);
+      resolve(`model Worker failed (${e.message})`);
+    };
+    worker.onmessage = (e: MessageEvent<WorkerReply>) => {
+      if (e.data.type === "ready") {
+        const msg: WorkerRequest = { type: "load", model: bytes };
+        worker.postMessage(msg);
+        return;
+      }
+      clearTimeout(timer);
+      resolve(e.data);
+    };
+  });
+  if (typeof outcome === "string" || outcome.type !== "loaded") {
+    worker.terminate();
+    return off(typeof outcome === "string" ? outcome : outcome.type === "error" ? outcome.message : "unexpected reply", info);
+  }
+  const c = new FlowClassifier(
+    { state: "loaded", path, classes: info.classes, loadMs: performance.now() - t0 },
+    info,
+    worker,
+    options,
+  );
+  // one probe row checks the output width against the metadata
+  const probe = await c.classify(new Float32Array(FEATURE_COUNT));
+  if (probe === undefined || !info.classes.includes(probe.label) || c.counters.failed > 0) {
+    c.close();
+    return off("model output does not match its metadata", info);
+  }
+  c.counters.requested = c.counters.classified = c.counters.batches = 0;
+  return c;
+}

@@ -1,0 +1,153 @@
+/**
+ * Extracts labelled feature rows from labelled captures for training: every capture runs through
+ * the sensor's own decoder, flow table and {@link FeatureExtractor}; a flow yields a row when its
+ * packet count reaches 1, 2, 4, 8, … (then every 32nd packet) and when it ends — the moments a
+ * detector may fire on it. Labels come from the manifest: a flow started by a listed attacker
+ * (for spoofed floods: by an address outside the victim's /24 toward the victim) inside the
+ * scenario's time window (±1 s) gets the scenario's type; flows in benign captures and flows of
+ * other hosts are `normal`. SQL injection scenarios give no attack rows (payload detector only).
+ *
+ * @module
+ */
+import { FileSource } from "../capture/file_source.ts";
+import { Decoder } from "../decode/decoder.ts";
+import { type IpKey, ipToString, Packet } from "../decode/packet.ts";
+import { FlowTable } from "../flow/flow_table.ts";
+import { FEATURE_COUNT, FeatureExtractor } from "./features.ts";
+
+/** One scenario of a manifest (tests/corpus/manifest.json format). */
+export interface Scenario {
+  name: string;
+  file: string;
+  kind: "attack" | "benign";
+  type?: string;
+  attacker?: string | null;
+  attackers?: string[];
+  victim?: string;
+  spoofed?: boolean;
+  start: string;
+  end: string;
+}
+
+/** Rows of one capture. */
+export interface CaptureRows {
+  /** Capture file name (the split unit). */
+  file: string;
+  /** Label per row. */
+  labels: string[];
+  /** Row-major features, `labels.length × FEATURE_COUNT`. */
+  rows: Float32Array;
+  /** Packets read. */
+  packets: number;
+}
+
+/** Options of {@link extractCapture}. */
+export interface ExtractOptions {
+  /** Most rows kept per label and capture (reservoir sample, seeded by the file name). Default 3000. */
+  maxRowsPerLabel?: number;
+  /** Flow table cap (default 65536). */
+  maxFlows?: number;
+}
+
+/** The label used for benign rows. */
+export const NORMAL = "normal";
+
+function prefix24(ip: string): string {
+  return ip.split(".").slice(0, 3).join(".");
+}
+
+/** Seeded PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function seedOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** Decides the label of a flow row in a scenario; `undefined` drops the row. */
+export function labeller(sc: Scenario): (initiator: IpKey, responder: IpKey, tsUs: number) => string | undefined {
+  if (sc.kind === "benign") return () => NORMAL;
+  const attackers = new Set(sc.attackers ?? (sc.attacker ? [sc.attacker] : []));
+  const startUs = Date.parse(sc.start) * 1000 - 1e6, endUs = Date.parse(sc.end) * 1000 + 1e6;
+  const victim = sc.victim ?? "";
+  const local = prefix24(victim);
+  const keep = sc.type !== "sql_injection";
+  return (initiator, responder, tsUs) => {
+    const i = ipToString(initiator), r = ipToString(responder);
+    const isAttack = sc.spoofed ? r === victim && prefix24(i) !== local : attackers.has(i);
+    if (!isAttack) return NORMAL;
+    if (!keep || tsUs < startUs || tsUs > endUs) return undefined;
+    return sc.type;
+  };
+}
+
+/** Reads one capture and returns its labelled rows. */
+export async function extractCapture(path: string, sc: Scenario, options: ExtractOptions = {}): Promise<CaptureRows> {
+  const cap = options.maxRowsPerLabel ?? 3000;
+  const maxFlows = options.maxFlows ?? 65536;
+  const label = labeller(sc);
+  const random = rng(seedOf(sc.file));
+  const fx = new FeatureExtractor({ maxFlows });
+  const reservoirs = new Map<string, { rows: Float32Array[]; seen: number }>();
+  const row = new Float32Array(FEATURE_COUNT);
+  const emit = (flows: FlowTable, slot: number) => {
+    const l = label(flows.initiatorIp(slot), flows.responderIp(slot), flows.lastUs(slot));
+    if (l === undefined) return;
+    fx.write(flows, slot, row);
+    let r = reservoirs.get(l);
+    if (r === undefined) reservoirs.set(l, r = { rows: [], seen: 0 });
+    r.seen++;
+    if (r.rows.length < cap) r.rows.push(row.slice());
+    else {
+      const j = Math.floor(random() * r.seen);
+      if (j < cap) r.rows[j] = row.slice();
+    }
+  };
+  const flows = new FlowTable({
+    maxFlows,
+    onEnd: (t, slot) => {
+      const n = t.packets(slot, 0) + t.packets(slot, 1);
+      if (!isSamplePoint(n)) emit(t, slot);
+    },
+  });
+  const decoder = new Decoder();
+  const pkt = new Packet();
+  let packets = 0;
+  await new FileSource(path).run((frame) => {
+    packets++;
+    decoder.decode(frame, pkt);
+    if (pkt.ipVersion === 0) return;
+    flows.update(pkt);
+    fx.onPacket(pkt, flows);
+    const slot = pkt.flow;
+    if (slot < 0) return;
+    if (isSamplePoint(flows.packets(slot, 0) + flows.packets(slot, 1))) emit(flows, slot);
+  });
+  flows.flush();
+  const labels: string[] = [];
+  const parts: Float32Array[] = [];
+  for (const l of [...reservoirs.keys()].sort()) {
+    for (const r of reservoirs.get(l)!.rows) {
+      labels.push(l);
+      parts.push(r);
+    }
+  }
+  const rows = new Float32Array(labels.length * FEATURE_COUNT);
+  parts.forEach((r, i) => rows.set(r, i * FEATURE_COUNT));
+  return { file: sc.file, labels, rows, packets };
+}
+
+/** True at flow packet counts 1, 2, 4, …, 32 and every 32nd packet after. */
+export function isSamplePoint(n: number): boolean {
+  return n <= 32 ? (n & (n - 1)) === 0 : n % 32 === 0;
+}

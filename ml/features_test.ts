@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { IpProto, Packet } from "../decode/packet.ts";
+import { F, fillPacket, MS, type PacketSpec, SEC, T0 } from "../detectors/_test_packets.ts";
+import { FlowTable } from "../flow/flow_table.ts";
+import { FEATURE_COUNT, FEATURE_NAMES, FeatureExtractor } from "./features.ts";
+
+class Rig {
+  flows: FlowTable;
+  fx: FeatureExtractor;
+  pkt = new Packet();
+  constructor(maxFlows = 1024, maxHosts?: number) {
+    this.flows = new FlowTable({ maxFlows });
+    this.fx = new FeatureExtractor({ maxFlows, maxHosts });
+  }
+  send(s: PacketSpec): number {
+    fillPacket(this.pkt, s);
+    this.flows.update(this.pkt);
+    this.fx.onPacket(this.pkt, this.flows);
+    return this.pkt.flow;
+  }
+  row(slot: number): Record<string, number> {
+    const out = new Float32Array(FEATURE_COUNT);
+    this.fx.write(this.flows, slot, out);
+    return Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, out[i]]));
+  }
+}
+
+const A = "10.0.0.5", B = "10.0.0.1";
+
+Deno.test("features: a completed TCP exchange has both directions, a handshake and sane lengths", () => {
+  const r = new Rig();
+  const tcp = (t: number, src: string, dst: string, sp: number, dp: number, flags: number, payload = "") =>
+    r.send({ tsUs: T0 + t, src, dst, proto: IpProto.TCP, sp, dp, flags, payload });
+  tcp(0, A, B, 40000, 80, F.S);
+  tcp(1 * MS, B, A, 80, 40000, F.SA);
+  tcp(2 * MS, A, B, 40000, 80, F.A);
+  tcp(3 * MS, A, B, 40000, 80, F.PA, "GET / HTTP/1.1\r\n\r\n");
+  const slot = tcp(10 * MS, B, A, 80, 40000, F.PA, "x".repeat(500));
+  const f = r.row(slot);
+  assert.equal(f.proto_tcp, 1);
+  assert.equal(f.resp_port_low, 1);
+  assert.equal(f.fwd_pkts_log, Math.fround(Math.log1p(3)));
+  assert.equal(f.bwd_pkts_log, Math.fround(Math.log1p(2)));
+  assert.equal(f.handshake, 1);
+  assert.equal(f.replied, 1);
+  assert.equal(f.midstream, 0);
+  assert.equal(f.fwd_len_min, 40);
+  assert.equal(f.bwd_len_max, 540);
+  assert.equal(f.syn_frac, Math.fround(2 / 5));
+  assert.ok(f.down_up_ratio > 0, "more bytes down than up");
+  assert.equal(f.iat_max_log, Math.fround(Math.log1p(7)));
+  assert.equal(f.src_unanswered, 0);
+});
+
+Deno.test("features: a SYN sweep over many ports shows in the source's context and not in another's", () => {
+  const r = new Rig();
+  let slot = -1;
+  for (let p = 1; p <= 100; p++) {
+    slot = r.send({ tsUs: T0 + p * 5 * MS, src: A, dst: B, proto: IpProto.TCP, sp: 50000, dp: p, flags: F.S });
+  }
+  const scan = r.row(slot);
+  // 100 ports in 0.5 s: the 1 s damped count has lost some, the 10 s one almost none
+  assert.ok(scan.src_ports_1s > Math.log1p(60), `distinct ports ${Math.expm1(scan.src_ports_1s)}`);
+  assert.ok(scan.src_ports_10s > Math.log1p(95), `distinct ports ${Math.expm1(scan.src_ports_10s)}`);
+  const hosts = Math.expm1(scan.src_hosts_10s); // one host, damped a little over 0.5 s
+  assert.ok(hosts > 0.9 && hosts <= 1, `hosts ${hosts}`);
+  assert.equal(scan.src_syn_ratio, 1);
+  assert.equal(scan.src_unanswered, 1);
+  assert.ok(scan.dst_flows_in_10s > Math.log1p(95));
+  // an ordinary client to the same victim afterwards: its own context is small
+  const other = r.send({ tsUs: T0 + 600 * MS, src: "10.0.0.9", dst: B, proto: IpProto.TCP, sp: 40001, dp: 80, flags: F.S });
+  const o = r.row(other);
+  assert.equal(o.src_ports_10s, Math.fround(Math.log1p(1)));
+  assert.ok(o.dst_flows_in_1s > Math.log1p(50), "the victim's context still shows the sweep");
+});
+
+Deno.test("features: context decays on packet time", () => {
+  const r = new Rig();
+  let slot = -1;
+  for (let i = 0; i < 200; i++) {
+    slot = r.send({ tsUs: T0 + i * MS, src: A, dst: B, proto: IpProto.UDP, sp: 1000 + i, dp: 53 });
+  }
+  const hot = r.row(slot);
+  const later = r.send({ tsUs: T0 + 30 * SEC, src: A, dst: B, proto: IpProto.UDP, sp: 999, dp: 53 });
+  const cold = r.row(later);
+  assert.ok(hot.src_pkts_1s > Math.log1p(150), `hot ${hot.src_pkts_1s}`);
+  assert.ok(cold.src_pkts_1s < Math.log1p(1.01), `after 30 s the 1 s counter is ~1 packet: ${cold.src_pkts_1s}`);
+  assert.ok(cold.src_pkts_10s < hot.src_pkts_10s);
+});
+
+Deno.test("features: a reused flow slot starts from zero", () => {
+  const r = new Rig(16);
+  const first = r.send({ tsUs: T0, src: A, dst: B, proto: IpProto.UDP, sp: 1, dp: 53, payload: "x".repeat(900) });
+  for (let i = 0; i < 40; i++) r.send({ tsUs: T0 + (i + 1) * MS, src: "10.0.1." + i, dst: B, proto: IpProto.UDP });
+  // the table holds 16 flows: the first slot was reused by a later flow
+  const again = r.send({ tsUs: T0 + 100 * MS, src: A, dst: B, proto: IpProto.UDP, sp: 1, dp: 53 });
+  const f = r.row(again);
+  assert.equal(f.fwd_pkts_log, Math.fround(Math.log1p(1)));
+  assert.equal(f.fwd_len_max, 28, `slot ${first} → ${again}: old lengths gone`);
+});
+
+Deno.test("features: the host table is capped and evicts the least recently active", () => {
+  const r = new Rig(4096, 64);
+  for (let i = 0; i < 5000; i++) {
+    r.send({ tsUs: T0 + i * 10, src: (0x0b000000 + i) >>> 0, dst: B, proto: IpProto.TCP, sp: 1234, dp: 80, flags: F.S });
+  }
+  assert.ok(r.fx.hosts <= 64, `hosts ${r.fx.hosts}`);
+  assert.ok(r.fx.hostEvictions > 4900);
+  // the victim receives every packet and so stays in the table
+  const slot = r.send({ tsUs: T0 + 60 * MS, src: A, dst: B, proto: IpProto.TCP, sp: 1, dp: 80, flags: F.S });
+  assert.ok(r.row(slot).dst_srcs_1s > Math.log1p(1000));
+});
+
+Deno.test("features: no row holds an address", () => {
+  const r = new Rig();
+  const a = r.send({ tsUs: T0, src: "10.1.2.3", dst: B, proto: IpProto.TCP, sp: 40000, dp: 80, flags: F.S });
+  const rowA = r.row(a);
+  const r2 = new Rig();
+  const b = r2.send({ tsUs: T0, src: "192.168.200.7", dst: "172.16.0.9", proto: IpProto.TCP, sp: 40000, dp: 80, flags: F.S });
+  assert.deepEqual(r2.row(b), rowA);
+});

@@ -1,0 +1,73 @@
+/**
+ * The model Worker: runs the flow model with onnxruntime-web (WASM), one batch at a time.
+ *
+ * Protocol (see {@link WorkerRequest} / {@link WorkerReply}): the Worker posts `ready` as the last
+ * statement of its module (messages posted before that are lost: ORT's import has a top-level
+ * await), then answers `load` with `loaded`/`error` and each `infer` with `result`/`error`. Row
+ * buffers travel transferred both ways: the caller gets its input buffer back for reuse.
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import * as ort from "onnxruntime-web";
+
+/** Messages to the Worker. */
+export type WorkerRequest =
+  | { type: "load"; model: Uint8Array }
+  | { type: "infer"; id: number; rows: ArrayBuffer; n: number; features: number };
+
+/** Messages from the Worker. */
+export type WorkerReply =
+  | { type: "ready" }
+  | { type: "loaded"; inputs: readonly string[]; outputs: readonly string[]; loadMs: number }
+  | { type: "result"; id: number; probs: ArrayBuffer; rows: ArrayBuffer; classes: number; runMs: number }
+  | { type: "error"; id?: number; message: string; rows?: ArrayBuffer };
+
+ort.env.wasm.numThreads = 1;
+let session: ort.InferenceSession | undefined;
+let chain: Promise<void> = Promise.resolve();
+
+function reply(m: WorkerReply, transfer: Transferable[] = []): void {
+  self.postMessage(m, transfer);
+}
+
+async function handle(m: WorkerRequest): Promise<void> {
+  if (m.type === "load") {
+    const t0 = performance.now();
+    try {
+      session = await ort.InferenceSession.create(m.model);
+      reply({ type: "loaded", inputs: session.inputNames, outputs: session.outputNames, loadMs: performance.now() - t0 });
+    } catch (e) {
+      session = undefined;
+      reply({ type: "error", message: `Cannot load model: ${(e as Error).message}` });
+    }
+    return;
+  }
+  if (m.type === "infer") {
+    if (session === undefined) {
+      reply({ type: "error", id: m.id, message: "Cannot classify: no model loaded", rows: m.rows }, [m.rows]);
+      return;
+    }
+    const t0 = performance.now();
+    try {
+      const input = new ort.Tensor("float32", new Float32Array(m.rows, 0, m.n * m.features), [m.n, m.features]);
+      const out = await session.run({ [session.inputNames[0]]: input });
+      const t = out[session.outputNames[0]];
+      const data = t.data as Float32Array;
+      const probs = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+        ? data.buffer as ArrayBuffer
+        : data.slice().buffer;
+      const classes = Number(t.dims[1]);
+      reply({ type: "result", id: m.id, probs, rows: m.rows, classes, runMs: performance.now() - t0 }, [probs, m.rows]);
+    } catch (e) {
+      reply({ type: "error", id: m.id, message: `Cannot classify: ${(e as Error).message}`, rows: m.rows }, [m.rows]);
+    }
+  }
+}
+
+self.onmessage = (e: MessageEvent<WorkerRequest>) => {
+  // one batch at a time, in order
+  chain = chain.then(() => handle(e.data));
+};
+
+reply({ type: "ready" });

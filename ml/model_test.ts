@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as ort from "onnxruntime-web";
+import { DEFAULT_MODEL_PATH, loadClassifier, readModelInfo } from "./classifier.ts";
+import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
+
+const MODELS = join(dirname(fileURLToPath(import.meta.url)), "..", "models");
+
+/** Max |ONNX − predict_proba| over the parity sample of a model directory. */
+export async function parityError(dir: string): Promise<{ max: number; rows: number }> {
+  const session = await ort.InferenceSession.create(await Deno.readFile(join(dir, "ids-flow.onnx")));
+  const p = JSON.parse(await Deno.readTextFile(join(dir, "ids-flow.parity.json"))) as {
+    rows: number[][];
+    proba: number[][];
+  };
+  const n = p.rows.length, f = p.rows[0].length;
+  const x = new Float32Array(n * f);
+  p.rows.forEach((r, i) => x.set(r, i * f));
+  const out = await session.run({ features: new ort.Tensor("float32", x, [n, f]) });
+  const y = out.probabilities.data as Float32Array;
+  const c = p.proba[0].length;
+  assert.equal(y.length, n * c, "output width = classes");
+  let max = 0;
+  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) max = Math.max(max, Math.abs(y[i * c + k] - p.proba[i][k]));
+  await session.release();
+  return { max, rows: n };
+}
+
+Deno.test("model: the committed ONNX graph matches scikit-learn's predict_proba to 1e-5 on held-out rows", async () => {
+  const { max, rows } = await parityError(MODELS);
+  assert.ok(rows >= 100, `parity sample has ${rows} rows`);
+  assert.ok(max <= 1e-5, `max difference ${max}`);
+});
+
+Deno.test("model: the committed metadata fits this feature code", async () => {
+  const { info, problem } = await readModelInfo(DEFAULT_MODEL_PATH);
+  assert.equal(problem, undefined);
+  assert.equal(info!.feature_version, FEATURE_VERSION);
+  assert.deepEqual(info!.features, FEATURE_NAMES);
+  assert.equal(info!.classes[0], "normal");
+  assert.ok(!info!.classes.includes("sql_injection"), "SQL injection stays with the payload detector");
+  assert.ok((info!.metrics?.macro_f1 ?? 0) > 0);
+});
+
+Deno.test("classifier: the Worker loads the model and answers like a direct session", async () => {
+  const c = await loadClassifier();
+  try {
+    assert.equal(c.status.state, "loaded", c.status.reason);
+    const p = JSON.parse(await Deno.readTextFile(join(MODELS, "ids-flow.parity.json"))) as {
+      rows: number[][];
+      proba: number[][];
+    };
+    const verdicts = await Promise.all(p.rows.slice(0, 64).map((r) => c.classify(r)));
+    verdicts.forEach((v, i) => {
+      assert.ok(v !== undefined);
+      const probs = p.proba[i];
+      const best = probs.indexOf(Math.max(...probs));
+      assert.equal(v.label, c.status.classes[best]);
+      assert.ok(Math.abs(v.confidence - probs[best]) <= 1e-5);
+    });
+    assert.equal(c.counters.classified, 64);
+    assert.ok(c.counters.batches < 64, `requests were batched (${c.counters.batches} batches)`);
+  } finally {
+    c.close();
+  }
+});
+
+Deno.test("classifier: a full queue answers at once and counts the refusal", async () => {
+  const c = await loadClassifier({ maxQueue: 8, maxBatch: 4 });
+  try {
+    assert.equal(c.status.state, "loaded");
+    const row = new Float32Array(FEATURE_COUNT);
+    const all = Array.from({ length: 40 }, () => c.classify(row));
+    const got = await Promise.all(all);
+    const answered = got.filter((v) => v !== undefined).length;
+    assert.ok(c.counters.dropped > 0, "some were refused");
+    assert.equal(answered + c.counters.dropped, 40);
+  } finally {
+    c.close();
+  }
+});
+
+Deno.test("classifier: missing, mismatched or corrupt model → heuristics only with the reason, never a throw", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const missing = await loadClassifier({ modelPath: join(dir, "none.onnx") });
+    assert.equal(missing.status.state, "heuristics only");
+    assert.match(missing.status.reason!, /does not exist/);
+    assert.equal(await missing.classify(new Float32Array(FEATURE_COUNT)), undefined);
+
+    const meta = JSON.parse(await Deno.readTextFile(join(MODELS, "ids-flow.json")));
+    await Deno.writeTextFile(join(dir, "old.json"), JSON.stringify({ ...meta, feature_version: FEATURE_VERSION + 1 }));
+    await Deno.copyFile(join(MODELS, "ids-flow.onnx"), join(dir, "old.onnx"));
+    const old = await loadClassifier({ modelPath: join(dir, "old.onnx") });
+    assert.equal(old.status.state, "heuristics only");
+    assert.match(old.status.reason!, /feature code v/);
+
+    await Deno.writeTextFile(join(dir, "short.json"), JSON.stringify({ ...meta, features: meta.features.slice(1) }));
+    await Deno.copyFile(join(MODELS, "ids-flow.onnx"), join(dir, "short.onnx"));
+    const short = await loadClassifier({ modelPath: join(dir, "short.onnx") });
+    assert.match(short.status.reason!, /expects \d+ features/);
+
+    await Deno.writeTextFile(join(dir, "bad.json"), JSON.stringify(meta));
+    await Deno.writeFile(join(dir, "bad.onnx"), new TextEncoder().encode("not a model"));
+    const bad = await loadClassifier({ modelPath: join(dir, "bad.onnx") });
+    assert.equal(bad.status.state, "heuristics only");
+    assert.match(bad.status.reason!, /Cannot load model/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""Trains the flow model from the rows `ml/extract_rows.ts` wrote and exports one ONNX graph.
+
+  /usr/bin/python3 ml/train.py --csv ROWS.csv --out models/ [--quick]
+
+The seed's CEREBRO design: StandardScaler, SMOTE (training split only), soft-voting
+RandomForest + MLP + gradient-boosted trees (XGBoost). Split by capture file, never by rows:
+rows of one flood are near-duplicates. Writes ids-flow.onnx, ids-flow.json (metrics on the
+held-out files) and ids-flow.parity.json (held-out rows and predict_proba, for the parity test).
+Needs Debian's python3-sklearn python3-imblearn python3-xgboost python3-onnx.
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+
+try:
+    import onnx
+    from imblearn.over_sampling import SMOTE
+    from sklearn.ensemble import RandomForestClassifier, VotingClassifier
+    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+    from sklearn.neural_network import MLPClassifier
+    from xgboost import XGBClassifier
+except ImportError as e:  # one line with the fix
+    print(f"Cannot train: {e} (apt-get install python3-sklearn python3-imblearn python3-xgboost python3-onnx)",
+          file=sys.stderr)
+    sys.exit(1)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnx_export import Float32Scaler, export  # noqa: E402
+
+
+def load(path):
+    with open(path) as f:
+        header = f.readline().strip().split(",")
+    files, labels = [], []
+    cols = header.index("label") + 1
+    with open(path) as f:
+        f.readline()
+        for line in f:
+            p = line.split(",", cols)
+            files.append(p[0])
+            labels.append(p[1])
+    x = np.loadtxt(path, delimiter=",", skiprows=1, usecols=range(cols, len(header)), dtype=np.float32, ndmin=2)
+    return header[cols:], np.array(files), np.array(labels), x
+
+
+def held_out_files(files, labels):
+    """Per class, every third file (sorted by name, starting with the second) is held out."""
+    out = set()
+    by_class = {}
+    for f, l in set(zip(files, labels)):
+        by_class.setdefault(l, set()).add(f)
+    # a file belongs to the class of its attack rows; benign files to normal
+    file_class = {}
+    for l, fs in by_class.items():
+        for f in fs:
+            if l != "normal" or f not in file_class:
+                file_class[f] = l
+    for cls in sorted(set(file_class.values())):
+        fs = sorted(f for f, c in file_class.items() if c == cls)
+        if len(fs) >= 2:
+            out.update(fs[1::3])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--csv", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--quick", action="store_true", help="small models (tests)")
+    ap.add_argument("--feature-version", type=int, default=0)
+    a = ap.parse_args()
+
+    names, files, labels, x = load(a.csv)
+    classes = sorted(set(labels), key=lambda c: (c != "normal", c))
+    cidx = {c: i for i, c in enumerate(classes)}
+    y = np.array([cidx[l] for l in labels])
+    test_files = held_out_files(files, labels)
+    te = np.array([f in test_files for f in files])
+    tr = ~te
+    missing = [c for c in classes if not (y[tr] == cidx[c]).any()]
+    if missing:
+        print(f"Cannot train: no training rows for {missing}", file=sys.stderr)
+        sys.exit(1)
+
+    scaler = Float32Scaler().fit(x[tr])
+    xs_tr, xs_te = scaler.transform(x[tr]), scaler.transform(x[te])
+    counts = np.bincount(y[tr], minlength=len(classes))
+    k = int(max(1, min(5, counts.min() - 1)))
+    xs_res, y_res = SMOTE(random_state=42, k_neighbors=k).fit_resample(xs_tr, y[tr])
+    xs_res = xs_res.astype(np.float32)
+
+    q = a.quick
+    voting = VotingClassifier(voting="soft", estimators=[
+        ("rf", RandomForestClassifier(n_estimators=8 if q else 60, max_depth=8 if q else 16, random_state=42,
+                                      n_jobs=2)),
+        ("mlp", MLPClassifier(hidden_layer_sizes=(16,) if q else (64, 64), early_stopping=True,
+                              max_iter=60 if q else 400, random_state=42)),
+        ("xgb", XGBClassifier(n_estimators=8 if q else 80, max_depth=4 if q else 6, learning_rate=0.3,
+                              tree_method="hist", eval_metric="mlogloss", random_state=42, n_jobs=2)),
+    ])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        voting.fit(xs_res, y_res)
+
+    proba = voting.predict_proba(xs_te)
+    pred = proba.argmax(axis=1)
+    yt = y[te]
+    p, r, f, s = precision_recall_fscore_support(yt, pred, labels=range(len(classes)), zero_division=0)
+    present = [i for i in range(len(classes)) if (yt == i).any()]
+    macro = float(f1_score(yt, pred, labels=present, average="macro", zero_division=0))
+    cm = confusion_matrix(yt, pred, labels=range(len(classes)))
+
+    digest = hashlib.sha256(open(a.csv, "rb").read()).hexdigest()
+    os.makedirs(a.out, exist_ok=True)
+    meta = {"feature_version": a.feature_version, "feature_count": len(names), "classes": ",".join(classes),
+            "data_sha256": digest}
+    model = export(scaler, voting, len(names), meta)
+    onnx_path = os.path.join(a.out, "ids-flow.onnx")
+    onnx.save(model, onnx_path)
+
+    info = {
+        "name": "ids-flow",
+        "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "feature_version": a.feature_version,
+        "classes": classes,
+        "features": names,
+        "data": {
+            "sha256": digest,
+            "rows": int(len(y)),
+            "train_rows": int(tr.sum()),
+            "train_rows_after_smote": int(len(y_res)),
+            "test_rows": int(te.sum()),
+            "train_files": sorted(set(files[tr])),
+            "test_files": sorted(test_files),
+            "rows_per_class": {c: int((y == i).sum()) for c, i in cidx.items()},
+        },
+        "ensemble": {
+            "voting": "soft",
+            "scaler": "StandardScaler (float32)",
+            "smote": f"SMOTE(k_neighbors={k}) on the training split",
+            "rf": voting.named_estimators_["rf"].get_params()["n_estimators"],
+            "mlp": list(voting.named_estimators_["mlp"].hidden_layer_sizes),
+            "xgb": voting.named_estimators_["xgb"].get_params()["n_estimators"],
+        },
+        "metrics": {
+            "split": "by capture file",
+            "macro_f1": round(macro, 4),
+            "accuracy": round(float((pred == yt).mean()), 4),
+            "per_class": {classes[i]: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                                       "f1": round(float(f[i]), 4), "support": int(s[i])}
+                          for i in range(len(classes))},
+            "confusion_matrix": {"labels": classes, "rows_true_cols_predicted": cm.tolist()},
+        },
+    }
+    with open(os.path.join(a.out, "ids-flow.json"), "w") as fh:
+        json.dump(info, fh, indent=2)
+        fh.write("\n")
+
+    # parity sample: held-out rows (raw features) and predict_proba, checked against ONNX Runtime
+    rng = np.random.default_rng(42)
+    idx = np.sort(rng.choice(len(xs_te), size=min(256, len(xs_te)), replace=False))
+    parity = {"rows": x[te][idx].astype(float).tolist(), "proba": proba[idx].astype(float).tolist()}
+    with open(os.path.join(a.out, "ids-flow.parity.json"), "w") as fh:
+        json.dump(parity, fh, separators=(",", ":"))
+    print(json.dumps({"macro_f1": info["metrics"]["macro_f1"], "accuracy": info["metrics"]["accuracy"],
+                      "test_files": len(test_files), "rows": int(len(y)),
+                      "onnx_bytes": os.path.getsize(onnx_path)}))
+
+
+if __name__ == "__main__":
+    main()
