@@ -12,6 +12,7 @@ import { evalCommand } from "./cli/eval.ts";
 import { blocksCommand } from "./cli/blocks.ts";
 import { interfacesCommand } from "./cli/interfaces.ts";
 import { notifyCommand } from "./cli/notify.ts";
+import { modelCommand } from "./cli/model.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { reputationCommand } from "./cli/reputation.ts";
 import { runCommand } from "./cli/run.ts";
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   alerts: { run: alertsCommand, summary: "list stored alerts, or their statistics (ids alerts stats)" },
   interfaces: { run: interfacesCommand, summary: "list capture interfaces, the default marked" },
   blocks: { run: blocksCommand, summary: "list IPS blocks in force; unblock IP | --all" },
+  model: { run: modelCommand, summary: "show the flow model: load status, classes, features, metrics" },
   config: { run: (args) => configCommand(args), summary: "print the default configuration, or check a file" },
   notify: { run: (args) => notifyCommand(args), summary: "send a Telegram test message to every configured chat" },
   reputation: {

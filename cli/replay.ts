@@ -14,6 +14,7 @@ import { formatReport } from "../pipeline/report.ts";
 import type { CaptureResult, CaptureSession } from "../sensor/capture_session.ts";
 import { formatHubProblems } from "../sensor/hub.ts";
 import { parseSpeed } from "../sensor/pacer.ts";
+import { loadFlowModel } from "../sensor/flow_model.ts";
 import { Sensor } from "../sensor/sensor.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
@@ -105,6 +106,10 @@ export async function replayCommand(args: string[]): Promise<number> {
     throw new UsageError("--ips-firewall and --no-ips contradict each other");
   }
   if (maxFlows !== undefined) config = { ...config, limits: { ...config.limits, max_flows: maxFlows } };
+  // the flow model (not for --no-detect): missing or mismatched is one warning and heuristics only
+  const ml = a["no-detect"] === true
+    ? undefined
+    : await loadFlowModel(config, (l) => console.error(`ids replay: ${l}`));
   let sensor: Sensor;
   try {
     sensor = await Sensor.open({
@@ -113,8 +118,10 @@ export async function replayCommand(args: string[]): Promise<number> {
       data: a.data as string | undefined,
       command: "replay",
       iface: a._.join(" "),
+      ml,
     });
   } catch (e) {
+    ml?.close();
     console.error(`ids replay: ${(e as Error).message}`);
     return 1;
   }

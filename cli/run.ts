@@ -14,6 +14,7 @@ import { loadConfig, watchConfig } from "../config/load.ts";
 import { HistoryLedger } from "../ips/history.ts";
 import { createIps, type IpsHandle } from "../ips/setup.ts";
 import { formatHubProblems } from "../sensor/hub.ts";
+import { loadFlowModel } from "../sensor/flow_model.ts";
 import { Sensor } from "../sensor/sensor.ts";
 import { defaultDataDir } from "../store/data_dir.ts";
 import { startAlertServices } from "./_alert_services.ts";
@@ -138,6 +139,8 @@ export async function runCommand(args: string[]): Promise<number> {
   let started = false;
   const heldProblems: string[] = [];
   const problem = (line: string) => started ? console.error(`ids: ${line}`) : heldProblems.push(line);
+  // the flow model: missing or mismatched is one warning (held like the others) and heuristics only
+  const ml = await loadFlowModel(config, problem);
   let sensor: Sensor;
   try {
     if (a.data !== undefined && a["no-data"] === true) {
@@ -151,8 +154,10 @@ export async function runCommand(args: string[]): Promise<number> {
       data: dataDir,
       command: "run",
       iface: a.iface as string | undefined,
+      ml,
     });
   } catch (e) {
+    ml?.close();
     console.error(`ids run: ${(e as Error).message}`);
     return 1;
   }

@@ -262,6 +262,18 @@ export interface IpsConfig {
   readonly max_active: number;
 }
 
+/** The flow model (`ml/`, `models/ids-flow.onnx`). */
+export interface MlConfig {
+  /** Load the model and classify detections with it (heuristics only when false or when it is missing). */
+  readonly enabled: boolean;
+  /** Flows the model calls an attack at `alert_confidence` or more, with no detector firing, become alerts. */
+  readonly alerts: boolean;
+  /** Confidence at or above which a model-only alert is raised. */
+  readonly alert_confidence: number;
+  /** Let the IPS block on model-only alerts (never by default). */
+  readonly block_alerts: boolean;
+}
+
 /** The whole configuration, as the JSON file spells it. */
 export interface Config {
   /** Minimum seconds between two alerts for one source and attack type. */
@@ -293,6 +305,7 @@ export interface Config {
   readonly ips: IpsConfig;
   readonly store: StoreConfig;
   readonly outputs: OutputsConfig;
+  readonly ml: MlConfig;
 }
 
 /** The SQLite store in the data directory (`--data DIR`). */
@@ -482,4 +495,5 @@ export const DEFAULT_CONFIG: Config = deepFreeze<Config>({
     redis: { enabled: false, host: "127.0.0.1", port: 6379, mode: "rpush", key: "suricata", max_buffer: 10_000 },
     feedback_csv: { enabled: false, path: "", rotate_mb: 10, rotate_keep: 5 },
   },
+  ml: { enabled: true, alerts: false, alert_confidence: 0.95, block_alerts: false },
 });

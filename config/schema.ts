@@ -27,6 +27,7 @@ import {
   type IpsConfig,
   type IpsDurationsConfig,
   type LimitsConfig,
+  type MlConfig,
   type OutputsConfig,
   OVERLAP_POLICY_NAMES,
   type PortScanConfig,
@@ -364,6 +365,13 @@ const IPS_DURATIONS: FieldsOf<IpsDurationsConfig> = {
   brute_force: duration("brute force"),
 };
 
+const ML: FieldsOf<MlConfig> = {
+  enabled: bool("classify detections with the flow model (models/ids-flow.onnx)"),
+  alerts: bool("raise model-only alerts (severity 3, tag ml) for flows no detector flagged"),
+  alert_confidence: num(0.5, 1, "model confidence at or above which a model-only alert is raised"),
+  block_alerts: bool("let the IPS block on model-only alerts"),
+};
+
 const section = <T>(description: string, fields: FieldsOf<T>): TypedSection<T> => ({
   kind: "section",
   description,
@@ -449,6 +457,7 @@ const ROOT_FIELDS: FieldsOf<Config> = {
     max_new_per_minute: int(1, 100_000, "most new blocks in any 60 s (more raise an alert instead)"),
     max_active: int(1, 1_000_000, "most blocks in force at once (more raise an alert instead)"),
   }),
+  ml: section("flow model", ML),
 };
 
 /** The description of the whole configuration file (deeply frozen). */

@@ -83,6 +83,13 @@ export interface FlowSnapshot {
   bytesRev: number;
   /** Flow state bits (flow/flow_table.ts `FlowState`: SYN 1, SYN_ACK 2, ESTABLISHED 4, FIN 8, RST 16, REPLIED 32, MIDSTREAM 64). */
   state: number;
+  /**
+   * The model's feature row for this flow and its hosts' context at detection time (`ml/features.ts`,
+   * order `FEATURE_NAMES`), present when the sensor runs with a model.
+   */
+  features?: number[];
+  /** Version of the feature code that computed `features`. */
+  featureVersion?: number;
 }
 
 /**
@@ -118,4 +125,17 @@ export interface DetectionEvent {
   iface?: string;
   /** The triggering flow's counters at detection time, when the detection has a flow. */
   flow?: FlowSnapshot;
+}
+
+/**
+ * A flow offered to the model although no detector fired (model-only alerts, `ml.alerts`): its
+ * counters and feature row at the moment it was picked (`ml/scout.ts`).
+ */
+export interface FlowCandidate {
+  /** Packet time when the flow was picked (µs). */
+  tsUs: number;
+  /** Capture interface name, when known. */
+  iface?: string;
+  /** The flow, with `features` set. */
+  flow: FlowSnapshot;
 }

@@ -19,7 +19,12 @@ import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
 import type { WorkerReply, WorkerRequest } from "./ml_worker.ts";
 
 /** Default model path: `models/ids-flow.onnx` beside this module's folder. */
-export const DEFAULT_MODEL_PATH: string = join(dirname(fileURLToPath(import.meta.url)), "..", "models", "ids-flow.onnx");
+export const DEFAULT_MODEL_PATH: string = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "models",
+  "ids-flow.onnx",
+);
 
 /** What the model said about one row. */
 export interface FlowVerdict {
@@ -101,7 +106,10 @@ export async function readModelInfo(modelPath: string): Promise<{ info?: ModelIn
     return { info, problem: `${metaPath} lacks classes or features` };
   }
   if (info.feature_version !== FEATURE_VERSION) {
-    return { info, problem: `model built for feature code v${info.feature_version}, this sensor has v${FEATURE_VERSION}` };
+    return {
+      info,
+      problem: `model built for feature code v${info.feature_version}, this sensor has v${FEATURE_VERSION}`,
+    };
   }
   if (info.features.length !== FEATURE_COUNT || info.features.some((f, i) => f !== FEATURE_NAMES[i])) {
     return { info, problem: `model expects ${info.features.length} features, this sensor computes ${FEATURE_COUNT}` };
@@ -129,6 +137,7 @@ export class FlowClassifier {
   #spare: ArrayBuffer[] = [];
   #queue: Pending[] = [];
   #inFlight = new Map<number, Pending[]>();
+  #direct = new Map<number, (probs: Float32Array | undefined) => void>();
   #nextId = 1;
 
   /** @internal use {@link loadClassifier} */
@@ -171,12 +180,30 @@ export class FlowClassifier {
     });
   }
 
+  /**
+   * Every class probability for `n` rows (row-major, FEATURE_COUNT each), in one batch outside the
+   * queue: for parity checks and benchmarks. Resolves `undefined` when the model is not loaded.
+   */
+  probabilities(rows: Float32Array, n: number): Promise<Float32Array | undefined> {
+    const w = this.#worker;
+    if (w === undefined || !this.ready) return Promise.resolve(undefined);
+    const id = this.#nextId++;
+    const copy = rows.slice(0, n * FEATURE_COUNT);
+    return new Promise((resolve) => {
+      this.#direct.set(id, resolve);
+      const msg: WorkerRequest = { type: "infer", id, rows: copy.buffer, n, features: FEATURE_COUNT };
+      w.postMessage(msg, [copy.buffer]);
+    });
+  }
+
   /** Stops the Worker; pending requests resolve `undefined`. */
   close(): void {
     this.#worker?.terminate();
     this.#worker = undefined;
     for (const p of this.#queue) p.resolve(undefined);
     for (const ps of this.#inFlight.values()) for (const p of ps) p.resolve(undefined);
+    for (const r of this.#direct.values()) r(undefined);
+    this.#direct.clear();
     this.#queue = [];
     this.#inFlight.clear();
     (this.status as { state: string }).state = "heuristics only";
@@ -202,6 +229,12 @@ export class FlowClassifier {
   }
 
   #onReply(m: WorkerReply): void {
+    const direct = m.type === "result" || m.type === "error" ? this.#direct.get(m.id ?? -1) : undefined;
+    if (direct !== undefined) {
+      this.#direct.delete((m as { id: number }).id);
+      direct(m.type === "result" ? new Float32Array(m.probs) : undefined);
+      return;
+    }
     if (m.type === "result") {
       const batch = this.#inFlight.get(m.id);
       this.#inFlight.delete(m.id);
@@ -231,7 +264,12 @@ export class FlowClassifier {
 export async function loadClassifier(options: ClassifierOptions = {}): Promise<FlowClassifier> {
   const path = options.modelPath ?? DEFAULT_MODEL_PATH;
   const off = (reason: string, info?: ModelInfo) =>
-    new FlowClassifier({ state: "heuristics only", reason, path, classes: info?.classes ?? [] }, info, undefined, options);
+    new FlowClassifier(
+      { state: "heuristics only", reason, path, classes: info?.classes ?? [] },
+      info,
+      undefined,
+      options,
+    );
   const { info, problem } = await readModelInfo(path);
   if (problem !== undefined || info === undefined) return off(problem ?? "no metadata", info);
   let bytes: Uint8Array;
@@ -267,7 +305,10 @@ export async function loadClassifier(options: ClassifierOptions = {}): Promise<F
   });
   if (typeof outcome === "string" || outcome.type !== "loaded") {
     worker.terminate();
-    return off(typeof outcome === "string" ? outcome : outcome.type === "error" ? outcome.message : "unexpected reply", info);
+    return off(
+      typeof outcome === "string" ? outcome : outcome.type === "error" ? outcome.message : "unexpected reply",
+      info,
+    );
   }
   const c = new FlowClassifier(
     { state: "loaded", path, classes: info.classes, loadMs: performance.now() - t0 },

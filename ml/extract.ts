@@ -1,8 +1,8 @@
 /**
  * Extracts labelled feature rows from labelled captures for training: every capture runs through
  * the sensor's own decoder, flow table and {@link FeatureExtractor}; a flow yields a row when its
- * packet count reaches 1, 2, 4, 8, … (then every 32nd packet) and when it ends — the moments a
- * detector may fire on it. Labels come from the manifest: a flow started by a listed attacker
+ * packet count reaches 1, 2, 4, 8, … (then every 32nd packet) and when it ends, and whenever one
+ * of the default detectors fires on it (the moment the sensor asks the model). Labels come from the manifest: a flow started by a listed attacker
  * (for spoofed floods: by an address outside the victim's /24 toward the victim) inside the
  * scenario's time window (±1 s) gets the scenario's type; flows in benign captures and flows of
  * other hosts are `normal`. SQL injection scenarios give no attack rows (payload detector only).
@@ -10,9 +10,11 @@
  * @module
  */
 import { FileSource } from "../capture/file_source.ts";
-import { Decoder } from "../decode/decoder.ts";
-import { type IpKey, ipToString, Packet } from "../decode/packet.ts";
-import { FlowTable } from "../flow/flow_table.ts";
+import { DEFAULT_CONFIG } from "../config/defaults.ts";
+import { type IpKey, ipToString } from "../decode/packet.ts";
+import { createDetectors } from "../detectors/mod.ts";
+import type { FlowTable } from "../flow/flow_table.ts";
+import { Pipeline } from "../pipeline/pipeline.ts";
 import { FEATURE_COUNT, FeatureExtractor } from "./features.ts";
 
 /** One scenario of a manifest (tests/corpus/manifest.json format). */
@@ -35,6 +37,8 @@ export interface CaptureRows {
   file: string;
   /** Label per row. */
   labels: string[];
+  /** Where each row was taken: `sample` (a flow's packet-count milestone or end) or `detection` (a detector fired). */
+  origins: ("sample" | "detection")[];
   /** Row-major features, `labels.length × FEATURE_COUNT`. */
   rows: Float32Array;
   /** Packets read. */
@@ -100,12 +104,13 @@ export async function extractCapture(path: string, sc: Scenario, options: Extrac
   const fx = new FeatureExtractor({ maxFlows });
   const reservoirs = new Map<string, { rows: Float32Array[]; seen: number }>();
   const row = new Float32Array(FEATURE_COUNT);
-  const emit = (flows: FlowTable, slot: number) => {
+  const emit = (flows: FlowTable, slot: number, origin: "sample" | "detection") => {
     const l = label(flows.initiatorIp(slot), flows.responderIp(slot), flows.lastUs(slot));
     if (l === undefined) return;
     fx.write(flows, slot, row);
-    let r = reservoirs.get(l);
-    if (r === undefined) reservoirs.set(l, r = { rows: [], seen: 0 });
+    const key = `${origin}:${l}`;
+    let r = reservoirs.get(key);
+    if (r === undefined) reservoirs.set(key, r = { rows: [], seen: 0 });
     r.seen++;
     if (r.rows.length < cap) r.rows.push(row.slice());
     else {
@@ -113,38 +118,39 @@ export async function extractCapture(path: string, sc: Scenario, options: Extrac
       if (j < cap) r.rows[j] = row.slice();
     }
   };
-  const flows = new FlowTable({
+  const pipeline: Pipeline = new Pipeline({
     maxFlows,
-    onEnd: (t, slot) => {
-      const n = t.packets(slot, 0) + t.packets(slot, 1);
-      if (!isSamplePoint(n)) emit(t, slot);
+    detectors: createDetectors(DEFAULT_CONFIG),
+    emit: (d) => {
+      if (d.flow >= 0) emit(pipeline.flows, d.flow, "detection");
+    },
+    observer: {
+      onPacket(pkt, flows) {
+        fx.onPacket(pkt, flows);
+        const slot = pkt.flow;
+        if (slot >= 0 && isSamplePoint(flows.packets(slot, 0) + flows.packets(slot, 1))) emit(flows, slot, "sample");
+      },
+      onFlowEnd(flows, slot) {
+        if (!isSamplePoint(flows.packets(slot, 0) + flows.packets(slot, 1))) emit(flows, slot, "sample");
+      },
     },
   });
-  const decoder = new Decoder();
-  const pkt = new Packet();
-  let packets = 0;
-  await new FileSource(path).run((frame) => {
-    packets++;
-    decoder.decode(frame, pkt);
-    if (pkt.ipVersion === 0) return;
-    flows.update(pkt);
-    fx.onPacket(pkt, flows);
-    const slot = pkt.flow;
-    if (slot < 0) return;
-    if (isSamplePoint(flows.packets(slot, 0) + flows.packets(slot, 1))) emit(flows, slot);
-  });
-  flows.flush();
+  const summary = await new FileSource(path).run(pipeline.handle);
+  pipeline.finish();
   const labels: string[] = [];
+  const origins: ("sample" | "detection")[] = [];
   const parts: Float32Array[] = [];
-  for (const l of [...reservoirs.keys()].sort()) {
-    for (const r of reservoirs.get(l)!.rows) {
+  for (const key of [...reservoirs.keys()].sort()) {
+    const [origin, l] = key.split(":") as ["sample" | "detection", string];
+    for (const r of reservoirs.get(key)!.rows) {
       labels.push(l);
+      origins.push(origin);
       parts.push(r);
     }
   }
   const rows = new Float32Array(labels.length * FEATURE_COUNT);
   parts.forEach((r, i) => rows.set(r, i * FEATURE_COUNT));
-  return { file: sc.file, labels, rows, packets };
+  return { file: sc.file, labels, origins, rows, packets: summary.packets };
 }
 
 /** True at flow packet counts 1, 2, 4, …, 32 and every 32nd packet after. */

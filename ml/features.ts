@@ -17,7 +17,7 @@ import { FlowState, type FlowTable } from "../flow/flow_table.ts";
 import { LruIndex } from "../detectors/_lru_index.ts";
 
 /** Version of the feature code; a model trained on another version is refused. */
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 
 /** Feature names in row order. */
 export const FEATURE_NAMES: readonly string[] = Object.freeze([
@@ -27,6 +27,7 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "proto_icmp",
   "resp_port_low",
   "resp_port_log",
+  "resp_port_exploit",
   "duration_log",
   "fwd_pkts_log",
   "bwd_pkts_log",
@@ -69,6 +70,12 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "src_ports_10s",
   "src_hosts_1s",
   "src_hosts_10s",
+  "src_flows_60s",
+  "src_ports_60s",
+  "src_hosts_60s",
+  "src_repeat_10s",
+  "src_repeat_60s",
+  "src_exploit_share_60s",
   "src_syn_ratio",
   "src_unanswered",
   "src_in_out_ratio",
@@ -79,12 +86,16 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "dst_flows_in_10s",
   "dst_srcs_1s",
   "dst_srcs_10s",
+  "dst_flows_in_60s",
+  "dst_srcs_60s",
   "dst_syn_in_ratio",
   "dst_out_in_ratio",
 ]);
 
 /** Number of features per row. */
 export const FEATURE_COUNT: number = FEATURE_NAMES.length;
+const SRC_FEATURES = FEATURE_NAMES.filter((n) => n.startsWith("src_")).length;
+const DST_FEATURES = FEATURE_NAMES.filter((n) => n.startsWith("dst_")).length;
 
 /** Options of {@link FeatureExtractor}. */
 export interface FeatureOptions {
@@ -107,10 +118,12 @@ const SS = 12;
 
 // ---- per-host layout: [last µs][counters at 1 s][counters at 10 s] ----
 const H_SENT = 0, H_SENT_B = 1, H_RCVD = 2, H_SYN = 3, H_FLOWS_OUT = 4, H_ANSWERED = 5, H_PORTS = 6;
-const H_HOSTS = 7, H_FLOWS_IN = 8, H_SRCS = 9, H_SYN_IN = 10;
-const HC = 11; // counters per scale
-const HS = 1 + 2 * HC;
-const TAU_SHORT_US = 1e6, TAU_LONG_US = 1e7;
+const H_HOSTS = 7, H_FLOWS_IN = 8, H_SRCS = 9, H_SYN_IN = 10, H_REPEAT = 11, H_EXPLOIT = 12;
+const HC = 13; // counters per scale
+const HS = 1 + 3 * HC;
+const TAU_SHORT_US = 1e6, TAU_LONG_US = 1e7, TAU_SLOW_US = 6e7;
+/** Services commonly probed for exploits (the seed's exploit ports): a fixed part of the feature code. */
+const EXPLOIT_PORTS = new Set([21, 22, 23, 69, 135, 139, 445, 3389, 5900]);
 /** Decay is applied when at least this much packet time passed (bounds the error to 0.1 % at 1 s). */
 const DECAY_STEP_US = 1000;
 
@@ -220,7 +233,7 @@ export class FeatureExtractor {
     const sender = this.#host(pkt.src, now) * HS;
     const receiver = this.#host(pkt.dst, now) * HS;
     const synOnly = (f & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? 1 : 0;
-    for (let k = 1; k <= HC + 1; k += HC) {
+    for (let k = 1; k <= 2 * HC + 1; k += HC) {
       h[sender + k + H_SENT]++;
       h[sender + k + H_SENT_B] += len;
       h[sender + k + H_SYN] += synOnly;
@@ -232,9 +245,13 @@ export class FeatureExtractor {
       const sk = keyHash(pkt.src), dk = keyHash(pkt.dst);
       const newPort = this.#firstSeen(mix(sk, pkt.dstPort | (pkt.proto << 16)), now);
       const newHost = this.#firstSeen(mix(sk ^ 0x5bd1e995, dk), now);
-      for (let k = 1; k <= HC + 1; k += HC) {
+      const newService = this.#firstSeen(mix(mix(sk ^ 0x68e31da4, dk), pkt.dstPort | (pkt.proto << 16)), now);
+      const exploit = newPort && EXPLOIT_PORTS.has(pkt.dstPort) ? 1 : 0;
+      for (let k = 1; k <= 2 * HC + 1; k += HC) {
         h[sender + k + H_FLOWS_OUT]++;
         h[receiver + k + H_FLOWS_IN]++;
+        if (!newService) h[sender + k + H_REPEAT]++;
+        h[sender + k + H_EXPLOIT] += exploit;
         if (newPort) h[sender + k + H_PORTS]++;
         if (newHost) {
           h[sender + k + H_HOSTS]++;
@@ -243,7 +260,7 @@ export class FeatureExtractor {
       }
     } else if (dir === 1 && nDir === 1) {
       // first reply: the initiator (this packet's receiver) got an answer
-      for (let k = 1; k <= HC + 1; k += HC) h[receiver + k + H_ANSWERED]++;
+      for (let k = 1; k <= 2 * HC + 1; k += HC) h[receiver + k + H_ANSWERED]++;
     }
   }
 
@@ -267,6 +284,7 @@ export class FeatureExtractor {
     out[o++] = proto === IpProto.ICMP || proto === IpProto.ICMPV6 ? 1 : 0;
     out[o++] = port > 0 && port < 1024 ? 1 : 0;
     out[o++] = log1p(port);
+    out[o++] = EXPLOIT_PORTS.has(port) && proto !== IpProto.ICMP && proto !== IpProto.ICMPV6 ? 1 : 0;
     out[o++] = log1p(durS * 1000);
     out[o++] = log1p(fp);
     out[o++] = log1p(bp);
@@ -305,7 +323,7 @@ export class FeatureExtractor {
     const ri = this.#hosts.find(flows.responderIp(slot));
     if (si !== NIL) {
       this.#decay(si, now);
-      const b = si * HS, S = b + 1, L = b + 1 + HC;
+      const b = si * HS, S = b + 1, L = b + 1 + HC, W = b + 1 + 2 * HC;
       out[o++] = log1p(h[S + H_SENT]);
       out[o++] = log1p(h[L + H_SENT]);
       out[o++] = log1p(h[S + H_SENT_B]);
@@ -316,27 +334,35 @@ export class FeatureExtractor {
       out[o++] = log1p(h[L + H_PORTS]);
       out[o++] = log1p(h[S + H_HOSTS]);
       out[o++] = log1p(h[L + H_HOSTS]);
+      out[o++] = log1p(h[W + H_FLOWS_OUT]);
+      out[o++] = log1p(h[W + H_PORTS]);
+      out[o++] = log1p(h[W + H_HOSTS]);
+      out[o++] = log1p(h[L + H_REPEAT]);
+      out[o++] = log1p(h[W + H_REPEAT]);
+      out[o++] = ratio(h[W + H_EXPLOIT], h[W + H_PORTS]);
       out[o++] = ratio(h[L + H_SYN], h[L + H_SENT]);
       out[o++] = h[L + H_FLOWS_OUT] > 0 ? 1 - Math.min(1, h[L + H_ANSWERED] / h[L + H_FLOWS_OUT]) : 0;
       out[o++] = log1p(h[L + H_RCVD] / (h[L + H_SENT] + 1));
     } else {
-      out.fill(0, o, o + 13);
-      o += 13;
+      out.fill(0, o, o + SRC_FEATURES);
+      o += SRC_FEATURES;
     }
     if (ri !== NIL) {
       this.#decay(ri, now);
-      const b = ri * HS, S = b + 1, L = b + 1 + HC;
+      const b = ri * HS, S = b + 1, L = b + 1 + HC, W = b + 1 + 2 * HC;
       out[o++] = log1p(h[S + H_RCVD]);
       out[o++] = log1p(h[L + H_RCVD]);
       out[o++] = log1p(h[S + H_FLOWS_IN]);
       out[o++] = log1p(h[L + H_FLOWS_IN]);
       out[o++] = log1p(h[S + H_SRCS]);
       out[o++] = log1p(h[L + H_SRCS]);
+      out[o++] = log1p(h[W + H_FLOWS_IN]);
+      out[o++] = log1p(h[W + H_SRCS]);
       out[o++] = ratio(h[L + H_SYN_IN], h[L + H_RCVD]);
       out[o++] = log1p(h[L + H_SENT] / (h[L + H_RCVD] + 1));
     } else {
-      out.fill(0, o, o + 8);
-      o += 8;
+      out.fill(0, o, o + DST_FEATURES);
+      o += DST_FEATURES;
     }
   }
 
@@ -366,11 +392,12 @@ export class FeatureExtractor {
     const dt = now - h[b];
     if (dt < DECAY_STEP_US) return;
     h[b] = now;
-    const fs = Math.exp(-dt / TAU_SHORT_US), fl = Math.exp(-dt / TAU_LONG_US);
-    const S = b + 1, L = b + 1 + HC;
+    const fs = Math.exp(-dt / TAU_SHORT_US), fl = Math.exp(-dt / TAU_LONG_US), fw = Math.exp(-dt / TAU_SLOW_US);
+    const S = b + 1, L = b + 1 + HC, W = b + 1 + 2 * HC;
     for (let i = 0; i < HC; i++) {
       h[S + i] *= fs;
       h[L + i] *= fl;
+      h[W + i] *= fw;
     }
   }
 

@@ -68,7 +68,15 @@ Deno.test("features: a SYN sweep over many ports shows in the source's context a
   assert.equal(scan.src_unanswered, 1);
   assert.ok(scan.dst_flows_in_10s > Math.log1p(95));
   // an ordinary client to the same victim afterwards: its own context is small
-  const other = r.send({ tsUs: T0 + 600 * MS, src: "10.0.0.9", dst: B, proto: IpProto.TCP, sp: 40001, dp: 80, flags: F.S });
+  const other = r.send({
+    tsUs: T0 + 600 * MS,
+    src: "10.0.0.9",
+    dst: B,
+    proto: IpProto.TCP,
+    sp: 40001,
+    dp: 80,
+    flags: F.S,
+  });
   const o = r.row(other);
   assert.equal(o.src_ports_10s, Math.fround(Math.log1p(1)));
   assert.ok(o.dst_flows_in_1s > Math.log1p(50), "the victim's context still shows the sweep");
@@ -102,7 +110,15 @@ Deno.test("features: a reused flow slot starts from zero", () => {
 Deno.test("features: the host table is capped and evicts the least recently active", () => {
   const r = new Rig(4096, 64);
   for (let i = 0; i < 5000; i++) {
-    r.send({ tsUs: T0 + i * 10, src: (0x0b000000 + i) >>> 0, dst: B, proto: IpProto.TCP, sp: 1234, dp: 80, flags: F.S });
+    r.send({
+      tsUs: T0 + i * 10,
+      src: (0x0b000000 + i) >>> 0,
+      dst: B,
+      proto: IpProto.TCP,
+      sp: 1234,
+      dp: 80,
+      flags: F.S,
+    });
   }
   assert.ok(r.fx.hosts <= 64, `hosts ${r.fx.hosts}`);
   assert.ok(r.fx.hostEvictions > 4900);
@@ -116,6 +132,45 @@ Deno.test("features: no row holds an address", () => {
   const a = r.send({ tsUs: T0, src: "10.1.2.3", dst: B, proto: IpProto.TCP, sp: 40000, dp: 80, flags: F.S });
   const rowA = r.row(a);
   const r2 = new Rig();
-  const b = r2.send({ tsUs: T0, src: "192.168.200.7", dst: "172.16.0.9", proto: IpProto.TCP, sp: 40000, dp: 80, flags: F.S });
+  const b = r2.send({
+    tsUs: T0,
+    src: "192.168.200.7",
+    dst: "172.16.0.9",
+    proto: IpProto.TCP,
+    sp: 40000,
+    dp: 80,
+    flags: F.S,
+  });
   assert.deepEqual(r2.row(b), rowA);
+});
+
+Deno.test("features: repeated connections to one service and exploit-port probes show in the source's context", () => {
+  const r = new Rig();
+  let slot = -1;
+  // ten logins to the same SSH service, each a new flow (new source port)
+  for (let i = 0; i < 10; i++) {
+    slot = r.send({ tsUs: T0 + i * 300 * MS, src: A, dst: B, proto: IpProto.TCP, sp: 41000 + i, dp: 22, flags: F.S });
+  }
+  const brute = r.row(slot);
+  assert.ok(Math.expm1(brute.src_repeat_10s) > 8, `repeats ${Math.expm1(brute.src_repeat_10s)}`);
+  assert.equal(brute.resp_port_exploit, 1);
+  assert.equal(brute.src_exploit_share_60s, 1, "the only port it probed is an exploit port");
+  // another source probing ordinary ports: no repeats, no exploit share
+  let other = -1;
+  for (let p = 8000; p < 8010; p++) {
+    other = r.send({
+      tsUs: T0 + 4 * SEC + p,
+      src: "10.0.0.7",
+      dst: B,
+      proto: IpProto.TCP,
+      sp: 50000,
+      dp: p,
+      flags: F.S,
+    });
+  }
+  const scan = r.row(other);
+  assert.equal(scan.src_repeat_60s, 0);
+  assert.equal(scan.src_exploit_share_60s, 0);
+  assert.equal(scan.resp_port_exploit, 0);
+  assert.ok(Math.expm1(scan.src_ports_60s) > 9);
 });

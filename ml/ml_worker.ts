@@ -36,7 +36,12 @@ async function handle(m: WorkerRequest): Promise<void> {
     const t0 = performance.now();
     try {
       session = await ort.InferenceSession.create(m.model);
-      reply({ type: "loaded", inputs: session.inputNames, outputs: session.outputNames, loadMs: performance.now() - t0 });
+      reply({
+        type: "loaded",
+        inputs: session.inputNames,
+        outputs: session.outputNames,
+        loadMs: performance.now() - t0,
+      });
     } catch (e) {
       session = undefined;
       reply({ type: "error", message: `Cannot load model: ${(e as Error).message}` });

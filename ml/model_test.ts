@@ -1,31 +1,11 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as ort from "onnxruntime-web";
 import { DEFAULT_MODEL_PATH, loadClassifier, readModelInfo } from "./classifier.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
+import { parityError } from "./parity.ts";
 
 const MODELS = join(dirname(fileURLToPath(import.meta.url)), "..", "models");
-
-/** Max |ONNX − predict_proba| over the parity sample of a model directory. */
-export async function parityError(dir: string): Promise<{ max: number; rows: number }> {
-  const session = await ort.InferenceSession.create(await Deno.readFile(join(dir, "ids-flow.onnx")));
-  const p = JSON.parse(await Deno.readTextFile(join(dir, "ids-flow.parity.json"))) as {
-    rows: number[][];
-    proba: number[][];
-  };
-  const n = p.rows.length, f = p.rows[0].length;
-  const x = new Float32Array(n * f);
-  p.rows.forEach((r, i) => x.set(r, i * f));
-  const out = await session.run({ features: new ort.Tensor("float32", x, [n, f]) });
-  const y = out.probabilities.data as Float32Array;
-  const c = p.proba[0].length;
-  assert.equal(y.length, n * c, "output width = classes");
-  let max = 0;
-  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) max = Math.max(max, Math.abs(y[i * c + k] - p.proba[i][k]));
-  await session.release();
-  return { max, rows: n };
-}
 
 Deno.test("model: the committed ONNX graph matches scikit-learn's predict_proba to 1e-5 on held-out rows", async () => {
   const { max, rows } = await parityError(MODELS);

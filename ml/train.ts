@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { extractCapture, type Scenario } from "./extract.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
@@ -35,17 +35,17 @@ export async function extractToCsv(
   const file = await Deno.open(csvPath, { write: true, create: true, truncate: true });
   const enc = new TextEncoder();
   try {
-    await file.write(enc.encode(["file", "label", ...FEATURE_NAMES].join(",") + "\n"));
+    await file.write(enc.encode(["file", "label", "origin", ...FEATURE_NAMES].join(",") + "\n"));
     for (const m of manifests) {
       const dir = dirname(m);
       const { scenarios } = JSON.parse(await Deno.readTextFile(m)) as { scenarios: Scenario[] };
       for (const sc of scenarios) {
         const t0 = performance.now();
-        const r = await extractCapture(join(dir, sc.file), sc);
+        const r = await extractCapture(resolve(dir, sc.file), sc);
         const lines: string[] = [];
         for (let i = 0; i < r.labels.length; i++) {
           const row = r.rows.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT);
-          lines.push(`${sc.file},${r.labels[i]},${Array.from(row, fmt).join(",")}`);
+          lines.push(`${sc.file},${r.labels[i]},${r.origins[i]},${Array.from(row, fmt).join(",")}`);
           counts[r.labels[i]] = (counts[r.labels[i]] ?? 0) + 1;
         }
         if (lines.length > 0) await file.write(enc.encode(lines.join("\n") + "\n"));
@@ -98,8 +98,10 @@ async function main(args: string[]): Promise<number> {
     stdout: "inherit",
     stderr: "inherit",
   }).output().catch((e) => {
-    console.error(`Cannot train: ${PYTHON} cannot run (${(e as Error).message}); install python3 and ` +
-      "python3-sklearn python3-imblearn python3-xgboost python3-onnx");
+    console.error(
+      `Cannot train: ${PYTHON} cannot run (${(e as Error).message}); install python3 and ` +
+        "python3-sklearn python3-imblearn python3-xgboost python3-onnx",
+    );
     return undefined;
   });
   return py?.success ? 0 : 1;

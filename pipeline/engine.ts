@@ -8,11 +8,13 @@
  * @module
  */
 import type { Config } from "../config/defaults.ts";
-import type { Detection, DetectionEvent, FlowSnapshot } from "../core/detection.ts";
+import type { Detection, DetectionEvent, FlowCandidate, FlowSnapshot } from "../core/detection.ts";
 import { IpProto, ipToString } from "../core/ip.ts";
 import { createDetectors } from "../detectors/mod.ts";
 import type { FlowTable } from "../flow/flow_table.ts";
 import { FlowIdSpace } from "./flow_ids.ts";
+import { FEATURE_COUNT, FEATURE_VERSION, FeatureExtractor } from "../ml/features.ts";
+import { FlowScout } from "../ml/scout.ts";
 import { Pipeline } from "./pipeline.ts";
 import { buildTrustedMatcher, type TrustedMatcher } from "../config/trusted.ts";
 import type { DefragOptions } from "../defrag/defrag.ts";
@@ -63,6 +65,16 @@ export interface EngineOptions {
   noDetect?: boolean;
   /** EVE flow ids of this run (default: a new random {@link FlowIdSpace}). */
   flowIds?: FlowIdSpace;
+  /**
+   * Compute the model's behaviour features on every packet and attach each detection's feature row
+   * to its flow snapshot (set when a model is loaded; costs per packet, so off otherwise).
+   */
+  features?: boolean;
+  /**
+   * With `features` and config `ml.alerts`: receives flows offered to the model although no
+   * detector fired (see `ml/scout.ts`), for model-only alerts.
+   */
+  onCandidate?: (candidate: FlowCandidate) => void;
 }
 
 /** Copies the counters of a live flow slot. */
@@ -101,6 +113,11 @@ export class DetectionEngine {
   #onDetection: (event: DetectionEvent) => void;
   #iface: string | undefined;
   #trusted: TrustedMatcher;
+  /** The model's feature extractor, when features are on. */
+  readonly features: FeatureExtractor | undefined;
+  /** Picks flows for model-only alerts (with `features`, `onCandidate` and config `ml.alerts`). */
+  readonly scout: FlowScout | undefined;
+  #row = new Float32Array(FEATURE_COUNT);
 
   constructor(config: Config, options: EngineOptions = {}) {
     this.#config = config;
@@ -109,6 +126,18 @@ export class DetectionEngine {
     this.flowIds = options.flowIds ?? new FlowIdSpace();
     this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
     this.#noDetect = options.noDetect ?? false;
+    this.features = options.features
+      ? new FeatureExtractor({ maxFlows: config.limits.max_flows, maxHosts: config.limits.max_tracked_ips })
+      : undefined;
+    const onCandidate = options.onCandidate;
+    this.scout = this.features !== undefined && onCandidate !== undefined && config.ml.alerts
+      ? new FlowScout(this.features, (flows, slot) => {
+        const flow = this.#snapshotWithFeatures(flows, slot);
+        const candidate: FlowCandidate = { tsUs: flows.nowUs, flow };
+        if (this.#iface !== undefined) candidate.iface = this.#iface;
+        onCandidate(candidate);
+      })
+      : undefined;
     this.pipeline = new Pipeline({
       maxFlows: config.limits.max_flows,
       timeouts: config.flow_timeouts_s,
@@ -117,6 +146,7 @@ export class DetectionEngine {
       defrag: defragOptions(config),
       stream: streamOptions(config),
       app: appOptions(config),
+      observer: this.scout ?? this.features,
     });
   }
 
@@ -156,6 +186,16 @@ export class DetectionEngine {
     return Object.fromEntries([...this.detectionCounts].sort(([a], [b]) => a.localeCompare(b)));
   }
 
+  #snapshotWithFeatures(flows: FlowTable, slot: number): FlowSnapshot {
+    const snap = snapshotFlow(flows, slot, this.flowIds);
+    if (this.features !== undefined) {
+      this.features.write(flows, slot, this.#row);
+      snap.features = Array.from(this.#row);
+      snap.featureVersion = FEATURE_VERSION;
+    }
+    return snap;
+  }
+
   #emit = (d: Detection): void => {
     if (d.type === "evasion") {
       const e = this.#config.evasion;
@@ -181,7 +221,7 @@ export class DetectionEngine {
     // a trusted source is still reported (detectors silence it only with use_trusted), tagged so an operator sees it
     if (!d.spoofed && this.#trusted(d.src) && !event.tags?.includes("trusted")) (event.tags ??= []).push("trusted");
     if (this.#iface !== undefined) event.iface = this.#iface;
-    if (d.flow >= 0) event.flow = snapshotFlow(flows, d.flow, this.flowIds);
+    if (d.flow >= 0) event.flow = this.#snapshotWithFeatures(flows, d.flow);
     if (d.http !== undefined) event.http = { ...d.http };
     // fired on the packet being handled (not on a flow end or an idle tick): keep its TCP flags
     const pkt = this.pipeline.packet;

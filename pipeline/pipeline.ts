@@ -30,6 +30,8 @@ export interface PipelineOptions {
   stream?: Omit<StreamTableOptions, "capacity" | "onOverlap"> | false;
   /** App-layer options (HTTP hint ports, request size). */
   app?: AppLayerOptions;
+  /** Runs before the detectors on every IP packet (see {@link PacketObserver}). */
+  observer?: PacketObserver;
 }
 
 /** The evasion detection for TCP segments that overlap with different data. */
@@ -72,6 +74,15 @@ export function fragmentOverlapDetection(o: FragmentOverlap): Detection {
       } differ (policy ${o.policy} kept the ${kept} copy)`,
     flow: -1,
   };
+}
+
+/**
+ * Sees every IP packet after the flow table updated it and before the detectors run (the model's
+ * feature extraction), and every flow leaving the table.
+ */
+export interface PacketObserver {
+  onPacket(pkt: Packet, flows: FlowTable): void;
+  onFlowEnd?(flows: FlowTable, slot: number, reason: FlowEndReason): void;
 }
 
 /** Counters of one pipeline. */
@@ -130,12 +141,14 @@ export class Pipeline {
   #endHooks: Detector[];
   /** Calls the app hooks of the detectors (null without the stream stage). */
   #appHooks: DetectorAppListener | null = null;
+  #observer: PacketObserver | undefined;
 
   constructor(options: PipelineOptions = {}) {
     this.#detectors = options.detectors ?? [];
     this.#endHooks = this.#detectors.filter((d) => d.onFlowEnd !== undefined);
     this.#emit = options.emit ?? (() => {});
     const withStream = options.stream !== false;
+    this.#observer = options.observer;
     this.flows = new FlowTable({
       maxFlows: options.maxFlows,
       timeouts: options.timeouts,
@@ -206,6 +219,8 @@ export class Pipeline {
       if (pkt.ipVersion === 0) return;
     }
     this.flows.update(pkt);
+    // features first: the stream stage may already report on this packet's flow
+    if (this.#observer !== undefined) this.#observer.onPacket(pkt, this.flows);
     if (this.stream !== null && pkt.proto === 6) this.stream.onPacket(pkt);
     this.#dispatch(pkt, this.flows, this.#emit);
   };
@@ -228,6 +243,7 @@ export class Pipeline {
 
   #onFlowEnd = (flows: FlowTable, slot: number, reason: FlowEndReason): void => {
     this.stream?.onFlowEnd(slot, flows.lastUs(slot));
+    this.#observer?.onFlowEnd?.(flows, slot, reason);
     const hs = this.#endHooks;
     for (let i = 0; i < hs.length; i++) hs[i].onFlowEnd!(flows, slot, reason, this.#emit);
   };

@@ -20,6 +20,9 @@ export const TARGETS: Readonly<Record<string, string>> = {
 export const INCLUDES: readonly string[] = [
   "sensor/capture_worker.ts",
   "web/session.ts",
+  "ml/ml_worker.ts",
+  "models/ids-flow.onnx",
+  "models/ids-flow.json",
   "tests/fixtures/demo.pcapng.gz",
   "dist/build_info.json",
 ];

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Config } from "../config/defaults.ts";
-import type { DetectionEvent } from "../core/detection.ts";
+import type { DetectionEvent, FlowCandidate } from "../core/detection.ts";
 import type { CaptureCounters, TrafficLine } from "../core/hub_event.ts";
 import type { ReplayReport } from "../pipeline/report.ts";
 
@@ -22,6 +22,8 @@ export interface LiveStart {
   config: Config;
   /** Sampled traffic lines per second (0: none). */
   trafficPerSecond: number;
+  /** Compute the flow model's features and attach them to detections (a model is loaded). */
+  features?: boolean;
 }
 
 /** Replay of capture files. */
@@ -36,6 +38,8 @@ export interface ReplayStart {
   noDetect?: boolean;
   /** Sampled traffic lines per second (0: none). */
   trafficPerSecond: number;
+  /** Compute the flow model's features and attach them to detections (a model is loaded). */
+  features?: boolean;
 }
 
 /** What the capture Worker is asked to run. */
@@ -55,6 +59,7 @@ export type FromWorker =
   | { type: "ready" }
   | { type: "started"; iface: string; linkType: number }
   | { type: "detections"; events: DetectionEvent[] }
+  | { type: "candidates"; candidates: FlowCandidate[] }
   | { type: "traffic"; lines: TrafficLine[] }
   | { type: "stats"; stats: CaptureCounters }
   | { type: "warning"; message: string }

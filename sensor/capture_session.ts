@@ -18,6 +18,7 @@ import type { ReplayReport } from "../pipeline/report.ts";
 import type { CaptureStart, FromWorker, ToWorker } from "./capture_protocol.ts";
 import type { DecisionStage } from "./decision.ts";
 import type { Hub } from "./hub.ts";
+import type { ModelAlerts } from "./model_alerts.ts";
 
 /** Options of {@link CaptureSession.start}. */
 export interface CaptureSessionOptions {
@@ -31,6 +32,8 @@ export interface CaptureSessionOptions {
   onWarning?: (message: string) => void;
   /** Counters about every second (alerts are the decision stage's). */
   onCounters?: (counters: CaptureCounters) => void;
+  /** Model-only alerts: receives the flows the capture Worker offers and every detection (config `ml.alerts`). */
+  modelAlerts?: ModelAlerts;
   /** Most time to wait for the Worker to stop after {@link CaptureSession.stop} (ms). Default 3000. */
   stopTimeoutMs?: number;
 }
@@ -68,7 +71,7 @@ export class CaptureSession {
       settled = true;
       worker.terminate();
       // every detection posted before "stopped"/"error" has been submitted: wait for its decision
-      options.decision.drain().then(() => {
+      (options.modelAlerts?.drain() ?? Promise.resolve()).then(() => options.decision.drain()).then(() => {
         if (result.counters) result.counters = { ...result.counters, alerts: options.decision.alertsByType() };
         if (result.report) result.report = { ...result.report, alerts: options.decision.alertsByType() };
         done.resolve(result);
@@ -143,7 +146,11 @@ export class CaptureSession {
         o.onStarted?.(m.iface, m.linkType);
         break;
       case "detections":
+        if (o.modelAlerts) { for (const e of m.events) o.modelAlerts.noteDetection(e); }
         o.decision.submitAll(m.events);
+        break;
+      case "candidates":
+        if (o.modelAlerts) { for (const c of m.candidates) o.modelAlerts.offer(c); }
         break;
       case "traffic":
         o.hub.publish({ kind: "traffic", lines: m.lines });

@@ -10,7 +10,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import type { DetectionEvent } from "../core/detection.ts";
+import type { DetectionEvent, FlowCandidate } from "../core/detection.ts";
 import type { CaptureCounters } from "../core/hub_event.ts";
 import type { Frame } from "../core/frame.ts";
 import type { SourceError } from "../capture/packet_source.ts";
@@ -88,6 +88,24 @@ function flushDetections(): void {
   post({ type: "detections", events });
 }
 
+let candidates: FlowCandidate[] = [];
+let candidatesQueued = false;
+
+/** Flows offered to the model for model-only alerts, batched like detections. */
+function onCandidate(candidate: FlowCandidate): void {
+  candidates.push(candidate);
+  if (!candidatesQueued) {
+    candidatesQueued = true;
+    queueMicrotask(() => {
+      candidatesQueued = false;
+      if (candidates.length === 0) return;
+      const batch = candidates;
+      candidates = [];
+      post({ type: "candidates", candidates: batch });
+    });
+  }
+}
+
 function onDetection(event: DetectionEvent): void {
   detections.push(event);
   // one message per burst: the reader's synchronous loop over a buffer ends before microtasks run
@@ -145,10 +163,10 @@ const WARMUP_CAPTURE = new URL("../tests/fixtures/demo.pcapng.gz", import.meta.u
  * first ~100 k packets, and a burst then overflows the kernel buffer (measured: 0.01–1 % drops in the
  * first second at 300 k packets/s, none afterwards). Best effort: a missing file only costs the warm-up.
  */
-async function warmUp(config: CaptureStart["config"]): Promise<void> {
+async function warmUp(config: CaptureStart["config"], features = false): Promise<void> {
   const [{ DetectionEngine }, , { FileSource }] = modules!;
   try {
-    const scratch = new DetectionEngine(config);
+    const scratch = new DetectionEngine(config, { features });
     for (let i = 0; i < 3; i++) await new FileSource(WARMUP_CAPTURE).run(scratch.pipeline.handle);
     scratch.pipeline.finish();
   } catch { /* warm-up is an optimisation only */ }
@@ -166,8 +184,8 @@ function handlerFor(e: DetectionEngine, s: TrafficSampler): (frame: Frame) => vo
 
 async function startLive(s: LiveStart): Promise<void> {
   const [{ DetectionEngine }, { LiveSource }, , , , { TrafficSampler }] = modules!;
-  await warmUp(s.config);
-  engine = new DetectionEngine(s.config, { onDetection });
+  await warmUp(s.config, s.features === true);
+  engine = new DetectionEngine(s.config, { onDetection, features: s.features === true, onCandidate });
   source = new LiveSource({
     iface: s.iface,
     filter: s.filter,
@@ -217,7 +235,12 @@ async function startReplay(s: ReplayStart): Promise<void> {
   const [{ DetectionEngine }, , { FileSource }, { buildReport, markFile, undecodedFileError }, { Pacer }, {
     TrafficSampler,
   }] = modules!;
-  engine = new DetectionEngine(s.config, { onDetection, noDetect: s.noDetect });
+  engine = new DetectionEngine(s.config, {
+    onDetection,
+    noDetect: s.noDetect,
+    features: s.features === true,
+    onCandidate,
+  });
   pacer = new Pacer(s.speed);
   sampler = new TrafficSampler(s.trafficPerSecond);
   const pipeline = engine.pipeline;

@@ -12,6 +12,8 @@ import type { Alert } from "../core/alert.ts";
 import { DetectionEngine } from "../pipeline/engine.ts";
 import { buildReport, markFile, type ReplayReport, undecodedFileError } from "../pipeline/report.ts";
 import { DecisionStage, type Ips, type MlClassifier } from "./decision.ts";
+import { FlowModel } from "./flow_model.ts";
+import { ModelAlerts } from "./model_alerts.ts";
 import { Hub } from "./hub.ts";
 
 /** Options of {@link replayFiles}. */
@@ -38,6 +40,8 @@ export interface ReplayResult {
   report: ReplayReport;
   engine: DetectionEngine;
   decision: DecisionStage;
+  /** Model-only alerts, when the model is a {@link FlowModel} and config `ml.alerts` is on. */
+  modelAlerts?: ModelAlerts;
   hub: Hub;
 }
 
@@ -71,7 +75,20 @@ export async function replayFiles(
     }, { queue: 1_000_000 })
     : undefined;
   const decision = new DecisionStage({ hub, config, ml: options.ml, ips: options.ips });
-  const engine = new DetectionEngine(config, { onDetection: (e) => decision.submit(e), noDetect: options.noDetect });
+  const modelAlerts = options.ml instanceof FlowModel && config.ml.alerts && !options.noDetect
+    ? new ModelAlerts({ classifier: options.ml.classifier, decision, config })
+    : undefined;
+  const engine = new DetectionEngine(config, {
+    onDetection: modelAlerts
+      ? (e) => {
+        modelAlerts.noteDetection(e);
+        decision.submit(e);
+      }
+      : (e) => decision.submit(e),
+    noDetect: options.noDetect,
+    features: options.ml !== undefined,
+    onCandidate: modelAlerts ? (c) => modelAlerts.offer(c) : undefined,
+  });
   const pipeline = engine.pipeline;
   const errors: SourceError[] = [];
   const warnings: string[] = [];
@@ -94,6 +111,7 @@ export async function replayFiles(
   }
   const liveAtEnd = pipeline.flows.size;
   pipeline.finish();
+  await modelAlerts?.drain();
   await decision.drain();
   const wallMs = performance.now() - t0;
   await hub.flush();
@@ -106,5 +124,5 @@ export async function replayFiles(
     liveAtEnd,
     alerts: options.noDetect ? undefined : decision.alertsByType(),
   });
-  return { report, engine, decision, hub };
+  return { report, engine, decision, hub, modelAlerts };
 }

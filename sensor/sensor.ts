@@ -27,14 +27,19 @@ import { CaptureSession, type CaptureSessionOptions } from "./capture_session.ts
 import { DecisionStage, type Ips, type MlClassifier } from "./decision.ts";
 import { Store } from "../store/store.ts";
 import { StoreWriter } from "../store/writer.ts";
+import { FlowModel } from "./flow_model.ts";
 import { Hub } from "./hub.ts";
+import { ModelAlerts } from "./model_alerts.ts";
 
 /** Options of {@link Sensor.open}. */
 export interface SensorOptions {
   config: Config;
   /** EVE output: a path (appended) or `-` for stdout. */
   eve?: string;
-  /** The model for the decision stage. */
+  /**
+   * The model for the decision stage. A {@link FlowModel} also turns on feature extraction in the
+   * capture Worker and, with config `ml.alerts`, model-only alerts; the sensor closes it.
+   */
   ml?: MlClassifier;
   /** The IPS for the decision stage. */
   ips?: Ips;
@@ -66,11 +71,20 @@ export class Sensor {
   #eve: EveWriter | undefined;
   #csvReopen: (() => void) | undefined;
   #removeHup: (() => void) | undefined;
+  #model: FlowModel | undefined;
 
-  private constructor(config: Config, hub: Hub, decision: DecisionStage, store?: Store, writer?: StoreWriter) {
+  private constructor(
+    config: Config,
+    hub: Hub,
+    decision: DecisionStage,
+    model: FlowModel | undefined,
+    store?: Store,
+    writer?: StoreWriter,
+  ) {
     this.#config = config;
     this.hub = hub;
     this.decision = decision;
+    this.#model = model;
     this.store = store;
     this.storeWriter = writer;
   }
@@ -112,7 +126,8 @@ export class Sensor {
         problem(`${(e as Error).message} — alerts still go to the other outputs`);
       }
     }
-    const sensor = new Sensor(options.config, hub, decision, store, writer);
+    const model = options.ml instanceof FlowModel ? options.ml : undefined;
+    const sensor = new Sensor(options.config, hub, decision, model, store, writer);
     if (eve) {
       hub.subscribe(eveSubscriber(eve), { queue: 100_000 });
       sensor.#eve = eve;
@@ -198,7 +213,14 @@ export class Sensor {
     start: CaptureStart,
     callbacks: Omit<CaptureSessionOptions, "hub" | "decision"> = {},
   ): Promise<CaptureSession> {
-    const session = await CaptureSession.start(start, { ...callbacks, hub: this.hub, decision: this.decision });
+    const model = this.#model;
+    const modelAlerts = model && this.#config.ml.alerts && !(start.mode === "replay" && start.noDetect)
+      ? new ModelAlerts({ classifier: model.classifier, decision: this.decision, config: this.#config })
+      : undefined;
+    const session = await CaptureSession.start(
+      { ...start, features: model !== undefined && !(start.mode === "replay" && start.noDetect) },
+      { ...callbacks, hub: this.hub, decision: this.decision, modelAlerts },
+    );
     this.#sessions.add(session);
     session.done.then(() => this.#sessions.delete(session));
     return session;
@@ -219,6 +241,7 @@ export class Sensor {
   async close(final: { status?: string; counters?: unknown; iface?: string } = {}): Promise<SubscriberStats[]> {
     await this.decision.drain();
     this.#removeHup?.();
+    this.#model?.close();
     const stats = await this.hub.close();
     if (this.store) {
       try {

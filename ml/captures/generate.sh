@@ -37,6 +37,7 @@ ALL_SCENARIOS=(
   ml_exploit_rdp_vnc ml_exploit_telnet_ftp ml_exploit_smb_hping
   ml_hydra_slow ml_sshpass_ten
   ml_benign_web ml_benign_ping ml_benign_dns ml_benign_scp ml_benign_downloads ml_benign_two_clients
+  ml_benign_ssh_admin
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
@@ -307,6 +308,19 @@ sc_ml_benign_two_clients() {
   done
   wait "${pids[@]}" 2>/dev/null || true  # only our clients: the services are children too
   meta ml_benign_two_clients kind=benign spoofed=0 tool="25 s of overlapping curl, dig and ping from two clients" \
+    filter="$(from $CLI $CLI2)"
+}
+
+sc_ml_benign_ssh_admin() {
+  # an administrator's day: several public-key logins, a few seconds apart, from two clients
+  local i
+  for i in 1 2 3 4 5; do
+    nsx $C2 timeout 20 ssh "${SSHOPTS[@]}" root@$VIC "hostname; df -h / | tail -1; sleep 0.$i" >/dev/null || true
+    sleep $(( i % 3 + 1 ))
+  done
+  nsx $C timeout 20 ssh "${SSHOPTS[@]}" root@$VIC 'cat /etc/os-release' >/dev/null || true
+  nsx $C timeout 20 ssh "${SSHOPTS[@]}" -o ConnectTimeout=5 root@$VIC 'uptime' >/dev/null || true
+  meta ml_benign_ssh_admin kind=benign spoofed=0 tool="7 public-key ssh logins with commands, 1–3 s apart, from $CLI2 and $CLI" \
     filter="$(from $CLI $CLI2)"
 }
 

@@ -1,0 +1,62 @@
+/**
+ * The flow model plugged into the decision stage: an {@link MlClassifier} that classifies a
+ * detection from the feature row its capture engine attached (`event.flow.features`).
+ *
+ * @module
+ */
+import type { AttackType } from "../core/attack_type.ts";
+import type { MlVerdict } from "../core/alert.ts";
+import type { DetectionEvent } from "../core/detection.ts";
+import { type ClassifierOptions, type FlowClassifier, loadClassifier } from "../ml/classifier.ts";
+import { FEATURE_VERSION } from "../ml/features.ts";
+import type { MlClassifier } from "./decision.ts";
+
+/** Adapts a {@link FlowClassifier} to the decision stage. */
+export class FlowModel implements MlClassifier {
+  readonly name: string;
+  /** Events without a usable feature row (no flow, or features of another version). */
+  unclassifiable = 0;
+
+  constructor(readonly classifier: FlowClassifier) {
+    const info = classifier.info;
+    this.name = `${info?.name ?? "ids-flow"}${info?.created ? ` ${info.created}` : ""}`;
+  }
+
+  /** Classifies the event's flow; `undefined` when it has no feature row or the model has no answer. */
+  async classify(event: DetectionEvent, signal: AbortSignal): Promise<MlVerdict | undefined> {
+    const f = event.flow?.features;
+    if (f === undefined || event.flow?.featureVersion !== FEATURE_VERSION) {
+      this.unclassifiable++;
+      return undefined;
+    }
+    const v = await this.classifier.classify(f);
+    if (v === undefined || signal.aborted) return undefined;
+    return { type: v.label as AttackType | "normal", confidence: v.confidence, model: this.name };
+  }
+
+  /** Stops the model Worker. */
+  close(): void {
+    this.classifier.close();
+  }
+}
+
+/**
+ * Loads the model for a sensor run. Returns `undefined` (heuristics only) when the configuration
+ * turns it off or the model is missing/unusable; the latter is reported with one `warn` line.
+ */
+export async function loadFlowModel(
+  config: { readonly ml: { readonly enabled: boolean } },
+  warn: (line: string) => void,
+  options: ClassifierOptions = {},
+): Promise<FlowModel | undefined> {
+  if (!config.ml.enabled) return undefined;
+  const c = await loadClassifier(options);
+  if (!c.ready) {
+    warn(
+      `warning: flow model not used (${c.status.reason}): heuristics only. ` +
+        "Rebuild it with `deno task train`, or set ml.enabled to false to silence this.",
+    );
+    return undefined;
+  }
+  return new FlowModel(c);
+}

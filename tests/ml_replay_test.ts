@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
+import type { Alert } from "../core/alert.ts";
+import { FEATURE_COUNT } from "../ml/features.ts";
+import { loadFlowModel } from "../sensor/flow_model.ts";
+import { replayFiles } from "../sensor/replay.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+interface Scenario {
+  name: string;
+  file: string;
+  kind: string;
+}
+
+async function scenarios(manifest: string): Promise<(Scenario & { path: string })[]> {
+  const m = JSON.parse(await Deno.readTextFile(join(ROOT, manifest))) as { scenarios: Scenario[] };
+  return m.scenarios.map((s) => ({ ...s, path: join(ROOT, dirname(manifest), s.file) }));
+}
+
+function withMl(ml: Partial<Config["ml"]>): Config {
+  return { ...DEFAULT_CONFIG, ml: { ...DEFAULT_CONFIG.ml, ...ml } };
+}
+
+Deno.test("ml replay: the model labels detections of a real SYN flood (seed rule: label and EVE tag ml)", async () => {
+  const warnings: string[] = [];
+  const ml = await loadFlowModel(DEFAULT_CONFIG, (l) => warnings.push(l));
+  assert.ok(ml !== undefined, warnings.join("\n"));
+  try {
+    const alerts: Alert[] = [];
+    await replayFiles([join(ROOT, "tests/corpus/syn_flood.pcap.gz")], { ml, onAlert: (a) => alerts.push(a) });
+    assert.ok(alerts.length > 0);
+    const byModel = alerts.filter((a) => a.decidedBy === "ml");
+    assert.ok(byModel.length > 0, `labels: ${alerts.map((a) => a.label).join(", ")}`);
+    for (const a of byModel) {
+      assert.match(a.label, /^SYN Flood \(ML: \d{2,3}\.\d%\)$/);
+      assert.ok(a.ml!.confidence >= DEFAULT_CONFIG.ml_confidence);
+      assert.equal(a.flow?.features?.length, FEATURE_COUNT);
+    }
+    assert.equal(warnings.length, 0);
+  } finally {
+    ml.close();
+  }
+});
+
+Deno.test("ml replay: a missing model warns once and leaves every label heuristic", async () => {
+  const warnings: string[] = [];
+  const ml = await loadFlowModel(DEFAULT_CONFIG, (l) => warnings.push(l), { modelPath: "/nonexistent/ids-flow.onnx" });
+  assert.equal(ml, undefined);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /heuristics only/);
+  const alerts: Alert[] = [];
+  await replayFiles([join(ROOT, "tests/corpus/syn_flood.pcap.gz")], { ml, onAlert: (a) => alerts.push(a) });
+  assert.ok(alerts.length > 0);
+  assert.ok(alerts.every((a) => a.decidedBy === "heuristic" && a.label.endsWith("(Heuristic)")));
+});
+
+Deno.test("ml replay: model-only alerts stay silent on every benign capture", async () => {
+  const config = withMl({ alerts: true });
+  const ml = await loadFlowModel(config, () => {});
+  assert.ok(ml !== undefined);
+  try {
+    const benign = [
+      ...await scenarios("tests/corpus/manifest.json"),
+      ...await scenarios("ml/captures/manifest.json"),
+    ].filter((s) => s.kind === "benign");
+    assert.ok(benign.length >= 10);
+    const loud: string[] = [];
+    let offered = 0;
+    for (const s of benign) {
+      const alerts: Alert[] = [];
+      const r = await replayFiles([s.path], { ml, config, onAlert: (a) => alerts.push(a) });
+      offered += r.modelAlerts!.counters.offered;
+      for (const a of alerts) loud.push(`${s.name}: ${a.label} ${a.src} → ${a.dst}:${a.dstPort}`);
+    }
+    assert.ok(offered > 500, `flows offered to the model: ${offered}`);
+    assert.deepEqual(loud, []);
+  } finally {
+    ml.close();
+  }
+});
+
+Deno.test("ml replay: model-only alerts find a real attack with the detectors off (severity 3, tag model-only)", async () => {
+  const off = Object.fromEntries(
+    ["syn_flood", "ddos", "port_scan", "udp_flood", "icmp_flood", "exploit_probe", "brute_force", "sql_injection"].map(
+      (k) => [k, { ...(DEFAULT_CONFIG as unknown as Record<string, object>)[k], enabled: false }],
+    ),
+  );
+  const config = { ...withMl({ alerts: true }), ...off } as Config;
+  const ml = await loadFlowModel(config, () => {});
+  assert.ok(ml !== undefined);
+  try {
+    const alerts: Alert[] = [];
+    await replayFiles([join(ROOT, "ml/captures/ml_udp_flood_ntp.pcap.gz")], {
+      ml,
+      config,
+      onAlert: (a) => alerts.push(a),
+    });
+    assert.ok(alerts.length > 0, "the model raised the flood alone");
+    for (const a of alerts) {
+      assert.equal(a.severity, 3);
+      assert.ok(a.tags?.includes("model-only"));
+      assert.ok(a.tags?.includes("no-block"));
+      assert.equal(a.decidedBy, "ml");
+    }
+    assert.ok(alerts.some((a) => a.type === "udp_flood" && a.src === "10.77.2.68"));
+  } finally {
+    ml.close();
+  }
+});
