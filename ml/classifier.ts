@@ -133,9 +133,12 @@ export class FlowClassifier {
   #classes: string[];
   #maxQueue: number;
   #maxBatch: number;
+  /** Queued rows: a ring of `maxQueue` rows starting at `#head`, `#count` long. */
   #buf: Float32Array;
+  #waiting: (Pending | undefined)[];
+  #head = 0;
+  #count = 0;
   #spare: ArrayBuffer[] = [];
-  #queue: Pending[] = [];
   #inFlight = new Map<number, Pending[]>();
   #direct = new Map<number, (probs: Float32Array | undefined) => void>();
   #nextId = 1;
@@ -149,6 +152,7 @@ export class FlowClassifier {
     this.#maxQueue = Math.max(1, o.maxQueue ?? 4096);
     this.#maxBatch = Math.max(1, o.maxBatch ?? 1024);
     this.#buf = new Float32Array(this.#maxQueue * FEATURE_COUNT);
+    this.#waiting = new Array(this.#maxQueue);
     if (worker) worker.onmessage = (e: MessageEvent<WorkerReply>) => this.#onReply(e.data);
   }
 
@@ -159,7 +163,7 @@ export class FlowClassifier {
 
   /** Rows waiting for the next batch. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#count;
   }
 
   /**
@@ -169,13 +173,15 @@ export class FlowClassifier {
   classify(row: ArrayLike<number>): Promise<FlowVerdict | undefined> {
     this.counters.requested++;
     if (!this.ready) return Promise.resolve(undefined);
-    if (this.#queue.length >= this.#maxQueue) {
+    if (this.#count >= this.#maxQueue) {
       this.counters.dropped++;
       return Promise.resolve(undefined);
     }
-    this.#buf.set(row as ArrayLike<number>, this.#queue.length * FEATURE_COUNT);
+    const at = (this.#head + this.#count) % this.#maxQueue;
+    this.#buf.set(row as ArrayLike<number>, at * FEATURE_COUNT);
+    this.#count++;
     return new Promise((resolve) => {
-      this.#queue.push({ resolve });
+      this.#waiting[at] = { resolve };
       if (this.#inFlight.size === 0) this.#send();
     });
   }
@@ -200,11 +206,11 @@ export class FlowClassifier {
   close(): void {
     this.#worker?.terminate();
     this.#worker = undefined;
-    for (const p of this.#queue) p.resolve(undefined);
+    for (let i = 0; i < this.#count; i++) this.#waiting[(this.#head + i) % this.#maxQueue]?.resolve(undefined);
     for (const ps of this.#inFlight.values()) for (const p of ps) p.resolve(undefined);
     for (const r of this.#direct.values()) r(undefined);
     this.#direct.clear();
-    this.#queue = [];
+    this.#count = 0;
     this.#inFlight.clear();
     (this.status as { state: string }).state = "heuristics only";
     this.status.reason ??= "closed";
@@ -212,15 +218,24 @@ export class FlowClassifier {
 
   #send(): void {
     const w = this.#worker;
-    if (w === undefined || this.#queue.length === 0) return;
-    const n = Math.min(this.#queue.length, this.#maxBatch);
-    const batch = this.#queue.splice(0, n);
+    if (w === undefined || this.#count === 0) return;
+    const n = Math.min(this.#count, this.#maxBatch);
     const len = n * FEATURE_COUNT;
     let ab = this.#spare.pop();
     if (ab === undefined || ab.byteLength < len * 4) ab = new ArrayBuffer(this.#maxBatch * FEATURE_COUNT * 4);
-    new Float32Array(ab, 0, len).set(this.#buf.subarray(0, len));
-    // shift the remaining rows to the front
-    if (this.#queue.length > 0) this.#buf.copyWithin(0, len, len + this.#queue.length * FEATURE_COUNT);
+    const out = new Float32Array(ab, 0, len);
+    const batch: Pending[] = new Array(n);
+    // the ring may wrap: copy up to its end, then from its start
+    const first = Math.min(n, this.#maxQueue - this.#head);
+    out.set(this.#buf.subarray(this.#head * FEATURE_COUNT, (this.#head + first) * FEATURE_COUNT));
+    if (first < n) out.set(this.#buf.subarray(0, (n - first) * FEATURE_COUNT), first * FEATURE_COUNT);
+    for (let i = 0; i < n; i++) {
+      const at = (this.#head + i) % this.#maxQueue;
+      batch[i] = this.#waiting[at]!;
+      this.#waiting[at] = undefined;
+    }
+    this.#head = (this.#head + n) % this.#maxQueue;
+    this.#count -= n;
     const id = this.#nextId++;
     this.#inFlight.set(id, batch);
     this.counters.batches++;

@@ -151,6 +151,10 @@ export class FeatureExtractor {
   #hosts: LruIndex<IpKey>;
   #maxHosts: number;
   #h: Float64Array;
+  /** Per flow slot and direction: the sender's host slot last used (checked against the key before use). */
+  #flowHost: Int32Array;
+  /** 1 while a host slot holds a host (an evicted slot's key is stale). */
+  #alive: Uint8Array;
   #pairTag: Int32Array;
   #pairUs: Float64Array;
   #pairMask: number;
@@ -163,9 +167,11 @@ export class FeatureExtractor {
     const flows = Math.max(1, Math.floor(options.maxFlows));
     this.#d = new Float64Array(flows * DS);
     this.#s = new Float32Array(flows * SS);
+    this.#flowHost = new Int32Array(flows * 2).fill(NIL);
     this.#maxHosts = Math.max(2, Math.floor(options.maxHosts ?? 65536));
     this.#hosts = new LruIndex<IpKey>(this.#maxHosts, this.#maxHosts);
     this.#h = new Float64Array(this.#maxHosts * HS);
+    this.#alive = new Uint8Array(this.#maxHosts);
     let p = 1;
     while (p < (options.pairSlots ?? 1 << 18)) p <<= 1;
     this.#pairTag = new Int32Array(p);
@@ -230,8 +236,19 @@ export class FeatureExtractor {
 
     // ---- host context ----
     const h = this.#h;
-    const sender = this.#host(pkt.src, now) * HS;
-    const receiver = this.#host(pkt.dst, now) * HS;
+    // the flow remembers both hosts' slots: a packet usually costs no hash lookup
+    const fh = this.#flowHost, hosts = this.#hosts;
+    if (pkt.flowNew) fh[slot * 2] = fh[slot * 2 + 1] = NIL;
+    let sSlot = fh[slot * 2 + dir], rSlot = fh[slot * 2 + 1 - dir];
+    const alive = this.#alive;
+    if (sSlot === NIL || alive[sSlot] === 0 || hosts.keyOf(sSlot) !== pkt.src) {
+      sSlot = fh[slot * 2 + dir] = this.#host(pkt.src, now);
+    } else this.#touch(sSlot, now);
+    if (rSlot === NIL || alive[rSlot] === 0 || hosts.keyOf(rSlot) !== pkt.dst) {
+      rSlot = fh[slot * 2 + 1 - dir] = this.#host(pkt.dst, now);
+    } else this.#touch(rSlot, now);
+    const sender = sSlot * HS;
+    const receiver = rSlot * HS;
     const synOnly = (f & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? 1 : 0;
     for (let k = 1; k <= 2 * HC + 1; k += HC) {
       h[sender + k + H_SENT]++;
@@ -372,10 +389,13 @@ export class FeatureExtractor {
     let slot = idx.find(ip);
     if (slot === NIL) {
       if (idx.size >= this.#maxHosts) {
-        idx.remove(idx.oldest);
+        const old = idx.oldest;
+        idx.remove(old);
+        this.#alive[old] = 0;
         this.hostEvictions++;
       }
       slot = idx.insert(ip);
+      this.#alive[slot] = 1;
       const b = slot * HS;
       this.#h.fill(0, b, b + HS);
       this.#h[b] = now;
@@ -384,6 +404,11 @@ export class FeatureExtractor {
     idx.touch(slot);
     this.#decay(slot, now);
     return slot;
+  }
+
+  #touch(slot: number, now: number): void {
+    this.#hosts.touch(slot);
+    this.#decay(slot, now);
   }
 
   #decay(slot: number, now: number): void {

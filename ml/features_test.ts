@@ -174,3 +174,21 @@ Deno.test("features: repeated connections to one service and exploit-port probes
   assert.equal(scan.resp_port_exploit, 0);
   assert.ok(Math.expm1(scan.src_ports_60s) > 9);
 });
+
+Deno.test("features: a flow whose hosts were evicted from the context table starts their context afresh", () => {
+  const r = new Rig(1024, 4);
+  let slot = -1;
+  for (let i = 0; i < 50; i++) {
+    slot = r.send({ tsUs: T0 + i * MS, src: A, dst: B, proto: IpProto.UDP, sp: 5000, dp: 53 });
+  }
+  assert.ok(Math.expm1(r.row(slot).src_pkts_10s) > 40);
+  // other hosts push A and B out of the 4-entry table while the flow stays in the flow table
+  for (let i = 0; i < 10; i++) {
+    r.send({ tsUs: T0 + 60 * MS + i, src: "10.9.0." + i, dst: "10.9.1." + i, proto: IpProto.UDP, sp: 1, dp: 2 });
+  }
+  const again = r.send({ tsUs: T0 + 80 * MS, src: A, dst: B, proto: IpProto.UDP, sp: 5000, dp: 53 });
+  assert.equal(again, slot, "same flow");
+  const f = r.row(again);
+  assert.ok(Math.expm1(f.src_pkts_10s) < 1.01, `fresh context: ${Math.expm1(f.src_pkts_10s)}`);
+  assert.ok(r.fx.hosts <= 4);
+});

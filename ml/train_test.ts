@@ -77,7 +77,16 @@ Deno.test({
       const csv = join(dir, "rows.csv");
       await extractToCsv([await smallManifest(dir)], csv);
       const out = await new Deno.Command(PYTHON, {
-        args: [join(ROOT, "ml", "train.py"), "--csv", csv, "--out", dir, "--quick", "--feature-version", "1"],
+        args: [
+          join(ROOT, "ml", "train.py"),
+          "--csv",
+          csv,
+          "--out",
+          dir,
+          "--quick",
+          "--feature-version",
+          String(FEATURE_VERSION),
+        ],
         stdout: "piped",
         stderr: "piped",
       }).output();

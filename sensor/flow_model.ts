@@ -16,6 +16,8 @@ export class FlowModel implements MlClassifier {
   readonly name: string;
   /** Events without a usable feature row (no flow, or features of another version). */
   unclassifiable = 0;
+  /** Verdicts already given on model-only events (by {@link remember}), keyed by flow id and time. */
+  #known = new Map<string, MlVerdict>();
 
   constructor(readonly classifier: FlowClassifier) {
     const info = classifier.info;
@@ -24,6 +26,12 @@ export class FlowModel implements MlClassifier {
 
   /** Classifies the event's flow; `undefined` when it has no feature row or the model has no answer. */
   async classify(event: DetectionEvent, signal: AbortSignal): Promise<MlVerdict | undefined> {
+    const key = `${event.flowId}:${event.tsUs}:${event.type}`;
+    const known = this.#known.get(key);
+    if (known !== undefined) {
+      this.#known.delete(key);
+      return known;
+    }
     const f = event.flow?.features;
     if (f === undefined || event.flow?.featureVersion !== FEATURE_VERSION) {
       this.unclassifiable++;
@@ -32,6 +40,16 @@ export class FlowModel implements MlClassifier {
     const v = await this.classifier.classify(f);
     if (v === undefined || signal.aborted) return undefined;
     return { type: v.label as AttackType | "normal", confidence: v.confidence, model: this.name };
+  }
+
+  /**
+   * Records the verdict the model already gave on a model-only event, so the decision stage gets it
+   * at once instead of asking again (bounded: the oldest of 4096 is dropped).
+   */
+  remember(event: DetectionEvent, verdict: { label: string; confidence: number }): void {
+    const key = `${event.flowId}:${event.tsUs}:${event.type}`;
+    this.#known.set(key, { type: verdict.label as AttackType, confidence: verdict.confidence, model: this.name });
+    if (this.#known.size > 4096) this.#known.delete(this.#known.keys().next().value!);
   }
 
   /** Stops the model Worker. */

@@ -9,8 +9,8 @@
  */
 import { ATTACKS, type AttackType, isAttackType } from "../core/attack_type.ts";
 import type { DetectionEvent, FlowCandidate } from "../core/detection.ts";
-import type { FlowClassifier } from "../ml/classifier.ts";
 import type { DecisionStage } from "./decision.ts";
+import type { FlowModel } from "./flow_model.ts";
 
 /** Counters of {@link ModelAlerts}. */
 export interface ModelAlertCounters {
@@ -28,7 +28,8 @@ export interface ModelAlertCounters {
 
 /** Options of {@link ModelAlerts}. */
 export interface ModelAlertOptions {
-  classifier: FlowClassifier;
+  /** The model (its verdicts on raised events are handed to the decision stage without a second run). */
+  model: FlowModel;
   decision: DecisionStage;
   config: { readonly ml: { readonly alert_confidence: number; readonly block_alerts: boolean } };
   /** Sources reported by a detector this recently (packet time) are left to it. Default 60 s. */
@@ -67,7 +68,7 @@ export class ModelAlerts {
       return;
     }
     this.#pending++;
-    this.#o.classifier.classify(f).then((v) => {
+    this.#o.model.classifier.classify(f).then((v) => {
       if (v === undefined) c.unanswered++;
       else if (v.label === "normal" || !isAttackType(v.label) || v.confidence < this.#o.config.ml.alert_confidence) {
         c.quiet++;
@@ -110,6 +111,7 @@ export class ModelAlerts {
       flow,
     };
     if (candidate.iface !== undefined) event.iface = candidate.iface;
+    this.#o.model.remember(event, { label: type, confidence });
     this.#o.decision.submit(event);
   }
 }

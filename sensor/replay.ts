@@ -28,6 +28,8 @@ export interface ReplayOptions {
   onAlert?: (alert: Alert) => void;
   /** The model for the decision stage. */
   ml?: MlClassifier;
+  /** Longest wait for the model per alert (ms; the decision stage's default when absent). */
+  mlDeadlineMs?: number;
   /** The IPS for the decision stage. */
   ips?: Ips;
   /** Run no detectors. */
@@ -74,9 +76,15 @@ export async function replayFiles(
       },
     }, { queue: 1_000_000 })
     : undefined;
-  const decision = new DecisionStage({ hub, config, ml: options.ml, ips: options.ips });
+  const decision = new DecisionStage({
+    hub,
+    config,
+    ml: options.ml,
+    ips: options.ips,
+    mlDeadlineMs: options.mlDeadlineMs,
+  });
   const modelAlerts = options.ml instanceof FlowModel && config.ml.alerts && !options.noDetect
-    ? new ModelAlerts({ classifier: options.ml.classifier, decision, config })
+    ? new ModelAlerts({ model: options.ml, decision, config })
     : undefined;
   const engine = new DetectionEngine(config, {
     onDetection: modelAlerts

@@ -215,7 +215,7 @@ export class Sensor {
   ): Promise<CaptureSession> {
     const model = this.#model;
     const modelAlerts = model && this.#config.ml.alerts && !(start.mode === "replay" && start.noDetect)
-      ? new ModelAlerts({ classifier: model.classifier, decision: this.decision, config: this.#config })
+      ? new ModelAlerts({ model, decision: this.decision, config: this.#config })
       : undefined;
     const session = await CaptureSession.start(
       { ...start, features: model !== undefined && !(start.mode === "replay" && start.noDetect) },
