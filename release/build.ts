@@ -23,6 +23,8 @@ export const INCLUDES: readonly string[] = [
   "ml/ml_worker.ts",
   "models/ids-flow.onnx",
   "models/ids-flow.json",
+  "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs",
+  "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm",
   "tests/fixtures/demo.pcapng.gz",
   "dist/build_info.json",
 ];
@@ -68,6 +70,9 @@ export function compileArgs(options: CompileArgsOptions): string[] {
   return args;
 }
 
+/** The onnxruntime-web files its node build loads at run time (checked: ort.node.min.mjs → these two). */
+const ORT_RUNTIME_FILES = ["ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"];
+
 /**
  * Every file the binary must carry, relative to the root: the includes, plus files that come in with
  * npm packages and are loaded at run time (onnxruntime-web's `.wasm`). Missing ones fail the
@@ -78,7 +83,9 @@ export async function requiredEmbeds(root: string): Promise<string[]> {
   const ortDist = `${root}/node_modules/onnxruntime-web/dist`;
   try {
     for await (const e of Deno.readDir(ortDist)) {
-      if (e.isFile && e.name.endsWith(".wasm")) required.push(`node_modules/onnxruntime-web/dist/${e.name}`);
+      // the package's node build (what Deno loads) uses only the plain SIMD build: its glue module and its
+      // .wasm; the asyncify/JSPI/WebGPU variants (another 70 MB) are for browsers
+      if (e.isFile && ORT_RUNTIME_FILES.includes(e.name)) required.push(`node_modules/onnxruntime-web/dist/${e.name}`);
     }
   } catch {
     // onnxruntime-web is not a dependency (yet): nothing to require from it

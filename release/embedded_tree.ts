@@ -43,7 +43,8 @@ export function parseEmbeddedTree(output: string): EmbeddedEntry[] {
       if (sawRoot && entries.length > 0) break;
       continue;
     }
-    const m = /^((?:│ | {2})*)(├|└)─(┬|─) (.+?)(?: \([0-9.]+[KMG]?B\))?$/.exec(raw);
+    // sizes: "(1.2MB)" or, for a folder embedded whole, "(154.54MB - 154.3MB unique)"
+    const m = /^((?:│ | {2})*)(├|└)─(┬|─) (.+?)(?: \([0-9.]+[KMG]?B(?: - [0-9.]+[KMG]?B unique)?\))?$/.exec(raw);
     if (m === null) {
       if (!sawRoot) {
         sawRoot = true; // the binary's own name

@@ -14,6 +14,7 @@ const OUTPUT = [
   "\x1b[0m\x1b[38;5;245m│   └──\x1b[0m x.wasm (1KB)",
   "\x1b[0m\x1b[38;5;245m├──\x1b[0m eval/* (14.61KB)",
   "\x1b[0m\x1b[38;5;245m├──\x1b[0m ffi/npcap.ts (81.55KB)",
+  "\x1b[0m\x1b[38;5;245m├──\x1b[0m node_modules/* (154.54MB - 154.3MB unique)",
   "\x1b[0m\x1b[38;5;245m└──\x1b[0m tests/fixtures/demo.pcapng.gz (352.66KB)",
   "",
   "\x1b[0m\x1b[1mFiles:\x1b[0m 1.25MB",
@@ -26,8 +27,10 @@ Deno.test("embedded tree: nested folders, collapsed paths and whole-folder entri
     { path: "capture/deep/x.wasm", all: false },
     { path: "eval", all: true },
     { path: "ffi/npcap.ts", all: false },
+    { path: "node_modules", all: true },
     { path: "tests/fixtures/demo.pcapng.gz", all: false },
   ]);
+  assert.ok(isEmbedded(entries, "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"));
   assert.ok(isEmbedded(entries, "eval/evaluate.ts"));
   assert.ok(isEmbedded(entries, "capture/deep/x.wasm"));
   assert.ok(!isEmbedded(entries, "capture/file_source.ts"));

@@ -155,7 +155,11 @@ Deno.test({
         main = `${src}/main.ts`;
         cwd = src;
       }
-      const r = await runIds(["run", "--iface", "lo"], {
+      // the flow model is off: its Worker imports an npm package, which this bare copy cannot resolve
+      const noMl = `${tmp}/no_ml.json`;
+      await Deno.writeTextFile(noMl, JSON.stringify({ ml: { enabled: false } }));
+      await Deno.chmod(noMl, 0o644);
+      const r = await runIds(["run", "--iface", "lo", "--config", noMl], {
         deno,
         main,
         cwd,
@@ -180,6 +184,8 @@ async function brokenCopy(edit: (dir: string) => Promise<void>): Promise<string>
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
   await Deno.remove(`${dir}/deno.json`).catch(() => {});
   await Deno.remove(`${dir}/deno.lock`).catch(() => {});
+  // the flow model is off: its Worker imports an npm package, which this bare copy cannot resolve
+  await Deno.writeTextFile(`${dir}/no_ml.json`, JSON.stringify({ ml: { enabled: false } }));
   await edit(dir);
   return dir;
 }
@@ -190,7 +196,10 @@ Deno.test("ids run: a capture module that fails to load is one line, exit 1, no 
     await Deno.writeTextFile(f, `throw new Error("live_source broken on purpose");\n${await Deno.readTextFile(f)}`);
   });
   try {
-    const r = await runIds(["run", "--iface", "lo"], { main: `${dir}/main.ts`, cwd: dir });
+    const r = await runIds(["run", "--iface", "lo", "--config", `${dir}/no_ml.json`], {
+      main: `${dir}/main.ts`,
+      cwd: dir,
+    });
     assertOneLineError(r, /^ids run: Cannot load the capture modules: live_source broken on purpose$/);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -210,7 +219,7 @@ Deno.test({
       await Deno.writeTextFile(f, text.replace(hook, `${hook}\n    throw new Error("pipeline broken on purpose");`));
     });
     // loopback only: ids captures on lo, ping gives it packets
-    const ids = new IdsProcess(["run", "--iface", "lo", "--eve", "-"], {
+    const ids = new IdsProcess(["run", "--iface", "lo", "--eve", "-", "--config", `${dir}/no_ml.json`], {
       main: `${dir}/main.ts`,
       cwd: dir,
       maxSeconds: 20,
