@@ -230,10 +230,12 @@ export async function runCommand(args: string[]): Promise<number> {
     trafficPerSecond: TRAFFIC_LINES_PER_SECOND,
   }, {
     onStarted: (iface) => {
-      console.error(`ids: capturing on ${iface}${a.filter ? ` (filter: ${a.filter})` : ""}`);
-      if (servicesSummary) console.error(`ids: ${servicesSummary}`);
+      // one write: a reader that saw "capturing on" also sees what leaves the machine and held problems
+      const lines = [`capturing on ${iface}${a.filter ? ` (filter: ${a.filter})` : ""}`];
+      if (servicesSummary) lines.push(servicesSummary);
       started = true;
-      for (const line of heldProblems.splice(0)) console.error(`ids: ${line}`);
+      lines.push(...heldProblems.splice(0));
+      console.error(lines.map((l) => `ids: ${l}`).join("\n"));
     },
     onWarning: (message) => console.error(`ids: ${message}`),
     onCounters: (c) => {
