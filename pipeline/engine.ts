@@ -61,7 +61,7 @@ export interface EngineOptions {
   onDetection?: (event: DetectionEvent) => void;
   /** Capture interface name, set on every event. */
   iface?: string;
-  /** Run no detectors (decode and flows only). */
+  /** Run no detectors (decode, defragmentation and flows only: no stream stage or app layer). */
   noDetect?: boolean;
   /** EVE flow ids of this run (default: a new random {@link FlowIdSpace}). */
   flowIds?: FlowIdSpace;
@@ -144,7 +144,8 @@ export class DetectionEngine {
       detectors: options.noDetect ? [] : createDetectors(config),
       emit: this.#emit,
       defrag: defragOptions(config),
-      stream: streamOptions(config),
+      // --no-detect is decode + flow table: nothing would consume reassembled streams or app records
+      stream: options.noDetect ? false : streamOptions(config),
       app: appOptions(config),
       observer: this.scout ?? this.features,
     });
