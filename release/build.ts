@@ -33,10 +33,11 @@ export const INCLUDES: readonly string[] = [
  * Permissions baked into the binary: what the sensor needs and nothing more.
  * - read/write: capture files anywhere the operator names, the data directory, EVE and CSV outputs;
  * - net: the dashboard, syslog, Redis, Telegram and AbuseIPDB;
- * - ffi: libpcap / Npcap (and shell32 on Windows for the Administrator check);
+ * - ffi: libpcap / Npcap;
  * - env: configuration from the environment (`IDS_*`, `SystemRoot`, `ProgramData`);
  * - sys: interface addresses, host name, memory figures;
- * - run: the firewall tools and the browser opener only.
+ * - run: the firewall tools (nft; netsh and PowerShell, which also answers the Administrator and
+ *   gateway questions on Windows) and the browser opener (xdg-open, open, rundll32) only.
  */
 export const PERMISSIONS: readonly string[] = [
   "--allow-read",
@@ -45,7 +46,7 @@ export const PERMISSIONS: readonly string[] = [
   "--allow-ffi",
   "--allow-env",
   "--allow-sys",
-  "--allow-run=nft,ip,netsh,powershell,powershell.exe,netsh.exe,xdg-open,open,cmd,cmd.exe,rundll32",
+  "--allow-run=nft,netsh,powershell.exe,rundll32,xdg-open,open",
 ];
 
 /** Windows icon embedded with `--icon`. */
@@ -57,6 +58,36 @@ export interface CompileArgsOptions {
   target: string;
   /** Output path; default the target's file in {@link TARGETS}. */
   output?: string;
+  /** Paths to leave out of the embedded `node_modules` (see {@link unusedNpmFiles}). */
+  exclude?: readonly string[];
+}
+
+/** The onnxruntime-web files its node build loads at run time (checked: ort.node.min.mjs → these two). */
+const ORT_RUNTIME_FILES = ["ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"];
+/** The files of onnxruntime-web the sensor loads: the Node build (what Deno imports) and its WASM runtime. */
+const ORT_KEEP = new Set(["ort.node.min.mjs", ...ORT_RUNTIME_FILES]);
+
+/**
+ * Files of npm packages the binary never loads, relative to the root: onnxruntime-web ships builds for
+ * browsers, WebGL, WebGPU and JSPI (about 130 MB) beside the Node build and WASM runtime the model
+ * Worker uses. Empty when the package is not installed.
+ */
+export async function unusedNpmFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  let pkg: string;
+  try {
+    pkg = await Deno.realPath(`${root}/node_modules/onnxruntime-web`);
+  } catch {
+    return out;
+  }
+  const rel = (p: string) => p.slice(root.replace(/[\\/]$/, "").length + 1).replaceAll("\\", "/");
+  for await (const e of Deno.readDir(pkg)) {
+    if (e.isDirectory && e.name !== "dist") out.push(rel(`${pkg}/${e.name}`));
+  }
+  for await (const e of Deno.readDir(`${pkg}/dist`)) {
+    if (!ORT_KEEP.has(e.name)) out.push(rel(`${pkg}/dist/${e.name}`));
+  }
+  return out.sort();
 }
 
 /** The `deno compile` argument list (after `deno`) for one target. */
@@ -65,13 +96,11 @@ export function compileArgs(options: CompileArgsOptions): string[] {
   if (output === undefined) throw new Error(`Cannot compile: unknown target "${options.target}"`);
   const args = ["compile", "--target", options.target, ...PERMISSIONS, "--no-prompt"];
   for (const inc of INCLUDES) args.push("--include", inc);
+  for (const ex of options.exclude ?? []) args.push("--exclude", ex);
   if (options.target.includes("windows")) args.push("--icon", ICON);
   args.push("--output", output, "main.ts");
   return args;
 }
-
-/** The onnxruntime-web files its node build loads at run time (checked: ort.node.min.mjs → these two). */
-const ORT_RUNTIME_FILES = ["ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"];
 
 /**
  * Every file the binary must carry, relative to the root: the includes, plus files that come in with
@@ -85,7 +114,7 @@ export async function requiredEmbeds(root: string): Promise<string[]> {
     for await (const e of Deno.readDir(ortDist)) {
       // the package's node build (what Deno loads) uses only the plain SIMD build: its glue module and its
       // .wasm; the asyncify/JSPI/WebGPU variants (another 70 MB) are for browsers
-      if (e.isFile && ORT_RUNTIME_FILES.includes(e.name)) required.push(`node_modules/onnxruntime-web/dist/${e.name}`);
+      if (e.isFile && ORT_KEEP.has(e.name)) required.push(`node_modules/onnxruntime-web/dist/${e.name}`);
     }
   } catch {
     // onnxruntime-web is not a dependency (yet): nothing to require from it

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { compileArgs, INCLUDES, requiredEmbeds } from "./build.ts";
+import { compileArgs, INCLUDES, requiredEmbeds, unusedNpmFiles } from "./build.ts";
 import { writeBuildInfo } from "./compile.ts";
-import { isEmbedded, parseEmbeddedTree } from "./embedded_tree.ts";
+import { embeddedTotalBytes, isEmbedded, parseEmbeddedTree } from "./embedded_tree.ts";
 import { prereq } from "../testing/prereq.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
@@ -43,7 +43,7 @@ async function compileFor(target: string, denort: string) {
   const dir = await Deno.makeTempDir({ prefix: "ids-compile-" });
   const output = `${dir}/${target.includes("windows") ? "ids.exe" : "ids"}`;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: compileArgs({ target, output }),
+    args: compileArgs({ target, output, exclude: await unusedNpmFiles(ROOT) }),
     cwd: ROOT,
     env: { DENORT_BIN: denort, NO_COLOR: "1" },
     stdout: "piped",
@@ -67,6 +67,9 @@ async function checkTarget(target: string, denort: string) {
   for (const inc of INCLUDES) assert.ok(required.includes(inc), `requiredEmbeds misses the include ${inc}`);
   const missing = required.filter((p) => !isEmbedded(entries, p));
   assert.deepEqual(missing, [], `missing from the ${target} binary`);
+  // onnxruntime-web alone ships ~130 MB of browser builds the sensor never loads (unusedNpmFiles)
+  const total = embeddedTotalBytes(text);
+  assert.ok(total < 64 * 1048576, `the ${target} binary embeds ${(total / 1048576).toFixed(1)} MB (limit 64 MB)`);
   return head;
 }
 

@@ -18,10 +18,14 @@
  * @module
  */
 
-/** One entry of the tree: a path relative to the root; `all` when the line was `dir/*` (the whole folder). */
+/**
+ * One entry of the tree: a path relative to the root; `all` when the line was `dir/*` (the whole
+ * folder); `link` when the line was a symbolic link (`name --> target`, as in `node_modules`).
+ */
 export interface EmbeddedEntry {
   path: string;
   all: boolean;
+  link?: string;
 }
 
 // deno-lint-ignore no-control-regex
@@ -60,6 +64,11 @@ export function parseEmbeddedTree(output: string): EmbeddedEntry[] {
       stack.push(name);
       continue;
     }
+    const arrow = name.indexOf(" --> ");
+    if (arrow > 0) {
+      entries.push({ path: [...stack, name.slice(0, arrow)].join("/"), all: false, link: name.slice(arrow + 5) });
+      continue;
+    }
     const all = name.endsWith("/*");
     const path = [...stack, all ? name.slice(0, -2) : name].join("/");
     entries.push({ path, all });
@@ -68,7 +77,23 @@ export function parseEmbeddedTree(output: string): EmbeddedEntry[] {
   return entries;
 }
 
-/** Is `path` (relative, `/`-separated) inside the embedded tree: listed itself, or below a `dir/*` entry? */
+/**
+ * Is `path` (relative, `/`-separated) inside the embedded tree: listed itself, or below a `dir/*`
+ * entry, following embedded symbolic links (`node_modules/pkg` → `node_modules/.deno/pkg@1/…`)?
+ */
 export function isEmbedded(entries: readonly EmbeddedEntry[], path: string): boolean {
-  return entries.some((e) => e.path === path || (e.all && path.startsWith(e.path + "/")));
+  for (let hops = 0; hops < 16; hops++) {
+    if (entries.some((e) => !e.link && (e.path === path || (e.all && path.startsWith(e.path + "/"))))) return true;
+    const link = entries.find((e) => e.link && (path === e.path || path.startsWith(e.path + "/")));
+    if (link === undefined) return false;
+    path = link.link + path.slice(link.path.length);
+  }
+  return false;
+}
+
+/** The "Files: 35.1MB" total of the output, in bytes (NaN when absent). */
+export function embeddedTotalBytes(output: string): number {
+  const m = /Files:\s*([0-9.]+)\s*([KMG]?)B/.exec(output.replace(ANSI, ""));
+  if (m === null) return NaN;
+  return Number(m[1]) * ({ "": 1, K: 1024, M: 1048576, G: 1073741824 } as Record<string, number>)[m[2]];
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isEmbedded, parseEmbeddedTree } from "./embedded_tree.ts";
+import { embeddedTotalBytes, isEmbedded, parseEmbeddedTree } from "./embedded_tree.ts";
 
 // Shape of `deno compile` 2.9 output, colours included.
 const OUTPUT = [
@@ -39,4 +39,28 @@ Deno.test("embedded tree: nested folders, collapsed paths and whole-folder entri
 
 Deno.test("embedded tree: output without a tree is an error, not an empty list", () => {
   assert.throws(() => parseEmbeddedTree("error: something failed"), /Cannot parse embedded tree/);
+});
+
+Deno.test("embedded tree: symbolic links (node_modules) are followed", () => {
+  const out = [
+    "Embedded Files",
+    "",
+    "ids",
+    "├─┬ node_modules (13.64MB - 13.64MB unique)",
+    "│ ├─┬ .deno (13.64MB)",
+    "│ │ └─┬ ort@1.0.0 (13.64MB)",
+    "│ │   └─┬ node_modules (13.64MB)",
+    "│ │     └─┬ ort (13.64MB)",
+    "│ │       └─┬ dist (13.64MB)",
+    "│ │         └── x.wasm (13.58MB)",
+    "│ └── ort --> node_modules/.deno/ort@1.0.0/node_modules/ort",
+    "└── main.ts (1KB)",
+    "",
+    "Files: 13.6MB",
+  ].join("\n");
+  const entries = parseEmbeddedTree(out);
+  assert.ok(isEmbedded(entries, "node_modules/ort/dist/x.wasm"));
+  assert.ok(isEmbedded(entries, "node_modules/.deno/ort@1.0.0/node_modules/ort/dist/x.wasm"));
+  assert.ok(!isEmbedded(entries, "node_modules/ort/dist/y.wasm"));
+  assert.equal(embeddedTotalBytes(out), 13.6 * 1048576);
 });
