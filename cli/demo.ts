@@ -6,7 +6,10 @@
  */
 import { join } from "node:path";
 import type { Config } from "../config/defaults.ts";
-import { DEFAULT_CONFIG } from "../config/defaults.ts";
+import { parseConfigText } from "../config/load.ts";
+import { abuseIpdbSettings, createReputationService, MemoryKv } from "../enrich/mod.ts";
+import { ipsControl } from "../ips/control.ts";
+import { createIps } from "../ips/setup.ts";
 import type { Alert } from "../core/alert.ts";
 import { ipToString } from "../core/ip.ts";
 import { escapeExcerpt } from "../app/url_decode.ts";
@@ -89,13 +92,17 @@ export async function demoCommand(args: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
 
-  const { openBrowser, startDashboard } = await loadDashboard();
+  const { openBrowser, startDashboard, ipsPort, notifyPort, reputationPort } = await loadDashboard();
   const dataDir = await Deno.makeTempDir({ prefix: "ids-demo-" });
   const configFile = join(dataDir, "config.json");
-  await Deno.writeTextFile(configFile, "{}\n");
+  // the demo blocks (simulated): the configuration file says so, and the Settings page shows it
+  await Deno.writeTextFile(configFile, `${JSON.stringify({ ips: { enabled: true } }, null, 2)}\n`);
   const controller = new AbortController();
   const hub = new Hub({ onError: (name, e) => console.error(`ids: output ${name}: ${(e as Error).message ?? e}`) });
-  let config: Config = DEFAULT_CONFIG;
+  let config: Config = parseConfigText(await Deno.readTextFile(configFile), configFile);
+  // simulated IPS on the wall clock: blocks count down in real time, no firewall is touched
+  const ipsHandle = await createIps({ config, mode: "simulated", bus: hub, clock: "wall", log: () => {} });
+  const reputation = createReputationService(abuseIpdbSettings(config.abuseipdb), { cache: new MemoryKv() });
   const replay = new PacedReplay({
     files: [DEMO_CAPTURE],
     hub,
@@ -103,6 +110,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     speed,
     loop: true,
     name: "demo.pcapng.gz",
+    ips: ipsHandle.stage,
     signal: controller.signal,
   });
   const start = (l: typeof listen) =>
@@ -118,7 +126,12 @@ export async function demoCommand(args: string[]): Promise<number> {
       onConfig: (c) => {
         config = c;
         replay.configure(c);
+        ipsHandle.ips.setConfig(c);
+        replay.decision.ips = c.ips.enabled ? ipsHandle.stage : undefined;
       },
+      ips: ipsPort(ipsControl(ipsHandle.ips)),
+      reputation: reputationPort(reputation),
+      notify: notifyPort(() => config),
     });
   let dashboard;
   try {
@@ -130,6 +143,8 @@ export async function demoCommand(args: string[]): Promise<number> {
       dashboard = await start({ hostname: "127.0.0.1", port: 0 });
     }
   } catch (e) {
+    ipsHandle.close();
+    reputation.close();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     console.error(`ids demo: ${(e as Error).message}`);
     return 1;
@@ -155,6 +170,8 @@ export async function demoCommand(args: string[]): Promise<number> {
     if (timer !== undefined) clearTimeout(timer);
     removeStopSignals();
     await dashboard.close();
+    ipsHandle.close();
+    reputation.close();
     await hub.close({ timeoutMs: 1000 });
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }

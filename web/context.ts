@@ -21,6 +21,8 @@ export interface IpsControl {
   block(ip: string, seconds: number): Promise<BlockDto>;
   /** Lifts the block of `ip`; rejects with a one-line reason when there is none. */
   unblock(ip: string): Promise<void>;
+  /** Never blocks `ip` (a dashboard client) until the returned function is called. */
+  protectClient?(ip: string): () => void;
 }
 
 /** IP reputation lookups (AbuseIPDB, or its simulation). */

@@ -13,6 +13,8 @@ import { LiveFeed } from "./feed.ts";
 import { connectFeed } from "./hub_feed.ts";
 import { type RunningDashboard, serveDashboard } from "./serve.ts";
 
+export { ipsPort, notifyPort, reputationPort } from "./ports.ts";
+
 /** Options of {@link startDashboard}. */
 export interface StartDashboardOptions {
   hub: EventBus;

@@ -102,7 +102,10 @@ export function apiRoutes(o: DashboardOptions): Hono {
     if (!Number.isSafeInteger(after) || after < 0) after = o.feed.seq;
     c.header("Cache-Control", "no-store");
     c.header("X-Accel-Buffering", "no");
+    // the operator's own address is never blocked while a dashboard is open from it
+    const remote = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname;
     return streamSSE(c, async (stream) => {
+      const release = remote ? o.ips?.protectClient?.(remote) : undefined;
       let open = true;
       let wake: (() => void) | undefined;
       const off = o.feed.onChange(() => wake?.());
@@ -139,6 +142,7 @@ export function apiRoutes(o: DashboardOptions): Hono {
         }
       } finally {
         off();
+        release?.();
       }
     });
   });
