@@ -18,6 +18,7 @@ import { loadFlowModel } from "../sensor/flow_model.ts";
 import { Sensor } from "../sensor/sensor.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
+import { checkListen, type ServedSensor, serveSensor } from "./_serve.ts";
 
 /** Sampled packets per second for the live traffic panel. */
 const TRAFFIC_LINES_PER_SECOND = 50;
@@ -46,6 +47,10 @@ Options:
                    blocks start and expire on packet time
   --ips-firewall   block in the real host firewall during the replay (explicit; needs privileges)
   --no-ips         no IPS, whatever the configuration says
+  --serve          serve the dashboard during the replay (at the recorded pace unless --speed says
+                   otherwise; blocks count down on the wall clock) and keep it up after the last
+                   packet until Ctrl-C; the access token is kept in the data directory
+  --listen H:P     with --serve: dashboard address (default 127.0.0.1:8470; a warning for non-loopback)
   -h, --help       this help
 
 Ctrl-C stops the replay; the report and the outputs still cover what was read.
@@ -68,8 +73,8 @@ const MAX_JSON_ALERTS = 100_000;
 /** Runs `ids replay`; returns the exit status. */
 export async function replayCommand(args: string[]): Promise<number> {
   const a = parseArgs(args, {
-    boolean: ["json", "stats", "no-detect", "progress", "no-progress", "ips", "no-ips", "ips-firewall"],
-    string: ["max-flows", "eve", "config", "speed", "data"],
+    boolean: ["json", "stats", "no-detect", "progress", "no-progress", "ips", "no-ips", "ips-firewall", "serve"],
+    string: ["max-flows", "eve", "config", "speed", "data", "listen"],
   });
   if (a.help) {
     console.log(REPLAY_HELP);
@@ -83,7 +88,12 @@ export async function replayCommand(args: string[]): Promise<number> {
       throw new UsageError("--max-flows must be an integer from 16 to 16777216");
     }
   }
-  const speed = a.speed === undefined ? Infinity : parseSpeed(a.speed as string);
+  const serve = a.serve === true;
+  if (!serve && a.listen !== undefined) throw new UsageError("--listen goes with --serve");
+  if (serve && a.json) throw new UsageError("--serve and --json: choose one");
+  checkListen(a.listen as string | undefined);
+  // served: at the recorded pace unless --speed says otherwise
+  const speed = a.speed === undefined ? (serve ? 1 : Infinity) : parseSpeed(a.speed as string);
   if (speed === null) {
     throw new UsageError(`--speed must be max, realtime or a factor such as 2 or 0.5 (got "${a.speed}")`);
   }
@@ -133,7 +143,7 @@ export async function replayCommand(args: string[]): Promise<number> {
         config,
         mode: a["ips-firewall"] === true ? "real" : "simulated",
         bus: sensor.hub,
-        clock: a["ips-firewall"] === true ? "wall" : "packet",
+        clock: a["ips-firewall"] === true || serve ? "wall" : "packet",
       });
     } catch (e) {
       await sensor.close();
@@ -141,6 +151,28 @@ export async function replayCommand(args: string[]): Promise<number> {
       return 1;
     }
     sensor.decision.ips = ipsHandle.stage;
+  }
+  let dashboard: ServedSensor | undefined;
+  let liveConfig = config;
+  if (serve) {
+    try {
+      dashboard = await serveSensor({
+        hub: sensor.hub,
+        mode: "replay",
+        source: a._.map(String).join(", "),
+        listen: a.listen as string | undefined,
+        dataDir: a.data as string | undefined,
+        config: () => liveConfig,
+        configFile: configPath,
+        ips: ipsHandle,
+      });
+    } catch (e) {
+      ipsHandle?.close();
+      await sensor.close();
+      console.error(`ids replay: ${(e as Error).message}`);
+      return 1;
+    }
+    console.error(`ids replay: dashboard at ${dashboard.url}`);
   }
   const progress = !a["no-progress"] && (a.progress === true || Deno.stderr.isTerminal());
   const tty = Deno.stderr.isTerminal();
@@ -164,6 +196,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       onChange: (c) => {
         sensor.configure(maxFlows === undefined ? c : { ...c, limits: { ...c.limits, max_flows: maxFlows } });
         ipsHandle?.ips.setConfig(c);
+        liveConfig = c;
         console.error(`ids: configuration reloaded from ${configPath}`);
       },
       onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
@@ -192,8 +225,17 @@ export async function replayCommand(args: string[]): Promise<number> {
     }, { onCounters: showProgress, onWarning: (m) => console.error(`ids: ${m}`) });
     if (stopRequested) session.stop();
     result = await session.done;
+    if (dashboard && !stopRequested) {
+      // the dashboard stays up for a look at the whole replay
+      console.error("ids replay: replay finished; the dashboard stays up until Ctrl-C");
+      const stopped = Promise.withResolvers<void>();
+      const removeQuit = onStopSignals(() => stopped.resolve());
+      await stopped.promise;
+      removeQuit();
+    }
   } finally {
     removeStopSignals();
+    await dashboard?.close();
     await unwatch?.();
   }
   if (shown && tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));

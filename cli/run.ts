@@ -20,6 +20,7 @@ import { defaultDataDir } from "../store/data_dir.ts";
 import { startAlertServices } from "./_alert_services.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
+import { checkListen, type ServedSensor, serveSensor } from "./_serve.ts";
 
 /** Help text of `ids run`. */
 export const RUN_HELP = `Usage: ids run [--iface NAME] [--filter BPF] [--eve PATH|-] [--config FILE] [options]
@@ -50,6 +51,8 @@ Options:
   --alert-lines       print one line per alert on stderr (time, label, source → destination, evidence,
                       action); the default when stderr is a terminal
   --no-alert-lines    never print alert lines
+  --listen HOST:PORT  serve the dashboard there (e.g. 127.0.0.1:8470; a warning for a non-loopback address);
+                      the URL with the access token (kept in the data directory) is printed at start
   -h, --help          this help
 
 Privileges: Linux needs root or CAP_NET_RAW (sudo setcap cap_net_raw,cap_net_admin=eip ./ids);
@@ -115,6 +118,7 @@ export async function runCommand(args: string[]): Promise<number> {
       "stats-interval",
       "duration",
       "pcap-library",
+      "listen",
     ],
   });
   if (a.help) {
@@ -141,6 +145,8 @@ export async function runCommand(args: string[]): Promise<number> {
   const problem = (line: string) => started ? console.error(`ids: ${line}`) : heldProblems.push(line);
   // the flow model: missing or mismatched is one warning (held like the others) and heuristics only
   const ml = await loadFlowModel(config, problem);
+  checkListen(a.listen as string | undefined);
+  let liveConfig = config;
   let sensor: Sensor;
   try {
     if (a.data !== undefined && a["no-data"] === true) {
@@ -196,6 +202,28 @@ export async function runCommand(args: string[]): Promise<number> {
     }
     sensor.decision.ips = ipsHandle.stage;
   }
+  // the dashboard (--listen), loaded only when asked for
+  let dashboard: ServedSensor | undefined;
+  if (a.listen !== undefined) {
+    try {
+      dashboard = await serveSensor({
+        hub: sensor.hub,
+        mode: "live",
+        source: (a.iface as string | undefined) ?? "default interface",
+        listen: a.listen as string,
+        dataDir: a["no-data"] === true ? undefined : a.data as string | undefined,
+        config: () => liveConfig,
+        configFile: configPath,
+        ips: ipsHandle,
+      });
+    } catch (e) {
+      ipsHandle?.close();
+      await sensor.close();
+      console.error(`ids run: ${(e as Error).message}`);
+      return 1;
+    }
+    console.error(`ids: dashboard at ${dashboard.url}`);
+  }
   const hostRefresh = ipsHandle ? setInterval(() => ipsHandle!.refreshHost().catch(() => {}), 60_000) : undefined;
   let printedAt = 0;
   let stopRequested = false;
@@ -213,6 +241,7 @@ export async function runCommand(args: string[]): Promise<number> {
       onChange: (c) => {
         sensor.configure(c);
         ipsHandle?.ips.setConfig(c);
+        liveConfig = c;
         console.error(`ids: configuration reloaded from ${configPath}`);
       },
       onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
@@ -256,6 +285,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (hostRefresh !== undefined) clearInterval(hostRefresh);
   if (ipsHandle) console.error(`ids: ${ipsHandle.summary()}`);
   ipsHandle?.close();
+  await dashboard?.close();
   const outputs = await sensor.close({
     status: result.status === 0 ? "stopped" : "failed",
     counters: result.counters,

@@ -1,0 +1,65 @@
+/**
+ * `--listen` / `--serve` for `ids run` and `ids replay`: starts the dashboard on a sensor's hub.
+ *
+ * @module
+ */
+import type { Config } from "../config/defaults.ts";
+import type { EventBus } from "../core/hub_event.ts";
+import { ipsControl } from "../ips/control.ts";
+import type { IpsHandle } from "../ips/setup.ts";
+import { parseListen } from "../web/auth.ts";
+import { loadDashboard } from "./_dashboard.ts";
+import { defaultDataDir } from "../store/data_dir.ts";
+import { UsageError } from "./args.ts";
+import { VERSION } from "./version.ts";
+
+/** Options of {@link serveSensor}. */
+export interface ServeSensorOptions {
+  hub: EventBus;
+  mode: "live" | "replay";
+  source: string;
+  /** `--listen HOST:PORT` (default 127.0.0.1:8470). */
+  listen?: string;
+  /** `--data DIR` (default: the per-user data directory). */
+  dataDir?: string;
+  config: () => Config;
+  configFile?: string;
+  ips?: IpsHandle;
+}
+
+/** A served dashboard. */
+export interface ServedSensor {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Checks `--listen` before anything starts. */
+export function checkListen(value: string | undefined): void {
+  if (value === undefined) return;
+  try {
+    parseListen(value);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * Starts the dashboard on `hub`; prints nothing.
+ *
+ * @throws {Error} `Cannot listen on …` / `Cannot create dashboard token …`
+ */
+export async function serveSensor(o: ServeSensorOptions): Promise<ServedSensor> {
+  const web = await loadDashboard();
+  return await web.startDashboard({
+    hub: o.hub,
+    mode: o.mode,
+    source: o.source,
+    version: VERSION,
+    dataDir: o.dataDir ?? defaultDataDir(),
+    listen: o.listen === undefined ? undefined : parseListen(o.listen),
+    config: o.config,
+    configFile: o.configFile,
+    ips: o.ips ? web.ipsPort(ipsControl(o.ips.ips)) : undefined,
+    notify: web.notifyPort(o.config),
+  });
+}
