@@ -44,7 +44,7 @@ export function blockToDto(b: BlockEvent): BlockDto {
     ip: b.ip,
     type: b.type ?? "manual",
     label: b.label ?? "",
-    severity: b.severity ?? 2,
+    severity: b.severity ?? null,
     action: b.backend,
     status: b.status,
     expiresAt: b.expiresMs ?? 0,

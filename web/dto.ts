@@ -56,7 +56,8 @@ export interface BlockDto {
   label: string;
   /** ML confidence when the alert that caused the block was decided by the model. */
   ml?: number;
-  severity: SeverityDto;
+  /** Severity of the attack that caused it; null when not known (a block by hand). */
+  severity: SeverityDto | null;
   /** What was applied: `nftables`, `windows-firewall`, `simulated`, … */
   action: string;
   status: BlockStatus;

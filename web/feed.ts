@@ -209,7 +209,7 @@ export class LiveFeed {
 
   /** Block rows, newest first. */
   blocks(): BlockDto[] {
-    return [...this.#blocks.values()].reverse();
+    return [...this.#blocks.values()].sort((a, b) => b.ts - a.ts);
   }
 
   /** Traffic lines, oldest first. */

@@ -4,14 +4,35 @@
  *
  * @module
  */
-import { install } from "@twind/core";
+import { cssom, twind } from "@twind/core";
 import { h, hydrate } from "preact";
 import { ISLANDS } from "../islands/mod.ts";
 import { setPalette, TWIND_CONFIG } from "../theme.ts";
 
-// production mode: CSSOM sheet (insertRule passes the CSP); TWIND_CONFIG sets hash: false so class names
-// stay those of the server render
-install(TWIND_CONFIG, true);
+// twind on the page's server-rendered <style data-twind> (rules added through CSSOM, which the CSP
+// allows). Class names are not rewritten (hash: false): only CSS for classes not seen yet is made.
+// twind's own observer rescans a whole subtree for every inserted node, seconds per second when a
+// flood fills the events table; this one looks at each added element once per distinct class.
+const tw = twind(TWIND_CONFIG, cssom());
+const seen = new Set<string>();
+const style = (el: Element) => {
+  const c = el.getAttribute("class");
+  if (c && !seen.has(c)) {
+    seen.add(c);
+    tw(c);
+  }
+};
+const walk = (root: Element) => {
+  style(root);
+  for (const el of root.querySelectorAll("[class]")) style(el);
+};
+new MutationObserver((records) => {
+  for (const r of records) {
+    if (r.type === "attributes") style(r.target as Element);
+    else for (const n of r.addedNodes) if (n.nodeType === 1) walk(n as Element);
+  }
+}).observe(document.documentElement, { attributeFilter: ["class"], subtree: true, childList: true });
+walk(document.documentElement);
 
 setPalette(JSON.parse(document.body.dataset.palette ?? '{"types":[],"colors":{}}'));
 

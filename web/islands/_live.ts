@@ -8,6 +8,9 @@ import { useEffect, useState } from "preact/hooks";
 import type { AlertDto, BlockDto, CountersDto, SnapshotDto, SseBatch, StatusDto, TrafficDto } from "../dto.ts";
 import { LIMITS } from "../dto.ts";
 
+/** Shortest time between two renders of the islands (ms). */
+const MIN_RENDER_MS = 250;
+
 /** Connection state of the stream. */
 export type StreamState = "connecting" | "live" | "lost";
 
@@ -33,6 +36,7 @@ export class LiveStore {
   #seq = 0;
   #listeners = new Set<() => void>();
   #scheduled = false;
+  #lastRun = 0;
   #started = false;
   #source: EventSource | null = null;
 
@@ -48,11 +52,16 @@ export class LiveStore {
     this.#scheduled = true;
     const run = () => {
       this.#scheduled = false;
+      this.#lastRun = performance.now();
       for (const l of this.#listeners) l();
     };
-    if (typeof requestAnimationFrame === "function" && document.visibilityState === "visible") {
-      requestAnimationFrame(run);
-    } else setTimeout(run, 100);
+    // at most ~4 renders a second: a flood then costs a few renders, not one per push
+    const wait = Math.max(0, this.#lastRun + MIN_RENDER_MS - performance.now());
+    setTimeout(() => {
+      if (typeof requestAnimationFrame === "function" && document.visibilityState === "visible") {
+        requestAnimationFrame(run);
+      } else run();
+    }, wait);
   }
 
   /** Loads the snapshot and opens the stream (once per page). */

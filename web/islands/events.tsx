@@ -24,7 +24,7 @@ export interface EventsProps {
   filter?: AlertFilter;
 }
 
-const PAGE = 100;
+const PAGE = 50;
 
 interface Row {
   a: AlertDto;
@@ -254,21 +254,21 @@ export function Events(props: EventsProps) {
       )}
       {error && <p class="mb-2 text-sm text-red-600">{error}</p>}
       <div class="overflow-x-auto">
-        <table id="events-table" class="w-full text-sm">
+        <table id="events-table" class="w-full table-fixed text-sm">
           <thead>
             <tr class="border-b border-gray-200 dark:border-ink-3">
-              <th class={TH}>{t(lang, "events.time")}</th>
-              <th class={TH}>{t(lang, "events.src")}</th>
-              <th class={TH}>{t(lang, "events.dst")}</th>
-              <th class={TH}>{t(lang, "events.port")}</th>
-              <th class={TH}>{t(lang, "events.proto")}</th>
-              <th class={TH}>{t(lang, "events.flags")}</th>
-              <th class={TH}>{t(lang, "events.label")}</th>
-              <th class={TH}>{t(lang, "events.severity")}</th>
-              <th class={TH}>{t(lang, "events.action")}</th>
-              {group && <th class={TH}>{t(lang, "events.count")}</th>}
+              <th class={`${TH} w-28`}>{t(lang, "events.time")}</th>
+              <th class={`${TH} w-32`}>{t(lang, "events.src")}</th>
+              <th class={`${TH} w-32`}>{t(lang, "events.dst")}</th>
+              <th class={`${TH} w-14`}>{t(lang, "events.port")}</th>
+              <th class={`${TH} w-20`}>{t(lang, "events.proto")}</th>
+              <th class={`${TH} w-14`}>{t(lang, "events.flags")}</th>
+              <th class={`${TH} w-56`}>{t(lang, "events.label")}</th>
+              <th class={`${TH} w-24`}>{t(lang, "events.severity")}</th>
+              <th class={`${TH} w-20`}>{t(lang, "events.action")}</th>
+              {group && <th class={`${TH} w-16`}>{t(lang, "events.count")}</th>}
               <th class={TH}>{t(lang, "events.evidence")}</th>
-              <th class={TH}></th>
+              <th class={`${TH} w-24`}></th>
             </tr>
           </thead>
           <tbody>
@@ -302,7 +302,7 @@ export function Events(props: EventsProps) {
                   </td>
                   <td class={TD}>{t(lang, a.action === "blocked" ? "action.blocked" : "action.allowed")}</td>
                   {group && <td class={`${TD} text-right font-mono`}>{row.count}</td>}
-                  <td class="max-w-md truncate px-2 py-1 text-xs text-gray-600 dark:text-gray-300" title={a.reason}>
+                  <td class="truncate px-2 py-1 text-xs text-gray-600 dark:text-gray-300" title={a.reason}>
                     {a.reason}
                   </td>
                   <td class={TD}>

@@ -44,7 +44,8 @@ export function Ips(props: IpsProps) {
     return () => clearInterval(id);
   }, []);
   const now = live ? live.now() : props.now;
-  const rows = live ? [...live.blocks.values()].reverse() : props.initial;
+  // newest block first; a row keeps its place when its status changes
+  const rows = (live ? [...live.blocks.values()] : props.initial.slice()).sort((a, b) => b.ts - a.ts);
   void tick;
 
   const unblock = async (b: BlockDto) => {
@@ -138,7 +139,11 @@ export function Ips(props: IpsProps) {
                     })}
                   </td>
                   <td class={TD}>
-                    <Dot color={SEVERITY_COLOR[b.severity]} /> {t(lang, `sev.${b.severity}` as "sev.1")}
+                    {b.severity === null ? "—" : [
+                      <Dot key="d" color={SEVERITY_COLOR[b.severity]} />,
+                      " ",
+                      t(lang, `sev.${b.severity}` as "sev.1"),
+                    ]}
                   </td>
                   <td class={TD}>{b.action}</td>
                   <td class={`${TD} ips-status font-medium ${fg(STATUS_COLOR[status])}`} title={b.error}>
