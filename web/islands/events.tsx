@@ -66,7 +66,7 @@ export function Events(props: EventsProps) {
   // newest first
   const source: AlertDto[] = live ? live.alerts : props.initial.slice().reverse();
   const version = live?.version ?? 0;
-  const rows: Row[] = useMemo(() => {
+  const computed: Row[] = useMemo(() => {
     const out: Row[] = [];
     const groups = new Map<string, Row>();
     const push = (a: AlertDto) => {
@@ -89,6 +89,16 @@ export function Events(props: EventsProps) {
     return group ? out.slice(0, LIMITS.tableRows) : out;
   }, [source, version, filter, group, older]);
 
+  // in a flood (hundreds of new alerts per render) the table is redrawn at most once a second: each
+  // redraw replaces every row, and the page must stay fluid (filters, triage and paging still apply at once)
+  const cache = useRef({ at: 0, total: 0, rows: computed, deps: "" });
+  const total = (live?.alerts.length ?? 0) + (live?.evictedAlerts ?? 0);
+  const deps = JSON.stringify([filter, group, older.length]);
+  const now = typeof performance === "undefined" ? 0 : performance.now();
+  let rows = computed;
+  if (live && deps === cache.current.deps && total - cache.current.total > 100 && now - cache.current.at < 1000) {
+    rows = cache.current.rows;
+  } else cache.current = { at: now, total, rows: computed, deps };
   const pages = Math.max(1, Math.ceil(rows.length / PAGE));
   const pageNo = Math.min(page, pages - 1);
   const visible = rows.slice(pageNo * PAGE, pageNo * PAGE + PAGE);
