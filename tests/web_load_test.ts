@@ -70,9 +70,9 @@ Deno.test({
       }));
       const longest = Math.max(0, ...m.long);
       console.log(
-        `load: ${m.long.length} long tasks (${m.long.map((d: number) => d.toFixed(0)).join(" ")}), longest ${
-          longest.toFixed(0)
-        } ms; JS heap ${(heapBefore / 1e6).toFixed(1)} → ${
+        `load (load average ${Deno.loadavg().map((x) => x.toFixed(1)).join(" ")}): ${m.long.length} long tasks (${
+          m.long.map((d: number) => d.toFixed(0)).join(" ")
+        }), longest ${longest.toFixed(0)} ms; JS heap ${(heapBefore / 1e6).toFixed(1)} → ${
           (m.heap / 1e6).toFixed(1)
         } MB; ${m.nodes} DOM nodes; ${m.rows} rows; "${m.count}"; dropped by the web subscriber ${done[3]}`,
       );

@@ -7,7 +7,7 @@
 import { cssom, twind } from "@twind/core";
 import { h, hydrate } from "preact";
 import { ISLANDS } from "../islands/mod.ts";
-import { setPalette, TWIND_CONFIG } from "../theme.ts";
+import { bg, fg, PALETTE, rowEdge, setPalette, SEVERITY_COLOR, STATUS_COLOR, TWIND_CONFIG } from "../theme.ts";
 
 // twind on the page's server-rendered <style data-twind> (rules added through CSSOM, which the CSP
 // allows). Class names are not rewritten (hash: false): only CSS for classes not seen yet is made.
@@ -35,6 +35,12 @@ new MutationObserver((records) => {
 walk(document.documentElement);
 
 setPalette(JSON.parse(document.body.dataset.palette ?? '{"types":[],"colors":{}}'));
+// the CSS of every per-type colour class now, not in the middle of a flood
+for (
+  const color of [...Object.values(PALETTE.colors), ...Object.values(SEVERITY_COLOR), ...Object.values(STATUS_COLOR)]
+) {
+  tw(`${fg(color)} ${bg(color)} ${rowEdge(color)}`);
+}
 
 for (const el of document.querySelectorAll<HTMLElement>("[data-island]")) {
   const island = ISLANDS[el.dataset.island ?? ""];

@@ -288,7 +288,9 @@ export function Events(props: EventsProps) {
               const selected = i === sel;
               return (
                 <tr
-                  key={a.id}
+                  // rows keyed by position: a new page of alerts patches the rows in place instead of
+                  // rebuilding them (cheaper in a flood)
+                  key={i}
                   data-id={a.id}
                   data-type={a.type}
                   data-ack={a.ack ? "1" : "0"}
