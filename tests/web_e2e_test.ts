@@ -1,7 +1,8 @@
 /**
  * The dashboard end to end: `ids demo` serving, headless Chromium watching. Alerts arrive over SSE,
  * a block counts down, Unblock, acknowledge and escalate (keyboard too), language switch, a
- * threshold applied and a wrong one refused with `ids config check`'s text; screenshots to docs/.
+ * threshold applied and a wrong one refused with `ids config check`'s text; screenshots (to docs/ with
+ * IDS_SCREENSHOTS=docs).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -9,7 +10,9 @@ import { ignoreUnless, prereq } from "../testing/prereq.ts";
 import { CHROMIUM, HAS_CHROMIUM, launch, type Page, REPO, serveIds, watchedPage } from "./_browser.ts";
 
 const WHY = `${CHROMIUM} is missing (apt-get install chromium)`;
-const SHOTS = join(REPO, "docs");
+// screenshots go to docs/ only when asked (IDS_SCREENSHOTS=docs): a test run leaves the checkout clean
+const SHOTS_DIR = Deno.env.get("IDS_SCREENSHOTS");
+const SHOTS = SHOTS_DIR ? join(REPO, SHOTS_DIR) : await Deno.makeTempDir({ prefix: "ids-shots-" });
 
 async function shot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SHOTS, { recursive: true });
@@ -190,6 +193,7 @@ Deno.test({
     } finally {
       await browser.close();
       await served.stop();
+      if (!SHOTS_DIR) await Deno.remove(SHOTS, { recursive: true }).catch(() => {});
     }
   },
 });
