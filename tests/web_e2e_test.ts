@@ -14,6 +14,11 @@ const WHY = `${CHROMIUM} is missing (apt-get install chromium)`;
 const SHOTS_DIR = Deno.env.get("IDS_SCREENSHOTS");
 const SHOTS = SHOTS_DIR ? join(REPO, SHOTS_DIR) : await Deno.makeTempDir({ prefix: "ids-shots-" });
 
+/** Waits until island `name` is hydrated (typing before that would be lost). */
+async function hydrated(page: Page, name: string): Promise<void> {
+  await page.waitForSelector(`[data-island='${name}'][data-hydrated='1']`);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, name) });
@@ -57,6 +62,7 @@ Deno.test({
 
       await t.step("a block counts down, Unblock turns the row Unblocked and keeps it", async () => {
         await page.click("nav a[href='/ips']");
+        await hydrated(page, "Ips");
         await page.waitForSelector("#ips-simulated");
         const row = "#ips-table tr[data-status='simulated']";
         await page.waitForSelector(row, { timeout: 20_000 });
@@ -91,6 +97,7 @@ Deno.test({
 
       await t.step("events: acknowledge, escalate with the keyboard, group repeats, export", async () => {
         await page.click("nav a[href='/events']");
+        await hydrated(page, "Events");
         await page.waitForSelector("#events-table tbody tr", { timeout: 10_000 });
         const firstId = await page.getAttribute("#events-table tbody tr:first-child", "data-id");
         await page.click("#events-table tbody tr:first-child .ev-ack");
@@ -134,6 +141,7 @@ Deno.test({
       await t.step("language switch to Spanish", async () => {
         await page.click("#lang-es");
         await page.waitForSelector("html[lang='es']");
+        await hydrated(page, "Events");
         assert.equal(await page.textContent("nav a[href='/events']"), "Eventos");
         await page.waitForSelector("#events-table tbody tr");
         const label = await page.textContent("#events-table tbody tr td:nth-child(7)");
@@ -144,6 +152,7 @@ Deno.test({
 
       await t.step("settings: a threshold applied live; a wrong one refused with ids config check's text", async () => {
         await page.click("nav a[href='/settings']");
+        await hydrated(page, "Settings");
         await page.fill("input[name='syn_flood.threshold']", "25");
         await page.click("#settings-apply");
         await page.waitForSelector("#settings-ok");

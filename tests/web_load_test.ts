@@ -4,7 +4,7 @@
  * stays bounded (JS heap, DOM size, alerts held).
  */
 import assert from "node:assert/strict";
-import { ignoreUnless, prereq } from "../testing/prereq.ts";
+import { ignoreUnless, isCI, prereq } from "../testing/prereq.ts";
 import { CHROMIUM, HAS_CHROMIUM, launch, REPO, watchedPage } from "./_browser.ts";
 
 const WHY = `${CHROMIUM} is missing (apt-get install chromium)`;
@@ -76,7 +76,17 @@ Deno.test({
           (m.heap / 1e6).toFixed(1)
         } MB; ${m.nodes} DOM nodes; ${m.rows} rows; "${m.count}"; dropped by the web subscriber ${done[3]}`,
       );
-      assert.ok(longest <= 200, `longest main-thread task ${longest.toFixed(0)} ms`);
+      // a task's duration includes the time the OS gave the CPU to others: on a machine loaded far past its
+      // cores (other test runs) the bound measures them, not the page. CI runs alone and always checks it.
+      const load = Deno.loadavg()[0];
+      const overloaded = load > 2 * navigator.hardwareConcurrency;
+      if (overloaded && !isCI() && longest > 200) {
+        console.log(
+          `skip: longest task ${longest.toFixed(0)} ms not checked: load average ${
+            load.toFixed(1)
+          } on ${navigator.hardwareConcurrency} cores`,
+        );
+      } else assert.ok(longest <= 200, `longest main-thread task ${longest.toFixed(0)} ms`);
       assert.ok(m.heap < 120e6, `JS heap ${(m.heap / 1e6).toFixed(1)} MB`);
       assert.ok(m.nodes < 4000, `${m.nodes} DOM nodes`);
       assert.equal(m.rows, 50, "one page of rows in the DOM");

@@ -47,4 +47,6 @@ for (const el of document.querySelectorAll<HTMLElement>("[data-island]")) {
   if (!island) continue;
   const props = JSON.parse(el.dataset.props ?? "{}");
   hydrate(h(island, props), el);
+  // tests wait for this before they type into an island
+  el.dataset.hydrated = "1";
 }
