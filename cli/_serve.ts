@@ -25,6 +25,8 @@ export interface ServeSensorOptions {
   config: () => Config;
   configFile?: string;
   ips?: IpsHandle;
+  /** Name of the loaded flow model; null: heuristics only. */
+  model?: () => string | null;
 }
 
 /** A served dashboard. */
@@ -61,5 +63,6 @@ export async function serveSensor(o: ServeSensorOptions): Promise<ServedSensor> 
     configFile: o.configFile,
     ips: o.ips ? web.ipsPort(ipsControl(o.ips.ips)) : undefined,
     notify: web.notifyPort(o.config),
+    model: o.model,
   });
 }

@@ -165,6 +165,7 @@ export async function replayCommand(args: string[]): Promise<number> {
         config: () => liveConfig,
         configFile: configPath,
         ips: ipsHandle,
+        model: () => ml?.name ?? null,
       });
     } catch (e) {
       ipsHandle?.close();

@@ -215,6 +215,7 @@ export async function runCommand(args: string[]): Promise<number> {
         config: () => liveConfig,
         configFile: configPath,
         ips: ipsHandle,
+        model: () => ml?.name ?? null,
       });
     } catch (e) {
       ipsHandle?.close();
