@@ -15,7 +15,7 @@ import { notifyCommand } from "./cli/notify.ts";
 import { modelCommand } from "./cli/model.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { reputationCommand } from "./cli/reputation.ts";
-import { runCommand } from "./cli/run.ts";
+import { BARE_RUN_ARGS, runCommand } from "./cli/run.ts";
 import { VERSION, versionCommand } from "./cli/version.ts";
 
 /** A subcommand: returns the exit status. */
@@ -44,12 +44,22 @@ export function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
   return `ids ${VERSION} — network intrusion detection and prevention sensor
 
-Usage: ids <command> [options]      (ids <command> --help for details; ids alone = ids run)
+Usage: ids <command> [options]      (ids <command> --help for details; ids alone = ids run with the dashboard)
 
 Commands:
 ${Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.summary}`).join("\n")}
 
 Exit status: 0 done, 1 runtime failure, 2 bad usage.`;
+}
+
+/**
+ * The subcommand and its arguments: `ids` alone (a double-click on Windows) monitors the default
+ * interface with the dashboard on and opens it; `ids --iface eth0 …` is `ids run --iface eth0 …`.
+ */
+export function resolveCommand(args: readonly string[]): string[] {
+  const first = args[0];
+  if (first === undefined) return ["run", ...BARE_RUN_ARGS];
+  return first.startsWith("--") ? ["run", ...args] : [...args];
 }
 
 /** Runs the CLI with `args`; returns the exit status. */
@@ -59,8 +69,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(mainHelp());
     return 0;
   }
-  // `ids` alone, or `ids --iface eth0 …`, is `ids run`
-  const [name, ...rest] = first === undefined || first.startsWith("--") ? ["run", ...args] : args;
+  const [name, ...rest] = resolveCommand(args);
   if (name === "--version") return versionCommand([]);
   const cmd = COMMANDS[name];
   if (!cmd) {

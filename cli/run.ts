@@ -20,6 +20,7 @@ import { defaultDataDir } from "../store/data_dir.ts";
 import { startAlertServices } from "./_alert_services.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
+import { loadDashboard } from "./_dashboard.ts";
 import { checkListen, type ServedSensor, serveSensor } from "./_serve.ts";
 
 /** Help text of `ids run`. */
@@ -53,10 +54,20 @@ Options:
   --no-alert-lines    never print alert lines
   --listen HOST:PORT  serve the dashboard there (e.g. 127.0.0.1:8470; a warning for a non-loopback address);
                       the URL with the access token (kept in the data directory) is printed at start
+  --open              with --listen: open the dashboard in the desktop's browser
   -h, --help          this help
+
+"ids" with no arguments at all (a double-click on Windows) is "ids run --listen 127.0.0.1:8470 --open":
+monitoring of the default interface with the dashboard on, opened in the browser.
 
 Privileges: Linux needs root or CAP_NET_RAW (sudo setcap cap_net_raw,cap_net_admin=eip ./ids);
 Windows needs Npcap (https://npcap.com, "WinPcap API-compatible mode") and an elevated prompt.`;
+
+/**
+ * What `ids` with no arguments at all runs (a double-click on Windows): the default interface with the
+ * dashboard on, opened in the browser.
+ */
+export const BARE_RUN_ARGS: readonly string[] = ["--listen", "127.0.0.1:8470", "--open"];
 
 /** Sampled packets per second for the live traffic panel (the seed shows ≤ 50 lines/s). */
 const TRAFFIC_LINES_PER_SECOND = 50;
@@ -106,7 +117,7 @@ function defaultEvePath(dataDir: string | undefined): string | undefined {
 /** Runs `ids run`; resolves with the exit status. */
 export async function runCommand(args: string[]): Promise<number> {
   const a = parseArgs(args, {
-    boolean: ["no-promisc", "ips", "no-ips", "alert-lines", "no-alert-lines", "no-data"],
+    boolean: ["no-promisc", "ips", "no-ips", "alert-lines", "no-alert-lines", "no-data", "open"],
     string: [
       "iface",
       "filter",
@@ -224,6 +235,14 @@ export async function runCommand(args: string[]): Promise<number> {
       return 1;
     }
     console.error(`ids: dashboard at ${dashboard.url}`);
+    if (a.open === true) {
+      const url = dashboard.url;
+      loadDashboard().then((web) => web.openBrowser(url)).then((opened) => {
+        if (!opened) console.error("ids: no browser could be started here; open the address above");
+      }, () => {});
+    }
+  } else if (a.open === true) {
+    throw new UsageError("--open needs --listen HOST:PORT");
   }
   const hostRefresh = ipsHandle ? setInterval(() => ipsHandle!.refreshHost().catch(() => {}), 60_000) : undefined;
   let printedAt = 0;
