@@ -33,6 +33,8 @@ export interface IpsQuestion {
   label: string;
   /** Sources forged (tagged `spoofed`). */
   spoofed?: boolean;
+  /** The alert asks not to be blocked (tag `no-block`: model-only alerts unless `ml.block_alerts`). */
+  noBlock?: boolean;
   /** The model's verdict, when it ran. */
   ml?: { type: string; confidence: number };
 }

@@ -3,7 +3,8 @@
  *
  * Critical types — exploit probe, SQL injection, SYN/UDP/ICMP floods, DDoS, port scans, brute force —
  * block. A heuristic detection of a critical type always blocks, even when the model disagrees; a model
- * label blocks only when it names a critical type at or above `ml_confidence`. Spoofed floods never
+ * label blocks only when it names a critical type at or above `ml_confidence`. An alert tagged
+ * `no-block` (a model-only alert while `ml.block_alerts` is off) never blocks. Spoofed floods never
  * block per source: the addresses are forged, and blocking them would let an attacker make us cut
  * off any host they name.
  *
@@ -29,6 +30,8 @@ export interface BlockQuestion {
   type: string;
   /** The sources are forged (tagged `spoofed`). */
   spoofed?: boolean;
+  /** The alert is tagged `no-block` (model-only alerts, unless `ml.block_alerts` is on). */
+  noBlock?: boolean;
   /** The model's verdict, when it ran: its attack type (or `normal`) and confidence 0–1. */
   ml?: { type: string; confidence: number };
 }
@@ -48,6 +51,7 @@ export function shouldBlock(q: BlockQuestion, mlConfidence: number): BlockAnswer
         "the attacker choose whom we cut off)",
     };
   }
+  if (q.noBlock) return { block: false, why: "a model-only alert (tag no-block; ml.block_alerts turns blocking on)" };
   if (CRITICAL_TYPES.has(q.type)) return { block: true, why: `${q.type} is a critical type` };
   if (q.ml && q.ml.confidence >= mlConfidence && CRITICAL_TYPES.has(q.ml.type)) {
     return { block: true, why: `model says ${q.ml.type} at ${(q.ml.confidence * 100).toFixed(1)}%` };

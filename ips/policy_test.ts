@@ -47,3 +47,11 @@ Deno.test("the ips config section validates its ranges", () => {
   );
   assert.throws(() => validateConfig({ ips: { escalation_factor: 0.5 } }), /ips\.escalation_factor/);
 });
+
+Deno.test("shouldBlock(): an alert tagged no-block (model-only) never blocks, whatever its type", () => {
+  for (const type of CRITICAL_TYPES) {
+    const a = shouldBlock({ type, noBlock: true, ml: { type, confidence: 0.99 } }, 0.7);
+    assert.equal(a.block, false, type);
+    assert.match(a.why, /no-block/);
+  }
+});

@@ -73,6 +73,7 @@ export class IpsStage {
       type: alert.type,
       label: alert.label,
       spoofed: alert.spoofed === true || alert.tags?.includes("spoofed") === true,
+      noBlock: alert.tags?.includes("no-block") === true,
       ml: alert.ml,
     });
     if (d.action !== "blocked" && /spoofed|cap reached|failed|simulated/.test(d.note)) {

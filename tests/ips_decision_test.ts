@@ -105,3 +105,18 @@ Deno.test("decision stage + IPS: without Administrator the block is simulated an
   ips.close();
   await hub.close();
 });
+
+Deno.test("decision stage + IPS: a model-only alert (tag no-block) is never blocked, even of a critical type", async () => {
+  const { hub, events, ips, decision, machine } = rig(true);
+  decision.submit(event({ src: "203.0.113.77", severity: 3, tags: ["model-only", "no-block"] }));
+  decision.submit(event({ src: "203.0.113.78", severity: 3, tags: ["model-only"] })); // ml.block_alerts on
+  await decision.drain();
+  await hub.flush();
+  const alerts = events.filter((e) => e.kind === "alert").map((e) =>
+    e.kind === "alert" && [e.alert.src, e.alert.action]
+  );
+  assert.deepEqual(alerts, [["203.0.113.77", "allowed"], ["203.0.113.78", "blocked"]]);
+  assert.deepEqual(machine.rules.map((r) => r.name), ["ids-block-203.0.113.78"]);
+  ips.close();
+  await hub.close();
+});
