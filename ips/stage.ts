@@ -79,7 +79,9 @@ export class IpsStage {
     if (d.action !== "blocked" && /spoofed|cap reached|failed|simulated/.test(d.note)) {
       alert.reason = alert.reason ? `${alert.reason}; IPS: ${d.note}` : `IPS: ${d.note}`;
     }
-    const block = d.created && d.record ? toBlockEvent(d.record, d.note) : undefined;
+    const block = d.created && d.record
+      ? { ...toBlockEvent(d.record, d.note), severity: alert.severity, alertSeq: alert.seq }
+      : undefined;
     return { blocked: d.action === "blocked", ...(block ? { block } : {}) };
   }
 }

@@ -116,6 +116,9 @@ Deno.test("decision stage + IPS: a model-only alert (tag no-block) is never bloc
     e.kind === "alert" && [e.alert.src, e.alert.action]
   );
   assert.deepEqual(alerts, [["203.0.113.77", "allowed"], ["203.0.113.78", "blocked"]]);
+  // the block event carries the severity of the alert that caused it (the IPS table's Severity column)
+  const block = events.find((e) => e.kind === "block");
+  assert.equal(block?.kind === "block" && block.block.severity, 3);
   assert.deepEqual(machine.rules.map((r) => r.name), ["ids-block-203.0.113.78"]);
   ips.close();
   await hub.close();

@@ -153,6 +153,9 @@ export class LiveFeed {
 
   /** Adds or updates a block row. */
   putBlock(block: BlockDto): void {
+    const before = this.#blocks.get(block.id);
+    // an expiry or unblock event does not repeat the severity of the alert that caused the block
+    if (before && block.severity === null) block = { ...block, severity: before.severity };
     this.#blocks.delete(block.id);
     this.#blocks.set(block.id, block);
     while (this.#blocks.size > LIMITS.blocksInMemory) {

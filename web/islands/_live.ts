@@ -145,8 +145,10 @@ export class LiveStore {
       }
     }
     for (const bl of b.blocks) {
+      const before = this.blocks.get(bl.id);
       this.blocks.delete(bl.id);
-      this.blocks.set(bl.id, bl);
+      // an expiry or unblock event does not repeat the severity of the alert that caused the block
+      this.blocks.set(bl.id, before && bl.severity === null ? { ...bl, severity: before.severity } : bl);
     }
     while (this.blocks.size > LIMITS.blocksInMemory) this.blocks.delete(this.blocks.keys().next().value!);
     if (b.traffic.length > 0) {

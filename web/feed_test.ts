@@ -1,0 +1,26 @@
+import assert from "node:assert/strict";
+import type { BlockDto } from "./dto.ts";
+import { LiveFeed } from "./feed.ts";
+
+const block = (over: Partial<BlockDto>): BlockDto => ({
+  id: "203.0.113.9@1",
+  ts: 1,
+  ip: "203.0.113.9",
+  type: "port_scan",
+  label: "Port Scan (Heuristic)",
+  severity: 2,
+  action: "simulated",
+  status: "simulated",
+  expiresAt: 60_001,
+  ...over,
+});
+
+Deno.test("feed: a block's later expiry keeps the severity of the alert that caused it", () => {
+  const feed = new LiveFeed();
+  feed.putBlock(block({}));
+  feed.putBlock(block({ status: "expired", severity: null }));
+  const row = feed.blocks().find((b) => b.id === "203.0.113.9@1");
+  assert.deepEqual([row?.status, row?.severity], ["expired", 2]);
+  feed.putBlock(block({ id: "manual@2", type: "manual", severity: null }));
+  assert.equal(feed.blocks().find((b) => b.id === "manual@2")?.severity, null);
+});
