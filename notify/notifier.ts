@@ -312,10 +312,17 @@ export class TelegramNotifier {
           await this.#sleep(wait);
           continue;
         }
-        this.#globalNextAt = now0 + this.#globalGapMs; // claimed before any await: one sender at a time
         const item = chat.queue[0];
         const body = await this.#render(item);
         if (this.#closed) break;
+        // the bot-wide slot is claimed right before the request leaves (no await in between), so rendering
+        // (which may wait for a reputation look-up) can never bring two requests closer than the gap
+        const globalWait = this.#globalNextAt - this.#now();
+        if (globalWait > 0) {
+          await this.#sleep(globalWait);
+          continue;
+        }
+        this.#globalNextAt = this.#now() + this.#globalGapMs;
         const dropped = chat.dropped;
         const text = dropped > 0
           ? `${body}\n\n(${dropped} earlier ${dropped === 1 ? "message" : "messages"} to this chat dropped: queue full)`
