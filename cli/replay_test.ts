@@ -4,23 +4,10 @@ import { gzip, pcapFile, type PcapRecord, pcapRecord, tempFile } from "../captur
 import { arp, cat, eth, ipv4, ipv6, payload, tcp, udp } from "../decode/_test_frames.ts";
 import { EtherType } from "../decode/link.ts";
 import { TcpFlag } from "../decode/packet.ts";
-import { main } from "../main.ts";
+import { runMain } from "../testing/run_main.ts";
 
 /** Runs main(args) capturing console output. */
-async function ids(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const { log, error, warn, info } = console;
-  console.log = (...a: unknown[]) => out.push(a.map(String).join(" "));
-  console.info = console.log;
-  console.error = (...a: unknown[]) => err.push(a.map(String).join(" "));
-  console.warn = console.error;
-  try {
-    const code = await main(args);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    Object.assign(console, { log, error, warn, info });
-  }
-}
+const ids = runMain;
 
 const { SYN, ACK, FIN, PSH } = TcpFlag;
 const C = "10.77.0.2", S = "10.77.0.1";
