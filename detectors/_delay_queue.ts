@@ -52,6 +52,8 @@ export class DelayQueue {
   #dstStr: (string | undefined)[];
   #head = 0;
   #length = 0;
+  /** Packet time of the oldest item, Infinity when empty (a field: read on every packet). */
+  headTs = Infinity;
 
   /**
    * @param capacity most items held (≥ 1)
@@ -85,7 +87,7 @@ export class DelayQueue {
 
   /** Packet time of the oldest item, Infinity when empty. */
   peekTs(): number {
-    return this.#length === 0 ? Infinity : this.#ts[this.#head];
+    return this.headTs;
   }
 
   /**
@@ -107,7 +109,7 @@ export class DelayQueue {
     else this.#srcStr[i] = src;
     if (typeof dst === "number") this.#dstNum[i] = dst;
     else this.#dstStr[i] = dst;
-    this.#length++;
+    if (this.#length++ === 0) this.headTs = tsUs;
     return true;
   }
 
@@ -135,7 +137,7 @@ export class DelayQueue {
       this.#dstStr[i] = undefined;
     }
     this.#head = i + 1 === this.capacity ? 0 : i + 1;
-    this.#length--;
+    this.headTs = --this.#length === 0 ? Infinity : this.#ts[this.#head];
     return true;
   }
 
@@ -145,6 +147,7 @@ export class DelayQueue {
     this.#dstStr.fill(undefined);
     this.#head = 0;
     this.#length = 0;
+    this.headTs = Infinity;
   }
 }
 

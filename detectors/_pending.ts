@@ -39,8 +39,7 @@ export class PendingVerdicts {
 
   /** Judges the events that are due at `nowUs`; call first on every packet. O(1) when none is due. */
   due(flows: FlowTable, nowUs: number, emit: Emit): void {
-    const q = this.#queue;
-    if (q.length > 0 && q.peekTs() <= nowUs - this.graceUs) this.#drain(flows, nowUs, emit, false);
+    if (this.#queue.headTs <= nowUs - this.graceUs) this.#drain(flows, nowUs, emit, false);
   }
 
   /** Queues the packet's event; a full queue judges its oldest event early. */
@@ -71,7 +70,7 @@ export class PendingVerdicts {
 
   #drain(flows: FlowTable, now: number, emit: Emit, all: boolean): void {
     const q = this.#queue, item = this.#item, limit = now - this.graceUs;
-    while (q.length > 0 && (all || q.peekTs() <= limit)) {
+    while (q.length > 0 && (all || q.headTs <= limit)) {
       q.shift(item);
       this.#judge(item, flows, now, emit, all);
     }

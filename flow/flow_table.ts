@@ -126,6 +126,11 @@ export class FlowTable {
   #tail = new Int32Array(CLASSES).fill(NIL);
   #free: Int32Array;
   #freeTop = 0;
+  /**
+   * No flow can time out before this packet time (µs): the least of (tail's last packet + timeout)
+   * over the lists, lowered when a list gets its first flow, recomputed after each expiry pass.
+   */
+  #expireCheckUs = -Infinity;
   #nextId = 1;
 
   /** Live flows. */
@@ -180,6 +185,7 @@ export class FlowTable {
     u[3] = t.udp * 1e6;
     u[4] = t.icmp * 1e6;
     u[5] = t.other * 1e6;
+    this.#expireCheckUs = -Infinity;
   }
 
   /**
@@ -190,7 +196,7 @@ export class FlowTable {
     if (pkt.ipVersion === 0) return NIL;
     const now = pkt.tsUs;
     if (now > this.nowUs) this.nowUs = now;
-    this.#expire(this.nowUs);
+    if (this.nowUs >= this.#expireCheckUs) this.#expire(this.nowUs);
 
     const proto = pkt.proto;
     let sp = 0, dp = 0;
@@ -218,8 +224,9 @@ export class FlowTable {
     while (slot !== NIL) {
       if (
         this.#hash[slot] === h && this.#ports[slot] === ports && this.#proto[slot] === proto &&
-        (typeof a === "number" ? this.#strA[slot] === undefined && this.#numA[slot] === a : this.#strA[slot] === a) &&
-        (typeof b === "number" ? this.#strB[slot] === undefined && this.#numB[slot] === b : this.#strB[slot] === b)
+        // IPv6 slots hold NaN in the number columns, so an IPv4 key never reads the text columns
+        (typeof a === "number" ? this.#numA[slot] === a : this.#strA[slot] === a) &&
+        (typeof b === "number" ? this.#numB[slot] === b : this.#strB[slot] === b)
       ) break;
       slot = this.#chain[slot];
     }
@@ -228,9 +235,15 @@ export class FlowTable {
       slot = this.#alloc();
       isNew = true;
       if (typeof a === "number") this.#numA[slot] = a;
-      else this.#strA[slot] = a;
+      else {
+        this.#strA[slot] = a;
+        this.#numA[slot] = NaN;
+      }
       if (typeof b === "number") this.#numB[slot] = b;
-      else this.#strB[slot] = b;
+      else {
+        this.#strB[slot] = b;
+        this.#numB[slot] = NaN;
+      }
       this.#ports[slot] = ports;
       this.#proto[slot] = proto;
       this.#hash[slot] = h;
@@ -284,8 +297,11 @@ export class FlowTable {
 
     // timeout class + move to the head of its LRU list
     const cls = this.#classOf(proto, st);
-    if (!isNew) this.#unlink(slot);
-    this.#linkHead(slot, cls);
+    if (isNew) this.#linkHead(slot, cls);
+    else if (this.#head[cls] !== slot) {
+      this.#unlink(slot);
+      this.#linkHead(slot, cls);
+    }
 
     pkt.flow = slot;
     pkt.dir = dir;
@@ -355,7 +371,7 @@ export class FlowTable {
   /** Expires flows idle past their timeout at packet time `nowUs` (called by update; callable on idle links). */
   advance(nowUs: number): void {
     if (nowUs > this.nowUs) this.nowUs = nowUs;
-    this.#expire(this.nowUs);
+    if (this.nowUs >= this.#expireCheckUs) this.#expire(this.nowUs);
   }
 
   /** Ends every flow (end of a replay), calling onEnd with `flush`. */
@@ -389,6 +405,7 @@ export class FlowTable {
   }
 
   #expire(now: number): void {
+    let next = Infinity;
     for (let c = 0; c < CLASSES; c++) {
       // every flow in list c has the same timeout and the tail is the oldest: stop at the first live one
       const timeout = this.#timeoutUs[c];
@@ -398,7 +415,11 @@ export class FlowTable {
         this.expired++;
         s = this.#tail[c];
       }
+      // an onEnd hook may not add flows, so the tails left are what the next check needs
+      if (s !== NIL) next = Math.min(next, this.#lastUs[s] + timeout);
     }
+    // the tails only grow older-to-newer between passes; one µs of slack for rounding
+    this.#expireCheckUs = next - 1;
   }
 
   #alloc(): number {
@@ -459,7 +480,11 @@ export class FlowTable {
     this.#prev[slot] = NIL;
     this.#next[slot] = h;
     if (h !== NIL) this.#prev[h] = slot;
-    else this.#tail[c] = slot;
+    else {
+      this.#tail[c] = slot;
+      const due = this.#lastUs[slot] + this.#timeoutUs[c] - 1;
+      if (due < this.#expireCheckUs) this.#expireCheckUs = due;
+    }
     this.#head[c] = slot;
     this.#cls[slot] = c;
   }

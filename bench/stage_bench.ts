@@ -1,0 +1,85 @@
+/**
+ * In-process cost per packet of each pipeline stage and each detector, in CPU time, for A/B
+ * comparisons of two source trees on a shared machine.
+ *
+ * One process measures one tree: it imports the engine and the file reader from `--root` (default:
+ * this checkout), replays `--file` through a fresh engine per run (the first run warms the JIT and
+ * is not counted) and prints one JSON line per variant with the CPU nanoseconds per packet of each
+ * run. `bench/ab.ts` runs two trees' processes interleaved and prints medians.
+ *
+ * Variants: `nodetect` (decode + flow table), `stream` (plus the stream stage and app layer, no
+ * detector), `all` (every detector), `only:<type>` (one detector, plus the stream stage), `ml`
+ * (every detector and the model's features). The model's features are off unless named.
+ *
+ * ```sh
+ * deno run -A bench/stage_bench.ts --file /tmp/ids-bench/attack_1000000.pcap --variants nodetect,all --runs 3
+ * ```
+ *
+ * @module
+ */
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const argv = Deno.args;
+const arg = (name: string, dflt: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const root = arg("root", fileURLToPath(new URL("..", import.meta.url)));
+const file = arg("file", "/tmp/ids-bench/attack_1000000.pcap");
+const variants = arg("variants", "nodetect,stream,all").split(",");
+const runs = Number(arg("runs", "2"));
+const base = pathToFileURL(root.endsWith("/") ? root : `${root}/`);
+
+const { DetectionEngine } = await import(new URL("pipeline/engine.ts", base).href);
+const { FileSource } = await import(new URL("capture/file_source.ts", base).href);
+const { DEFAULT_CONFIG } = await import(new URL("config/defaults.ts", base).href);
+
+const DETECTORS = Object.keys(DEFAULT_CONFIG).filter((k) =>
+  typeof DEFAULT_CONFIG[k] === "object" && DEFAULT_CONFIG[k] !== null && "enabled" in DEFAULT_CONFIG[k] &&
+  k !== "ml" && k !== "telegram" && k !== "abuseipdb" && k !== "ips"
+);
+
+// deno-lint-ignore no-explicit-any
+function configFor(variant: string): any {
+  const c = structuredClone(DEFAULT_CONFIG);
+  if (variant === "stream") { for (const d of DETECTORS) c[d].enabled = false; }
+  if (variant.startsWith("only:")) {
+    const on = variant.slice(5);
+    for (const d of DETECTORS) c[d].enabled = d === on;
+  }
+  return c;
+}
+
+function cpuNs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+import process from "node:process";
+
+for (const variant of variants) {
+  const results: number[] = [];
+  let detections = 0, packets = 0, digest = 0;
+  for (let r = 0; r <= runs; r++) {
+    const engine = new DetectionEngine(configFor(variant), {
+      noDetect: variant === "nodetect",
+      features: variant === "ml",
+      // deno-lint-ignore no-explicit-any
+      onDetection: (e: any) => {
+        detections++;
+        // a digest of every event (without the run's random flow ids): equal digests, equal detections
+        const text = JSON.stringify({ ...e, flowId: 0, flow: e.flow && { ...e.flow, flowId: 0 } });
+        for (let i = 0; i < text.length; i++) digest = Math.imul(digest ^ text.charCodeAt(i), 0x01000193);
+      },
+    });
+    detections = 0;
+    digest = 0x811c9dc5;
+    const t0 = cpuNs();
+    await new FileSource(file).run(engine.pipeline.handle);
+    engine.pipeline.finish();
+    const t1 = cpuNs();
+    packets = engine.pipeline.counters.packets;
+    if (r > 0) results.push(Math.round((t1 - t0) / packets));
+  }
+  console.log(JSON.stringify({ variant, packets, detections, digest: (digest >>> 0).toString(16), ns: results }));
+}
