@@ -15,6 +15,7 @@ import type { CaptureResult, CaptureSession } from "../sensor/capture_session.ts
 import { formatHubProblems } from "../sensor/hub.ts";
 import { parseSpeed } from "../sensor/pacer.ts";
 import { loadFlowModel } from "../sensor/flow_model.ts";
+import { DeferredModel } from "../sensor/deferred_model.ts";
 import { Sensor } from "../sensor/sensor.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
@@ -117,9 +118,12 @@ export async function replayCommand(args: string[]): Promise<number> {
   }
   if (maxFlows !== undefined) config = { ...config, limits: { ...config.limits, max_flows: maxFlows } };
   // the flow model (not for --no-detect): missing or mismatched is one warning and heuristics only
-  const ml = a["no-detect"] === true
+  // the model Worker compiles its WASM runtime (~0.4 s) while the capture runs: the decision stage waits for it
+  // before judging the first alert (model-only alerts need it loaded before the capture starts)
+  const loading = a["no-detect"] === true || !config.ml.enabled
     ? undefined
-    : await loadFlowModel(config, (l) => console.error(`ids replay: ${l}`));
+    : loadFlowModel(config, (l) => console.error(`ids replay: ${l}`));
+  const ml = loading === undefined ? undefined : config.ml.alerts ? await loading : new DeferredModel(loading);
   let sensor: Sensor;
   try {
     sensor = await Sensor.open({
@@ -165,7 +169,7 @@ export async function replayCommand(args: string[]): Promise<number> {
         config: () => liveConfig,
         configFile: configPath,
         ips: ipsHandle,
-        model: () => ml?.name ?? null,
+        model: () => (ml instanceof DeferredModel ? ml.model?.name : ml?.name) ?? null,
       });
     } catch (e) {
       ipsHandle?.close();

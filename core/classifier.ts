@@ -25,4 +25,9 @@ export interface MlClassifier {
    * @returns the predicted class and its confidence, or `undefined` when the model has no opinion
    */
   classify(event: DetectionEvent, signal: AbortSignal): Promise<MlVerdict | undefined>;
+  /**
+   * Optional: resolves (never rejects) once the model can answer. The decision stage waits for it
+   * before starting the deadline, so a model still loading delays verdicts instead of losing them.
+   */
+  readonly ready?: Promise<unknown>;
 }

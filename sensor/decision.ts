@@ -236,6 +236,7 @@ export class DecisionStage {
     let verdict: MlVerdict | undefined;
     if (ml !== undefined) {
       try {
+        if (ml.ready !== undefined) await ml.ready; // still loading (start-up): the deadline starts once it answers
         verdict = await withDeadline(this.#mlDeadlineMs, (signal) => ml.classify(event, signal));
         if (verdict !== undefined && !(verdict.confidence >= 0 && verdict.confidence <= 1)) {
           throw new RangeError(`confidence must be from 0 to 1 (got ${verdict.confidence})`);

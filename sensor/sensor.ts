@@ -27,6 +27,7 @@ import { CaptureSession, type CaptureSessionOptions } from "./capture_session.ts
 import { DecisionStage, type Ips, type MlClassifier } from "./decision.ts";
 import { Store } from "../store/store.ts";
 import { StoreWriter } from "../store/writer.ts";
+import { DeferredModel } from "./deferred_model.ts";
 import { FlowModel } from "./flow_model.ts";
 import { Hub } from "./hub.ts";
 import { ModelAlerts } from "./model_alerts.ts";
@@ -38,7 +39,8 @@ export interface SensorOptions {
   eve?: string;
   /**
    * The model for the decision stage. A {@link FlowModel} also turns on feature extraction in the
-   * capture Worker and, with config `ml.alerts`, model-only alerts; the sensor closes it.
+   * capture Worker and, with config `ml.alerts`, model-only alerts; the sensor closes it. A
+   * {@link DeferredModel} (still loading) turns on feature extraction too, not model-only alerts.
    */
   ml?: MlClassifier;
   /** The IPS for the decision stage. */
@@ -72,6 +74,7 @@ export class Sensor {
   #csvReopen: (() => void) | undefined;
   #removeHup: (() => void) | undefined;
   #model: FlowModel | undefined;
+  #deferred: DeferredModel | undefined;
 
   private constructor(
     config: Config,
@@ -128,6 +131,7 @@ export class Sensor {
     }
     const model = options.ml instanceof FlowModel ? options.ml : undefined;
     const sensor = new Sensor(options.config, hub, decision, model, store, writer);
+    if (options.ml instanceof DeferredModel) sensor.#deferred = options.ml;
     if (eve) {
       hub.subscribe(eveSubscriber(eve), { queue: 100_000 });
       sensor.#eve = eve;
@@ -218,7 +222,11 @@ export class Sensor {
       ? new ModelAlerts({ model, decision: this.decision, config: this.#config })
       : undefined;
     const session = await CaptureSession.start(
-      { ...start, features: model !== undefined && !(start.mode === "replay" && start.noDetect) },
+      {
+        ...start,
+        features: (model !== undefined || this.#deferred !== undefined) &&
+          !(start.mode === "replay" && start.noDetect),
+      },
       { ...callbacks, hub: this.hub, decision: this.decision, modelAlerts },
     );
     this.#sessions.add(session);
@@ -242,6 +250,7 @@ export class Sensor {
     await this.decision.drain();
     this.#removeHup?.();
     this.#model?.close();
+    this.#deferred?.close();
     const stats = await this.hub.close();
     if (this.store) {
       try {
