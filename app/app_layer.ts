@@ -9,7 +9,11 @@
  *
  * What listeners receive (see {@link AppListener}):
  * - `onProtocol`: once per connection, when its protocol is known (with the SSH banner, RDP cookie);
- * - `onHttpRequest` / `onHttpResponse`: every request (client side) and response head (server side);
+ * - `onHttpRequest`: every request (client side); a listener returns true to be told its answer …
+ * - `onHttpResponse`: … the response head (server side). The server side of an HTTP connection is
+ *   reassembled and parsed only while a response is wanted (a login form's answer): an HTTP flood
+ *   or a download costs nothing on that side. Following starts at the next server segment, which
+ *   must begin a response (`HTTP/1.x`); a pipelined client's earlier answers may be taken for it;
  * - `onLogin`: login attempts, failures and successes of FTP, SMTP AUTH, POP3, IMAP, Telnet, and
  *   an attempt per RDP connection request;
  * - `onEnd`: the connection ended (flush per-connection state).
@@ -52,7 +56,8 @@ export interface AppContext {
 /** Receives what the app layer finds. Every method is optional. */
 export interface AppListener {
   onProtocol?(ctx: AppContext): void;
-  onHttpRequest?(req: HttpRequest, ctx: AppContext): void;
+  /** Returns true to have the response to this request reported to `onHttpResponse`. */
+  onHttpRequest?(req: HttpRequest, ctx: AppContext): boolean | void;
   onHttpResponse?(res: HttpResponse, ctx: AppContext): void;
   onLogin?(ev: LoginEvent, ctx: AppContext): void;
   onEnd?(ctx: AppContext): void;
@@ -86,6 +91,8 @@ const MAX_FOLLOWED_BODY = 65536;
 /** Lets the app layer stop one direction of a connection in the stream stage. */
 export interface StreamControl {
   stopDirection(slot: number, dir: number): void;
+  /** Reassembles a stopped direction again from its next segment on. */
+  resumeDirection(slot: number, dir: number): void;
 }
 
 /** Bytes kept per direction while the first bytes are too few to decide. */
@@ -102,6 +109,8 @@ interface AppFlow {
   detected: boolean;
   /** SSH: bit 1 client banner seen, bit 2 server banner seen. */
   sshSeen: number;
+  /** HTTP: responses asked for and not yet seen (the server side is followed while > 0). */
+  want: number;
 }
 
 /** Protocol detection and parsing for every TCP connection; the consumer of the stream stage. */
@@ -122,14 +131,23 @@ export class AppLayer implements StreamConsumer {
     logins: 0,
     httpEvicted: 0,
   };
-  /** HTTP connections being parsed, least recently active first. */
-  #httpLru = new Map<number, AppFlow>();
+  /** HTTP connections being parsed, least recently active first: a linked list over slots (head `#cap`). */
+  #prev: Int32Array;
+  #next: Int32Array;
+  #inLru: Uint8Array;
+  #cap: number;
+  #httpCount = 0;
   #maxHttp = 4096;
 
   constructor(flows: FlowTable, options: AppLayerOptions = {}) {
     this.#table = flows;
     // one entry per flow slot, allocated packed up front (a sparse array would turn into a dictionary)
     this.#flows = new Array<AppFlow | undefined>(flows.capacity).fill(undefined);
+    const cap = this.#cap = flows.capacity;
+    this.#prev = new Int32Array(cap + 1);
+    this.#next = new Int32Array(cap + 1);
+    this.#prev[cap] = this.#next[cap] = cap;
+    this.#inLru = new Uint8Array(cap);
     this.#maxRequest = options.maxRequestBytes ?? 16384;
     this.configure(options);
   }
@@ -139,7 +157,7 @@ export class AppLayer implements StreamConsumer {
     if (options.maxRequestBytes !== undefined) this.#maxRequest = options.maxRequestBytes;
     if (options.maxHttpStreams !== undefined) {
       this.#maxHttp = Math.max(1, options.maxHttpStreams);
-      while (this.#httpLru.size > this.#maxHttp) this.#evictHttp();
+      while (this.#httpCount > this.#maxHttp) this.#evictHttp();
     }
     if (options.httpPorts !== undefined) {
       this.#httpPorts.fill(0);
@@ -154,21 +172,43 @@ export class AppLayer implements StreamConsumer {
 
   /** HTTP connections being parsed. */
   get httpStreams(): number {
-    return this.#httpLru.size;
+    return this.#httpCount;
+  }
+
+  #lruAdd(slot: number): void {
+    const cap = this.#cap, prev = this.#prev, next = this.#next;
+    const last = prev[cap];
+    prev[slot] = last;
+    next[slot] = cap;
+    next[last] = slot;
+    prev[cap] = slot;
+    this.#inLru[slot] = 1;
+    this.#httpCount++;
+  }
+
+  #lruDelete(slot: number): void {
+    if (this.#inLru[slot] === 0) return;
+    const prev = this.#prev, next = this.#next;
+    const p = prev[slot], n = next[slot];
+    next[p] = n;
+    prev[n] = p;
+    this.#inLru[slot] = 0;
+    this.#httpCount--;
   }
 
   /** Ends the parsing of the least recently active HTTP connection (its partial request is reported). */
   #evictHttp(): void {
-    const f = this.#httpLru.values().next().value;
-    if (f === undefined) return;
-    this.#httpLru.delete(f.ctx.slot);
+    const slot = this.#next[this.#cap];
+    if (slot === this.#cap) return;
+    const f = this.#flows[slot]!;
+    this.#lruDelete(slot);
     this.counters.httpEvicted++;
     if (f.http !== null) {
       this.#cur = f;
       f.http.finish(this.#onRequest);
       this.#cur = null;
     }
-    f.resp = null;
+    this.#unfollow(f);
   }
 
   // ---- StreamConsumer ----
@@ -211,7 +251,7 @@ export class AppLayer implements StreamConsumer {
       this.#cur = f;
       f.http.gap(this.#onRequest);
       this.#cur = null;
-    } else if (dir !== f.clientDir && f.resp !== null) f.resp = null; // cannot find the next response head
+    } else if (dir !== f.clientDir && f.resp !== null) f.resp.resync(); // the next response head starts a segment
   }
 
   /** @internal */
@@ -223,7 +263,7 @@ export class AppLayer implements StreamConsumer {
     this.#cur = f;
     f.http.finish(this.#onRequest);
     this.#cur = null;
-    this.#httpLru.delete(slot);
+    this.#lruDelete(slot);
   }
 
   /** @internal */
@@ -232,7 +272,7 @@ export class AppLayer implements StreamConsumer {
     if (f === undefined) return;
     this.#flows[slot] = undefined;
     if (!f.detected) return;
-    this.#httpLru.delete(slot);
+    this.#lruDelete(slot);
     f.ctx.tsUs = tsUs;
     if (f.http !== null) {
       this.#cur = f;
@@ -267,6 +307,7 @@ export class AppLayer implements StreamConsumer {
       login: null,
       detected: false,
       sshSeen: 0,
+      want: 0,
     };
   }
 
@@ -319,10 +360,11 @@ export class AppLayer implements StreamConsumer {
     ctx.proto = v;
     this.counters.detected[v]++;
     if (v === "http") {
-      if (this.#httpLru.size >= this.#maxHttp) this.#evictHttp();
+      if (this.#httpCount >= this.#maxHttp) this.#evictHttp();
       f.http = new HttpRequestParser(this.#maxRequest);
-      f.resp = new HttpResponseParser();
-      this.#httpLru.set(ctx.slot, f);
+      this.#lruAdd(ctx.slot);
+      // the server side waits until a request asks for its answer (see onHttpRequest)
+      this.streamControl?.stopDirection(ctx.slot, clientDir ^ 1);
     } else if (v === "ftp" || v === "smtp" || v === "pop3" || v === "imap" || v === "telnet") {
       f.login = new LoginTracker(v);
     }
@@ -335,26 +377,25 @@ export class AppLayer implements StreamConsumer {
     const ctx = f.ctx;
     switch (ctx.proto) {
       case "http":
-        if (this.#httpLru.has(ctx.slot)) {
-          this.#httpLru.delete(ctx.slot);
-          this.#httpLru.set(ctx.slot, f);
+        if (this.#inLru[ctx.slot] === 1 && this.#prev[this.#cap] !== ctx.slot) {
+          this.#lruDelete(ctx.slot);
+          this.#lruAdd(ctx.slot);
         }
         if (fromClient) {
-          if (f.http === null || f.http.closed) return f.resp !== null && !f.resp.closed;
+          if (f.http === null || f.http.closed) return f.want > 0;
           this.#cur = f;
           f.http.feed(b, this.#onRequest);
           this.#cur = null;
-        } else if (f.resp !== null && !f.resp.closed) {
+        } else if (f.want > 0 && f.resp !== null && !f.resp.closed) {
           this.#cur = f;
           f.resp.feed(b, this.#onResponse);
           this.#cur = null;
-          if (f.resp.pendingBody > MAX_FOLLOWED_BODY) {
-            // a download: stop following the server side (its reassembly and checksums cost per byte)
-            f.resp = null;
-            this.streamControl?.stopDirection(ctx.slot, f.clientDir ^ 1);
+          if (f.resp.closed || f.want === 0 || f.resp.pendingBody > MAX_FOLLOWED_BODY) {
+            // every answer asked for was seen (or a download): stop following the server side
+            this.#unfollow(f);
           }
-        }
-        return !((f.http === null || f.http.closed) && (f.resp === null || f.resp.closed));
+        } else this.#unfollow(f);
+        return !((f.http === null || f.http.closed) && f.want === 0);
       case "ssh": {
         // the identification string is the first line of each side; everything after it is binary
         if (fromClient) {
@@ -402,15 +443,32 @@ export class AppLayer implements StreamConsumer {
     return false;
   }
 
+  /** Stops parsing and reassembling the server side of an HTTP connection (until a request wants it). */
+  #unfollow(f: AppFlow): void {
+    f.want = 0;
+    if (f.resp === null) return;
+    f.resp = null;
+    this.streamControl?.stopDirection(f.ctx.slot, f.clientDir ^ 1);
+  }
+
   readonly #onRequest = (req: HttpRequest): void => {
     const f = this.#cur!;
     f.ctx.requests++;
     this.counters.httpRequests++;
-    for (const l of this.#listeners) l.onHttpRequest?.(req, f.ctx);
+    let want = false;
+    for (const l of this.#listeners) if (l.onHttpRequest?.(req, f.ctx) === true) want = true;
+    if (!want || !f.detected || f.ctx.proto !== "http") return;
+    f.want++;
+    if (f.resp === null) {
+      // follow the server side from its next segment, which must start a response
+      f.resp = new HttpResponseParser(true);
+      this.streamControl?.resumeDirection(f.ctx.slot, f.clientDir ^ 1);
+    }
   };
 
   readonly #onResponse = (res: HttpResponse): void => {
     const f = this.#cur!;
+    if (f.want > 0) f.want--;
     for (const l of this.#listeners) l.onHttpResponse?.(res, f.ctx);
   };
 

@@ -45,6 +45,21 @@ const HTTP_METHODS = new Set([
   "SEARCH",
 ]);
 
+/** The methods as bytes, by length (looked up without making a string). */
+const METHODS_BY_LENGTH: Uint8Array[][] = [];
+for (const m of HTTP_METHODS) (METHODS_BY_LENGTH[m.length] ??= []).push(new TextEncoder().encode(m));
+
+/** True when `b[0..len)` is one of {@link HTTP_METHODS}. */
+function isKnownMethod(b: Uint8Array, len: number): boolean {
+  const list = METHODS_BY_LENGTH[len];
+  if (list === undefined) return false;
+  outer: for (const m of list) {
+    for (let i = 0; i < len; i++) if (b[i] !== m[i]) continue outer;
+    return true;
+  }
+  return false;
+}
+
 /** Bytes looked at for a request line before giving up. */
 const MAX_LINE = 2048;
 
@@ -102,8 +117,7 @@ export function detectClient(b: Uint8Array): Detected {
   while (i < b.length && i < 20 && ((b[i] >= 65 && b[i] <= 90) || b[i] === 45 || b[i] === 95)) i++;
   if (i === b.length) return b.length < 20 ? "more" : "unknown";
   if (i >= 3 && b[i] === 32) {
-    const method = String.fromCharCode(...b.subarray(0, i));
-    if (HTTP_METHODS.has(method)) return "http";
+    if (isKnownMethod(b, i)) return "http";
     // an unknown method: HTTP when the line ends in HTTP/1.x
     const n = Math.min(b.length, MAX_LINE);
     let lf = -1;

@@ -45,6 +45,13 @@ export function headerValue(req: HttpRequest, name: string): string | undefined 
 }
 
 const EMPTY = new Uint8Array(0);
+/** The empty chunk list (shared; replaced by a list of its own at the first chunk). */
+const NO_CHUNKS: number[] = [];
+/** Size of a request buffer as first allocated; such buffers are recycled between requests. */
+const FIRST_BUFFER = 1024;
+/** Released first-size buffers kept for reuse (at most {@link POOL_MAX}: 256 KiB). */
+const POOL: Uint8Array[] = [];
+const POOL_MAX = 256;
 const CR = 13;
 const LF = 10;
 const SP = 32;
@@ -133,7 +140,7 @@ export class HttpRequestParser {
   #headEnd = 0;
   #bodyLen = 0;
   #chunkPos = 0;
-  #chunks: number[] = [];
+  #chunks: number[] = NO_CHUNKS;
   #chunkPartial = -1;
   #chunkEnd = 0;
   #junk = 0;
@@ -200,6 +207,8 @@ export class HttpRequestParser {
   #feed(data: Uint8Array, out: OnRequest): void {
     let off = 0;
     const n = data.length;
+    // nothing buffered or pending: whole requests are parsed straight from these bytes (no copy)
+    if (this.#len === 0 && this.#skip === 0 && this.#state === HEAD && !this.#resync) off = this.#direct(data, out);
     while (off < n && !this.#closed) {
       if (this.#skip > 0) {
         const k = Math.min(this.#skip, n - off);
@@ -220,12 +229,56 @@ export class HttpRequestParser {
     }
   }
 
+  /**
+   * Parses the complete requests at the start of `b` in place, as the buffered path would (each
+   * within the size limit, not chunked); returns the offset of the first byte left for it.
+   */
+  #direct(b: Uint8Array, out: OnRequest): number {
+    let off = 0;
+    const n = b.length;
+    while (off < n && !this.#closed) {
+      let p = off;
+      while (p < n && (b[p] === CR || b[p] === LF)) p++;
+      const lim = Math.min(n, p + MAX_METHOD + 1);
+      let i = p;
+      while (i < lim && isMethodChar(b[i])) i++;
+      if (i === p || i >= n || b[i] !== SP) return off;
+      let end = -1;
+      for (let j = i; j < n; j++) {
+        if (b[j] !== LF) continue;
+        if (j + 1 < n && b[j + 1] === LF) {
+          end = j + 2;
+          break;
+        }
+        if (j + 2 < n && b[j + 1] === CR && b[j + 2] === LF) {
+          end = j + 3;
+          break;
+        }
+      }
+      if (end < 0 || end - off > this.#max) return off;
+      const head = parseHead(latin1(b, p, end));
+      if (head === null) return off;
+      let length = 0;
+      for (const [name, value] of head.headers) {
+        if (name === "transfer-encoding" && /chunked/i.test(value)) return off;
+        if (name === "content-length" && /^\d{1,15}$/.test(value)) length = Math.max(length, Number(value));
+      }
+      const stop = end + length;
+      if (stop > n || stop - off > this.#max) return off;
+      this.#emit(head, length > 0 ? latin1(b, end, stop) : "", false, out);
+      off = stop;
+    }
+    return off;
+  }
+
   #append(data: Uint8Array, off: number, k: number): void {
     const need = this.#len + k;
     if (need > this.#buf.length) {
-      const cap = Math.min(this.#max, Math.max(need, this.#buf.length * 2, 1024));
-      const nb = new Uint8Array(cap);
-      nb.set(this.#buf.subarray(0, this.#len));
+      const cap = Math.min(this.#max, Math.max(need, this.#buf.length * 2, FIRST_BUFFER));
+      const old = this.#buf;
+      const nb = cap === FIRST_BUFFER && POOL.length > 0 ? POOL.pop()! : new Uint8Array(cap);
+      nb.set(old.subarray(0, this.#len));
+      if (old.length === FIRST_BUFFER && POOL.length < POOL_MAX) POOL.push(old);
       this.#buf = nb;
     }
     this.#buf.set(data.subarray(off, off + k), this.#len);
@@ -244,6 +297,7 @@ export class HttpRequestParser {
   }
 
   #release(): void {
+    if (this.#buf.length === FIRST_BUFFER && POOL.length < POOL_MAX) POOL.push(this.#buf);
     this.#buf = EMPTY;
     this.#len = 0;
     this.#scan = 0;
@@ -372,6 +426,7 @@ export class HttpRequestParser {
         return 0;
       }
       if (b[p] !== LF) return -1;
+      if (this.#chunks === NO_CHUNKS) this.#chunks = [];
       this.#chunks.push(dataStart, size);
       this.#chunkPos = p + 1;
     }
@@ -424,7 +479,7 @@ export class HttpRequestParser {
         if (chunked) {
           this.#state = CHUNKED;
           this.#chunkPos = end;
-          this.#chunks = [];
+          this.#chunks = NO_CHUNKS;
           this.#chunkPartial = -1;
         } else if (length > 0) {
           this.#state = BODY;
@@ -463,7 +518,7 @@ export class HttpRequestParser {
         this.#head = null;
         this.#emit(head, this.#chunkBody(), false, out);
         this.#consume(this.#chunkEnd);
-        this.#chunks = [];
+        this.#chunks = NO_CHUNKS;
         continue;
       }
       if (r < 0 || this.#len >= this.#max) {
@@ -488,7 +543,7 @@ export class HttpRequestParser {
     } else if (state === CHUNKED && head !== null) {
       let body = this.#chunkBody();
       if (this.#chunkPartial >= 0) body += latin1(this.#buf, this.#chunkPartial, this.#len);
-      this.#chunks = [];
+      this.#chunks = NO_CHUNKS;
       this.#emit(head, body, true, out);
     } else if (state === HEAD && !this.#resync && this.#len > 0) {
       let p = 0;

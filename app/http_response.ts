@@ -27,8 +27,22 @@ export class HttpResponseParser {
   #head = "";
   #skip = 0;
   #line = "";
+  #resync = false;
   /** Responses reported. */
   responses = 0;
+
+  /**
+   * @param resync start in the middle of the server's bytes: bytes are skipped until a chunk (a
+   * segment) begins with a status line (`HTTP/`).
+   */
+  constructor(resync = false) {
+    this.#resync = resync;
+  }
+
+  /** Bytes were lost: skip until a chunk begins with a status line (unless the parser stopped). */
+  resync(): void {
+    if (this.#state !== CLOSED) this.#resync = true;
+  }
 
   /** Body bytes still to skip in the response being read (0 between responses). */
   get pendingBody(): number {
@@ -42,6 +56,14 @@ export class HttpResponseParser {
 
   /** Feeds in-order bytes; calls `onResponse` per response head. */
   feed(b: Uint8Array, onResponse: (r: HttpResponse) => void): void {
+    if (this.#resync) {
+      // H T T P /
+      if (b.length < 5 || b[0] !== 72 || b[1] !== 84 || b[2] !== 84 || b[3] !== 80 || b[4] !== 47) return;
+      this.#resync = false;
+      this.#state = HEAD;
+      this.#head = this.#line = "";
+      this.#skip = 0;
+    }
     let i = 0;
     const n = b.length;
     while (i < n && this.#state !== CLOSED) {

@@ -44,8 +44,10 @@ export class DetectorAppListener implements AppListener {
   }
 
   /** @internal */
-  onHttpRequest(r: HttpRequest, ctx: AppContext): void {
-    for (const d of this.#req) d.onHttpRequest!(r, ctx, this.#emit());
+  onHttpRequest(r: HttpRequest, ctx: AppContext): boolean {
+    let want = false;
+    for (const d of this.#req) if (d.onHttpRequest!(r, ctx, this.#emit()) === true) want = true;
+    return want;
   }
 
   /** @internal */

@@ -154,11 +154,12 @@ export class BruteForceDetector implements Detector {
     this.#attempt({ ctx, what: "failed logins", name: ctx.proto }, emit);
   }
 
-  /** A POST carrying a password field is a web login attempt, judged by its response. */
-  onHttpRequest(req: HttpRequest, ctx: AppContext, _emit: Emit): void {
-    if (!this.#cfg.enabled || this.#flows === null || req.method !== "POST") return;
-    if (!PASSWORD_FIELD.test(req.body) && !PASSWORD_FIELD.test(req.target)) return;
+  /** A POST carrying a password field is a web login attempt, judged by its response (asked for: true). */
+  onHttpRequest(req: HttpRequest, ctx: AppContext, _emit: Emit): boolean {
+    if (!this.#cfg.enabled || this.#flows === null || req.method !== "POST") return false;
+    if (!PASSWORD_FIELD.test(req.body) && !PASSWORD_FIELD.test(req.target)) return false;
     this.#webLogins.set(this.#flows, ctx.slot, this.#webLogins.get(this.#flows, ctx.slot) + 1);
+    return true;
   }
 
   /**

@@ -40,7 +40,7 @@ export interface Detector {
   /** A connection's protocol became known (SSH: once both banners were seen). */
   onAppProtocol?(ctx: AppContext, emit: Emit): void;
   /** An HTTP request, parsed from the reassembled client stream. */
-  onHttpRequest?(req: HttpRequest, ctx: AppContext, emit: Emit): void;
+  onHttpRequest?(req: HttpRequest, ctx: AppContext, emit: Emit): boolean | void;
   /** An HTTP response head from the server stream. */
   onHttpResponse?(res: HttpResponse, ctx: AppContext, emit: Emit): void;
   /** A login attempt / failure / success (FTP, SMTP AUTH, POP3, IMAP, Telnet; RDP connection requests). */

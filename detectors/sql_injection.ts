@@ -51,6 +51,27 @@ const PLAIN_HEADERS: readonly [string, string][] = [
   ["true-client-ip", "True-Client-IP header"],
 ];
 
+/** Headers a request inspection reads (see `#findings`, `#body` and the scanner check). */
+const INSPECTED_HEADERS = new Set(["cookie", "referer", "content-type", ...PLAIN_HEADERS.map(([h]) => h)]);
+
+/**
+ * Everything an inspection of `req` depends on, as one string: the target, the body and the headers
+ * it reads; null when that is longer than {@link CLEAN_MAX} × 2 (not worth remembering).
+ */
+function cleanKey(req: HttpRequest): string | null {
+  let n = req.target.length + req.body.length;
+  if (n > CLEAN_MAX * 2) return null;
+  // every part length-prefixed: two different requests never make the same key
+  let key = `${req.target.length}:${req.target}${req.body.length}:${req.body}`;
+  for (const [name, value] of req.headers) {
+    if (!INSPECTED_HEADERS.has(name)) continue;
+    n += name.length + value.length;
+    if (n > CLEAN_MAX * 2) return null;
+    key += `${name}:${value.length}:${value}`;
+  }
+  return key;
+}
+
 /** What a request inspection found. */
 export interface SqlFinding {
   /** The pattern hit, or a scanner signature when `match.family` is absent. */
@@ -124,6 +145,8 @@ export class SqlInjectionDetector implements Detector {
   #benign: BenignList = { exact: new Set(), names: new Set() };
   /** Recently seen clean values (User-Agent, cookies, … repeat on every request). */
   #clean = new Set<string>();
+  /** Recently inspected clean requests, by {@link cleanKey} (cleared with a new configuration). */
+  #cleanRequests = new Set<string>();
 
   /** Requests inspected. */
   requests = 0;
@@ -139,6 +162,7 @@ export class SqlInjectionDetector implements Detector {
     this.#enabled = c.enabled;
     this.#useTrusted = c.use_trusted;
     this.#benign = compileBenign(c.benign_params);
+    this.#cleanRequests.clear();
     this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
   }
 
@@ -178,6 +202,18 @@ export class SqlInjectionDetector implements Detector {
    * query, path, body, headers) or null. Does not look at the trusted lists.
    */
   inspect(req: HttpRequest): SqlFinding | null {
+    // a request seen clean before (floods repeat one request) is clean again: one lookup
+    const key = cleanKey(req);
+    if (key !== null && this.#cleanRequests.has(key)) return null;
+    const f = this.#inspect(req);
+    if (f === null && key !== null) {
+      if (this.#cleanRequests.size >= CLEAN_ENTRIES) this.#cleanRequests.clear();
+      this.#cleanRequests.add(key);
+    }
+    return f;
+  }
+
+  #inspect(req: HttpRequest): SqlFinding | null {
     let weak: SqlFinding | null = null;
     for (const f of this.#findings(req)) {
       if (f.severity === 1) return f;

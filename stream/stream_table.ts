@@ -21,7 +21,7 @@
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import type { OverlapPolicy } from "../defrag/overlap.ts";
 import { CHECKSUM_BAD, CHECKSUM_OFFLOADED, tcpChecksum } from "./checksum.ts";
-import { SEG_DIFFERENT, type StreamSink, TcpDirection } from "./tcp_stream.ts";
+import { SEG_DIFFERENT, type StreamSink, TcpDirection, type TcpDirectionOptions } from "./tcp_stream.ts";
 
 /** Receives the reassembled bytes of every connection. */
 export interface StreamConsumer {
@@ -100,21 +100,31 @@ export interface StreamCounters {
 const NONE = 0, ACTIVE = 1, IGNORED = 2;
 const AUTO_SAMPLE = 1000;
 const AUTO_EARLY = 100;
+/** Directions of ended connections kept for reuse (each keeps its window buffer). */
+const POOL_MAX = 4096;
 
-interface StreamFlow {
-  slot: number;
-  dirs: [TcpDirection, TcpDirection];
-  held: number;
-}
-
-/** The TCP reassembly stage. */
+/**
+ * The TCP reassembly stage. Per-connection state lives in arrays indexed by flow slot: the two
+ * {@link TcpDirection}s (recycled from ended connections, not allocated per connection), the bytes
+ * held, and an intrusive least-recently-active list (no Map churn per segment).
+ */
 export class StreamTable implements StreamSink {
   #mode: Uint8Array;
   /** Per slot: bit `1 << dir` when that direction's SYN was seen before any payload … */
   #synSeen: Uint8Array;
   /** … and the sequence number of its first data byte (slot * 2 + dir). No object until there is payload. */
   #synSeq: Float64Array;
-  #flows = new Map<number, StreamFlow>();
+  /** Directions of active connections (slot * 2 + dir), null otherwise. */
+  #dirs: (TcpDirection | null)[];
+  /** Bytes held per active connection. */
+  #heldBy: Float64Array;
+  /** Least recently active first: a doubly linked list over slots, `#cap` is the list head. */
+  #prev: Int32Array;
+  #next: Int32Array;
+  #cap: number;
+  #count = 0;
+  #pool: TcpDirection[] = [];
+  #dirOpts: TcpDirectionOptions;
   #consumer: StreamConsumer;
   #policy: OverlapPolicy;
   #validation: ChecksumValidation;
@@ -128,7 +138,7 @@ export class StreamTable implements StreamSink {
   /** False once `auto` decided this capture's checksums cannot be relied on. */
   #validating = true;
   // the packet being placed (the sink callbacks need no closure)
-  #cur: StreamFlow | null = null;
+  #cur = -1;
   #curDir = 0;
   #curTs = 0;
   #curStop = false;
@@ -146,15 +156,27 @@ export class StreamTable implements StreamSink {
 
   constructor(consumer: StreamConsumer, options: StreamTableOptions) {
     this.#consumer = consumer;
-    this.#mode = new Uint8Array(options.capacity);
-    this.#synSeen = new Uint8Array(options.capacity);
-    this.#synSeq = new Float64Array(options.capacity * 2);
+    const cap = options.capacity;
+    this.#cap = cap;
+    this.#mode = new Uint8Array(cap);
+    this.#synSeen = new Uint8Array(cap);
+    this.#synSeq = new Float64Array(cap * 2);
+    this.#dirs = new Array<TcpDirection | null>(cap * 2).fill(null);
+    this.#heldBy = new Float64Array(cap);
+    this.#prev = new Int32Array(cap + 1);
+    this.#next = new Int32Array(cap + 1);
+    this.#prev[cap] = this.#next[cap] = cap;
     this.#policy = options.policy ?? "bsd";
     this.#validation = options.checksumValidation ?? "auto";
     this.#depth = options.depth ?? 1 << 20;
     this.#maxStreams = options.maxStreams ?? 65536;
     this.#maxBytes = options.maxBytes ?? 256 << 20;
     this.#onOverlap = options.onOverlap ?? (() => {});
+    this.#dirOpts = this.#makeDirOpts();
+  }
+
+  #makeDirOpts(): TcpDirectionOptions {
+    return { policy: this.#policy, depth: this.#depth, maxQueued: Math.min(this.#depth, 256 << 10) };
   }
 
   /** Applies changed settings; connections in progress keep theirs. */
@@ -164,11 +186,12 @@ export class StreamTable implements StreamSink {
     if (options.depth !== undefined) this.#depth = options.depth;
     if (options.maxStreams !== undefined) this.#maxStreams = options.maxStreams;
     if (options.maxBytes !== undefined) this.#maxBytes = options.maxBytes;
+    this.#dirOpts = this.#makeDirOpts();
   }
 
   /** Connections being reassembled. */
   get size(): number {
-    return this.#flows.size;
+    return this.#count;
   }
 
   /** Bytes held. */
@@ -191,62 +214,64 @@ export class StreamTable implements StreamSink {
       mode[slot] = NONE;
       this.#synSeen[slot] = 0;
     } else if (mode[slot] === IGNORED) return;
-    const flags = pkt.tcpFlags, len = pkt.payloadLen;
+    const flags = pkt.tcpFlags, len = pkt.payloadLen, dir = pkt.dir;
     if (len === 0 && (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) === 0) return;
-    if (mode[slot] === NONE && len === 0) {
-      // no payload yet: remember where each direction's data starts, allocate nothing (SYN floods, scans)
-      if ((flags & TcpFlag.SYN) !== 0) {
-        this.#synSeen[slot] |= 1 << pkt.dir;
-        this.#synSeq[slot * 2 + pkt.dir] = (pkt.tcpSeq + 1) >>> 0;
+    if (mode[slot] !== ACTIVE) {
+      if (len === 0) {
+        // no payload yet: remember where each direction's data starts, allocate nothing (SYN floods, scans)
+        if ((flags & TcpFlag.SYN) !== 0) {
+          this.#synSeen[slot] |= 1 << dir;
+          this.#synSeq[slot * 2 + dir] = (pkt.tcpSeq + 1) >>> 0;
+        }
+        return;
       }
-      return;
-    }
-    let f = this.#flows.get(slot);
-    if (
-      f !== undefined && f.dirs[pkt.dir].done && f.dirs[pkt.dir ^ 1].queuedSegments === 0 &&
-      (flags & (TcpFlag.FIN | TcpFlag.RST)) === 0
-    ) return; // this side is past its depth or no longer wanted: nothing to check or place
-    if (this.#validation !== "no" && !this.#checksumOk(pkt)) return;
-    if (f === undefined) {
-      if (len === 0) return;
+      if (this.#validation !== "no" && !this.#checksumOk(pkt)) return;
       // the first bytes of a side (no SYN seen, or exactly where its SYN said): ask before allocating
       const seen = this.#synSeen[slot];
-      const atStart = (seen & (1 << pkt.dir)) === 0 || this.#synSeq[slot * 2 + pkt.dir] === pkt.tcpSeq;
+      const atStart = (seen & (1 << dir)) === 0 || this.#synSeq[slot * 2 + dir] === pkt.tcpSeq;
       if (
         atStart && this.#consumer.wants !== undefined &&
-        !this.#consumer.wants(slot, pkt.dir, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len))
+        !this.#consumer.wants(slot, dir, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len))
       ) {
         mode[slot] = IGNORED;
         return;
       }
-      if (this.#flows.size >= this.#maxStreams) this.#evictOldest(pkt.tsUs);
-      const opts = { policy: this.#policy, depth: this.#depth, maxQueued: Math.min(this.#depth, 256 << 10) };
-      f = { slot, dirs: [new TcpDirection(opts), new TcpDirection(opts)], held: 0 };
-      if ((seen & 1) !== 0) f.dirs[0].start(this.#synSeq[slot * 2]);
-      if ((seen & 2) !== 0) f.dirs[1].start(this.#synSeq[slot * 2 + 1]);
-      this.#flows.set(slot, f);
+      if (this.#count >= this.#maxStreams) this.#evictOldest(pkt.tsUs);
+      const d0 = this.#takeDir(), d1 = this.#takeDir();
+      this.#dirs[slot * 2] = d0;
+      this.#dirs[slot * 2 + 1] = d1;
+      if ((seen & 1) !== 0) d0.start(this.#synSeq[slot * 2]);
+      if ((seen & 2) !== 0) d1.start(this.#synSeq[slot * 2 + 1]);
+      this.#heldBy[slot] = 0;
+      this.#link(slot);
       mode[slot] = ACTIVE;
       this.counters.streams++;
     } else {
-      this.#flows.delete(slot);
-      this.#flows.set(slot, f);
+      const d = this.#dirs[slot * 2 + dir]!;
+      if (
+        d.done && this.#dirs[slot * 2 + (dir ^ 1)]!.queuedSegments === 0 && (flags & (TcpFlag.FIN | TcpFlag.RST)) === 0
+      ) {
+        return; // this side is past its depth or no longer wanted: nothing to check or place
+      }
+      if (this.#validation !== "no" && !this.#checksumOk(pkt)) return;
+      this.#touch(slot);
     }
-    const d = f.dirs[pkt.dir];
+    const d = this.#dirs[slot * 2 + dir]!;
     if ((flags & TcpFlag.ACK) !== 0) {
       // an acknowledgement past a hole in the other direction: those bytes were lost before capture
-      const o = f.dirs[pkt.dir ^ 1];
+      const o = this.#dirs[slot * 2 + (dir ^ 1)]!;
       if (o.queuedSegments > 0) {
-        this.#cur = f;
-        this.#curDir = pkt.dir ^ 1;
+        this.#cur = slot;
+        this.#curDir = dir ^ 1;
         this.#curTs = pkt.tsUs;
         this.#curStop = false;
         o.acked(pkt.tcpAck, this);
-        this.#cur = null;
+        this.#cur = -1;
         if (this.#curStop) {
-          this.#end(f, pkt.tsUs, false, IGNORED);
+          this.#end(slot, pkt.tsUs, false, IGNORED);
           return;
         }
-        this.#account(f);
+        this.#account(slot);
       }
     }
     let seq = pkt.tcpSeq;
@@ -256,58 +281,67 @@ export class StreamTable implements StreamSink {
     }
     if (len > 0 && !d.done) {
       this.counters.segments++;
-      this.#cur = f;
-      this.#curDir = pkt.dir;
+      this.#cur = slot;
+      this.#curDir = dir;
       this.#curTs = pkt.tsUs;
       this.#curStop = false;
       const before = d.delivered;
       const r = d.push(seq, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len), this);
       if (r !== 0) this.#overlap(pkt, d, r, before);
-      this.#cur = null;
-      if (this.#curStop || (f.dirs[0].done && f.dirs[1].done)) {
+      this.#cur = -1;
+      if (this.#mode[slot] !== ACTIVE) return; // ended from inside (the consumer stopped both sides)
+      if (this.#curStop || (this.#dirs[slot * 2]!.done && this.#dirs[slot * 2 + 1]!.done)) {
         // declined, or both sides past their depth: the connection is over for reassembly
-        this.#end(f, pkt.tsUs, !this.#curStop, IGNORED);
+        this.#end(slot, pkt.tsUs, !this.#curStop, IGNORED);
         return;
       }
-      this.#account(f);
+      this.#account(slot);
     }
     if ((flags & TcpFlag.RST) !== 0) {
-      this.#end(f, pkt.tsUs, true, IGNORED);
+      this.#end(slot, pkt.tsUs, true, IGNORED);
       return;
     }
     if ((flags & TcpFlag.FIN) !== 0) {
-      this.#cur = f;
-      this.#curDir = pkt.dir;
+      this.#cur = slot;
+      this.#curDir = dir;
       this.#curTs = pkt.tsUs;
       d.finish(this);
-      this.#cur = null;
-      this.#consumer.closed?.(slot, pkt.dir, pkt.tsUs);
-      if (f.dirs[0].done && f.dirs[1].done) this.#end(f, pkt.tsUs, true, IGNORED);
-      else this.#account(f);
+      this.#cur = -1;
+      this.#consumer.closed?.(slot, dir, pkt.tsUs);
+      if (this.#mode[slot] !== ACTIVE) return;
+      if (this.#dirs[slot * 2]!.done && this.#dirs[slot * 2 + 1]!.done) this.#end(slot, pkt.tsUs, true, IGNORED);
+      else this.#account(slot);
     }
   }
 
   /** Stops reassembling one direction (the consumer needs only the other). */
   stopDirection(slot: number, dir: number): void {
-    const f = this.#flows.get(slot);
-    if (f === undefined) return;
-    f.dirs[dir].stop();
-    this.#account(f);
+    if (this.#mode[slot] !== ACTIVE) return;
+    this.#dirs[slot * 2 + dir]!.stop();
+    this.#account(slot);
+  }
+
+  /**
+   * Reassembles a stopped direction again from its next segment on (the consumer needs it after
+   * all): its first bytes are then taken as they come, like a connection picked up mid-stream.
+   */
+  resumeDirection(slot: number, dir: number): void {
+    if (this.#mode[slot] !== ACTIVE) return;
+    const d = this.#dirs[slot * 2 + dir]!;
+    if (d.done) d.reset(this.#dirOpts);
   }
 
   /** The flow in `slot` left the flow table: end its connection. */
   onFlowEnd(slot: number, tsUs: number): void {
-    if (this.#mode[slot] === ACTIVE) {
-      const f = this.#flows.get(slot);
-      if (f !== undefined) this.#end(f, tsUs, true);
-    }
+    if (this.#mode[slot] === ACTIVE) this.#end(slot, tsUs, true);
     this.#mode[slot] = NONE;
     this.#synSeen[slot] = 0;
   }
 
   /** Ends every connection (end of input). */
   flush(tsUs: number): void {
-    for (const f of [...this.#flows.values()]) this.#end(f, tsUs, true);
+    const cap = this.#cap, next = this.#next;
+    while (next[cap] !== cap) this.#end(next[cap], tsUs, true);
   }
 
   // ---- StreamSink (for the packet being placed) ----
@@ -315,13 +349,46 @@ export class StreamTable implements StreamSink {
   /** @internal */
   data(bytes: Uint8Array): void {
     if (this.#curStop) return;
-    if (!this.#consumer.data(this.#cur!.slot, this.#curDir, bytes, this.#curTs)) this.#curStop = true;
+    if (!this.#consumer.data(this.#cur, this.#curDir, bytes, this.#curTs)) this.#curStop = true;
   }
 
   /** @internal */
   gap(): void {
     this.counters.gaps++;
-    this.#consumer.gap(this.#cur!.slot, this.#curDir);
+    this.#consumer.gap(this.#cur, this.#curDir);
+  }
+
+  #takeDir(): TcpDirection {
+    const d = this.#pool.pop();
+    if (d === undefined) return new TcpDirection(this.#dirOpts);
+    d.reset(this.#dirOpts);
+    return d;
+  }
+
+  #link(slot: number): void {
+    const cap = this.#cap, prev = this.#prev, next = this.#next;
+    const last = prev[cap];
+    prev[slot] = last;
+    next[slot] = cap;
+    next[last] = slot;
+    prev[cap] = slot;
+    this.#count++;
+  }
+
+  #unlink(slot: number): void {
+    const prev = this.#prev, next = this.#next;
+    const p = prev[slot], n = next[slot];
+    next[p] = n;
+    prev[n] = p;
+    this.#count--;
+  }
+
+  /** Moves an active connection to the most recently active end. */
+  #touch(slot: number): void {
+    const cap = this.#cap;
+    if (this.#prev[cap] === slot) return;
+    this.#unlink(slot);
+    this.#link(slot);
   }
 
   #checksumOk(pkt: Packet): boolean {
@@ -362,50 +429,62 @@ export class StreamTable implements StreamSink {
     });
   }
 
-  #account(f: StreamFlow): void {
-    const held = f.dirs[0].heldBytes + f.dirs[1].heldBytes;
-    this.#held += held - f.held;
-    f.held = held;
+  #account(slot: number): void {
+    const held = this.#dirs[slot * 2]!.heldBytes + this.#dirs[slot * 2 + 1]!.heldBytes;
+    this.#held += held - this.#heldBy[slot];
+    this.#heldBy[slot] = held;
     if (this.#held > this.#maxBytes) {
-      for (const g of this.#flows.values()) {
-        if (this.#held <= this.#maxBytes || g === f) break;
-        this.counters.evicted++;
-        this.#end(g, this.#curTs, true);
+      const cap = this.#cap, next = this.#next;
+      let g = next[cap];
+      while (g !== cap && this.#held > this.#maxBytes) {
+        const after = next[g];
+        if (g !== slot) {
+          this.counters.evicted++;
+          this.#end(g, this.#curTs, true);
+        }
+        g = after;
       }
     }
   }
 
   #evictOldest(tsUs: number): void {
-    const g = this.#flows.values().next().value;
-    if (g === undefined) return;
+    const g = this.#next[this.#cap];
+    if (g === this.#cap) return;
     this.counters.evicted++;
     this.#end(g, tsUs, true);
   }
 
   /** Flushes both directions to the consumer (when `flush`), tells it the connection ended, forgets it. */
-  #end(f: StreamFlow, tsUs: number, flush: boolean, after = NONE): void {
-    if (!this.#flows.delete(f.slot)) return;
+  #end(slot: number, tsUs: number, flush: boolean, after = NONE): void {
+    if (this.#mode[slot] !== ACTIVE) return;
+    this.#unlink(slot);
     // closed or declined connections are over (IGNORED); an evicted one may be picked up again (NONE)
-    this.#mode[f.slot] = after;
+    this.#mode[slot] = after;
+    const d0 = this.#dirs[slot * 2]!, d1 = this.#dirs[slot * 2 + 1]!;
     if (flush) {
       const saved = this.#cur, savedDir = this.#curDir, savedTs = this.#curTs, savedStop = this.#curStop;
       for (let dir = 0; dir < 2; dir++) {
-        if (f.dirs[dir].done) continue;
-        this.#cur = f;
+        const d = dir === 0 ? d0 : d1;
+        if (d.done) continue;
+        this.#cur = slot;
         this.#curDir = dir;
         this.#curTs = tsUs;
         this.#curStop = false;
-        f.dirs[dir].finish(this);
+        d.finish(this);
       }
       this.#cur = saved;
       this.#curDir = savedDir;
       this.#curTs = savedTs;
       this.#curStop = savedStop;
     } else {
-      f.dirs[0].stop();
-      f.dirs[1].stop();
+      d0.stop();
+      d1.stop();
     }
-    this.#held -= f.held;
-    this.#consumer.end(f.slot, tsUs);
+    this.#held -= this.#heldBy[slot];
+    this.#heldBy[slot] = 0;
+    this.#dirs[slot * 2] = null;
+    this.#dirs[slot * 2 + 1] = null;
+    if (this.#pool.length < POOL_MAX - 1) this.#pool.push(d0, d1);
+    this.#consumer.end(slot, tsUs);
   }
 }

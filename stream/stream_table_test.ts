@@ -122,3 +122,25 @@ Deno.test("30k connections with out-of-order data stay within max_streams and ma
   assert.ok(peakBytes <= maxBytes + 4096, `bytes ${peakBytes}`);
   assert.ok(stream.counters.evicted >= 30_000 - maxStreams);
 });
+
+Deno.test("ended connections' directions are reused clean; a stopped direction resumes at its next segment", () => {
+  const { c, stream, send } = setup({ checksumValidation: "no" });
+  const a = { src: 0x0a000042, dst: 0x0a000001, sp: 40010, dp: 80, ts: T0 };
+  const pa = send({ ...a, seq: 1, flags: TcpFlag.ACK, data: "GET /a HTTP/1.1\r\n" }).flow;
+  send({ ...a, seq: 18, flags: TcpFlag.RST });
+  assert.equal(stream.size, 0);
+  const b = { src: 0x0a000043, dst: 0x0a000001, sp: 40011, dp: 80, ts: T0 + 1 };
+  const srv = { src: b.dst, dst: b.src, sp: b.dp, dp: b.sp, ts: T0 + 2 };
+  const pb = send({ ...b, seq: 7, flags: TcpFlag.ACK, data: "GET /b HTTP/1.1\r\n" }).flow;
+  assert.notEqual(pa, pb);
+  send({ ...b, seq: 7, flags: TcpFlag.ACK, data: "GET /b HTTP/1.1\r\n" }); // a retransmission: nothing new
+  assert.equal(stream.counters.overlapsDifferent, 0, "nothing of the old connection is compared");
+  assert.equal(c.text.get(pb * 2), "GET /b HTTP/1.1\r\n");
+  stream.stopDirection(pb, 1);
+  send({ ...srv, seq: 900, flags: TcpFlag.ACK, data: "HTTP/1.1 200 OK\r\n\r\n" });
+  assert.equal(c.text.get(pb * 2 + 1), undefined, "a stopped side is not reassembled");
+  stream.resumeDirection(pb, 1);
+  send({ ...srv, seq: 5000, flags: TcpFlag.ACK, data: "HTTP/1.1 401 No\r\n\r\n" });
+  send({ ...srv, seq: 5019, flags: TcpFlag.ACK, data: "more" });
+  assert.equal(c.text.get(pb * 2 + 1), "HTTP/1.1 401 No\r\n\r\nmore");
+});

@@ -53,7 +53,10 @@ export class TcpDirection {
   #next = 0;
   #queue: Piece[] = [];
   #queued = 0;
+  /** The comparison window's buffer (kept across {@link reset}: a pooled direction reuses it) … */
   #win: Uint8Array | null = null;
+  /** … and the part of it in use (0: none; grows with the stream up to {@link WINDOW}). */
+  #winSize = 0;
   /** True once `depth` bytes were delivered (or {@link stop} was called). */
   done = false;
   /** Byte range (relative to the direction start) of the latest differing overlap. */
@@ -66,7 +69,23 @@ export class TcpDirection {
 
   /** Bytes held (out-of-order queue and comparison window). */
   get heldBytes(): number {
-    return this.#queued + (this.#win === null ? 0 : this.#win.length);
+    return this.#queued + this.#winSize;
+  }
+
+  /**
+   * Makes the direction as new (nothing seen, not started) with `opts`, keeping its window buffer
+   * for reuse: a stream stage recycles the directions of ended connections instead of allocating.
+   */
+  reset(opts: TcpDirectionOptions): void {
+    this.#opts = opts;
+    this.#started = false;
+    this.#base = 0;
+    this.#next = 0;
+    if (this.#queue.length > 0) this.#queue.length = 0;
+    this.#queued = 0;
+    this.#winSize = 0;
+    this.done = false;
+    this.diffStart = this.diffEnd = 0;
   }
 
   /** Segments waiting out of order. */
@@ -89,9 +108,9 @@ export class TcpDirection {
   /** Stops reassembly and releases every buffer. */
   stop(): void {
     this.done = true;
-    this.#queue = [];
+    if (this.#queue.length > 0) this.#queue.length = 0;
     this.#queued = 0;
-    this.#win = null;
+    this.#winSize = 0;
   }
 
   /**
@@ -168,9 +187,8 @@ export class TcpDirection {
   }
 
   #differsFromDelivered(rel: number, end: number, data: Uint8Array): boolean {
-    const w = this.#win;
-    if (w === null) return false;
-    const size = w.length;
+    const w = this.#win, size = this.#winSize;
+    if (w === null || size === 0) return false;
     const from = Math.max(rel, this.#next - size, 0);
     for (let o = from; o < end; o++) {
       if (w[o % size] !== data[o - rel]) {
@@ -189,22 +207,26 @@ export class TcpDirection {
     if (data.length > room) data = data.subarray(0, Math.max(0, room));
     if (data.length > 0) {
       const n = data.length;
-      let w = this.#win;
-      if (w === null || (w.length < WINDOW && this.#next + n > w.length)) {
+      let w = this.#win, size = this.#winSize;
+      if (size < WINDOW && this.#next + n > size) {
         // grow with the stream until the full window: a short request costs a short buffer
-        let size = w === null ? 64 : w.length;
+        const old = size;
+        if (size === 0) size = 64;
         while (size < this.#next + n && size < WINDOW) size *= 2;
-        const grown = new Uint8Array(Math.min(size, WINDOW));
-        if (w !== null) grown.set(w.subarray(0, this.#next)); // not wrapped yet: offsets are indexes
-        w = this.#win = grown;
+        if (size > WINDOW) size = WINDOW;
+        if (w === null || w.length < size) {
+          const grown = new Uint8Array(size);
+          if (w !== null && old > 0) grown.set(w.subarray(0, this.#next)); // not wrapped yet: offsets are indexes
+          w = this.#win = grown;
+        }
+        this.#winSize = size;
       }
-      const size = w.length;
+      // the last `size` bytes delivered, at offset % size (two copies where it wraps)
       const from = n > size ? n - size : 0;
-      let at = (this.#next + from) % size;
-      for (let i = from; i < n; i++) {
-        w[at] = data[i];
-        if (++at === size) at = 0;
-      }
+      const at = (this.#next + from) % size;
+      const first = Math.min(n - from, size - at);
+      w!.set(first === n && from === 0 ? data : data.subarray(from, from + first), at);
+      if (from + first < n) w!.set(data.subarray(from + first), 0);
       this.#next += n;
       sink.data(data);
     }

@@ -96,3 +96,33 @@ Deno.test("a segment before the first byte seen is not compared with bytes never
   t.d.push(1000, enc("GET / HTTP/1.1\r\n"), t.sink); // mid-stream start
   assert.equal(t.d.push(990, enc("0123456789GET / HT"), t.sink), SEG_OVERLAP);
 });
+
+Deno.test("the comparison window wraps: a late copy with one byte changed is found at its offset", () => {
+  const t = dir();
+  t.d.start(0);
+  const bytes = Uint8Array.from({ length: 3000 }, (_, i) => i % 251);
+  for (let at = 0; at < 3000; at += 700) t.d.push(at, bytes.subarray(at, Math.min(3000, at + 700)), t.sink);
+  assert.equal(t.d.delivered, 3000);
+  const copy = bytes.slice(2500, 2600);
+  assert.equal(t.d.push(2500, copy, t.sink), SEG_OVERLAP, "the same bytes again");
+  copy[50] ^= 0xff;
+  assert.equal(t.d.push(2500, copy, t.sink), SEG_OVERLAP | SEG_DIFFERENT);
+  assert.deepEqual([t.d.diffStart, t.d.diffEnd], [2550, 2551]);
+});
+
+Deno.test("a reset direction is as new: its reused window holds none of the old connection's bytes", () => {
+  const t = dir();
+  t.d.start(0);
+  t.d.push(0, enc("x".repeat(3000)), t.sink);
+  t.d.stop();
+  t.d.reset({ policy: "bsd", depth: 1 << 20, maxQueued: 65536 });
+  assert.equal(t.d.heldBytes, 0);
+  assert.equal(t.d.done, false);
+  t.d.start(500);
+  t.d.push(500, enc("hello"), t.sink);
+  assert.equal(t.d.heldBytes, 64, "a short stream holds a short window again");
+  assert.equal(t.d.push(500, enc("hello"), t.sink), SEG_OVERLAP);
+  assert.equal(t.d.push(500, enc("jello"), t.sink), SEG_OVERLAP | SEG_DIFFERENT);
+  assert.deepEqual([t.d.diffStart, t.d.diffEnd], [0, 1]);
+  assert.ok(t.out().endsWith("xhello"));
+});
