@@ -8,7 +8,7 @@
  * @module
  */
 import { FileSource } from "../capture/file_source.ts";
-import type { Frame } from "../capture/packet_source.ts";
+import { type Frame, frameBytes } from "../capture/packet_source.ts";
 import { moveIpv4Block, PcapOut } from "./_pcap_out.ts";
 
 /** Writes `copies` of the seed into `out` until `target` packets; returns packets written. */
@@ -18,7 +18,7 @@ export async function multiplyCapture(seed: string, out: string, target: number)
   let linkType = 1;
   await new FileSource(seed).run((f: Frame) => {
     linkType = f.linkType;
-    frames.push({ ts: f.tsUs, data: f.buf.slice(), len: f.len });
+    frames.push({ ts: f.tsUs, data: frameBytes(f).slice(), len: f.len });
   });
   if (frames.length === 0) throw new Error(`Cannot build capture: ${seed} has no packets`);
   const span = frames[frames.length - 1].ts - frames[0].ts + 1000;

@@ -11,7 +11,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { FileSource } from "../capture/file_source.ts";
-import type { Frame } from "../capture/packet_source.ts";
+import { type Frame, frameBytes } from "../capture/packet_source.ts";
 import { moveIpv4Block, PcapOut } from "./_pcap_out.ts";
 
 interface Scenario {
@@ -42,7 +42,7 @@ export async function loadCorpus(manifest: string): Promise<Scenario[]> {
     let linkType = 1;
     await new FileSource(`${dir}/${s.file}`).run((f: Frame) => {
       linkType = f.linkType;
-      frames.push({ ts: f.tsUs, data: f.buf.slice(), len: f.len });
+      frames.push({ ts: f.tsUs, data: frameBytes(f).slice(), len: f.len });
     });
     if (frames.length) out.push({ name: s.name, frames, linkType });
   }

@@ -7,7 +7,7 @@
  * is not counted) and prints one JSON line per variant with the CPU nanoseconds per packet of each
  * run. `bench/ab.ts` runs two trees' processes interleaved and prints medians.
  *
- * Variants: `nodetect` (decode + flow table), `stream` (plus the stream stage and app layer, no
+ * Variants: `read` (the file reader alone), `decode` (reader + decoder), `nodetect` (decode + flow table), `stream` (plus the stream stage and app layer, no
  * detector), `all` (every detector), `only:<type>` (one detector, plus the stream stage), `ml`
  * (every detector and the model's features). The model's features are off unless named.
  *
@@ -57,7 +57,30 @@ function cpuNs(): number {
 
 import process from "node:process";
 
+const { Decoder } = await import(new URL("decode/decoder.ts", base).href);
+const { Packet } = await import(new URL("decode/packet.ts", base).href);
+
+/** `read`: the file reader alone; `decode`: reader + decoder (no flow table). */
+async function lowerStage(variant: string): Promise<number> {
+  const dec = new Decoder(), pkt = new Packet();
+  let n = 0;
+  // deno-lint-ignore no-explicit-any
+  const handler = variant === "read" ? (f: any) => void (n += f.caplen) : (f: any) => dec.decode(f, pkt);
+  const t0 = cpuNs();
+  const summary = await new FileSource(file).run(handler);
+  return Math.round((cpuNs() - t0) / summary.packets);
+}
+
 for (const variant of variants) {
+  if (variant === "read" || variant === "decode") {
+    const ns: number[] = [];
+    for (let r = 0; r <= runs; r++) {
+      const x = await lowerStage(variant);
+      if (r > 0) ns.push(x);
+    }
+    console.log(JSON.stringify({ variant, detections: 0, digest: "-", ns }));
+    continue;
+  }
   const results: number[] = [];
   let detections = 0, packets = 0, digest = 0;
   for (let r = 0; r <= runs; r++) {

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { ByteStream } from "./_byte_stream.ts";
 import { readCapture } from "./file_source.ts";
-import type { Frame, SourceSummary } from "./packet_source.ts";
+import { type Frame, frameBytes, type SourceSummary } from "./packet_source.ts";
 
 /** One pcap record. */
 export interface PcapRecord {
@@ -274,8 +274,9 @@ export interface Got {
 export async function readBytes(bytes: Uint8Array): Promise<{ frames: Got[]; summary: SourceSummary }> {
   const frames: Got[] = [];
   const summary = await readCapture(ByteStream.fromBytes(bytes), (f: Frame) => {
-    assert.equal(f.buf.length, f.caplen);
-    frames.push({ data: [...f.buf], caplen: f.caplen, len: f.len, tsUs: f.tsUs, linkType: f.linkType, iface: f.iface });
+    const bytes = frameBytes(f);
+    assert.equal(bytes.length, f.caplen);
+    frames.push({ data: [...bytes], caplen: f.caplen, len: f.len, tsUs: f.tsUs, linkType: f.linkType, iface: f.iface });
   });
   return { frames, summary };
 }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { ByteStream } from "./_byte_stream.ts";
 import { FileSource } from "./file_source.ts";
-import type { Frame, SourceSummary } from "./packet_source.ts";
+import { type Frame, frameBytes, type SourceSummary } from "./packet_source.ts";
 import {
   gzip,
   type NgBlock,
@@ -27,7 +27,7 @@ async function run(path: string, bufferSize?: number) {
   const src = new FileSource(path, { bufferSize });
   const frames: { data: number[]; tsUs: number; linkType: number; iface: number }[] = [];
   const summary = await src.run((f: Frame) => {
-    frames.push({ data: [...f.buf], tsUs: f.tsUs, linkType: f.linkType, iface: f.iface });
+    frames.push({ data: [...frameBytes(f)], tsUs: f.tsUs, linkType: f.linkType, iface: f.iface });
   });
   return { src, frames, summary };
 }
@@ -145,7 +145,7 @@ Deno.test("a truncated .gz ends with one error after the packets it held", async
     const path = await temp(gz.slice(0, cut), ".pcap.gz");
     let n = 0;
     const summary = await new FileSource(path).run((f) => {
-      assert.deepEqual([...f.buf], [...many[n].data]);
+      assert.deepEqual([...frameBytes(f)], [...many[n].data]);
       n++;
     });
     assert.ok(summary.error, what);

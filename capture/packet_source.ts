@@ -8,7 +8,7 @@
  * @module
  */
 
-export { type Frame, type FrameHandler, LinkType, linkTypeName, newFrame } from "../core/frame.ts";
+export { type Frame, frameBytes, type FrameHandler, LinkType, linkTypeName, newFrame } from "../core/frame.ts";
 import type { FrameHandler } from "../core/frame.ts";
 
 /** Where and why reading stopped early. */

@@ -58,7 +58,8 @@ export async function readPcap(
       if (incl > MAX_RECORD) break; // handled below as corrupt
       if (end - pos - 16 < incl) break;
       const start = pos + 16;
-      frame.buf = buf.subarray(start, start + incl);
+      frame.buf = buf; // the frame is buf[off, off + caplen): no view object per frame
+      frame.off = start;
       frame.caplen = incl;
       frame.len = orig;
       // a fraction field out of range is a bad timestamp (the decoder counts it and clamps), not the end of the file

@@ -143,7 +143,8 @@ export async function readPcapng(
         if (data + cap > bodyEnd) {
           return fail(`Cannot read enhanced packet block: capture length ${cap} exceeds block at byte ${s.offset}`);
         }
-        frame.buf = s.buf.subarray(data, data + cap);
+        frame.buf = s.buf;
+        frame.off = data;
         frame.caplen = cap;
         frame.len = v.getUint32(body + 16, le);
         frame.tsUs = ticksToUs(iface, v.getUint32(body + 4, le), v.getUint32(body + 8, le));
@@ -171,7 +172,8 @@ export async function readPcapng(
         const orig = v.getUint32(body, le);
         let cap = Math.min(orig, bodyEnd - body - 4);
         if (iface.snaplen > 0) cap = Math.min(cap, iface.snaplen);
-        frame.buf = s.buf.subarray(body + 4, body + 4 + cap);
+        frame.buf = s.buf;
+        frame.off = body + 4;
         frame.caplen = cap;
         frame.len = orig;
         frame.tsUs = 0; // SPB carries no timestamp
@@ -194,7 +196,8 @@ export async function readPcapng(
         if (body + 20 + cap > bodyEnd) {
           return fail(`Cannot read packet block: capture length exceeds block at byte ${s.offset}`);
         }
-        frame.buf = s.buf.subarray(body + 20, body + 20 + cap);
+        frame.buf = s.buf;
+        frame.off = body + 20;
         frame.caplen = cap;
         frame.len = v.getUint32(body + 16, le);
         frame.tsUs = ticksToUs(iface, v.getUint32(body + 4, le), v.getUint32(body + 8, le));

@@ -66,10 +66,15 @@ export function linkTypeName(linkType: number): string {
  */
 export const MAX_PACKET_TIME_US: number = Number.MAX_SAFE_INTEGER;
 
-/** One captured frame. Reused between callbacks: copy what you keep. */
+/** One captured frame. Reused between callbacks: copy what you keep ({@link frameBytes}). */
 export interface Frame {
-  /** View holding exactly the captured bytes of this frame (`buf.length === caplen`). */
+  /**
+   * The captured bytes: `buf[off, off + caplen)` when `off` is set (file readers hand over their read
+   * buffer instead of a view per frame), else exactly `buf` (`buf.length === caplen`).
+   */
   buf: Uint8Array;
+  /** Offset of the frame in `buf` (absent: 0, and `buf` is the frame). */
+  off?: number;
   /** Bytes captured. */
   caplen: number;
   /** Length of the frame on the wire. */
@@ -93,5 +98,11 @@ export type FrameHandler = (frame: Frame) => void;
 
 /** Creates a reusable frame record. */
 export function newFrame(): Frame {
-  return { buf: new Uint8Array(0), caplen: 0, len: 0, tsUs: 0, linkType: LinkType.ETHERNET, iface: 0 };
+  return { buf: new Uint8Array(0), off: 0, caplen: 0, len: 0, tsUs: 0, linkType: LinkType.ETHERNET, iface: 0 };
+}
+
+/** The frame's captured bytes as a view (allocates; for code that keeps or compares frames, not the packet path). */
+export function frameBytes(frame: Frame): Uint8Array {
+  const off = frame.off;
+  return off === undefined ? frame.buf : frame.buf.subarray(off, off + frame.caplen);
 }

@@ -9,13 +9,13 @@ import type { Packet } from "./packet.ts";
 /** Decodes an ARP packet at `off`. */
 export function decodeArp(pkt: Packet, off: number, ev: DecodeEvents): void {
   const b = pkt.buf;
-  if (b.length - off < 8) {
+  if (pkt.end - off < 8) {
     ev.add(Ev["arp.truncated"]);
     return;
   }
   const hlen = b[off + 4], plen = b[off + 5];
   const need = 8 + 2 * hlen + 2 * plen;
-  if (b.length - off < need) {
+  if (pkt.end - off < need) {
     ev.add(Ev["arp.truncated"]);
     return;
   }

@@ -25,7 +25,15 @@ export class Decoder {
    */
   decode(frame: Frame, pkt: Packet): void {
     pkt.reset();
-    pkt.buf = frame.buf;
+    const buf = pkt.buf = frame.buf;
+    const off = frame.off;
+    if (off === undefined) {
+      pkt.start = 0;
+      pkt.end = buf.length;
+    } else {
+      pkt.start = off;
+      pkt.end = off + frame.caplen;
+    }
     const ts = frame.tsUs;
     const before = this.events.n;
     if (ts >= 0 && ts <= MAX_PACKET_TIME_US) {
@@ -50,6 +58,8 @@ export class Decoder {
   decodeDatagram(datagram: Uint8Array, pkt: Packet): void {
     pkt.reset();
     pkt.buf = datagram;
+    pkt.start = 0;
+    pkt.end = datagram.length;
     pkt.wireLen = datagram.length;
     decodeEtherPayload(pkt, datagram[0] >> 4 === 6 ? EtherType.IPV6 : EtherType.IPV4, 0, this.events);
     pkt.reassembled = true;

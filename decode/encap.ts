@@ -21,7 +21,7 @@ export const PppProto = { IPV4: 0x0021, IPV6: 0x0057, MPLS: 0x0281 } as const;
  * control word are not decoded).
  */
 export function decodeMpls(pkt: Packet, off: number, ev: DecodeEvents): void {
-  const b = pkt.buf, n = b.length;
+  const b = pkt.buf, n = pkt.end;
   for (let labels = 0;; labels++) {
     if (labels === MAX_MPLS_LABELS) {
       ev.add(Ev["mpls.too_many_labels"]);
@@ -59,7 +59,7 @@ export function decodePppPayload(pkt: Packet, proto: number, off: number, ev: De
  */
 export function decodePppoe(pkt: Packet, off: number, ev: DecodeEvents): void {
   const b = pkt.buf;
-  if (b.length - off < 7) {
+  if (pkt.end - off < 7) {
     ev.add(Ev["pppoe.truncated"]);
     return;
   }
@@ -73,7 +73,7 @@ export function decodePppoe(pkt: Packet, off: number, ev: DecodeEvents): void {
 /** The PPP protocol field at `off`: 2 bytes, or 1 when compressed (an odd first byte, RFC 1661 PFC). */
 function decodePppProtocol(pkt: Packet, off: number, ev: DecodeEvents): void {
   const b = pkt.buf;
-  if (off >= b.length) {
+  if (off >= pkt.end) {
     ev.add(Ev["ppp.truncated"]);
     return;
   }
@@ -81,7 +81,7 @@ function decodePppProtocol(pkt: Packet, off: number, ev: DecodeEvents): void {
     decodePppPayload(pkt, b[off], off + 1, ev);
     return;
   }
-  if (b.length - off < 2) {
+  if (pkt.end - off < 2) {
     ev.add(Ev["ppp.truncated"]);
     return;
   }
@@ -94,7 +94,7 @@ function decodePppProtocol(pkt: Packet, off: number, ev: DecodeEvents): void {
  * link type 50 allows) carries an EtherType instead.
  */
 export function decodePpp(pkt: Packet, off: number, ev: DecodeEvents): void {
-  const b = pkt.buf, n = b.length;
+  const b = pkt.buf, n = pkt.end;
   if (n - off < 2) {
     ev.add(Ev["ppp.truncated"]);
     return;

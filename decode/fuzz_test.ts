@@ -10,7 +10,8 @@ import { Pipeline } from "../pipeline/pipeline.ts";
 import { DECODE_EVENTS } from "./events.ts";
 import { makeSpec } from "./_test_model.ts";
 import { EtherType } from "./link.ts";
-import { type Packet, TcpFlag } from "./packet.ts";
+import { Packet, TcpFlag } from "./packet.ts";
+import { Decoder } from "./decoder.ts";
 import type { Frame } from "../capture/packet_source.ts";
 import { payload } from "./_test_frames.ts";
 
@@ -254,4 +255,72 @@ Deno.test(`fuzz: ${FRAMES.toLocaleString("en-US")} random and mutated frames nev
   assert.equal(flows.created, flows.evictions + flows.expired + liveAtEnd, "created = evicted + expired + live");
   assert.equal(flows.size, 0, "flush empties the table");
   assert.ok(secs < 60, `fuzz took ${secs} s`);
+});
+
+/** Every field of a decoded packet, offsets taken relative to the frame's start. */
+function snapshot(pkt: Packet, dec: Decoder): string {
+  const rec: Record<string, unknown> = {};
+  // offsets are compared where their layer decoded (elsewhere they keep an earlier frame's value)
+  const valid: Record<string, boolean> = {
+    end: true,
+    l3Off: pkt.ipVersion !== 0,
+    l4Off: pkt.hasL4,
+    payloadOff: pkt.hasL4,
+    fragDataOff: pkt.isFragment,
+    fragDataEnd: pkt.isFragment,
+    fragHdrOff: pkt.isFragment && pkt.ipVersion === 6,
+    fragNextAt: pkt.isFragment && pkt.ipVersion === 6,
+  };
+  for (const [k, v] of Object.entries(pkt)) {
+    if (k === "buf" || k === "start") continue;
+    if (k in valid) {
+      if (valid[k]) rec[k] = (v as number) - pkt.start;
+    } else rec[k] = v;
+  }
+  rec.events = [...dec.events.counts];
+  return JSON.stringify(rec);
+}
+
+Deno.test("frames decode the same alone and at any offset inside a larger buffer (file readers pass their read buffer)", () => {
+  const rng = new Rng(SEED ^ 0x5bd1e995);
+  const bases = baseFrames();
+  const links = [...LINKS, LinkType.PPP, LinkType.PPP_HDLC, LinkType.NFLOG, LinkType.IEEE802_11, 127];
+  const alone = new Decoder(), inside = new Decoder();
+  const a = new Packet(), b = new Packet();
+  const scratch = new Uint8Array(4096);
+  const big = new Uint8Array(8192);
+  const N = Math.min(FRAMES, 200_000);
+  for (let i = 0; i < N; i++) {
+    let len: number, linkType: number;
+    if (rng.int(4) === 0) {
+      len = rng.int(200);
+      for (let j = 0; j < len; j++) scratch[j] = rng.next() & 255;
+      linkType = links[rng.int(links.length)];
+    } else {
+      const base = bases[rng.int(bases.length)];
+      scratch.set(base.bytes);
+      len = base.bytes.length;
+      linkType = rng.int(8) === 0 ? links[rng.int(links.length)] : base.linkType;
+      for (let e = rng.int(3); e > 0; e--) {
+        const at = rng.int(len + 1);
+        if (at < len) scratch[at] = rng.next() & 255;
+      }
+      if (rng.int(3) === 0) len = rng.int(len + 1);
+    }
+    // the same bytes at an offset, with random bytes before and after: a decoder that reads outside
+    // [off, off + caplen) or from index 0 decodes differently
+    const off = rng.int(2048);
+    for (let j = 0; j < off; j++) big[j] = rng.next() & 255;
+    big.set(scratch.subarray(0, len), off);
+    for (let j = off + len; j < off + len + 64; j++) big[j] = rng.next() & 255;
+    const wire = rng.int(4) === 0 ? len + rng.int(1500) : len;
+    const base = { caplen: len, len: wire, tsUs: 1_700_000_000_000_000 + i, linkType, iface: 0 };
+    alone.decode({ ...base, buf: scratch.slice(0, len) }, a);
+    inside.decode({ ...base, buf: big, off }, b);
+    assert.equal(b.start, off);
+    const sa = snapshot(a, alone), sb = snapshot(b, inside);
+    if (sa !== sb) {
+      assert.fail(`frame ${i} (link ${linkType}, ${len} bytes at ${off}) decodes differently:\n${sa}\n${sb}`);
+    }
+  }
 });

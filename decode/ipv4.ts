@@ -9,7 +9,7 @@ import type { Packet } from "./packet.ts";
 
 /** Decodes an IPv4 header at `off` and the layer 4 header after it. */
 export function decodeIpv4(pkt: Packet, off: number, ev: DecodeEvents): void {
-  const b = pkt.buf, n = b.length;
+  const b = pkt.buf, n = pkt.end;
   const avail = n - off;
   if (avail < 20) {
     ev.add(Ev["ipv4.truncated"]);
@@ -40,7 +40,7 @@ export function decodeIpv4(pkt: Packet, off: number, ev: DecodeEvents): void {
   let end = declaredEnd;
   if (total > avail) {
     // captured less than the header claims: cut by snaplen, or a lying length field
-    if (pkt.wireLen > n) ev.add(Ev["ipv4.snaplen_cut"]);
+    if (pkt.wireLen > n - pkt.start) ev.add(Ev["ipv4.snaplen_cut"]);
     else ev.add(Ev["ipv4.length_exceeds_frame"]);
     end = n;
   }

@@ -91,7 +91,7 @@ export function ipv6Text(b: Uint8Array, off: number): string {
 
 /** Decodes an IPv6 header at `off`, walks extension headers, then the layer 4 header. */
 export function decodeIpv6(pkt: Packet, off: number, ev: DecodeEvents): void {
-  const b = pkt.buf, n = b.length;
+  const b = pkt.buf, n = pkt.end;
   if (n - off < 40) {
     ev.add(Ev["ipv6.truncated"]);
     return;
@@ -105,7 +105,7 @@ export function decodeIpv6(pkt: Packet, off: number, ev: DecodeEvents): void {
   const declaredEnd = plen === 0 && b[off + 6] === HOP_BY_HOP ? n : off + 40 + plen;
   let end = declaredEnd;
   if (end > n) {
-    if (pkt.wireLen > n) ev.add(Ev["ipv6.snaplen_cut"]);
+    if (pkt.wireLen > n - pkt.start) ev.add(Ev["ipv6.snaplen_cut"]);
     else ev.add(Ev["ipv6.length_exceeds_frame"]);
     end = n;
   }

@@ -42,13 +42,13 @@ export function decodeEtherPayload(pkt: Packet, etherType: number, off: number, 
 
 /** Ethernet II with up to four VLAN tags. */
 export function decodeEthernet(pkt: Packet, ev: DecodeEvents): void {
-  const b = pkt.buf, n = b.length;
-  if (n < 14) {
+  const b = pkt.buf, s = pkt.start, n = pkt.end;
+  if (n - s < 14) {
     ev.add(Ev["ethernet.truncated"]);
     return;
   }
-  let type = (b[12] << 8) | b[13];
-  let off = 14;
+  let type = (b[s + 12] << 8) | b[s + 13];
+  let off = s + 14;
   while (type === EtherType.VLAN || type === EtherType.QINQ || type === EtherType.QINQ_OLD) {
     if (pkt.vlanCount === MAX_VLAN_TAGS) {
       ev.add(Ev["vlan.too_many_tags"]);
@@ -68,28 +68,28 @@ export function decodeEthernet(pkt: Packet, ev: DecodeEvents): void {
 
 /** Linux cooked capture v1: 16-byte header, protocol at 14. */
 export function decodeSll(pkt: Packet, ev: DecodeEvents): void {
-  const b = pkt.buf;
-  if (b.length < 16) {
+  const b = pkt.buf, s = pkt.start;
+  if (pkt.end - s < 16) {
     ev.add(Ev["sll.truncated"]);
     return;
   }
-  decodeEtherPayload(pkt, (b[14] << 8) | b[15], 16, ev);
+  decodeEtherPayload(pkt, (b[s + 14] << 8) | b[s + 15], s + 16, ev);
 }
 
 /** Linux cooked capture v2: 20-byte header, protocol at 0. */
 export function decodeSll2(pkt: Packet, ev: DecodeEvents): void {
-  const b = pkt.buf;
-  if (b.length < 20) {
+  const b = pkt.buf, s = pkt.start;
+  if (pkt.end - s < 20) {
     ev.add(Ev["sll.truncated"]);
     return;
   }
-  decodeEtherPayload(pkt, (b[0] << 8) | b[1], 20, ev);
+  decodeEtherPayload(pkt, (b[s] << 8) | b[s + 1], s + 20, ev);
 }
 
 /** Raw IP: the version nibble picks IPv4 or IPv6. */
 export function decodeRaw(pkt: Packet, off: number, ev: DecodeEvents): void {
   const b = pkt.buf;
-  if (b.length <= off) {
+  if (pkt.end <= off) {
     ev.add(Ev["ipv4.truncated"]);
     return;
   }
@@ -104,23 +104,23 @@ export function decodeRaw(pkt: Packet, off: number, ev: DecodeEvents): void {
  * AF_INET is 2 everywhere; AF_INET6 is 24, 28 or 30 depending on the OS (23 on Windows for Npcap).
  */
 export function decodeNull(pkt: Packet, ev: DecodeEvents, networkOrder: boolean): void {
-  const b = pkt.buf;
-  if (b.length < 4) {
+  const b = pkt.buf, s = pkt.start;
+  if (pkt.end - s < 4) {
     ev.add(Ev["null.truncated"]);
     return;
   }
   let fam = networkOrder
-    ? ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0
-    : ((b[3] << 24) | (b[2] << 16) | (b[1] << 8) | b[0]) >>> 0;
+    ? ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0
+    : ((b[s + 3] << 24) | (b[s + 2] << 16) | (b[s + 1] << 8) | b[s]) >>> 0;
   // a host-order value written on a big-endian machine: accept either order for small families
   if (fam > 0xffff) fam = ((fam & 0xff) << 24 | (fam & 0xff00) << 8 | (fam >>> 8) & 0xff00 | fam >>> 24) >>> 0;
-  if (fam === 2) decodeEtherPayload(pkt, EtherType.IPV4, 4, ev);
+  if (fam === 2) decodeEtherPayload(pkt, EtherType.IPV4, s + 4, ev);
   else if (fam === 10 || fam === 23 || fam === 24 || fam === 28 || fam === 30) {
-    decodeEtherPayload(pkt, EtherType.IPV6, 4, ev);
+    decodeEtherPayload(pkt, EtherType.IPV6, s + 4, ev);
   } else ev.add(Ev["null.unknown_family"]);
 }
 
-/** Decodes a frame of any supported link type into `pkt` (already reset and holding buf). */
+/** Decodes a frame of any supported link type into `pkt` (already reset and holding buf, start and end). */
 export function decodeLink(pkt: Packet, linkType: number, ev: DecodeEvents): void {
   switch (linkType) {
     case LinkType.ETHERNET:
@@ -132,22 +132,22 @@ export function decodeLink(pkt: Packet, linkType: number, ev: DecodeEvents): voi
     case LinkType.RAW:
     case 12:
     case 14:
-      return decodeRaw(pkt, 0, ev);
+      return decodeRaw(pkt, pkt.start, ev);
     case LinkType.IPV4:
-      return decodeEtherPayload(pkt, EtherType.IPV4, 0, ev);
+      return decodeEtherPayload(pkt, EtherType.IPV4, pkt.start, ev);
     case LinkType.IPV6:
-      return decodeEtherPayload(pkt, EtherType.IPV6, 0, ev);
+      return decodeEtherPayload(pkt, EtherType.IPV6, pkt.start, ev);
     case LinkType.NULL:
       return decodeNull(pkt, ev, false);
     case LinkType.LOOP:
       return decodeNull(pkt, ev, true);
     case LinkType.PPP:
     case LinkType.PPP_HDLC:
-      return decodePpp(pkt, 0, ev);
+      return decodePpp(pkt, pkt.start, ev);
     case LinkType.NFLOG:
       return decodeNflog(pkt, ev);
     case LinkType.IEEE802_11:
-      return decodeWlan(pkt, 0, ev, decodeEtherPayload);
+      return decodeWlan(pkt, pkt.start, ev, decodeEtherPayload);
     case LinkType.IEEE802_11_RADIOTAP:
       return decodeRadiotap(pkt, ev, decodeEtherPayload);
     default:

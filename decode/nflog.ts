@@ -17,19 +17,19 @@ const AF_INET6 = 10;
 
 /** Decodes an NFLOG frame; the IP datagram is found in its payload record. */
 export function decodeNflog(pkt: Packet, ev: DecodeEvents): void {
-  const b = pkt.buf, n = b.length;
-  if (n < 4) {
+  const b = pkt.buf, s = pkt.start, n = pkt.end;
+  if (n - s < 4) {
     ev.add(Ev["nflog.truncated"]);
     return;
   }
-  const family = b[0];
+  const family = b[s];
   // records are in host byte order; pick the order under which the first record is well formed
   let le = true;
-  if (n >= 8) {
-    const l = b[4] | (b[5] << 8), t = b[6] | (b[7] << 8);
-    le = l >= 4 && l <= n - 4 && t < 0x100;
+  if (n - s >= 8) {
+    const l = b[s + 4] | (b[s + 5] << 8), t = b[s + 6] | (b[s + 7] << 8);
+    le = l >= 4 && l <= n - s - 4 && t < 0x100;
   }
-  let off = 4;
+  let off = s + 4;
   while (n - off >= 4) {
     const len = le ? b[off] | (b[off + 1] << 8) : (b[off] << 8) | b[off + 1];
     const type = (le ? b[off + 2] | (b[off + 3] << 8) : (b[off + 2] << 8) | b[off + 3]) & 0x7fff;
@@ -39,7 +39,7 @@ export function decodeNflog(pkt: Packet, ev: DecodeEvents): void {
     }
     if (type === NFULA_PAYLOAD) {
       const start = off + 4, end = off + len;
-      if (end < n) pkt.buf = b.subarray(0, end); // records after the payload are not IP bytes
+      if (end < n) pkt.end = end; // records after the payload are not IP bytes
       const v = start < end ? b[start] >> 4 : 0;
       if (family === AF_INET || (family !== AF_INET6 && v === 4)) decodeIpv4(pkt, start, ev);
       else decodeIpv6(pkt, start, ev);

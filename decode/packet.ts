@@ -15,8 +15,15 @@ const EMPTY = new Uint8Array(0);
 
 /** A decoded frame. Fields are valid only when the layer flag says the layer was decoded. */
 export class Packet {
-  /** Frame bytes (a view; valid only during the frame callback). */
+  /**
+   * The bytes holding the frame (valid only during the frame callback): the frame is
+   * `buf[start, end)`, and `buf` may be the reader's whole buffer. Every offset below is into `buf`.
+   */
   buf: Uint8Array = EMPTY;
+  /** Offset of the frame's first byte in `buf`. */
+  start = 0;
+  /** End of the frame's captured bytes in `buf` (exclusive; a link trailer such as an FCS excluded). */
+  end = 0;
   /** Capture time, microseconds since the epoch. */
   tsUs = 0;
   /** Length on the wire. */

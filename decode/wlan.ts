@@ -15,7 +15,7 @@ export type EtherDispatch = (pkt: Packet, etherType: number, off: number, ev: De
 
 /** 802.11 frame at `off`. */
 export function decodeWlan(pkt: Packet, off: number, ev: DecodeEvents, ether: EtherDispatch): void {
-  const b = pkt.buf, n = b.length;
+  const b = pkt.buf, n = pkt.end;
   if (n - off < 24) {
     ev.add(Ev["wlan.truncated"]);
     return;
@@ -51,33 +51,33 @@ export function decodeWlan(pkt: Packet, off: number, ev: DecodeEvents, ether: Et
 
 /** Radiotap header, then an 802.11 frame (the trailing FCS dropped when the flags say it is there). */
 export function decodeRadiotap(pkt: Packet, ev: DecodeEvents, ether: EtherDispatch): void {
-  const b = pkt.buf, n = b.length;
+  const b = pkt.buf, s = pkt.start, n = pkt.end - s;
   if (n < 8) {
     ev.add(Ev["radiotap.truncated"]);
     return;
   }
-  const len = b[2] | (b[3] << 8);
+  const len = b[s + 2] | (b[s + 3] << 8);
   if (len < 8 || len > n) {
     ev.add(Ev["radiotap.truncated"]);
     return;
   }
-  const present = (b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) >>> 0;
+  const present = (b[s + 4] | (b[s + 5] << 8) | (b[s + 6] << 16) | (b[s + 7] << 24)) >>> 0;
   // the flags field (present bit 1) follows the present words and the 8-byte-aligned TSFT (bit 0)
   if ((present & 2) !== 0) {
     let p = 8;
     let word = present;
     while ((word & 0x80000000) !== 0 && p + 4 <= len) {
-      word = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+      word = (b[s + p] | (b[s + p + 1] << 8) | (b[s + p + 2] << 16) | (b[s + p + 3] << 24)) >>> 0;
       p += 4;
     }
     if ((present & 1) !== 0) p = ((p + 7) & ~7) + 8;
-    if (p < len && (b[p] & 0x10) !== 0) {
+    if (p < len && (b[s + p] & 0x10) !== 0) {
       if (n - len < 4) {
         ev.add(Ev["wlan.truncated"]);
         return;
       }
-      pkt.buf = b.subarray(0, n - 4); // the frame check sequence is not payload
+      pkt.end = s + n - 4; // the frame check sequence is not payload
     }
   }
-  decodeWlan(pkt, len, ev, ether);
+  decodeWlan(pkt, s + len, ev, ether);
 }

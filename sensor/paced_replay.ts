@@ -11,7 +11,7 @@
  */
 import { FileSource } from "../capture/file_source.ts";
 import type { Config } from "../config/defaults.ts";
-import type { Frame } from "../core/frame.ts";
+import { type Frame, frameBytes } from "../core/frame.ts";
 import type { EventBus, TrafficLine } from "../core/hub_event.ts";
 import { ipToString, protoName, tcpFlagsString } from "../core/ip.ts";
 import { Decoder } from "../decode/decoder.ts";
@@ -117,7 +117,13 @@ export class PacedReplay {
               `Cannot replay ${name} paced: more than ${max >> 20} MiB of packets (replay it without --serve)`,
             );
           }
-          frames.push({ buf: fr.buf.slice(), len: fr.len, tsUs: fr.tsUs, linkType: fr.linkType, iface: fr.iface });
+          frames.push({
+            buf: frameBytes(fr).slice(),
+            len: fr.len,
+            tsUs: fr.tsUs,
+            linkType: fr.linkType,
+            iface: fr.iface,
+          });
         }, this.#o.signal);
         if (summary.error) errors.push(`${name}: ${summary.error.message}`);
       } catch (e) {

@@ -47,7 +47,7 @@ export function tcpChecksum(pkt: Packet): number {
   // the segment must be captured whole (the IP length says how long it is)
   const ipEnd = pkt.l3Off + pkt.ipLen;
   if (pkt.ipVersion === 4 && ipEnd !== pkt.payloadOff + pkt.payloadLen) return CHECKSUM_UNKNOWN;
-  if (pkt.ipVersion === 6 && ipEnd > b.length) return CHECKSUM_UNKNOWN;
+  if (pkt.ipVersion === 6 && ipEnd > pkt.end) return CHECKSUM_UNKNOWN;
   const pseudo = fold(addrSum(pkt) + IpProto.TCP + tcpLen);
   const field = (b[pkt.l4Off + 16] << 8) | b[pkt.l4Off + 17];
   const all = sumBytes(b, pkt.l4Off, pkt.l4Off + tcpLen, pseudo);
