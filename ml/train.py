@@ -100,11 +100,11 @@ def main():
     voting = VotingClassifier(voting="soft", estimators=[
         # sized for ≥ 200 k rows/s in onnxruntime-web (WASM, one thread): cost grows with trees × depth
         ("rf", RandomForestClassifier(n_estimators=8 if q else 30, max_depth=8 if q else 12, random_state=42,
-                                      n_jobs=2)),
+                                      n_jobs=1)),
         ("mlp", MLPClassifier(hidden_layer_sizes=(16,) if q else (32, 32), early_stopping=True,
                               max_iter=60 if q else 400, random_state=42)),
         ("xgb", XGBClassifier(n_estimators=8 if q else 25, max_depth=4, learning_rate=0.4,
-                              tree_method="hist", eval_metric="mlogloss", random_state=42, n_jobs=2)),
+                              tree_method="hist", eval_metric="mlogloss", random_state=42, n_jobs=1)),
     ])
     import warnings
     with warnings.catch_warnings():

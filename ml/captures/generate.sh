@@ -38,6 +38,13 @@ ALL_SCENARIOS=(
   ml_hydra_slow ml_sshpass_ten
   ml_benign_web ml_benign_ping ml_benign_dns ml_benign_scp ml_benign_downloads ml_benign_two_clients
   ml_benign_ssh_admin
+  ml_http_brute_hydra_t8 ml_http_brute_curl ml_http_brute_slow ml_ftp_brute_hydra ml_ssh_brute_hydra_t6
+  ml_dns_flood_nping ml_dns_flood_hping_slow ml_dns_flood_parallel ml_icmp_flood_mid ml_ping_flood_big
+  ml_http_flood_ab ml_http_flood_curl
+  ml_benign_dns_burst_fast ml_benign_dns_parallel ml_benign_dns_host ml_benign_dns_small_bursts
+  ml_benign_ssh_quick ml_benign_sftp ml_benign_web_logins ml_benign_loadtest_ab ml_benign_ping_sizes
+  ml_ddos_closed_port ml_ddos_udp ml_syn_flood_web_open ml_dns_flood_dig ml_http_brute_hydra_t2 ml_sshpass_fast
+  ml_benign_web_keepalive_two ml_benign_dns_paced ml_benign_ssh_two_clients ml_benign_loadtest_curl
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
@@ -85,6 +92,9 @@ truncate -s 20M "$WWW/big.bin"; head -c 3000000 /dev/urandom >"$WWW/mid.bin"
 spawn http $V "$PY" -m http.server 80 --bind $VIC --directory "$WWW"
 spawn sqli $V "$PY" "$CORPUS/lib/sqli_app.py" $VIC 8080
 spawn dns $V "$PY" "$HERE/../../tests/fixtures/lib/dns_server.py" $VIC 53
+spawn web $V "$PY" "$CORPUS/lib/web_server.py" $VIC 8081
+mkdir -p "$TMPD/ftp" && head -c 200000 /dev/urandom >"$TMPD/ftp/report.bin"
+spawn ftpd $V "$PY" -m pyftpdlib -i $VIC -p 21 -u alice -P 'correct horse' -d "$TMPD/ftp"
 
 mkdir -p /run/sshd && chmod 755 /run/sshd
 ssh-keygen -q -t ed25519 -N '' -f "$TMPD/hostkey" -C ids-mlcap-host
@@ -111,7 +121,7 @@ Subsystem sftp internal-sftp
 EOF
 $SSHD -t -f "$TMPD/sshd_config"
 spawn sshd $V $SSHD -D -e -f "$TMPD/sshd_config"
-wait_port $C $VIC 80; wait_port $C $VIC 8080; wait_port $C $VIC 22
+wait_port $C $VIC 80; wait_port $C $VIC 8080; wait_port $C $VIC 22; wait_port $C $VIC 8081; wait_port $C $VIC 21
 SSHOPTS=(-i "$TMPD/clientkey" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 -o LogLevel=ERROR)
 
 # ---------------------------------------------------------------- scenario helpers
@@ -252,6 +262,143 @@ sc_ml_sshpass_ten() {
     tool="for 10 passwords: sshpass -p PW ssh -o NumberOfPasswordPrompts=1 operator@$VIC true, 0.3 s apart" filter="$(from $AT1)"
 }
 
+# ---- added for issue 11 (varied tools and rates, so every kind of attack and benign traffic is on both sides
+# of the split by capture file)
+LOGIN_FORM="/login:username=^USER^&password=^PASS^:F=Login failed"
+sc_ml_http_brute_hydra_t8() {
+  printf '%s\n' "${PASSWORDS[@]}" >"$TMPD/passwords.txt"
+  ( cd "$TMPD" && nsx $A1 timeout 60 hydra -I -t 8 -l root -P "$TMPD/passwords.txt" -s 8081 $VIC http-post-form "$LOGIN_FORM" >"$TMPD/hydra_http8.out" 2>&1 ) || true
+  meta ml_http_brute_hydra_t8 kind=attack type=brute_force attackers=$AT1 spoofed=0 \
+    tool="hydra -t 8 -l root -P passwords.txt(${#PASSWORDS[@]}) -s 8081 $VIC http-post-form '$LOGIN_FORM'" filter="$(from $AT1)"
+}
+sc_ml_http_brute_curl() {
+  local pw
+  for pw in "${PASSWORDS[@]}"; do
+    nsx $A4 curl -s -m 5 -o /dev/null -d "username=admin&password=$pw" "http://$VIC:8081/login" || true
+  done
+  meta ml_http_brute_curl kind=attack type=brute_force attackers=$AT4 spoofed=0 \
+    tool="for ${#PASSWORDS[@]} passwords: curl -d 'username=admin&password=PW' http://$VIC:8081/login (a new connection each, back to back)" filter="$(from $AT4)"
+}
+sc_ml_http_brute_slow() {
+  local pw
+  for pw in "${PASSWORDS[@]:0:15}"; do
+    nsx $A3 curl -s -m 5 -o /dev/null -A 'Mozilla/5.0' -d "username=alice&password=$pw" "http://$VIC:8081/login" || true
+    sleep 0.4
+  done
+  meta ml_http_brute_slow kind=attack type=brute_force attackers=$AT3 spoofed=0 \
+    tool="for 15 passwords: curl -d 'username=alice&password=PW' http://$VIC:8081/login, 0.4 s apart" filter="$(from $AT3)"
+}
+sc_ml_ftp_brute_hydra() {
+  printf '%s\n' "${PASSWORDS[@]:0:20}" >"$TMPD/passwords20.txt"
+  ( cd "$TMPD" && nsx $A2 timeout 90 hydra -I -t 4 -l alice -P "$TMPD/passwords20.txt" ftp://$VIC >"$TMPD/hydra_ftp.out" 2>&1 ) || true
+  meta ml_ftp_brute_hydra kind=attack type=brute_force attackers=$AT2 spoofed=0 \
+    tool="hydra -t 4 -l alice -P passwords(20) ftp://$VIC (pyftpdlib)" filter="$(from $AT2)"
+}
+sc_ml_ssh_brute_hydra_t6() {
+  printf '%s\n' "${PASSWORDS[@]:5:24}" >"$TMPD/passwords24.txt"
+  ( cd "$TMPD" && nsx $A4 timeout 60 hydra -I -t 6 -w 5 -l root -P "$TMPD/passwords24.txt" "ssh://$VIC" >"$TMPD/hydra6.out" 2>&1 ) || true
+  meta ml_ssh_brute_hydra_t6 kind=attack type=brute_force attackers=$AT4 spoofed=0 \
+    tool="timeout 60 hydra -I -t 6 -w 5 -l root -P passwords(24) ssh://$VIC" filter="$(from $AT4)"
+}
+dns_query_bin() { printf '\x56\x78\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04mail\x07example\x04test\x00\x00\x01\x00\x01' >"$TMPD/query2.bin"; }
+sc_ml_dns_flood_nping() {
+  local data
+  data=$(printf '\x9a\xbc\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x04test\x00\x00\x01\x00\x01' | od -An -tx1 | tr -d ' \n')
+  nsx $A2 timeout 30 nping --udp -p 53 --data "$data" --rate 2000 -c 5000 -N $VIC >/dev/null 2>&1 || true
+  meta ml_dns_flood_nping kind=attack type=udp_flood attackers=$AT2 spoofed=0 \
+    tool="nping --udp -p 53 --data <an A query> --rate 2000 -c 5000 -N $VIC" filter="$(from $AT2)"
+}
+sc_ml_dns_flood_hping_slow() {
+  dns_query_bin
+  nsx $A3 timeout 30 hping3 --udp -p 53 -E "$TMPD/query2.bin" -d 34 -i u1000 -c 3000 $VIC >/dev/null 2>&1 || true
+  meta ml_dns_flood_hping_slow kind=attack type=udp_flood attackers=$AT3 spoofed=0 \
+    tool="hping3 --udp -p 53 -E query.bin -d 34 -i u1000 -c 3000 $VIC (1000 DNS queries/s from rising source ports)" filter="$(from $AT3)"
+}
+sc_ml_dns_flood_parallel() {
+  # a query flood by many real resolver calls at once: 8 dig -f workers of 500 queries each
+  local i p=()
+  for i in $(seq 1 500); do echo "x$i.flood.example.test A"; done >"$TMPD/dnsflood.txt"
+  for i in 1 2 3 4 5 6 7 8; do nsx $A1 timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsflood.txt" >/dev/null 2>&1 & p+=($!); done
+  wait "${p[@]}" || true
+  meta ml_dns_flood_parallel kind=attack type=udp_flood attackers=$AT1 spoofed=0 \
+    tool="8 x dig @$VIC -f batch(500) at once (4000 queries in a few seconds)" filter="$(from $AT1)"
+}
+sc_ml_icmp_flood_mid() {
+  nsx $A3 timeout 30 hping3 -1 -d 1000 -i u500 -c 3000 $VIC >/dev/null 2>&1 || true
+  meta ml_icmp_flood_mid kind=attack type=icmp_flood attackers=$AT3 spoofed=0 tool="hping3 -1 -d 1000 -i u500 -c 3000 $VIC" filter="$(from $AT3)"
+}
+sc_ml_ping_flood_big() {
+  nsx $A1 timeout 30 ping -f -c 3000 -s 1400 $VIC >/dev/null 2>&1 || true
+  meta ml_ping_flood_big kind=attack type=icmp_flood attackers=$AT1 spoofed=0 tool="ping -f -c 3000 -s 1400 $VIC" filter="$(from $AT1)"
+}
+sc_ml_http_flood_ab() {
+  local cmd="ab -n 1500 -c 10 http://$VIC:8081/" p1 p2 p3 p4
+  nsx $A1 timeout 30 $cmd >/dev/null 2>&1 & p1=$!
+  nsx $A2 timeout 30 $cmd >/dev/null 2>&1 & p2=$!
+  nsx $A3 timeout 30 $cmd >/dev/null 2>&1 & p3=$!
+  nsx $A4 timeout 30 $cmd >/dev/null 2>&1 & p4=$!
+  wait $p1 $p2 $p3 $p4 || true
+  meta ml_http_flood_ab kind=attack type=ddos attackers=$AT1,$AT2,$AT3,$AT4 spoofed=0 \
+    tool="$cmd (a new connection per request, simultaneously from 4 hosts; snaplen 128)" filter="$(from $AT1 $AT2 $AT3 $AT4)"
+}
+sc_ml_http_flood_curl() {
+  local p1 p2 p3
+  nsx $A2 timeout 30 curl -s -Z --parallel-max 30 -o '/dev/null' -H 'Connection: close' "http://$VIC:8081/p?n=[1-1200]" & p1=$!
+  nsx $A3 timeout 30 curl -s -Z --parallel-max 30 -o '/dev/null' -H 'Connection: close' "http://$VIC:8081/q?n=[1-1200]" & p2=$!
+  nsx $A4 timeout 30 curl -s -Z --parallel-max 30 -o '/dev/null' -H 'Connection: close' "http://$VIC:8081/r?n=[1-1200]" & p3=$!
+  wait $p1 $p2 $p3 || true
+  meta ml_http_flood_curl kind=attack type=ddos attackers=$AT2,$AT3,$AT4 spoofed=0 \
+    tool="curl -Z --parallel-max 30 -H 'Connection: close' 'http://$VIC:8081/p?n=[1-1200]' simultaneously from 3 hosts; snaplen 128" filter="$(from $AT2 $AT3 $AT4)"
+}
+
+sc_ml_ddos_closed_port() {
+  local cmd="hping3 -S -p 9443 -i u600 -c 2000 $VIC" p=()
+  nsx $A1 timeout 30 $cmd >/dev/null 2>&1 & p+=($!)
+  nsx $A2 timeout 30 $cmd >/dev/null 2>&1 & p+=($!)
+  nsx $A3 timeout 30 $cmd >/dev/null 2>&1 & p+=($!)
+  wait "${p[@]}" || true
+  meta ml_ddos_closed_port kind=attack type=ddos attackers=$AT1,$AT2,$AT3 spoofed=0 \
+    tool="$cmd (a closed port: every SYN answered by RST) simultaneously from 3 hosts" filter="$(from $AT1 $AT2 $AT3)"
+}
+sc_ml_ddos_udp() {
+  local cmd="hping3 --udp -p 9000 -d 64 -i u500 -c 2500 $VIC" p=()
+  nsx $A2 timeout 30 $cmd >/dev/null 2>&1 & p+=($!)
+  nsx $A3 timeout 30 $cmd >/dev/null 2>&1 & p+=($!)
+  nsx $A4 timeout 30 $cmd >/dev/null 2>&1 & p+=($!)
+  wait "${p[@]}" || true
+  meta ml_ddos_udp kind=attack type=ddos attackers=$AT2,$AT3,$AT4 spoofed=0 \
+    tool="$cmd simultaneously from 3 hosts" filter="$(from $AT2 $AT3 $AT4)"
+}
+sc_ml_syn_flood_web_open() {
+  local cmd="hping3 -S -p 8081 -i u250 -c 4000 $VIC"
+  nsx $A4 timeout 30 $cmd >/dev/null 2>&1 || true
+  meta ml_syn_flood_web_open kind=attack type=syn_flood attackers=$AT4 spoofed=0 tool="$cmd (an open port)" filter="$(from $AT4)"
+}
+sc_ml_dns_flood_dig() {
+  local i p=()
+  for i in $(seq 1 1000); do echo "r$i.example.test AAAA"; done >"$TMPD/dnsflood2.txt"
+  for i in 1 2 3 4; do nsx $A2 timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsflood2.txt" >/dev/null 2>&1 & p+=($!); done
+  wait "${p[@]}" || true
+  meta ml_dns_flood_dig kind=attack type=udp_flood attackers=$AT2 spoofed=0 \
+    tool="4 x dig @$VIC -f batch(1000 AAAA) at once" filter="$(from $AT2)"
+}
+sc_ml_http_brute_hydra_t2() {
+  printf '%s\n' "${PASSWORDS[@]:0:24}" >"$TMPD/passwords24b.txt"
+  ( cd "$TMPD" && nsx $A3 timeout 60 hydra -I -t 2 -l admin -P "$TMPD/passwords24b.txt" -s 8081 $VIC http-post-form "$LOGIN_FORM" >"$TMPD/hydra_http2.out" 2>&1 ) || true
+  meta ml_http_brute_hydra_t2 kind=attack type=brute_force attackers=$AT3 spoofed=0 \
+    tool="hydra -t 2 -l admin -P passwords(24) -s 8081 $VIC http-post-form '$LOGIN_FORM'" filter="$(from $AT3)"
+}
+sc_ml_sshpass_fast() {
+  local pw
+  for pw in "${PASSWORDS[@]:0:12}"; do
+    nsx $A2 timeout 10 sshpass -p "$pw" ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+      -o PreferredAuthentications=password -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=3 \
+      -o ConnectTimeout=5 -o LogLevel=QUIET admin@$VIC true >/dev/null 2>&1 || true
+  done
+  meta ml_sshpass_fast kind=attack type=brute_force attackers=$AT2 spoofed=0 \
+    tool="for 12 passwords: sshpass -p PW ssh -o NumberOfPasswordPrompts=3 admin@$VIC true, back to back" filter="$(from $AT2)"
+}
+
 # ---------------------------------------------------------------- benign scenarios
 sc_ml_benign_web() {
   local i
@@ -324,6 +471,115 @@ sc_ml_benign_ssh_admin() {
     filter="$(from $CLI $CLI2)"
 }
 
+sc_ml_benign_dns_burst_fast() {
+  local i
+  for i in $(seq 1 400); do echo "n$i.intranet.example.test A"; done >"$TMPD/dnsb400.txt"
+  nsx $C timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsb400.txt" >/dev/null || true
+  meta ml_benign_dns_burst_fast kind=benign spoofed=0 tool="dig @$VIC -f batch (400 A queries, sequential)" filter="$(from $CLI)"
+}
+sc_ml_benign_dns_parallel() {
+  # a mail server resolving a queue: 3 dig -f batches of 80 at once, then a pause, then 2 more
+  local i p=()
+  for i in $(seq 1 80); do echo "mx$i.example.test MX"; done >"$TMPD/dnsmx.txt"
+  for i in 1 2 3; do nsx $C2 timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsmx.txt" >/dev/null & p+=($!); done
+  wait "${p[@]}" || true; sleep 2; p=()
+  for i in 1 2; do nsx $C2 timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsmx.txt" >/dev/null & p+=($!); done
+  wait "${p[@]}" || true
+  meta ml_benign_dns_parallel kind=benign spoofed=0 tool="3 then 2 x dig @$VIC -f batch(80 MX) at once, 2 s apart" filter="$(from $CLI2)"
+}
+sc_ml_benign_dns_host() {
+  local i
+  for i in $(seq 1 100); do nsx $C timeout 5 host -W 1 -t A "app$i.example.test" $VIC >/dev/null 2>&1 || true; done
+  meta ml_benign_dns_host kind=benign spoofed=0 tool="100 x host -t A NAME $VIC (one process per lookup)" filter="$(from $CLI)"
+}
+sc_ml_benign_dns_small_bursts() {
+  # a browser opening pages: bursts of 5-40 lookups, 1-2 s apart, from two clients
+  local i n
+  for i in 1 2 3 4 5 6 7 8; do
+    n=$(( (i * 13) % 36 + 5 ))
+    for j in $(seq 1 $n); do echo "cdn$j.site$i.example.test A"; done >"$TMPD/dnss.txt"
+    if [ $((i % 2)) = 0 ]; then nsx $C dig @$VIC +tries=1 +time=1 -f "$TMPD/dnss.txt" >/dev/null || true
+    else nsx $C2 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnss.txt" >/dev/null || true; fi
+    sleep 1.$i
+  done
+  meta ml_benign_dns_small_bursts kind=benign spoofed=0 tool="8 bursts of 5-40 dig lookups, 1-2 s apart, from $CLI and $CLI2" filter="$(from $CLI $CLI2)"
+}
+sc_ml_benign_ssh_quick() {
+  # automation: 6 public-key logins running one command each, 0.5 s apart
+  local i
+  for i in 1 2 3 4 5 6; do
+    nsx $C timeout 20 ssh "${SSHOPTS[@]}" root@$VIC "test -d /tmp && echo ok$i" >/dev/null || true
+    sleep 0.5
+  done
+  meta ml_benign_ssh_quick kind=benign spoofed=0 tool="6 public-key ssh logins running one command, 0.5 s apart (automation)" filter="$(from $CLI)"
+}
+sc_ml_benign_sftp() {
+  printf 'get %s/docs/readme.txt %s/r.txt\nls %s\nget %s/index.html %s/i.html\n' "$WWW" "$TMPD" "$WWW" "$WWW" "$TMPD" >"$TMPD/sftp.batch"
+  nsx $C2 timeout 30 sftp "${SSHOPTS[@]}" -b "$TMPD/sftp.batch" root@$VIC >/dev/null 2>&1 || true
+  sleep 1
+  nsx $C2 timeout 30 sftp "${SSHOPTS[@]}" -b "$TMPD/sftp.batch" root@$VIC >/dev/null 2>&1 || true
+  meta ml_benign_sftp kind=benign spoofed=0 tool="2 x sftp -b batch (2 gets, 1 ls) with a public key, 1 s apart" filter="$(from $CLI2)"
+}
+sc_ml_benign_web_logins() {
+  local c=(curl -s -m 5 -o /dev/null)
+  nsx $C "${c[@]}" -d "username=alice&password=correct+hors" "http://$VIC:8081/login" || true; sleep 2
+  nsx $C "${c[@]}" -d "username=alice&password=correct+horse" "http://$VIC:8081/login" || true; sleep 1
+  nsx $C "${c[@]}" "http://$VIC:8081/account" || true; sleep 1.5
+  nsx $C2 "${c[@]}" -d "username=bob&password=hunter2" "http://$VIC:8081/login" || true; sleep 2.5
+  nsx $C2 "${c[@]}" -d "username=bob&password=Hunter2" "http://$VIC:8081/login" || true; sleep 1.2
+  nsx $C2 "${c[@]}" -d "username=bob&password=Hunter2!" "http://$VIC:8081/login" || true; sleep 0.8
+  nsx $C2 "${c[@]}" "http://$VIC:8081/" || true
+  nsx $C curl -s -m 10 -o /dev/null "ftp://alice:correct%20horse@$VIC/report.bin" || true
+  meta ml_benign_web_logins kind=benign spoofed=0 tool="web logins with typos from two users (curl), an FTP download" filter="$(from $CLI $CLI2)"
+}
+sc_ml_benign_loadtest_ab() {
+  # an operator's load test from one client
+  nsx $C timeout 30 ab -n 800 -c 4 "http://$VIC:8081/" >/dev/null 2>&1 || true
+  sleep 1
+  nsx $C timeout 30 ab -k -n 1500 -c 8 "http://$VIC:8081/" >/dev/null 2>&1 || true
+  meta ml_benign_loadtest_ab kind=benign spoofed=0 tool="ab -n 800 -c 4, then ab -k -n 1500 -c 8, http://$VIC:8081/ from one client" filter="$(from $CLI)"
+}
+sc_ml_benign_ping_sizes() {
+  nsx $C timeout 20 ping -c 20 -i 0.3 -s 1400 $VIC >/dev/null || true
+  nsx $C2 timeout 20 ping -c 40 -i 0.05 $VIC >/dev/null || true
+  meta ml_benign_ping_sizes kind=benign spoofed=0 tool="ping -c 20 -i 0.3 -s 1400 from $CLI; ping -c 40 -i 0.05 from $CLI2" filter="$(from $CLI $CLI2)"
+}
+
+sc_ml_benign_web_keepalive_two() {
+  local i u1=() u2=()
+  for i in $(seq 1 25); do u1+=("http://$VIC:8081/page$i"); u2+=("http://$VIC:8081/item?id=$i"); done
+  nsx $C timeout 30 curl -s -o /dev/null -o /dev/null --rate 10/s "${u1[@]}" >/dev/null 2>&1 & local p1=$!
+  nsx $C2 timeout 30 curl -s --rate 6/s "${u2[@]}" >/dev/null 2>&1 & local p2=$!
+  wait $p1 $p2 || true
+  meta ml_benign_web_keepalive_two kind=benign spoofed=0 tool="curl --rate 10/s and 6/s, 25 pages each on one kept-alive connection, from $CLI and $CLI2" filter="$(from $CLI $CLI2)"
+}
+sc_ml_benign_dns_paced() {
+  local i t
+  for i in $(seq 1 150); do
+    case $((i % 4)) in 0) t=A ;; 1) t=AAAA ;; 2) t=TXT ;; 3) t=MX ;; esac
+    echo "q$i.example.test $t"
+  done >"$TMPD/dnsp.txt"
+  head -75 "$TMPD/dnsp.txt" | while read -r n t; do nsx $C dig @$VIC +tries=1 +time=1 "$n" "$t" >/dev/null 2>&1 || true; done &
+  local p=$!
+  tail -75 "$TMPD/dnsp.txt" | while read -r n t; do nsx $C2 dig @$VIC +tries=1 +time=1 "$n" "$t" >/dev/null 2>&1 || true; sleep 0.05; done
+  wait $p || true
+  meta ml_benign_dns_paced kind=benign spoofed=0 tool="150 dig lookups (A, AAAA, TXT, MX), one process each, from $CLI and $CLI2 at once" filter="$(from $CLI $CLI2)"
+}
+sc_ml_benign_ssh_two_clients() {
+  local i p=()
+  for i in 1 2 3; do
+    nsx $C timeout 20 ssh "${SSHOPTS[@]}" root@$VIC "ls /etc | wc -l; sleep 0.$i" >/dev/null 2>&1 & p+=($!)
+    nsx $C2 timeout 20 ssh "${SSHOPTS[@]}" root@$VIC "cat /etc/hostname" >/dev/null 2>&1 & p+=($!)
+    sleep 1
+  done
+  wait "${p[@]}" || true
+  meta ml_benign_ssh_two_clients kind=benign spoofed=0 tool="3 rounds of concurrent public-key ssh commands from $CLI and $CLI2, 1 s apart" filter="$(from $CLI $CLI2)"
+}
+sc_ml_benign_loadtest_curl() {
+  nsx $C2 timeout 30 curl -s -Z --parallel-max 10 -o '/dev/null' "http://$VIC:8081/t?n=[1-600]" >/dev/null 2>&1 || true
+  meta ml_benign_loadtest_curl kind=benign spoofed=0 tool="curl -Z --parallel-max 10 'http://$VIC:8081/t?n=[1-600]' from one client (a load test)" filter="$(from $CLI2)"
+}
+
 # ---------------------------------------------------------------- run
 for s in "${SCENARIOS[@]}"; do
   declare -F "sc_$s" >/dev/null || { echo "unknown scenario $s" >&2; exit 1; }
@@ -331,6 +587,7 @@ done
 for s in "${SCENARIOS[@]}"; do
   case $s in
     ml_benign_downloads | ml_benign_scp | ml_benign_web) run_scenario "$s" 96 ;;
+    ml_http_flood_ab | ml_http_flood_curl | ml_benign_loadtest_ab | ml_benign_loadtest_curl) run_scenario "$s" 128 ;;
     *) run_scenario "$s" ;;
   esac
   sleep 1
