@@ -71,12 +71,17 @@ export async function modelCommand(args: string[]): Promise<number> {
     throw new UsageError(sub === undefined ? "ids model needs a subcommand: info" : `unknown subcommand "${sub}"`);
   }
   const c = await loadClassifier({ modelPath: a.model as string | undefined });
+  // read before close(): a closed classifier reports itself as heuristics only
+  const ready = c.ready;
   try {
     if (a.json) {
       console.log(JSON.stringify({ status: c.status, featureVersion: FEATURE_VERSION, info: c.info ?? null }, null, 2));
-    } else Deno.stdout.writeSync(new TextEncoder().encode(formatModelInfo(c)));
+    } else {
+      const bytes = new TextEncoder().encode(formatModelInfo(c));
+      for (let n = 0; n < bytes.length;) n += Deno.stdout.writeSync(bytes.subarray(n));
+    }
   } finally {
     c.close();
   }
-  return c.ready ? 0 : 1;
+  return ready ? 0 : 1;
 }
