@@ -45,6 +45,7 @@ ALL_SCENARIOS=(
   ml_benign_ssh_quick ml_benign_sftp ml_benign_web_logins ml_benign_loadtest_ab ml_benign_ping_sizes
   ml_ddos_closed_port ml_ddos_udp ml_syn_flood_web_open ml_dns_flood_dig ml_http_brute_hydra_t2 ml_sshpass_fast
   ml_benign_web_keepalive_two ml_benign_dns_paced ml_benign_ssh_two_clients ml_benign_loadtest_curl
+  ml_syn_flood_closed ml_syn_flood_closed_fast
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
@@ -397,6 +398,17 @@ sc_ml_sshpass_fast() {
   done
   meta ml_sshpass_fast kind=attack type=brute_force attackers=$AT2 spoofed=0 \
     tool="for 12 passwords: sshpass -p PW ssh -o NumberOfPasswordPrompts=3 admin@$VIC true, back to back" filter="$(from $AT2)"
+}
+
+sc_ml_syn_flood_closed() {
+  local cmd="hping3 -S -p 7070 -i u300 -c 3000 $VIC"
+  nsx $A1 timeout 30 $cmd >/dev/null 2>&1 || true
+  meta ml_syn_flood_closed kind=attack type=syn_flood attackers=$AT1 spoofed=0 tool="$cmd (a closed port: every SYN answered by RST)" filter="$(from $AT1)"
+}
+sc_ml_syn_flood_closed_fast() {
+  local cmd="hping3 -S -p 3306 -i u150 -c 4000 $VIC"
+  nsx $A3 timeout 30 $cmd >/dev/null 2>&1 || true
+  meta ml_syn_flood_closed_fast kind=attack type=syn_flood attackers=$AT3 spoofed=0 tool="$cmd (a closed port: every SYN answered by RST)" filter="$(from $AT3)"
 }
 
 # ---------------------------------------------------------------- benign scenarios
