@@ -16,12 +16,14 @@ import { createDetectors } from "../detectors/mod.ts";
 import type { FlowTable } from "../flow/flow_table.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { FEATURE_COUNT, FeatureExtractor } from "./features.ts";
+import type { FeedbackFlow } from "./feedback.ts";
 
 /** One scenario of a manifest (tests/corpus/manifest.json format). */
 export interface Scenario {
   name: string;
   file: string;
-  kind: "attack" | "benign";
+  /** `feedback`: labels only the host pairs of `flows` (from an operator's feedback CSV, see `ml/feedback.ts`). */
+  kind: "attack" | "benign" | "feedback";
   type?: string;
   attacker?: string | null;
   attackers?: string[];
@@ -29,6 +31,8 @@ export interface Scenario {
   spoofed?: boolean;
   start: string;
   end: string;
+  /** Labelled host pairs of a `feedback` scenario. */
+  flows?: FeedbackFlow[];
 }
 
 /** Rows of one capture. */
@@ -79,8 +83,43 @@ function seedOf(s: string): number {
 }
 
 /** Decides the label of a flow row in a scenario; `undefined` drops the row. */
-export function labeller(sc: Scenario): (initiator: IpKey, responder: IpKey, tsUs: number) => string | undefined {
+export function labeller(
+  sc: Scenario,
+): (initiator: IpKey, responder: IpKey, tsUs: number, proto?: number) => string | undefined {
   if (sc.kind === "benign") return () => NORMAL;
+  if (sc.kind === "feedback") {
+    // per host pair: the alert windows; a row takes the label of the nearest alert of its protocol
+    type Window = { startUs: number; endUs: number; firstUs: number; lastUs: number; label: string; proto?: number };
+    const pairs = new Map<string, Window[]>();
+    for (const f of sc.flows ?? []) {
+      const us = (iso: string) => Date.parse(iso) * 1000;
+      const startUs = us(f.start), endUs = us(f.end);
+      const [firstUs, lastUs] = f.alerts ? [us(f.alerts[0]), us(f.alerts[1])] : [startUs, endUs];
+      const w: Window = { startUs, endUs, firstUs, lastUs, label: f.label, proto: f.proto };
+      for (const key of [`${f.src}|${f.dst}`, `${f.dst}|${f.src}`]) {
+        const list = pairs.get(key);
+        if (list === undefined) pairs.set(key, [w]);
+        else list.push(w);
+      }
+    }
+    // a pair, protocol and time no feedback row covers is unknown: no row (never assumed benign)
+    return (initiator, responder, tsUs, proto) => {
+      const list = pairs.get(`${ipToString(initiator)}|${ipToString(responder)}`);
+      if (list === undefined) return undefined;
+      let best: string | undefined, bestDist = Infinity;
+      for (const w of list) {
+        if (tsUs < w.startUs || tsUs > w.endUs) continue;
+        if (w.proto !== undefined && proto !== undefined && w.proto !== proto) continue;
+        // distance to the span of the alerts (0 inside it)
+        const dist = tsUs < w.firstUs ? w.firstUs - tsUs : tsUs > w.lastUs ? tsUs - w.lastUs : 0;
+        if (dist < bestDist) {
+          bestDist = dist;
+          best = w.label;
+        }
+      }
+      return best === "sql_injection" ? undefined : best;
+    };
+  }
   const attackers = new Set(sc.attackers ?? (sc.attacker ? [sc.attacker] : []));
   const startUs = Date.parse(sc.start) * 1000 - 1e6, endUs = Date.parse(sc.end) * 1000 + 1e6;
   const victim = sc.victim ?? "";
@@ -105,7 +144,7 @@ export async function extractCapture(path: string, sc: Scenario, options: Extrac
   const reservoirs = new Map<string, { rows: Float32Array[]; seen: number }>();
   const row = new Float32Array(FEATURE_COUNT);
   const emit = (flows: FlowTable, slot: number, origin: "sample" | "detection") => {
-    const l = label(flows.initiatorIp(slot), flows.responderIp(slot), flows.lastUs(slot));
+    const l = label(flows.initiatorIp(slot), flows.responderIp(slot), flows.lastUs(slot), flows.proto(slot));
     if (l === undefined) return;
     fx.write(flows, slot, row);
     const key = `${origin}:${l}`;

@@ -58,8 +58,8 @@ def held_out_files(files, labels):
         by_class.setdefault(l, set()).add(f)
     # a file belongs to the class of its attack rows; benign files to normal
     file_class = {}
-    for l, fs in by_class.items():
-        for f in fs:
+    for l in sorted(by_class):
+        for f in sorted(by_class[l]):
             if l != "normal" or f not in file_class:
                 file_class[f] = l
     for cls in sorted(set(file_class.values())):

@@ -7,19 +7,63 @@
  *    which writes `models/ids-flow.onnx`, `models/ids-flow.json` and `models/ids-flow.parity.json`.
  *
  * Options: `--extract-only`, `--csv PATH` (default `ml/data/rows.csv`), `--out DIR` (default `models`),
- * `--quick` (small models, for tests), `--manifest PATH` (repeatable; replaces the default two).
+ * `--quick` (small models, for tests), `--manifest PATH` (repeatable; replaces the default ones).
+ *
+ * Retraining from the sensor's feedback CSV: `--feedback FEEDBACK.csv --capture TRAFFIC.pcap[.gz]` (optionally
+ * `--window S`, default 30) adds the capture (gzipped) to `ml/captures/feedback/` (`--feedback-dir DIR`) and its
+ * labelled scenario to the manifest there (see `ml/feedback.ts`), then trains on everything as usual; commit that
+ * folder with the model so `deno task train` rebuilds the same model on a clean clone.
  *
  * @module
  */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { extractCapture, type Scenario } from "./extract.ts";
+import { feedbackScenario } from "./feedback.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Default manifests, relative to the repository root. */
-export const DEFAULT_MANIFESTS = ["tests/corpus/manifest.json", "ml/captures/manifest.json"];
+/** Default manifests, relative to the repository root (the feedback one only when it exists). */
+export const DEFAULT_MANIFESTS = [
+  "tests/corpus/manifest.json",
+  "ml/captures/manifest.json",
+  "ml/captures/feedback/manifest.json",
+];
+
+/**
+ * Adds a capture and its operator feedback to a feedback folder: the capture is stored gzipped under its name, its
+ * scenario replaces one of the same name in `DIR/manifest.json`. Returns the scenario.
+ */
+export async function addFeedback(
+  options: { csv: string; capture: string; dir: string; windowS?: number },
+): Promise<Scenario> {
+  const text = await Deno.readTextFile(options.csv).catch((e) => {
+    throw new Error(`Cannot read feedback: ${options.csv}: ${(e as Error).message}`);
+  });
+  const gz = options.capture.endsWith(".gz");
+  const base = options.capture.split(/[\\/]/).pop()!;
+  const stored = gz ? base : `${base}.gz`;
+  const sc = feedbackScenario(text, stored, { windowS: options.windowS });
+  await Deno.mkdir(options.dir, { recursive: true });
+  const data = await Deno.readFile(options.capture).catch((e) => {
+    throw new Error(`Cannot read capture: ${options.capture}: ${(e as Error).message}`);
+  });
+  const bytes = gz ? data : new Uint8Array(
+    await new Response(new Blob([data]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
+  await Deno.writeFile(join(options.dir, stored), bytes);
+  const manifestPath = join(options.dir, "manifest.json");
+  let scenarios: Scenario[] = [];
+  try {
+    scenarios = (JSON.parse(await Deno.readTextFile(manifestPath)) as { scenarios: Scenario[] }).scenarios;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  scenarios = [...scenarios.filter((s) => s.name !== sc.name), sc];
+  await Deno.writeTextFile(manifestPath, JSON.stringify({ scenarios }, null, 2) + "\n");
+  return sc;
+}
 
 /** Where the Python trainer is searched. */
 export const PYTHON = "/usr/bin/python3";
@@ -67,6 +111,8 @@ async function main(args: string[]): Promise<number> {
   let csv = join(ROOT, "ml", "data", "rows.csv");
   let out = join(ROOT, "models");
   let extractOnly = false, quick = false;
+  let feedback: string | undefined, capture: string | undefined, windowS: number | undefined;
+  let feedbackDir = join(ROOT, "ml", "captures", "feedback");
   const manifests: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -75,12 +121,41 @@ async function main(args: string[]): Promise<number> {
     else if (a === "--csv") csv = args[++i];
     else if (a === "--out") out = args[++i];
     else if (a === "--manifest") manifests.push(args[++i]);
+    else if (a === "--feedback") feedback = args[++i];
+    else if (a === "--capture") capture = args[++i];
+    else if (a === "--feedback-dir") feedbackDir = args[++i];
+    else if (a === "--window") windowS = Number(args[++i]);
     else {
       console.error(`Cannot train: unknown argument ${a}`);
       return 2;
     }
   }
-  if (manifests.length === 0) manifests.push(...DEFAULT_MANIFESTS.map((m) => join(ROOT, m)));
+  if ((feedback === undefined) !== (capture === undefined)) {
+    console.error("Cannot train: --feedback FILE.csv and --capture FILE.pcap go together");
+    return 2;
+  }
+  if (windowS !== undefined && !(windowS > 0)) {
+    console.error("Cannot train: --window needs a number of seconds above 0");
+    return 2;
+  }
+  if (feedback !== undefined) {
+    try {
+      const sc = await addFeedback({ csv: feedback, capture: capture!, dir: feedbackDir, windowS });
+      const counts: Record<string, number> = {};
+      for (const f of sc.flows ?? []) counts[f.label] = (counts[f.label] ?? 0) + 1;
+      console.error(`feedback: ${sc.file} added to ${feedbackDir} (host pairs per label: ${JSON.stringify(counts)})`);
+    } catch (e) {
+      console.error((e as Error).message);
+      return 1;
+    }
+    if (manifests.length === 0) manifests.push(...DEFAULT_MANIFESTS.slice(0, 2).map((m) => join(ROOT, m)));
+    manifests.push(join(feedbackDir, "manifest.json"));
+  }
+  if (manifests.length === 0) {
+    for (const m of DEFAULT_MANIFESTS.map((m) => join(ROOT, m))) {
+      if (await Deno.stat(m).then(() => true, () => false)) manifests.push(m);
+    }
+  }
   const counts = await extractToCsv(manifests, csv, (l) => console.error(l));
   console.error(`rows: ${JSON.stringify(counts)} → ${csv}`);
   if (extractOnly) return 0;
