@@ -21,9 +21,10 @@ async function synFlood(p: LivePair): Promise<void> {
   assert.match(h.stderr + h.stdout, /^100 packets transmitted/m);
 }
 
+// the label is the model's when it is confident enough (the committed model says SYN Flood here), else heuristic
 const LINE = (p: LivePair) =>
   new RegExp(
-    `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6} UTC  SYN Flood \\(Heuristic\\)  ${
+    `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6} UTC  SYN Flood \\((Heuristic|ML: \\d{1,3}\\.\\d%)\\)  ${
       p.addrA.replaceAll(".", "\\.")
     }:\\d+ → ${p.addrB.replaceAll(".", "\\.")}:80 TCP  .*SYN.*  \\[allowed\\]\\r?$`,
     "m",
