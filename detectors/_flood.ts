@@ -19,6 +19,8 @@ import { TimeRing } from "./_time_ring.ts";
 export const FLOOD_SOURCES_CAP = 64;
 
 interface SrcState {
+  /** The source this state is held for (NaN once pushed out of the table): validates {@link DstState.topRef}. */
+  key: IpKey;
   ring: TimeRing;
   lastEmitUs: number;
 }
@@ -27,6 +29,8 @@ interface DstState {
   ring: TimeRing;
   sources: DistinctWindow<IpKey>;
   top: IpKey;
+  /** The state of `top` when last looked up (checked against its key before use; saves a table look-up). */
+  topRef: SrcState | null;
   lastEmitUs: number;
 }
 
@@ -60,7 +64,7 @@ export class FloodCounter {
   #windowUs = 0;
   readonly verdict: FloodVerdict = { kind: 0, count: 0, attacker: 0, sources: 0, spoofed: false };
   #initSrc = (old: SrcState | undefined): SrcState => {
-    if (old === undefined) return { ring: new TimeRing(this.#windowUs), lastEmitUs: -Infinity };
+    if (old === undefined) return { key: NaN, ring: new TimeRing(this.#windowUs), lastEmitUs: -Infinity };
     old.ring.clear();
     old.lastEmitUs = -Infinity;
     return old;
@@ -71,18 +75,20 @@ export class FloodCounter {
         ring: new TimeRing(this.#windowUs),
         sources: new DistinctWindow<IpKey>(),
         top: 0,
+        topRef: null,
         lastEmitUs: -Infinity,
       };
     }
     old.ring.clear();
     old.sources.clear();
+    old.topRef = null;
     old.lastEmitUs = -Infinity;
     return old;
   };
 
   /** Creates empty tables holding at most `capacity` sources and `capacity` destinations. */
   constructor(capacity: number) {
-    this.#src = new BoundedMap(capacity);
+    this.#src = new BoundedMap(capacity, { onEvict: (_k, s) => void (s.key = NaN) });
     this.#dst = new BoundedMap(capacity);
   }
 
@@ -107,17 +113,25 @@ export class FloodCounter {
     const v = this.verdict, w = this.#windowUs;
     v.kind = 0;
     const s = this.#src.acquire(src, this.#initSrc);
+    s.key = src;
     const sc = s.ring.add(tsUs);
     const d = this.#dst.acquire(dst, this.#initDst);
-    if (d.ring.sum === 0) d.top = src;
+    if (d.ring.sum === 0) {
+      d.top = src;
+      d.topRef = s;
+    }
     const dc = d.ring.add(tsUs);
     const k = d.sources.add(src, tsUs, w, FLOOD_SOURCES_CAP);
     let topCount = sc;
     if (d.top !== src) {
-      const t = this.#src.peek(d.top);
+      const ref = d.topRef;
+      const t = ref !== null && ref.key === d.top ? ref : this.#src.peek(d.top);
+      d.topRef = t ?? null;
       const tc = t === undefined ? 0 : t.ring.count(tsUs);
-      if (sc > tc) d.top = src;
-      else topCount = tc;
+      if (sc > tc) {
+        d.top = src;
+        d.topRef = s;
+      } else topCount = tc;
     }
     if (sc >= cfg.source_threshold && tsUs - s.lastEmitUs >= w) {
       s.lastEmitUs = tsUs;

@@ -1,48 +1,56 @@
 /**
  * One number per live flow, for detectors that must remember something about a flow (packets
- * counted so far, "already counted"). Sized to the flow table, so bounded by its cap; a value is
- * tied to the flow id it was written for, so a reused slot reads as 0.
+ * counted so far, "already counted"). Indexed by flow slot, so bounded by the flow table's cap; a
+ * value is tied to the flow id it was written for, so a reused slot reads as 0.
+ *
+ * Each slot's flow id and value sit side by side (one cache line for both), and the array grows by
+ * doubling up to the flow table's capacity as higher slots are written: the table hands out low
+ * slots first, so a detector that marks few flows holds little.
  *
  * @module
  */
 import type { FlowTable } from "../flow/flow_table.ts";
 
+const EMPTY = new Float64Array(0);
+
 /** Per-flow numbers indexed by flow slot (see module docs). */
 export class FlowMarks {
   #table: FlowTable | null = null;
-  #ids: Float64Array = new Float64Array(0);
-  #values: Float64Array = new Float64Array(0);
+  /** [slot * 2] flow id, [slot * 2 + 1] value. */
+  #data: Float64Array = EMPTY;
 
   #bind(flows: FlowTable): void {
-    if (this.#table === flows) return;
     this.#table = flows;
-    if (this.#ids.length !== flows.capacity) {
-      this.#ids = new Float64Array(flows.capacity);
-      this.#values = new Float64Array(flows.capacity);
-    } else {
-      this.#ids.fill(0);
-      this.#values.fill(0);
-    }
+    this.#data = EMPTY;
   }
 
   /** The value stored for the flow in `slot`, 0 when none (or the slot holds another flow now). */
   get(flows: FlowTable, slot: number): number {
-    this.#bind(flows);
-    if (slot < 0 || slot >= this.#ids.length) return 0;
-    return this.#ids[slot] === flows.flowId(slot) ? this.#values[slot] : 0;
+    if (this.#table !== flows) this.#bind(flows);
+    const i = slot * 2, d = this.#data;
+    if (slot < 0 || i >= d.length) return 0;
+    return d[i] === flows.flowId(slot) ? d[i + 1] : 0;
   }
 
   /** Stores `value` for the flow in `slot`. */
   set(flows: FlowTable, slot: number, value: number): void {
-    this.#bind(flows);
-    if (slot < 0 || slot >= this.#ids.length) return;
-    this.#ids[slot] = flows.flowId(slot);
-    this.#values[slot] = value;
+    if (this.#table !== flows) this.#bind(flows);
+    if (slot < 0 || slot >= flows.capacity) return;
+    const i = slot * 2;
+    let d = this.#data;
+    if (i >= d.length) {
+      let n = Math.max(1024, d.length);
+      while (n <= i) n *= 2;
+      const grown = new Float64Array(Math.min(n, flows.capacity * 2));
+      grown.set(d);
+      d = this.#data = grown;
+    }
+    d[i] = flows.flowId(slot);
+    d[i + 1] = value;
   }
 
   /** Forgets every value. */
   clear(): void {
-    this.#ids.fill(0);
-    this.#values.fill(0);
+    this.#data = EMPTY;
   }
 }

@@ -74,8 +74,9 @@ export class LruIndex<K extends number | string> {
   find(key: K): number {
     if (this.#size === 0) return NIL;
     if (typeof key === "number") {
+      // text keys hold NaN in the number column, so a number key never matches one
       let s = this.#buckets[hashNumber(key) & this.#mask];
-      while (s !== NIL && (this.#isStr[s] !== 0 || this.#num[s] !== key)) s = this.#chain[s];
+      while (s !== NIL && this.#num[s] !== key) s = this.#chain[s];
       return s;
     }
     const h = hashString(key);
@@ -123,6 +124,7 @@ export class LruIndex<K extends number | string> {
     } else {
       h = hashString(key);
       this.#str[s] = key;
+      this.#num[s] = NaN;
       this.#isStr[s] = 1;
     }
     this.#hash[s] = h;

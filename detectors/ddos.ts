@@ -62,6 +62,8 @@ const CONNS = 0, REQUESTS = 1;
 const CHANNEL_TEXT = ["new connections", "HTTP requests"];
 
 interface SrcState {
+  /** The source this state is held for (NaN once pushed out of the table): validates {@link DstState.topRef}. */
+  key: IpKey;
   ring: TimeRing;
   /** Per channel: new connections opened, HTTP requests sent. */
   rates: [TimeRing, TimeRing];
@@ -75,11 +77,14 @@ interface DstState {
   sources: DistinctWindow<IpKey>;
   heavy: DistinctWindow<IpKey>;
   top: IpKey;
+  /** The state of `top` when last looked up (checked against its key before use; saves a table look-up). */
+  topRef: SrcState | null;
   lastSpoofedUs: number;
   /** Per channel: new connections / HTTP requests received, their heavy sources and busiest source. */
   rates: [TimeRing, TimeRing];
   rateHeavy: [DistinctWindow<IpKey>, DistinctWindow<IpKey>];
   rateTop: [IpKey, IpKey];
+  rateTopRef: [SrcState | null, SrcState | null];
 }
 
 /** Detects distributed floods against one destination (see module docs). */
@@ -95,7 +100,7 @@ export class DdosDetector implements Detector {
   #initSrc = (old: SrcState | undefined): SrcState => {
     if (old === undefined) {
       const w = this.#windowUs;
-      return { ring: new TimeRing(w), rates: [new TimeRing(w), new TimeRing(w)], lastEmitUs: -Infinity };
+      return { key: NaN, ring: new TimeRing(w), rates: [new TimeRing(w), new TimeRing(w)], lastEmitUs: -Infinity };
     }
     old.ring.clear();
     old.rates[0].clear();
@@ -111,16 +116,20 @@ export class DdosDetector implements Detector {
         sources: new DistinctWindow<IpKey>(),
         heavy: new DistinctWindow<IpKey>(),
         top: 0,
+        topRef: null,
         lastSpoofedUs: -Infinity,
         rates: [new TimeRing(this.#windowUs), new TimeRing(this.#windowUs)],
         rateHeavy: [new DistinctWindow<IpKey>(), new DistinctWindow<IpKey>()],
         rateTop: [0, 0],
+        rateTopRef: [null, null],
       };
     }
     old.ring.clear();
     old.other.clear();
     old.sources.clear();
     old.heavy.clear();
+    old.topRef = null;
+    old.rateTopRef[0] = old.rateTopRef[1] = null;
     old.lastSpoofedUs = -Infinity;
     for (let i = 0; i < 2; i++) {
       old.rates[i].clear();
@@ -131,7 +140,7 @@ export class DdosDetector implements Detector {
 
   /** Creates the detector with `config.ddos` and `config.limits`. */
   constructor(config: Config) {
-    this.#src = new BoundedMap(config.limits.max_tracked_ips);
+    this.#src = new BoundedMap(config.limits.max_tracked_ips, { onEvict: (_k, s) => void (s.key = NaN) });
     this.#dst = new BoundedMap(config.limits.max_tracked_ips);
     this.configure(config);
   }
@@ -190,9 +199,13 @@ export class DdosDetector implements Detector {
 
     const ts = pkt.tsUs, w = this.#windowUs;
     const s = this.#src.acquire(pkt.src, this.#initSrc);
+    s.key = pkt.src;
     const sc = s.ring.add(ts);
     const d = this.#dst.acquire(pkt.dst, this.#initDst);
-    if (d.ring.sum === 0) d.top = pkt.src;
+    if (d.ring.sum === 0) {
+      d.top = pkt.src;
+      d.topRef = s;
+    }
     const dc = d.ring.add(ts);
     const syn = proto === IpProto.TCP && (pkt.tcpFlags & TcpFlag.SYN) !== 0;
     const other = proto !== IpProto.UDP && !icmp && !syn ? d.other.add(ts) : d.other.count(ts);
@@ -204,10 +217,13 @@ export class DdosDetector implements Detector {
 
     let topCount = sc;
     if (d.top !== pkt.src) {
-      const t = this.#src.peek(d.top);
+      const t = this.#topState(d.topRef, d.top);
+      d.topRef = t ?? null;
       const tc = t === undefined ? 0 : t.ring.count(ts);
-      if (sc > tc) d.top = pkt.src;
-      else topCount = tc;
+      if (sc > tc) {
+        d.top = pkt.src;
+        d.topRef = s;
+      } else topCount = tc;
     }
     if (dc < cfg.threshold) return;
     const share = Math.min(topCount, dc) / dc;
@@ -272,9 +288,13 @@ export class DdosDetector implements Detector {
     const cfg = this.#cfg, w = this.#windowUs;
     const threshold = ch === CONNS ? cfg.conn_threshold : cfg.request_threshold;
     const s = this.#src.acquire(src, this.#initSrc);
+    s.key = src;
     const sc = s.rates[ch].add(ts);
     const d = this.#dst.acquire(dst, this.#initDst);
-    if (d.rates[ch].sum === 0) d.rateTop[ch] = src;
+    if (d.rates[ch].sum === 0) {
+      d.rateTop[ch] = src;
+      d.rateTopRef[ch] = s;
+    }
     const dc = d.rates[ch].add(ts);
     const heavyMin = Math.max(2, Math.ceil(threshold / (10 * Math.max(1, cfg.min_sources))));
     const heavy = sc >= heavyMin;
@@ -284,10 +304,13 @@ export class DdosDetector implements Detector {
     let topCount = sc;
     const top = d.rateTop[ch];
     if (top !== src) {
-      const t = this.#src.peek(top);
+      const t = this.#topState(d.rateTopRef[ch], top);
+      d.rateTopRef[ch] = t ?? null;
       const tc = t === undefined ? 0 : t.rates[ch].count(ts);
-      if (sc > tc) d.rateTop[ch] = src;
-      else topCount = tc;
+      if (sc > tc) {
+        d.rateTop[ch] = src;
+        d.rateTopRef[ch] = s;
+      } else topCount = tc;
     }
     if (dc < threshold || !heavy || hk < cfg.min_sources) return;
     if (Math.min(topCount, dc) / dc >= DOMINANT_SHARE || ts - s.lastEmitUs < w) return;
@@ -306,6 +329,11 @@ export class DdosDetector implements Detector {
       reason: `${dc} ${CHANNEL_TEXT[ch]} from ${sources} sources to one host in ${num(cfg.window_s)} s`,
       flow,
     });
+  }
+
+  /** The state held for `key` (what `#src.peek(key)` gives), from `ref` when it is still that key's. */
+  #topState(ref: SrcState | null, key: IpKey): SrcState | undefined {
+    return ref !== null && ref.key === key ? ref : this.#src.peek(key);
   }
 
   /** Takes back the packets counted for a flow that got answered. */

@@ -209,61 +209,38 @@ export class FlowTable {
       dp = 0;
     }
     const src = pkt.src, dst = pkt.dst;
-    // canonical order
-    let swapped: boolean;
-    if (src === dst) swapped = sp > dp;
-    else swapped = !lessKey(src, dst);
-    const a = swapped ? dst : src, b = swapped ? src : dst;
-    const pa = swapped ? dp : sp, pb = swapped ? sp : dp;
-    const ports = ((pa << 16) | pb) >>> 0;
-    const h = (Math.imul(hashKey(a) ^ Math.imul(hashKey(b), 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35) ^
-      proto) | 0;
-    const bucket = (h ^ (h >>> 15)) & this.#mask;
-
-    let slot = this.#buckets[bucket];
-    while (slot !== NIL) {
-      if (
-        this.#hash[slot] === h && this.#ports[slot] === ports && this.#proto[slot] === proto &&
-        // IPv6 slots hold NaN in the number columns, so an IPv4 key never reads the text columns
-        (typeof a === "number" ? this.#numA[slot] === a : this.#strA[slot] === a) &&
-        (typeof b === "number" ? this.#numB[slot] === b : this.#strB[slot] === b)
-      ) break;
-      slot = this.#chain[slot];
-    }
-    let isNew = false;
-    if (slot === NIL) {
-      slot = this.#alloc();
-      isNew = true;
-      if (typeof a === "number") this.#numA[slot] = a;
-      else {
-        this.#strA[slot] = a;
-        this.#numA[slot] = NaN;
-      }
-      if (typeof b === "number") this.#numB[slot] = b;
-      else {
-        this.#strB[slot] = b;
-        this.#numB[slot] = NaN;
-      }
-      this.#ports[slot] = ports;
-      this.#proto[slot] = proto;
-      this.#hash[slot] = h;
-      this.#initIsB[slot] = swapped ? 1 : 0;
-      this.#state[slot] = 0;
-      const p2 = slot * 2;
-      this.#pkts[p2] = 0;
-      this.#pkts[p2 + 1] = 0;
-      this.#bytes[p2] = 0;
-      this.#bytes[p2 + 1] = 0;
-      this.#firstUs[slot] = now;
-      this.#id[slot] = this.#nextId++;
-      this.#chain[slot] = this.#buckets[bucket];
-      this.#buckets[bucket] = slot;
-      this.size++;
-      this.created++;
-      if (proto === IpProto.TCP && pkt.hasL4 && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) {
-        this.#state[slot] = FlowState.MIDSTREAM;
+    // canonical order: the lower endpoint is "a"
+    let swapped: boolean, h: number, slot: number, ports: number;
+    if (typeof src === "number" && typeof dst === "number") {
+      // IPv4: numbers only (IPv6 slots hold NaN in the number columns, so they never match)
+      swapped = src === dst ? sp > dp : src > dst;
+      const a = swapped ? dst : src, b = swapped ? src : dst;
+      ports = ((swapped ? dp : sp) << 16 | (swapped ? sp : dp)) >>> 0;
+      h = (Math.imul((a | 0) ^ Math.imul(b | 0, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35) ^ proto) | 0;
+      slot = this.#buckets[(h ^ (h >>> 15)) & this.#mask];
+      while (
+        slot !== NIL &&
+        !(this.#hash[slot] === h && this.#ports[slot] === ports && this.#proto[slot] === proto &&
+          this.#numA[slot] === a && this.#numB[slot] === b)
+      ) slot = this.#chain[slot];
+    } else {
+      swapped = src === dst ? sp > dp : !lessKey(src, dst);
+      const a = swapped ? dst : src, b = swapped ? src : dst;
+      ports = ((swapped ? dp : sp) << 16 | (swapped ? sp : dp)) >>> 0;
+      h = (Math.imul(hashKey(a) ^ Math.imul(hashKey(b), 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35) ^
+        proto) | 0;
+      slot = this.#buckets[(h ^ (h >>> 15)) & this.#mask];
+      while (slot !== NIL) {
+        if (
+          this.#hash[slot] === h && this.#ports[slot] === ports && this.#proto[slot] === proto &&
+          (typeof a === "number" ? this.#numA[slot] === a : this.#strA[slot] === a) &&
+          (typeof b === "number" ? this.#numB[slot] === b : this.#strB[slot] === b)
+        ) break;
+        slot = this.#chain[slot];
       }
     }
+    const isNew = slot === NIL;
+    if (isNew) slot = this.#create(pkt, swapped, h, ports);
     const dir = (swapped ? 1 : 0) ^ this.#initIsB[slot];
     const p = slot * 2 + dir;
     this.#pkts[p]++;
@@ -306,6 +283,44 @@ export class FlowTable {
     pkt.flow = slot;
     pkt.dir = dir;
     pkt.flowNew = isNew;
+    return slot;
+  }
+
+  /** A new flow for `pkt` (its canonical key from {@link update}); returns the slot. */
+  #create(pkt: Packet, swapped: boolean, h: number, ports: number): number {
+    const slot = this.#alloc();
+    const a = swapped ? pkt.dst : pkt.src, b = swapped ? pkt.src : pkt.dst;
+    const proto = pkt.proto;
+    if (typeof a === "number") this.#numA[slot] = a;
+    else {
+      this.#strA[slot] = a;
+      this.#numA[slot] = NaN;
+    }
+    if (typeof b === "number") this.#numB[slot] = b;
+    else {
+      this.#strB[slot] = b;
+      this.#numB[slot] = NaN;
+    }
+    this.#ports[slot] = ports;
+    this.#proto[slot] = proto;
+    this.#hash[slot] = h;
+    this.#initIsB[slot] = swapped ? 1 : 0;
+    this.#state[slot] = 0;
+    const p2 = slot * 2;
+    this.#pkts[p2] = 0;
+    this.#pkts[p2 + 1] = 0;
+    this.#bytes[p2] = 0;
+    this.#bytes[p2 + 1] = 0;
+    this.#firstUs[slot] = pkt.tsUs;
+    this.#id[slot] = this.#nextId++;
+    const bucket = (h ^ (h >>> 15)) & this.#mask;
+    this.#chain[slot] = this.#buckets[bucket];
+    this.#buckets[bucket] = slot;
+    this.size++;
+    this.created++;
+    if (proto === IpProto.TCP && pkt.hasL4 && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) {
+      this.#state[slot] = FlowState.MIDSTREAM;
+    }
     return slot;
   }
 
