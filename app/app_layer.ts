@@ -95,6 +95,9 @@ export interface StreamControl {
   resumeDirection(slot: number, dir: number): void;
 }
 
+/** Connection records kept for reuse. */
+const POOL_MAX = 4096;
+
 /** Bytes kept per direction while the first bytes are too few to decide. */
 const MAX_PREFIX = 64;
 
@@ -104,6 +107,8 @@ interface AppFlow {
   clientDir: number;
   prefix: [Uint8Array | null, Uint8Array | null];
   http: HttpRequestParser | null;
+  /** The request parser this object keeps for reuse (set as `http` for HTTP connections). */
+  spareHttp: HttpRequestParser | null;
   resp: HttpResponseParser | null;
   login: LoginTracker | null;
   detected: boolean;
@@ -121,6 +126,8 @@ export class AppLayer implements StreamConsumer {
   #maxRequest: number;
   #httpPorts = new Uint8Array(65536);
   #cur: AppFlow | null = null;
+  /** Connection records of ended connections, reused (with their request parsers) by new ones. */
+  #pool: AppFlow[] = [];
   /** The stream stage, to stop reassembling a direction nobody needs (set by the pipeline). */
   streamControl: StreamControl | null = null;
   /** Counters. */
@@ -271,20 +278,44 @@ export class AppLayer implements StreamConsumer {
     const f = this.#flows[slot];
     if (f === undefined) return;
     this.#flows[slot] = undefined;
-    if (!f.detected) return;
-    this.#lruDelete(slot);
-    f.ctx.tsUs = tsUs;
-    if (f.http !== null) {
-      this.#cur = f;
-      f.http.finish(this.#onRequest);
-      this.#cur = null;
+    if (f.detected) {
+      this.#lruDelete(slot);
+      f.ctx.tsUs = tsUs;
+      if (f.http !== null) {
+        this.#cur = f;
+        f.http.finish(this.#onRequest);
+        this.#cur = null;
+      }
+      for (const l of this.#listeners) l.onEnd?.(f.ctx);
     }
-    for (const l of this.#listeners) l.onEnd?.(f.ctx);
+    if (this.#pool.length < POOL_MAX) this.#pool.push(f);
   }
 
   #open(slot: number): AppFlow {
     const t = this.#table;
     const ini = t.initiator(slot), res = t.responder(slot);
+    const f = this.#pool.pop();
+    if (f !== undefined) {
+      // listeners were told to copy what they keep of a context: the record is reused as new
+      const c = f.ctx;
+      c.slot = slot;
+      c.flowId = t.flowId(slot);
+      c.tsUs = 0;
+      c.client = ini.ip;
+      c.server = res.ip;
+      c.clientPort = ini.port;
+      c.serverPort = res.port;
+      c.proto = "http";
+      c.clientBanner = c.serverBanner = "";
+      c.requests = c.attempts = 0;
+      f.clientDir = 0;
+      f.prefix[0] = f.prefix[1] = null;
+      f.http = f.resp = null;
+      f.login = null;
+      f.detected = false;
+      f.sshSeen = f.want = 0;
+      return f;
+    }
     return {
       ctx: {
         slot,
@@ -303,6 +334,7 @@ export class AppLayer implements StreamConsumer {
       clientDir: 0,
       prefix: [null, null],
       http: null,
+      spareHttp: null,
       resp: null,
       login: null,
       detected: false,
@@ -361,7 +393,9 @@ export class AppLayer implements StreamConsumer {
     this.counters.detected[v]++;
     if (v === "http") {
       if (this.#httpCount >= this.#maxHttp) this.#evictHttp();
-      f.http = new HttpRequestParser(this.#maxRequest);
+      if (f.spareHttp === null) f.spareHttp = new HttpRequestParser(this.#maxRequest);
+      else f.spareHttp.reset(this.#maxRequest);
+      f.http = f.spareHttp;
       this.#lruAdd(ctx.slot);
       // the server side waits until a request asks for its answer (see onHttpRequest)
       this.streamControl?.stopDirection(ctx.slot, clientDir ^ 1);

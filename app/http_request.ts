@@ -155,6 +155,25 @@ export class HttpRequestParser {
     this.#max = Math.max(64, Math.floor(maxRequestBytes));
   }
 
+  /** Makes the parser as new (a new connection), releasing its buffer. */
+  reset(maxRequestBytes: number): void {
+    this.#max = Math.max(64, Math.floor(maxRequestBytes));
+    this.#release();
+    this.#state = HEAD;
+    this.#resync = this.#resyncFresh = this.#closed = false;
+    this.#skip =
+      this.#headEnd =
+      this.#bodyLen =
+      this.#chunkPos =
+      this.#chunkEnd =
+      this.#junk =
+        0;
+    this.#head = null;
+    this.#chunks = NO_CHUNKS;
+    this.#chunkPartial = -1;
+    this.requests = this.gaps = 0;
+  }
+
   /** Bytes held for the request in progress. */
   get bufferedBytes(): number {
     return this.#len;

@@ -131,3 +131,24 @@ Deno.test("IPv4 addresses are unsigned 32-bit numbers", () => {
   assert.equal(pkt.dst, v4n("128.0.0.1"));
   assert.equal(pkt.dst, 0x80000001);
 });
+
+Deno.test("IPv4 total length 0 (TSO/BIG TCP sender): the frame's length on the wire, also when snaplen cut it", () => {
+  const spec = makeSpec({
+    name: "ipv4 tso",
+    linkType: LinkType.ETHERNET,
+    link: { kind: "eth", etherType: EtherType.IPV4 },
+    ip: { v: 4, src: "10.0.0.1", dst: "10.0.0.2", ttl: 64 },
+    l4: { kind: "udp", sp: 4000, dp: 4001, payload: payload(3000) },
+  });
+  const bytes = spec.bytes.slice();
+  bytes[14 + 2] = bytes[14 + 3] = 0; // the field a super-frame carries
+  const whole = decodeOne(bytes, LinkType.ETHERNET);
+  assert.equal(whole.dec.events.total(), 0);
+  assert.equal(whole.pkt.ipLen, bytes.length - 14);
+  assert.equal(whole.pkt.payloadLen, 3000);
+  // captured with a 2048-byte snaplen: cut (an event), the datagram still as long as on the wire
+  const cut = decodeOne(bytes.slice(0, 2048), LinkType.ETHERNET, bytes.length);
+  assert.deepEqual(cut.dec.events.toObject(), { "ipv4.snaplen_cut": 1 });
+  assert.equal(cut.pkt.ipLen, bytes.length - 14);
+  assert.equal(cut.pkt.payloadOff + cut.pkt.payloadLen, 2048);
+});

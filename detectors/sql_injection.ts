@@ -41,6 +41,11 @@ const CLEAN_MIN = 24;
 const CLEAN_MAX = 1024;
 /** … in a set of at most this many entries (cleared when full). */
 const CLEAN_ENTRIES = 1024;
+/**
+ * Clean requests remembered (cleared when full): few, so that a stream of distinct requests does
+ * not keep thousands of keys alive, while a flood repeating a handful of requests hits every time.
+ */
+const CLEAN_REQUESTS = 64;
 
 /** Headers whose whole value is inspected. */
 const PLAIN_HEADERS: readonly [string, string][] = [
@@ -207,7 +212,7 @@ export class SqlInjectionDetector implements Detector {
     if (key !== null && this.#cleanRequests.has(key)) return null;
     const f = this.#inspect(req);
     if (f === null && key !== null) {
-      if (this.#cleanRequests.size >= CLEAN_ENTRIES) this.#cleanRequests.clear();
+      if (this.#cleanRequests.size >= CLEAN_REQUESTS) this.#cleanRequests.clear();
       this.#cleanRequests.add(key);
     }
     return f;
