@@ -32,7 +32,7 @@ export function decodeIpv4(pkt: Packet, off: number, ev: DecodeEvents): void {
   let total = (b[off + 2] << 8) | b[off + 3];
   // 0 on the sending host of a TSO/GSO or BIG TCP capture: the frame holds the whole datagram (as long
   // as the frame on the wire: a live capture cuts super-frames at its snaplen, which is a cut, not the end)
-  if (total === 0) total = Math.max(avail, pkt.wireLen - off);
+  if (total === 0) total = Math.max(avail, pkt.wireLen - (off - pkt.start));
   if (total < hlen) {
     ev.add(Ev["ipv4.length_too_small"]);
     return;

@@ -184,7 +184,7 @@ async function superFrames(path: string): Promise<{ lengthZero: number; largest:
   const post = new TextEncoder().encode("POST /notes");
   await new FileSource(path).run((f) => {
     largest = Math.max(largest, f.len);
-    const b = f.buf;
+    const o = f.off ?? 0, b = f.buf.subarray(o, o + f.caplen);
     if (b.length < 34 || b[12] !== 0x08 || b[13] !== 0x00 || b[16] !== 0 || b[17] !== 0) return;
     lengthZero++;
     const tcp = 14 + (b[14] & 15) * 4, data = tcp + (b[tcp + 12] >> 4) * 4;
