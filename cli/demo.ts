@@ -17,6 +17,9 @@ import { formatReport } from "../pipeline/report.ts";
 import { Hub } from "../sensor/hub.ts";
 import { PacedReplay } from "../sensor/paced_replay.ts";
 import { replayFiles } from "../sensor/replay.ts";
+import { loadFlowModel } from "../sensor/flow_model.ts";
+import { Store } from "../store/store.ts";
+import { StoreWriter } from "../store/writer.ts";
 import { DEFAULT_PORT, parseListen } from "../web/auth.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { VERSION } from "./version.ts";
@@ -31,8 +34,10 @@ export const DEMO_HELP = `Usage: ids demo [--listen HOST:PORT] [--no-open] [--sp
 
 Replays the bundled capture of real attack tools (nmap, hping3 floods, curl SQL injections, exploit
 probes) and benign traffic, recorded in network namespaces, in a loop at its recorded pace, and
-serves the dashboard: alerts arrive within seconds. A temporary data directory holds the access
-token and the configuration the Settings page edits; it is removed on exit. Stop with Ctrl-C.
+serves the dashboard: alerts arrive within seconds. The flow model (models/ids-flow.onnx) labels
+alerts when it is present; without it the dashboard says "heuristics only". A temporary data
+directory holds the access token, the store (older alerts, triage marks) and the configuration the
+Settings page edits; it is removed on exit. Stop with Ctrl-C.
 
 Options:
   --listen HOST:PORT  where the dashboard listens (default 127.0.0.1:${DEFAULT_PORT}, another free port if taken)
@@ -100,6 +105,21 @@ export async function demoCommand(args: string[]): Promise<number> {
   const controller = new AbortController();
   const hub = new Hub({ onError: (name, e) => console.error(`ids: output ${name}: ${(e as Error).message ?? e}`) });
   let config: Config = parseConfigText(await Deno.readTextFile(configFile), configFile);
+  // the flow model, as ids run and ids replay load it: missing or unusable is one line and heuristics only
+  const ml = await loadFlowModel(config, (line) => console.error(`ids demo: ${line}`));
+  // a store in the temporary directory: the events table pages older alerts, triage marks are kept
+  let store: Store | undefined;
+  let storeWriter: StoreWriter | undefined;
+  try {
+    store = Store.open(dataDir);
+    store.startRun("demo", "demo.pcapng.gz", VERSION);
+    storeWriter = new StoreWriter(store, { onProblem: (line) => console.error(`ids demo: ${line}`) });
+    hub.subscribe(storeWriter, { queue: 200_000, batch: 1000 });
+  } catch (e) {
+    store?.close();
+    store = undefined;
+    console.error(`ids demo: ${(e as Error).message} — the dashboard shows this run only`);
+  }
   // simulated IPS on the wall clock: blocks count down in real time, no firewall is touched
   const ipsHandle = await createIps({ config, mode: "simulated", bus: hub, clock: "wall", log: () => {} });
   const reputation = createReputationService(abuseIpdbSettings(config.abuseipdb), { cache: new MemoryKv() });
@@ -111,6 +131,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     loop: true,
     name: "demo.pcapng.gz",
     ips: ipsHandle.stage,
+    ml,
     signal: controller.signal,
   });
   const start = (l: typeof listen) =>
@@ -132,6 +153,9 @@ export async function demoCommand(args: string[]): Promise<number> {
       ips: ipsPort(ipsControl(ipsHandle.ips)),
       reputation: reputationPort(reputation),
       notify: notifyPort(() => config),
+      model: () => ml?.name ?? null,
+      store,
+      flushStore: () => storeWriter?.flush(),
     });
   let dashboard;
   try {
@@ -145,6 +169,9 @@ export async function demoCommand(args: string[]): Promise<number> {
   } catch (e) {
     ipsHandle.close();
     reputation.close();
+    ml?.close();
+    await hub.close({ timeoutMs: 1000 });
+    store?.close();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     console.error(`ids demo: ${(e as Error).message}`);
     return 1;
@@ -173,6 +200,8 @@ export async function demoCommand(args: string[]): Promise<number> {
     ipsHandle.close();
     reputation.close();
     await hub.close({ timeoutMs: 1000 });
+    ml?.close();
+    store?.close();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
   return status;

@@ -19,7 +19,8 @@ import { DeferredModel } from "../sensor/deferred_model.ts";
 import { Sensor } from "../sensor/sensor.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
-import { checkListen, type ServedSensor, serveSensor } from "./_serve.ts";
+import { defaultDataDir } from "../store/data_dir.ts";
+import { checkListen, fileExists, type ServedSensor, serveSensor, settingsFile } from "./_serve.ts";
 
 /** Sampled packets per second for the live traffic panel. */
 const TRAFFIC_LINES_PER_SECOND = 50;
@@ -104,9 +105,15 @@ export async function replayCommand(args: string[]): Promise<number> {
   }
   if (evePath === "-" && a.json) throw new UsageError("--json and --eve - both write to stdout: choose one");
   const configPath = a.config as string | undefined;
+  // served without --config: the dashboard's settings file in the data directory (read when it exists)
+  const settingsPath = serve
+    ? settingsFile(configPath, (a.data as string | undefined) ?? defaultDataDir())
+    : configPath;
+  const fromDataDir = configPath === undefined && settingsPath !== undefined && fileExists(settingsPath);
+  if (fromDataDir) console.error(`ids replay: configuration from ${settingsPath} (the dashboard's settings)`);
   let config: Config;
   try {
-    config = await loadConfig(configPath);
+    config = await loadConfig(configPath ?? (fromDataDir ? settingsPath : undefined));
   } catch (e) {
     console.error(
       `ids replay: ${e instanceof ConfigError ? e.message : `Cannot load configuration: ${(e as Error).message}`}`,
@@ -158,6 +165,11 @@ export async function replayCommand(args: string[]): Promise<number> {
   }
   let dashboard: ServedSensor | undefined;
   let liveConfig = config;
+  const applyConfig = (c: Config) => {
+    sensor.configure(maxFlows === undefined ? c : { ...c, limits: { ...c.limits, max_flows: maxFlows } });
+    ipsHandle?.ips.setConfig(c);
+    liveConfig = c;
+  };
   if (serve) {
     try {
       dashboard = await serveSensor({
@@ -167,9 +179,12 @@ export async function replayCommand(args: string[]): Promise<number> {
         listen: a.listen as string | undefined,
         dataDir: a.data as string | undefined,
         config: () => liveConfig,
-        configFile: configPath,
+        configFile: settingsPath,
+        onConfig: applyConfig,
         ips: ipsHandle,
         model: () => (ml instanceof DeferredModel ? ml.model?.name : ml?.name) ?? null,
+        store: sensor.store,
+        flushStore: () => sensor.storeWriter?.flush(),
       });
     } catch (e) {
       ipsHandle?.close();
@@ -196,17 +211,21 @@ export async function replayCommand(args: string[]): Promise<number> {
     session?.stop();
   };
   const removeStopSignals = onStopSignals(stop);
-  const unwatch = configPath
-    ? watchConfig(configPath, {
-      onChange: (c) => {
-        sensor.configure(maxFlows === undefined ? c : { ...c, limits: { ...c.limits, max_flows: maxFlows } });
-        ipsHandle?.ips.setConfig(c);
-        liveConfig = c;
-        console.error(`ids: configuration reloaded from ${configPath}`);
-      },
-      onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
-    })
-    : undefined;
+  let unwatch: (() => Promise<void>) | undefined;
+  const watched = configPath ?? (fromDataDir ? settingsPath : undefined);
+  if (watched !== undefined) {
+    try {
+      unwatch = watchConfig(watched, {
+        onChange: (c) => {
+          applyConfig(c);
+          console.error(`ids: configuration reloaded from ${watched}`);
+        },
+        onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
+      });
+    } catch (e) {
+      console.error(`ids: ${(e as Error).message}`);
+    }
+  }
   // --json: the alerts themselves, the same DTO as demo --json and the hub
   const alertList: Alert[] = [];
   if (a.json) {

@@ -21,7 +21,7 @@ import { startAlertServices } from "./_alert_services.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
 import { loadDashboard } from "./_dashboard.ts";
-import { checkListen, type ServedSensor, serveSensor } from "./_serve.ts";
+import { checkListen, fileExists, type ServedSensor, serveSensor, settingsFile } from "./_serve.ts";
 
 /** Help text of `ids run`. */
 export const RUN_HELP = `Usage: ids run [--iface NAME] [--filter BPF] [--eve PATH|-] [--config FILE] [options]
@@ -141,10 +141,17 @@ export async function runCommand(args: string[]): Promise<number> {
   const bufferMb = intOpt(a["buffer-mb"], "buffer-mb", 1, 4096);
   const statsInterval = intOpt(a["stats-interval"], "stats-interval", 0, 86400) ?? 0;
   const duration = secondsOpt(a.duration, "duration", 31_536_000);
+  if (a.data !== undefined && a["no-data"] === true) {
+    throw new UsageError("--data and --no-data contradict each other");
+  }
+  const dataDir = a["no-data"] === true ? undefined : (a.data as string | undefined) ?? defaultDataDir();
   const configPath = a.config as string | undefined;
+  // without --config, the settings the dashboard wrote to DATA/config.json (when there are some)
+  const settingsPath = settingsFile(configPath, dataDir);
+  const fromDataDir = configPath === undefined && settingsPath !== undefined && fileExists(settingsPath);
   let config: Config;
   try {
-    config = await loadConfig(configPath);
+    config = await loadConfig(configPath ?? (fromDataDir ? settingsPath : undefined));
   } catch (e) {
     console.error(`ids run: ${e instanceof ConfigError ? e.message : (e as Error).message}`);
     return 1;
@@ -154,16 +161,13 @@ export async function runCommand(args: string[]): Promise<number> {
   let started = false;
   const heldProblems: string[] = [];
   const problem = (line: string) => started ? console.error(`ids: ${line}`) : heldProblems.push(line);
+  if (fromDataDir) problem(`configuration from ${settingsPath} (the dashboard's settings; --config FILE overrides)`);
   // the flow model: missing or mismatched is one warning (held like the others) and heuristics only
   const ml = await loadFlowModel(config, problem);
   checkListen(a.listen as string | undefined);
   let liveConfig = config;
   let sensor: Sensor;
   try {
-    if (a.data !== undefined && a["no-data"] === true) {
-      throw new UsageError("--data and --no-data contradict each other");
-    }
-    const dataDir = a["no-data"] === true ? undefined : (a.data as string | undefined) ?? defaultDataDir();
     sensor = await Sensor.open({
       config,
       onProblem: problem,
@@ -213,6 +217,11 @@ export async function runCommand(args: string[]): Promise<number> {
     }
     sensor.decision.ips = ipsHandle.stage;
   }
+  const applyConfig = (c: Config) => {
+    sensor.configure(c);
+    ipsHandle?.ips.setConfig(c);
+    liveConfig = c;
+  };
   // the dashboard (--listen), loaded only when asked for
   let dashboard: ServedSensor | undefined;
   if (a.listen !== undefined) {
@@ -224,9 +233,12 @@ export async function runCommand(args: string[]): Promise<number> {
         listen: a.listen as string,
         dataDir: a["no-data"] === true ? undefined : a.data as string | undefined,
         config: () => liveConfig,
-        configFile: configPath,
+        configFile: settingsPath,
+        onConfig: applyConfig,
         ips: ipsHandle,
         model: () => ml?.name ?? null,
+        store: sensor.store,
+        flushStore: () => sensor.storeWriter?.flush(),
       });
     } catch (e) {
       ipsHandle?.close();
@@ -256,17 +268,21 @@ export async function runCommand(args: string[]): Promise<number> {
   };
   const removeStopSignals = onStopSignals(stop);
   const timer = duration ? setTimeout(stop, duration * 1000) : undefined;
-  const unwatch = configPath
-    ? watchConfig(configPath, {
-      onChange: (c) => {
-        sensor.configure(c);
-        ipsHandle?.ips.setConfig(c);
-        liveConfig = c;
-        console.error(`ids: configuration reloaded from ${configPath}`);
-      },
-      onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
-    })
-    : undefined;
+  // the settings file is watched: edits by hand (or by the dashboard) apply without a restart
+  let unwatch: (() => Promise<void>) | undefined;
+  if (settingsPath && (configPath !== undefined || fromDataDir || dashboard !== undefined)) {
+    try {
+      unwatch = watchConfig(settingsPath, {
+        onChange: (c) => {
+          applyConfig(c);
+          console.error(`ids: configuration reloaded from ${settingsPath}`);
+        },
+        onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
+      });
+    } catch (e) {
+      problem(`${(e as Error).message}: edits to it apply at the next start`);
+    }
+  }
   session = await sensor.capture({
     mode: "live",
     iface: a.iface as string | undefined,

@@ -153,6 +153,8 @@ export class PacedReplay {
         const engine = new DetectionEngine(this.#config, {
           onDetection: (e) => this.decision.submit(e),
           iface: this.#o.name,
+          // with a model: each detection carries its flow's feature row for the model to judge
+          features: this.#o.ml !== undefined,
         });
         this.#engine = engine;
         const wallStart = performance.now();

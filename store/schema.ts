@@ -3,8 +3,10 @@
  *
  * Version 1 held the seed's columns only (attacks: time, label, source, protocol, port; blocks:
  * time, address, label, duration, status). Version 2 adds the rest of each alert and block, the
- * sensor runs, the key/value cache and the indexes the queries need. A migration never drops
- * data; each runs in its own transaction with the version bump.
+ * sensor runs, the key/value cache and the indexes the queries need. Version 3 adds each alert's
+ * sequence number within its run (the dashboard's link between a live alert and its row) and the
+ * operator's triage marks (acknowledged, escalated). A migration never drops data; each runs in its
+ * own transaction with the version bump.
  *
  * @module
  */
@@ -94,6 +96,18 @@ export const MIGRATIONS: readonly Migration[] = [
         value TEXT NOT NULL,
         expires_ms INTEGER NOT NULL
       ) WITHOUT ROWID`,
+    ],
+  },
+  {
+    version: 3,
+    statements: [
+      // the decision stage's sequence number (unique within a run; 0 for rows written before version 3)
+      `ALTER TABLE attacks ADD COLUMN seq INTEGER NOT NULL DEFAULT 0`,
+      // triage from the dashboard: acknowledged, escalated (starred), when last marked (wall clock)
+      `ALTER TABLE attacks ADD COLUMN ack INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE attacks ADD COLUMN star INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE attacks ADD COLUMN marked_ms INTEGER`,
+      `CREATE INDEX attacks_run_seq ON attacks (run_id, seq)`,
     ],
   },
 ];

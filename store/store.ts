@@ -70,6 +70,72 @@ export interface AlertQuery {
   limit?: number;
 }
 
+/** An alert row with its run, sequence number and triage marks (the dashboard's view). */
+export interface MarkedAlertRow extends AlertRow {
+  /** The sensor run that wrote it (null for rows written outside a run). */
+  runId: number | null;
+  /** The decision stage's sequence number within the run (0 when unknown). */
+  seq: number;
+  /** Acknowledged (1) or not (0). */
+  ack: number;
+  /** Escalated / starred (1) or not (0). */
+  star: number;
+}
+
+/** Filters and keyset cursor of {@link Store.pageAlerts}. */
+export interface AlertPageQuery {
+  /** Packet time at or after (µs). */
+  sinceUs?: number;
+  /** Packet time at or before (µs). */
+  untilUs?: number;
+  type?: string;
+  /** Source or destination. */
+  ip?: string;
+  severity?: number;
+  /** Case-insensitive text in the label, type, endpoints, protocol, evidence or tags. */
+  text?: string;
+  /** false: only rows not acknowledged. */
+  ack?: boolean;
+  /** true: only escalated rows. */
+  starred?: boolean;
+  /** Cursor: rows older than this packet time (µs) — with `beforeId`, older than (time, id); alone, at or before it. */
+  beforeUs?: number;
+  /** Cursor: the row id that goes with `beforeUs`. */
+  beforeId?: number;
+  /** Rows at most (1 to 1000; default 200). */
+  limit?: number;
+}
+
+/** A block row as the dashboard pages it. */
+export interface BlockRow extends BlockEvent {
+  /** Row id (the cursor's tie-breaker). */
+  rowId: number;
+}
+
+/** Filters and keyset cursor of {@link Store.pageBlocks}. */
+export interface BlockPageQuery {
+  ip?: string;
+  /** Cursor: blocks started before (startMs, rowId). */
+  beforeMs?: number;
+  beforeRowId?: number;
+  /** Rows at most (1 to 1000; default 200). */
+  limit?: number;
+}
+
+/** Alerts of one address over time, counted per bucket and type ({@link Store.ipTimeline}). */
+export interface IpTimeline {
+  /** Alerts of the address in total. */
+  total: number;
+  firstUs: number | null;
+  lastUs: number | null;
+  /** Bucket width (µs). */
+  bucketUs: number;
+  buckets: { startUs: number; type: string; count: number }[];
+}
+
+/** Most rows one page returns. */
+export const MAX_PAGE_ROWS = 1000;
+
 /** What {@link Store.stats} returns. */
 export interface AlertStats {
   total: number;
@@ -113,6 +179,38 @@ function notSqlite(path: string): boolean {
   } finally {
     file?.close();
   }
+}
+
+/** The columns of {@link MarkedAlertRow}, as a SELECT over `attacks`. */
+const MARKED_ALERT_COLUMNS =
+  `SELECT id, ts_us AS tsUs, time, type, label, src, dst, src_port AS srcPort, port AS dstPort, proto, severity,
+    decided_by AS decidedBy, confidence, signature_id AS signatureId, flow_id AS flowId, action, reason, eve,
+    run_id AS runId, seq, ack, star FROM attacks`;
+
+/** A triage flag as SQL: 1, 0, or null (unchanged). */
+function flag(v: boolean | undefined): number | null {
+  return v === undefined ? null : v ? 1 : 0;
+}
+
+/** A block event from a `blocks` row. */
+function blockFromRow(r: Record<string, string | number | null>): BlockEvent {
+  const e: BlockEvent = {
+    id: String(r.block_id),
+    ip: String(r.ip),
+    status: String(r.status) as BlockStatus,
+    atMs: Number(r.updated_ms),
+    startMs: Number(r.start_ms),
+    durationS: Number(r.duration_s),
+    backend: String(r.backend),
+  };
+  if (r.expires_ms !== null) e.expiresMs = Number(r.expires_ms);
+  if (r.error) e.error = String(r.error);
+  if (r.type) e.type = String(r.type) as BlockEvent["type"];
+  if (r.label) e.label = String(r.label);
+  if (r.severity !== null) e.severity = Number(r.severity) as BlockEvent["severity"];
+  if (r.alert_seq !== null) e.alertSeq = Number(r.alert_seq);
+  if (r.reason) e.reason = String(r.reason);
+  return e;
 }
 
 /** The alerts, blocks, runs and key/value database. */
@@ -239,8 +337,8 @@ export class Store {
     }
     this.#insertAlert = db.prepare(
       `INSERT INTO attacks (time, label, src, proto, port, ts_us, dst, src_port, type, severity, decided_by,
-         confidence, signature_id, flow_id, action, reason, run_id, eve)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         confidence, signature_id, flow_id, action, reason, run_id, eve, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#upsertBlock = db.prepare(
       `INSERT INTO blocks (time, ip, label, duration_s, status, block_id, start_ms, expires_ms, type, severity, backend,
@@ -290,6 +388,7 @@ export class Store {
           a.reason,
           this.runId,
           eve,
+          Number.isSafeInteger(a.seq) ? a.seq : 0,
         );
       }
       for (const b of blocks) {
@@ -390,25 +489,7 @@ export class Store {
       `SELECT block_id, ip, status, updated_ms, start_ms, duration_s, expires_ms, backend, error, type, label, severity,
          alert_seq, reason FROM blocks WHERE status IN ('active', 'simulated') ORDER BY start_ms`,
     ).all() as Record<string, string | number | null>[];
-    return rows.map((r) => {
-      const e: BlockEvent = {
-        id: String(r.block_id),
-        ip: String(r.ip),
-        status: String(r.status) as BlockStatus,
-        atMs: Number(r.updated_ms),
-        startMs: Number(r.start_ms),
-        durationS: Number(r.duration_s),
-        backend: String(r.backend),
-      };
-      if (r.expires_ms !== null) e.expiresMs = Number(r.expires_ms);
-      if (r.error) e.error = String(r.error);
-      if (r.type) e.type = String(r.type) as BlockEvent["type"];
-      if (r.label) e.label = String(r.label);
-      if (r.severity !== null) e.severity = Number(r.severity) as BlockEvent["severity"];
-      if (r.alert_seq !== null) e.alertSeq = Number(r.alert_seq);
-      if (r.reason) e.reason = String(r.reason);
-      return e;
-    });
+    return rows.map(blockFromRow);
   }
 
   /** Blocks of `ip` started at or after `sinceMs`, failed ones excluded. */
@@ -429,6 +510,118 @@ export class Store {
       `SELECT block_id AS id, time, ip, type, label, duration_s AS durationS, status, expires_ms AS expiresMs, backend,
          error, reason, updated_ms AS updatedMs FROM blocks ORDER BY start_ms DESC, id DESC LIMIT ?`,
     ).all(limit);
+  }
+
+  // ---- the dashboard: pages of older rows, triage marks, one address over time ----
+
+  /**
+   * Alerts matching `q`, newest first (packet time, then row id), with their marks; page on with
+   * the last row's `tsUs` and `id` as `beforeUs` / `beforeId`.
+   */
+  pageAlerts(q: AlertPageQuery = {}): MarkedAlertRow[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    const int = (v: number) => Math.floor(v);
+    if (q.sinceUs !== undefined) where.push("ts_us >= ?"), args.push(int(q.sinceUs));
+    if (q.untilUs !== undefined) where.push("ts_us <= ?"), args.push(int(q.untilUs));
+    if (q.type !== undefined) where.push("type = ?"), args.push(q.type);
+    if (q.ip !== undefined) where.push("(src = ? OR dst = ?)"), args.push(q.ip, q.ip);
+    if (q.severity !== undefined) where.push("severity = ?"), args.push(int(q.severity));
+    if (q.ack === false) where.push("ack = 0");
+    if (q.starred === true) where.push("star = 1");
+    if (q.text !== undefined && q.text !== "") {
+      where.push(
+        `instr(lower(label || ' ' || type || ' ' || src || ':' || src_port || ' ' || dst || ':' || port || ' ' ||
+           proto || ' ' || reason || ' ' || coalesce(json_extract(eve, '$.alert.metadata.tag'), '')), ?) > 0`,
+      );
+      args.push(q.text.toLowerCase());
+    }
+    if (q.beforeUs !== undefined) {
+      if (q.beforeId !== undefined) {
+        where.push("(ts_us < ? OR (ts_us = ? AND id < ?))");
+        args.push(int(q.beforeUs), int(q.beforeUs), int(q.beforeId));
+      } else {
+        where.push("ts_us <= ?");
+        args.push(int(q.beforeUs));
+      }
+    }
+    const limit = Math.max(1, Math.min(Math.floor(q.limit ?? 200), MAX_PAGE_ROWS));
+    const sql = `${MARKED_ALERT_COLUMNS}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY ts_us DESC, id DESC LIMIT ?`;
+    return this.#db.prepare(sql).all(...args, limit) as unknown as MarkedAlertRow[];
+  }
+
+  /** The alert row `id` with its marks. */
+  alertById(id: number): MarkedAlertRow | undefined {
+    return this.#db.prepare(`${MARKED_ALERT_COLUMNS} WHERE id = ?`).get(id) as unknown as MarkedAlertRow | undefined;
+  }
+
+  /** The row of alert `seq` of run `runId`. */
+  alertBySeq(runId: number, seq: number): MarkedAlertRow | undefined {
+    return this.#db.prepare(`${MARKED_ALERT_COLUMNS} WHERE run_id = ? AND seq = ? ORDER BY id DESC LIMIT 1`)
+      .get(runId, seq) as unknown as MarkedAlertRow | undefined;
+  }
+
+  /**
+   * Sets the triage marks of alert row `id` (a mark not given stays); returns the row, undefined
+   * when there is no such row.
+   */
+  markAlert(
+    id: number,
+    change: { ack?: boolean; star?: boolean },
+    nowMs: number = Date.now(),
+  ): MarkedAlertRow | undefined {
+    const r = this.#db.prepare(
+      "UPDATE attacks SET ack = coalesce(?, ack), star = coalesce(?, star), marked_ms = ? WHERE id = ?",
+    ).run(flag(change.ack), flag(change.star), Math.floor(nowMs), id);
+    return Number(r.changes) === 0 ? undefined : this.alertById(id);
+  }
+
+  /** Block rows newest first (start time, then row id), optionally of one address; page on with the last row. */
+  pageBlocks(q: BlockPageQuery = {}): BlockRow[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.ip !== undefined) where.push("ip = ?"), args.push(q.ip);
+    if (q.beforeMs !== undefined) {
+      where.push("(start_ms < ? OR (start_ms = ? AND id < ?))");
+      const id = q.beforeRowId ?? Number.MAX_SAFE_INTEGER;
+      args.push(Math.floor(q.beforeMs), Math.floor(q.beforeMs), id);
+    }
+    const limit = Math.max(1, Math.min(Math.floor(q.limit ?? 200), MAX_PAGE_ROWS));
+    const rows = this.#db.prepare(
+      `SELECT id, block_id, ip, status, updated_ms, start_ms, duration_s, expires_ms, backend, error, type, label,
+         severity, alert_seq, reason FROM blocks${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY start_ms DESC, id DESC LIMIT ?`,
+    ).all(...args, limit) as Record<string, string | number | null>[];
+    return rows.map((r) => ({ ...blockFromRow(r), rowId: Number(r.id) }));
+  }
+
+  /** Alerts of `ip` (source or destination) counted per type in at most `buckets` equal time buckets. */
+  ipTimeline(ip: string, buckets = 60): IpTimeline {
+    const span = this.#db.prepare(
+      `SELECT count(*) AS n, min(ts_us) AS first, max(ts_us) AS last FROM attacks WHERE id IN
+         (SELECT id FROM attacks WHERE src = ? UNION SELECT id FROM attacks WHERE dst = ?)`,
+    ).get(ip, ip) as { n: number; first: number | null; last: number | null };
+    const total = Number(span.n);
+    if (total === 0 || span.first === null || span.last === null) {
+      return { total: 0, firstUs: null, lastUs: null, bucketUs: 60_000_000, buckets: [] };
+    }
+    const first = Number(span.first);
+    const last = Number(span.last);
+    // whole seconds, at least one, so the buckets read well on an axis
+    const bucketUs = Math.max(1_000_000, Math.ceil((last - first + 1) / Math.max(1, buckets) / 1_000_000) * 1_000_000);
+    const rows = this.#db.prepare(
+      `SELECT ? + CAST((ts_us - ?) / ? AS INTEGER) * ? AS startUs, type, count(*) AS count FROM attacks WHERE id IN
+         (SELECT id FROM attacks WHERE src = ? UNION SELECT id FROM attacks WHERE dst = ?)
+       GROUP BY startUs, type ORDER BY startUs, type`,
+    ).all(first, first, bucketUs, bucketUs, ip, ip) as { startUs: number; type: string; count: number }[];
+    return {
+      total,
+      firstUs: first,
+      lastUs: last,
+      bucketUs,
+      buckets: rows.map((r) => ({ startUs: Number(r.startUs), type: String(r.type), count: Number(r.count) })),
+    };
   }
 
   // ---- key/value cache (enrichment) ----

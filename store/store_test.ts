@@ -125,9 +125,14 @@ Deno.test("migrations: a database of every earlier schema version opens, migrate
         for (const sql of m.statements) db.exec(sql);
         db.exec(`PRAGMA user_version = ${m.version}`);
       }
-      if (from >= 1) {
+      if (from === 1) {
         db.prepare("INSERT INTO attacks (time, label, src, proto, port) VALUES (?, ?, ?, ?, ?)")
           .run("2026-11-21T14:50:23.531Z", "SYN Flood (Heuristic)", "10.77.0.66", "TCP", 80);
+      } else if (from >= 2) {
+        db.prepare("INSERT INTO attacks (time, label, src, proto, port, ts_us) VALUES (?, ?, ?, ?, ?, ?)")
+          .run("2026-11-21T14:50:23.531Z", "SYN Flood (Heuristic)", "10.77.0.66", "TCP", 80, 1795272623000000);
+      }
+      if (from >= 1) {
         db.prepare("INSERT INTO blocks (time, ip, label, duration_s, status) VALUES (?, ?, ?, ?, ?)")
           .run("2026-11-21T14:50:24.000Z", "10.77.0.66", "SYN Flood (Heuristic)", 60, "ACTIVO");
       }
@@ -159,7 +164,14 @@ Deno.test("faults: a newer schema, a file that is not SQLite, a directory that c
     db.close();
     assert.throws(() => Store.open(dir), (e: Error) => {
       assert.ok(e instanceof StoreError);
-      assert.match(e.message, /written by a newer ids \(schema 9; this ids knows up to 2\) — upgrade ids/);
+      assert.match(
+        e.message,
+        new RegExp(
+          `written by a newer ids \\(schema ${
+            SCHEMA_VERSION + 7
+          }; this ids knows up to ${SCHEMA_VERSION}\\) — upgrade ids`,
+        ),
+      );
       assert.ok(!e.message.includes("\n"));
       return true;
     });

@@ -24,6 +24,7 @@ const STATUS: StatusDto = {
   reputation: null,
   telegram: false,
   configFile: null,
+  store: null,
 };
 
 function alert(type: AttackType, src: string, reason: string, tsMs = Date.now()) {

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Config } from "../config/defaults.ts";
-import type { BlockDto, StatusDto } from "./dto.ts";
-import type { LiveFeed } from "./feed.ts";
+import type { AlertDto, AlertPageDto, BlockDto, BlockPageDto, IpHistoryDto, StatusDto } from "./dto.ts";
+import type { AlertFilter, LiveFeed } from "./feed.ts";
 
 /** The IPS as the dashboard drives it. */
 export interface IpsControl {
@@ -38,6 +38,35 @@ export interface NotifyTest {
   test(): Promise<string>;
 }
 
+/** Triage marks to set (a mark not given stays). */
+export interface TriageChange {
+  ack?: boolean;
+  star?: boolean;
+}
+
+/**
+ * The store as the dashboard reads it: pages of older alerts and blocks with the current filter,
+ * triage marks kept across restarts, an address over time. Absent when the sensor runs without a
+ * store (the pages then say so).
+ */
+export interface AlertArchive {
+  /** The database file. */
+  readonly path: string;
+  /** Alerts matching `filter` older than `cursor` (`TSUS` inclusive, or `TSUS:ROWID`), newest first. */
+  alerts(filter: AlertFilter, cursor: string | undefined, limit: number): AlertPageDto;
+  /** Sets the marks of the stored row `rowId`; undefined when there is no such row. */
+  markRow(rowId: number, change: TriageChange): AlertDto | undefined;
+  /**
+   * Sets the marks of the row of live alert `key` (`RUN:SEQ`); resolves true once written, false
+   * when the row is not in the store (yet).
+   */
+  markKey(key: string, change: TriageChange): Promise<boolean>;
+  /** Blocks older than `cursor` (`STARTMS:ROWID`), optionally of one address, newest first. */
+  blocks(ip: string | undefined, cursor: string | undefined, limit: number): BlockPageDto;
+  /** Alerts of `ip` over time and its blocks. */
+  ipHistory(ip: string): IpHistoryDto;
+}
+
 /** Options of the dashboard app. */
 export interface DashboardOptions {
   feed: LiveFeed;
@@ -54,6 +83,8 @@ export interface DashboardOptions {
   ips?: IpsControl;
   reputation?: ReputationLookup;
   notify?: NotifyTest;
+  /** The store (older rows, kept triage marks); absent: the sensor runs without one. */
+  archive?: AlertArchive;
   /** SSE push interval in ms (default 100: at most 10 pushes a second). */
   pushIntervalMs?: number;
 }

@@ -10,10 +10,16 @@ import type { TrafficLine } from "../core/hub_event.ts";
 import { protoName, tcpFlagsString } from "../core/ip.ts";
 import type { AlertDto, BlockDto, TrafficDto } from "./dto.ts";
 
-/** An alert as the dashboard shows it; `id` is the dashboard's own. */
-export function alertToDto(a: Alert, id: number): AlertDto {
+/** The identity of a live alert shared with its store row ({@link AlertDto.key}). */
+export function liveKey(a: Alert, id: number, run: number | null | undefined): string {
+  return run !== null && run !== undefined && a.seq > 0 ? `${run}:${a.seq}` : `live:${id}`;
+}
+
+/** An alert as the dashboard shows it; `id` is the dashboard's own, `run` the store's run id (when there is a store). */
+export function alertToDto(a: Alert, id: number, run?: number | null): AlertDto {
   const dto: AlertDto = {
     id,
+    key: liveKey(a, id, run),
     ts: a.tsUs / 1000,
     type: a.type,
     label: a.label,
@@ -52,6 +58,7 @@ export function blockToDto(b: BlockEvent): BlockDto {
   const ml = b.label ? /\(ML: ([\d.]+)%\)$/.exec(b.label) : null;
   if (ml) dto.ml = Number(ml[1]) / 100;
   if (b.error !== undefined) dto.error = b.error;
+  if (b.status === "expired" || b.status === "unblocked" || b.status === "failed") dto.endedAt = b.atMs;
   return dto;
 }
 

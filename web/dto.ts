@@ -9,8 +9,15 @@ export type SeverityDto = 1 | 2 | 3;
 
 /** One alert as the dashboard shows it. */
 export interface AlertDto {
-  /** Dashboard id (increasing). */
+  /** Dashboard id: increasing for alerts of this run; the row id for rows loaded from the store. */
   id: number;
+  /**
+   * Identity shared by the live feed and the store: `RUN:SEQ` (the store's run id and the decision
+   * stage's sequence number), `row:ID` for a stored row without one, `live:ID` without a store.
+   */
+  key: string;
+  /** Row id in the store, for rows loaded from it (triage then goes to the row). */
+  rowId?: number;
   /** Packet time, milliseconds since the epoch (fractional: µs kept). */
   ts: number;
   /** Attack type machine name (`syn_flood`, …). */
@@ -63,6 +70,8 @@ export interface BlockDto {
   status: BlockStatus;
   /** When the block ends, ms since the epoch (wall clock); 0 for no expiry. */
   expiresAt: number;
+  /** When it ended (expired, unblocked, failed), ms since the epoch; absent while in force. */
+  endedAt?: number;
   /** Why a block failed, when it did. */
   error?: string;
 }
@@ -114,6 +123,8 @@ export interface StatusDto {
   telegram: boolean;
   /** Settings can be changed (a configuration file is in use). */
   configFile: string | null;
+  /** The SQLite store (older alerts and blocks, triage marks kept), or null when the sensor runs without one. */
+  store: string | null;
 }
 
 /** One server push: everything new since the previous one. */
@@ -147,6 +158,38 @@ export interface SnapshotDto {
   traffic: TrafficDto[];
   counters: CountersDto | null;
   charts: ChartsDto;
+}
+
+/** One page of older alerts from the store. */
+export interface AlertPageDto {
+  /** The database file. */
+  store: string;
+  /** Newest first. */
+  alerts: AlertDto[];
+  /** Cursor of the next page (`TSUS:ROWID`), null after the last. */
+  next: string | null;
+}
+
+/** One page of older blocks from the store. */
+export interface BlockPageDto {
+  store: string;
+  /** Newest first. */
+  blocks: BlockDto[];
+  /** Cursor of the next page (`STARTMS:ROWID`), null after the last. */
+  next: string | null;
+}
+
+/** An address over time: its alerts per bucket and type, and its blocks (for the IP page's chart). */
+export interface IpHistoryDto {
+  /** Where the figures come from: `store` (every run kept) or `memory` (this run only). */
+  from: "store" | "memory";
+  /** Alerts in total. */
+  total: number;
+  /** Bucket width (ms). */
+  bucketMs: number;
+  buckets: { t: number; type: string; count: number }[];
+  /** Newest first. */
+  blocks: BlockDto[];
 }
 
 /** Data behind the overview charts. */

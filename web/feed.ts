@@ -27,6 +27,8 @@ export interface LiveFeedOptions {
   maxSources?: number;
   /** Wall clock in ms (tests). */
   now?: () => number;
+  /** The store's run id of the alerts that arrive (their key links them to their rows); none without a store. */
+  run?: () => number | null;
 }
 
 type Item =
@@ -65,6 +67,7 @@ export class LiveFeed {
   #maxTrafficPerPush: number;
   #maxSources: number;
   #now: () => number;
+  #run: () => number | null;
   /** Alerts received in total. */
   totalAlerts = 0;
 
@@ -75,6 +78,7 @@ export class LiveFeed {
     this.#maxTrafficPerPush = options.maxTrafficPerPush ?? 50;
     this.#maxSources = options.maxSources ?? 4096;
     this.#now = options.now ?? Date.now;
+    this.#run = options.run ?? (() => null);
   }
 
   /** Sequence number of the last change. */
@@ -113,7 +117,7 @@ export class LiveFeed {
 
   /** Adds an alert from the sensor; returns its DTO. */
   addAlert(alert: Alert): AlertDto {
-    const dto = alertToDto(alert, this.#nextAlertId++);
+    const dto = alertToDto(alert, this.#nextAlertId++, this.#run());
     const stored = { dto, alert };
     if (this.#alerts.length < this.#maxAlerts) {
       this.#alerts.push(stored);
@@ -187,6 +191,17 @@ export class LiveFeed {
     if (change.star !== undefined) s.dto.star = change.star;
     this.#push({ seq: ++this.#seq, kind: "triage", id, ack: s.dto.ack, star: s.dto.star });
     return s.dto;
+  }
+
+  /** The alert with dashboard id `id`, while it is in memory. */
+  get(id: number): StoredAlert | undefined {
+    return this.#alertById.get(id);
+  }
+
+  /** The alert in memory whose key is `key` (a linear search: for a click, not a flood). */
+  byKey(key: string): StoredAlert | undefined {
+    for (const s of this.#alertById.values()) if (s.dto.key === key) return s;
+    return undefined;
   }
 
   /** The latest counters. */

@@ -6,6 +6,8 @@
  */
 import type { Config } from "../config/defaults.ts";
 import type { EventBus } from "../core/hub_event.ts";
+import type { Store } from "../store/store.ts";
+import { storeArchive } from "./archive.ts";
 import type { ListenAddress } from "./auth.ts";
 import type { IpsControl, NotifyTest, ReputationLookup } from "./context.ts";
 import type { StatusDto } from "./dto.ts";
@@ -33,6 +35,10 @@ export interface StartDashboardOptions {
   notify?: NotifyTest;
   /** Name of the loaded ML model (called per request); null: heuristics only. */
   model?: () => string | null;
+  /** The sensor's store: older rows, triage marks kept; absent: the pages say the sensor keeps none. */
+  store?: Store;
+  /** Writes what the store writer holds (so a click on a brand-new alert finds its row). */
+  flushStore?: () => void;
   warn?: (line: string) => void;
 }
 
@@ -43,7 +49,9 @@ export interface AttachedDashboard extends RunningDashboard {
 
 /** Starts the dashboard for a sensor whose events arrive on `hub`. */
 export async function startDashboard(o: StartDashboardOptions): Promise<AttachedDashboard> {
-  const feed = new LiveFeed();
+  const store = o.store;
+  const feed = new LiveFeed({ run: () => store?.runId ?? null });
+  const archive = store ? storeArchive(store, { flush: o.flushStore }) : undefined;
   const subscription = connectFeed(o.hub, feed, { live: o.mode === "live" });
   const startedAt = Date.now();
   const status = (): StatusDto => ({
@@ -56,6 +64,7 @@ export async function startDashboard(o: StartDashboardOptions): Promise<Attached
     reputation: o.reputation?.provider ?? null,
     telegram: o.notify !== undefined,
     configFile: o.configFile ?? null,
+    store: store?.path ?? null,
   });
   let running: RunningDashboard;
   try {
@@ -70,6 +79,7 @@ export async function startDashboard(o: StartDashboardOptions): Promise<Attached
       ips: o.ips,
       reputation: o.reputation,
       notify: o.notify,
+      archive,
       warn: o.warn,
     });
   } catch (e) {

@@ -1,10 +1,11 @@
 /**
- * IP detail (server-rendered): reputation or its plain absence, the IP's alerts over time (a strip
- * of dots coloured by type) and its alerts and blocks.
+ * IP detail (server-rendered): reputation or its plain absence, the IP's alerts and blocks over time
+ * as a chart (from the store when there is one, else this run's memory), and its alerts and blocks.
  *
  * @module
  */
-import type { AlertDto, BlockDto } from "../dto.ts";
+import type { AlertDto, BlockDto, IpHistoryDto } from "../dto.ts";
+import { IpChart } from "./ip_chart.tsx";
 import { alertLabel, attackName, type Lang, t } from "../i18n.ts";
 import { dateTime, endpoint } from "../islands/_format.ts";
 import { Banner, Card, TD, TH } from "../islands/_ui.tsx";
@@ -20,26 +21,10 @@ export interface IpDetailProps {
   provider: "abuseipdb" | "simulated" | null;
   /** Lookup result, an error text, or null when there is no provider. */
   reputation: Record<string, unknown> | string | null;
-}
-
-function Timeline(props: { alerts: AlertDto[] }) {
-  const { alerts } = props;
-  if (alerts.length === 0) return null;
-  const t0 = Math.min(...alerts.map((a) => a.ts));
-  const t1 = Math.max(...alerts.map((a) => a.ts), t0 + 1);
-  const W = 800;
-  return (
-    <svg id="ip-timeline" viewBox={`0 0 ${W} 40`} class="w-full">
-      <line x1="0" y1="20" x2={W} y2="20" stroke="currentColor" stroke-opacity="0.2" />
-      {alerts.map((a) => (
-        <circle cx={8 + ((a.ts - t0) / (t1 - t0)) * (W - 16)} cy="20" r="5" fill={attackColor(a.type)}>
-          <title>{`${dateTime(a.ts)} ${a.label}`}</title>
-        </circle>
-      ))}
-      <text x="0" y="38" font-size="10" fill="currentColor" fill-opacity="0.6">{dateTime(t0)}</text>
-      <text x={W} y="38" font-size="10" fill="currentColor" fill-opacity="0.6" text-anchor="end">{dateTime(t1)}</text>
-    </svg>
-  );
+  /** Alerts per time bucket and blocks over time. */
+  history: IpHistoryDto;
+  /** Server clock (ms). */
+  now: number;
 }
 
 /** The IP detail page body. */
@@ -64,15 +49,19 @@ export function IpDetail(props: IpDetailProps) {
             </div>
           )}
       </Card>
-      <Card title={`${t(lang, "ip.alerts")} (${props.alerts.length})`}>
-        <Timeline alerts={props.alerts} />
+      <Card title={t(lang, "ip.history")} id="ip-history">
+        {props.history.total === 0 && props.history.blocks.length === 0
+          ? <p class="text-sm text-gray-500">{t(lang, "ip.none")}</p>
+          : <IpChart lang={lang} history={props.history} now={props.now} />}
+      </Card>
+      <Card title={`${t(lang, "ip.alerts")} (${props.history.total || props.alerts.length})`}>
         {props.alerts.length === 0
           ? <p class="text-sm text-gray-500">{t(lang, "ip.none")}</p>
           : (
             <table id="ip-alerts" class="mt-2 w-full text-sm">
               <thead>
                 <tr>
-                  <th class={TH}>{t(lang, "events.time")}</th>
+                  <th class={`${TH} w-40`}>{t(lang, "events.time")}</th>
                   <th class={TH}>{t(lang, "events.label")}</th>
                   <th class={TH}>{t(lang, "events.src")}</th>
                   <th class={TH}>{t(lang, "events.dst")}</th>

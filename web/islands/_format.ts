@@ -52,3 +52,8 @@ export function endpoint(ip: string, port: number, proto: string): string {
   if (!(proto === "TCP" || proto === "UDP") || port <= 0) return ip;
   return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
+
+/** `HH:MM:SS` for a time of today, else `MM-DD HH:MM:SS` (rows from the store may be days old). */
+export function clockOrDate(ms: number): string {
+  return new Date(ms).toDateString() === new Date().toDateString() ? clock(ms) : dateTime(ms).slice(5);
+}

@@ -1,17 +1,19 @@
 /**
  * Events panel: alerts live, colour-coded per attack type; filters (type, IP, severity, time),
  * full-text search, grouping of repeats, triage (acknowledge, escalate) with keyboard shortcuts,
- * CSV / EVE export of the current filter. Paged: never more than one page of rows in the DOM.
+ * CSV / EVE export of the current filter. Paged: never more than one page of rows in the DOM. With a
+ * store, older alerts (earlier runs too) are loaded a page at a time with the current filter, and
+ * triage marks are written to the store; without one the panel says so.
  *
  * @module
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { AlertDto } from "../dto.ts";
+import type { AlertDto, AlertPageDto } from "../dto.ts";
 import { LIMITS } from "../dto.ts";
 import { type AlertFilter, matchAlert } from "../filter.ts";
 import { alertLabel, attackName, type Lang, t } from "../i18n.ts";
 import { attackColor, fg, PALETTE, rowEdge, SEVERITY_COLOR } from "../theme.ts";
-import { clockMs } from "./_format.ts";
+import { clockMs, dateTime } from "./_format.ts";
 import { postJson, useLive } from "./_live.ts";
 import { BTN, Dot, INPUT, TD, TH } from "./_ui.tsx";
 
@@ -22,14 +24,28 @@ export interface EventsProps {
   initial: AlertDto[];
   /** Initial filter (from the URL). */
   filter?: AlertFilter;
+  /** The store's database file, or null when the sensor runs without one. */
+  store?: string | null;
 }
+
+/** Rows loaded from the store per request. */
+const STORE_PAGE = 200;
 
 const PAGE = 50;
 
 interface Row {
   a: AlertDto;
   count: number;
-  ids: number[];
+  /** Every alert the row stands for (one, or a group of repeats). */
+  all: AlertDto[];
+}
+
+/** Time of an alert: with the date when it is not from today. */
+function when(ms: number): string {
+  const d = new Date(ms);
+  const today = new Date();
+  if (d.toDateString() === today.toDateString()) return clockMs(ms);
+  return dateTime(ms).slice(5);
 }
 
 function toQuery(f: AlertFilter): string {
@@ -59,8 +75,12 @@ export function Events(props: EventsProps) {
   const [group, setGroup] = useState(false);
   const [page, setPage] = useState(0);
   const [sel, setSel] = useState(0);
+  // rows from the store older than the page's own, with the filter they were loaded for
   const [older, setOlder] = useState<AlertDto[]>([]);
+  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
+  const [loading, setLoading] = useState(false);
   const [error, setError] = useState("");
+  const store = props.store ?? null;
   const searchRef = useRef<HTMLInputElement>(null);
 
   // newest first
@@ -76,16 +96,20 @@ export function Events(props: EventsProps) {
         const g = groups.get(key);
         if (g) {
           g.count += 1 + a.suppressed;
-          g.ids.push(a.id);
+          g.all.push(a);
           return;
         }
-        const row = { a, count: 1 + a.suppressed, ids: [a.id] };
+        const row = { a, count: 1 + a.suppressed, all: [a] };
         groups.set(key, row);
         out.push(row);
-      } else if (out.length < LIMITS.tableRows) out.push({ a, count: 1 + a.suppressed, ids: [a.id] });
+      } else if (out.length < LIMITS.tableRows) out.push({ a, count: 1 + a.suppressed, all: [a] });
     };
     for (let i = source.length - 1; i >= 0; i--) push(source[i]);
-    for (const a of older) push(a);
+    if (older.length > 0) {
+      // a stored row that is also in the page's memory shows once (the live one)
+      const liveKeys = new Set(source.map((a) => a.key));
+      for (const a of older) if (!liveKeys.has(a.key)) push(a);
+    }
     return group ? out.slice(0, LIMITS.tableRows) : out;
   }, [source, version, filter, group, older]);
 
@@ -108,7 +132,22 @@ export function Events(props: EventsProps) {
     if (!row) return;
     setError("");
     try {
-      for (const id of row.ids) await postJson(`/api/alerts/${id}/triage`, change);
+      const changed = new Map<number, AlertDto>();
+      let notKept = false;
+      for (const a of row.all) {
+        if (a.rowId !== undefined) {
+          // a row from the store: marked there (and in every page that has it live)
+          const r = await postJson<AlertDto>(`/api/alerts/stored/${a.rowId}/triage`, change);
+          changed.set(a.rowId, r);
+        } else {
+          const r = await postJson<{ persisted: boolean }>(`/api/alerts/${a.id}/triage`, change);
+          if (store && !r.persisted) notKept = true;
+        }
+      }
+      if (changed.size > 0) {
+        setOlder((rows) => rows.map((a) => (a.rowId !== undefined && changed.get(a.rowId)) || a));
+      }
+      if (notKept) setError(t(lang, "events.notkept"));
     } catch (e) {
       setError((e as Error).message);
     }
@@ -156,11 +195,43 @@ export function Events(props: EventsProps) {
     return () => document.removeEventListener("keydown", onKey);
   }, []);
 
-  const loadOlder = async () => {
-    const oldest = [...source, ...older].reduce((m, a) => Math.min(m, a.id), Infinity);
-    const q = toQuery(filter);
-    const r = await fetch(`/api/alerts?${q}&before=${oldest}&limit=500`);
-    if (r.ok) setOlder([...older, ...(await r.json() as AlertDto[])].slice(0, LIMITS.alertsInMemory));
+  // older alerts from the store with the current filter: the first page starts at the page's oldest
+  // alert (a row that is both is shown once), the next ones at the cursor the store gave
+  const request = useRef(0);
+  const fetchOlder = async (from: string | undefined, append: boolean) => {
+    const n = ++request.current;
+    setLoading(true);
+    try {
+      const p = new URLSearchParams(toQuery(filter));
+      if (from) p.set("cursor", from);
+      p.set("limit", String(STORE_PAGE));
+      const r = await fetch(`/api/alerts/older?${p}`, { credentials: "same-origin" });
+      const data = await r.json() as AlertPageDto & { error?: string };
+      if (n !== request.current) return; // a newer filter's request won
+      if (!r.ok) throw new Error(data.error ?? `HTTP ${r.status}`);
+      setOlder((rows) => (append ? [...rows, ...data.alerts] : data.alerts).slice(0, LIMITS.alertsInMemory));
+      setCursor(data.next);
+    } catch (e) {
+      if (n === request.current) setError((e as Error).message);
+    } finally {
+      if (n === request.current) setLoading(false);
+    }
+  };
+  const firstCursor = () => {
+    const oldest = live?.alerts[0];
+    return oldest ? String(Math.ceil(oldest.ts * 1000)) : undefined;
+  };
+  const filterKey = toQuery(filter);
+  const ready = live !== null;
+  useEffect(() => {
+    if (!store || !ready) return;
+    // typing in the search box: one request once it pauses
+    const timer = setTimeout(() => fetchOlder(firstCursor(), false), 250);
+    return () => clearTimeout(timer);
+  }, [filterKey, ready]);
+  const loadOlder = () => {
+    if (cursor === null) return;
+    fetchOlder(cursor ?? firstCursor(), cursor !== undefined);
   };
 
   const set = (patch: Partial<AlertFilter>) => {
@@ -292,6 +363,8 @@ export function Events(props: EventsProps) {
                   // rebuilding them (cheaper in a flood)
                   key={i}
                   data-id={a.id}
+                  data-key={a.key}
+                  data-stored={a.rowId !== undefined ? "1" : "0"}
                   data-type={a.type}
                   data-ack={a.ack ? "1" : "0"}
                   data-star={a.star ? "1" : "0"}
@@ -300,7 +373,7 @@ export function Events(props: EventsProps) {
                     selected ? "bg-[#ede7f6] dark:bg-ink-3" : ""
                   } ${a.ack ? "opacity-50" : ""}`}
                 >
-                  <td class={`${TD} font-mono text-xs`}>{clockMs(a.ts)}</td>
+                  <td class={`${TD} font-mono text-xs`} title={dateTime(a.ts)}>{when(a.ts)}</td>
                   <td class={`${TD} font-mono text-xs`}>
                     <a class="hover:underline" href={`/ip/${encodeURIComponent(a.src)}`}>{a.src}</a>
                   </td>
@@ -358,7 +431,27 @@ export function Events(props: EventsProps) {
           {t(lang, "events.shown", { n: rows.length, m: source.length })}
         </span>
         <span class="flex-1" />
-        <button type="button" class={BTN} onClick={loadOlder}>{t(lang, "events.older")}</button>
+        {store
+          ? (
+            <span class="flex items-center gap-2">
+              <span id="ev-older-count" class="text-gray-500 dark:text-gray-400">
+                {cursor === null && older.length === 0
+                  ? t(lang, "events.older.end")
+                  : t(lang, "events.older.store", { n: older.length })}
+              </span>
+              <button
+                id="ev-older"
+                type="button"
+                class={BTN}
+                disabled={loading || cursor === null}
+                title={store}
+                onClick={loadOlder}
+              >
+                {t(lang, "events.older")}
+              </button>
+            </span>
+          )
+          : <span id="ev-nostore" class="text-xs text-gray-500 dark:text-gray-400">{t(lang, "events.nostore")}</span>}
       </div>
     </div>
   );

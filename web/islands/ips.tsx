@@ -5,10 +5,10 @@
  * @module
  */
 import { useEffect, useState } from "preact/hooks";
-import type { BlockDto, StatusDto } from "../dto.ts";
+import type { BlockDto, BlockPageDto, StatusDto } from "../dto.ts";
 import { alertLabel, attackName, type Lang, t } from "../i18n.ts";
 import { attackColor, fg, rowEdge, SEVERITY_COLOR, STATUS_COLOR } from "../theme.ts";
-import { clock, duration } from "./_format.ts";
+import { clockOrDate, dateTime, duration } from "./_format.ts";
 import { postJson, useLive } from "./_live.ts";
 import { Banner, BTN, BTN_PRIMARY, Dot, INPUT, TD, TH } from "./_ui.tsx";
 
@@ -23,6 +23,8 @@ export interface IpsProps {
   now: number;
   /** Default block duration (s). */
   blockSeconds: number;
+  /** The store's database file (older blocks, earlier runs), or null without one. */
+  store?: string | null;
 }
 
 /** Status shown for a row at `now`: an active or simulated block whose time ran out is Expired. */
@@ -43,10 +45,36 @@ export function Ips(props: IpsProps) {
     const id = setInterval(() => setTick((x) => x + 1), 1000);
     return () => clearInterval(id);
   }, []);
+  const [older, setOlder] = useState<BlockDto[]>([]);
+  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
   const now = live ? live.now() : props.now;
-  // newest block first; a row keeps its place when its status changes
-  const rows = (live ? [...live.blocks.values()] : props.initial.slice()).sort((a, b) => b.ts - a.ts);
+  // newest block first; a row keeps its place when its status changes; a stored row that is also
+  // live shows once (the live one)
+  const current = live ? [...live.blocks.values()] : props.initial.slice();
+  const liveIds = new Set(current.map((b) => b.id));
+  const rows = [...current, ...older.filter((b) => !liveIds.has(b.id))].sort((a, b) => b.ts - a.ts);
   void tick;
+
+  const loadOlder = async (from: string | undefined) => {
+    try {
+      const r = await fetch(`/api/blocks/older?limit=200${from ? `&cursor=${encodeURIComponent(from)}` : ""}`, {
+        credentials: "same-origin",
+      });
+      const data = await r.json() as BlockPageDto & { error?: string };
+      if (!r.ok) throw new Error(data.error ?? `HTTP ${r.status}`);
+      setOlder((rows) => {
+        const have = new Set(rows.map((b) => b.id));
+        return [...rows, ...data.blocks.filter((b) => !have.has(b.id))].slice(0, 5000);
+      });
+      setCursor(data.next);
+    } catch (e) {
+      setMsg({ kind: "error", text: (e as Error).message });
+    }
+  };
+  // with a store, the audit trail of earlier runs is there from the start
+  useEffect(() => {
+    if (props.store) loadOlder(undefined);
+  }, []);
 
   const unblock = async (b: BlockDto) => {
     setMsg(null);
@@ -122,12 +150,13 @@ export function Ips(props: IpsProps) {
                 <tr
                   key={b.id}
                   data-ip={b.ip}
+                  data-stored={liveIds.has(b.id) ? "0" : "1"}
                   data-status={status}
                   class={`border-b border-gray-100 dark:border-ink-2 ${rowEdge(STATUS_COLOR[status])} ${
                     status === "unblocked" ? "bg-[#82b1ff1f]" : ""
                   }`}
                 >
-                  <td class={`${TD} font-mono text-xs`}>{clock(b.ts)}</td>
+                  <td class={`${TD} font-mono text-xs`} title={dateTime(b.ts)}>{clockOrDate(b.ts)}</td>
                   <td class={`${TD} font-mono`}>
                     <a class="hover:underline" href={`/ip/${encodeURIComponent(b.ip)}`}>{b.ip}</a>
                   </td>
@@ -166,6 +195,21 @@ export function Ips(props: IpsProps) {
         </table>
       </div>
       {rows.length === 0 && <p class="py-6 text-center text-gray-500">{t(lang, "ips.empty")}</p>}
+      {props.store && (
+        <div class="mt-2 flex items-center justify-end gap-2 text-sm">
+          {cursor === null && <span class="text-gray-500 dark:text-gray-400">{t(lang, "ips.older.end")}</span>}
+          <button
+            id="ips-older"
+            type="button"
+            class={BTN}
+            disabled={cursor === null}
+            title={props.store}
+            onClick={() => loadOlder(cursor ?? undefined)}
+          >
+            {t(lang, "ips.older")}
+          </button>
+        </div>
+      )}
     </div>
   );
 }

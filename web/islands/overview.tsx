@@ -158,6 +158,10 @@ export function Overview(props: OverviewProps) {
             >
               {ipsText}
             </dd>
+            <dt class="text-gray-500 dark:text-gray-400">{t(lang, "status.store")}</dt>
+            <dd id="ov-store" class="break-all font-mono text-xs" title={status.store ?? undefined}>
+              {status.store ?? t(lang, "status.store.none")}
+            </dd>
           </dl>
         </Card>
         <Card title={t(lang, "chart.perMinute")} class="lg:col-span-2">

@@ -121,7 +121,16 @@ export function Settings(props: SettingsProps) {
   };
   return (
     <form id="settings-form" onSubmit={apply} class="space-y-4">
-      {ro && <Banner kind="info">{t(lang, "settings.readonly")}</Banner>}
+      {ro
+        ? <Banner kind="info" id="settings-readonly">{t(lang, "settings.readonly")}</Banner>
+        : (
+          <p class="text-sm text-gray-500 dark:text-gray-400">
+            {t(lang, "settings.file")}:{" "}
+            <code id="settings-file" class="break-all font-mono text-gray-900 dark:text-gray-100">
+              {props.configFile}
+            </code>
+          </p>
+        )}
       {result && result.ok && <Banner kind="info" id="settings-ok">{result.text}</Banner>}
       {result && !result.ok && (
         <Banner kind="error" id="settings-errors">

@@ -12,6 +12,7 @@ import type { DashboardOptions } from "../context.ts";
 import type { AlertDto, SnapshotDto } from "../dto.ts";
 import { LIMITS } from "../dto.ts";
 import { filterFromQuery } from "../filter.ts";
+import { memoryIpHistory } from "../ip_history.ts";
 import { applySettings } from "../settings.ts";
 
 /** One CSV cell: quoted when needed; a leading `= + - @` is neutralised (spreadsheet formula injection). */
@@ -72,6 +73,25 @@ async function jsonBody(req: Request): Promise<Record<string, unknown> | null> {
   } catch {
     return null;
   }
+}
+
+/** What the store routes answer when the sensor runs without a store. */
+export const NO_STORE =
+  "this sensor runs without a store: only what arrived since it started is shown (start it with --data DIR to keep alerts, blocks and triage marks)";
+
+/** Page size of `?limit=` (default 200, at most 1000). */
+function pageLimit(value: string | undefined): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 1 ? Math.min(Math.floor(n), 1000) : 200;
+}
+
+/** Triage marks from a JSON body; null when there is neither. */
+function triageChange(body: Record<string, unknown> | null): { ack?: boolean; star?: boolean } | null {
+  if (!body) return null;
+  const change: { ack?: boolean; star?: boolean } = {};
+  if (typeof body.ack === "boolean") change.ack = body.ack;
+  if (typeof body.star === "boolean") change.star = body.star;
+  return change.ack === undefined && change.star === undefined ? null : change;
 }
 
 /** API routes (mounted at /api). */
@@ -172,19 +192,64 @@ export function apiRoutes(o: DashboardOptions): Hono {
     });
   });
 
+  // older alerts from the store, with the current filter, a page at a time
+  app.get("/alerts/older", (c) => {
+    if (!o.archive) return c.json({ error: `Cannot load older alerts: ${NO_STORE}`, store: null }, 409);
+    const filter = filterFromQuery((k) => c.req.query(k));
+    try {
+      return c.json(o.archive.alerts(filter, c.req.query("cursor"), pageLimit(c.req.query("limit"))));
+    } catch (e) {
+      if (e instanceof RangeError) return c.json({ error: e.message }, 400);
+      throw e;
+    }
+  });
+
   app.post("/alerts/:id/triage", async (c) => {
     const id = Number(c.req.param("id"));
-    const body = await jsonBody(c.req.raw);
-    if (!body || !Number.isSafeInteger(id)) return c.json({ error: "Cannot triage: expected JSON {ack?, star?}" }, 400);
-    const change: { ack?: boolean; star?: boolean } = {};
-    if (typeof body.ack === "boolean") change.ack = body.ack;
-    if (typeof body.star === "boolean") change.star = body.star;
+    const change = triageChange(await jsonBody(c.req.raw));
+    if (!change || !Number.isSafeInteger(id)) {
+      return c.json({ error: "Cannot triage: expected JSON {ack?: boolean, star?: boolean}" }, 400);
+    }
     const dto = o.feed.triage(id, change);
-    if (!dto) return c.json({ error: `Cannot triage alert ${id}: not in memory any more` }, 404);
-    return c.json(dto);
+    if (!dto) {
+      return c.json({ error: `Cannot triage alert ${id}: not in memory any more (load it from the store)` }, 404);
+    }
+    const persisted = o.archive ? await o.archive.markKey(dto.key, change) : false;
+    return c.json({ ...dto, persisted });
+  });
+
+  // triage of a row loaded from the store (any run)
+  app.post("/alerts/stored/:row/triage", async (c) => {
+    const row = Number(c.req.param("row"));
+    const change = triageChange(await jsonBody(c.req.raw));
+    if (!change || !Number.isSafeInteger(row)) {
+      return c.json({ error: "Cannot triage: expected JSON {ack?: boolean, star?: boolean}" }, 400);
+    }
+    if (!o.archive) return c.json({ error: `Cannot triage stored alert ${row}: ${NO_STORE}` }, 409);
+    const dto = o.archive.markRow(row, change);
+    if (!dto) return c.json({ error: `Cannot triage stored alert ${row}: no such row` }, 404);
+    // the same alert still live in this run: its row in every open page changes too
+    const live = o.feed.byKey(dto.key);
+    if (live) o.feed.triage(live.dto.id, change);
+    return c.json({ ...dto, persisted: true });
   });
 
   app.get("/blocks", (c) => c.json(o.feed.blocks()));
+
+  // older blocks from the store (every run), a page at a time
+  app.get("/blocks/older", (c) => {
+    if (!o.archive) return c.json({ error: `Cannot load older blocks: ${NO_STORE}`, store: null }, 409);
+    const ipText = c.req.query("ip");
+    const parsed = ipText ? parseIp(ipText) : undefined;
+    if (parsed === null) return c.json({ error: `Cannot load blocks: "${ipText}" is not an IP address` }, 400);
+    try {
+      const ip = parsed === undefined ? undefined : ipToString(parsed);
+      return c.json(o.archive.blocks(ip, c.req.query("cursor"), pageLimit(c.req.query("limit"))));
+    } catch (e) {
+      if (e instanceof RangeError) return c.json({ error: e.message }, 400);
+      throw e;
+    }
+  });
 
   app.post("/blocks", async (c) => {
     if (!o.ips) return c.json({ error: "Cannot block: the IPS is not part of this build" }, 501);
@@ -233,6 +298,8 @@ export function apiRoutes(o: DashboardOptions): Hono {
       reputation,
       alerts: o.feed.alerts({ ip }, LIMITS.tableRows),
       blocks: o.feed.blocks().filter((b) => b.ip === ip),
+      history: o.archive ? o.archive.ipHistory(ip) : memoryIpHistory(o.feed, ip),
+      store: o.archive?.path ?? null,
     });
   });
 
@@ -240,7 +307,10 @@ export function apiRoutes(o: DashboardOptions): Hono {
 
   app.post("/settings", async (c) => {
     if (!o.configFile) {
-      return c.json({ error: "Cannot change settings: ids was started without --config FILE" }, 409);
+      return c.json({
+        error:
+          "Cannot change settings: ids was started with --no-data and without --config FILE (nowhere to keep them)",
+      }, 409);
     }
     const body = await jsonBody(c.req.raw);
     if (!body) return c.json({ error: "Cannot change settings: expected a JSON object" }, 400);

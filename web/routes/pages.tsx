@@ -13,6 +13,7 @@ import { IpDetail } from "../components/ip_detail.tsx";
 import { Layout } from "../components/layout.tsx";
 import type { DashboardOptions } from "../context.ts";
 import { filterFromQuery } from "../filter.ts";
+import { memoryIpHistory } from "../ip_history.ts";
 import { t, type TextKey } from "../i18n.ts";
 
 /** Page routes of the dashboard. */
@@ -42,7 +43,7 @@ export function pageRoutes(o: DashboardOptions): Hono {
     const { lang } = prefsOf(c);
     const filter = filterFromQuery((k) => c.req.query(k));
     if (c.req.query("ack") === undefined) filter.ack = false;
-    const props = { lang, initial: o.feed.alerts(filter, 100), filter };
+    const props = { lang, initial: o.feed.alerts(filter, 100), filter, store: o.archive?.path ?? null };
     return page(c, "nav.events", <Island name="Events" props={props} />);
   });
   app.get("/ips", (c) => {
@@ -53,6 +54,7 @@ export function pageRoutes(o: DashboardOptions): Hono {
       initial: o.feed.blocks().slice(0, 200),
       now: o.feed.now(),
       blockSeconds: o.config().block_seconds,
+      store: o.archive?.path ?? null,
     };
     return page(c, "nav.ips", <Island name="Ips" props={props} />);
   });
@@ -69,8 +71,13 @@ export function pageRoutes(o: DashboardOptions): Hono {
         reputation = (e as Error).message;
       }
     }
-    const alerts = o.feed.alerts({ ip }, 500);
-    const blocks = o.feed.blocks().filter((b) => b.ip === ip);
+    // from the store when there is one (every run), else what this run holds in memory
+    const alerts = o.archive ? o.archive.alerts({ ip }, undefined, 200).alerts : o.feed.alerts({ ip }, 500);
+    const history = o.archive ? o.archive.ipHistory(ip) : memoryIpHistory(o.feed, ip);
+    const liveBlocks = o.feed.blocks().filter((b) => b.ip === ip);
+    const liveIds = new Set(liveBlocks.map((b) => b.id));
+    const blocks = [...liveBlocks, ...history.blocks.filter((b) => !liveIds.has(b.id))].sort((a, b) => b.ts - a.ts);
+    history.blocks = blocks;
     return page(
       c,
       "ip.title",
@@ -81,6 +88,8 @@ export function pageRoutes(o: DashboardOptions): Hono {
         blocks={blocks}
         provider={o.reputation?.provider ?? null}
         reputation={reputation}
+        history={history}
+        now={o.feed.now()}
       />,
       t(lang, "ip.title", { ip }),
     );
