@@ -8,6 +8,7 @@ import type { Config } from "../config/defaults.ts";
 import type { EventBus } from "../core/hub_event.ts";
 import { ipsControl } from "../ips/control.ts";
 import type { IpsHandle } from "../ips/setup.ts";
+import type { ReputationService } from "../enrich/mod.ts";
 import type { Store } from "../store/store.ts";
 import { parseListen } from "../web/auth.ts";
 import { loadDashboard } from "./_dashboard.ts";
@@ -32,6 +33,8 @@ export interface ServeSensorOptions {
   ips?: IpsHandle;
   /** The sensor's store (older rows, triage marks kept). */
   store?: Store;
+  /** AbuseIPDB look-ups for the IP page (or their simulation). */
+  reputation?: ReputationService;
   /** Writes what the store writer holds. */
   flushStore?: () => void;
   /** Name of the loaded flow model; null: heuristics only. */
@@ -94,6 +97,7 @@ export async function serveSensor(o: ServeSensorOptions): Promise<ServedSensor> 
     ips: o.ips ? web.ipsPort(ipsControl(o.ips.ips)) : undefined,
     store: o.store,
     flushStore: o.flushStore,
+    reputation: o.reputation ? web.reputationPort(o.reputation) : undefined,
     notify: web.notifyPort(o.config),
     model: o.model,
   });

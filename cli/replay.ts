@@ -20,6 +20,7 @@ import { Sensor } from "../sensor/sensor.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
 import { defaultDataDir } from "../store/data_dir.ts";
+import { abuseIpdbSettings, createReputationService, MemoryKv } from "../enrich/mod.ts";
 import { checkListen, fileExists, type ServedSensor, serveSensor, settingsFile } from "./_serve.ts";
 
 /** Sampled packets per second for the live traffic panel. */
@@ -170,6 +171,10 @@ export async function replayCommand(args: string[]): Promise<number> {
     ipsHandle?.ips.setConfig(c);
     liveConfig = c;
   };
+  // the IP page's reputation panel: AbuseIPDB when a key is set (looked up when a page asks), else simulated
+  const reputation = serve
+    ? createReputationService(abuseIpdbSettings(config.abuseipdb), { cache: sensor.store ?? new MemoryKv() })
+    : undefined;
   if (serve) {
     try {
       dashboard = await serveSensor({
@@ -185,9 +190,11 @@ export async function replayCommand(args: string[]): Promise<number> {
         model: () => (ml instanceof DeferredModel ? ml.model?.name : ml?.name) ?? null,
         store: sensor.store,
         flushStore: () => sensor.storeWriter?.flush(),
+        reputation,
       });
     } catch (e) {
       ipsHandle?.close();
+      reputation?.close();
       await sensor.close();
       console.error(`ids replay: ${(e as Error).message}`);
       return 1;
@@ -260,6 +267,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   } finally {
     removeStopSignals();
     await dashboard?.close();
+    reputation?.close();
     await unwatch?.();
   }
   if (shown && tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));

@@ -187,8 +187,9 @@ export async function runCommand(args: string[]): Promise<number> {
     sensor.hub.subscribe(alertLineSubscriber((line) => console.error(line)), { queue: 10_000 });
   }
   let servicesSummary: string | undefined;
+  let services: ReturnType<typeof startAlertServices>;
   try {
-    const services = startAlertServices(config, sensor.hub, {
+    services = startAlertServices(config, sensor.hub, {
       log: (line) => console.error(`ids: ${line}`),
       cache: sensor.store, // reputations survive restarts in the store's key/value table
     });
@@ -239,6 +240,7 @@ export async function runCommand(args: string[]): Promise<number> {
         model: () => ml?.name ?? null,
         store: sensor.store,
         flushStore: () => sensor.storeWriter?.flush(),
+        reputation: services.enrichment.service,
       });
     } catch (e) {
       ipsHandle?.close();

@@ -5,6 +5,7 @@
  * IDS_SCREENSHOTS=docs).
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ignoreUnless, prereq } from "../testing/prereq.ts";
 import { CHROMIUM, HAS_CHROMIUM, launch, type Page, REPO, serveIds, watchedPage } from "./_browser.ts";
@@ -58,6 +59,12 @@ Deno.test({
         const pps2 = await page.textContent("#ov-packets");
         assert.notEqual(pps1, pps2, "packet counter moves");
         assert.equal(await page.getAttribute("#stream-state", "data-state"), "live");
+        // the demo loads the flow model as ids run does; "heuristics only" only when there is none
+        const model = (await page.textContent("#ov-model")) as string;
+        if (existsSync(join(REPO, "models", "ids-flow.onnx"))) assert.match(model, /^ids-flow /);
+        else assert.match(model, /heuristics only/);
+        // and keeps a store in its temporary directory
+        assert.match((await page.textContent("#ov-store")) as string, /ids-demo-.*ids\.db$/);
       });
 
       await t.step("a block counts down, Unblock turns the row Unblocked and keeps it", async () => {

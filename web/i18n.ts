@@ -108,12 +108,14 @@ const EN = {
   "events.exportEve": "Export EVE",
   "events.empty": "No alerts match",
   "events.shown": "{n} shown of {m} in memory",
+  "events.shownStore": "{n} shown of {m} in memory and {k} from the store",
   "events.skipped":
     "{n} alerts arrived faster than the page shows them; all are kept by the sensor (export or reload).",
   "events.keys": "Keys: j/k move · a acknowledge · s escalate · g group · / search · Esc clear",
   "events.older": "Load older",
   "events.older.store": "{n} older from the store",
   "events.older.end": "no older alerts in the store",
+  "events.older.divider": "Older alerts, from the store",
   "events.nostore":
     "No store: this sensor keeps no database, so only alerts since it started are shown and triage marks last until it stops (start it with --data DIR).",
   "events.notkept": "Marked here, but not yet written to the store: try again in a moment.",
@@ -260,12 +262,14 @@ const ES: Record<TextKey, string> = {
   "events.exportEve": "Exportar EVE",
   "events.empty": "Ninguna alerta coincide",
   "events.shown": "{n} mostradas de {m} en memoria",
+  "events.shownStore": "{n} mostradas de {m} en memoria y {k} del almacén",
   "events.skipped":
     "{n} alertas llegaron más rápido de lo que la página las muestra; el sensor las guarda todas (exporte o recargue).",
   "events.keys": "Teclas: j/k mover · a reconocer · s escalar · g agrupar · / buscar · Esc limpiar",
   "events.older": "Cargar anteriores",
   "events.older.store": "{n} anteriores del almacén",
   "events.older.end": "no hay alertas anteriores en el almacén",
+  "events.older.divider": "Alertas anteriores, del almacén",
   "events.nostore":
     "Sin almacén: este sensor no guarda base de datos, así que solo se muestran las alertas desde su arranque y las marcas de triaje duran hasta que se detenga (arránquelo con --data DIR).",
   "events.notkept": "Marcada aquí, pero aún no escrita en el almacén: inténtelo de nuevo en un momento.",

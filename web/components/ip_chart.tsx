@@ -125,12 +125,26 @@ export function IpChart(props: IpChartProps) {
             </rect>
           );
         })}
-        <text x={LEFT} y={height - 4} font-size="10" fill="currentColor" fill-opacity="0.6">
-          {axisTime(t0, withDate)}
-        </text>
-        <text x={W - RIGHT} y={height - 4} font-size="10" text-anchor="end" fill="currentColor" fill-opacity="0.6">
-          {axisTime(t1, withDate)}
-        </text>
+        {[0, 0.25, 0.5, 0.75, 1].map((f) => {
+          const at = t0 + f * span;
+          const anchor = f === 0 ? "start" : f === 1 ? "end" : "middle";
+          return [
+            f > 0 && f < 1 && (
+              <line
+                x1={x(at)}
+                y1="4"
+                x2={x(at)}
+                y2={BARS_H}
+                stroke="currentColor"
+                stroke-opacity="0.12"
+                stroke-dasharray="2 3"
+              />
+            ),
+            <text x={x(at)} y={height - 4} font-size="10" text-anchor={anchor} fill="currentColor" fill-opacity="0.6">
+              {axisTime(at, withDate)}
+            </text>,
+          ];
+        })}
       </svg>
       <figcaption class="mt-1 flex flex-wrap items-center gap-3 text-xs text-gray-500 dark:text-gray-400">
         {types.map((ty) => (

@@ -86,6 +86,12 @@ export function Events(props: EventsProps) {
   // newest first
   const source: AlertDto[] = live ? live.alerts : props.initial.slice().reverse();
   const version = live?.version ?? 0;
+  // rows from the store that are not also in the page's memory
+  const olderOnly = useMemo(() => {
+    if (older.length === 0) return older;
+    const liveKeys = new Set(source.map((a) => a.key));
+    return older.filter((a) => !liveKeys.has(a.key));
+  }, [source, version, older]);
   const computed: Row[] = useMemo(() => {
     const out: Row[] = [];
     const groups = new Map<string, Row>();
@@ -105,13 +111,10 @@ export function Events(props: EventsProps) {
       } else if (out.length < LIMITS.tableRows) out.push({ a, count: 1 + a.suppressed, all: [a] });
     };
     for (let i = source.length - 1; i >= 0; i--) push(source[i]);
-    if (older.length > 0) {
-      // a stored row that is also in the page's memory shows once (the live one)
-      const liveKeys = new Set(source.map((a) => a.key));
-      for (const a of older) if (!liveKeys.has(a.key)) push(a);
-    }
+    // a stored row that is also in the page's memory shows once (the live one)
+    for (const a of olderOnly) push(a);
     return group ? out.slice(0, LIMITS.tableRows) : out;
-  }, [source, version, filter, group, older]);
+  }, [source, version, filter, group, olderOnly]);
 
   // in a flood (hundreds of new alerts per render) the table is redrawn at most once a second: each
   // redraw replaces every row, and the page must stay fluid (filters, triage and paging still apply at once)
@@ -357,7 +360,20 @@ export function Events(props: EventsProps) {
               const a = row.a;
               const color = attackColor(a.type);
               const selected = i === sel;
-              return (
+              // where this run's alerts end and the store's older ones begin
+              const divider = !group && a.rowId !== undefined &&
+                (i === 0 ? pageNo === 0 : visible[i - 1].a.rowId === undefined);
+              return [
+                divider && (
+                  <tr key={`d${i}`} class="ev-divider">
+                    <td
+                      colSpan={11}
+                      class="border-b border-gray-200 bg-gray-50 px-2 py-1 text-xs font-semibold uppercase tracking-wide text-gray-500 dark:border-ink-3 dark:bg-ink-2 dark:text-gray-400"
+                    >
+                      {t(lang, "events.older.divider")}
+                    </td>
+                  </tr>
+                ),
                 <tr
                   // rows keyed by position: a new page of alerts patches the rows in place instead of
                   // rebuilding them (cheaper in a flood)
@@ -414,8 +430,8 @@ export function Events(props: EventsProps) {
                       {a.star ? "★" : "☆"}
                     </button>
                   </td>
-                </tr>
-              );
+                </tr>,
+              ];
             })}
           </tbody>
         </table>
@@ -428,16 +444,18 @@ export function Events(props: EventsProps) {
           ›
         </button>
         <span id="ev-count" class="text-gray-500 dark:text-gray-400">
-          {t(lang, "events.shown", { n: rows.length, m: source.length })}
+          {olderOnly.length > 0
+            ? t(lang, "events.shownStore", { n: rows.length, m: source.length, k: olderOnly.length })
+            : t(lang, "events.shown", { n: rows.length, m: source.length })}
         </span>
         <span class="flex-1" />
         {store
           ? (
             <span class="flex items-center gap-2">
               <span id="ev-older-count" class="text-gray-500 dark:text-gray-400">
-                {cursor === null && older.length === 0
+                {cursor === null && olderOnly.length === 0
                   ? t(lang, "events.older.end")
-                  : t(lang, "events.older.store", { n: older.length })}
+                  : t(lang, "events.older.store", { n: olderOnly.length })}
               </span>
               <button
                 id="ev-older"
