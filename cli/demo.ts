@@ -201,6 +201,9 @@ export async function demoCommand(args: string[]): Promise<number> {
     reputation.close();
     await hub.close({ timeoutMs: 1000 });
     ml?.close();
+    try {
+      store?.finishRun(status === 0 ? "stopped" : "failed", { store: storeWriter?.stats });
+    } catch { /* write failures were reported */ }
     store?.close();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }

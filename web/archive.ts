@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { MarkedAlertRow, Store } from "../store/store.ts";
+import type { AlertPageQuery, MarkedAlertRow, Store } from "../store/store.ts";
 import { MAX_PAGE_ROWS } from "../store/store.ts";
 import type { AlertArchive, TriageChange } from "./context.ts";
 import { blockToDto } from "./convert.ts";
@@ -67,6 +67,20 @@ export function rowToDto(r: MarkedAlertRow): AlertDto {
   return dto;
 }
 
+/** The store's query for a dashboard filter (ms → µs). */
+function queryOf(filter: AlertFilter): AlertPageQuery {
+  return {
+    type: filter.type,
+    ip: filter.ip,
+    severity: filter.severity,
+    text: filter.q,
+    sinceUs: filter.since === undefined ? undefined : filter.since * 1000,
+    untilUs: filter.until === undefined ? undefined : filter.until * 1000,
+    ack: filter.ack,
+    starred: filter.starred,
+  };
+}
+
 /** The dashboard's view of `store`. */
 export function storeArchive(store: Store, options: StoreArchiveOptions = {}): AlertArchive {
   const limitOf = (n: number) => Math.max(1, Math.min(Math.floor(n) || 1, MAX_PAGE_ROWS));
@@ -77,25 +91,32 @@ export function storeArchive(store: Store, options: StoreArchiveOptions = {}): A
       const c = parseCursor(cursor);
       if (c === null) throw new RangeError(`Cannot page alerts: cursor "${cursor}" is not TSUS or TSUS:ROWID`);
       const n = limitOf(limit);
-      const rows = store.pageAlerts({
-        type: filter.type,
-        ip: filter.ip,
-        severity: filter.severity,
-        text: filter.q,
-        sinceUs: filter.since === undefined ? undefined : filter.since * 1000,
-        untilUs: filter.until === undefined ? undefined : filter.until * 1000,
-        ack: filter.ack,
-        starred: filter.starred,
-        beforeUs: c?.a,
-        beforeId: c?.b,
-        limit: n,
-      });
+      const rows = store.pageAlerts({ ...queryOf(filter), beforeUs: c?.a, beforeId: c?.b, limit: n });
       const last = rows[rows.length - 1];
       return {
         store: store.path,
         alerts: rows.map(rowToDto),
         next: rows.length === n && last ? `${Number(last.tsUs)}:${Number(last.id)}` : null,
       };
+    },
+
+    exportAlerts(filter: AlertFilter, max: number): { dto: AlertDto; eve: string }[] {
+      // what the writer still holds belongs in the export too
+      options.flush?.();
+      const out: { dto: AlertDto; eve: string }[] = [];
+      let cursor: { beforeUs?: number; beforeId?: number } = {};
+      while (out.length < max) {
+        const rows = store.pageAlerts({
+          ...queryOf(filter),
+          ...cursor,
+          limit: Math.min(MAX_PAGE_ROWS, max - out.length),
+        });
+        for (const r of rows) out.push({ dto: rowToDto(r), eve: r.eve });
+        if (rows.length < MAX_PAGE_ROWS) break;
+        const last = rows[rows.length - 1];
+        cursor = { beforeUs: Number(last.tsUs), beforeId: Number(last.id) };
+      }
+      return out;
     },
 
     markRow(rowId: number, change: TriageChange): AlertDto | undefined {

@@ -61,6 +61,11 @@ export interface AlertArchive {
    * when the row is not in the store (yet).
    */
   markKey(key: string, change: TriageChange): Promise<boolean>;
+  /**
+   * Every alert matching `filter`, newest first, at most `max`, with its EVE record (CSV and EVE
+   * export of the current filter over the whole store).
+   */
+  exportAlerts(filter: AlertFilter, max: number): { dto: AlertDto; eve: string }[];
   /** Blocks older than `cursor` (`STARTMS:ROWID`), optionally of one address, newest first. */
   blocks(ip: string | undefined, cursor: string | undefined, limit: number): BlockPageDto;
   /** Alerts of `ip` over time and its blocks. */

@@ -281,3 +281,34 @@ Deno.test("older blocks page from the store; the IP page charts the address's al
       store.close();
     }
   }));
+
+Deno.test("CSV and EVE export the current filter over the whole store, with the triage marks", () =>
+  withStore(async (dir) => {
+    const store = Store.open(dir);
+    try {
+      store.startRun("test");
+      store.writeBatch(Array.from({ length: 1500 }, (_, i) => testAlert(i)));
+      const marked = store.alertBySeq(store.runId!, 2)!;
+      store.markAlert(Number(marked.id), { ack: true, star: true });
+      // the writer's pending rows are flushed into the export
+      let pending = [testAlert(1500)];
+      const { get } = dashboard(store, () => {
+        store.writeBatch(pending);
+        pending = [];
+      });
+      const csv = (await (await get("/api/alerts/export.csv?type=syn_flood")).text()).trim().split("\n");
+      assert.equal(csv.length, 1 + 375, "header and every stored SYN flood alert (more than one page)");
+      assert.ok(csv.slice(1).every((l) => l.includes(",syn_flood,")));
+      assert.match(csv[1], /,test alert 1$/, "oldest first");
+      assert.match(csv[1], /,true,true,0,/, "acknowledged and escalated in the store");
+      const all = (await (await get("/api/alerts/export.csv")).text()).trim().split("\n");
+      assert.equal(all.length, 1 + 1501);
+      const eve = (await (await get("/api/alerts/export.eve?ip=10.0.0.7")).text()).trim().split("\n");
+      assert.equal(eve.length, 1);
+      const rec = JSON.parse(eve[0]);
+      assert.equal(rec.event_type, "alert");
+      assert.equal(rec.src_ip, "10.0.0.7");
+    } finally {
+      store.close();
+    }
+  }));

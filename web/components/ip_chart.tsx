@@ -131,6 +131,7 @@ export function IpChart(props: IpChartProps) {
           return [
             f > 0 && f < 1 && (
               <line
+                key={`g${f}`}
                 x1={x(at)}
                 y1="4"
                 x2={x(at)}
@@ -140,7 +141,15 @@ export function IpChart(props: IpChartProps) {
                 stroke-dasharray="2 3"
               />
             ),
-            <text x={x(at)} y={height - 4} font-size="10" text-anchor={anchor} fill="currentColor" fill-opacity="0.6">
+            <text
+              key={`t${f}`}
+              x={x(at)}
+              y={height - 4}
+              font-size="10"
+              text-anchor={anchor}
+              fill="currentColor"
+              fill-opacity="0.6"
+            >
               {axisTime(at, withDate)}
             </text>,
           ];

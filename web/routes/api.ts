@@ -79,6 +79,9 @@ async function jsonBody(req: Request): Promise<Record<string, unknown> | null> {
 export const NO_STORE =
   "this sensor runs without a store: only what arrived since it started is shown (start it with --data DIR to keep alerts, blocks and triage marks)";
 
+/** Most alerts one export holds (a bigger history: `ids alerts list` or the EVE file). */
+export const MAX_EXPORT = 100_000;
+
 /** Page size of `?limit=` (default 200, at most 1000). */
 function pageLimit(value: string | undefined): number {
   const n = Number(value);
@@ -173,7 +176,11 @@ export function apiRoutes(o: DashboardOptions): Hono {
   });
 
   app.get("/alerts/export.csv", (c) => {
-    const rows = o.feed.alerts(filterFromQuery((k) => c.req.query(k)), LIMITS.alertsInMemory).reverse();
+    const filter = filterFromQuery((k) => c.req.query(k));
+    // with a store: every matching alert it holds (earlier runs too), else what is in memory
+    const rows = o.archive
+      ? o.archive.exportAlerts(filter, MAX_EXPORT).map((r) => r.dto).reverse()
+      : o.feed.alerts(filter, LIMITS.alertsInMemory).reverse();
     const body = `${CSV_COLUMNS.join(",")}\n${rows.map((a) => `${csvRow(a)}\n`).join("")}`;
     return c.body(body, 200, {
       "Content-Type": "text/csv; charset=utf-8",
@@ -182,10 +189,15 @@ export function apiRoutes(o: DashboardOptions): Hono {
   });
 
   app.get("/alerts/export.eve", (c) => {
-    const ids = new Set(o.feed.alerts(filterFromQuery((k) => c.req.query(k)), LIMITS.alertsInMemory).map((a) => a.id));
-    const lines = o.feed.storedAlerts().filter((s) => ids.has(s.dto.id)).map((s) =>
-      `${JSON.stringify(toEve(s.alert))}\n`
-    );
+    const filter = filterFromQuery((k) => c.req.query(k));
+    let lines: string[];
+    if (o.archive) {
+      // the records as the EVE output wrote them, oldest first
+      lines = o.archive.exportAlerts(filter, MAX_EXPORT).map((r) => `${r.eve}\n`).reverse();
+    } else {
+      const ids = new Set(o.feed.alerts(filter, LIMITS.alertsInMemory).map((a) => a.id));
+      lines = o.feed.storedAlerts().filter((s) => ids.has(s.dto.id)).map((s) => `${JSON.stringify(toEve(s.alert))}\n`);
+    }
     return c.body(lines.join(""), 200, {
       "Content-Type": "application/x-ndjson; charset=utf-8",
       "Content-Disposition": 'attachment; filename="ids-alerts.eve.json"',
