@@ -14,7 +14,6 @@
  */
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { FlowState, type FlowTable } from "../flow/flow_table.ts";
-import { LruIndex } from "../detectors/_lru_index.ts";
 
 /** Version of the feature code; a model trained on another version is refused. */
 export const FEATURE_VERSION = 2;
@@ -107,27 +106,40 @@ export interface FeatureOptions {
   pairSlots?: number;
 }
 
-// ---- per-flow layout ----
-// Float64 (sums and time)
+// ---- per-flow state: one 128-byte row per flow slot in one buffer, read as Float64, Float32 and Int32 ----
+// (one row = two cache lines: a packet touches nothing else of its flow)
+const FLOW_BYTES = 128;
+const FD = FLOW_BYTES / 8, FW = FLOW_BYTES / 4;
+// Float64 (sums and time), indexes in the row's Float64 view
 const D_FSUM = 0, D_FSQ = 1, D_BSUM = 2, D_BSQ = 3, D_IATSUM = 4, D_IATSQ = 5, D_LAST = 6, D_FPAY = 7, D_BPAY = 8;
-const DS = 9;
-// Float32 (extremes, counts, windows)
-const S_FMIN = 0, S_FMAX = 1, S_BMIN = 2, S_BMAX = 3, S_IATMAX = 4, S_SYN = 5, S_FIN = 6, S_RST = 7, S_PSH = 8;
-const S_ACK = 9, S_WINF = 10, S_WINB = 11;
-const SS = 12;
+// Float32 (extremes, counts, windows), indexes in the row's Float32 view (after the 9 Float64s)
+const S_FMIN = 18, S_FMAX = 19, S_BMIN = 20, S_BMAX = 21, S_IATMAX = 22, S_SYN = 23, S_FIN = 24, S_RST = 25;
+const S_PSH = 26, S_ACK = 27, S_WINF = 28, S_WINB = 29;
+// Int32: the host slot of the packet's sender per direction (I_HOST + 0: initiator, + 1: responder); 0 = none
+const I_HOST = 30;
 
-// ---- per-host layout: [last µs][counters at 1 s][counters at 10 s] ----
-const H_SENT = 0, H_SENT_B = 1, H_RCVD = 2, H_SYN = 3, H_FLOWS_OUT = 4, H_ANSWERED = 5, H_PORTS = 6;
-const H_HOSTS = 7, H_FLOWS_IN = 8, H_SRCS = 9, H_SYN_IN = 10, H_REPEAT = 11, H_EXPLOIT = 12;
-const HC = 13; // counters per scale
-const HS = 1 + 3 * HC;
+// ---- per-host state: one 256-byte Float64 row per host slot ----
+// [last decay µs][key][damped counters by time scale]. Only the (counter, scale) pairs a feature reads
+// are kept; each decays on its own, so dropping the others changes no value.
+const H_LAST = 0, H_KEY = 1;
+// 1 s (decayed by TAU_SHORT_US)
+const S_SENT = 2, S_SENT_B = 3, S_RCVD = 4, S_FLOWS_OUT = 5, S_PORTS = 6, S_HOSTS = 7, S_FLOWS_IN = 8, S_SRCS = 9;
+// 10 s (TAU_LONG_US)
+const L_SENT = 10, L_SENT_B = 11, L_RCVD = 12, L_SYN = 13, L_SYN_IN = 14, L_FLOWS_OUT = 15, L_ANSWERED = 16;
+const L_PORTS = 17, L_HOSTS = 18, L_FLOWS_IN = 19, L_SRCS = 20, L_REPEAT = 21;
+// 60 s (TAU_SLOW_US)
+const W_FLOWS_OUT = 22, W_PORTS = 23, W_HOSTS = 24, W_REPEAT = 25, W_EXPLOIT = 26, W_FLOWS_IN = 27, W_SRCS = 28;
+const S_FIRST = 2, L_FIRST = 10, W_FIRST = 22, W_END = 29;
+const HS = 32;
+/** The key column of an IPv6 host (its text is kept beside the table); no IPv4 key equals it. */
+const V6_KEY = -2;
 const TAU_SHORT_US = 1e6, TAU_LONG_US = 1e7, TAU_SLOW_US = 6e7;
 /** Services commonly probed for exploits (the seed's exploit ports): a fixed part of the feature code. */
-const EXPLOIT_PORTS = new Set([21, 22, 23, 69, 135, 139, 445, 3389, 5900]);
+const EXPLOIT_PORTS = [21, 22, 23, 69, 135, 139, 445, 3389, 5900];
+const EXPLOIT = new Uint8Array(65536);
+for (const p of EXPLOIT_PORTS) EXPLOIT[p] = 1;
 /** Decay is applied when at least this much packet time passed (bounds the error to 0.1 % at 1 s). */
 const DECAY_STEP_US = 1000;
-
-const NIL = -1;
 
 function keyHash(k: IpKey): number {
   if (typeof k === "number") return Math.imul(k | 0, 0x9e3779b1);
@@ -144,17 +156,35 @@ function mix(a: number, b: number): number {
 
 const log1p = Math.log1p;
 
-/** Computes the features of flows online (see module docs). */
+/**
+ * Computes the features of flows online (see module docs).
+ *
+ * Per packet it touches the flow's 128-byte row and the 256-byte rows of its two hosts, whose slots
+ * the flow remembers (checked against the packet's addresses), so a packet of a known flow hashes
+ * nothing and allocates nothing. Hosts live in a fixed table of `maxHosts` rows with a chained hash
+ * index and an intrusive LRU list (slot 0 is "none", so no array needs filling); when it is full
+ * the least recently active host is evicted and counted. Every array is allocated once; pages no
+ * flow or host reached are never touched.
+ */
 export class FeatureExtractor {
+  #flowBuf: ArrayBuffer;
   #d: Float64Array;
   #s: Float32Array;
-  #hosts: LruIndex<IpKey>;
+  #fi: Int32Array;
   #maxHosts: number;
   #h: Float64Array;
-  /** Per flow slot and direction: the sender's host slot last used (checked against the key before use). */
-  #flowHost: Int32Array;
-  /** 1 while a host slot holds a host (an evicted slot's key is stale). */
-  #alive: Uint8Array;
+  /** IPv6 host keys by slot (created at the first IPv6 host). */
+  #v6: (string | undefined)[] | undefined;
+  #hash: Int32Array;
+  #chain: Int32Array;
+  #buckets: Int32Array;
+  #mask: number;
+  /** LRU list, oldest → newest through `#next`. */
+  #prev: Int32Array;
+  #next: Int32Array;
+  #oldest = 0;
+  #newest = 0;
+  #size = 0;
   #pairTag: Int32Array;
   #pairUs: Float64Array;
   #pairMask: number;
@@ -165,13 +195,20 @@ export class FeatureExtractor {
 
   constructor(options: FeatureOptions) {
     const flows = Math.max(1, Math.floor(options.maxFlows));
-    this.#d = new Float64Array(flows * DS);
-    this.#s = new Float32Array(flows * SS);
-    this.#flowHost = new Int32Array(flows * 2).fill(NIL);
-    this.#maxHosts = Math.max(2, Math.floor(options.maxHosts ?? 65536));
-    this.#hosts = new LruIndex<IpKey>(this.#maxHosts, this.#maxHosts);
-    this.#h = new Float64Array(this.#maxHosts * HS);
-    this.#alive = new Uint8Array(this.#maxHosts);
+    this.#flowBuf = new ArrayBuffer(flows * FLOW_BYTES);
+    this.#d = new Float64Array(this.#flowBuf);
+    this.#s = new Float32Array(this.#flowBuf);
+    this.#fi = new Int32Array(this.#flowBuf);
+    const hosts = this.#maxHosts = Math.max(2, Math.floor(options.maxHosts ?? 65536));
+    this.#h = new Float64Array((hosts + 1) * HS);
+    this.#hash = new Int32Array(hosts + 1);
+    this.#chain = new Int32Array(hosts + 1);
+    this.#prev = new Int32Array(hosts + 1);
+    this.#next = new Int32Array(hosts + 1);
+    let nb = 2;
+    while (nb < hosts * 2) nb <<= 1;
+    this.#buckets = new Int32Array(nb);
+    this.#mask = nb - 1;
     let p = 1;
     while (p < (options.pairSlots ?? 1 << 18)) p <<= 1;
     this.#pairTag = new Int32Array(p);
@@ -181,7 +218,14 @@ export class FeatureExtractor {
 
   /** Hosts with context held (bounded by `maxHosts`). */
   get hosts(): number {
-    return this.#hosts.size;
+    return this.#size;
+  }
+
+  /** Bytes of the tables (allocated once; RSS grows only with the flows and hosts actually seen). */
+  get tableBytes(): number {
+    return this.#flowBuf.byteLength + this.#h.byteLength + this.#buckets.byteLength +
+      (this.#hash.byteLength + this.#chain.byteLength + this.#prev.byteLength + this.#next.byteLength) +
+      this.#pairTag.byteLength + this.#pairUs.byteLength;
   }
 
   /** Updates the statistics with one packet; call after `flows.update(pkt)`. */
@@ -190,25 +234,47 @@ export class FeatureExtractor {
     if (slot < 0) return;
     const now = pkt.tsUs;
     if (now > this.nowUs) this.nowUs = now;
-    const d = this.#d, s = this.#s;
-    const db = slot * DS, sb = slot * SS;
+    const d = this.#d, s = this.#s, fi = this.#fi;
+    const db = slot * FD, sb = slot * FW;
     const len = pkt.ipLen > 0 ? pkt.ipLen : pkt.wireLen;
     const pay = pkt.payloadLen;
     const dir = pkt.dir;
     const tcp = pkt.proto === IpProto.TCP && pkt.hasL4;
     const f = tcp ? pkt.tcpFlags : 0;
-    if (pkt.flowNew) {
-      d.fill(0, db, db + DS);
-      s.fill(0, sb, sb + SS);
-      s[sb + S_FMIN] = s[sb + S_BMIN] = 0;
+    const isNew = pkt.flowNew;
+    if (isNew) {
+      d[db + D_FSUM] =
+        d[db + D_FSQ] =
+        d[db + D_BSUM] =
+        d[db + D_BSQ] =
+        d[db + D_IATSUM] =
+        d[db + D_IATSQ] =
+          0;
+      d[db + D_FPAY] = d[db + D_BPAY] = 0;
+      s[sb + S_FMIN] =
+        s[sb + S_FMAX] =
+        s[sb + S_BMIN] =
+        s[sb + S_BMAX] =
+        s[sb + S_IATMAX] =
+          0;
+      s[sb + S_SYN] =
+        s[sb + S_FIN] =
+        s[sb + S_RST] =
+        s[sb + S_PSH] =
+        s[sb + S_ACK] =
+        s[sb + S_WINF] =
+          0;
+      s[sb + S_WINB] = 0;
+      fi[sb + I_HOST] = fi[sb + I_HOST + 1] = 0;
       d[db + D_LAST] = now;
     } else {
-      let iat = (now - d[db + D_LAST]) / 1e6;
+      const last = d[db + D_LAST];
+      let iat = (now - last) / 1e6;
       if (iat < 0) iat = 0;
       d[db + D_IATSUM] += iat;
       d[db + D_IATSQ] += iat * iat;
       if (iat > s[sb + S_IATMAX]) s[sb + S_IATMAX] = iat;
-      if (now > d[db + D_LAST]) d[db + D_LAST] = now;
+      if (now > last) d[db + D_LAST] = now;
     }
     const nDir = flows.packets(slot, dir); // already counts this packet
     if (dir === 0) {
@@ -226,7 +292,7 @@ export class FeatureExtractor {
       if (len > s[sb + S_BMAX]) s[sb + S_BMAX] = len;
       if (nDir === 1 && tcp) s[sb + S_WINB] = pkt.tcpWindow;
     }
-    if (tcp) {
+    if (f !== 0) {
       if (f & TcpFlag.SYN) s[sb + S_SYN]++;
       if (f & TcpFlag.FIN) s[sb + S_FIN]++;
       if (f & TcpFlag.RST) s[sb + S_RST]++;
@@ -234,50 +300,59 @@ export class FeatureExtractor {
       if (f & TcpFlag.ACK) s[sb + S_ACK]++;
     }
 
-    // ---- host context ----
+    // ---- host context: the flow remembers both hosts' slots, so a packet usually costs no lookup ----
+    const src = pkt.src, dst = pkt.dst;
+    let sSlot = fi[sb + I_HOST + dir];
+    if (sSlot === 0 || !this.#holds(sSlot, src)) sSlot = fi[sb + I_HOST + dir] = this.#host(src, now);
+    else this.#touch(sSlot, now);
+    let rSlot = fi[sb + I_HOST + 1 - dir];
+    if (rSlot === 0 || !this.#holds(rSlot, dst)) rSlot = fi[sb + I_HOST + 1 - dir] = this.#host(dst, now);
+    else this.#touch(rSlot, now);
     const h = this.#h;
-    // the flow remembers both hosts' slots: a packet usually costs no hash lookup
-    const fh = this.#flowHost, hosts = this.#hosts;
-    if (pkt.flowNew) fh[slot * 2] = fh[slot * 2 + 1] = NIL;
-    let sSlot = fh[slot * 2 + dir], rSlot = fh[slot * 2 + 1 - dir];
-    const alive = this.#alive;
-    if (sSlot === NIL || alive[sSlot] === 0 || hosts.keyOf(sSlot) !== pkt.src) {
-      sSlot = fh[slot * 2 + dir] = this.#host(pkt.src, now);
-    } else this.#touch(sSlot, now);
-    if (rSlot === NIL || alive[rSlot] === 0 || hosts.keyOf(rSlot) !== pkt.dst) {
-      rSlot = fh[slot * 2 + 1 - dir] = this.#host(pkt.dst, now);
-    } else this.#touch(rSlot, now);
-    const sender = sSlot * HS;
-    const receiver = rSlot * HS;
+    const snd = sSlot * HS, rcv = rSlot * HS;
     const synOnly = (f & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? 1 : 0;
-    for (let k = 1; k <= 2 * HC + 1; k += HC) {
-      h[sender + k + H_SENT]++;
-      h[sender + k + H_SENT_B] += len;
-      h[sender + k + H_SYN] += synOnly;
-      h[receiver + k + H_RCVD]++;
-      h[receiver + k + H_SYN_IN] += synOnly;
-    }
-    if (pkt.flowNew) {
+    h[snd + S_SENT]++;
+    h[snd + L_SENT]++;
+    h[snd + S_SENT_B] += len;
+    h[snd + L_SENT_B] += len;
+    h[snd + L_SYN] += synOnly;
+    h[rcv + S_RCVD]++;
+    h[rcv + L_RCVD]++;
+    h[rcv + L_SYN_IN] += synOnly;
+    if (isNew) {
       // the packet's sender is the initiator
-      const sk = keyHash(pkt.src), dk = keyHash(pkt.dst);
-      const newPort = this.#firstSeen(mix(sk, pkt.dstPort | (pkt.proto << 16)), now);
+      const sk = this.#hash[sSlot], dk = this.#hash[rSlot];
+      const svc = pkt.dstPort | (pkt.proto << 16);
+      const newPort = this.#firstSeen(mix(sk, svc), now);
       const newHost = this.#firstSeen(mix(sk ^ 0x5bd1e995, dk), now);
-      const newService = this.#firstSeen(mix(mix(sk ^ 0x68e31da4, dk), pkt.dstPort | (pkt.proto << 16)), now);
-      const exploit = newPort && EXPLOIT_PORTS.has(pkt.dstPort) ? 1 : 0;
-      for (let k = 1; k <= 2 * HC + 1; k += HC) {
-        h[sender + k + H_FLOWS_OUT]++;
-        h[receiver + k + H_FLOWS_IN]++;
-        if (!newService) h[sender + k + H_REPEAT]++;
-        h[sender + k + H_EXPLOIT] += exploit;
-        if (newPort) h[sender + k + H_PORTS]++;
-        if (newHost) {
-          h[sender + k + H_HOSTS]++;
-          h[receiver + k + H_SRCS]++;
-        }
+      const newService = this.#firstSeen(mix(mix(sk ^ 0x68e31da4, dk), svc), now);
+      h[snd + S_FLOWS_OUT]++;
+      h[snd + L_FLOWS_OUT]++;
+      h[snd + W_FLOWS_OUT]++;
+      h[rcv + S_FLOWS_IN]++;
+      h[rcv + L_FLOWS_IN]++;
+      h[rcv + W_FLOWS_IN]++;
+      if (!newService) {
+        h[snd + L_REPEAT]++;
+        h[snd + W_REPEAT]++;
+      }
+      if (newPort) {
+        h[snd + W_EXPLOIT] += EXPLOIT[pkt.dstPort];
+        h[snd + S_PORTS]++;
+        h[snd + L_PORTS]++;
+        h[snd + W_PORTS]++;
+      }
+      if (newHost) {
+        h[snd + S_HOSTS]++;
+        h[snd + L_HOSTS]++;
+        h[snd + W_HOSTS]++;
+        h[rcv + S_SRCS]++;
+        h[rcv + L_SRCS]++;
+        h[rcv + W_SRCS]++;
       }
     } else if (dir === 1 && nDir === 1) {
       // first reply: the initiator (this packet's receiver) got an answer
-      for (let k = 1; k <= 2 * HC + 1; k += HC) h[receiver + k + H_ANSWERED]++;
+      h[rcv + L_ANSWERED]++;
     }
   }
 
@@ -287,7 +362,7 @@ export class FeatureExtractor {
    */
   write(flows: FlowTable, slot: number, out: Float32Array, offset = 0): void {
     const d = this.#d, s = this.#s;
-    const db = slot * DS, sb = slot * SS;
+    const db = slot * FD, sb = slot * FW;
     const proto = flows.proto(slot);
     const st = flows.state(slot);
     const fp = flows.packets(slot, 0), bp = flows.packets(slot, 1);
@@ -301,7 +376,7 @@ export class FeatureExtractor {
     out[o++] = proto === IpProto.ICMP || proto === IpProto.ICMPV6 ? 1 : 0;
     out[o++] = port > 0 && port < 1024 ? 1 : 0;
     out[o++] = log1p(port);
-    out[o++] = EXPLOIT_PORTS.has(port) && proto !== IpProto.ICMP && proto !== IpProto.ICMPV6 ? 1 : 0;
+    out[o++] = EXPLOIT[port] === 1 && proto !== IpProto.ICMP && proto !== IpProto.ICMPV6 ? 1 : 0;
     out[o++] = log1p(durS * 1000);
     out[o++] = log1p(fp);
     out[o++] = log1p(bp);
@@ -333,97 +408,158 @@ export class FeatureExtractor {
     out[o++] = log1p(n / span);
     out[o++] = log1p((fb + bb) / span);
 
-    // ---- context ----
+    // ---- context (the flow's remembered host slots when they still hold its hosts) ----
     const now = this.nowUs;
     const h = this.#h;
-    const si = this.#hosts.find(flows.initiatorIp(slot));
-    const ri = this.#hosts.find(flows.responderIp(slot));
-    if (si !== NIL) {
+    const fi = this.#fi;
+    const ip = flows.initiatorIp(slot), rp = flows.responderIp(slot);
+    let si = fi[sb + I_HOST];
+    if (si === 0 || !this.#holds(si, ip)) si = this.#find(ip);
+    let ri = fi[sb + I_HOST + 1];
+    if (ri === 0 || !this.#holds(ri, rp)) ri = this.#find(rp);
+    if (si !== 0) {
       this.#decay(si, now);
-      const b = si * HS, S = b + 1, L = b + 1 + HC, W = b + 1 + 2 * HC;
-      out[o++] = log1p(h[S + H_SENT]);
-      out[o++] = log1p(h[L + H_SENT]);
-      out[o++] = log1p(h[S + H_SENT_B]);
-      out[o++] = log1p(h[L + H_SENT_B]);
-      out[o++] = log1p(h[S + H_FLOWS_OUT]);
-      out[o++] = log1p(h[L + H_FLOWS_OUT]);
-      out[o++] = log1p(h[S + H_PORTS]);
-      out[o++] = log1p(h[L + H_PORTS]);
-      out[o++] = log1p(h[S + H_HOSTS]);
-      out[o++] = log1p(h[L + H_HOSTS]);
-      out[o++] = log1p(h[W + H_FLOWS_OUT]);
-      out[o++] = log1p(h[W + H_PORTS]);
-      out[o++] = log1p(h[W + H_HOSTS]);
-      out[o++] = log1p(h[L + H_REPEAT]);
-      out[o++] = log1p(h[W + H_REPEAT]);
-      out[o++] = ratio(h[W + H_EXPLOIT], h[W + H_PORTS]);
-      out[o++] = ratio(h[L + H_SYN], h[L + H_SENT]);
-      out[o++] = h[L + H_FLOWS_OUT] > 0 ? 1 - Math.min(1, h[L + H_ANSWERED] / h[L + H_FLOWS_OUT]) : 0;
-      out[o++] = log1p(h[L + H_RCVD] / (h[L + H_SENT] + 1));
+      const b = si * HS;
+      out[o++] = log1p(h[b + S_SENT]);
+      out[o++] = log1p(h[b + L_SENT]);
+      out[o++] = log1p(h[b + S_SENT_B]);
+      out[o++] = log1p(h[b + L_SENT_B]);
+      out[o++] = log1p(h[b + S_FLOWS_OUT]);
+      out[o++] = log1p(h[b + L_FLOWS_OUT]);
+      out[o++] = log1p(h[b + S_PORTS]);
+      out[o++] = log1p(h[b + L_PORTS]);
+      out[o++] = log1p(h[b + S_HOSTS]);
+      out[o++] = log1p(h[b + L_HOSTS]);
+      out[o++] = log1p(h[b + W_FLOWS_OUT]);
+      out[o++] = log1p(h[b + W_PORTS]);
+      out[o++] = log1p(h[b + W_HOSTS]);
+      out[o++] = log1p(h[b + L_REPEAT]);
+      out[o++] = log1p(h[b + W_REPEAT]);
+      out[o++] = ratio(h[b + W_EXPLOIT], h[b + W_PORTS]);
+      out[o++] = ratio(h[b + L_SYN], h[b + L_SENT]);
+      out[o++] = h[b + L_FLOWS_OUT] > 0 ? 1 - Math.min(1, h[b + L_ANSWERED] / h[b + L_FLOWS_OUT]) : 0;
+      out[o++] = log1p(h[b + L_RCVD] / (h[b + L_SENT] + 1));
     } else {
       out.fill(0, o, o + SRC_FEATURES);
       o += SRC_FEATURES;
     }
-    if (ri !== NIL) {
+    if (ri !== 0) {
       this.#decay(ri, now);
-      const b = ri * HS, S = b + 1, L = b + 1 + HC, W = b + 1 + 2 * HC;
-      out[o++] = log1p(h[S + H_RCVD]);
-      out[o++] = log1p(h[L + H_RCVD]);
-      out[o++] = log1p(h[S + H_FLOWS_IN]);
-      out[o++] = log1p(h[L + H_FLOWS_IN]);
-      out[o++] = log1p(h[S + H_SRCS]);
-      out[o++] = log1p(h[L + H_SRCS]);
-      out[o++] = log1p(h[W + H_FLOWS_IN]);
-      out[o++] = log1p(h[W + H_SRCS]);
-      out[o++] = ratio(h[L + H_SYN_IN], h[L + H_RCVD]);
-      out[o++] = log1p(h[L + H_SENT] / (h[L + H_RCVD] + 1));
+      const b = ri * HS;
+      out[o++] = log1p(h[b + S_RCVD]);
+      out[o++] = log1p(h[b + L_RCVD]);
+      out[o++] = log1p(h[b + S_FLOWS_IN]);
+      out[o++] = log1p(h[b + L_FLOWS_IN]);
+      out[o++] = log1p(h[b + S_SRCS]);
+      out[o++] = log1p(h[b + L_SRCS]);
+      out[o++] = log1p(h[b + W_FLOWS_IN]);
+      out[o++] = log1p(h[b + W_SRCS]);
+      out[o++] = ratio(h[b + L_SYN_IN], h[b + L_RCVD]);
+      out[o++] = log1p(h[b + L_SENT] / (h[b + L_RCVD] + 1));
     } else {
       out.fill(0, o, o + DST_FEATURES);
       o += DST_FEATURES;
     }
   }
 
+  /** True when host slot `slot` holds `ip`. */
+  #holds(slot: number, ip: IpKey): boolean {
+    return typeof ip === "number" ? this.#h[slot * HS + H_KEY] === ip : this.#v6 !== undefined && this.#v6[slot] === ip;
+  }
+
+  /** The host slot of `ip`, 0 when absent. */
+  #find(ip: IpKey): number {
+    if (this.#size === 0) return 0;
+    const hash = keyHash(ip);
+    let s = this.#buckets[(hash ^ (hash >>> 16)) & this.#mask];
+    if (typeof ip === "number") {
+      const h = this.#h;
+      while (s !== 0 && h[s * HS + H_KEY] !== ip) s = this.#chain[s];
+    } else {
+      const v6 = this.#v6!;
+      while (s !== 0 && (this.#hash[s] !== hash || v6[s] !== ip)) s = this.#chain[s];
+    }
+    return s;
+  }
+
   /** The host's context slot, inserted (evicting the least recently active) when absent; decayed to `now`. */
   #host(ip: IpKey, now: number): number {
-    const idx = this.#hosts;
-    let slot = idx.find(ip);
-    if (slot === NIL) {
-      if (idx.size >= this.#maxHosts) {
-        const old = idx.oldest;
-        idx.remove(old);
-        this.#alive[old] = 0;
-        this.hostEvictions++;
-      }
-      slot = idx.insert(ip);
-      this.#alive[slot] = 1;
-      const b = slot * HS;
-      this.#h.fill(0, b, b + HS);
-      this.#h[b] = now;
+    let slot = this.#find(ip);
+    if (slot !== 0) {
+      this.#touch(slot, now);
       return slot;
     }
-    idx.touch(slot);
-    this.#decay(slot, now);
+    if (this.#size >= this.#maxHosts) {
+      slot = this.#oldest;
+      this.#unchain(slot);
+      this.#unlink(slot);
+      this.hostEvictions++;
+    } else slot = ++this.#size;
+    const hash = keyHash(ip);
+    this.#hash[slot] = hash;
+    const bucket = (hash ^ (hash >>> 16)) & this.#mask;
+    this.#chain[slot] = this.#buckets[bucket];
+    this.#buckets[bucket] = slot;
+    const h = this.#h, b = slot * HS;
+    h.fill(0, b, b + HS);
+    h[b + H_LAST] = now;
+    if (typeof ip === "number") {
+      h[b + H_KEY] = ip;
+      if (this.#v6 !== undefined) this.#v6[slot] = undefined;
+    } else {
+      h[b + H_KEY] = V6_KEY;
+      (this.#v6 ??= new Array(this.#maxHosts + 1).fill(undefined))[slot] = ip;
+    }
+    this.#linkNewest(slot);
     return slot;
   }
 
   #touch(slot: number, now: number): void {
-    this.#hosts.touch(slot);
+    if (slot !== this.#newest) {
+      this.#unlink(slot);
+      this.#linkNewest(slot);
+    }
     this.#decay(slot, now);
+  }
+
+  #unchain(slot: number): void {
+    const hash = this.#hash[slot];
+    const bucket = (hash ^ (hash >>> 16)) & this.#mask;
+    let s = this.#buckets[bucket];
+    if (s === slot) {
+      this.#buckets[bucket] = this.#chain[slot];
+      return;
+    }
+    while (this.#chain[s] !== slot) s = this.#chain[s];
+    this.#chain[s] = this.#chain[slot];
+  }
+
+  #unlink(s: number): void {
+    const p = this.#prev[s], n = this.#next[s];
+    if (p !== 0) this.#next[p] = n;
+    else this.#oldest = n;
+    if (n !== 0) this.#prev[n] = p;
+    else this.#newest = p;
+  }
+
+  #linkNewest(s: number): void {
+    this.#prev[s] = this.#newest;
+    this.#next[s] = 0;
+    if (this.#newest !== 0) this.#next[this.#newest] = s;
+    else this.#oldest = s;
+    this.#newest = s;
   }
 
   #decay(slot: number, now: number): void {
     const h = this.#h;
     const b = slot * HS;
-    const dt = now - h[b];
+    const dt = now - h[b + H_LAST];
     if (dt < DECAY_STEP_US) return;
-    h[b] = now;
+    h[b + H_LAST] = now;
     const fs = Math.exp(-dt / TAU_SHORT_US), fl = Math.exp(-dt / TAU_LONG_US), fw = Math.exp(-dt / TAU_SLOW_US);
-    const S = b + 1, L = b + 1 + HC, W = b + 1 + 2 * HC;
-    for (let i = 0; i < HC; i++) {
-      h[S + i] *= fs;
-      h[L + i] *= fl;
-      h[W + i] *= fw;
-    }
+    for (let i = b + S_FIRST; i < b + L_FIRST; i++) h[i] *= fs;
+    for (let i = b + L_FIRST; i < b + W_FIRST; i++) h[i] *= fl;
+    for (let i = b + W_FIRST; i < b + W_END; i++) h[i] *= fw;
   }
 
   /** True when the pair hash was not seen in the last 60 s of packet time; marks it seen. */
