@@ -1,7 +1,8 @@
 /**
  * Boundedness under a spoofed-source SYN flood (hping3 --rand-source style): one million SYNs from
  * random sources to one victim through a capped flow table and every detector. The flood must be
- * detected, every table must stay at its cap and the process must stay under 300 MB.
+ * detected, every table must stay at its cap and the process must stay under 300 MB. The flow
+ * model's features run too (ML is on by default): their host table stays at its cap as well.
  *
  * The flood runs in a child process (this file run with `deno run`): the test runner's own type
  * checker already holds more than 200 MB, which would hide what the detectors use.
@@ -13,6 +14,7 @@ import { IpProto, Packet, TcpFlag } from "../decode/packet.ts";
 import type { Detection } from "../detectors/detection.ts";
 import { createDetectors } from "../detectors/mod.ts";
 import { FlowTable } from "../flow/flow_table.ts";
+import { FeatureExtractor } from "../ml/features.ts";
 
 const PACKETS = 1_000_000;
 const MAX_FLOWS = 65_536;
@@ -26,6 +28,9 @@ interface FloodReport {
   cap: number;
   flows: number;
   sizes: Record<string, number>;
+  /** Hosts with model context at the end, and how many were evicted. */
+  featureHosts: number;
+  featureEvictions: number;
   counts: Record<string, number>;
   spoofedSynToVictim: number;
   ddosToVictim: number;
@@ -60,6 +65,7 @@ function runFlood(): FloodReport {
       for (const d of detectors) d.onFlowEnd?.(t, slot, why, emit);
     },
   });
+  const features = new FeatureExtractor({ maxFlows: MAX_FLOWS, maxHosts: cfg.limits.max_tracked_ips });
   const pkt = new Packet();
   let seed = 0x9e3779b9;
   const next = () => {
@@ -87,6 +93,7 @@ function runFlood(): FloodReport {
     pkt.ipLen = 40;
     pkt.wireLen = 54;
     flows.update(pkt);
+    features.onPacket(pkt, flows);
     for (let i = 0; i < detectors.length; i++) detectors[i].onPacket(pkt, flows, emit);
   };
   for (let i = 0; i < PACKETS; i++) {
@@ -107,6 +114,8 @@ function runFlood(): FloodReport {
     cap: cfg.limits.max_tracked_ips,
     flows: flows.size,
     sizes,
+    featureHosts: features.hosts,
+    featureEvictions: features.hostEvictions,
     counts,
     spoofedSynToVictim,
     ddosToVictim,
@@ -142,6 +151,8 @@ Deno.test("bounded: 1M spoofed-source SYNs to one victim are detected within fix
   for (const [type, size] of Object.entries(r.sizes)) {
     assert.ok(size <= 2 * r.cap, `${type}: ${size} entries > 2 × ${r.cap}`);
   }
+  assert.ok(r.featureHosts <= r.cap, `feature hosts ${r.featureHosts} > ${r.cap}`);
+  assert.ok(r.featureEvictions > PACKETS - 2 * r.cap, `feature host evictions ${r.featureEvictions}`);
   assert.ok(r.sizes.syn_flood >= r.cap, "syn_flood's source table never filled: the flood did not reach it");
   assert.ok(r.peakRssMb < RSS_LIMIT_MB, `peak RSS ${r.peakRssMb} MB ≥ ${RSS_LIMIT_MB} MB`);
 });
