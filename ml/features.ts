@@ -185,8 +185,8 @@ export class FeatureExtractor {
   #oldest = 0;
   #newest = 0;
   #size = 0;
-  #pairTag: Int32Array;
-  #pairUs: Float64Array;
+  /** "Pair seen" slots: [tag, µs] side by side, so a probe reads one cache line. */
+  #pairs: Float64Array;
   #pairMask: number;
   /** Hosts pushed out of the context table by its cap. */
   hostEvictions = 0;
@@ -211,8 +211,8 @@ export class FeatureExtractor {
     this.#mask = nb - 1;
     let p = 1;
     while (p < (options.pairSlots ?? 1 << 18)) p <<= 1;
-    this.#pairTag = new Int32Array(p);
-    this.#pairUs = new Float64Array(p).fill(-Infinity);
+    this.#pairs = new Float64Array(2 * p);
+    for (let i = 1; i < 2 * p; i += 2) this.#pairs[i] = -Infinity;
     this.#pairMask = p - 1;
   }
 
@@ -225,7 +225,7 @@ export class FeatureExtractor {
   get tableBytes(): number {
     return this.#flowBuf.byteLength + this.#h.byteLength + this.#buckets.byteLength +
       (this.#hash.byteLength + this.#chain.byteLength + this.#prev.byteLength + this.#next.byteLength) +
-      this.#pairTag.byteLength + this.#pairUs.byteLength;
+      this.#pairs.byteLength;
   }
 
   /** Updates the statistics with one packet; call after `flows.update(pkt)`. */
@@ -302,13 +302,17 @@ export class FeatureExtractor {
 
     // ---- host context: the flow remembers both hosts' slots, so a packet usually costs no lookup ----
     const src = pkt.src, dst = pkt.dst;
-    let sSlot = fi[sb + I_HOST + dir];
-    if (sSlot === 0 || !this.#holds(sSlot, src)) sSlot = fi[sb + I_HOST + dir] = this.#host(src, now);
-    else this.#touch(sSlot, now);
-    let rSlot = fi[sb + I_HOST + 1 - dir];
-    if (rSlot === 0 || !this.#holds(rSlot, dst)) rSlot = fi[sb + I_HOST + 1 - dir] = this.#host(dst, now);
-    else this.#touch(rSlot, now);
     const h = this.#h;
+    let sSlot = fi[sb + I_HOST + dir];
+    if (sSlot !== 0 && (typeof src === "number" ? h[sSlot * HS + H_KEY] === src : this.#holds(sSlot, src))) {
+      if (sSlot !== this.#newest) this.#relink(sSlot);
+      if (now - h[sSlot * HS + H_LAST] >= DECAY_STEP_US) this.#decay(sSlot, now);
+    } else sSlot = fi[sb + I_HOST + dir] = this.#host(src, now);
+    let rSlot = fi[sb + I_HOST + 1 - dir];
+    if (rSlot !== 0 && (typeof dst === "number" ? h[rSlot * HS + H_KEY] === dst : this.#holds(rSlot, dst))) {
+      if (rSlot !== this.#newest) this.#relink(rSlot);
+      if (now - h[rSlot * HS + H_LAST] >= DECAY_STEP_US) this.#decay(rSlot, now);
+    } else rSlot = fi[sb + I_HOST + 1 - dir] = this.#host(dst, now);
     const snd = sSlot * HS, rcv = rSlot * HS;
     const synOnly = (f & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? 1 : 0;
     h[snd + S_SENT]++;
@@ -522,6 +526,19 @@ export class FeatureExtractor {
     this.#decay(slot, now);
   }
 
+  #relink(s: number): void {
+    const prev = this.#prev, next = this.#next;
+    const p = prev[s], n = next[s];
+    if (p !== 0) next[p] = n;
+    else this.#oldest = n;
+    prev[n] = p; // n !== 0: s is not the newest
+    const newest = this.#newest;
+    prev[s] = newest;
+    next[s] = 0;
+    next[newest] = s;
+    this.#newest = s;
+  }
+
   #unchain(slot: number): void {
     const hash = this.#hash[slot];
     const bucket = (hash ^ (hash >>> 16)) & this.#mask;
@@ -564,10 +581,11 @@ export class FeatureExtractor {
 
   /** True when the pair hash was not seen in the last 60 s of packet time; marks it seen. */
   #firstSeen(hash: number, now: number): boolean {
-    const i = (hash ^ (hash >>> 16)) & this.#pairMask;
-    const fresh = this.#pairTag[i] !== hash || now - this.#pairUs[i] > 60e6;
-    this.#pairTag[i] = hash;
-    this.#pairUs[i] = now;
+    const pairs = this.#pairs;
+    const i = 2 * ((hash ^ (hash >>> 16)) & this.#pairMask);
+    const fresh = pairs[i] !== hash || now - pairs[i + 1] > 60e6;
+    pairs[i] = hash;
+    pairs[i + 1] = now;
     return fresh;
   }
 }
