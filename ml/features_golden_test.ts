@@ -107,7 +107,7 @@ Deno.test("features: rows of every committed capture are bit-identical to the go
   }
   if (Deno.env.get("IDS_WRITE_GOLDEN") === "1") {
     const g: Golden = { feature_version: FEATURE_VERSION, digests };
-    await Deno.writeTextFile(GOLDEN, JSON.stringify(g, null, 1) + "\n");
+    await Deno.writeTextFile(GOLDEN, JSON.stringify(g, null, 2) + "\n");
     console.log(`wrote ${GOLDEN} (${Object.keys(digests).length} digests)`);
     return;
   }
