@@ -27,7 +27,7 @@ export interface HttpRequest {
   target: string;
   /** Protocol version (`HTTP/1.1`), empty for a bare `GET /path` line. */
   version: string;
-  /** Headers in order. */
+  /** Headers in order (identical requests may share one list: read it, never change it). */
   headers: HttpHeader[];
   /** Body bytes as latin1 text, de-chunked. */
   body: string;
@@ -82,19 +82,29 @@ function isMethodChar(c: number): boolean {
   return (c >= 65 && c <= 90) || c === 45 || c === 95;
 }
 
+/** True when `text[at..end)` starts with `HTTP/` and a digit (any case), as a version does. */
+function isVersionAt(text: string, at: number, end: number): boolean {
+  if (end - at < 6) return false;
+  const c = text.charCodeAt(at) | 0x20, d = text.charCodeAt(at + 5);
+  return c === 104 && (text.charCodeAt(at + 1) | 0x20) === 116 && (text.charCodeAt(at + 2) | 0x20) === 116 &&
+    (text.charCodeAt(at + 3) | 0x20) === 112 && text.charCodeAt(at + 4) === 47 && d >= 48 && d <= 57;
+}
+
 /** Parses the request line and header lines of `text` (which may be cut short). */
 function parseHead(text: string): PendingHead | null {
+  // (positions into `text` rather than a string per line: one request head makes few strings)
   let nl = text.indexOf("\n");
-  const first = (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, "");
-  const sp = first.indexOf(" ");
-  if (sp <= 0) return null;
-  const method = first.slice(0, sp);
-  let rest = first.slice(sp + 1);
+  let firstEnd = nl < 0 ? text.length : nl;
+  if (firstEnd > 0 && text.charCodeAt(firstEnd - 1) === 13) firstEnd--;
+  const sp = text.indexOf(" ");
+  if (sp <= 0 || sp >= firstEnd) return null;
+  const method = text.slice(0, sp);
+  let restEnd = firstEnd;
   let version = "";
-  const last = rest.lastIndexOf(" ");
-  if (last >= 0 && /^HTTP\/\d/i.test(rest.slice(last + 1))) {
-    version = rest.slice(last + 1);
-    rest = rest.slice(0, last);
+  const last = text.lastIndexOf(" ", firstEnd - 1);
+  if (last > sp && isVersionAt(text, last + 1, firstEnd)) {
+    version = text.slice(last + 1, firstEnd);
+    restEnd = last;
   }
   const headers: HttpHeader[] = [];
   // CONNECT opens a tunnel and `PRI * HTTP/2.0` starts HTTP/2 frames: no more HTTP/1 requests follow
@@ -102,17 +112,54 @@ function parseHead(text: string): PendingHead | null {
   while (nl >= 0 && headers.length < MAX_HEADERS) {
     const start = nl + 1;
     nl = text.indexOf("\n", start);
-    let line = nl < 0 ? text.slice(start) : text.slice(start, nl);
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line === "") break;
-    const colon = line.indexOf(":");
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
+    let end = nl < 0 ? text.length : nl;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (end === start) break;
+    const colon = text.indexOf(":", start);
+    if (colon <= start || colon >= end) continue;
+    const name = text.slice(start, colon).trim().toLowerCase();
+    const value = text.slice(colon + 1, end).trim();
     headers.push([name, value]);
     if (name === "upgrade" && /websocket/i.test(value)) final = true;
   }
-  return { method, target: rest.trim(), version, headers, final };
+  return { method, target: text.slice(sp + 1, restEnd).trim(), version, headers, final };
+}
+
+/** Identical request heads (floods repeat one) are parsed once: raw bytes and result, by a hash of the bytes. */
+const HEAD_CACHE_SLOTS = 256;
+/** Longest head cached. */
+const HEAD_CACHE_MAX = 512;
+const headBytes = new Uint8Array(HEAD_CACHE_SLOTS * HEAD_CACHE_MAX);
+const headLength = new Int32Array(HEAD_CACHE_SLOTS);
+const headParsed: (PendingHead | null)[] = new Array<PendingHead | null>(HEAD_CACHE_SLOTS).fill(null);
+
+/**
+ * {@link parseHead} of the head in `b[start..end)`, from the cache when the same bytes were parsed
+ * recently. A cached result is shared: its header list must not be changed (listeners copy what
+ * they keep).
+ */
+function parseHeadBytes(b: Uint8Array, start: number, end: number): PendingHead | null {
+  const len = end - start;
+  if (len > HEAD_CACHE_MAX) return parseHead(latin1(b, start, end));
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  const slot = (h >>> 0) & (HEAD_CACHE_SLOTS - 1);
+  const at = slot * HEAD_CACHE_MAX;
+  if (headLength[slot] === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (headBytes[at + i] !== b[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return headParsed[slot];
+  }
+  const head = parseHead(latin1(b, start, end));
+  headBytes.set(b.subarray(start, end), at);
+  headLength[slot] = len;
+  headParsed[slot] = head;
+  return head;
 }
 
 /**
@@ -263,8 +310,7 @@ export class HttpRequestParser {
       while (i < lim && isMethodChar(b[i])) i++;
       if (i === p || i >= n || b[i] !== SP) return off;
       let end = -1;
-      for (let j = i; j < n; j++) {
-        if (b[j] !== LF) continue;
+      for (let j = b.indexOf(LF, i); j >= 0; j = b.indexOf(LF, j + 1)) {
         if (j + 1 < n && b[j + 1] === LF) {
           end = j + 2;
           break;
@@ -275,12 +321,16 @@ export class HttpRequestParser {
         }
       }
       if (end < 0 || end - off > this.#max) return off;
-      const head = parseHead(latin1(b, p, end));
+      const head = parseHeadBytes(b, p, end);
       if (head === null) return off;
       let length = 0;
-      for (const [name, value] of head.headers) {
-        if (name === "transfer-encoding" && /chunked/i.test(value)) return off;
-        if (name === "content-length" && /^\d{1,15}$/.test(value)) length = Math.max(length, Number(value));
+      const hs = head.headers;
+      for (let k = 0; k < hs.length; k++) {
+        const name = hs[k][0];
+        if (name.length === 17 && name === "transfer-encoding" && /chunked/i.test(hs[k][1])) return off;
+        if (name.length === 14 && name === "content-length" && /^\d{1,15}$/.test(hs[k][1])) {
+          length = Math.max(length, Number(hs[k][1]));
+        }
       }
       const stop = end + length;
       if (stop > n || stop - off > this.#max) return off;
@@ -473,14 +523,14 @@ export class HttpRequestParser {
         if (end < 0) {
           if (this.#len >= this.#max) {
             // head larger than the limit: report what we have, then look for the next request
-            const head = parseHead(latin1(this.#buf, 0, this.#len));
+            const head = parseHeadBytes(this.#buf, 0, this.#len);
             if (head !== null) this.#emit(head, "", true, out);
             this.#release();
             this.#resync = true;
           }
           return;
         }
-        const head = parseHead(latin1(this.#buf, 0, end));
+        const head = parseHeadBytes(this.#buf, 0, end);
         if (head === null) {
           this.#resync = true;
           continue;
@@ -569,7 +619,7 @@ export class HttpRequestParser {
       while (p < this.#len && (this.#buf[p] === CR || this.#buf[p] === LF)) p++;
       if (p > 0) this.#consume(p);
       if (this.#len > 0 && this.#checkRequestStart() === 1) {
-        const partial = parseHead(latin1(this.#buf, 0, this.#len));
+        const partial = parseHeadBytes(this.#buf, 0, this.#len);
         if (partial !== null) this.#emit(partial, "", true, out);
       }
     }

@@ -21,7 +21,7 @@
 import type { Config } from "../config/defaults.ts";
 import { buildTrustedMatcher, type TrustedMatcher } from "../config/trusted.ts";
 import type { AppContext } from "../app/app_layer.ts";
-import { headerValue, type HttpRequest } from "../app/http_request.ts";
+import { headerValue, type HttpHeader, type HttpRequest } from "../app/http_request.ts";
 import type { AttackType } from "./attack_type.ts";
 import type { HttpInfo } from "./detection.ts";
 import type { Detector, Emit } from "./detector.ts";
@@ -152,6 +152,8 @@ export class SqlInjectionDetector implements Detector {
   #clean = new Set<string>();
   /** Recently inspected clean requests, by {@link cleanKey} (cleared with a new configuration). */
   #cleanRequests = new Set<string>();
+  /** Header lists (shared by identical parsed heads) found clean with an empty body, and their target. */
+  #cleanHeads = new WeakMap<readonly HttpHeader[], string>();
 
   /** Requests inspected. */
   requests = 0;
@@ -168,6 +170,7 @@ export class SqlInjectionDetector implements Detector {
     this.#useTrusted = c.use_trusted;
     this.#benign = compileBenign(c.benign_params);
     this.#cleanRequests.clear();
+    this.#cleanHeads = new WeakMap();
     this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
   }
 
@@ -208,6 +211,8 @@ export class SqlInjectionDetector implements Detector {
    */
   inspect(req: HttpRequest): SqlFinding | null {
     // a request seen clean before (floods repeat one request) is clean again: one lookup
+    const bodiless = req.body === "";
+    if (bodiless && this.#cleanHeads.get(req.headers) === req.target) return null;
     const key = cleanKey(req);
     if (key !== null && this.#cleanRequests.has(key)) return null;
     const f = this.#inspect(req);
@@ -215,6 +220,7 @@ export class SqlInjectionDetector implements Detector {
       if (this.#cleanRequests.size >= CLEAN_REQUESTS) this.#cleanRequests.clear();
       this.#cleanRequests.add(key);
     }
+    if (f === null && bodiless) this.#cleanHeads.set(req.headers, req.target);
     return f;
   }
 
