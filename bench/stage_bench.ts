@@ -71,38 +71,39 @@ async function lowerStage(variant: string): Promise<number> {
   return Math.round((cpuNs() - t0) / summary.packets);
 }
 
-for (const variant of variants) {
+/** One replay of `variant`: CPU ns per packet, packets, detections and their digest. */
+async function once(variant: string): Promise<{ ns: number; packets: number; detections: number; digest: string }> {
   if (variant === "read" || variant === "decode") {
-    const ns: number[] = [];
-    for (let r = 0; r <= runs; r++) {
-      const x = await lowerStage(variant);
-      if (r > 0) ns.push(x);
-    }
-    console.log(JSON.stringify({ variant, detections: 0, digest: "-", ns }));
-    continue;
+    return { ns: await lowerStage(variant), packets: 0, detections: 0, digest: "-" };
   }
-  const results: number[] = [];
-  let detections = 0, packets = 0, digest = 0;
-  for (let r = 0; r <= runs; r++) {
-    const engine = new DetectionEngine(configFor(variant), {
-      noDetect: variant === "nodetect",
-      features: variant === "ml",
-      // deno-lint-ignore no-explicit-any
-      onDetection: (e: any) => {
-        detections++;
-        // a digest of every event (without the run's random flow ids): equal digests, equal detections
-        const text = JSON.stringify({ ...e, flowId: 0, flow: e.flow && { ...e.flow, flowId: 0 } });
-        for (let i = 0; i < text.length; i++) digest = Math.imul(digest ^ text.charCodeAt(i), 0x01000193);
-      },
-    });
-    detections = 0;
-    digest = 0x811c9dc5;
-    const t0 = cpuNs();
-    await new FileSource(file).run(engine.pipeline.handle);
-    engine.pipeline.finish();
-    const t1 = cpuNs();
-    packets = engine.pipeline.counters.packets;
-    if (r > 0) results.push(Math.round((t1 - t0) / packets));
-  }
-  console.log(JSON.stringify({ variant, packets, detections, digest: (digest >>> 0).toString(16), ns: results }));
+  let detections = 0, digest = 0x811c9dc5;
+  const engine = new DetectionEngine(configFor(variant), {
+    noDetect: variant === "nodetect",
+    features: variant === "ml",
+    // deno-lint-ignore no-explicit-any
+    onDetection: (e: any) => {
+      detections++;
+      // a digest of every event (without the run's random flow ids): equal digests, equal detections
+      const text = JSON.stringify({ ...e, flowId: 0, flow: e.flow && { ...e.flow, flowId: 0 } });
+      for (let i = 0; i < text.length; i++) digest = Math.imul(digest ^ text.charCodeAt(i), 0x01000193);
+    },
+  });
+  const t0 = cpuNs();
+  await new FileSource(file).run(engine.pipeline.handle);
+  engine.pipeline.finish();
+  const t1 = cpuNs();
+  const packets = engine.pipeline.counters.packets;
+  return { ns: Math.round((t1 - t0) / packets), packets, detections, digest: (digest >>> 0).toString(16) };
 }
+
+// the variants take turns round by round (the machine's speed drifts); round 0 warms the JIT
+const out = new Map<string, { ns: number[]; packets: number; detections: number; digest: string }>();
+for (let r = 0; r <= runs; r++) {
+  for (const variant of variants) {
+    const x = await once(variant);
+    const o = out.get(variant) ?? { ns: [], packets: x.packets, detections: x.detections, digest: x.digest };
+    if (r > 0) o.ns.push(x.ns);
+    out.set(variant, o);
+  }
+}
+for (const [variant, o] of out) console.log(JSON.stringify({ variant, ...o }));

@@ -63,11 +63,7 @@ monitoring of the default interface with the dashboard on, opened in the browser
 Privileges: Linux needs root or CAP_NET_RAW (sudo setcap cap_net_raw,cap_net_admin=eip ./ids);
 Windows needs Npcap (https://npcap.com, "WinPcap API-compatible mode") and an elevated prompt.`;
 
-/**
- * What `ids` with no arguments at all runs (a double-click on Windows): the default interface with the
- * dashboard on, opened in the browser.
- */
-export const BARE_RUN_ARGS: readonly string[] = ["--listen", "127.0.0.1:8470", "--open"];
+export { BARE_RUN_ARGS } from "./bare.ts";
 
 /** Sampled packets per second for the live traffic panel (the seed shows ≤ 50 lines/s). */
 const TRAFFIC_LINES_PER_SECOND = 50;

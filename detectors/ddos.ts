@@ -173,10 +173,16 @@ export class DdosDetector implements Detector {
     const slot = pkt.flow;
     if (slot < 0) return;
     const proto = pkt.proto;
+    // a new connection counts on the same source and destination entries as an unsolicited packet: one look-up each
+    let s: SrcState | undefined, d: DstState | undefined;
     if (
       proto === IpProto.TCP && pkt.flowNew && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN &&
       !isGroupAddress(pkt.dst) && (this.#trusted === null || !this.#trusted(pkt.src))
-    ) this.#rate(CONNS, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort, pkt.tsUs, pkt.flow, emit);
+    ) {
+      s = this.#srcState(pkt.src);
+      d = this.#dst.acquire(pkt.dst, this.#initDst);
+      this.#rate(CONNS, s, d, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort, pkt.tsUs, pkt.flow, emit);
+    }
     const st = flows.state(slot);
     const icmp = proto === IpProto.ICMP || proto === IpProto.ICMPV6;
     let unsolicited: boolean;
@@ -198,10 +204,9 @@ export class DdosDetector implements Detector {
     if (this.#trusted !== null && this.#trusted(pkt.src)) return;
 
     const ts = pkt.tsUs, w = this.#windowUs;
-    const s = this.#src.acquire(pkt.src, this.#initSrc);
-    s.key = pkt.src;
+    s ??= this.#srcState(pkt.src);
     const sc = s.ring.add(ts);
-    const d = this.#dst.acquire(pkt.dst, this.#initDst);
+    d ??= this.#dst.acquire(pkt.dst, this.#initDst);
     if (d.ring.sum === 0) {
       d.top = pkt.src;
       d.topRef = s;
@@ -271,12 +276,15 @@ export class DdosDetector implements Detector {
   onHttpRequest(_req: HttpRequest, ctx: AppContext, emit: Emit): void {
     if (!this.#cfg.enabled || isGroupAddress(ctx.server)) return;
     if (this.#trusted !== null && this.#trusted(ctx.client)) return;
-    this.#rate(REQUESTS, ctx.client, ctx.server, ctx.clientPort, ctx.serverPort, ctx.tsUs, ctx.slot, emit);
+    const s = this.#srcState(ctx.client), d = this.#dst.acquire(ctx.server, this.#initDst);
+    this.#rate(REQUESTS, s, d, ctx.client, ctx.server, ctx.clientPort, ctx.serverPort, ctx.tsUs, ctx.slot, emit);
   }
 
   /** Counts one new connection or request against its source and destination (see module docs). */
   #rate(
     ch: number,
+    s: SrcState,
+    d: DstState,
     src: IpKey,
     dst: IpKey,
     srcPort: number,
@@ -287,10 +295,7 @@ export class DdosDetector implements Detector {
   ): void {
     const cfg = this.#cfg, w = this.#windowUs;
     const threshold = ch === CONNS ? cfg.conn_threshold : cfg.request_threshold;
-    const s = this.#src.acquire(src, this.#initSrc);
-    s.key = src;
     const sc = s.rates[ch].add(ts);
-    const d = this.#dst.acquire(dst, this.#initDst);
     if (d.rates[ch].sum === 0) {
       d.rateTop[ch] = src;
       d.rateTopRef[ch] = s;
@@ -329,6 +334,13 @@ export class DdosDetector implements Detector {
       reason: `${dc} ${CHANNEL_TEXT[ch]} from ${sources} sources to one host in ${num(cfg.window_s)} s`,
       flow,
     });
+  }
+
+  /** The source's entry (created when missing), marked most recently used. */
+  #srcState(src: IpKey): SrcState {
+    const s = this.#src.acquire(src, this.#initSrc);
+    s.key = src;
+    return s;
   }
 
   /** The state held for `key` (what `#src.peek(key)` gives), from `ref` when it is still that key's. */
