@@ -48,8 +48,9 @@ export class DelayQueue {
   // addresses: IPv4 in the number columns, IPv6 text in the string columns (no boxing per push)
   #srcNum: Float64Array;
   #dstNum: Float64Array;
-  #srcStr: (string | undefined)[];
-  #dstStr: (string | undefined)[];
+  // allocated with the first IPv6 address (an IPv4-only capture never pays for them)
+  #srcStr: (string | undefined)[] | null = null;
+  #dstStr: (string | undefined)[] | null = null;
   #head = 0;
   #length = 0;
   /** Packet time of the oldest item, Infinity when empty (a field: read on every packet). */
@@ -71,8 +72,6 @@ export class DelayQueue {
     this.#proto = new Uint8Array(n);
     this.#srcNum = new Float64Array(n);
     this.#dstNum = new Float64Array(n);
-    this.#srcStr = new Array<string | undefined>(n).fill(undefined);
-    this.#dstStr = new Array<string | undefined>(n).fill(undefined);
   }
 
   /** Items queued. */
@@ -106,9 +105,9 @@ export class DelayQueue {
     this.#proto[i] = pkt.proto;
     const src = pkt.src, dst = pkt.dst;
     if (typeof src === "number") this.#srcNum[i] = src;
-    else this.#srcStr[i] = src;
+    else (this.#srcStr ??= new Array<string | undefined>(this.capacity).fill(undefined))[i] = src;
     if (typeof dst === "number") this.#dstNum[i] = dst;
-    else this.#dstStr[i] = dst;
+    else (this.#dstStr ??= new Array<string | undefined>(this.capacity).fill(undefined))[i] = dst;
     if (this.#length++ === 0) this.headTs = tsUs;
     return true;
   }
@@ -125,16 +124,17 @@ export class DelayQueue {
     out.srcPort = p >>> 16;
     out.dstPort = p & 0xffff;
     out.proto = this.#proto[i];
-    const ss = this.#srcStr[i], ds = this.#dstStr[i];
+    const ss = this.#srcStr === null ? undefined : this.#srcStr[i];
+    const ds = this.#dstStr === null ? undefined : this.#dstStr[i];
     if (ss === undefined) out.src = this.#srcNum[i];
     else {
       out.src = ss;
-      this.#srcStr[i] = undefined;
+      this.#srcStr![i] = undefined;
     }
     if (ds === undefined) out.dst = this.#dstNum[i];
     else {
       out.dst = ds;
-      this.#dstStr[i] = undefined;
+      this.#dstStr![i] = undefined;
     }
     this.#head = i + 1 === this.capacity ? 0 : i + 1;
     this.headTs = --this.#length === 0 ? Infinity : this.#ts[this.#head];
@@ -143,8 +143,8 @@ export class DelayQueue {
 
   /** Drops every item. */
   clear(): void {
-    this.#srcStr.fill(undefined);
-    this.#dstStr.fill(undefined);
+    this.#srcStr?.fill(undefined);
+    this.#dstStr?.fill(undefined);
     this.#head = 0;
     this.#length = 0;
     this.headTs = Infinity;

@@ -101,8 +101,9 @@ export class FlowTable {
   // kinds would box every IPv4 number once the first IPv6 address is stored (an allocation per flow)
   #numA: Float64Array;
   #numB: Float64Array;
-  #strA: (string | undefined)[];
-  #strB: (string | undefined)[];
+  // allocated with the first IPv6 flow (an IPv4-only capture never pays for them)
+  #strA: (string | undefined)[] | null = null;
+  #strB: (string | undefined)[] | null = null;
   #ports: Uint32Array; // portA << 16 | portB
   #proto: Uint8Array;
   // which canonical endpoint initiated: 0 = a, 1 = b
@@ -151,8 +152,6 @@ export class FlowTable {
     this.setTimeouts({ ...DEFAULT_FLOW_TIMEOUTS, ...options.timeouts });
     this.#numA = new Float64Array(cap);
     this.#numB = new Float64Array(cap);
-    this.#strA = new Array(cap).fill(undefined);
-    this.#strB = new Array(cap).fill(undefined);
     this.#ports = new Uint32Array(cap);
     this.#proto = new Uint8Array(cap);
     this.#initIsB = new Uint8Array(cap);
@@ -233,8 +232,8 @@ export class FlowTable {
       while (slot !== NIL) {
         if (
           this.#hash[slot] === h && this.#ports[slot] === ports && this.#proto[slot] === proto &&
-          (typeof a === "number" ? this.#numA[slot] === a : this.#strA[slot] === a) &&
-          (typeof b === "number" ? this.#numB[slot] === b : this.#strB[slot] === b)
+          (typeof a === "number" ? this.#numA[slot] === a : this.#strA !== null && this.#strA[slot] === a) &&
+          (typeof b === "number" ? this.#numB[slot] === b : this.#strB !== null && this.#strB[slot] === b)
         ) break;
         slot = this.#chain[slot];
       }
@@ -293,12 +292,12 @@ export class FlowTable {
     const proto = pkt.proto;
     if (typeof a === "number") this.#numA[slot] = a;
     else {
-      this.#strA[slot] = a;
+      (this.#strA ??= new Array<string | undefined>(this.capacity).fill(undefined))[slot] = a;
       this.#numA[slot] = NaN;
     }
     if (typeof b === "number") this.#numB[slot] = b;
     else {
-      this.#strB[slot] = b;
+      (this.#strB ??= new Array<string | undefined>(this.capacity).fill(undefined))[slot] = b;
       this.#numB[slot] = NaN;
     }
     this.#ports[slot] = ports;
@@ -409,14 +408,14 @@ export class FlowTable {
 
   /** The canonical lower endpoint's address. */
   #addrA(slot: number): IpKey {
-    const s = this.#strA[slot];
-    return s !== undefined ? s : this.#numA[slot];
+    const n = this.#numA[slot];
+    return n === n ? n : this.#strA![slot]!; // NaN: an IPv6 slot
   }
 
   /** The canonical higher endpoint's address. */
   #addrB(slot: number): IpKey {
-    const s = this.#strB[slot];
-    return s !== undefined ? s : this.#numB[slot];
+    const n = this.#numB[slot];
+    return n === n ? n : this.#strB![slot]!; // NaN: an IPv6 slot
   }
 
   #expire(now: number): void {
@@ -470,8 +469,8 @@ export class FlowTable {
       else this.#chain[prev] = this.#chain[slot];
     }
     this.#chain[slot] = NIL;
-    this.#strA[slot] = undefined;
-    this.#strB[slot] = undefined;
+    if (this.#strA !== null) this.#strA[slot] = undefined;
+    if (this.#strB !== null) this.#strB[slot] = undefined;
     this.#cls[slot] = -1;
     this.#free[this.#freeTop++] = slot;
     this.size--;
