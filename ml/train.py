@@ -50,8 +50,13 @@ def load(path):
     return header[cols:], np.array(files), np.array(labels), np.array(origins), x
 
 
-def held_out_files(files, labels):
-    """Per class, every third file (sorted by name, starting with the second) is held out."""
+FOLDS = 3
+#: the fold of the committed model: per class, every third file starting with the second
+MODEL_FOLD = 1
+
+
+def held_out_files(files, labels, fold=MODEL_FOLD):
+    """Per class, every third file (sorted by name, starting with file `fold`) is held out."""
     out = set()
     by_class = {}
     for f, l in set(zip(files, labels)):
@@ -65,8 +70,33 @@ def held_out_files(files, labels):
     for cls in sorted(set(file_class.values())):
         fs = sorted(f for f, c in file_class.items() if c == cls)
         if len(fs) >= 2:
-            out.update(fs[1::3])
+            out.update(fs[fold::FOLDS])
     return out
+
+
+def fit_ensemble(x_tr, y_tr, n_classes, quick):
+    """StandardScaler, SMOTE on these rows only, soft-voting RandomForest + MLP + XGBoost (the seed's CEREBRO)."""
+    scaler = Float32Scaler().fit(x_tr)
+    xs_tr = scaler.transform(x_tr)
+    counts = np.bincount(y_tr, minlength=n_classes)
+    k = int(max(1, min(5, counts[counts > 0].min() - 1)))
+    xs_res, y_res = SMOTE(random_state=42, k_neighbors=k).fit_resample(xs_tr, y_tr)
+    xs_res = xs_res.astype(np.float32)
+    q = quick
+    voting = VotingClassifier(voting="soft", estimators=[
+        # sized for ≥ 200 k rows/s in onnxruntime-web (WASM, one thread): cost grows with trees × depth
+        ("rf", RandomForestClassifier(n_estimators=8 if q else 30, max_depth=8 if q else 12, random_state=42,
+                                      n_jobs=1)),
+        ("mlp", MLPClassifier(hidden_layer_sizes=(16,) if q else (32, 32), early_stopping=True,
+                              max_iter=60 if q else 400, random_state=42)),
+        ("xgb", XGBClassifier(n_estimators=8 if q else 25, max_depth=4, learning_rate=0.4,
+                              tree_method="hist", eval_metric="mlogloss", random_state=42, n_jobs=1)),
+    ])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        voting.fit(xs_res, y_res)
+    return scaler, voting, k, len(y_res)
 
 
 def main():
@@ -75,6 +105,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true", help="small models (tests)")
     ap.add_argument("--feature-version", type=int, default=0)
+    ap.add_argument("--no-cv", action="store_true", help="skip the cross-validation over the other folds")
     a = ap.parse_args()
 
     names, files, labels, origins, x = load(a.csv)
@@ -89,28 +120,8 @@ def main():
         print(f"Cannot train: no training rows for {missing}", file=sys.stderr)
         sys.exit(1)
 
-    scaler = Float32Scaler().fit(x[tr])
-    xs_tr, xs_te = scaler.transform(x[tr]), scaler.transform(x[te])
-    counts = np.bincount(y[tr], minlength=len(classes))
-    k = int(max(1, min(5, counts.min() - 1)))
-    xs_res, y_res = SMOTE(random_state=42, k_neighbors=k).fit_resample(xs_tr, y[tr])
-    xs_res = xs_res.astype(np.float32)
-
-    q = a.quick
-    voting = VotingClassifier(voting="soft", estimators=[
-        # sized for ≥ 200 k rows/s in onnxruntime-web (WASM, one thread): cost grows with trees × depth
-        ("rf", RandomForestClassifier(n_estimators=8 if q else 30, max_depth=8 if q else 12, random_state=42,
-                                      n_jobs=1)),
-        ("mlp", MLPClassifier(hidden_layer_sizes=(16,) if q else (32, 32), early_stopping=True,
-                              max_iter=60 if q else 400, random_state=42)),
-        ("xgb", XGBClassifier(n_estimators=8 if q else 25, max_depth=4, learning_rate=0.4,
-                              tree_method="hist", eval_metric="mlogloss", random_state=42, n_jobs=1)),
-    ])
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        voting.fit(xs_res, y_res)
-
+    scaler, voting, k, n_res = fit_ensemble(x[tr], y[tr], len(classes), a.quick)
+    xs_te = scaler.transform(x[te])
     proba = voting.predict_proba(xs_te)
     pred = proba.argmax(axis=1)
     yt = y[te]
@@ -142,6 +153,57 @@ def main():
         m = files[te] == fname
         per_file[fname] = {"rows": int(m.sum()), "correct": int((pred[m] == yt[m]).sum())}
 
+    # cross-validation by capture file: the same rule with the other two starting files, so every file of a class with
+    # two or more files is held out once; one split of a small corpus swings with which files land on which side
+    cv = None
+    if not a.no_cv:
+        oof = np.full(len(y), -1)
+        oof[te] = pred
+        fold_f1 = {}
+        for fold in range(FOLDS):
+            if fold == MODEL_FOLD:
+                fm = f1_score(yt, pred, labels=sorted(set(yt)), average="macro", zero_division=0)
+            else:
+                tf = held_out_files(files, labels, fold)
+                te_f = np.array([f in tf for f in files])
+                if not te_f.any() or len(set(y[~te_f])) < len(classes):
+                    continue
+                sc_f, v_f, _, _ = fit_ensemble(x[~te_f], y[~te_f], len(classes), a.quick)
+                p_f = v_f.predict_proba(sc_f.transform(x[te_f])).argmax(axis=1)
+                oof[te_f] = p_f
+                fm = f1_score(y[te_f], p_f, labels=sorted(set(y[te_f])), average="macro", zero_division=0)
+            fold_f1[str(fold)] = round(float(fm), 4)
+        held = oof >= 0
+        yo, po = y[held], oof[held]
+        present = [i for i in range(len(classes)) if (yo == i).any()]
+        p_, r_, f_, s_ = precision_recall_fscore_support(yo, po, labels=range(len(classes)), zero_division=0)
+        cv = {
+            "rule": f"{FOLDS} folds: per class, every third capture file (sorted by name) starting with file 0, 1 or 2; "
+                    f"fold {MODEL_FOLD} is the committed model's split",
+            "macro_f1_per_fold": fold_f1,
+            "macro_f1_mean": round(float(np.mean(list(fold_f1.values()))), 4),
+            "pooled": {
+                "rows": "every row of every file, predicted by the fold model that never saw its file",
+                "macro_f1": round(float(f1_score(yo, po, labels=present, average="macro", zero_division=0)), 4),
+                "accuracy": round(float((yo == po).mean()), 4),
+                "per_class": {classes[i]: {"precision": round(float(p_[i]), 4), "recall": round(float(r_[i]), 4),
+                                           "f1": round(float(f_[i]), 4), "support": int(s_[i])} for i in present},
+                "confusion_matrix": {"labels": classes, "rows_true_cols_predicted":
+                                     confusion_matrix(yo, po, labels=range(len(classes))).tolist()},
+            },
+            "per_file_wrong": {},
+        }
+        # where the pooled errors come from: per file, the wrong rows by (true → predicted)
+        for fname in sorted(set(files[held])):
+            m = held & (files == fname)
+            wrong = {}
+            for t, q in zip(y[m], oof[m]):
+                if t != q:
+                    key = f"{classes[t]} -> {classes[q]}"
+                    wrong[key] = wrong.get(key, 0) + 1
+            if wrong:
+                cv["per_file_wrong"][fname] = {"rows": int(m.sum()), **dict(sorted(wrong.items()))}
+
     digest = hashlib.sha256(open(a.csv, "rb").read()).hexdigest()
     os.makedirs(a.out, exist_ok=True)
     meta = {"feature_version": a.feature_version, "feature_count": len(names), "classes": ",".join(classes),
@@ -160,7 +222,7 @@ def main():
             "sha256": digest,
             "rows": int(len(y)),
             "train_rows": int(tr.sum()),
-            "train_rows_after_smote": int(len(y_res)),
+            "train_rows_after_smote": int(n_res),
             "test_rows": int(te.sum()),
             "train_files": sorted(set(files[tr])),
             "test_files": sorted(test_files),
@@ -178,6 +240,8 @@ def main():
         "metrics_at_detection": det_metrics,
         "per_test_file": per_file,
     }
+    if cv is not None:
+        info["cross_validation"] = cv
     with open(os.path.join(a.out, "ids-flow.json"), "w") as fh:
         json.dump(info, fh, indent=2)
         fh.write("\n")
@@ -189,6 +253,7 @@ def main():
     with open(os.path.join(a.out, "ids-flow.parity.json"), "w") as fh:
         json.dump(parity, fh, separators=(",", ":"))
     print(json.dumps({"macro_f1": all_metrics["macro_f1"], "macro_f1_at_detection": det_metrics["macro_f1"],
+                      "cv_macro_f1_mean": cv["macro_f1_mean"] if cv else None,
                       "test_files": len(test_files), "rows": int(len(y)),
                       "onnx_bytes": os.path.getsize(onnx_path)}))
 

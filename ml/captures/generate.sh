@@ -45,7 +45,8 @@ ALL_SCENARIOS=(
   ml_benign_ssh_quick ml_benign_sftp ml_benign_web_logins ml_benign_loadtest_ab ml_benign_ping_sizes
   ml_ddos_closed_port ml_ddos_udp ml_syn_flood_web_open ml_dns_flood_dig ml_http_brute_hydra_t2 ml_sshpass_fast
   ml_benign_web_keepalive_two ml_benign_dns_paced ml_benign_ssh_two_clients ml_benign_loadtest_curl
-  ml_syn_flood_closed ml_syn_flood_closed_fast
+  ml_syn_flood_closed ml_syn_flood_closed_fast ml_dns_flood_1sock_slow ml_dns_flood_1sock_nping
+  ml_dns_flood_dig_six
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
@@ -313,7 +314,7 @@ sc_ml_dns_flood_hping_slow() {
   dns_query_bin
   nsx $A3 timeout 30 hping3 --udp -p 53 -E "$TMPD/query2.bin" -d 34 -i u1000 -c 3000 $VIC >/dev/null 2>&1 || true
   meta ml_dns_flood_hping_slow kind=attack type=udp_flood attackers=$AT3 spoofed=0 \
-    tool="hping3 --udp -p 53 -E query.bin -d 34 -i u1000 -c 3000 $VIC (1000 DNS queries/s from rising source ports)" filter="$(from $AT3)"
+    tool="hping3 --udp -p 53 -E query.bin -d 34 -i u1000 -c 3000 $VIC (1000 DNS queries/s from rising source ports, cut one byte short: never answered)" filter="$(from $AT3)"
 }
 sc_ml_dns_flood_parallel() {
   # a query flood by many real resolver calls at once: 8 dig -f workers of 500 queries each
@@ -409,6 +410,30 @@ sc_ml_syn_flood_closed_fast() {
   local cmd="hping3 -S -p 3306 -i u150 -c 4000 $VIC"
   nsx $A3 timeout 30 $cmd >/dev/null 2>&1 || true
   meta ml_syn_flood_closed_fast kind=attack type=syn_flood attackers=$AT3 spoofed=0 tool="$cmd (a closed port: every SYN answered by RST)" filter="$(from $AT3)"
+}
+
+sc_ml_dns_flood_1sock_slow() {
+  dns_query_bin
+  local cmd="hping3 --udp -k -s 41000 -p 53 -E query.bin -d 35 -i u500 -c 4000 $VIC"
+  nsx $A4 timeout 30 hping3 --udp -k -s 41000 -p 53 -E "$TMPD/query2.bin" -d 35 -i u500 -c 4000 $VIC >/dev/null 2>&1 || true
+  meta ml_dns_flood_1sock_slow kind=attack type=udp_flood attackers=$AT4 spoofed=0 \
+    tool="$cmd (one source port, every query answered)" filter="$(from $AT4)"
+}
+sc_ml_dns_flood_1sock_nping() {
+  local data
+  data=$(printf '\x3c\x21\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04mail\x07example\x04test\x00\x00\x0f\x00\x01' | od -An -tx1 | tr -d ' \n')
+  nsx $A1 timeout 30 nping --udp -g 45053 -p 53 --data "$data" --rate 1500 -c 3000 -N $VIC >/dev/null 2>&1 || true
+  meta ml_dns_flood_1sock_nping kind=attack type=udp_flood attackers=$AT1 spoofed=0 \
+    tool="nping --udp -g 45053 -p 53 --data <an MX query> --rate 1500 -c 3000 -N $VIC (one source port)" filter="$(from $AT1)"
+}
+
+sc_ml_dns_flood_dig_six() {
+  local i p=()
+  for i in $(seq 1 600); do echo "w$i.flood.example.test TXT"; done >"$TMPD/dnsflood3.txt"
+  for i in 1 2 3 4 5 6; do nsx $A3 timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsflood3.txt" >/dev/null 2>&1 & p+=($!); done
+  wait "${p[@]}" || true
+  meta ml_dns_flood_dig_six kind=attack type=udp_flood attackers=$AT3 spoofed=0 \
+    tool="6 x dig @$VIC -f batch(600 TXT) at once" filter="$(from $AT3)"
 }
 
 # ---------------------------------------------------------------- benign scenarios
