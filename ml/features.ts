@@ -16,7 +16,7 @@ import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { FlowState, type FlowTable } from "../flow/flow_table.ts";
 
 /** Version of the feature code; a model trained on another version is refused. */
-export const FEATURE_VERSION = 2;
+export const FEATURE_VERSION = 3;
 
 /** Feature names in row order. */
 export const FEATURE_NAMES: readonly string[] = Object.freeze([
@@ -25,23 +25,10 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "proto_udp",
   "proto_icmp",
   "resp_port_low",
-  "resp_port_log",
   "resp_port_exploit",
   "duration_log",
   "fwd_pkts_log",
   "bwd_pkts_log",
-  "fwd_bytes_log",
-  "bwd_bytes_log",
-  "fwd_len_mean",
-  "fwd_len_std",
-  "fwd_len_min",
-  "fwd_len_max",
-  "bwd_len_mean",
-  "bwd_len_std",
-  "bwd_len_min",
-  "bwd_len_max",
-  "fwd_payload_mean",
-  "bwd_payload_mean",
   "iat_mean_log",
   "iat_std_log",
   "iat_max_log",
@@ -50,19 +37,14 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "rst_frac",
   "psh_frac",
   "ack_frac",
-  "init_win_fwd",
-  "init_win_bwd",
   "replied",
   "handshake",
   "midstream",
   "down_up_ratio",
   "pkt_rate_log",
-  "byte_rate_log",
   // ---- the initiator's recent behaviour ----
   "src_pkts_1s",
   "src_pkts_10s",
-  "src_bytes_1s",
-  "src_bytes_10s",
   "src_flows_1s",
   "src_flows_10s",
   "src_ports_1s",
@@ -78,6 +60,9 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "src_syn_ratio",
   "src_unanswered",
   "src_in_out_ratio",
+  "src_short_10s",
+  "src_short_60s",
+  "src_short_share_60s",
   // ---- the responder's recent behaviour ----
   "dst_pkts_in_1s",
   "dst_pkts_in_10s",
@@ -126,10 +111,11 @@ const H_LAST = 0, H_KEY = 1;
 const S_SENT = 2, S_SENT_B = 3, S_RCVD = 4, S_FLOWS_OUT = 5, S_PORTS = 6, S_HOSTS = 7, S_FLOWS_IN = 8, S_SRCS = 9;
 // 10 s (TAU_LONG_US)
 const L_SENT = 10, L_SENT_B = 11, L_RCVD = 12, L_SYN = 13, L_SYN_IN = 14, L_FLOWS_OUT = 15, L_ANSWERED = 16;
-const L_PORTS = 17, L_HOSTS = 18, L_FLOWS_IN = 19, L_SRCS = 20, L_REPEAT = 21;
+const L_PORTS = 17, L_HOSTS = 18, L_FLOWS_IN = 19, L_SRCS = 20, L_REPEAT = 21, L_SHORT = 22;
 // 60 s (TAU_SLOW_US)
-const W_FLOWS_OUT = 22, W_PORTS = 23, W_HOSTS = 24, W_REPEAT = 25, W_EXPLOIT = 26, W_FLOWS_IN = 27, W_SRCS = 28;
-const S_FIRST = 2, L_FIRST = 10, W_FIRST = 22, W_END = 29;
+const W_FLOWS_OUT = 23, W_PORTS = 24, W_HOSTS = 25, W_REPEAT = 26, W_EXPLOIT = 27, W_FLOWS_IN = 28, W_SRCS = 29;
+const W_SHORT = 30;
+const S_FIRST = 2, L_FIRST = 10, W_FIRST = 23, W_END = 31;
 const HS = 32;
 /** The key column of an IPv6 host (its text is kept beside the table); no IPv4 key equals it. */
 const V6_KEY = -2;
@@ -138,6 +124,8 @@ const TAU_SHORT_US = 1e6, TAU_LONG_US = 1e7, TAU_SLOW_US = 6e7;
 const EXPLOIT_PORTS = [21, 22, 23, 69, 135, 139, 445, 3389, 5900];
 const EXPLOIT = new Uint8Array(65536);
 for (const p of EXPLOIT_PORTS) EXPLOIT[p] = 1;
+/** A TCP session closing (its first FIN or RST) within this many packets and µs of its start is "short". */
+const SHORT_PKTS = 40, SHORT_US = 10e6;
 /** Decay is applied when at least this much packet time passed (bounds the error to 0.1 % at 1 s). */
 const DECAY_STEP_US = 1000;
 
@@ -292,6 +280,8 @@ export class FeatureExtractor {
       if (len > s[sb + S_BMAX]) s[sb + S_BMAX] = len;
       if (nDir === 1 && tcp) s[sb + S_WINB] = pkt.tcpWindow;
     }
+    // the flow's first FIN or RST (counted below for its initiator when the session was short)
+    const closing = (f & (TcpFlag.FIN | TcpFlag.RST)) !== 0 && s[sb + S_FIN] + s[sb + S_RST] === 0;
     if (f !== 0) {
       if (f & TcpFlag.SYN) s[sb + S_SYN]++;
       if (f & TcpFlag.FIN) s[sb + S_FIN]++;
@@ -358,6 +348,14 @@ export class FeatureExtractor {
       // first reply: the initiator (this packet's receiver) got an answer
       h[rcv + L_ANSWERED]++;
     }
+    if (
+      closing && now - flows.firstUs(slot) <= SHORT_US && flows.packets(slot, 0) + flows.packets(slot, 1) <= SHORT_PKTS
+    ) {
+      // a short TCP session ended (a failed login, a probe, a one-request connection): its initiator's count
+      const ini = dir === 0 ? snd : rcv;
+      h[ini + L_SHORT]++;
+      h[ini + W_SHORT]++;
+    }
   }
 
   /**
@@ -379,17 +377,10 @@ export class FeatureExtractor {
     out[o++] = proto === IpProto.UDP ? 1 : 0;
     out[o++] = proto === IpProto.ICMP || proto === IpProto.ICMPV6 ? 1 : 0;
     out[o++] = port > 0 && port < 1024 ? 1 : 0;
-    out[o++] = log1p(port);
     out[o++] = EXPLOIT[port] === 1 && proto !== IpProto.ICMP && proto !== IpProto.ICMPV6 ? 1 : 0;
     out[o++] = log1p(durS * 1000);
     out[o++] = log1p(fp);
     out[o++] = log1p(bp);
-    out[o++] = log1p(fb);
-    out[o++] = log1p(bb);
-    o = writeLenStats(out, o, fp, fb, d[db + D_FSQ], s[sb + S_FMIN], s[sb + S_FMAX]);
-    o = writeLenStats(out, o, bp, bb, d[db + D_BSQ], s[sb + S_BMIN], s[sb + S_BMAX]);
-    out[o++] = fp > 0 ? d[db + D_FPAY] / fp : 0;
-    out[o++] = bp > 0 ? d[db + D_BPAY] / bp : 0;
     const gaps = n - 1;
     const iatMean = gaps > 0 ? d[db + D_IATSUM] / gaps : 0;
     const iatVar = gaps > 0 ? Math.max(0, d[db + D_IATSQ] / gaps - iatMean * iatMean) : 0;
@@ -402,15 +393,12 @@ export class FeatureExtractor {
     out[o++] = s[sb + S_RST] * inv;
     out[o++] = s[sb + S_PSH] * inv;
     out[o++] = s[sb + S_ACK] * inv;
-    out[o++] = log1p(s[sb + S_WINF]);
-    out[o++] = log1p(s[sb + S_WINB]);
     out[o++] = st & FlowState.REPLIED ? 1 : 0;
     out[o++] = st & FlowState.ESTABLISHED ? 1 : 0;
     out[o++] = st & FlowState.MIDSTREAM ? 1 : 0;
     out[o++] = log1p(bb / (fb + 1));
     const span = Math.max(durS, 0.001);
     out[o++] = log1p(n / span);
-    out[o++] = log1p((fb + bb) / span);
 
     // ---- context (the flow's remembered host slots when they still hold its hosts) ----
     const now = this.nowUs;
@@ -426,8 +414,6 @@ export class FeatureExtractor {
       const b = si * HS;
       out[o++] = log1p(h[b + S_SENT]);
       out[o++] = log1p(h[b + L_SENT]);
-      out[o++] = log1p(h[b + S_SENT_B]);
-      out[o++] = log1p(h[b + L_SENT_B]);
       out[o++] = log1p(h[b + S_FLOWS_OUT]);
       out[o++] = log1p(h[b + L_FLOWS_OUT]);
       out[o++] = log1p(h[b + S_PORTS]);
@@ -443,6 +429,9 @@ export class FeatureExtractor {
       out[o++] = ratio(h[b + L_SYN], h[b + L_SENT]);
       out[o++] = h[b + L_FLOWS_OUT] > 0 ? 1 - Math.min(1, h[b + L_ANSWERED] / h[b + L_FLOWS_OUT]) : 0;
       out[o++] = log1p(h[b + L_RCVD] / (h[b + L_SENT] + 1));
+      out[o++] = log1p(h[b + L_SHORT]);
+      out[o++] = log1p(h[b + W_SHORT]);
+      out[o++] = ratio(h[b + W_SHORT], h[b + W_FLOWS_OUT]);
     } else {
       out.fill(0, o, o + SRC_FEATURES);
       o += SRC_FEATURES;
@@ -592,13 +581,4 @@ export class FeatureExtractor {
 
 function ratio(a: number, b: number): number {
   return b > 0 ? Math.min(1, a / b) : 0;
-}
-
-function writeLenStats(out: Float32Array, o: number, n: number, sum: number, sq: number, mn: number, mx: number) {
-  const mean = n > 0 ? sum / n : 0;
-  out[o++] = mean;
-  out[o++] = n > 1 ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 0;
-  out[o++] = mn;
-  out[o++] = mx;
-  return o;
 }

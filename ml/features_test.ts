@@ -27,7 +27,7 @@ class Rig {
 
 const A = "10.0.0.5", B = "10.0.0.1";
 
-Deno.test("features: a completed TCP exchange has both directions, a handshake and sane lengths", () => {
+Deno.test("features: a completed TCP exchange has both directions, a handshake and sane shares", () => {
   const r = new Rig();
   const tcp = (t: number, src: string, dst: string, sp: number, dp: number, flags: number, payload = "") =>
     r.send({ tsUs: T0 + t, src, dst, proto: IpProto.TCP, sp, dp, flags, payload });
@@ -44,8 +44,10 @@ Deno.test("features: a completed TCP exchange has both directions, a handshake a
   assert.equal(f.handshake, 1);
   assert.equal(f.replied, 1);
   assert.equal(f.midstream, 0);
-  assert.equal(f.fwd_len_min, 40);
-  assert.equal(f.bwd_len_max, 540);
+  // no absolute size, port number or TCP window is a feature (v3): they name the tool, not the behaviour
+  for (const n of ["fwd_len_min", "bwd_len_max", "resp_port_log", "init_win_fwd", "src_bytes_1s"]) {
+    assert.equal(f[n], undefined, n);
+  }
   assert.equal(f.syn_frac, Math.fround(2 / 5));
   assert.ok(f.down_up_ratio > 0, "more bytes down than up");
   assert.equal(f.iat_max_log, Math.fround(Math.log1p(7)));
@@ -99,12 +101,16 @@ Deno.test("features: context decays on packet time", () => {
 Deno.test("features: a reused flow slot starts from zero", () => {
   const r = new Rig(16);
   const first = r.send({ tsUs: T0, src: A, dst: B, proto: IpProto.UDP, sp: 1, dp: 53, payload: "x".repeat(900) });
+  r.send({ tsUs: T0 + 500, src: B, dst: A, proto: IpProto.UDP, sp: 53, dp: 1, payload: "y".repeat(200) });
+  assert.ok(r.row(first).iat_max_log > 0 && r.row(first).bwd_pkts_log > 0);
   for (let i = 0; i < 40; i++) r.send({ tsUs: T0 + (i + 1) * MS, src: "10.0.1." + i, dst: B, proto: IpProto.UDP });
   // the table holds 16 flows: the first slot was reused by a later flow
   const again = r.send({ tsUs: T0 + 100 * MS, src: A, dst: B, proto: IpProto.UDP, sp: 1, dp: 53 });
   const f = r.row(again);
   assert.equal(f.fwd_pkts_log, Math.fround(Math.log1p(1)));
-  assert.equal(f.fwd_len_max, 28, `slot ${first} → ${again}: old lengths gone`);
+  assert.equal(f.bwd_pkts_log, 0, `slot ${first} → ${again}: the old reply is gone`);
+  assert.equal(f.iat_max_log, 0, "the old gaps are gone");
+  assert.equal(f.down_up_ratio, 0, "the old bytes are gone");
 });
 
 Deno.test("features: the host table is capped and evicts the least recently active", () => {
@@ -191,4 +197,45 @@ Deno.test("features: a flow whose hosts were evicted from the context table star
   const f = r.row(again);
   assert.ok(Math.expm1(f.src_pkts_10s) < 1.01, `fresh context: ${Math.expm1(f.src_pkts_10s)}`);
   assert.ok(r.fx.hosts <= 4);
+});
+
+Deno.test("features: short TCP sessions (failed-login-like) count for their initiator; keep-alive sessions do not", () => {
+  const r = new Rig();
+  const C = "10.0.0.9";
+  const tcp = (t: number, src: string, dst: string, sp: number, dp: number, flags: number, payload = "") =>
+    r.send({ tsUs: T0 + t, src, dst, proto: IpProto.TCP, sp, dp, flags, payload });
+  // A: 12 login attempts to B:22, each a new connection that the server closes after a few packets
+  let slot = -1;
+  for (let i = 0; i < 12; i++) {
+    const t = i * 400 * MS, sp = 41000 + i;
+    tcp(t, A, B, sp, 22, F.S);
+    tcp(t + 1 * MS, B, A, 22, sp, F.SA);
+    tcp(t + 2 * MS, A, B, sp, 22, F.A);
+    tcp(t + 3 * MS, A, B, sp, 22, F.PA, "password attempt");
+    tcp(t + 50 * MS, B, A, 22, sp, F.PA, "Permission denied");
+    slot = tcp(t + 60 * MS, B, A, 22, sp, F.FA);
+    tcp(t + 61 * MS, A, B, sp, 22, F.FA);
+  }
+  const brute = r.row(slot);
+  assert.ok(brute.src_short_10s > Math.log1p(8), `short sessions ${brute.src_short_10s}`);
+  assert.ok(brute.src_short_60s >= brute.src_short_10s * 0.9);
+  assert.ok(brute.src_short_share_60s > 0.9, `share ${brute.src_short_share_60s}`);
+  // C: 3 keep-alive connections carrying 40 requests each, still open
+  let kslot = -1;
+  for (let c = 0; c < 3; c++) {
+    const sp = 42000 + c;
+    tcp(c * MS, C, B, sp, 80, F.S);
+    tcp(c * MS + 100, B, C, 80, sp, F.SA);
+    tcp(c * MS + 200, C, B, sp, 80, F.A);
+    for (let q = 0; q < 40; q++) {
+      tcp(c * MS + (q + 1) * 20 * MS, C, B, sp, 80, F.PA, "GET /page HTTP/1.1\r\n\r\n");
+      kslot = tcp(c * MS + (q + 1) * 20 * MS + 5 * MS, B, C, 80, sp, F.PA, "x".repeat(300));
+    }
+  }
+  const keep = r.row(kslot);
+  assert.equal(keep.src_short_10s, 0);
+  assert.equal(keep.src_short_share_60s, 0);
+  // a long session that finally closes is not short either (over 40 packets)
+  tcp(3 * SEC, C, B, 42000, 80, F.FA);
+  assert.equal(r.row(kslot).src_short_60s, 0);
 });
