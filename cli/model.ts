@@ -44,6 +44,15 @@ export function formatModelInfo(c: FlowClassifier): string {
     );
     const md = (info as { metrics_at_detection?: { macro_f1?: number } }).metrics_at_detection;
     if (md?.macro_f1 !== undefined) lines.push(`           at detector alerts: macro-F1 ${md.macro_f1}`);
+    const cv = (info as { cross_validation?: { macro_f1_mean?: number; macro_f1_per_fold?: Record<string, number> } })
+      .cross_validation;
+    if (cv?.macro_f1_mean !== undefined) {
+      lines.push(
+        `           cross-validated by file: macro-F1 ${cv.macro_f1_mean} (folds ${
+          Object.values(cv.macro_f1_per_fold ?? {}).join(", ")
+        })`,
+      );
+    }
     lines.push("", "class              precision  recall     F1  support");
     for (const [k, v] of Object.entries(m.per_class ?? {})) {
       lines.push(

@@ -26,6 +26,7 @@ interface Meta {
   data: { sha256: string; rows: number; test_files: string[] };
   metrics: { macro_f1: number; accuracy: number; per_class: Record<string, { f1: number; support: number }> };
   metrics_at_detection: { macro_f1: number };
+  cross_validation: { macro_f1_mean: number; macro_f1_per_fold: Record<string, number> };
 }
 
 Deno.test("ids model info: the committed model loads and its classes, features and held-out metrics are printed", async () => {
@@ -48,6 +49,13 @@ Deno.test("ids model info: the committed model loads and its classes, features a
     line("held-out"),
   );
   assert.ok(r.out.includes(`at detector alerts: macro-F1 ${meta.metrics_at_detection.macro_f1}`));
+  const cv = meta.cross_validation;
+  assert.ok(
+    r.out.includes(
+      `cross-validated by file: macro-F1 ${cv.macro_f1_mean} (folds ${Object.values(cv.macro_f1_per_fold).join(", ")})`,
+    ),
+    r.out,
+  );
   // one table row per class present in the held-out files, with its F1 and support
   for (const [cls, m] of Object.entries(meta.metrics.per_class)) {
     const row = r.out.split("\n").find((l) => l.startsWith(cls.padEnd(17)));
