@@ -7,7 +7,8 @@
  *    which writes `models/ids-flow.onnx`, `models/ids-flow.json` and `models/ids-flow.parity.json`.
  *
  * Options: `--extract-only`, `--csv PATH` (default `ml/data/rows.csv`), `--out DIR` (default `models`),
- * `--quick` (small models, for tests), `--manifest PATH` (repeatable; replaces the default ones).
+ * `--quick` (small models, for tests), `--no-cv` (skip the cross-validation: one fit instead of three),
+ * `--manifest PATH` (repeatable; replaces the default ones).
  *
  * Retraining from the sensor's feedback CSV: `--feedback FEEDBACK.csv --capture TRAFFIC.pcap[.gz]` (optionally
  * `--window S`, default 30) adds the capture (gzipped) to `ml/captures/feedback/` (`--feedback-dir DIR`) and its
@@ -110,7 +111,7 @@ function fmt(v: number): string {
 async function main(args: string[]): Promise<number> {
   let csv = join(ROOT, "ml", "data", "rows.csv");
   let out = join(ROOT, "models");
-  let extractOnly = false, quick = false;
+  let extractOnly = false, quick = false, noCv = false;
   let feedback: string | undefined, capture: string | undefined, windowS: number | undefined;
   let feedbackDir = join(ROOT, "ml", "captures", "feedback");
   const manifests: string[] = [];
@@ -118,6 +119,7 @@ async function main(args: string[]): Promise<number> {
     const a = args[i];
     if (a === "--extract-only") extractOnly = true;
     else if (a === "--quick") quick = true;
+    else if (a === "--no-cv") noCv = true;
     else if (a === "--csv") csv = args[++i];
     else if (a === "--out") out = args[++i];
     else if (a === "--manifest") manifests.push(args[++i]);
@@ -169,6 +171,7 @@ async function main(args: string[]): Promise<number> {
       "--feature-version",
       String(FEATURE_VERSION),
       ...(quick ? ["--quick"] : []),
+      ...(noCv ? ["--no-cv"] : []),
     ],
     stdout: "inherit",
     stderr: "inherit",
