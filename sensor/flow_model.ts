@@ -9,6 +9,7 @@ import type { MlVerdict } from "../core/alert.ts";
 import type { DetectionEvent } from "../core/detection.ts";
 import { type ClassifierOptions, type FlowClassifier, loadClassifier } from "../ml/classifier.ts";
 import { FEATURE_VERSION } from "../ml/features.ts";
+import { releaseFreedMemory } from "../ffi/release_memory.ts";
 import type { MlClassifier } from "./decision.ts";
 
 /** Adapts a {@link FlowClassifier} to the decision stage. */
@@ -60,7 +61,9 @@ export class FlowModel implements MlClassifier {
 
 /**
  * Loads the model for a sensor run. Returns `undefined` (heuristics only) when the configuration
- * turns it off or the model is missing/unusable; the latter is reported with one `warn` line.
+ * turns it off or the model is missing/unusable; the latter is reported with one `warn` line. The
+ * ~40 MB of native memory the WASM runtime's start-up frees are handed back to the OS at once
+ * (`ffi/release_memory.ts`): otherwise the allocator keeps them resident for the whole run.
  */
 export async function loadFlowModel(
   config: { readonly ml: { readonly enabled: boolean } },
@@ -69,6 +72,7 @@ export async function loadFlowModel(
 ): Promise<FlowModel | undefined> {
   if (!config.ml.enabled) return undefined;
   const c = await loadClassifier(options);
+  releaseFreedMemory();
   if (!c.ready) {
     warn(
       `warning: flow model not used (${c.status.reason}): heuristics only. ` +
