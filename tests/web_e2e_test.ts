@@ -20,9 +20,9 @@ async function hydrated(page: Page, name: string): Promise<void> {
   await page.waitForSelector(`[data-island='${name}'][data-hydrated='1']`);
 }
 
-async function shot(page: Page, name: string): Promise<void> {
+async function shot(page: Page, name: string, fullPage = false): Promise<void> {
   await Deno.mkdir(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, name) });
+  await page.screenshot({ path: join(SHOTS, name), fullPage });
 }
 
 Deno.test({
@@ -174,7 +174,9 @@ Deno.test({
         assert.match(shown, /syn_flood\.threshold: must be .*\(got -3\)/);
         const stillOnDisk = JSON.parse(await Deno.readTextFile(s.file));
         assert.equal(stillOnDisk.syn_flood.threshold, 25, "a refused change writes nothing");
-        await shot(page, "dashboard-settings.png");
+        // the whole page: the settings file, the refusal with its problem line, the form
+        await page.evaluate(() => globalThis.scrollTo(0, 0));
+        await shot(page, "dashboard-settings.png", true);
       });
 
       await t.step("screenshots for the README (after the floods of the first pass)", async () => {

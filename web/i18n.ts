@@ -145,6 +145,7 @@ const EN = {
   "ips.empty": "No blocks yet",
   "ips.older": "Load older blocks",
   "ips.older.end": "no older blocks in the store",
+  "ips.nostore": "No store: only blocks since the sensor started are shown (--data DIR keeps them).",
   "ips.simulatedBanner": "Simulated IPS: blocks are recorded and counted down, but no firewall rule is written.",
   "ips.offBanner": "The IPS is off: the sensor only detects. Blocks by hand are not available.",
   "ips.absent": "The IPS is not part of this build yet: no blocks can be made or shown.",
@@ -299,6 +300,7 @@ const ES: Record<TextKey, string> = {
   "ips.empty": "Aún no hay bloqueos",
   "ips.older": "Cargar bloqueos anteriores",
   "ips.older.end": "no hay bloqueos anteriores en el almacén",
+  "ips.nostore": "Sin almacén: solo se muestran los bloqueos desde el arranque del sensor (--data DIR los guarda).",
   "ips.simulatedBanner":
     "IPS simulado: los bloqueos se registran y cuentan hacia atrás, pero no se escribe ninguna regla de cortafuegos.",
   "ips.offBanner": "El IPS está apagado: el sensor solo detecta. No se puede bloquear a mano.",

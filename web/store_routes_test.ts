@@ -9,6 +9,7 @@ import type { Alert } from "../core/alert.ts";
 import { Store } from "../store/store.ts";
 import { testAlert, testBlock } from "../store/_test_alerts.ts";
 import { createDashboard } from "./app.tsx";
+import type { IpsControl } from "./context.ts";
 import { storeArchive } from "./archive.ts";
 import type { AlertDto, AlertPageDto, BlockPageDto, StatusDto } from "./dto.ts";
 import { LiveFeed } from "./feed.ts";
@@ -30,6 +31,13 @@ const STATUS: StatusDto = {
   store: null,
 };
 
+/** A simulated IPS that refuses everything (the pages only need its mode). */
+const IPS: IpsControl = {
+  mode: "simulated",
+  block: (ip) => Promise.reject(new Error(`Cannot block ${ip}: test`)),
+  unblock: (ip) => Promise.reject(new Error(`Cannot unblock ${ip}: test`)),
+};
+
 function dashboard(store: Store | undefined, flush?: () => void) {
   const feed = new LiveFeed({ run: () => store?.runId ?? null });
   const archive = store ? storeArchive(store, { flush }) : undefined;
@@ -39,6 +47,7 @@ function dashboard(store: Store | undefined, flush?: () => void) {
     status: () => ({ ...STATUS, store: store?.path ?? null }),
     config: () => DEFAULT_CONFIG,
     archive,
+    ips: IPS,
   });
   const cookie = `ids_session=${TOKEN}`;
   const get = (path: string) => app.request(path, { headers: { cookie } });
@@ -83,6 +92,7 @@ Deno.test("without a store: the older-rows routes say so plainly and the pages s
   assert.match(events, /No store: this sensor keeps no database/);
   assert.doesNotMatch(events, /id="ev-older"/);
   assert.match(await (await get("/")).text(), /none: alerts since start only/);
+  assert.match(await (await get("/ips")).text(), /id="ips-nostore"/);
   // the IP page still charts what this run holds
   const ip = await (await get(`/api/ip/${dto.src}`)).json();
   assert.equal(ip.history.from, "memory");
@@ -164,8 +174,11 @@ Deno.test("older alerts: paged from the store by cursor with the current filter,
         assert.match((await r.json()).error, /^Cannot page alerts: cursor/);
       }
       assert.equal(store.pageAlerts({ limit: 1000 }).length, 450, "nothing was dropped");
-      // the events page offers older rows from the store
+      // the events and IPS pages offer older rows from the store
       assert.match(await (await get("/events")).text(), /id="ev-older"/);
+      const ips = await (await get("/ips")).text();
+      assert.match(ips, /id="ips-older"/);
+      assert.doesNotMatch(ips, /id="ips-nostore"/);
     } finally {
       store.close();
     }

@@ -195,6 +195,11 @@ export function Ips(props: IpsProps) {
         </table>
       </div>
       {rows.length === 0 && <p class="py-6 text-center text-gray-500">{t(lang, "ips.empty")}</p>}
+      {!props.store && props.mode !== null && (
+        <p id="ips-nostore" class="mt-2 text-right text-xs text-gray-500 dark:text-gray-400">
+          {t(lang, "ips.nostore")}
+        </p>
+      )}
       {props.store && (
         <div class="mt-2 flex items-center justify-end gap-2 text-sm">
           {cursor === null && <span class="text-gray-500 dark:text-gray-400">{t(lang, "ips.older.end")}</span>}
