@@ -203,6 +203,11 @@ export class IdsProcess {
    * `maxSeconds` whatever happens, so a hang fails the test instead of blocking it.
    */
   constructor(args: string[], options: IdsProcessOptions = {}) {
+    // `ids run` as root defaults to /var/lib/ids: a test never writes the machine's own data directory
+    const data = args[0] === "run" && !args.includes("--data") && options.prefix === undefined
+      ? Deno.makeTempDirSync({ prefix: "ids-live-data-" })
+      : undefined;
+    if (data !== undefined) args = [...args, "--data", data];
     const deno = [options.deno ?? Deno.execPath(), "run", "-A", options.main ?? MAIN, ...args];
     const wrapped = [...options.prefix ?? [], ...deno];
     const argv = options.ns ? ["ip", "netns", "exec", options.ns, ...wrapped] : wrapped;
@@ -223,8 +228,9 @@ export class IdsProcess {
     const out = dec(this.child.stdout, (t) => this.stdout += t);
     const err = dec(this.child.stderr, (t) => this.stderr += t);
     this.#watchdog = setTimeout(() => this.kill("SIGKILL"), (options.maxSeconds ?? 60) * 1000);
-    this.#done = Promise.all([this.child.status, out, err]).then(([s]) => {
+    this.#done = Promise.all([this.child.status, out, err]).then(async ([s]) => {
       clearTimeout(this.#watchdog);
+      if (data !== undefined) await Deno.remove(data, { recursive: true }).catch(() => {});
       this.#status = s;
       return s;
     });

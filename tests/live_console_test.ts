@@ -36,9 +36,11 @@ Deno.test({
   async fn() {
     prereq("alert lines", OK, WHY);
     const p = await createLivePair("con", 20);
+    // never the machine's own /var/lib/ids
+    const data = await Deno.makeTempDir({ prefix: "ids-data-" });
     try {
       // a real pseudo-terminal: script(1) runs ids with stdin/stdout/stderr on a pty
-      const cmd = `${Deno.execPath()} run -A ${MAIN} run --iface ${p.ifB} --duration 8`;
+      const cmd = `${Deno.execPath()} run -A ${MAIN} run --iface ${p.ifB} --duration 8 --data ${data}`;
       const child = new Deno.Command("ip", {
         args: ["netns", "exec", p.nsB, "timeout", "-s", "KILL", "40", "script", "-qefc", cmd, "/dev/null"],
         cwd: REPO,
@@ -70,6 +72,7 @@ Deno.test({
       assert.match(m[4], /syn_flood \d+/);
     } finally {
       await p.cleanup();
+      await Deno.remove(data, { recursive: true });
     }
   },
 });
