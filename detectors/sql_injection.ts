@@ -41,11 +41,8 @@ const CLEAN_MIN = 24;
 const CLEAN_MAX = 1024;
 /** … in a set of at most this many entries (cleared when full). */
 const CLEAN_ENTRIES = 1024;
-/**
- * Clean requests remembered (cleared when full): few, so that a stream of distinct requests does
- * not keep thousands of keys alive, while a flood repeating a handful of requests hits every time.
- */
-const CLEAN_REQUESTS = 64;
+/** Parsed heads remembered clean by identity (see `#cleanHeads`). */
+const CLEAN_HEADS = 16;
 
 /** Headers whose whole value is inspected. */
 const PLAIN_HEADERS: readonly [string, string][] = [
@@ -55,27 +52,6 @@ const PLAIN_HEADERS: readonly [string, string][] = [
   ["client-ip", "Client-IP header"],
   ["true-client-ip", "True-Client-IP header"],
 ];
-
-/** Headers a request inspection reads (see `#findings`, `#body` and the scanner check). */
-const INSPECTED_HEADERS = new Set(["cookie", "referer", "content-type", ...PLAIN_HEADERS.map(([h]) => h)]);
-
-/**
- * Everything an inspection of `req` depends on, as one string: the target, the body and the headers
- * it reads; null when that is longer than {@link CLEAN_MAX} × 2 (not worth remembering).
- */
-function cleanKey(req: HttpRequest): string | null {
-  let n = req.target.length + req.body.length;
-  if (n > CLEAN_MAX * 2) return null;
-  // every part length-prefixed: two different requests never make the same key
-  let key = `${req.target.length}:${req.target}${req.body.length}:${req.body}`;
-  for (const [name, value] of req.headers) {
-    if (!INSPECTED_HEADERS.has(name)) continue;
-    n += name.length + value.length;
-    if (n > CLEAN_MAX * 2) return null;
-    key += `${name}:${value.length}:${value}`;
-  }
-  return key;
-}
 
 /** What a request inspection found. */
 export interface SqlFinding {
@@ -150,10 +126,16 @@ export class SqlInjectionDetector implements Detector {
   #benign: BenignList = { exact: new Set(), names: new Set() };
   /** Recently seen clean values (User-Agent, cookies, … repeat on every request). */
   #clean = new Set<string>();
-  /** Recently inspected clean requests, by {@link cleanKey} (cleared with a new configuration). */
-  #cleanRequests = new Set<string>();
-  /** Header lists (shared by identical parsed heads) found clean with an empty body, and their target. */
-  #cleanHeads = new WeakMap<readonly HttpHeader[], string>();
+  /**
+   * The last {@link CLEAN_HEADS} header lists (shared by identical parsed heads) found clean with an
+   * empty body, and their targets: compared by identity, nothing hashed or kept alive for long.
+   */
+  #cleanHeads: (readonly HttpHeader[] | null)[] = new Array<readonly HttpHeader[] | null>(CLEAN_HEADS).fill(null);
+  #cleanTargets: string[] = new Array<string>(CLEAN_HEADS).fill("");
+  #cleanNext = 0;
+  // the inspection in progress: its first strong finding, and its first weak one
+  #strong: SqlFinding | null = null;
+  #weak: SqlFinding | null = null;
 
   /** Requests inspected. */
   requests = 0;
@@ -169,8 +151,7 @@ export class SqlInjectionDetector implements Detector {
     this.#enabled = c.enabled;
     this.#useTrusted = c.use_trusted;
     this.#benign = compileBenign(c.benign_params);
-    this.#cleanRequests.clear();
-    this.#cleanHeads = new WeakMap();
+    this.#cleanHeads.fill(null);
     this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
   }
 
@@ -210,27 +191,26 @@ export class SqlInjectionDetector implements Detector {
    * query, path, body, headers) or null. Does not look at the trusted lists.
    */
   inspect(req: HttpRequest): SqlFinding | null {
-    // a request seen clean before (floods repeat one request) is clean again: one lookup
+    // a flood repeats one request: its head, parsed once and shared, was found clean with this target
     const bodiless = req.body === "";
-    if (bodiless && this.#cleanHeads.get(req.headers) === req.target) return null;
-    const key = cleanKey(req);
-    if (key !== null && this.#cleanRequests.has(key)) return null;
-    const f = this.#inspect(req);
-    if (f === null && key !== null) {
-      if (this.#cleanRequests.size >= CLEAN_REQUESTS) this.#cleanRequests.clear();
-      this.#cleanRequests.add(key);
+    if (bodiless) {
+      const hs = this.#cleanHeads, ts = this.#cleanTargets, h = req.headers;
+      for (let i = 0; i < CLEAN_HEADS; i++) if (hs[i] === h && ts[i] === req.target) return null;
     }
-    if (f === null && bodiless) this.#cleanHeads.set(req.headers, req.target);
+    const f = this.#inspect(req);
+    if (f === null && bodiless) {
+      const i = this.#cleanNext;
+      this.#cleanHeads[i] = req.headers;
+      this.#cleanTargets[i] = req.target;
+      this.#cleanNext = (i + 1) % CLEAN_HEADS;
+    }
     return f;
   }
 
   #inspect(req: HttpRequest): SqlFinding | null {
-    let weak: SqlFinding | null = null;
-    for (const f of this.#findings(req)) {
-      if (f.severity === 1) return f;
-      weak ??= f;
-    }
-    if (weak !== null) return weak;
+    this.#strong = this.#weak = null;
+    if (this.#scan(req)) return this.#strong;
+    if (this.#weak !== null) return this.#weak;
     const ua = headerValue(req, "user-agent");
     if (ua !== undefined && /\bsqlmap\//i.test(ua)) {
       const tags = ["scanner"];
@@ -247,30 +227,44 @@ export class SqlInjectionDetector implements Detector {
     return null;
   }
 
-  /** Findings location by location: query, path, body, headers. */
-  *#findings(req: HttpRequest): Generator<SqlFinding> {
+  /**
+   * Takes one location's finding: true when it is strong (the inspection stops at it), else the
+   * first weak one is kept.
+   */
+  #take(f: SqlFinding | null): boolean {
+    if (f === null) return false;
+    if (f.severity === 1) {
+      this.#strong = f;
+      return true;
+    }
+    this.#weak ??= f;
+    return false;
+  }
+
+  /** Checks location by location (query, path, body, headers) until a strong finding: true then. */
+  #scan(req: HttpRequest): boolean {
     const target = req.target;
     const q = target.indexOf("?");
-    if (q >= 0) yield* this.#pairs(target.slice(q + 1), "&", true, "query parameter", req);
-    const f = this.#value(q < 0 ? target : target.slice(0, q), false, "path", "", undefined, req);
-    if (f !== null) yield f;
-    if (req.body.length > 0) yield* this.#body(req);
+    if (q >= 0 && this.#pairs(target.slice(q + 1), "&", true, "query parameter", req)) return true;
+    if (this.#take(this.#value(q < 0 ? target : target.slice(0, q), false, "path", "", undefined, req))) return true;
+    if (req.body.length > 0 && this.#body(req)) return true;
     for (const [name, value] of req.headers) {
-      if (name === "cookie") yield* this.#pairs(value, ";", false, "Cookie", req);
-      else if (name === "referer") {
+      if (name === "cookie") {
+        if (this.#pairs(value, ";", false, "Cookie", req)) return true;
+      } else if (name === "referer") {
         // the URL without its query as one value, then each query parameter
         const rq = value.indexOf("?");
         const rf = this.#value(rq < 0 ? value : value.slice(0, rq), false, "Referer header", "", undefined, req);
-        if (rf !== null) yield rf;
-        if (rq >= 0) yield* this.#pairs(value.slice(rq + 1), "&", true, "Referer parameter", req);
+        if (this.#take(rf)) return true;
+        if (rq >= 0 && this.#pairs(value.slice(rq + 1), "&", true, "Referer parameter", req)) return true;
       } else {
         for (const [h, where] of PLAIN_HEADERS) {
           if (h !== name) continue;
-          const hf = this.#value(value, false, where, "", undefined, req);
-          if (hf !== null) yield hf;
+          if (this.#take(this.#value(value, false, where, "", undefined, req))) return true;
         }
       }
     }
+    return false;
   }
 
   /**
@@ -317,32 +311,32 @@ export class SqlInjectionDetector implements Detector {
   }
 
   /** Checks `a=1&b=2` style pairs (query, form body, cookie). */
-  *#pairs(text: string, sep: string, form: boolean, kind: string, req: HttpRequest): Generator<SqlFinding> {
+  #pairs(text: string, sep: string, form: boolean, kind: string, req: HttpRequest): boolean {
     for (const [rawName, rawValue] of splitPairs(text, sep, MAX_PARAMS)) {
       const name = percentDecode(rawName.trim(), form);
-      const f = this.#value(rawValue, form, kind, name, name, req);
-      if (f !== null) yield f;
+      if (this.#take(this.#value(rawValue, form, kind, name, name, req))) return true;
     }
+    return false;
   }
 
-  *#body(req: HttpRequest): Generator<SqlFinding> {
+  #body(req: HttpRequest): boolean {
     const body = req.body;
     const ctRaw = headerValue(req, "content-type") ?? "";
     const ct = ctRaw.toLowerCase();
     const first = body.trimStart().charCodeAt(0);
-    if (ct.includes("application/x-www-form-urlencoded")) yield* this.#pairs(body, "&", true, "body parameter", req);
-    else if (ct.includes("multipart/form-data")) yield* this.#multipart(body, ctRaw, req);
-    else if (ct.includes("json") || (ct === "" && (first === 123 || first === 91))) yield* this.#json(body, req);
-    else if (ct === "" && /^[\w.\-[\]%]+=/.test(body)) yield* this.#pairs(body, "&", true, "body parameter", req);
-    else if (
+    if (ct.includes("application/x-www-form-urlencoded")) return this.#pairs(body, "&", true, "body parameter", req);
+    if (ct.includes("multipart/form-data")) return this.#multipart(body, ctRaw, req);
+    if (ct.includes("json") || (ct === "" && (first === 123 || first === 91))) return this.#json(body, req);
+    if (ct === "" && /^[\w.\-[\]%]+=/.test(body)) return this.#pairs(body, "&", true, "body parameter", req);
+    if (
       ct === "" || ct.startsWith("text/") || ct.includes("xml") || ct.includes("graphql") || ct.includes("javascript")
     ) {
-      const f = this.#value(body, false, "body", "", undefined, req);
-      if (f !== null) yield f;
-    } // binary and other media types are not inspected
+      return this.#take(this.#value(body, false, "body", "", undefined, req));
+    }
+    return false; // binary and other media types are not inspected
   }
 
-  *#json(body: string, req: HttpRequest): Generator<SqlFinding> {
+  #json(body: string, req: HttpRequest): boolean {
     const values: [string, string][] = [];
     const walk = (v: unknown, path: string): void => {
       if (values.length >= MAX_JSON_VALUES) return;
@@ -368,18 +362,14 @@ export class SqlInjectionDetector implements Detector {
     }
     for (const [path, v] of values) {
       const name = path.slice(path.lastIndexOf(".") + 1);
-      const f = this.#value(v, false, "JSON field", name, path, req);
-      if (f !== null) yield f;
+      if (this.#take(this.#value(v, false, "JSON field", name, path, req))) return true;
     }
+    return false;
   }
 
-  *#multipart(body: string, ct: string, req: HttpRequest): Generator<SqlFinding> {
+  #multipart(body: string, ct: string, req: HttpRequest): boolean {
     const bm = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(ct);
-    if (bm === null) {
-      const f = this.#value(body, false, "body", "", undefined, req);
-      if (f !== null) yield f;
-      return;
-    }
+    if (bm === null) return this.#take(this.#value(body, false, "body", "", undefined, req));
     const parts = body.split(`--${bm[1] ?? bm[2]}`);
     for (let i = 1; i < parts.length && i <= MAX_PARAMS; i++) {
       const part = parts[i];
@@ -390,7 +380,8 @@ export class SqlInjectionDetector implements Detector {
       const nm = /name\s*=\s*"([^"]*)"/i.exec(head);
       const name = nm === null ? "" : nm[1];
       const f = this.#value(part.slice(sep + 4).replace(/\r\n$/, ""), false, "multipart field", name, name, req);
-      if (f !== null) yield f;
+      if (this.#take(f)) return true;
     }
+    return false;
   }
 }
