@@ -30,13 +30,14 @@ Deno.test("formatAlertLine: time, label, source → destination, protocol, evide
   const icmp6 = formatAlertLine(
     buildAlert(event({ type: "icmp_flood", proto: 58, src: "2001:db8::66", dst: "2001:db8::1", spoofed: true })),
   );
-  assert.match(icmp6, / 2001:db8::66 → 2001:db8::1 IPv6-ICMP  .*\[allowed, spoofed\]$/);
+  assert.match(icmp6, / 2001:db8::66 → 2001:db8::1 IPv6-ICMP {2}.*\[allowed, spoofed\]$/);
   const blocked = buildAlert(event({ srcPort: 5, dstPort: 22 }), { action: "blocked" });
   assert.match(formatAlertLine(blocked), /\[blocked\]$/);
 });
 
 Deno.test("formatAlertLine: attacker bytes cannot move the cursor, ring the bell or forge a second line", () => {
   const line = formatAlertLine(buildAlert(event({ reason: "id=1\x1b[2J\x07\r\nFAKE ALERT\u202e\\" })));
+  // deno-lint-ignore no-control-regex
   assert.ok(!/[\x00-\x1f\x7f]/.test(line), JSON.stringify(line));
   assert.match(line, /id=1\\x1b\[2J\\x07\\x0d\\x0aFAKE ALERT\\u202e\\\\/);
   assert.equal(escapeForTerminal("x".repeat(200), 10), "xxxxxxxxxx…");

@@ -15,7 +15,7 @@ const HAVE = (() => {
   }
 })();
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -102,7 +102,7 @@ const WHY = "needs redis-server (apt-get install redis-server)";
 Deno.test({ name: NAME, ignore: ignoreUnless(NAME, HAVE, WHY) }, async () => {
   prereq(NAME, HAVE, WHY);
   const dir = await Deno.makeTempDir({ prefix: "ids-redis-" });
-  const port = await freePort();
+  const port = freePort();
   let server = startRedis(port, dir);
   const problems: string[] = [];
   const out = new RedisOutput({
@@ -147,7 +147,7 @@ Deno.test({ name: NAME, ignore: ignoreUnless(NAME, HAVE, WHY) }, async () => {
 });
 
 Deno.test("Redis output: a server that stays down fills the bounded buffer; the overflow is counted", async () => {
-  const port = await freePort(); // nothing listens there
+  const port = freePort(); // nothing listens there
   const problems: string[] = [];
   const out = new RedisOutput({
     host: "127.0.0.1",

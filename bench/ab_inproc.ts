@@ -26,7 +26,6 @@ if (trees[0] === "") {
   Deno.exit(2);
 }
 
-// deno-lint-ignore no-explicit-any
 async function load(root: string): Promise<(cfgOff: boolean) => Promise<number>> {
   const base = pathToFileURL(root.endsWith("/") ? root : `${root}/`);
   const { DetectionEngine } = await import(new URL("pipeline/engine.ts", base).href);

@@ -47,8 +47,8 @@ export function parseSince(text: string, nowMs = Date.now()): number | null {
 
 /** Control characters and other non-printables as \\xNN: attacker bytes never reach the terminal raw. */
 export function printable(text: string): string {
-  // deno-lint-ignore no-control-regex
   return text.replace(
+    // deno-lint-ignore no-control-regex
     /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );

@@ -85,6 +85,7 @@ export async function blocksCommand(args: string[]): Promise<number> {
     throw new UsageError("--history must be an integer from 1 to 100000");
   }
   if (history !== undefined && sub !== "list") throw new UsageError("--history goes with list");
+  checkUsage(sub, rest, a);
   // the store, when there is one: a missing database is not created just to look
   const dir = (a.data as string | undefined) ?? defaultDataDir();
   let store: Store | undefined;
@@ -107,6 +108,21 @@ export async function blocksCommand(args: string[]): Promise<number> {
   }
 }
 
+/** Bad usage is refused before the store or the firewall is touched (whatever state they are in). */
+function checkUsage(sub: string, rest: string[], a: Record<string, unknown>): void {
+  if (sub === "list") {
+    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+    if (a.all) throw new UsageError("--all goes with unblock");
+    return;
+  }
+  if (a.all ? rest.length > 0 : rest.length !== 1) {
+    throw new UsageError("unblock takes one IP address, or --all");
+  }
+  if (!a.all && parseBlockTarget(rest[0]) === null) {
+    throw new UsageError(`${JSON.stringify(rest[0]).slice(0, 60)} is not a single IP address`);
+  }
+}
+
 async function blocksWith(
   sub: string,
   rest: string[],
@@ -122,8 +138,6 @@ async function blocksWith(
   }
   const blocker = adminBlocker();
   if (sub === "list") {
-    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-    if (a.all) throw new UsageError("--all goes with unblock");
     let list: BlockListing[];
     const ledger = store ? new HistoryLedger(store) : undefined;
     try {
@@ -141,12 +155,6 @@ async function blocksWith(
     return 0;
   }
   if (sub === "unblock") {
-    if (a.all ? rest.length > 0 : rest.length !== 1) {
-      throw new UsageError("unblock takes one IP address, or --all");
-    }
-    if (!a.all && parseBlockTarget(rest[0]) === null) {
-      throw new UsageError(`${JSON.stringify(rest[0]).slice(0, 60)} is not a single IP address`);
-    }
     try {
       const ledger = store ? new HistoryLedger(store, { writeThrough: true }) : undefined;
       const target = a.all ? undefined : parseBlockTarget(rest[0])!.ip;
