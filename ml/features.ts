@@ -91,31 +91,30 @@ export interface FeatureOptions {
   pairSlots?: number;
 }
 
-// ---- per-flow state: one 128-byte row per flow slot in one buffer, read as Float64, Float32 and Int32 ----
-// (one row = two cache lines: a packet touches nothing else of its flow)
-const FLOW_BYTES = 128;
+// ---- per-flow state: one 72-byte row per flow slot in one buffer, read as Float64, Float32 and Int32 ----
+// (only what a feature reads: a packet touches nothing else of its flow)
+const FLOW_BYTES = 72;
 const FD = FLOW_BYTES / 8, FW = FLOW_BYTES / 4;
 // Float64 (sums and time), indexes in the row's Float64 view
-const D_FSUM = 0, D_FSQ = 1, D_BSUM = 2, D_BSQ = 3, D_IATSUM = 4, D_IATSQ = 5, D_LAST = 6, D_FPAY = 7, D_BPAY = 8;
-// Float32 (extremes, counts, windows), indexes in the row's Float32 view (after the 9 Float64s)
-const S_FMIN = 18, S_FMAX = 19, S_BMIN = 20, S_BMAX = 21, S_IATMAX = 22, S_SYN = 23, S_FIN = 24, S_RST = 25;
-const S_PSH = 26, S_ACK = 27, S_WINF = 28, S_WINB = 29;
+const D_FSUM = 0, D_BSUM = 1, D_IATSUM = 2, D_IATSQ = 3, D_LAST = 4;
+// Float32 (extremes and counts), indexes in the row's Float32 view (after the 5 Float64s)
+const S_IATMAX = 10, S_SYN = 11, S_FIN = 12, S_RST = 13, S_PSH = 14, S_ACK = 15;
 // Int32: the host slot of the packet's sender per direction (I_HOST + 0: initiator, + 1: responder); 0 = none
-const I_HOST = 30;
+const I_HOST = 16;
 
-// ---- per-host state: one 256-byte Float64 row per host slot ----
+// ---- per-host state: one 256-byte Float64 row per host slot (29 used) ----
 // [last decay µs][key][damped counters by time scale]. Only the (counter, scale) pairs a feature reads
 // are kept; each decays on its own, so dropping the others changes no value.
 const H_LAST = 0, H_KEY = 1;
 // 1 s (decayed by TAU_SHORT_US)
-const S_SENT = 2, S_SENT_B = 3, S_RCVD = 4, S_FLOWS_OUT = 5, S_PORTS = 6, S_HOSTS = 7, S_FLOWS_IN = 8, S_SRCS = 9;
+const S_SENT = 2, S_RCVD = 3, S_FLOWS_OUT = 4, S_PORTS = 5, S_HOSTS = 6, S_FLOWS_IN = 7, S_SRCS = 8;
 // 10 s (TAU_LONG_US)
-const L_SENT = 10, L_SENT_B = 11, L_RCVD = 12, L_SYN = 13, L_SYN_IN = 14, L_FLOWS_OUT = 15, L_ANSWERED = 16;
-const L_PORTS = 17, L_HOSTS = 18, L_FLOWS_IN = 19, L_SRCS = 20, L_REPEAT = 21, L_SHORT = 22;
+const L_SENT = 9, L_RCVD = 10, L_SYN = 11, L_SYN_IN = 12, L_FLOWS_OUT = 13, L_ANSWERED = 14;
+const L_PORTS = 15, L_HOSTS = 16, L_FLOWS_IN = 17, L_SRCS = 18, L_REPEAT = 19, L_SHORT = 20;
 // 60 s (TAU_SLOW_US)
-const W_FLOWS_OUT = 23, W_PORTS = 24, W_HOSTS = 25, W_REPEAT = 26, W_EXPLOIT = 27, W_FLOWS_IN = 28, W_SRCS = 29;
-const W_SHORT = 30;
-const S_FIRST = 2, L_FIRST = 10, W_FIRST = 23, W_END = 31;
+const W_FLOWS_OUT = 21, W_PORTS = 22, W_HOSTS = 23, W_REPEAT = 24, W_EXPLOIT = 25, W_FLOWS_IN = 26, W_SRCS = 27;
+const W_SHORT = 28;
+const S_FIRST = 2, L_FIRST = 9, W_FIRST = 21, W_END = 29;
 const HS = 32;
 /** The key column of an IPv6 host (its text is kept beside the table); no IPv4 key equals it. */
 const V6_KEY = -2;
@@ -128,6 +127,10 @@ for (const p of EXPLOIT_PORTS) EXPLOIT[p] = 1;
 const SHORT_PKTS = 40, SHORT_US = 10e6;
 /** Decay is applied when at least this much packet time passed (bounds the error to 0.1 % at 1 s). */
 const DECAY_STEP_US = 1000;
+/** A pair is "seen before" for this long (µs of packet time). */
+const PAIR_US = 60e6;
+/** Offset of a stored pair tag (see `#pairs`). */
+const TAG = 4294967296;
 
 function keyHash(k: IpKey): number {
   if (typeof k === "number") return Math.imul(k | 0, 0x9e3779b1);
@@ -147,7 +150,7 @@ const log1p = Math.log1p;
 /**
  * Computes the features of flows online (see module docs).
  *
- * Per packet it touches the flow's 128-byte row and the 256-byte rows of its two hosts, whose slots
+ * Per packet it touches the flow's 72-byte row and the 256-byte rows of its two hosts, whose slots
  * the flow remembers (checked against the packet's addresses), so a packet of a known flow hashes
  * nothing and allocates nothing. Hosts live in a fixed table of `maxHosts` rows with a chained hash
  * index and an intrusive LRU list (slot 0 is "none", so no array needs filling); when it is full
@@ -173,7 +176,10 @@ export class FeatureExtractor {
   #oldest = 0;
   #newest = 0;
   #size = 0;
-  /** "Pair seen" slots: [tag, µs] side by side, so a probe reads one cache line. */
+  /**
+   * "Pair seen" slots: [tag, µs] side by side, so a probe reads one cache line. A tag is stored as
+   * hash + 2^32, never 0: an untouched slot never matches (no fill, its page stays out of RSS).
+   */
   #pairs: Float64Array;
   #pairMask: number;
   /** Hosts pushed out of the context table by its cap. */
@@ -200,7 +206,6 @@ export class FeatureExtractor {
     let p = 1;
     while (p < (options.pairSlots ?? 1 << 18)) p <<= 1;
     this.#pairs = new Float64Array(2 * p);
-    for (let i = 1; i < 2 * p; i += 2) this.#pairs[i] = -Infinity;
     this.#pairMask = p - 1;
   }
 
@@ -225,34 +230,23 @@ export class FeatureExtractor {
     const d = this.#d, s = this.#s, fi = this.#fi;
     const db = slot * FD, sb = slot * FW;
     const len = pkt.ipLen > 0 ? pkt.ipLen : pkt.wireLen;
-    const pay = pkt.payloadLen;
     const dir = pkt.dir;
     const tcp = pkt.proto === IpProto.TCP && pkt.hasL4;
     const f = tcp ? pkt.tcpFlags : 0;
     const isNew = pkt.flowNew;
     if (isNew) {
       d[db + D_FSUM] =
-        d[db + D_FSQ] =
         d[db + D_BSUM] =
-        d[db + D_BSQ] =
         d[db + D_IATSUM] =
         d[db + D_IATSQ] =
           0;
-      d[db + D_FPAY] = d[db + D_BPAY] = 0;
-      s[sb + S_FMIN] =
-        s[sb + S_FMAX] =
-        s[sb + S_BMIN] =
-        s[sb + S_BMAX] =
-        s[sb + S_IATMAX] =
-          0;
-      s[sb + S_SYN] =
+      s[sb + S_IATMAX] =
+        s[sb + S_SYN] =
         s[sb + S_FIN] =
         s[sb + S_RST] =
         s[sb + S_PSH] =
         s[sb + S_ACK] =
-        s[sb + S_WINF] =
           0;
-      s[sb + S_WINB] = 0;
       fi[sb + I_HOST] = fi[sb + I_HOST + 1] = 0;
       d[db + D_LAST] = now;
     } else {
@@ -265,21 +259,8 @@ export class FeatureExtractor {
       if (now > last) d[db + D_LAST] = now;
     }
     const nDir = flows.packets(slot, dir); // already counts this packet
-    if (dir === 0) {
-      d[db + D_FSUM] += len;
-      d[db + D_FSQ] += len * len;
-      d[db + D_FPAY] += pay;
-      if (nDir === 1 || len < s[sb + S_FMIN]) s[sb + S_FMIN] = len;
-      if (len > s[sb + S_FMAX]) s[sb + S_FMAX] = len;
-      if (nDir === 1 && tcp) s[sb + S_WINF] = pkt.tcpWindow;
-    } else {
-      d[db + D_BSUM] += len;
-      d[db + D_BSQ] += len * len;
-      d[db + D_BPAY] += pay;
-      if (nDir === 1 || len < s[sb + S_BMIN]) s[sb + S_BMIN] = len;
-      if (len > s[sb + S_BMAX]) s[sb + S_BMAX] = len;
-      if (nDir === 1 && tcp) s[sb + S_WINB] = pkt.tcpWindow;
-    }
+    if (dir === 0) d[db + D_FSUM] += len;
+    else d[db + D_BSUM] += len;
     // the flow's first FIN or RST (counted below for its initiator when the session was short)
     const closing = (f & (TcpFlag.FIN | TcpFlag.RST)) !== 0 && s[sb + S_FIN] + s[sb + S_RST] === 0;
     if (f !== 0) {
@@ -307,8 +288,6 @@ export class FeatureExtractor {
     const synOnly = (f & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? 1 : 0;
     h[snd + S_SENT]++;
     h[snd + L_SENT]++;
-    h[snd + S_SENT_B] += len;
-    h[snd + L_SENT_B] += len;
     h[snd + L_SYN] += synOnly;
     h[rcv + S_RCVD]++;
     h[rcv + L_RCVD]++;
@@ -317,9 +296,23 @@ export class FeatureExtractor {
       // the packet's sender is the initiator
       const sk = this.#hash[sSlot], dk = this.#hash[rSlot];
       const svc = pkt.dstPort | (pkt.proto << 16);
-      const newPort = this.#firstSeen(mix(sk, svc), now);
-      const newHost = this.#firstSeen(mix(sk ^ 0x5bd1e995, dk), now);
-      const newService = this.#firstSeen(mix(mix(sk ^ 0x68e31da4, dk), svc), now);
+      // three "seen before" probes, in this order; their slots are read before any is written so the
+      // three cache misses overlap (a later probe of the same slot sees the earlier one's write)
+      const pairs = this.#pairs, mask = this.#pairMask;
+      const h1 = mix(sk, svc), h2 = mix(sk ^ 0x5bd1e995, dk), h3 = mix(mix(sk ^ 0x68e31da4, dk), svc);
+      const i1 = 2 * ((h1 ^ (h1 >>> 16)) & mask), i2 = 2 * ((h2 ^ (h2 >>> 16)) & mask);
+      const i3 = 2 * ((h3 ^ (h3 >>> 16)) & mask);
+      const t1 = pairs[i1], u1 = pairs[i1 + 1], t2 = pairs[i2], u2 = pairs[i2 + 1];
+      const t3 = pairs[i3], u3 = pairs[i3 + 1];
+      const newPort = t1 !== h1 + TAG || now - u1 > PAIR_US;
+      pairs[i1] = h1 + TAG;
+      pairs[i1 + 1] = now;
+      const newHost = i2 === i1 ? h1 !== h2 : t2 !== h2 + TAG || now - u2 > PAIR_US;
+      pairs[i2] = h2 + TAG;
+      pairs[i2 + 1] = now;
+      const newService = i3 === i2 ? h2 !== h3 : i3 === i1 ? h1 !== h3 : t3 !== h3 + TAG || now - u3 > PAIR_US;
+      pairs[i3] = h3 + TAG;
+      pairs[i3 + 1] = now;
       h[snd + S_FLOWS_OUT]++;
       h[snd + L_FLOWS_OUT]++;
       h[snd + W_FLOWS_OUT]++;
@@ -566,16 +559,6 @@ export class FeatureExtractor {
     for (let i = b + S_FIRST; i < b + L_FIRST; i++) h[i] *= fs;
     for (let i = b + L_FIRST; i < b + W_FIRST; i++) h[i] *= fl;
     for (let i = b + W_FIRST; i < b + W_END; i++) h[i] *= fw;
-  }
-
-  /** True when the pair hash was not seen in the last 60 s of packet time; marks it seen. */
-  #firstSeen(hash: number, now: number): boolean {
-    const pairs = this.#pairs;
-    const i = 2 * ((hash ^ (hash >>> 16)) & this.#pairMask);
-    const fresh = pairs[i] !== hash || now - pairs[i + 1] > 60e6;
-    pairs[i] = hash;
-    pairs[i + 1] = now;
-    return fresh;
   }
 }
 
