@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { MIGRATIONS } from "./schema.ts";
+import { MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
 import { Store } from "./store.ts";
 import { testAlert, testBlock } from "./_test_alerts.ts";
 
@@ -100,7 +100,7 @@ Deno.test("triage marks survive closing and reopening the database", async () =>
   }
 });
 
-Deno.test("migration 2 → 3 keeps every alert and adds unmarked triage columns", async () => {
+Deno.test("migration from 2 keeps every alert and adds unmarked triage columns", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ids-pages-" });
   try {
     const db = new DatabaseSync(join(dir, "ids.db"));
@@ -113,7 +113,7 @@ Deno.test("migration 2 → 3 keeps every alert and adds unmarked triage columns"
     ).run();
     db.close();
     const store = Store.open(dir);
-    assert.equal(store.version, 3);
+    assert.equal(store.version, SCHEMA_VERSION);
     const [row] = store.pageAlerts();
     assert.equal(row.label, "old");
     assert.deepEqual([row.seq, row.ack, row.star], [0, 0, 0]);
@@ -149,9 +149,43 @@ Deno.test("pageBlocks pages block rows newest first; ipTimeline buckets an addre
     assert.equal(dst.bucketUs, 1_000_000);
     assert.deepEqual(store.ipTimeline("192.0.2.1"), {
       total: 0,
+      charted: 0,
       firstUs: null,
       lastUs: null,
       bucketUs: 60_000_000,
       buckets: [],
     });
+  }));
+
+Deno.test("bounded reads: a text search scans a window of rows per page; the IP timeline reads the newest rows", () =>
+  withStore((store) => {
+    store.startRun("test");
+    store.writeBatch(Array.from({ length: 1000 }, (_, i) => testAlert(i)));
+    // "alert 5" matches alerts 5, 50–59, 500–599: with a window of 100 rows, only the newest 100 are read
+    const q = { text: "alert 5", scanRows: 100, limit: 1000 };
+    assert.deepEqual(store.pageAlerts(q).map((r) => r.reason), []);
+    let edge = store.textScanEdge(q)!;
+    assert.equal(store.alertById(edge.id)?.reason, "test alert 900", "the window's last row");
+    // going on from the edge, window by window, finds every match once
+    const found: string[] = [];
+    for (let guard = 0; guard < 20; guard++) {
+      const page = store.pageAlerts({ ...q, beforeUs: edge.tsUs, beforeId: edge.id });
+      found.push(...page.map((r) => r.reason));
+      const next = store.textScanEdge({ ...q, beforeUs: edge.tsUs, beforeId: edge.id });
+      if (!next) break;
+      edge = next;
+    }
+    assert.equal(found.length, 1 + 10 + 100);
+    assert.equal(new Set(found).size, found.length);
+    // the timeline: the newest rows of each side, the total counted in full
+    const tl = store.ipTimeline("10.9.0.0", 60, 50);
+    assert.equal(tl.total, 334);
+    assert.equal(tl.charted, 50);
+    assert.equal(tl.buckets.reduce((n, b) => n + b.count, 0), 50);
+    assert.equal(tl.lastUs, testAlert(999).tsUs);
+    // "escalated only" has its own index
+    const plan = store.db.prepare(
+      "EXPLAIN QUERY PLAN SELECT id FROM attacks WHERE star = 1 ORDER BY ts_us DESC, id DESC LIMIT 5",
+    ).all().map((r) => String((r as { detail: string }).detail)).join(" ");
+    assert.match(plan, /attacks_star_ts/);
   }));

@@ -110,6 +110,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX attacks_run_seq ON attacks (run_id, seq)`,
     ],
   },
+  {
+    version: 4,
+    statements: [
+      // escalated alerts are few: "escalated only" reads them by time without scanning the table
+      `CREATE INDEX attacks_star_ts ON attacks (ts_us) WHERE star = 1`,
+    ],
+  },
 ];
 
 /** The schema version this build writes. */

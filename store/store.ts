@@ -104,6 +104,8 @@ export interface AlertPageQuery {
   beforeId?: number;
   /** Rows at most (1 to 1000; default 200). */
   limit?: number;
+  /** With `text`: rows read for the page at most (default {@link TEXT_SCAN_ROWS}). */
+  scanRows?: number;
 }
 
 /** A block row as the dashboard pages it. */
@@ -126,6 +128,8 @@ export interface BlockPageQuery {
 export interface IpTimeline {
   /** Alerts of the address in total. */
   total: number;
+  /** Alerts in the buckets (the newest ones when there are more than the chart reads). */
+  charted: number;
   firstUs: number | null;
   lastUs: number | null;
   /** Bucket width (µs). */
@@ -135,6 +139,12 @@ export interface IpTimeline {
 
 /** Most rows one page returns. */
 export const MAX_PAGE_ROWS = 1000;
+
+/** Rows a text search reads for one page (the newest before the cursor). */
+export const TEXT_SCAN_ROWS = 100_000;
+
+/** Newest alerts per side (source, destination) an address's timeline reads. */
+export const IP_TIMELINE_ROWS = 20_000;
 
 /** What {@link Store.stats} returns. */
 export interface AlertStats {
@@ -186,6 +196,50 @@ const MARKED_ALERT_COLUMNS =
   `SELECT id, ts_us AS tsUs, time, type, label, src, dst, src_port AS srcPort, port AS dstPort, proto, severity,
     decided_by AS decidedBy, confidence, signature_id AS signatureId, flow_id AS flowId, action, reason, eve,
     run_id AS runId, seq, ack, star FROM attacks`;
+
+/** The text match of a dashboard search (parameter: the lower-cased text). */
+const TEXT_MATCH =
+  `instr(lower(label || ' ' || type || ' ' || src || ':' || src_port || ' ' || dst || ':' || port || ' ' ||
+  proto || ' ' || reason || ' ' || coalesce(json_extract(eve, '$.alert.metadata.tag'), '')), ?) > 0`;
+
+/** The WHERE terms of a page query except its text (parameterised). */
+function alertWhere(q: AlertPageQuery): { where: string[]; args: (string | number)[] } {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  const int = (v: number) => Math.floor(v);
+  if (q.sinceUs !== undefined) {
+    where.push("ts_us >= ?");
+    args.push(int(q.sinceUs));
+  }
+  if (q.untilUs !== undefined) {
+    where.push("ts_us <= ?");
+    args.push(int(q.untilUs));
+  }
+  if (q.type !== undefined) {
+    where.push("type = ?");
+    args.push(q.type);
+  }
+  if (q.ip !== undefined) {
+    where.push("(src = ? OR dst = ?)");
+    args.push(q.ip, q.ip);
+  }
+  if (q.severity !== undefined) {
+    where.push("severity = ?");
+    args.push(int(q.severity));
+  }
+  if (q.ack === false) where.push("ack = 0");
+  if (q.starred === true) where.push("star = 1");
+  if (q.beforeUs !== undefined) {
+    // a range on the time index, the id only breaks ties
+    where.push("ts_us <= ?");
+    args.push(int(q.beforeUs));
+    if (q.beforeId !== undefined) {
+      where.push("(ts_us < ? OR id < ?)");
+      args.push(int(q.beforeUs), int(q.beforeId));
+    }
+  }
+  return { where, args };
+}
 
 /** A triage flag as SQL: 1, 0, or null (unchanged). */
 function flag(v: boolean | undefined): number | null {
@@ -519,36 +573,37 @@ export class Store {
    * the last row's `tsUs` and `id` as `beforeUs` / `beforeId`.
    */
   pageAlerts(q: AlertPageQuery = {}): MarkedAlertRow[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    const int = (v: number) => Math.floor(v);
-    if (q.sinceUs !== undefined) where.push("ts_us >= ?"), args.push(int(q.sinceUs));
-    if (q.untilUs !== undefined) where.push("ts_us <= ?"), args.push(int(q.untilUs));
-    if (q.type !== undefined) where.push("type = ?"), args.push(q.type);
-    if (q.ip !== undefined) where.push("(src = ? OR dst = ?)"), args.push(q.ip, q.ip);
-    if (q.severity !== undefined) where.push("severity = ?"), args.push(int(q.severity));
-    if (q.ack === false) where.push("ack = 0");
-    if (q.starred === true) where.push("star = 1");
-    if (q.text !== undefined && q.text !== "") {
-      where.push(
-        `instr(lower(label || ' ' || type || ' ' || src || ':' || src_port || ' ' || dst || ':' || port || ' ' ||
-           proto || ' ' || reason || ' ' || coalesce(json_extract(eve, '$.alert.metadata.tag'), '')), ?) > 0`,
-      );
-      args.push(q.text.toLowerCase());
-    }
-    if (q.beforeUs !== undefined) {
-      if (q.beforeId !== undefined) {
-        where.push("(ts_us < ? OR (ts_us = ? AND id < ?))");
-        args.push(int(q.beforeUs), int(q.beforeUs), int(q.beforeId));
-      } else {
-        where.push("ts_us <= ?");
-        args.push(int(q.beforeUs));
-      }
-    }
+    const { where, args } = alertWhere(q);
     const limit = Math.max(1, Math.min(Math.floor(q.limit ?? 200), MAX_PAGE_ROWS));
-    const sql = `${MARKED_ALERT_COLUMNS}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY ts_us DESC, id DESC LIMIT ?`;
-    return this.#db.prepare(sql).all(...args, limit) as unknown as MarkedAlertRow[];
+    const order = "ORDER BY ts_us DESC, id DESC";
+    const cond = where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "";
+    if (q.text === undefined || q.text === "") {
+      return this.#db.prepare(`${MARKED_ALERT_COLUMNS}${cond} ${order} LIMIT ?`).all(
+        ...args,
+        limit,
+      ) as unknown as MarkedAlertRow[];
+    }
+    // text is searched in a window of the newest rows before the cursor (a bounded scan: the main
+    // thread never reads the whole table for one page); textScanEdge() says where the window ended
+    const scan = Math.max(1, Math.floor(q.scanRows ?? TEXT_SCAN_ROWS));
+    return this.#db.prepare(
+      `${MARKED_ALERT_COLUMNS} WHERE id IN (SELECT id FROM attacks${cond} ${order} LIMIT ?) AND ${TEXT_MATCH} ${order}
+       LIMIT ?`,
+    ).all(...args, scan, q.text.toLowerCase(), limit) as unknown as MarkedAlertRow[];
+  }
+
+  /**
+   * The last row of the window a text search of `q` scanned (its cursor goes on to older rows);
+   * undefined when the window reached the oldest row.
+   */
+  textScanEdge(q: AlertPageQuery): { tsUs: number; id: number } | undefined {
+    const { where, args } = alertWhere(q);
+    const scan = Math.max(1, Math.floor(q.scanRows ?? TEXT_SCAN_ROWS));
+    const r = this.#db.prepare(
+      `SELECT ts_us AS tsUs, id FROM attacks${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY ts_us DESC, id DESC LIMIT 1 OFFSET ?`,
+    ).get(...args, scan - 1) as { tsUs: number; id: number } | undefined;
+    return r === undefined ? undefined : { tsUs: Number(r.tsUs), id: Number(r.id) };
   }
 
   /** The alert row `id` with its marks. */
@@ -596,27 +651,39 @@ export class Store {
     return rows.map((r) => ({ ...blockFromRow(r), rowId: Number(r.id) }));
   }
 
-  /** Alerts of `ip` (source or destination) counted per type in at most `buckets` equal time buckets. */
-  ipTimeline(ip: string, buckets = 60): IpTimeline {
-    const span = this.#db.prepare(
-      `SELECT count(*) AS n, min(ts_us) AS first, max(ts_us) AS last FROM attacks WHERE id IN
-         (SELECT id FROM attacks WHERE src = ? UNION SELECT id FROM attacks WHERE dst = ?)`,
-    ).get(ip, ip) as { n: number; first: number | null; last: number | null };
-    const total = Number(span.n);
-    if (total === 0 || span.first === null || span.last === null) {
-      return { total: 0, firstUs: null, lastUs: null, bucketUs: 60_000_000, buckets: [] };
-    }
+  /**
+   * Alerts of `ip` (source or destination) counted per type in at most `buckets` equal time
+   * buckets, over its newest `maxRows` alerts on each side (index order: bounded work whatever the
+   * history); `total` counts them all.
+   */
+  ipTimeline(ip: string, buckets = 60, maxRows = IP_TIMELINE_ROWS): IpTimeline {
+    const db = this.#db;
+    // counted on the (src, ts_us) and (dst, ts_us) indexes alone; an alert from ip to itself counts on both sides
+    const total = Number(
+      (db.prepare(
+        "SELECT (SELECT count(*) FROM attacks WHERE src = ?) + (SELECT count(*) FROM attacks WHERE dst = ?) AS n",
+      ).get(ip, ip) as { n: number }).n,
+    );
+    if (total === 0) return { total: 0, charted: 0, firstUs: null, lastUs: null, bucketUs: 60_000_000, buckets: [] };
+    const window = `(SELECT id, ts_us, type FROM (SELECT id, ts_us, type FROM attacks WHERE src = ? ORDER BY ts_us DESC
+      LIMIT ?) UNION SELECT id, ts_us, type FROM (SELECT id, ts_us, type FROM attacks WHERE dst = ? ORDER BY ts_us DESC LIMIT ?))`;
+    const span = db.prepare(`SELECT count(*) AS n, min(ts_us) AS first, max(ts_us) AS last FROM ${window}`)
+      .get(ip, maxRows, ip, maxRows) as { n: number; first: number; last: number };
     const first = Number(span.first);
     const last = Number(span.last);
     // whole seconds, at least one, so the buckets read well on an axis
     const bucketUs = Math.max(1_000_000, Math.ceil((last - first + 1) / Math.max(1, buckets) / 1_000_000) * 1_000_000);
-    const rows = this.#db.prepare(
-      `SELECT ? + CAST((ts_us - ?) / ? AS INTEGER) * ? AS startUs, type, count(*) AS count FROM attacks WHERE id IN
-         (SELECT id FROM attacks WHERE src = ? UNION SELECT id FROM attacks WHERE dst = ?)
+    const rows = db.prepare(
+      `SELECT ? + CAST((ts_us - ?) / ? AS INTEGER) * ? AS startUs, type, count(*) AS count FROM ${window}
        GROUP BY startUs, type ORDER BY startUs, type`,
-    ).all(first, first, bucketUs, bucketUs, ip, ip) as { startUs: number; type: string; count: number }[];
+    ).all(first, first, bucketUs, bucketUs, ip, maxRows, ip, maxRows) as {
+      startUs: number;
+      type: string;
+      count: number;
+    }[];
     return {
       total,
+      charted: Number(span.n),
       firstUs: first,
       lastUs: last,
       bucketUs,

@@ -91,13 +91,16 @@ export function storeArchive(store: Store, options: StoreArchiveOptions = {}): A
       const c = parseCursor(cursor);
       if (c === null) throw new RangeError(`Cannot page alerts: cursor "${cursor}" is not TSUS or TSUS:ROWID`);
       const n = limitOf(limit);
-      const rows = store.pageAlerts({ ...queryOf(filter), beforeUs: c?.a, beforeId: c?.b, limit: n });
+      const query = { ...queryOf(filter), beforeUs: c?.a, beforeId: c?.b, limit: n };
+      const rows = store.pageAlerts(query);
       const last = rows[rows.length - 1];
-      return {
-        store: store.path,
-        alerts: rows.map(rowToDto),
-        next: rows.length === n && last ? `${Number(last.tsUs)}:${Number(last.id)}` : null,
-      };
+      let next = rows.length === n && last ? `${Number(last.tsUs)}:${Number(last.id)}` : null;
+      if (next === null && query.text) {
+        // a text search reads a bounded window of rows per page: go on after the window
+        const edge = store.textScanEdge(query);
+        if (edge) next = `${edge.tsUs}:${edge.id}`;
+      }
+      return { store: store.path, alerts: rows.map(rowToDto), next };
     },
 
     exportAlerts(filter: AlertFilter, max: number): { dto: AlertDto; eve: string }[] {
@@ -156,6 +159,7 @@ export function storeArchive(store: Store, options: StoreArchiveOptions = {}): A
       return {
         from: "store",
         total: tl.total,
+        charted: tl.charted,
         bucketMs: tl.bucketUs / 1000,
         buckets: tl.buckets.map((b) => ({ t: b.startUs / 1000, type: b.type, count: b.count })),
         blocks: store.pageBlocks({ ip, limit: 200 }).map(blockToDto),

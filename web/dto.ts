@@ -185,6 +185,8 @@ export interface IpHistoryDto {
   from: "store" | "memory";
   /** Alerts in total. */
   total: number;
+  /** Alerts in the buckets: the newest ones when the address has more than the chart reads. */
+  charted: number;
   /** Bucket width (ms). */
   bucketMs: number;
   buckets: { t: number; type: string; count: number }[];

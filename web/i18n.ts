@@ -159,6 +159,7 @@ const EN = {
   "ip.history.store": "from the store (every run)",
   "ip.history.memory": "this run only (no store)",
   "ip.history.blocks": "blocks",
+  "ip.history.newest": "the newest {n} of {m} alerts",
   "settings.title": "Settings",
   "settings.readonly":
     "Read-only: this sensor has neither --config FILE nor a data directory to keep settings in (start it without --no-data, or with --config FILE).",
@@ -315,6 +316,7 @@ const ES: Record<TextKey, string> = {
   "ip.history.store": "del almacén (todas las ejecuciones)",
   "ip.history.memory": "solo esta ejecución (sin almacén)",
   "ip.history.blocks": "bloqueos",
+  "ip.history.newest": "las {n} alertas más recientes de {m}",
   "settings.title": "Ajustes",
   "settings.readonly":
     "Solo lectura: este sensor no tiene ni --config FICHERO ni directorio de datos donde guardar los ajustes (arránquelo sin --no-data, o con --config FICHERO).",

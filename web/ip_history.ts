@@ -11,7 +11,7 @@ import type { LiveFeed } from "./feed.ts";
 export function memoryIpHistory(feed: LiveFeed, ip: string, buckets = 60): IpHistoryDto {
   const alerts = feed.alerts({ ip }, Number.MAX_SAFE_INTEGER);
   const blocks = feed.blocks().filter((b) => b.ip === ip);
-  if (alerts.length === 0) return { from: "memory", total: 0, bucketMs: 60_000, buckets: [], blocks };
+  if (alerts.length === 0) return { from: "memory", total: 0, charted: 0, bucketMs: 60_000, buckets: [], blocks };
   let first = Infinity;
   let last = -Infinity;
   for (const a of alerts) {
@@ -28,5 +28,5 @@ export function memoryIpHistory(feed: LiveFeed, ip: string, buckets = 60): IpHis
     else counts.set(k, { t, type: a.type, count: 1 });
   }
   const list = [...counts.values()].sort((a, b) => a.t - b.t || (a.type < b.type ? -1 : 1));
-  return { from: "memory", total: alerts.length, bucketMs, buckets: list, blocks };
+  return { from: "memory", total: alerts.length, charted: alerts.length, bucketMs, buckets: list, blocks };
 }

@@ -169,6 +169,7 @@ export function IpChart(props: IpChartProps) {
           </span>
         ))}
         <span class="ml-auto">
+          {h.charted < h.total && `${t(lang, "ip.history.newest", { n: h.charted, m: h.total })} · `}
           {t(lang, h.from === "store" ? "ip.history.store" : "ip.history.memory")}
         </span>
       </figcaption>
