@@ -204,7 +204,8 @@ export class IdsProcess {
    */
   constructor(args: string[], options: IdsProcessOptions = {}) {
     // `ids run` as root defaults to /var/lib/ids: a test never writes the machine's own data directory
-    const data = args[0] === "run" && !args.includes("--data") && options.prefix === undefined
+    const data = args[0] === "run" && !args.includes("--data") && !args.includes("--no-data") &&
+        options.prefix === undefined
       ? Deno.makeTempDirSync({ prefix: "ids-live-data-" })
       : undefined;
     if (data !== undefined) args = [...args, "--data", data];
