@@ -72,20 +72,12 @@ Deno.test("feedback: the sensor's own feedback CSV, reviewed, retrains through d
     const empty = join(dir, "none.json");
     await Deno.writeTextFile(empty, JSON.stringify({ scenarios: [] }));
     const rows = join(dir, "rows.csv"), fbDir = join(dir, "feedback");
-    const t = await run([
+    const trainArgs = [
       join(ROOT, "ml/train.ts"),
-      "--feedback",
-      csv,
-      "--capture",
-      DEMO,
-      "--feedback-dir",
-      fbDir,
-      "--manifest",
-      empty,
-      "--csv",
-      rows,
-      "--extract-only",
-    ]);
+      ...["--feedback", csv, "--capture", DEMO, "--feedback-dir", fbDir],
+      ...["--manifest", empty, "--csv", rows, "--extract-only"],
+    ];
+    const t = await run(trainArgs);
     const terr = new TextDecoder().decode(t.stderr);
     assert.equal(t.code, 0, terr);
     assert.match(terr, /feedback: demo\.pcapng\.gz added to /);
@@ -109,20 +101,7 @@ Deno.test("feedback: the sensor's own feedback CSV, reviewed, retrains through d
     assert.equal(direct.labels.length, data.length, "the CLI extraction and the library agree");
 
     // a second review of the same capture replaces its scenario instead of adding one
-    const t2 = await run([
-      join(ROOT, "ml/train.ts"),
-      "--feedback",
-      csv,
-      "--capture",
-      DEMO,
-      "--feedback-dir",
-      fbDir,
-      "--manifest",
-      empty,
-      "--csv",
-      rows,
-      "--extract-only",
-    ]);
+    const t2 = await run(trainArgs);
     assert.equal(t2.code, 0);
     assert.equal(JSON.parse(await Deno.readTextFile(join(fbDir, "manifest.json"))).scenarios.length, 1);
 

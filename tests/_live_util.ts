@@ -142,6 +142,24 @@ export async function mustRunIn(ns: string, seconds: number, cmd: string[]): Pro
   return r;
 }
 
+/**
+ * The argv of a curl GET of `url` that waits for a server still starting (`retries` refused
+ * connections, no delay) and prints the HTTP status code.
+ */
+export function curlArgs(url: string, retries = 20): string[] {
+  return [
+    "curl",
+    ...["-s", "-o", "/dev/null", "-w", "%{http_code}"],
+    ...["--retry", String(retries), "--retry-connrefused", "--retry-delay", "0", "--max-time", "10"],
+    url,
+  ];
+}
+
+/** The argv of an hping3 flood of `count` never-completing UDP fragments from random sources to `addr`. */
+export function fragmentFloodArgs(count: number, addr: string): string[] {
+  return ["hping3", "-2", "-q", "--rand-source", "-x", "-d", "200", "-p", "9", "-i", "u20", "-c", String(count), addr];
+}
+
 /** A background process in a namespace (a server); {@link Background.stop} kills it. */
 export interface Background {
   readonly pid: number;

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { hasCommand, ignoreUnless, prereq } from "../testing/prereq.ts";
-import { canCreateLivePair, createLivePair, MAIN, runIn, startIn } from "./_live_util.ts";
+import { canCreateLivePair, createLivePair, fragmentFloodArgs, MAIN, runIn, startIn } from "./_live_util.ts";
 
 const FRAGMENTS = 60_000;
 const RSS_LIMIT_MB = 400;
@@ -30,22 +30,7 @@ Deno.test({
     try {
       const cap = startIn(p.nsB, 60, ["tcpdump", "-i", p.ifB, "-n", "-s", "0", "-U", "-w", pcap, "ip"]);
       await new Promise((r) => setTimeout(r, 1000));
-      const flood = await runIn(p.nsA, 60, [
-        "hping3",
-        "-2",
-        "-q",
-        "--rand-source",
-        "-x",
-        "-d",
-        "200",
-        "-p",
-        "9",
-        "-i",
-        "u20",
-        "-c",
-        String(FRAGMENTS),
-        p.addrB,
-      ]);
+      const flood = await runIn(p.nsA, 60, fragmentFloodArgs(FRAGMENTS, p.addrB));
       assert.match(flood.stdout + flood.stderr, new RegExp(`${FRAGMENTS} packets transmitted`));
       // after the flood, one real fragmented datagram (the kernel fragments a 3000-byte ping)
       await runIn(p.nsA, 10, ["ping", "-c", "1", "-s", "3000", "-W", "1", p.addrB]);

@@ -24,7 +24,9 @@ import {
   attackType,
   canCreateLivePair,
   createLivePair,
+  curlArgs,
   type EveAlert,
+  fragmentFloodArgs,
   IdsProcess,
   mustRunIn,
   parseEveLines,
@@ -114,20 +116,7 @@ Deno.test({
       assert.ok(await waitForAlert(eve, fromA("port_scan"), 10_000), `port_scan: ${summary(await eveAlerts(eve))}`);
 
       // the server answers before sqlmap starts (it gives up on a refused connection)
-      const up = await runIn(p.nsA, 15, [
-        "curl",
-        "-s",
-        "-o",
-        "/dev/null",
-        "--retry",
-        "30",
-        "--retry-connrefused",
-        "--retry-delay",
-        "0",
-        "--max-time",
-        "10",
-        `http://${p.addrB}:9999/`,
-      ]);
+      const up = await runIn(p.nsA, 15, curlArgs(`http://${p.addrB}:9999/`, 30));
       assert.equal(up.code, 0, `the HTTP server on port 9999 answers: ${up.stderr}`);
       // sqlmap runs until ids reported it (bounded: 60 s)
       sqlmap = startIn(p.nsA, 60, [
@@ -270,22 +259,7 @@ Deno.test({
     );
     try {
       await ids.capturing();
-      const flood = await runIn(p.nsA, 60, [
-        "hping3",
-        "-2",
-        "-q",
-        "--rand-source",
-        "-x",
-        "-d",
-        "200",
-        "-p",
-        "9",
-        "-i",
-        "u20",
-        "-c",
-        String(FLOOD),
-        p.addrB,
-      ]);
+      const flood = await runIn(p.nsA, 60, fragmentFloodArgs(FLOOD, p.addrB));
       assert.match(flood.stdout + flood.stderr, new RegExp(`${FLOOD} packets transmitted`));
       await mustRunIn(p.nsA, 30, ["nmap", "-sS", "-f", "-n", "-Pn", "-p", "1-100", "--max-retries", "0", p.addrB]);
       const scan = (a: EveAlert) => attackType(a) === "port_scan" && a.src_ip === p.addrA;

@@ -14,6 +14,7 @@ import {
   attackType,
   canCreateLivePair,
   createLivePair,
+  curlArgs,
   type EveAlert,
   IdsProcess,
   mustRunIn,
@@ -57,22 +58,11 @@ Deno.test({
       await ids.capturing();
       await mustRunIn(p.nsA, 30, ["nmap", "-sS", "-f", "-n", "-Pn", "-p", "1-100", "--max-retries", "0", p.addrB]);
       await mustRunIn(p.nsA, 30, [PY, `${LIB}frag_overlap.py`, p.addrA, p.addrB]);
-      const curl = await mustRunIn(p.nsA, 20, [
-        "curl",
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "--retry",
-        "20",
-        "--retry-connrefused",
-        "--retry-delay",
-        "0",
-        "--max-time",
-        "10",
-        `http://${p.addrB}:9999/item?id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--%20-`,
-      ]);
+      const curl = await mustRunIn(
+        p.nsA,
+        20,
+        curlArgs(`http://${p.addrB}:9999/item?id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--%20-`),
+      );
       assert.equal(curl.stdout, "200");
       // the throttle passes one alert per source and type every 2 s: space the second of each type
       await sleep(2300);

@@ -15,6 +15,7 @@ import {
   attackType,
   canCreateLivePair,
   createLivePair,
+  curlArgs,
   type EveAlert,
   IdsProcess,
   type LivePair,
@@ -90,22 +91,7 @@ liveTest("ids run: nmap, hping3 and curl from namespace A raise valid EVE alerts
     // three real HTTP requests (the server may need a moment to listen)
     let ok = 0;
     for (let i = 0; i < 3; i++) {
-      const r = await mustRunIn(p.nsA, 15, [
-        "curl",
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "--retry",
-        "20",
-        "--retry-connrefused",
-        "--retry-delay",
-        "0",
-        "--max-time",
-        "10",
-        `http://${p.addrB}:8080/?page=${i}`,
-      ]);
+      const r = await mustRunIn(p.nsA, 15, curlArgs(`http://${p.addrB}:8080/?page=${i}`));
       if (r.stdout === "200") ok++;
     }
     assert.equal(ok, 3, "curl got 200 three times");

@@ -7,25 +7,10 @@ import { buildAlert } from "../core/alert.ts";
 import type { AttackType } from "../core/attack_type.ts";
 import { createDashboard } from "./app.tsx";
 import { cspHash } from "./csp.ts";
-import type { BlockDto, SnapshotDto, SseBatch, StatusDto } from "./dto.ts";
+import type { BlockDto, SnapshotDto, SseBatch } from "./dto.ts";
+import { ORIGIN, STATUS, TOKEN } from "./_test_dashboard.ts";
 import { LiveFeed } from "./feed.ts";
 import type { IpsControl } from "./context.ts";
-
-const TOKEN = "t0ken-for-tests-0123456789abcdefghijklmnop";
-const ORIGIN = "http://localhost";
-
-const STATUS: StatusDto = {
-  version: "test",
-  mode: "replay",
-  source: "x.pcap",
-  startedAt: 0,
-  model: null,
-  ips: "simulated",
-  reputation: null,
-  telegram: false,
-  configFile: null,
-  store: null,
-};
 
 function alert(type: AttackType, src: string, reason: string, tsMs = Date.now()) {
   return buildAlert({

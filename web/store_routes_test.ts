@@ -11,25 +11,10 @@ import { testAlert, testBlock } from "../store/_test_alerts.ts";
 import { createDashboard } from "./app.tsx";
 import type { IpsControl } from "./context.ts";
 import { storeArchive } from "./archive.ts";
-import type { AlertDto, AlertPageDto, BlockPageDto, StatusDto } from "./dto.ts";
+import type { AlertDto, AlertPageDto, BlockPageDto } from "./dto.ts";
+import { ORIGIN, STATUS, TOKEN } from "./_test_dashboard.ts";
 import { LiveFeed } from "./feed.ts";
 import { NO_STORE } from "./routes/api.ts";
-
-const TOKEN = "t0ken-for-tests-0123456789abcdefghijklmnop";
-const ORIGIN = "http://localhost";
-
-const STATUS: StatusDto = {
-  version: "test",
-  mode: "replay",
-  source: "x.pcap",
-  startedAt: 0,
-  model: null,
-  ips: "simulated",
-  reputation: null,
-  telegram: false,
-  configFile: null,
-  store: null,
-};
 
 /** A simulated IPS that refuses everything (the pages only need its mode). */
 const IPS: IpsControl = {
