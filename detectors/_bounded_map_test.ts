@@ -36,3 +36,26 @@ Deno.test("BoundedMap.prune removes stale entries from the old end", () => {
 Deno.test("BoundedMap refuses a cap below 1", () => {
   assert.throws(() => new BoundedMap(0), /Cannot size bounded map/);
 });
+
+Deno.test("BoundedMap: mixed number and text keys; the newest key, removed keys and reused slots are found right", () => {
+  const m = new BoundedMap<number | string, string>(4);
+  m.set("2001:db8::1", "v6");
+  assert.equal(m.get(NaN), undefined, "a number key never matches a text key's slot");
+  assert.equal(m.get("2001:db8::1"), "v6");
+  m.set(167772161, "v4");
+  assert.equal(m.get("167772161"), undefined, "text and number keys differ");
+  assert.equal(m.get(167772161), "v4");
+  assert.equal(m.get("2001:db8::1"), "v6");
+  assert.equal(m.delete("2001:db8::1"), true);
+  assert.equal(m.get("2001:db8::1"), undefined);
+  m.set(5, "five"); // takes the freed slot
+  assert.equal(m.get("2001:db8::1"), undefined);
+  assert.equal(m.get(5), "five");
+  assert.equal(m.get(167772161), "v4");
+  for (let i = 0; i < 10; i++) m.set(100 + i, `n${i}`);
+  assert.equal(m.size, 4);
+  assert.equal(m.get(5), undefined);
+  assert.equal(m.get(109), "n9");
+  assert.equal(m.get(106), "n6");
+  assert.equal(m.peek(105), undefined);
+});

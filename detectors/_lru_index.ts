@@ -73,12 +73,16 @@ export class LruIndex<K extends number | string> {
   /** The slot of `key`, -1 when absent. */
   find(key: K): number {
     if (this.#size === 0) return NIL;
+    // the newest key first: a flood repeats its source and destination packet after packet
+    const n = this.#newest;
     if (typeof key === "number") {
       // text keys hold NaN in the number column, so a number key never matches one
+      if (this.#num[n] === key) return n;
       let s = this.#buckets[hashNumber(key) & this.#mask];
       while (s !== NIL && this.#num[s] !== key) s = this.#chain[s];
       return s;
     }
+    if (this.#str[n] === key) return n;
     const h = hashString(key);
     let s = this.#buckets[h & this.#mask];
     while (s !== NIL && (this.#hash[s] !== h || this.#str[s] !== key)) s = this.#chain[s];

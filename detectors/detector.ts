@@ -20,12 +20,36 @@ import type { Detection } from "./detection.ts";
 /** Receives detections. */
 export type Emit = (d: Detection) => void;
 
+/** Packet kinds by IP protocol, for {@link PacketInterest.kinds}. */
+export const PacketKind = { TCP: 1, UDP: 2, ICMP: 4, OTHER: 8 } as const;
+
+/**
+ * The packets a detector's `onPacket` can use: the pipeline calls it only for these (and
+ * {@link Detector.onDue} for the others), so a packet touches only the detectors that can use it.
+ */
+export interface PacketInterest {
+  /** A mask of {@link PacketKind}s (ICMP is ICMP and ICMPv6). */
+  readonly kinds: number;
+  /** For TCP: at least one of these flags must be set (0: any TCP segment). */
+  readonly tcpFlags: number;
+}
+
 /** A detector of one attack type. */
 export interface Detector {
   /** The attack type it reports. */
   readonly type: AttackType;
   /** Inspects one decoded IP packet (pkt.flow is set). */
   onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void;
+  /**
+   * Optional: the packets `onPacket` can use; for any other packet `onPacket` must do nothing but
+   * what {@link onDue} does. Absent: every packet.
+   */
+  readonly packets?: PacketInterest;
+  /**
+   * Optional (with `packets`): what `onPacket` does first on every packet — judge the queued
+   * verdicts due at packet time `nowUs`. The pipeline calls it for the packets `packets` leaves out.
+   */
+  onDue?(flows: FlowTable, nowUs: number, emit: Emit): void;
   /** Optional: a flow ended (timeout, eviction, close, flush). The slot is still readable. */
   onFlowEnd?(flows: FlowTable, slot: number, reason: FlowEndReason, emit: Emit): void;
   /**

@@ -19,12 +19,14 @@ import type { FlowTable } from "../flow/flow_table.ts";
 import { FloodCounter, floodOrigin } from "./_flood.ts";
 import { isIcmpRequest, num, toUs, trustedFilter } from "./_util.ts";
 import type { Detection } from "./detection.ts";
-import type { Detector, Emit } from "./detector.ts";
+import { type Detector, type Emit, type PacketInterest, PacketKind } from "./detector.ts";
 
 /** Detects ICMP floods (see module docs). */
 export class IcmpFloodDetector implements Detector {
   /** The attack type reported. */
   readonly type = "icmp_flood" as const;
+  /** ICMP and ICMPv6 only. */
+  readonly packets: PacketInterest = { kinds: PacketKind.ICMP, tcpFlags: 0 };
   #cfg!: FloodConfig;
   #trusted: TrustedMatcher | null = null;
   #counter: FloodCounter;

@@ -24,7 +24,7 @@ import type { AppContext } from "../app/app_layer.ts";
 import { headerValue, type HttpHeader, type HttpRequest } from "../app/http_request.ts";
 import type { AttackType } from "./attack_type.ts";
 import type { HttpInfo } from "./detection.ts";
-import type { Detector, Emit } from "./detector.ts";
+import type { Detector, Emit, PacketInterest } from "./detector.ts";
 import { matchSql, type SqlMatch } from "./sql_patterns.ts";
 import { decodeDeep, escapeExcerpt, percentDecode, splitPairs } from "./url_decode.ts";
 
@@ -119,6 +119,8 @@ function reasonOf(match: SqlMatch, where: string): string {
 export class SqlInjectionDetector implements Detector {
   /** The attack type it reports. */
   readonly type: AttackType = "sql_injection";
+  /** None: requests come from the app layer. */
+  readonly packets: PacketInterest = { kinds: 0, tcpFlags: 0 };
 
   #enabled = true;
   #useTrusted = true;

@@ -35,7 +35,7 @@ import { PendingVerdicts } from "./_pending.ts";
 import { DistinctWindow } from "./_distinct.ts";
 import { TimeRing } from "./_time_ring.ts";
 import { num, toUs, trustedFilter } from "./_util.ts";
-import type { Detector, Emit } from "./detector.ts";
+import { type Detector, type Emit, type PacketInterest, PacketKind } from "./detector.ts";
 import { tcpConversation } from "./_conversation.ts";
 import { FlowMarks } from "./_flow_marks.ts";
 
@@ -67,6 +67,8 @@ interface DstState {
 export class SynFloodDetector implements Detector {
   /** The attack type reported. */
   readonly type = "syn_flood" as const;
+  /** Only SYNs are queued; other packets only let queued SYNs come due. */
+  readonly packets: PacketInterest = { kinds: PacketKind.TCP, tcpFlags: TcpFlag.SYN };
   #cfg!: SynFloodConfig;
   #windowUs = 0;
   #trusted: TrustedMatcher | null = null;
@@ -137,6 +139,11 @@ export class SynFloodDetector implements Detector {
     this.#lastSyn.set(flows, pkt.flow, now + 1);
     if (prev > 0 && now + 1 - prev >= SYN_RETRANSMIT_MIN_US) return; // a retransmission: the same attempt
     this.#pending.push(pkt, flows, emit);
+  }
+
+  /** Judges the queued SYNs whose grace period is over at `nowUs`. */
+  onDue(flows: FlowTable, nowUs: number, emit: Emit): void {
+    if (this.#cfg.enabled) this.#pending.due(flows, nowUs, emit);
   }
 
   /** Judges pending SYNs; at the end of input (`flush`) all of them. */

@@ -34,7 +34,7 @@ import { FlowMarks } from "./_flow_marks.ts";
 import { TimeRing } from "./_time_ring.ts";
 import { isGroupAddress, num, toUs, trustedFilter } from "./_util.ts";
 import type { Detection } from "./detection.ts";
-import type { Detector, Emit } from "./detector.ts";
+import { type Detector, type Emit, type PacketInterest, PacketKind } from "./detector.ts";
 
 /** Datagrams in a row with a constant header and varied content that make a flow a stream. */
 export const STREAM_MIN_RUN = 8;
@@ -58,6 +58,8 @@ function pairOf(src: IpKey, dst: IpKey): number | string {
 export class UdpFloodDetector implements Detector {
   /** The attack type reported. */
   readonly type = "udp_flood" as const;
+  /** UDP datagrams only. */
+  readonly packets: PacketInterest = { kinds: PacketKind.UDP, tcpFlags: 0 };
   #cfg!: UdpFloodConfig;
   #windowUs = 0;
   #trusted: TrustedMatcher | null = null;

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { LinkType, newFrame } from "../capture/packet_source.ts";
 import { DEFAULT_CONFIG } from "../config/defaults.ts";
-import { cat, eth, ipv4, tcp } from "../decode/_test_frames.ts";
+import { cat, eth, icmp, ipv4, tcp, udp } from "../decode/_test_frames.ts";
 import type { Detection } from "../detectors/detection.ts";
 import { createDetectors } from "../detectors/mod.ts";
+import { type Detector, type PacketInterest, PacketKind } from "../detectors/detector.ts";
 import { Pipeline } from "./pipeline.ts";
 
 const T0 = 1_780_000_000_000_000;
@@ -45,4 +46,64 @@ Deno.test("pipeline.tick never moves packet time backwards", () => {
   const now = p.flows.nowUs;
   p.tick(now - 10_000_000);
   assert.equal(p.flows.nowUs, now);
+});
+
+Deno.test("pipeline dispatch: a detector sees only the packets it declares, onDue the others, in detector order", () => {
+  const calls: string[] = [];
+  const fake = (name: string, packets?: PacketInterest, withDue = false): Detector => {
+    const d: Detector = {
+      type: "port_scan",
+      onPacket: (pkt) => void calls.push(`${name}:${pkt.proto}/${pkt.proto === 6 ? pkt.tcpFlags : "-"}`),
+      configure: () => {},
+      size: () => 0,
+    };
+    if (packets !== undefined) Object.assign(d, { packets });
+    if (withDue) d.onDue = (_flows, nowUs) => void calls.push(`${name}:due@${nowUs - T0}`);
+    return d;
+  };
+  const p = new Pipeline({
+    detectors: [
+      fake("all"),
+      fake("syn", { kinds: PacketKind.TCP, tcpFlags: 0x02 }, true),
+      fake("udp", { kinds: PacketKind.UDP, tcpFlags: 0 }),
+      fake("icmp", { kinds: PacketKind.ICMP, tcpFlags: 0 }),
+      fake("tcpudp", { kinds: PacketKind.TCP | PacketKind.UDP, tcpFlags: 0 }, true),
+      fake("none", { kinds: 0, tcpFlags: 0 }),
+    ],
+    stream: false,
+  });
+  const frames = [
+    ipv4({ src: "10.1.0.66", dst: "10.1.0.1", proto: 6 }, tcp({ sp: 40000, dp: 80, flags: 0x02 })),
+    ipv4({ src: "10.1.0.66", dst: "10.1.0.1", proto: 6 }, tcp({ sp: 40000, dp: 80, flags: 0x10 })),
+    ipv4({ src: "10.1.0.66", dst: "10.1.0.1", proto: 17 }, udp(5000, 53, [1, 2, 3])),
+    ipv4({ src: "10.1.0.66", dst: "10.1.0.1", proto: 1 }, icmp(8, 0, [0, 1, 0, 1])),
+    ipv4({ src: "10.1.0.66", dst: "10.1.0.1", proto: 47 }, new Uint8Array(8)),
+  ];
+  const f = newFrame();
+  f.linkType = LinkType.ETHERNET;
+  frames.forEach((ip, i) => {
+    f.buf = cat(eth(0x0800), ip);
+    f.caplen = f.len = f.buf.length;
+    f.tsUs = T0 + i;
+    p.handle(f);
+  });
+  assert.deepEqual(calls, [
+    "all:6/2",
+    "syn:6/2",
+    "tcpudp:6/2",
+    "all:6/16",
+    "syn:due@1",
+    "tcpudp:6/16",
+    "all:17/-",
+    "syn:due@2",
+    "udp:17/-",
+    "tcpudp:17/-",
+    "all:1/-",
+    "syn:due@3",
+    "icmp:1/-",
+    "tcpudp:due@3",
+    "all:47/-",
+    "syn:due@4",
+    "tcpudp:due@4",
+  ]);
 });
