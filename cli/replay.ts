@@ -10,11 +10,11 @@ import type { Config } from "../config/defaults.ts";
 import { loadConfig, watchConfig } from "../config/load.ts";
 import { createIps, type IpsHandle } from "../ips/setup.ts";
 import type { CaptureCounters } from "../core/hub_event.ts";
-import { formatReport } from "../pipeline/report.ts";
+import { formatReport, peakRssMb } from "../pipeline/report.ts";
 import type { CaptureResult, CaptureSession } from "../sensor/capture_session.ts";
 import { formatHubProblems } from "../sensor/hub.ts";
 import { parseSpeed } from "../sensor/pacer.ts";
-import { loadFlowModel } from "../sensor/flow_model.ts";
+import { loadFlowModel, startFlowModelLazily } from "../sensor/flow_model.ts";
 import { DeferredModel } from "../sensor/deferred_model.ts";
 import { Sensor } from "../sensor/sensor.ts";
 import { parseArgs, UsageError } from "./args.ts";
@@ -125,13 +125,16 @@ export async function replayCommand(args: string[]): Promise<number> {
     throw new UsageError("--ips-firewall and --no-ips contradict each other");
   }
   if (maxFlows !== undefined) config = { ...config, limits: { ...config.limits, max_flows: maxFlows } };
-  // the flow model (not for --no-detect): missing or mismatched is one warning and heuristics only
-  // the model Worker compiles its WASM runtime (~0.4 s) while the capture runs: the decision stage waits for it
-  // before judging the first alert (model-only alerts need it loaded before the capture starts)
-  const loading = a["no-detect"] === true || !config.ml.enabled
+  // the flow model (not for --no-detect): missing or mismatched is one warning and heuristics only (checked now).
+  // Its Worker starts at the first detection (a capture without one never pays for onnxruntime's ~0.5 s of CPU
+  // and ~70-100 MB): the decision stage waits for it before judging that alert, so verdicts are those of a
+  // preloaded model. Model-only alerts judge flows no detector flagged: they need it loaded before the capture.
+  const warnModel = (l: string) => console.error(`ids replay: ${l}`);
+  const ml = a["no-detect"] === true || !config.ml.enabled
     ? undefined
-    : loadFlowModel(config, (l) => console.error(`ids replay: ${l}`));
-  const ml = loading === undefined ? undefined : config.ml.alerts ? await loading : new DeferredModel(loading);
+    : config.ml.alerts
+    ? await loadFlowModel(config, warnModel)
+    : await startFlowModelLazily(config, warnModel);
   let sensor: Sensor;
   try {
     sensor = await Sensor.open({
@@ -187,7 +190,7 @@ export async function replayCommand(args: string[]): Promise<number> {
         configFile: settingsPath,
         onConfig: applyConfig,
         ips: ipsHandle,
-        model: () => (ml instanceof DeferredModel ? ml.model?.name : ml?.name) ?? null,
+        model: () => (ml instanceof DeferredModel ? ml.status : ml?.name) ?? null,
         store: sensor.store,
         flushStore: () => sensor.storeWriter?.flush(),
         reputation,
@@ -281,7 +284,11 @@ export async function replayCommand(args: string[]): Promise<number> {
     console.error(`ids replay: ${result.error ?? "the replay stopped before it finished"}`);
     return 1;
   }
-  const report = a["no-detect"] ? { ...result.report, alerts: undefined } : result.report;
+  // the peak again now: the model Worker may have started after the capture Worker wrote its report
+  const peak = result.report.peak_rss_mb === undefined
+    ? {}
+    : { peak_rss_mb: Math.max(result.report.peak_rss_mb, peakRssMb()) };
+  const report = { ...result.report, ...peak, ...(a["no-detect"] ? { alerts: undefined } : {}) };
   // nothing could be opened: one line per file, no report of zeros
   if (report.packets === 0 && report.errors.length === a._.length && report.errors.every((e) => e.open)) {
     for (const e of report.errors) console.error(`ids replay: ${e.message}`);

@@ -16,6 +16,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
+import { ONNX_FLOAT, onnxIo } from "./onnx_shape.ts";
 import type { WorkerReply, WorkerRequest } from "./ml_worker.ts";
 
 /** Default model path: `models/ids-flow.onnx` beside this module's folder. */
@@ -72,6 +73,18 @@ export interface ClassifierOptions {
   maxBatch?: number;
   /** How long to wait for the Worker to load the model (default 30 s). */
   loadTimeoutMs?: number;
+  /** The model as {@link checkModel} read it (skips reading and checking it again). */
+  checked?: CheckedModel;
+}
+
+/** A model file and its metadata that passed {@link checkModel}. */
+export interface CheckedModel {
+  /** The ONNX file. */
+  path: string;
+  /** Its metadata. */
+  info: ModelInfo;
+  /** Its bytes. */
+  bytes: Uint8Array;
 }
 
 /** The model's metadata file (`models/ids-flow.json`). */
@@ -115,6 +128,58 @@ export async function readModelInfo(modelPath: string): Promise<{ info?: ModelIn
     return { info, problem: `model expects ${info.features.length} features, this sensor computes ${FEATURE_COUNT}` };
   }
   return { info };
+}
+
+/**
+ * Everything about a model that can be checked without starting onnxruntime (a few ms): the
+ * metadata fits this feature code, the file is readable, and the ONNX graph takes
+ * {@link FEATURE_COUNT} float features and gives one probability per class of the metadata.
+ * Returns the checked model, or the reason it cannot be used (with the metadata when readable).
+ */
+export async function checkModel(modelPath: string = DEFAULT_MODEL_PATH): Promise<
+  { model: CheckedModel; problem?: undefined; info?: undefined } | {
+    model?: undefined;
+    problem: string;
+    info?: ModelInfo;
+  }
+> {
+  const { info, problem } = await readModelInfo(modelPath);
+  if (problem !== undefined || info === undefined) return { problem: problem ?? "no metadata", info };
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(modelPath);
+  } catch (e) {
+    return {
+      problem: e instanceof Deno.errors.NotFound ? `${modelPath} does not exist` : `${modelPath} is unreadable`,
+      info,
+    };
+  }
+  let io;
+  try {
+    io = onnxIo(bytes);
+  } catch (e) {
+    return { problem: `${modelPath} is not an ONNX model (${(e as Error).message})`, info };
+  }
+  const input = io.inputs[0], output = io.outputs[0];
+  const width = input.dims.at(-1);
+  if (
+    input.elemType !== ONNX_FLOAT || input.dims.length !== 2 || (typeof width === "number" && width !== FEATURE_COUNT)
+  ) {
+    return {
+      problem: `${modelPath} takes ${typeof width === "number" ? width : "?"} ${
+        input.elemType === ONNX_FLOAT ? "float" : `type-${input.elemType}`
+      } features per row, this sensor computes ${FEATURE_COUNT} floats`,
+      info,
+    };
+  }
+  const classes = output.dims.at(-1);
+  if (typeof classes === "number" && classes !== info.classes.length) {
+    return {
+      problem: `${modelPath} gives ${classes} probabilities, its metadata lists ${info.classes.length} classes`,
+      info,
+    };
+  }
+  return { model: { path: modelPath, info, bytes } };
 }
 
 interface Pending {
@@ -277,7 +342,7 @@ export class FlowClassifier {
 
 /** Loads the model; never throws (a problem gives a classifier in `heuristics only` state). */
 export async function loadClassifier(options: ClassifierOptions = {}): Promise<FlowClassifier> {
-  const path = options.modelPath ?? DEFAULT_MODEL_PATH;
+  const path = options.checked?.path ?? options.modelPath ?? DEFAULT_MODEL_PATH;
   const off = (reason: string, info?: ModelInfo) =>
     new FlowClassifier(
       { state: "heuristics only", reason, path, classes: info?.classes ?? [] },
@@ -285,14 +350,13 @@ export async function loadClassifier(options: ClassifierOptions = {}): Promise<F
       undefined,
       options,
     );
-  const { info, problem } = await readModelInfo(path);
-  if (problem !== undefined || info === undefined) return off(problem ?? "no metadata", info);
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    return off(e instanceof Deno.errors.NotFound ? `${path} does not exist` : `${path} is unreadable`, info);
+  let checked = options.checked;
+  if (checked === undefined) {
+    const c = await checkModel(path);
+    if (c.model === undefined) return off(c.problem, c.info);
+    checked = c.model;
   }
+  const { info, bytes } = checked;
   let worker: Worker;
   try {
     worker = new Worker(new URL("./ml_worker.ts", import.meta.url), { type: "module" });

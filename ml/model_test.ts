@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_MODEL_PATH, loadClassifier, readModelInfo } from "./classifier.ts";
+import { checkModel, DEFAULT_MODEL_PATH, loadClassifier, readModelInfo } from "./classifier.ts";
+import { tinyOnnx } from "./_test_onnx.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
 import { parityError } from "./parity.ts";
 
@@ -85,7 +86,29 @@ Deno.test("classifier: missing, mismatched or corrupt model → heuristics only 
     await Deno.writeFile(join(dir, "bad.onnx"), new TextEncoder().encode("not a model"));
     const bad = await loadClassifier({ modelPath: join(dir, "bad.onnx") });
     assert.equal(bad.status.state, "heuristics only");
-    assert.match(bad.status.reason!, /Cannot load model/);
+    assert.match(bad.status.reason!, /is not an ONNX model/);
+
+    // well-formed ONNX that does not fit: checked before onnxruntime starts
+    await Deno.writeTextFile(join(dir, "wide.json"), JSON.stringify(meta));
+    await Deno.writeFile(join(dir, "wide.onnx"), tinyOnnx(FEATURE_COUNT + 9, meta.classes.length));
+    const wide = await checkModel(join(dir, "wide.onnx"));
+    assert.match(
+      wide.problem!,
+      new RegExp(`takes ${FEATURE_COUNT + 9} float features per row, this sensor computes ${FEATURE_COUNT}`),
+    );
+    await Deno.writeTextFile(join(dir, "few.json"), JSON.stringify(meta));
+    await Deno.writeFile(join(dir, "few.onnx"), tinyOnnx(FEATURE_COUNT, meta.classes.length - 1));
+    assert.match(
+      (await checkModel(join(dir, "few.onnx"))).problem!,
+      /gives \d+ probabilities, its metadata lists \d+ classes/,
+    );
+    // it passes the checks but onnxruntime refuses it (no nodes make the output): found when the Worker loads it
+    await Deno.writeTextFile(join(dir, "empty.json"), JSON.stringify(meta));
+    await Deno.writeFile(join(dir, "empty.onnx"), tinyOnnx(FEATURE_COUNT, meta.classes.length));
+    assert.ok((await checkModel(join(dir, "empty.onnx"))).model !== undefined);
+    const empty = await loadClassifier({ modelPath: join(dir, "empty.onnx") });
+    assert.equal(empty.status.state, "heuristics only");
+    assert.match(empty.status.reason!, /Cannot load model|does not match/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

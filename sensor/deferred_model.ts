@@ -1,8 +1,14 @@
 /**
- * A flow model still loading, for a start-up that does not wait for it: the model Worker compiles
- * its WASM runtime (~0.4 s) while the capture Worker already reads packets. The decision stage
- * waits for {@link DeferredModel.ready} before it starts the model's deadline, so every alert gets
- * the verdict it would get had the model been loaded first.
+ * A flow model that is not loaded yet, for a start-up that does not wait for it.
+ *
+ * - **Loading** (`new DeferredModel(loadFlowModel(…))`): the model Worker compiles its WASM runtime
+ *   (~0.4 s) while the capture Worker already reads packets.
+ * - **Lazy** (`DeferredModel.lazy(start)`, see {@link startFlowModelLazily}): the model Worker starts
+ *   only when the decision stage first needs a verdict, i.e. at the first detection. A capture
+ *   without a detection never pays for onnxruntime (~0.5 s of CPU, ~70–100 MB resident).
+ *
+ * Either way the decision stage waits for {@link DeferredModel.ready} before it starts the model's
+ * deadline, so every alert gets the verdict it would get had the model been loaded first.
  *
  * @module
  */
@@ -11,29 +17,56 @@ import type { MlClassifier } from "../core/classifier.ts";
 import type { DetectionEvent } from "../core/detection.ts";
 import type { FlowModel } from "./flow_model.ts";
 
-/** A {@link FlowModel} being loaded (see module docs). */
+/** A {@link FlowModel} being loaded, or loaded on first use (see module docs). */
 export class DeferredModel implements MlClassifier {
-  /** The model's name once loaded (`loading` before, `none` when it could not be loaded). */
-  name = "loading";
-  /** Resolves with the model, or `undefined` when it could not be loaded (heuristics only); never rejects. */
-  readonly ready: Promise<FlowModel | undefined>;
+  /**
+   * The model's name: `loading` before it loaded (or the name from its metadata when known), `none`
+   * when it could not be loaded.
+   */
+  name: string;
+  #start: (() => Promise<FlowModel | undefined>) | undefined;
+  #ready: Promise<FlowModel | undefined> | undefined;
   #model: FlowModel | undefined;
   #closed = false;
+  #failed = false;
 
-  /** Wraps a loading model (`loadFlowModel(…)` not awaited). */
-  constructor(loading: Promise<FlowModel | undefined>) {
-    this.ready = loading.then((m) => {
-      if (this.#closed) {
-        m?.close();
-        return undefined;
+  /**
+   * Wraps a loading model (`loadFlowModel(…)` not awaited), or a function that starts loading it
+   * when first needed (see {@link DeferredModel.lazy}).
+   */
+  constructor(loading: Promise<FlowModel | undefined> | (() => Promise<FlowModel | undefined>), name = "loading") {
+    this.name = name;
+    if (typeof loading === "function") this.#start = loading;
+    else this.#ready = this.#settle(loading);
+  }
+
+  /** A model whose loading starts at the first {@link ready} or {@link classify} (`name`: from its metadata). */
+  static lazy(start: () => Promise<FlowModel | undefined>, name: string): DeferredModel {
+    return new DeferredModel(start, name);
+  }
+
+  /**
+   * Resolves with the model, or `undefined` when it could not be loaded (heuristics only); never
+   * rejects. Reading it starts a lazy model's loading.
+   */
+  get ready(): Promise<FlowModel | undefined> {
+    if (this.#ready === undefined) {
+      const start = this.#start;
+      this.#start = undefined;
+      let loading: Promise<FlowModel | undefined>;
+      try {
+        loading = start === undefined || this.#closed ? Promise.resolve(undefined) : start();
+      } catch (e) {
+        loading = Promise.reject(e);
       }
-      this.#model = m;
-      this.name = m?.name ?? "none";
-      return m;
-    }, () => {
-      this.name = "none";
-      return undefined;
-    });
+      this.#ready = this.#settle(loading);
+    }
+    return this.#ready;
+  }
+
+  /** True once loading started (always for a loading model; at first use for a lazy one). */
+  get started(): boolean {
+    return this.#ready !== undefined;
   }
 
   /** The model once loaded. */
@@ -41,15 +74,46 @@ export class DeferredModel implements MlClassifier {
     return this.#model;
   }
 
-  /** Classifies with the loaded model; `undefined` (no opinion) before it loaded or when it could not. */
-  classify(event: DetectionEvent, signal: AbortSignal): Promise<MlVerdict | undefined> {
-    return this.#model !== undefined ? this.#model.classify(event, signal) : Promise.resolve(undefined);
+  /**
+   * What the dashboard shows: the model's name once loaded, `NAME (loading)` while it loads,
+   * `NAME (starts at the first detection)` before a lazy one started, `null` when it could not be
+   * loaded (heuristics only).
+   */
+  get status(): string | null {
+    if (this.#model !== undefined) return this.#model.name;
+    if (this.#failed || this.#closed) return null;
+    return this.started ? `${this.name} (loading)` : `${this.name} (starts at the first detection)`;
   }
 
-  /** Stops the model Worker (now, or as soon as it loaded). */
+  /** Classifies with the loaded model; `undefined` (no opinion) before it loaded or when it could not. */
+  classify(event: DetectionEvent, signal: AbortSignal): Promise<MlVerdict | undefined> {
+    if (this.#model !== undefined) return this.#model.classify(event, signal);
+    void this.ready; // a lazy model starts now; the decision stage waits for `ready` first anyway
+    return Promise.resolve(undefined);
+  }
+
+  /** Stops the model Worker (now, or as soon as it loaded); a lazy model not started never starts. */
   close(): void {
     this.#closed = true;
+    this.#start = undefined;
     this.#model?.close();
     this.#model = undefined;
+  }
+
+  #settle(loading: Promise<FlowModel | undefined>): Promise<FlowModel | undefined> {
+    return loading.then((m) => {
+      if (this.#closed) {
+        m?.close();
+        return undefined;
+      }
+      this.#model = m;
+      if (m === undefined) this.#failed = true;
+      this.name = m?.name ?? "none";
+      return m;
+    }, () => {
+      this.#failed = true;
+      this.name = "none";
+      return undefined;
+    });
   }
 }

@@ -5,8 +5,9 @@ import { DEFAULT_CONFIG } from "../config/defaults.ts";
 import { FEATURE_COUNT, FEATURE_VERSION } from "../ml/features.ts";
 import { DecisionStage } from "./decision.ts";
 import { DeferredModel } from "./deferred_model.ts";
-import { loadFlowModel } from "./flow_model.ts";
+import { FlowModel, loadFlowModel, startFlowModelLazily } from "./flow_model.ts";
 import { Hub } from "./hub.ts";
+import { replayFiles } from "./replay.ts";
 
 const T0 = 1_795_272_623_000_000;
 
@@ -96,4 +97,91 @@ Deno.test("DeferredModel: a model that cannot load leaves alerts heuristic, and 
   early.close();
   assert.equal(await early.ready, undefined, "closed before it loaded: the model Worker is stopped once it answers");
   assert.equal(early.model, undefined);
+});
+
+Deno.test("DeferredModel.lazy: the model Worker starts at the first detection only, and gives the verdicts of a preloaded model", async () => {
+  const root = new URL("../tests/corpus/", import.meta.url);
+  let starts = 0;
+  const lazy = DeferredModel.lazy(() => {
+    starts++;
+    return loadFlowModel(DEFAULT_CONFIG, () => {});
+  }, "ids-flow test");
+  const preloaded = await loadFlowModel(DEFAULT_CONFIG, () => {});
+  assert.ok(preloaded !== undefined, "the committed model loads");
+  try {
+    assert.equal(lazy.status, "ids-flow test (starts at the first detection)");
+    // a benign capture: no detection, so the model is never started (features are still computed)
+    const quiet = await replayFiles([new URL("benign_browse.pcap.gz", root)], { ml: lazy, mlDeadlineMs: 5000 });
+    assert.equal(quiet.decision.counters().detections, 0);
+    assert.equal(starts, 0, "no detection, no model Worker");
+    assert.equal(lazy.started, false);
+    // an attack: the first detection starts it; every alert gets the preloaded model's verdict
+    const labels = async (ml: DeferredModel | FlowModel) => {
+      const alerts: Alert[] = [];
+      await replayFiles([new URL("ddos_syn.pcap.gz", root), new URL("syn_flood_spoofed.pcap.gz", root)], {
+        ml,
+        mlDeadlineMs: 5000,
+        onAlert: (a) => alerts.push(a),
+      });
+      return alerts.map((a) => `${a.src} ${a.label} ${a.ml?.type}:${a.ml?.confidence}`);
+    };
+    const got = await labels(lazy);
+    assert.equal(starts, 1);
+    assert.ok(lazy.model !== undefined);
+    assert.equal(lazy.status, lazy.model.name);
+    const want = await labels(preloaded);
+    assert.ok(want.some((l) => l.includes("(ML: ")), want.join("\n"));
+    assert.deepEqual(got, want);
+  } finally {
+    lazy.close();
+    preloaded.close();
+  }
+});
+
+Deno.test("DeferredModel.lazy: closed before its first use it never starts; a failed start leaves alerts heuristic", async () => {
+  let starts = 0;
+  const closed = DeferredModel.lazy(() => {
+    starts++;
+    return Promise.resolve(undefined);
+  }, "ids-flow test");
+  closed.close();
+  assert.equal(await closed.ready, undefined);
+  assert.equal(starts, 0);
+  assert.equal(closed.status, null);
+
+  const failing = DeferredModel.lazy(() => Promise.reject(new Error("boom")), "ids-flow test");
+  const hub = new Hub();
+  const alerts: Alert[] = [];
+  hub.subscribe({ name: "collect", handle: (e) => void (e.kind === "alert" && alerts.push(e.alert)) }, { queue: 10 });
+  const decision = new DecisionStage({ hub, config: DEFAULT_CONFIG, ml: failing });
+  decision.submit(event());
+  await decision.drain();
+  await hub.flush();
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].decidedBy, "heuristic");
+  assert.equal(failing.status, null, "heuristics only");
+  assert.equal(failing.name, "none");
+  await hub.close();
+});
+
+Deno.test("startFlowModelLazily: the files are checked at once (one warning, heuristics only); a good model waits", async () => {
+  const warnings: string[] = [];
+  assert.equal(
+    await startFlowModelLazily(DEFAULT_CONFIG, (l) => warnings.push(l), { modelPath: "/nonexistent/ids-flow.onnx" }),
+    undefined,
+  );
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^warning: flow model not used \(.*does not exist\): heuristics only\./);
+  assert.equal(await startFlowModelLazily({ ml: { enabled: false } }, (l) => warnings.push(l)), undefined);
+  assert.equal(warnings.length, 1, "ml.enabled false: silent");
+  const ml = await startFlowModelLazily(DEFAULT_CONFIG, (l) => warnings.push(l));
+  try {
+    assert.ok(ml !== undefined);
+    assert.equal(ml.started, false);
+    assert.match(ml.name, /^ids-flow \d{4}-\d{2}-\d{2}/);
+    assert.ok((await ml.ready) !== undefined);
+    assert.equal(warnings.length, 1);
+  } finally {
+    ml?.close();
+  }
 });

@@ -7,10 +7,11 @@
 import type { AttackType } from "../core/attack_type.ts";
 import type { MlVerdict } from "../core/alert.ts";
 import type { DetectionEvent } from "../core/detection.ts";
-import { type ClassifierOptions, type FlowClassifier, loadClassifier } from "../ml/classifier.ts";
+import { checkModel, type ClassifierOptions, type FlowClassifier, loadClassifier } from "../ml/classifier.ts";
 import { FEATURE_VERSION } from "../ml/features.ts";
 import { releaseFreedMemory } from "../ffi/release_memory.ts";
 import type { MlClassifier } from "./decision.ts";
+import { DeferredModel } from "./deferred_model.ts";
 
 /** Adapts a {@link FlowClassifier} to the decision stage. */
 export class FlowModel implements MlClassifier {
@@ -21,8 +22,7 @@ export class FlowModel implements MlClassifier {
   #known = new Map<string, MlVerdict>();
 
   constructor(readonly classifier: FlowClassifier) {
-    const info = classifier.info;
-    this.name = `${info?.name ?? "ids-flow"}${info?.created ? ` ${info.created}` : ""}`;
+    this.name = modelName(classifier.info);
   }
 
   /** Classifies the event's flow; `undefined` when it has no feature row or the model has no answer. */
@@ -59,6 +59,15 @@ export class FlowModel implements MlClassifier {
   }
 }
 
+/** How a model is named in alerts and on the dashboard: `ids-flow 2026-11-30`. */
+export function modelName(info: { name?: string; created?: string } | undefined): string {
+  return `${info?.name ?? "ids-flow"}${info?.created ? ` ${info.created}` : ""}`;
+}
+
+const notUsed = (reason: string | undefined) =>
+  `warning: flow model not used (${reason}): heuristics only. ` +
+  "Rebuild it with `deno task train`, or set ml.enabled to false to silence this.";
+
 /**
  * Loads the model for a sensor run. Returns `undefined` (heuristics only) when the configuration
  * turns it off or the model is missing/unusable; the latter is reported with one `warn` line. The
@@ -74,11 +83,33 @@ export async function loadFlowModel(
   const c = await loadClassifier(options);
   releaseFreedMemory();
   if (!c.ready) {
-    warn(
-      `warning: flow model not used (${c.status.reason}): heuristics only. ` +
-        "Rebuild it with `deno task train`, or set ml.enabled to false to silence this.",
-    );
+    warn(notUsed(c.status.reason));
     return undefined;
   }
   return new FlowModel(c);
+}
+
+/**
+ * The model for a run that starts its Worker only at the first detection (a {@link DeferredModel}
+ * the decision stage starts by waiting for it). What can be checked without onnxruntime is checked
+ * now ({@link checkModel}: metadata, file, input and output shapes), so a missing or mismatched model
+ * is still one `warn` line at start-up and `undefined` (heuristics only, no feature extraction).
+ * A model that passes these checks but that onnxruntime then refuses is reported by the same line
+ * when it starts.
+ */
+export async function startFlowModelLazily(
+  config: { readonly ml: { readonly enabled: boolean } },
+  warn: (line: string) => void,
+  options: ClassifierOptions = {},
+): Promise<DeferredModel | undefined> {
+  if (!config.ml.enabled) return undefined;
+  const checked = await checkModel(options.modelPath);
+  if (checked.model === undefined) {
+    warn(notUsed(checked.problem));
+    return undefined;
+  }
+  return DeferredModel.lazy(
+    () => loadFlowModel(config, warn, { ...options, checked: checked.model }),
+    modelName(checked.model.info),
+  );
 }
