@@ -5,7 +5,7 @@
  * @module
  */
 
-import { GunzipMembers } from "./_gunzip.ts";
+import type { GunzipMembers } from "./_gunzip.ts";
 
 const GZIP_MAGIC0 = 0x1f, GZIP_MAGIC1 = 0x8b;
 
@@ -68,8 +68,8 @@ class FileProducer implements Producer {
 /** Every member of a gzip file (see _gunzip.ts); its warning surfaces as {@link ByteStream.warning}. */
 class GunzipProducer implements Producer {
   readonly gunzip: GunzipMembers;
-  constructor(file: Readable) {
-    this.gunzip = new GunzipMembers(file);
+  constructor(gunzip: GunzipMembers) {
+    this.gunzip = gunzip;
   }
   read(into: Uint8Array): Promise<number> {
     return this.gunzip.read(into);
@@ -151,7 +151,11 @@ export class ByteStream {
     }
     const gzip = got === 2 && head[0] === GZIP_MAGIC0 && head[1] === GZIP_MAGIC1;
     const input = new PrefixedReader(head.subarray(0, got), file);
-    if (gzip) return new ByteStream(new GunzipProducer(input), true, bufferSize);
+    if (gzip) {
+      // node:zlib loads only for a gzip file (~15 ms of start-up otherwise)
+      const { GunzipMembers } = await import("./_gunzip.ts");
+      return new ByteStream(new GunzipProducer(new GunzipMembers(input)), true, bufferSize);
+    }
     return new ByteStream(new FileProducer(input), false, bufferSize);
   }
 

@@ -8,20 +8,22 @@ import type { Alert } from "../core/alert.ts";
 import { ConfigError } from "../config/config_error.ts";
 import type { Config } from "../config/defaults.ts";
 import { loadConfig, watchConfig } from "../config/load.ts";
-import { createIps, type IpsHandle } from "../ips/setup.ts";
+import type { IpsHandle } from "../ips/setup.ts";
 import type { CaptureCounters } from "../core/hub_event.ts";
 import { formatReport, peakRssMb } from "../pipeline/report.ts";
-import type { CaptureResult, CaptureSession } from "../sensor/capture_session.ts";
+import {
+  type CaptureResult,
+  type CaptureSession,
+  prepareCaptureWorker,
+  type PreparedWorker,
+} from "../sensor/capture_session.ts";
 import { formatHubProblems } from "../sensor/hub.ts";
 import { parseSpeed } from "../sensor/pacer.ts";
-import { loadFlowModel, startFlowModelLazily } from "../sensor/flow_model.ts";
 import { DeferredModel } from "../sensor/deferred_model.ts";
 import { Sensor } from "../sensor/sensor.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
-import { defaultDataDir } from "../store/data_dir.ts";
-import { abuseIpdbSettings, createReputationService, MemoryKv } from "../enrich/mod.ts";
-import { checkListen, fileExists, type ServedSensor, serveSensor, settingsFile } from "./_serve.ts";
+import type { ServedSensor } from "./_serve.ts";
 
 /** Sampled packets per second for the live traffic panel. */
 const TRAFFIC_LINES_PER_SECOND = 50;
@@ -94,7 +96,9 @@ export async function replayCommand(args: string[]): Promise<number> {
   const serve = a.serve === true;
   if (!serve && a.listen !== undefined) throw new UsageError("--listen goes with --serve");
   if (serve && a.json) throw new UsageError("--serve and --json: choose one");
-  checkListen(a.listen as string | undefined);
+  // the dashboard's modules (web, crypto, the store's path helpers) load only when asked for: start-up of a plain replay
+  const serving = serve || a.listen !== undefined ? await import("./_serve.ts") : undefined;
+  serving?.checkListen(a.listen as string | undefined);
   // served: at the recorded pace unless --speed says otherwise
   const speed = a.speed === undefined ? (serve ? 1 : Infinity) : parseSpeed(a.speed as string);
   if (speed === null) {
@@ -106,11 +110,39 @@ export async function replayCommand(args: string[]): Promise<number> {
   }
   if (evePath === "-" && a.json) throw new UsageError("--json and --eve - both write to stdout: choose one");
   const configPath = a.config as string | undefined;
+  // the capture Worker starts now: its isolate and modules load on the other core while this thread
+  // loads the configuration and opens the outputs (ended below if no capture takes it)
+  const worker = prepareCaptureWorker();
+  try {
+    return await replayWith(a, { serving, speed, evePath, configPath, worker });
+  } finally {
+    worker.close();
+  }
+}
+
+/** The replay once the arguments were checked and the capture Worker is starting. */
+async function replayWith(
+  a: ReturnType<typeof parseArgs>,
+  o: {
+    serving: typeof import("./_serve.ts") | undefined;
+    speed: number;
+    evePath: string | undefined;
+    configPath: string | undefined;
+    worker: PreparedWorker;
+  },
+): Promise<number> {
+  const { serving, speed, evePath, configPath } = o;
+  const serve = serving !== undefined && a.serve === true;
+  let maxFlows: number | undefined;
+  if (a["max-flows"] !== undefined) maxFlows = Number(a["max-flows"]);
   // served without --config: the dashboard's settings file in the data directory (read when it exists)
   const settingsPath = serve
-    ? settingsFile(configPath, (a.data as string | undefined) ?? defaultDataDir())
+    ? serving!.settingsFile(
+      configPath,
+      (a.data as string | undefined) ?? (await import("../store/data_dir.ts")).defaultDataDir(),
+    )
     : configPath;
-  const fromDataDir = configPath === undefined && settingsPath !== undefined && fileExists(settingsPath);
+  const fromDataDir = configPath === undefined && settingsPath !== undefined && serving!.fileExists(settingsPath);
   if (fromDataDir) console.error(`ids replay: configuration from ${settingsPath} (the dashboard's settings)`);
   let config: Config;
   try {
@@ -133,8 +165,8 @@ export async function replayCommand(args: string[]): Promise<number> {
   const ml = a["no-detect"] === true || !config.ml.enabled
     ? undefined
     : config.ml.alerts
-    ? await loadFlowModel(config, warnModel)
-    : await startFlowModelLazily(config, warnModel);
+    ? await (await import("../sensor/flow_model.ts")).loadFlowModel(config, warnModel)
+    : await (await import("../sensor/flow_model.ts")).startFlowModelLazily(config, warnModel);
   let sensor: Sensor;
   try {
     sensor = await Sensor.open({
@@ -154,7 +186,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   let ipsHandle: IpsHandle | undefined;
   if (a["no-ips"] !== true && (a.ips === true || a["ips-firewall"] === true || config.ips.enabled)) {
     try {
-      ipsHandle = await createIps({
+      ipsHandle = await (await import("../ips/setup.ts")).createIps({
         config,
         mode: a["ips-firewall"] === true ? "real" : "simulated",
         bus: sensor.hub,
@@ -175,12 +207,15 @@ export async function replayCommand(args: string[]): Promise<number> {
     liveConfig = c;
   };
   // the IP page's reputation panel: AbuseIPDB when a key is set (looked up when a page asks), else simulated
-  const reputation = serve
-    ? createReputationService(abuseIpdbSettings(config.abuseipdb), { cache: sensor.store ?? new MemoryKv() })
+  const enrich = serve ? await import("../enrich/mod.ts") : undefined;
+  const reputation = enrich
+    ? enrich.createReputationService(enrich.abuseIpdbSettings(config.abuseipdb), {
+      cache: sensor.store ?? new enrich.MemoryKv(),
+    })
     : undefined;
   if (serve) {
     try {
-      dashboard = await serveSensor({
+      dashboard = await serving!.serveSensor({
         hub: sensor.hub,
         mode: "replay",
         source: a._.map(String).join(", "),
@@ -256,7 +291,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       config,
       noDetect: a["no-detect"] === true,
       trafficPerSecond: TRAFFIC_LINES_PER_SECOND,
-    }, { onCounters: showProgress, onWarning: (m) => console.error(`ids: ${m}`) });
+    }, { onCounters: showProgress, onWarning: (m) => console.error(`ids: ${m}`), worker: o.worker });
     if (stopRequested) session.stop();
     result = await session.done;
     if (dashboard && !stopRequested) {

@@ -36,6 +36,79 @@ export interface CaptureSessionOptions {
   modelAlerts?: ModelAlerts;
   /** Most time to wait for the Worker to stop after {@link CaptureSession.stop} (ms). Default 3000. */
   stopTimeoutMs?: number;
+  /** A capture Worker started ahead (see {@link prepareCaptureWorker}); a new one when absent or already used. */
+  worker?: PreparedWorker;
+}
+
+/**
+ * A capture Worker started before its capture, so that its start-up (a V8 isolate, the decoders,
+ * the flow table and the detectors: tens of ms) runs on the other core while the command loads
+ * its own modules and configuration. Used by one {@link CaptureSession}; {@link close} ends it if
+ * none took it.
+ */
+export class PreparedWorker {
+  readonly #worker: Worker;
+  /** True once the Worker posted "ready"; false when it failed to load. */
+  readonly #ready = Promise.withResolvers<boolean>();
+  #error: string | undefined;
+  #taken = false;
+  #onMessage: ((m: FromWorker) => void) | undefined;
+  #onError: ((message: string) => void) | undefined;
+  #early: FromWorker[] = [];
+
+  constructor() {
+    const worker = new Worker(new URL("./capture_worker.ts", import.meta.url), { type: "module" });
+    this.#worker = worker;
+    worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      if (e.data.type === "ready") this.#ready.resolve(true);
+      else if (this.#onMessage) this.#onMessage(e.data);
+      else this.#early.push(e.data); // a load failure ("error") before a session took the Worker
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      const message = `Cannot run capture worker: ${e.message}`;
+      this.#ready.resolve(false);
+      if (this.#onError) this.#onError(message);
+      else this.#error ??= message;
+    };
+  }
+
+  /** True once a session took the Worker (or it was closed). */
+  get taken(): boolean {
+    return this.#taken;
+  }
+
+  /** The Worker. */
+  get worker(): Worker {
+    return this.#worker;
+  }
+
+  /**
+   * Hands the Worker to a session: its messages (those that came before too) and its failure go to
+   * the callbacks from now on. Resolves true once the Worker is ready, false when it failed to load.
+   */
+  take(onMessage: (m: FromWorker) => void, onError: (message: string) => void): Promise<boolean> {
+    if (this.#taken) throw new Error("Cannot take the capture worker: it was already used");
+    this.#taken = true;
+    this.#onMessage = onMessage;
+    this.#onError = onError;
+    if (this.#error !== undefined) onError(this.#error);
+    for (const m of this.#early.splice(0)) onMessage(m);
+    return this.#ready.promise;
+  }
+
+  /** Ends the Worker unless a session took it. */
+  close(): void {
+    if (this.#taken) return;
+    this.#taken = true;
+    this.#ready.resolve(false);
+    this.#worker.terminate();
+  }
+}
+
+/** Starts a capture Worker ahead of {@link CaptureSession.start} (pass it as `worker`). */
+export function prepareCaptureWorker(): PreparedWorker {
+  return new PreparedWorker();
 }
 
 /** How a capture ended. */
@@ -85,20 +158,12 @@ export class CaptureSession {
    * (the capture itself may still fail: see {@link done}).
    */
   static async start(start: CaptureStart, options: CaptureSessionOptions): Promise<CaptureSession> {
-    const worker = new Worker(new URL("./capture_worker.ts", import.meta.url), { type: "module" });
-    const session = new CaptureSession(worker, options);
-    const ready = Promise.withResolvers<boolean>();
-    worker.onmessage = (e: MessageEvent<FromWorker>) => {
-      if (e.data.type === "ready") ready.resolve(true);
-      else session.#onMessage(e.data);
-    };
-    worker.onerror = (e) => {
-      e.preventDefault();
-      session.#finish({ status: 1, error: `Cannot run capture worker: ${e.message}` });
-    };
+    const prepared = options.worker !== undefined && !options.worker.taken ? options.worker : new PreparedWorker();
+    const session = new CaptureSession(prepared.worker, options);
+    const ready = prepared.take((m) => session.#onMessage(m), (error) => session.#finish({ status: 1, error }));
     // a Worker that fails to load never posts "ready": its error ends the session instead
-    session.done.then(() => ready.resolve(false));
-    if (await ready.promise && !session.#stopping) {
+    const loaded = await Promise.race([ready, session.done.then(() => false)]);
+    if (loaded && !session.#stopping) {
       session.#startSent = true;
       session.#send({ type: "start", start });
     } else if (session.#stopping) {

@@ -7,7 +7,7 @@ import type { HubEvent, SensorCounters, TrafficLine } from "../core/hub_event.ts
 import { cat, eth, ipv4, tcp } from "../decode/_test_frames.ts";
 import { EtherType } from "../decode/link.ts";
 import type { CaptureStart } from "./capture_protocol.ts";
-import { CaptureSession } from "./capture_session.ts";
+import { CaptureSession, prepareCaptureWorker } from "./capture_session.ts";
 import { DecisionStage } from "./decision.ts";
 import { Hub } from "./hub.ts";
 import { replayFiles } from "./replay.ts";
@@ -140,4 +140,27 @@ Deno.test("a missing file is reported in the replay report; the session still en
   assert.equal(result.report!.errors[0].message, "Cannot open capture: /nonexistent/x.pcap: no such file");
   assert.equal(result.report!.errors[0].open, true);
   assert.equal(result.report!.packets, 18_661);
+});
+
+Deno.test("a Worker prepared ahead runs the capture once it is ready; one nobody took is ended by close()", async () => {
+  const prepared = prepareCaptureWorker();
+  // let the Worker load and post "ready" before any session takes it: the message must not be lost
+  await new Promise((r) => setTimeout(r, 300));
+  const hub = new Hub();
+  const decision = new DecisionStage({ hub, config: DEFAULT_CONFIG });
+  const s = await CaptureSession.start(replayStart([NMAP_SYN]), { hub, decision, worker: prepared });
+  assert.equal(prepared.taken, true);
+  const result = await s.done;
+  assert.equal(result.status, 0);
+  assert.equal(result.report!.packets, 407);
+  assert.ok((result.report!.alerts?.port_scan ?? 0) >= 1);
+  // a prepared Worker is used once: a second session starts its own
+  const again = await CaptureSession.start(replayStart([NMAP_SYN]), { hub, decision, worker: prepared });
+  assert.equal((await again.done).report!.packets, result.report!.packets);
+  prepared.close(); // no-op once taken
+  await hub.close();
+  // never taken: close() terminates it (the test's resource sanitizer fails on a Worker left running)
+  const unused = prepareCaptureWorker();
+  unused.close();
+  assert.equal(unused.taken, true);
 });

@@ -39,12 +39,12 @@ self.addEventListener("unhandledrejection", (e) => {
   fail(e.reason);
 });
 
-// The pipeline and libpcap modules load here, guarded, for the same reason: a module that fails to load
-// (missing from a `deno compile` binary, a syntax error) becomes an "error" message instead of a crash.
+// The pipeline modules load here, guarded, for the same reason: a module that fails to load (missing from a
+// `deno compile` binary, a syntax error) becomes an "error" message instead of a crash. The libpcap bindings
+// load when a live capture starts (a replay does not need them), guarded by start()'s catch the same way.
 let modules:
   | [
     typeof import("../pipeline/engine.ts"),
-    typeof import("../capture/live_source.ts"),
     typeof import("../capture/file_source.ts"),
     typeof import("../pipeline/report.ts"),
     typeof import("./pacer.ts"),
@@ -54,7 +54,6 @@ let modules:
 try {
   modules = await Promise.all([
     import("../pipeline/engine.ts"),
-    import("../capture/live_source.ts"),
     import("../capture/file_source.ts"),
     import("../pipeline/report.ts"),
     import("./pacer.ts"),
@@ -164,7 +163,7 @@ const WARMUP_CAPTURE = new URL("../tests/fixtures/demo.pcapng.gz", import.meta.u
  * first second at 300 k packets/s, none afterwards). Best effort: a missing file only costs the warm-up.
  */
 async function warmUp(config: CaptureStart["config"], features = false): Promise<void> {
-  const [{ DetectionEngine }, , { FileSource }] = modules!;
+  const [{ DetectionEngine }, { FileSource }] = modules!;
   try {
     const scratch = new DetectionEngine(config, { features });
     for (let i = 0; i < 3; i++) await new FileSource(WARMUP_CAPTURE).run(scratch.pipeline.handle);
@@ -183,10 +182,16 @@ function handlerFor(e: DetectionEngine, s: TrafficSampler): (frame: Frame) => vo
 }
 
 async function startLive(s: LiveStart): Promise<void> {
-  const [{ DetectionEngine }, { LiveSource }, , , , { TrafficSampler }] = modules!;
+  const [{ DetectionEngine }, , , , { TrafficSampler }] = modules!;
+  let live: typeof import("../capture/live_source.ts");
+  try {
+    live = await import("../capture/live_source.ts");
+  } catch (e) {
+    throw new Error(`Cannot load the capture modules: ${(e as Error).message.split("\n")[0]}`);
+  }
   await warmUp(s.config, s.features === true);
   engine = new DetectionEngine(s.config, { onDetection, features: s.features === true, onCandidate });
-  source = new LiveSource({
+  source = new live.LiveSource({
     iface: s.iface,
     filter: s.filter,
     snaplen: s.snaplen,
@@ -232,7 +237,7 @@ async function startLive(s: LiveStart): Promise<void> {
 }
 
 async function startReplay(s: ReplayStart): Promise<void> {
-  const [{ DetectionEngine }, , { FileSource }, { buildReport, markFile, undecodedFileError }, { Pacer }, {
+  const [{ DetectionEngine }, { FileSource }, { buildReport, markFile, undecodedFileError }, { Pacer }, {
     TrafficSampler,
   }] = modules!;
   engine = new DetectionEngine(s.config, {

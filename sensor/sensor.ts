@@ -15,20 +15,16 @@
  * @module
  */
 import { eveSubscriber, EveWriter } from "../alerts/eve_writer.ts";
-import { feedbackCsvSubscriber } from "../alerts/feedback_csv.ts";
-import { RedisOutput } from "../alerts/redis.ts";
 import { statsRecord } from "../alerts/stats_record.ts";
-import { SyslogOutput } from "../alerts/syslog.ts";
-import { join } from "node:path";
 import type { Config } from "../config/defaults.ts";
 import type { SubscriberStats } from "../core/hub_event.ts";
 import type { CaptureStart } from "./capture_protocol.ts";
 import { CaptureSession, type CaptureSessionOptions } from "./capture_session.ts";
 import { DecisionStage, type Ips, type MlClassifier } from "./decision.ts";
-import { Store } from "../store/store.ts";
-import { StoreWriter } from "../store/writer.ts";
+import type { Store } from "../store/store.ts";
+import type { StoreWriter } from "../store/writer.ts";
 import { DeferredModel } from "./deferred_model.ts";
-import { FlowModel } from "./flow_model.ts";
+import type { FlowModel } from "./flow_model.ts";
 import { Hub } from "./hub.ts";
 import { ModelAlerts } from "./model_alerts.ts";
 
@@ -97,7 +93,7 @@ export class Sensor {
    *
    * @throws {Error} `Cannot open EVE output PATH: …` when the EVE file cannot be opened
    */
-  static open(options: SensorOptions): Promise<Sensor> {
+  static async open(options: SensorOptions): Promise<Sensor> {
     const problem = options.onProblem ?? ((line: string) => console.error(`ids: ${line}`));
     const hub = new Hub({
       onError: (name, e) => problem(`output ${name} failed: ${e instanceof Error ? e.message : String(e)}`),
@@ -109,7 +105,12 @@ export class Sensor {
       : undefined;
     let store: Store | undefined;
     let writer: StoreWriter | undefined;
+    // outputs load their modules when configured (SQLite, sockets): a plain replay starts without them
     if (options.data !== undefined) {
+      const [{ Store }, { StoreWriter }] = await Promise.all([
+        import("../store/store.ts"),
+        import("../store/writer.ts"),
+      ]);
       try {
         store = Store.open(options.data);
         store.startRun(options.command ?? "run", options.iface ?? "");
@@ -129,7 +130,10 @@ export class Sensor {
         problem(`${(e as Error).message} — alerts still go to the other outputs`);
       }
     }
-    const model = options.ml instanceof FlowModel ? options.ml : undefined;
+    const model = options.ml !== undefined && !(options.ml instanceof DeferredModel) &&
+        options.ml instanceof (await import("./flow_model.ts")).FlowModel
+      ? options.ml
+      : undefined;
     const sensor = new Sensor(options.config, hub, decision, model, store, writer);
     if (options.ml instanceof DeferredModel) sensor.#deferred = options.ml;
     if (eve) {
@@ -150,6 +154,7 @@ export class Sensor {
       }, { queue: 100, dropOldest: true });
     }
     if (outputs.syslog.enabled) {
+      const { SyslogOutput } = await import("../alerts/syslog.ts");
       hub.subscribe(
         new SyslogOutput({
           host: outputs.syslog.host,
@@ -163,6 +168,7 @@ export class Sensor {
       );
     }
     if (outputs.redis.enabled) {
+      const { RedisOutput } = await import("../alerts/redis.ts");
       hub.subscribe(
         new RedisOutput({
           host: outputs.redis.host,
@@ -176,6 +182,10 @@ export class Sensor {
       );
     }
     if (outputs.feedback_csv.enabled) {
+      const [{ feedbackCsvSubscriber }, { join }] = await Promise.all([
+        import("../alerts/feedback_csv.ts"),
+        import("node:path"),
+      ]);
       const csvPath = outputs.feedback_csv.path !== ""
         ? outputs.feedback_csv.path
         : join(options.data ?? ".", "feedback.csv");
@@ -204,7 +214,7 @@ export class Sensor {
       Deno.addSignalListener("SIGHUP", onHup);
       sensor.#removeHup = () => Deno.removeSignalListener("SIGHUP", onHup);
     }
-    return Promise.resolve(sensor);
+    return sensor;
   }
 
   /** The configuration in force. */
