@@ -1,8 +1,11 @@
 /**
  * Bidirectional flow table on packet time, with a hard cap and allocation-free updates for IPv4.
  *
- * Flows live in struct-of-arrays slots. A flow is keyed by its 5-tuple in canonical order (the lower
- * address/port first) so both directions hit the same slot. Each slot sits in one of six LRU
+ * Flows live in slots. A slot's fields sit together in two packed records (eight doubles: addresses,
+ * counters, times — one cache line; eight 32-bit words: hash, ports, links, protocol, state, list), so
+ * a look-up, an update and an expiry touch two cache lines per flow rather than one per field. A flow
+ * is keyed by its 5-tuple in canonical order (the lower address/port first) so both directions hit the
+ * same slot. Each slot sits in one of six LRU
  * lists, one per timeout (TCP new / established / closed, UDP, ICMP, other); list tails are the
  * oldest and every flow in a list has the same timeout, so expiry is exact and O(1) per packet.
  * When the table is full the least recently active flow is evicted and counted.
@@ -90,43 +93,49 @@ function lessKey(a: IpKey, b: IpKey): boolean {
   return typeof a === "number"; // IPv4 sorts before IPv6
 }
 
+// per-slot record of doubles (F = 8 per slot): one 64-byte cache line
+const F = 8;
+const F_A = 0; // canonical lower address (IPv4 number; NaN for IPv6: the text is in #strA)
+const F_B = 1;
+const F_PKTS = 2; // + dir
+const F_BYTES = 4; // + dir
+const F_LAST = 6;
+const F_FIRST = 7;
+// per-slot record of 32-bit words (I = 8 per slot)
+const I = 8;
+const I_HASH = 0;
+const I_PORTS = 1; // portA << 16 | portB, as int32
+const I_CHAIN = 2; // next slot in the hash bucket
+const I_PREV = 3; // LRU list links
+const I_NEXT = 4;
+const I_PROTO = 5; // proto | initiator-is-b << 8
+const I_STATE = 6;
+const I_CLS = 7; // the LRU list, -1 when unlinked
+
 /** The flow table. */
 export class FlowTable {
   readonly capacity: number;
   #timeoutUs: Float64Array = new Float64Array(6);
   #onEnd: FlowTableOptions["onEnd"];
 
-  // key (canonical order: "a" is the lower endpoint)
-  // IPv4 addresses in typed arrays, IPv6 text beside them (undefined for IPv4): one array of both
-  // kinds would box every IPv4 number once the first IPv6 address is stored (an allocation per flow)
-  #numA: Float64Array;
-  #numB: Float64Array;
-  // allocated with the first IPv6 flow (an IPv4-only capture never pays for them)
+  // Records are written in full when a slot is taken, so the arrays need no initial fill (their pages
+  // stay untouched until used: a new table costs next to nothing to build).
+  #f: Float64Array;
+  #i: Int32Array;
+  // IPv6 text beside the numbers (allocated with the first IPv6 flow: an IPv4-only capture never pays for them)
   #strA: (string | undefined)[] | null = null;
   #strB: (string | undefined)[] | null = null;
-  #ports: Uint32Array; // portA << 16 | portB
-  #proto: Uint8Array;
-  // which canonical endpoint initiated: 0 = a, 1 = b
-  #initIsB: Uint8Array;
-  #state: Uint16Array;
-  #pkts: Float64Array; // [slot*2 + dir]
-  #bytes: Float64Array;
-  #firstUs: Float64Array;
-  #lastUs: Float64Array;
   #id: Float64Array;
-  #cls: Int8Array;
-  // hash chains
+  // hash buckets: slot + 1, 0 = empty (a zeroed array is an empty table)
   #buckets: Int32Array;
-  #chain: Int32Array;
-  #hash: Int32Array;
   #mask: number;
   // LRU lists per class (head = newest)
-  #prev: Int32Array;
-  #next: Int32Array;
   #head = new Int32Array(CLASSES).fill(NIL);
   #tail = new Int32Array(CLASSES).fill(NIL);
+  // freed slots (reused last-in first-out), then slots never used yet from #unused up
   #free: Int32Array;
   #freeTop = 0;
+  #unused = 0;
   /**
    * No flow can time out before this packet time (µs): the least of (tail's last packet + timeout)
    * over the lists, lowered when a list gets its first flow, recomputed after each expiry pass.
@@ -150,29 +159,14 @@ export class FlowTable {
     this.capacity = cap;
     this.#onEnd = options.onEnd;
     this.setTimeouts({ ...DEFAULT_FLOW_TIMEOUTS, ...options.timeouts });
-    this.#numA = new Float64Array(cap);
-    this.#numB = new Float64Array(cap);
-    this.#ports = new Uint32Array(cap);
-    this.#proto = new Uint8Array(cap);
-    this.#initIsB = new Uint8Array(cap);
-    this.#state = new Uint16Array(cap);
-    this.#pkts = new Float64Array(cap * 2);
-    this.#bytes = new Float64Array(cap * 2);
-    this.#firstUs = new Float64Array(cap);
-    this.#lastUs = new Float64Array(cap);
+    this.#f = new Float64Array(cap * F);
+    this.#i = new Int32Array(cap * I);
     this.#id = new Float64Array(cap);
-    this.#cls = new Int8Array(cap).fill(-1);
     let nb = 1;
     while (nb < cap * 2) nb <<= 1;
-    this.#buckets = new Int32Array(nb).fill(NIL);
+    this.#buckets = new Int32Array(nb);
     this.#mask = nb - 1;
-    this.#chain = new Int32Array(cap).fill(NIL);
-    this.#hash = new Int32Array(cap);
-    this.#prev = new Int32Array(cap).fill(NIL);
-    this.#next = new Int32Array(cap).fill(NIL);
     this.#free = new Int32Array(cap);
-    for (let i = 0; i < cap; i++) this.#free[i] = cap - 1 - i;
-    this.#freeTop = cap;
   }
 
   /** Changes timeouts (seconds); applies to the next packet. */
@@ -202,51 +196,53 @@ export class FlowTable {
     if (pkt.hasL4 && (proto === IpProto.TCP || proto === IpProto.UDP)) {
       sp = pkt.srcPort;
       dp = pkt.dstPort;
-    } else if (pkt.hasL4 && (proto === IpProto.ICMP || proto === IpProto.ICMPV6)) {
-      // ICMP: one flow per (type-family) between two hosts; echo id would split pings, keep it simple
-      sp = 0;
-      dp = 0;
     }
+    // ICMP and other protocols: one flow between two hosts (ports 0)
     const src = pkt.src, dst = pkt.dst;
+    const fr = this.#f, ir = this.#i;
     // canonical order: the lower endpoint is "a"
     let swapped: boolean, h: number, slot: number, ports: number;
     if (typeof src === "number" && typeof dst === "number") {
-      // IPv4: numbers only (IPv6 slots hold NaN in the number columns, so they never match)
+      // IPv4: numbers only (IPv6 slots hold NaN in the number fields, so they never match)
       swapped = src === dst ? sp > dp : src > dst;
       const a = swapped ? dst : src, b = swapped ? src : dst;
-      ports = ((swapped ? dp : sp) << 16 | (swapped ? sp : dp)) >>> 0;
+      ports = (swapped ? dp : sp) << 16 | (swapped ? sp : dp);
       h = (Math.imul((a | 0) ^ Math.imul(b | 0, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35) ^ proto) | 0;
-      slot = this.#buckets[(h ^ (h >>> 15)) & this.#mask];
-      while (
-        slot !== NIL &&
-        !(this.#hash[slot] === h && this.#ports[slot] === ports && this.#proto[slot] === proto &&
-          this.#numA[slot] === a && this.#numB[slot] === b)
-      ) slot = this.#chain[slot];
+      slot = this.#buckets[(h ^ (h >>> 15)) & this.#mask] - 1;
+      while (slot !== NIL) {
+        const o = slot * I;
+        if (
+          ir[o + I_HASH] === h && ir[o + I_PORTS] === ports && (ir[o + I_PROTO] & 0xff) === proto &&
+          fr[slot * F + F_A] === a && fr[slot * F + F_B] === b
+        ) break;
+        slot = ir[o + I_CHAIN];
+      }
     } else {
       swapped = src === dst ? sp > dp : !lessKey(src, dst);
       const a = swapped ? dst : src, b = swapped ? src : dst;
-      ports = ((swapped ? dp : sp) << 16 | (swapped ? sp : dp)) >>> 0;
+      ports = (swapped ? dp : sp) << 16 | (swapped ? sp : dp);
       h = (Math.imul(hashKey(a) ^ Math.imul(hashKey(b), 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35) ^
         proto) | 0;
-      slot = this.#buckets[(h ^ (h >>> 15)) & this.#mask];
+      slot = this.#buckets[(h ^ (h >>> 15)) & this.#mask] - 1;
       while (slot !== NIL) {
+        const o = slot * I;
         if (
-          this.#hash[slot] === h && this.#ports[slot] === ports && this.#proto[slot] === proto &&
-          (typeof a === "number" ? this.#numA[slot] === a : this.#strA !== null && this.#strA[slot] === a) &&
-          (typeof b === "number" ? this.#numB[slot] === b : this.#strB !== null && this.#strB[slot] === b)
+          ir[o + I_HASH] === h && ir[o + I_PORTS] === ports && (ir[o + I_PROTO] & 0xff) === proto &&
+          (typeof a === "number" ? fr[slot * F + F_A] === a : this.#strA !== null && this.#strA[slot] === a) &&
+          (typeof b === "number" ? fr[slot * F + F_B] === b : this.#strB !== null && this.#strB[slot] === b)
         ) break;
-        slot = this.#chain[slot];
+        slot = ir[o + I_CHAIN];
       }
     }
     const isNew = slot === NIL;
     if (isNew) slot = this.#create(pkt, swapped, h, ports);
-    const dir = (swapped ? 1 : 0) ^ this.#initIsB[slot];
-    const p = slot * 2 + dir;
-    this.#pkts[p]++;
-    this.#bytes[p] += pkt.wireLen;
-    this.#lastUs[slot] = this.nowUs; // never backwards: keeps the LRU lists ordered when packets arrive out of order
+    const o = slot * I, of = slot * F;
+    const dir = (swapped ? 1 : 0) ^ (ir[o + I_PROTO] >>> 8);
+    fr[of + F_PKTS + dir]++;
+    fr[of + F_BYTES + dir] += pkt.wireLen;
+    fr[of + F_LAST] = this.nowUs; // never backwards: keeps the LRU lists ordered when packets arrive out of order
 
-    let st = this.#state[slot];
+    let st = ir[o + I_STATE];
     if (dir === 1) st |= FlowState.REPLIED;
     // payload from the IP length (a short snaplen still shows that data was sent)
     if (
@@ -269,10 +265,10 @@ export class FlowTable {
       if (f & TcpFlag.FIN) st |= FlowState.FIN;
       if (f & TcpFlag.RST) st |= FlowState.RST;
     }
-    this.#state[slot] = st;
+    ir[o + I_STATE] = st;
 
     // timeout class + move to the head of its LRU list
-    const cls = this.#classOf(proto, st);
+    const cls = classOf(proto, st);
     if (isNew) this.#linkHead(slot, cls);
     else if (this.#head[cls] !== slot) {
       this.#unlink(slot);
@@ -290,58 +286,61 @@ export class FlowTable {
     const slot = this.#alloc();
     const a = swapped ? pkt.dst : pkt.src, b = swapped ? pkt.src : pkt.dst;
     const proto = pkt.proto;
-    if (typeof a === "number") this.#numA[slot] = a;
+    const fr = this.#f, ir = this.#i;
+    const of = slot * F, o = slot * I;
+    if (typeof a === "number") fr[of + F_A] = a;
     else {
       (this.#strA ??= new Array<string | undefined>(this.capacity).fill(undefined))[slot] = a;
-      this.#numA[slot] = NaN;
+      fr[of + F_A] = NaN;
     }
-    if (typeof b === "number") this.#numB[slot] = b;
+    if (typeof b === "number") fr[of + F_B] = b;
     else {
       (this.#strB ??= new Array<string | undefined>(this.capacity).fill(undefined))[slot] = b;
-      this.#numB[slot] = NaN;
+      fr[of + F_B] = NaN;
     }
-    this.#ports[slot] = ports;
-    this.#proto[slot] = proto;
-    this.#hash[slot] = h;
-    this.#initIsB[slot] = swapped ? 1 : 0;
-    this.#state[slot] = 0;
-    const p2 = slot * 2;
-    this.#pkts[p2] = 0;
-    this.#pkts[p2 + 1] = 0;
-    this.#bytes[p2] = 0;
-    this.#bytes[p2 + 1] = 0;
-    this.#firstUs[slot] = pkt.tsUs;
+    fr[of + F_PKTS] = 0;
+    fr[of + F_PKTS + 1] = 0;
+    fr[of + F_BYTES] = 0;
+    fr[of + F_BYTES + 1] = 0;
+    fr[of + F_LAST] = this.nowUs;
+    fr[of + F_FIRST] = pkt.tsUs;
+    ir[o + I_HASH] = h;
+    ir[o + I_PORTS] = ports;
+    ir[o + I_PROTO] = proto | (swapped ? 256 : 0);
+    ir[o + I_STATE] = proto === IpProto.TCP && pkt.hasL4 && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN
+      ? FlowState.MIDSTREAM
+      : 0;
+    ir[o + I_PREV] = NIL;
+    ir[o + I_NEXT] = NIL;
+    ir[o + I_CLS] = -1;
     this.#id[slot] = this.#nextId++;
     const bucket = (h ^ (h >>> 15)) & this.#mask;
-    this.#chain[slot] = this.#buckets[bucket];
-    this.#buckets[bucket] = slot;
+    ir[o + I_CHAIN] = this.#buckets[bucket] - 1;
+    this.#buckets[bucket] = slot + 1;
     this.size++;
     this.created++;
-    if (proto === IpProto.TCP && pkt.hasL4 && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) {
-      this.#state[slot] = FlowState.MIDSTREAM;
-    }
     return slot;
   }
 
   /** State bits of a flow ({@link FlowState}). */
   state(slot: number): number {
-    return this.#state[slot];
+    return this.#i[slot * I + I_STATE];
   }
   /** Packets sent by the initiator (dir 0) or the responder (dir 1). */
   packets(slot: number, dir: number): number {
-    return this.#pkts[slot * 2 + dir];
+    return this.#f[slot * F + F_PKTS + dir];
   }
   /** Wire bytes sent by the initiator (dir 0) or the responder (dir 1). */
   bytes(slot: number, dir: number): number {
-    return this.#bytes[slot * 2 + dir];
+    return this.#f[slot * F + F_BYTES + dir];
   }
   /** First packet time (µs). */
   firstUs(slot: number): number {
-    return this.#firstUs[slot];
+    return this.#f[slot * F + F_FIRST];
   }
   /** Last packet time (µs). */
   lastUs(slot: number): number {
-    return this.#lastUs[slot];
+    return this.#f[slot * F + F_LAST];
   }
   /** A number unique to this flow for the lifetime of the table (EVE `flow_id`). */
   flowId(slot: number): number {
@@ -349,37 +348,33 @@ export class FlowTable {
   }
   /** IP protocol of the flow. */
   proto(slot: number): number {
-    return this.#proto[slot];
+    return this.#i[slot * I + I_PROTO] & 0xff;
   }
   /** The initiator's address and port. */
   initiator(slot: number): { ip: IpKey; port: number } {
-    const b = this.#initIsB[slot] === 1;
-    const ports = this.#ports[slot];
-    return b ? { ip: this.#addrB(slot), port: ports & 0xffff } : { ip: this.#addrA(slot), port: ports >>> 16 };
+    return { ip: this.initiatorIp(slot), port: this.initiatorPort(slot) };
   }
   /** The responder's address and port. */
   responder(slot: number): { ip: IpKey; port: number } {
-    const b = this.#initIsB[slot] === 1;
-    const ports = this.#ports[slot];
-    return b ? { ip: this.#addrA(slot), port: ports >>> 16 } : { ip: this.#addrB(slot), port: ports & 0xffff };
+    return { ip: this.responderIp(slot), port: this.responderPort(slot) };
   }
   /** Initiator address without allocating. */
   initiatorIp(slot: number): IpKey {
-    return this.#initIsB[slot] === 1 ? this.#addrB(slot) : this.#addrA(slot);
+    return this.#initIsB(slot) ? this.#addrB(slot) : this.#addrA(slot);
   }
   /** Initiator port without allocating. */
   initiatorPort(slot: number): number {
-    const ports = this.#ports[slot];
-    return this.#initIsB[slot] === 1 ? ports & 0xffff : ports >>> 16;
+    const ports = this.#i[slot * I + I_PORTS];
+    return this.#initIsB(slot) ? ports & 0xffff : ports >>> 16;
   }
   /** Responder address without allocating. */
   responderIp(slot: number): IpKey {
-    return this.#initIsB[slot] === 1 ? this.#addrA(slot) : this.#addrB(slot);
+    return this.#initIsB(slot) ? this.#addrA(slot) : this.#addrB(slot);
   }
   /** Responder port without allocating. */
   responderPort(slot: number): number {
-    const ports = this.#ports[slot];
-    return this.#initIsB[slot] === 1 ? ports >>> 16 : ports & 0xffff;
+    const ports = this.#i[slot * I + I_PORTS];
+    return this.#initIsB(slot) ? ports >>> 16 : ports & 0xffff;
   }
 
   /** Expires flows idle past their timeout at packet time `nowUs` (called by update; callable on idle links). */
@@ -395,111 +390,123 @@ export class FlowTable {
     }
   }
 
-  #classOf(proto: number, st: number): number {
-    if (proto === IpProto.TCP) {
-      if (st & (FlowState.RST | FlowState.FIN)) return CLASS_TCP_CLOSED;
-      if (st & (FlowState.ESTABLISHED | FlowState.MIDSTREAM)) return CLASS_TCP_ESTABLISHED;
-      return CLASS_TCP_NEW;
-    }
-    if (proto === IpProto.UDP) return CLASS_UDP;
-    if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) return CLASS_ICMP;
-    return CLASS_OTHER;
+  /** True when the canonical higher endpoint ("b") initiated the flow. */
+  #initIsB(slot: number): boolean {
+    return (this.#i[slot * I + I_PROTO] & 256) !== 0;
   }
 
   /** The canonical lower endpoint's address. */
   #addrA(slot: number): IpKey {
-    const n = this.#numA[slot];
+    const n = this.#f[slot * F + F_A];
     return n === n ? n : this.#strA![slot]!; // NaN: an IPv6 slot
   }
 
   /** The canonical higher endpoint's address. */
   #addrB(slot: number): IpKey {
-    const n = this.#numB[slot];
+    const n = this.#f[slot * F + F_B];
     return n === n ? n : this.#strB![slot]!; // NaN: an IPv6 slot
   }
 
   #expire(now: number): void {
+    const fr = this.#f, ir = this.#i;
     let next = Infinity;
     for (let c = 0; c < CLASSES; c++) {
       // every flow in list c has the same timeout and the tail is the oldest: stop at the first live one
       const timeout = this.#timeoutUs[c];
       let s = this.#tail[c];
-      while (s !== NIL && now - this.#lastUs[s] > timeout) {
-        this.#remove(s, (this.#state[s] & (FlowState.FIN | FlowState.RST)) ? "closed" : "timeout");
+      while (s !== NIL && now - fr[s * F + F_LAST] > timeout) {
+        this.#remove(s, (ir[s * I + I_STATE] & (FlowState.FIN | FlowState.RST)) ? "closed" : "timeout");
         this.expired++;
         s = this.#tail[c];
       }
       // an onEnd hook may not add flows, so the tails left are what the next check needs
-      if (s !== NIL) next = Math.min(next, this.#lastUs[s] + timeout);
+      if (s !== NIL) next = Math.min(next, fr[s * F + F_LAST] + timeout);
     }
     // the tails only grow older-to-newer between passes; one µs of slack for rounding
     this.#expireCheckUs = next - 1;
   }
 
   #alloc(): number {
-    if (this.#freeTop === 0) {
-      // evict the least recently active flow across the lists
-      let victim = NIL, oldest = Infinity;
-      for (let c = 0; c < CLASSES; c++) {
-        const t = this.#tail[c];
-        if (t !== NIL && this.#lastUs[t] < oldest) {
-          oldest = this.#lastUs[t];
-          victim = t;
-        }
+    if (this.#freeTop > 0) return this.#free[--this.#freeTop];
+    if (this.#unused < this.capacity) return this.#unused++;
+    // full: evict the least recently active flow across the lists
+    let victim = NIL, oldest = Infinity;
+    for (let c = 0; c < CLASSES; c++) {
+      const t = this.#tail[c];
+      if (t !== NIL && this.#f[t * F + F_LAST] < oldest) {
+        oldest = this.#f[t * F + F_LAST];
+        victim = t;
       }
-      this.evictions++;
-      this.#remove(victim, "evicted");
     }
+    this.evictions++;
+    this.#remove(victim, "evicted");
     return this.#free[--this.#freeTop];
   }
 
   #remove(slot: number, reason: FlowEndReason): void {
     this.#onEnd?.(this, slot, reason);
     this.#unlink(slot);
+    const ir = this.#i;
+    const o = slot * I;
     // unchain from its bucket
-    const h = this.#hash[slot];
+    const h = ir[o + I_HASH];
     const bucket = (h ^ (h >>> 15)) & this.#mask;
-    let s = this.#buckets[bucket], prev = NIL;
+    let s = this.#buckets[bucket] - 1, prev = NIL;
     while (s !== NIL && s !== slot) {
       prev = s;
-      s = this.#chain[s];
+      s = ir[s * I + I_CHAIN];
     }
     if (s === slot) {
-      if (prev === NIL) this.#buckets[bucket] = this.#chain[slot];
-      else this.#chain[prev] = this.#chain[slot];
+      if (prev === NIL) this.#buckets[bucket] = ir[o + I_CHAIN] + 1;
+      else ir[prev * I + I_CHAIN] = ir[o + I_CHAIN];
     }
-    this.#chain[slot] = NIL;
+    ir[o + I_CHAIN] = NIL;
     if (this.#strA !== null) this.#strA[slot] = undefined;
     if (this.#strB !== null) this.#strB[slot] = undefined;
-    this.#cls[slot] = -1;
     this.#free[this.#freeTop++] = slot;
     this.size--;
   }
 
   #unlink(slot: number): void {
-    const c = this.#cls[slot];
+    const ir = this.#i;
+    const o = slot * I;
+    const c = ir[o + I_CLS];
     if (c < 0) return;
-    const p = this.#prev[slot], n = this.#next[slot];
-    if (p !== NIL) this.#next[p] = n;
+    const p = ir[o + I_PREV], n = ir[o + I_NEXT];
+    if (p !== NIL) ir[p * I + I_NEXT] = n;
     else this.#head[c] = n;
-    if (n !== NIL) this.#prev[n] = p;
+    if (n !== NIL) ir[n * I + I_PREV] = p;
     else this.#tail[c] = p;
-    this.#prev[slot] = NIL;
-    this.#next[slot] = NIL;
-    this.#cls[slot] = -1;
+    ir[o + I_PREV] = NIL;
+    ir[o + I_NEXT] = NIL;
+    ir[o + I_CLS] = -1;
   }
 
   #linkHead(slot: number, c: number): void {
+    const ir = this.#i;
+    const o = slot * I;
     const h = this.#head[c];
-    this.#prev[slot] = NIL;
-    this.#next[slot] = h;
-    if (h !== NIL) this.#prev[h] = slot;
+    ir[o + I_PREV] = NIL;
+    ir[o + I_NEXT] = h;
+    if (h !== NIL) ir[h * I + I_PREV] = slot;
     else {
       this.#tail[c] = slot;
-      const due = this.#lastUs[slot] + this.#timeoutUs[c] - 1;
+      const due = this.#f[slot * F + F_LAST] + this.#timeoutUs[c] - 1;
       if (due < this.#expireCheckUs) this.#expireCheckUs = due;
     }
     this.#head[c] = slot;
-    this.#cls[slot] = c;
+    ir[o + I_CLS] = c;
   }
+}
+
+/** The timeout class (LRU list) of a flow. */
+function classOf(proto: number, st: number): number {
+  if (proto === IpProto.TCP) {
+    if (st & (FlowState.RST | FlowState.FIN)) return CLASS_TCP_CLOSED;
+    if (st & (FlowState.ESTABLISHED | FlowState.MIDSTREAM)) return CLASS_TCP_ESTABLISHED;
+    return CLASS_TCP_NEW;
+  }
+  if (proto === IpProto.UDP) return CLASS_UDP;
+  if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) return CLASS_ICMP;
+  return CLASS_OTHER;
 }
