@@ -111,6 +111,8 @@ const I_NEXT = 4;
 const I_PROTO = 5; // proto | initiator-is-b << 8
 const I_STATE = 6;
 const I_CLS = 7; // the LRU list, -1 when unlinked
+/** Hash buckets of a new table (doubled as flows are added). */
+const MIN_BUCKETS = 4096;
 
 /** The flow table. */
 export class FlowTable {
@@ -126,9 +128,12 @@ export class FlowTable {
   #strA: (string | undefined)[] | null = null;
   #strB: (string | undefined)[] | null = null;
   #id: Float64Array;
-  // hash buckets: slot + 1, 0 = empty (a zeroed array is an empty table)
+  // hash buckets: slot + 1, 0 = empty (a zeroed array is an empty table); grown with the live flows (two
+  // buckets per flow at most, up to two per slot of the cap): a look-up reads one random bucket, and a bucket
+  // array sized for the cap (2 MB by default) misses the cache on nearly every packet
   #buckets: Int32Array;
   #mask: number;
+  #maxBuckets: number;
   // LRU lists per class (head = newest)
   #head = new Int32Array(CLASSES).fill(NIL);
   #tail = new Int32Array(CLASSES).fill(NIL);
@@ -164,6 +169,8 @@ export class FlowTable {
     this.#id = new Float64Array(cap);
     let nb = 1;
     while (nb < cap * 2) nb <<= 1;
+    this.#maxBuckets = nb;
+    nb = Math.min(nb, MIN_BUCKETS);
     this.#buckets = new Int32Array(nb);
     this.#mask = nb - 1;
     this.#free = new Int32Array(cap);
@@ -314,12 +321,33 @@ export class FlowTable {
     ir[o + I_NEXT] = NIL;
     ir[o + I_CLS] = -1;
     this.#id[slot] = this.#nextId++;
+    if (this.size * 2 >= this.#buckets.length && this.#buckets.length < this.#maxBuckets) this.#growBuckets();
     const bucket = (h ^ (h >>> 15)) & this.#mask;
     ir[o + I_CHAIN] = this.#buckets[bucket] - 1;
     this.#buckets[bucket] = slot + 1;
     this.size++;
     this.created++;
     return slot;
+  }
+
+  /** Doubles the bucket array and moves every live flow's chain link (the hash is kept per slot). */
+  #growBuckets(): void {
+    const old = this.#buckets, ir = this.#i;
+    const nb = old.length * 2, mask = nb - 1;
+    const buckets = new Int32Array(nb);
+    for (let b = 0; b < old.length; b++) {
+      let s = old[b] - 1;
+      while (s !== NIL) {
+        const next = ir[s * I + I_CHAIN];
+        const h = ir[s * I + I_HASH];
+        const nbk = (h ^ (h >>> 15)) & mask;
+        ir[s * I + I_CHAIN] = buckets[nbk] - 1;
+        buckets[nbk] = s + 1;
+        s = next;
+      }
+    }
+    this.#buckets = buckets;
+    this.#mask = mask;
   }
 
   /** State bits of a flow ({@link FlowState}). */

@@ -467,3 +467,33 @@ Deno.test("randomized model check: lookups, creation, expiry and eviction match 
   assert.equal(checked, model.size * 2);
   assert.equal(t.size, model.size);
 });
+
+Deno.test("the hash grows with the live flows: 60 000 flows (IPv4 and IPv6) are all found again, both ways, then expire", () => {
+  const { t, ended, up } = table({ maxFlows: 100_000, timeouts: { udp: 10 } });
+  const N = 60_000;
+  const src = (i: number): IpKey => i % 4 === 3 ? `2001:db8::${i.toString(16)}` : (0xc0000000 + i * 7) >>> 0;
+  const dst = (i: number): IpKey => i % 4 === 3 ? "2001:db8::1" : 0x0a000001;
+  const slots: number[] = [];
+  // every new flow may double the bucket array (from 4096 up): each must still be found afterwards
+  for (let i = 0; i < N; i++) {
+    slots.push(up({ src: src(i), dst: dst(i), sp: 1024 + (i % 50_000), dp: 53, proto: IpProto.UDP, ts: T0 + i }));
+  }
+  assert.equal(t.size, N);
+  for (let i = N - 1; i >= 0; i--) {
+    // the reply: the same flow, the responder's direction
+    const s = up({ src: dst(i), dst: src(i), sp: 53, dp: 1024 + (i % 50_000), proto: IpProto.UDP, ts: T0 + N });
+    assert.equal(s, slots[i]);
+    assert.equal(pkt.dir, 1);
+    assert.equal(t.packets(s, 0), 1);
+    assert.equal(t.packets(s, 1), 1);
+  }
+  assert.equal(t.created, N);
+  // a packet 11 s later ends every one of them (removal unchains each from its bucket), then starts its own
+  up({ src: A4, dst: B4, sp: 1, dp: 2, proto: IpProto.UDP, ts: T0 + N + 11 * SEC });
+  assert.equal(ended.length, N);
+  assert.equal(t.size, 1);
+  // and the chains are consistent afterwards: the first flow comes back as a new one
+  up({ src: src(0), dst: dst(0), sp: 1024, dp: 53, proto: IpProto.UDP, ts: T0 + N + 12 * SEC });
+  assert.equal(pkt.flowNew, true);
+  assert.equal(t.size, 2);
+});
