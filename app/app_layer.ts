@@ -102,6 +102,8 @@ const POOL_MAX = 4096;
 const MAX_PREFIX = 64;
 
 interface AppFlow {
+  /** Index in the layer's record array (kept across reuse). */
+  idx: number;
   ctx: AppContext;
   /** Direction (0: from the initiator) the client sends in. */
   clientDir: number;
@@ -120,14 +122,22 @@ interface AppFlow {
 
 /** Protocol detection and parsing for every TCP connection; the consumer of the stream stage. */
 export class AppLayer implements StreamConsumer {
-  #flows: (AppFlow | undefined)[];
+  /**
+   * Per flow slot: the index + 1 of its connection record in `#records` (0: none). Records are
+   * recycled, and `#records` grows with the connections in progress, not with the flow table (a
+   * per-slot array of objects cost milliseconds of start-up to allocate).
+   */
+  #flowOf: Int32Array;
+  #records: (AppFlow | undefined)[] = [];
+  /** Indexes of `#records` free to reuse: holding a record kept for reuse (at most POOL_MAX), or empty. */
+  #pool: number[] = [];
+  #bare: number[] = [];
   #table: FlowTable;
   #listeners: AppListener[] = [];
   #maxRequest: number;
   #httpPorts = new Uint8Array(65536);
   #cur: AppFlow | null = null;
   /** Connection records of ended connections, reused (with their request parsers) by new ones. */
-  #pool: AppFlow[] = [];
   /** The stream stage, to stop reassembling a direction nobody needs (set by the pipeline). */
   streamControl: StreamControl | null = null;
   /** Counters. */
@@ -148,8 +158,7 @@ export class AppLayer implements StreamConsumer {
 
   constructor(flows: FlowTable, options: AppLayerOptions = {}) {
     this.#table = flows;
-    // one entry per flow slot, allocated packed up front (a sparse array would turn into a dictionary)
-    this.#flows = new Array<AppFlow | undefined>(flows.capacity).fill(undefined);
+    this.#flowOf = new Int32Array(flows.capacity);
     const cap = this.#cap = flows.capacity;
     this.#prev = new Int32Array(cap + 1);
     this.#next = new Int32Array(cap + 1);
@@ -207,7 +216,7 @@ export class AppLayer implements StreamConsumer {
   #evictHttp(): void {
     const slot = this.#next[this.#cap];
     if (slot === this.#cap) return;
-    const f = this.#flows[slot]!;
+    const f = this.#flow(slot)!;
     this.#lruDelete(slot);
     this.counters.httpEvicted++;
     if (f.http !== null) {
@@ -234,8 +243,8 @@ export class AppLayer implements StreamConsumer {
 
   /** @internal */
   data(slot: number, dir: number, bytes: Uint8Array, tsUs: number): boolean {
-    let f = this.#flows[slot];
-    if (f === undefined) f = this.#flows[slot] = this.#open(slot);
+    let f = this.#flow(slot);
+    if (f === undefined) f = this.#open(slot);
     f.ctx.tsUs = tsUs;
     if (!f.detected && !this.#detect(f, dir, bytes)) return false;
     if (!f.detected) return true; // need more bytes
@@ -252,7 +261,7 @@ export class AppLayer implements StreamConsumer {
 
   /** @internal */
   gap(slot: number, dir: number): void {
-    const f = this.#flows[slot];
+    const f = this.#flow(slot);
     if (f === undefined || !f.detected) return;
     if (dir === f.clientDir && f.http !== null) {
       this.#cur = f;
@@ -263,7 +272,7 @@ export class AppLayer implements StreamConsumer {
 
   /** @internal */
   closed(slot: number, dir: number, tsUs: number): void {
-    const f = this.#flows[slot];
+    const f = this.#flow(slot);
     if (f === undefined || !f.detected || dir !== f.clientDir || f.http === null) return;
     // the client closed its side: no more requests; the request in progress is reported
     f.ctx.tsUs = tsUs;
@@ -275,9 +284,9 @@ export class AppLayer implements StreamConsumer {
 
   /** @internal */
   end(slot: number, tsUs: number): void {
-    const f = this.#flows[slot];
+    const f = this.#flow(slot);
     if (f === undefined) return;
-    this.#flows[slot] = undefined;
+    this.#flowOf[slot] = 0;
     if (f.detected) {
       this.#lruDelete(slot);
       f.ctx.tsUs = tsUs;
@@ -288,35 +297,55 @@ export class AppLayer implements StreamConsumer {
       }
       for (const l of this.#listeners) l.onEnd?.(f.ctx);
     }
-    if (this.#pool.length < POOL_MAX) this.#pool.push(f);
+    if (this.#pool.length < POOL_MAX) this.#pool.push(f.idx);
+    else {
+      this.#records[f.idx] = undefined;
+      this.#bare.push(f.idx);
+    }
   }
 
+  /** The connection record of a flow slot, if it has one. */
+  #flow(slot: number): AppFlow | undefined {
+    const i = this.#flowOf[slot];
+    return i === 0 ? undefined : this.#records[i - 1];
+  }
+
+  /** A connection record for `slot` (a kept one reused as new, else a new one). */
   #open(slot: number): AppFlow {
+    const pooled = this.#pool.pop();
+    const f = pooled !== undefined ? this.#records[pooled]! : this.#newRecord(slot);
+    this.#flowOf[slot] = f.idx + 1;
+    if (pooled === undefined) return f;
+    // listeners were told to copy what they keep of a context: the record is reused as new
     const t = this.#table;
     const ini = t.initiator(slot), res = t.responder(slot);
-    const f = this.#pool.pop();
-    if (f !== undefined) {
-      // listeners were told to copy what they keep of a context: the record is reused as new
-      const c = f.ctx;
-      c.slot = slot;
-      c.flowId = t.flowId(slot);
-      c.tsUs = 0;
-      c.client = ini.ip;
-      c.server = res.ip;
-      c.clientPort = ini.port;
-      c.serverPort = res.port;
-      c.proto = "http";
-      c.clientBanner = c.serverBanner = "";
-      c.requests = c.attempts = 0;
-      f.clientDir = 0;
-      f.prefix[0] = f.prefix[1] = null;
-      f.http = f.resp = null;
-      f.login = null;
-      f.detected = false;
-      f.sshSeen = f.want = 0;
-      return f;
-    }
-    return {
+    const c = f.ctx;
+    c.slot = slot;
+    c.flowId = t.flowId(slot);
+    c.tsUs = 0;
+    c.client = ini.ip;
+    c.server = res.ip;
+    c.clientPort = ini.port;
+    c.serverPort = res.port;
+    c.proto = "http";
+    c.clientBanner = c.serverBanner = "";
+    c.requests = c.attempts = 0;
+    f.clientDir = 0;
+    f.prefix[0] = f.prefix[1] = null;
+    f.http = f.resp = null;
+    f.login = null;
+    f.detected = false;
+    f.sshSeen = f.want = 0;
+    return f;
+  }
+
+  #newRecord(slot: number): AppFlow {
+    const t = this.#table;
+    const ini = t.initiator(slot), res = t.responder(slot);
+    const bare = this.#bare.pop();
+    const idx = bare ?? this.#records.length;
+    const f: AppFlow = {
+      idx,
       ctx: {
         slot,
         flowId: t.flowId(slot),
@@ -341,6 +370,9 @@ export class AppLayer implements StreamConsumer {
       sshSeen: 0,
       want: 0,
     };
+    if (bare === undefined) this.#records.push(f);
+    else this.#records[idx] = f;
+    return f;
   }
 
   /** Decides the protocol from the first bytes; false when the connection is of no interest. */

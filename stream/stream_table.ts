@@ -114,8 +114,16 @@ export class StreamTable implements StreamSink {
   #synSeen: Uint8Array;
   /** … and the sequence number of its first data byte (slot * 2 + dir). No object until there is payload. */
   #synSeq: Float64Array;
-  /** Directions of active connections (slot * 2 + dir), null otherwise. */
-  #dirs: (TcpDirection | null)[];
+  /**
+   * Per slot: the record of its active connection + 1 (0: none). A record `c` holds the connection's
+   * two directions at `#conn[c * 2 + dir]`: records and their directions are recycled, and the arrays
+   * grow with the connections in progress, not with the flow table (no start-up cost).
+   */
+  #connOf: Int32Array;
+  #conn: (TcpDirection | null)[] = [];
+  /** Free records whose directions are kept for reuse (at most POOL_MAX / 2), and free records without. */
+  #freeKept: number[] = [];
+  #freeBare: number[] = [];
   /** Bytes held per active connection. */
   #heldBy: Float64Array;
   /** Least recently active first: a doubly linked list over slots, `#cap` is the list head. */
@@ -123,7 +131,6 @@ export class StreamTable implements StreamSink {
   #next: Int32Array;
   #cap: number;
   #count = 0;
-  #pool: TcpDirection[] = [];
   #dirOpts: TcpDirectionOptions;
   #consumer: StreamConsumer;
   #policy: OverlapPolicy;
@@ -161,7 +168,7 @@ export class StreamTable implements StreamSink {
     this.#mode = new Uint8Array(cap);
     this.#synSeen = new Uint8Array(cap);
     this.#synSeq = new Float64Array(cap * 2);
-    this.#dirs = new Array<TcpDirection | null>(cap * 2).fill(null);
+    this.#connOf = new Int32Array(cap);
     this.#heldBy = new Float64Array(cap);
     this.#prev = new Int32Array(cap + 1);
     this.#next = new Int32Array(cap + 1);
@@ -237,9 +244,9 @@ export class StreamTable implements StreamSink {
         return;
       }
       if (this.#count >= this.#maxStreams) this.#evictOldest(pkt.tsUs);
-      const d0 = this.#takeDir(), d1 = this.#takeDir();
-      this.#dirs[slot * 2] = d0;
-      this.#dirs[slot * 2 + 1] = d1;
+      const c = this.#takeConn();
+      this.#connOf[slot] = c + 1;
+      const d0 = this.#conn[c * 2]!, d1 = this.#conn[c * 2 + 1]!;
       if ((seen & 1) !== 0) d0.start(this.#synSeq[slot * 2]);
       if ((seen & 2) !== 0) d1.start(this.#synSeq[slot * 2 + 1]);
       this.#heldBy[slot] = 0;
@@ -247,19 +254,19 @@ export class StreamTable implements StreamSink {
       mode[slot] = ACTIVE;
       this.counters.streams++;
     } else {
-      const d = this.#dirs[slot * 2 + dir]!;
+      const d = this.#dir(slot, dir);
       if (
-        d.done && this.#dirs[slot * 2 + (dir ^ 1)]!.queuedSegments === 0 && (flags & (TcpFlag.FIN | TcpFlag.RST)) === 0
+        d.done && this.#dir(slot, dir ^ 1).queuedSegments === 0 && (flags & (TcpFlag.FIN | TcpFlag.RST)) === 0
       ) {
         return; // this side is past its depth or no longer wanted: nothing to check or place
       }
       if (this.#validation !== "no" && !this.#checksumOk(pkt)) return;
       this.#touch(slot);
     }
-    const d = this.#dirs[slot * 2 + dir]!;
+    const d = this.#dir(slot, dir);
     if ((flags & TcpFlag.ACK) !== 0) {
       // an acknowledgement past a hole in the other direction: those bytes were lost before capture
-      const o = this.#dirs[slot * 2 + (dir ^ 1)]!;
+      const o = this.#dir(slot, dir ^ 1);
       if (o.queuedSegments > 0) {
         this.#cur = slot;
         this.#curDir = dir ^ 1;
@@ -290,7 +297,7 @@ export class StreamTable implements StreamSink {
       if (r !== 0) this.#overlap(pkt, d, r, before);
       this.#cur = -1;
       if (this.#mode[slot] !== ACTIVE) return; // ended from inside (the consumer stopped both sides)
-      if (this.#curStop || (this.#dirs[slot * 2]!.done && this.#dirs[slot * 2 + 1]!.done)) {
+      if (this.#curStop || (this.#dir(slot, 0).done && this.#dir(slot, 1).done)) {
         // declined, or both sides past their depth: the connection is over for reassembly
         this.#end(slot, pkt.tsUs, !this.#curStop, IGNORED);
         return;
@@ -309,7 +316,7 @@ export class StreamTable implements StreamSink {
       this.#cur = -1;
       this.#consumer.closed?.(slot, dir, pkt.tsUs);
       if (this.#mode[slot] !== ACTIVE) return;
-      if (this.#dirs[slot * 2]!.done && this.#dirs[slot * 2 + 1]!.done) this.#end(slot, pkt.tsUs, true, IGNORED);
+      if (this.#dir(slot, 0).done && this.#dir(slot, 1).done) this.#end(slot, pkt.tsUs, true, IGNORED);
       else this.#account(slot);
     }
   }
@@ -317,7 +324,7 @@ export class StreamTable implements StreamSink {
   /** Stops reassembling one direction (the consumer needs only the other). */
   stopDirection(slot: number, dir: number): void {
     if (this.#mode[slot] !== ACTIVE) return;
-    this.#dirs[slot * 2 + dir]!.stop();
+    this.#dir(slot, dir).stop();
     this.#account(slot);
   }
 
@@ -327,7 +334,7 @@ export class StreamTable implements StreamSink {
    */
   resumeDirection(slot: number, dir: number): void {
     if (this.#mode[slot] !== ACTIVE) return;
-    const d = this.#dirs[slot * 2 + dir]!;
+    const d = this.#dir(slot, dir);
     if (d.done) d.reset(this.#dirOpts);
   }
 
@@ -358,11 +365,27 @@ export class StreamTable implements StreamSink {
     this.#consumer.gap(this.#cur, this.#curDir);
   }
 
-  #takeDir(): TcpDirection {
-    const d = this.#pool.pop();
-    if (d === undefined) return new TcpDirection(this.#dirOpts);
-    d.reset(this.#dirOpts);
-    return d;
+  /** A direction of the active connection in `slot`. */
+  #dir(slot: number, dir: number): TcpDirection {
+    return this.#conn[(this.#connOf[slot] - 1) * 2 + dir]!;
+  }
+
+  /** A connection record with two fresh directions (recycled when one is kept). */
+  #takeConn(): number {
+    let c = this.#freeKept.pop();
+    if (c !== undefined) {
+      this.#conn[c * 2]!.reset(this.#dirOpts);
+      this.#conn[c * 2 + 1]!.reset(this.#dirOpts);
+      return c;
+    }
+    c = this.#freeBare.pop();
+    if (c === undefined) {
+      c = this.#conn.length / 2;
+      this.#conn.push(null, null);
+    }
+    this.#conn[c * 2] = new TcpDirection(this.#dirOpts);
+    this.#conn[c * 2 + 1] = new TcpDirection(this.#dirOpts);
+    return c;
   }
 
   #link(slot: number): void {
@@ -430,7 +453,7 @@ export class StreamTable implements StreamSink {
   }
 
   #account(slot: number): void {
-    const held = this.#dirs[slot * 2]!.heldBytes + this.#dirs[slot * 2 + 1]!.heldBytes;
+    const held = this.#dir(slot, 0).heldBytes + this.#dir(slot, 1).heldBytes;
     this.#held += held - this.#heldBy[slot];
     this.#heldBy[slot] = held;
     if (this.#held > this.#maxBytes) {
@@ -460,7 +483,7 @@ export class StreamTable implements StreamSink {
     this.#unlink(slot);
     // closed or declined connections are over (IGNORED); an evicted one may be picked up again (NONE)
     this.#mode[slot] = after;
-    const d0 = this.#dirs[slot * 2]!, d1 = this.#dirs[slot * 2 + 1]!;
+    const d0 = this.#dir(slot, 0), d1 = this.#dir(slot, 1);
     if (flush) {
       const saved = this.#cur, savedDir = this.#curDir, savedTs = this.#curTs, savedStop = this.#curStop;
       for (let dir = 0; dir < 2; dir++) {
@@ -482,9 +505,14 @@ export class StreamTable implements StreamSink {
     }
     this.#held -= this.#heldBy[slot];
     this.#heldBy[slot] = 0;
-    this.#dirs[slot * 2] = null;
-    this.#dirs[slot * 2 + 1] = null;
-    if (this.#pool.length < POOL_MAX - 1) this.#pool.push(d0, d1);
+    const c = this.#connOf[slot] - 1;
+    this.#connOf[slot] = 0;
+    // directions (with their window buffers) are kept for POOL_MAX / 2 records; past that they are let go
+    if (this.#freeKept.length < POOL_MAX / 2) this.#freeKept.push(c);
+    else {
+      this.#conn[c * 2] = this.#conn[c * 2 + 1] = null;
+      this.#freeBare.push(c);
+    }
     this.#consumer.end(slot, tsUs);
   }
 }
