@@ -98,6 +98,11 @@ export async function main(args: string[]): Promise<number> {
     console.error(`ids: unknown command "${name}" (run "ids --help")`);
     return 2;
   }
+  // `ids replay`: the capture Worker (a V8 isolate and the pipeline's modules) starts loading on the other core
+  // now, while the command's modules, the configuration and the outputs load here
+  const early = name === "replay" && !rest.includes("-h") && !rest.includes("--help")
+    ? (await import("./sensor/capture_session.ts")).startCaptureWorkerEarly()
+    : undefined;
   try {
     return await cmd.run(rest);
   } catch (e) {
@@ -107,6 +112,8 @@ export async function main(args: string[]): Promise<number> {
     }
     console.error(`ids ${name}: ${(e as Error).message}`);
     return 1;
+  } finally {
+    early?.close(); // not taken: the command ended before its capture
   }
 }
 

@@ -106,9 +106,28 @@ export class PreparedWorker {
   }
 }
 
-/** Starts a capture Worker ahead of {@link CaptureSession.start} (pass it as `worker`). */
+/** The Worker {@link startCaptureWorkerEarly} started, until {@link prepareCaptureWorker} hands it out. */
+let early: PreparedWorker | undefined;
+
+/**
+ * Starts a capture Worker ahead of {@link CaptureSession.start} (pass it as `worker`): the one
+ * {@link startCaptureWorkerEarly} started when there is one, else a new one.
+ */
 export function prepareCaptureWorker(): PreparedWorker {
-  return new PreparedWorker();
+  const w = early;
+  early = undefined;
+  return w !== undefined && !w.taken ? w : new PreparedWorker();
+}
+
+/**
+ * Starts the capture Worker before the command's own modules load (the entry point calls it for a
+ * command that captures); the command's {@link prepareCaptureWorker} then takes it. The caller
+ * closes it when the command ends (a no-op once taken).
+ */
+export function startCaptureWorkerEarly(): PreparedWorker {
+  early?.close();
+  early = new PreparedWorker();
+  return early;
 }
 
 /** How a capture ended. */
