@@ -1,12 +1,18 @@
 /**
  * `deno task bench:ml`: the flow model's speed, measured the way the sensor uses it.
  *
- * 1. Rows/s through the model Worker, batched (1024 rows a batch, buffers transferred).
+ * 1. Rows/s through the model Worker, batched (1024 rows a batch, buffers transferred): per second
+ *    of wall time (best round) and per second of the Worker thread's own CPU time (median round;
+ *    Linux). The second does not depend on what else the machine runs: on a busy machine the wall
+ *    rate falls with the share of a core the Worker gets, the CPU rate does not.
  * 2. Verdict latency at low load: one request at a time, 2 ms apart (median and p95).
- * 3. `ids replay` throughput with the model on vs off (config `ml.enabled`), interleaved rounds,
- *    on a capture built from the bundled demo capture (bench/make_capture.ts), or `--file F`.
+ * 3. `ids replay` with the model on vs off (config `ml.enabled`), interleaved rounds, medians of
+ *    the whole process: wall time, CPU time (user + system, Linux) and peak RSS; on a capture
+ *    built from the bundled demo capture (bench/make_capture.ts), or `--file F` (issue 11's figure:
+ *    `--file /tmp/ids-bench/bench_1000000.pcap`, the sequential capture `deno task bench` builds).
  *
- * `--write` stores the figures under `measured` in models/ids-flow.json.
+ * The load average is printed with the figures. `--write` stores them under `measured` in
+ * models/ids-flow.json.
  *
  * @module
  */
@@ -29,6 +35,28 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
+/** CPU time (s) of the waited-for child processes so far: getrusage(RUSAGE_CHILDREN) via FFI (Linux). */
+const childCpu: () => number | undefined = (() => {
+  if (Deno.build.os !== "linux") return () => undefined;
+  try {
+    const lib = Deno.dlopen("libc.so.6", { getrusage: { parameters: ["i32", "buffer"], result: "i32" } });
+    const buf = new BigInt64Array(18); // struct rusage: ru_utime and ru_stime (timeval) first
+    return () => {
+      if (lib.symbols.getrusage(-1, buf) !== 0) return undefined;
+      return Number(buf[0]) + Number(buf[1]) / 1e6 + Number(buf[2]) + Number(buf[3]) / 1e6;
+    };
+  } catch {
+    return () => undefined;
+  }
+})();
+const loadAvg = (): string => {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "n/a";
+  }
+};
+
 function pctl(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(s.length * p))];
@@ -45,19 +73,31 @@ if (!c.ready) {
 // 1. throughput
 const N = 200_000;
 const rows = parity.rows.map((r) => Float32Array.from(r));
+const loadAtStart = loadAvg();
+console.log(`load avg  ${loadAtStart} (${navigator.hardwareConcurrency} cores) at the start`);
 let best = 0;
+const perCpu: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
+  const cpu0 = await c.workerCpuNs();
   const t0 = performance.now();
   const ps: Promise<unknown>[] = new Array(N);
   for (let i = 0; i < N; i++) ps[i] = c.classify(rows[i % rows.length]);
   await Promise.all(ps);
   const rate = N / ((performance.now() - t0) / 1000);
   best = Math.max(best, rate);
+  const cpu1 = await c.workerCpuNs();
+  if (cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0) perCpu.push(N / ((cpu1 - cpu0) / 1e9));
 }
+const cpuRate = perCpu.length > 0 ? median(perCpu) : undefined;
 console.log(
   `worker    ${Math.round(best).toLocaleString("en-US")} rows/s through classify() (one promise per row, ` +
     `batched by the queue; ${FEATURE_COUNT} features, best of ${ROUNDS})`,
 );
+if (cpuRate !== undefined) {
+  console.log(
+    `          ${Math.round(cpuRate).toLocaleString("en-US")} rows per second of the Worker's CPU time (median)`,
+  );
+}
 // 1b. raw batches of 1024 rows through the Worker (transferred buffers), no per-row promise
 const batch = new Float32Array(1024 * FEATURE_COUNT);
 for (let i = 0; i < 1024; i++) batch.set(rows[i % rows.length], i * FEATURE_COUNT);
@@ -101,10 +141,13 @@ const cfg = async (enabled: boolean) => {
 };
 const variants = [{ name: "ml off", config: await cfg(false) }, { name: "ml on", config: await cfg(true) }];
 const times: number[][] = variants.map(() => []);
+const cpus: number[][] = variants.map(() => []);
+const rss: number[][] = variants.map(() => []);
 let packets = 0;
 const alerts: Record<string, unknown>[] = variants.map(() => ({}));
 for (let round = 0; round < ROUNDS; round++) {
   for (const [i, v] of variants.entries()) {
+    const c0 = childCpu();
     const t0 = performance.now();
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", join(root, "main.ts"), "replay", file, "--json", "--config", v.config],
@@ -112,6 +155,8 @@ for (let round = 0; round < ROUNDS; round++) {
       stderr: "piped",
     }).output();
     const ms = performance.now() - t0;
+    const c1 = childCpu();
+    if (c0 !== undefined && c1 !== undefined) cpus[i].push(c1 - c0);
     if (!out.success) {
       console.error(`Cannot run replay: ${new TextDecoder().decode(out.stderr)}`);
       Deno.exit(1);
@@ -120,6 +165,7 @@ for (let round = 0; round < ROUNDS; round++) {
     packets = report.packets;
     alerts[i] = report.alerts ?? {};
     times[i].push(ms);
+    if (typeof report.peak_rss_mb === "number") rss[i].push(report.peak_rss_mb);
   }
 }
 await Deno.remove(tmp, { recursive: true });
@@ -141,14 +187,23 @@ for (let round = 0; round < ROUNDS; round++) {
 const ppsIn = inproc.map((t) => packets / (median(t) / 1000));
 const ratio = pps[1] / pps[0];
 console.log(`replay    ${file}: ${packets.toLocaleString("en-US")} packets`);
+const cpuMed = cpus.map((t) => (t.length === ROUNDS ? median(t) : undefined));
+const rssMed = rss.map((t) => (t.length === ROUNDS ? median(t) : undefined));
 for (const [i, v] of variants.entries()) {
   console.log(
-    `          ${v.name.padEnd(7)} ${
-      Math.round(pps[i]).toLocaleString("en-US")
-    } packets/s (median of ${ROUNDS}, whole process)`,
+    `          ${v.name.padEnd(7)} ${Math.round(pps[i]).toLocaleString("en-US")} packets/s, ${
+      (median(times[i]) / 1000).toFixed(2)
+    } s wall${cpuMed[i] === undefined ? "" : `, ${cpuMed[i]!.toFixed(2)} s CPU`}${
+      rssMed[i] === undefined ? "" : `, peak RSS ${rssMed[i]} MB`
+    } (medians of ${ROUNDS}, whole process)`,
   );
 }
-console.log(`          ml on / ml off = ${ratio.toFixed(2)}× (includes loading the model, ~0.5–2 s)`);
+const cpuRatio = cpuMed[0] !== undefined && cpuMed[1] !== undefined ? cpuMed[0] / cpuMed[1] : undefined;
+console.log(
+  `          ml on / ml off = ${ratio.toFixed(2)}× in wall time${
+    cpuRatio === undefined ? "" : `, ${cpuRatio.toFixed(2)}× in CPU time`
+  } (alerts: ${JSON.stringify(alerts[1])}; load avg now ${loadAvg()})`,
+);
 console.log(
   `in-process packet path: features off ${Math.round(ppsIn[0]).toLocaleString("en-US")} packets/s, on ${
     Math.round(ppsIn[1]).toLocaleString("en-US")
@@ -163,9 +218,23 @@ if (argv.includes("--write")) {
     machine: `${navigator.hardwareConcurrency} cores, deno ${Deno.version.deno}`,
     worker_rows_per_s_classify: Math.round(best),
     worker_rows_per_s_batch_1024: Math.round(bestRaw),
+    ...(cpuRate === undefined ? {} : { worker_rows_per_cpu_s: Math.round(cpuRate) }),
+    load_average_at_start: loadAtStart,
     verdict_latency_median_ms: latency.median_ms,
     verdict_latency_p95_ms: latency.p95_ms,
+    replay_file: file,
     replay_packets: packets,
+    replay_wall_s_ml_off: +(median(times[0]) / 1000).toFixed(3),
+    replay_wall_s_ml_on: +(median(times[1]) / 1000).toFixed(3),
+    ...(cpuRatio === undefined ? {} : {
+      replay_cpu_s_ml_off: +cpuMed[0]!.toFixed(3),
+      replay_cpu_s_ml_on: +cpuMed[1]!.toFixed(3),
+      replay_cpu_ratio_on_off: +cpuRatio.toFixed(3),
+    }),
+    ...(rssMed[0] === undefined || rssMed[1] === undefined ? {} : {
+      replay_peak_rss_mb_ml_off: rssMed[0],
+      replay_peak_rss_mb_ml_on: rssMed[1],
+    }),
     replay_pps_ml_off: Math.round(pps[0]),
     replay_pps_ml_on: Math.round(pps[1]),
     replay_ratio_on_off: +ratio.toFixed(3),

@@ -206,6 +206,7 @@ export class FlowClassifier {
   #spare: ArrayBuffer[] = [];
   #inFlight = new Map<number, Pending[]>();
   #direct = new Map<number, (probs: Float32Array | undefined) => void>();
+  #cpu = new Map<number, (ns: number | undefined) => void>();
   #nextId = 1;
 
   /** @internal use {@link loadClassifier} */
@@ -267,6 +268,21 @@ export class FlowClassifier {
     });
   }
 
+  /**
+   * CPU time the model Worker's thread has used so far (ns), where the platform tells (Linux);
+   * `undefined` otherwise or when no Worker runs. Answered after every batch sent before it.
+   */
+  workerCpuNs(): Promise<number | undefined> {
+    const w = this.#worker;
+    if (w === undefined) return Promise.resolve(undefined);
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#cpu.set(id, resolve);
+      const msg: WorkerRequest = { type: "cpu", id };
+      w.postMessage(msg);
+    });
+  }
+
   /** Stops the Worker; pending requests resolve `undefined`. */
   close(): void {
     this.#worker?.terminate();
@@ -275,6 +291,8 @@ export class FlowClassifier {
     for (const ps of this.#inFlight.values()) for (const p of ps) p.resolve(undefined);
     for (const r of this.#direct.values()) r(undefined);
     this.#direct.clear();
+    for (const r of this.#cpu.values()) r(undefined);
+    this.#cpu.clear();
     this.#count = 0;
     this.#inFlight.clear();
     (this.status as { state: string }).state = "heuristics only";
@@ -309,6 +327,11 @@ export class FlowClassifier {
   }
 
   #onReply(m: WorkerReply): void {
+    if (m.type === "cpu") {
+      this.#cpu.get(m.id)?.(m.ns);
+      this.#cpu.delete(m.id);
+      return;
+    }
     const direct = m.type === "result" || m.type === "error" ? this.#direct.get(m.id ?? -1) : undefined;
     if (direct !== undefined) {
       this.#direct.delete((m as { id: number }).id);

@@ -14,14 +14,16 @@ import * as ort from "onnxruntime-web";
 /** Messages to the Worker. */
 export type WorkerRequest =
   | { type: "load"; model: Uint8Array }
-  | { type: "infer"; id: number; rows: ArrayBuffer; n: number; features: number };
+  | { type: "infer"; id: number; rows: ArrayBuffer; n: number; features: number }
+  | { type: "cpu"; id: number };
 
 /** Messages from the Worker. */
 export type WorkerReply =
   | { type: "ready" }
   | { type: "loaded"; inputs: readonly string[]; outputs: readonly string[]; loadMs: number }
   | { type: "result"; id: number; probs: ArrayBuffer; rows: ArrayBuffer; classes: number; runMs: number }
-  | { type: "error"; id?: number; message: string; rows?: ArrayBuffer };
+  | { type: "error"; id?: number; message: string; rows?: ArrayBuffer }
+  | { type: "cpu"; id: number; ns: number | undefined };
 
 ort.env.wasm.numThreads = 1;
 let session: ort.InferenceSession | undefined;
@@ -31,7 +33,23 @@ function reply(m: WorkerReply, transfer: Transferable[] = []): void {
   self.postMessage(m, transfer);
 }
 
+/** CPU time this Worker's thread has used (ns; Linux `/proc/thread-self/schedstat`), for benchmarks. */
+function threadCpuNs(): number | undefined {
+  const path = "/proc/thread-self/schedstat";
+  try {
+    // query, never request: a benchmark's question must not turn into a permission prompt
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
+    return Number(Deno.readTextFileSync(path).split(" ")[0]);
+  } catch {
+    return undefined; // not Linux, or no read permission there
+  }
+}
+
 async function handle(m: WorkerRequest): Promise<void> {
+  if (m.type === "cpu") {
+    reply({ type: "cpu", id: m.id, ns: threadCpuNs() });
+    return;
+  }
   if (m.type === "load") {
     const t0 = performance.now();
     try {

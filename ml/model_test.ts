@@ -32,7 +32,10 @@ Deno.test("classifier: the Worker loads the model and answers like a direct sess
       rows: number[][];
       proba: number[][];
     };
+    const cpu0 = await c.workerCpuNs();
     const verdicts = await Promise.all(p.rows.slice(0, 64).map((r) => c.classify(r)));
+    const cpu1 = await c.workerCpuNs();
+    if (Deno.build.os === "linux") assert.ok(cpu0! > 0 && cpu1! > cpu0!, `Worker CPU time ${cpu0} -> ${cpu1} ns`);
     verdicts.forEach((v, i) => {
       assert.ok(v !== undefined);
       const probs = p.proba[i];
