@@ -40,29 +40,34 @@ export class DetectorAppListener implements AppListener {
 
   /** @internal */
   onProtocol(ctx: AppContext): void {
-    for (const d of this.#proto) d.onAppProtocol!(ctx, this.#emit());
+    const ds = this.#proto;
+    for (let i = 0; i < ds.length; i++) ds[i].onAppProtocol!(ctx, this.#emit());
   }
 
   /** @internal */
   onHttpRequest(r: HttpRequest, ctx: AppContext): boolean {
     let want = false;
-    for (const d of this.#req) if (d.onHttpRequest!(r, ctx, this.#emit()) === true) want = true;
+    const ds = this.#req;
+    for (let i = 0; i < ds.length; i++) if (ds[i].onHttpRequest!(r, ctx, this.#emit()) === true) want = true;
     return want;
   }
 
   /** @internal */
   onHttpResponse(r: HttpResponse, ctx: AppContext): void {
-    for (const d of this.#res) d.onHttpResponse!(r, ctx, this.#emit());
+    const ds = this.#res;
+    for (let i = 0; i < ds.length; i++) ds[i].onHttpResponse!(r, ctx, this.#emit());
   }
 
   /** @internal */
   onLogin(ev: LoginEvent, ctx: AppContext): void {
-    for (const d of this.#login) d.onLogin!(ev, ctx, this.#emit());
+    const ds = this.#login;
+    for (let i = 0; i < ds.length; i++) ds[i].onLogin!(ev, ctx, this.#emit());
   }
 
   /** @internal */
   onEnd(ctx: AppContext): void {
-    for (const d of this.#end) d.onAppEnd!(ctx, this.#emit());
+    const ds = this.#end;
+    for (let i = 0; i < ds.length; i++) ds[i].onAppEnd!(ctx, this.#emit());
   }
 }
 

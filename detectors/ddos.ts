@@ -65,8 +65,8 @@ interface SrcState {
   /** The source this state is held for (NaN once pushed out of the table): validates {@link DstState.topRef}. */
   key: IpKey;
   ring: TimeRing;
-  /** Per channel: new connections opened, HTTP requests sent. */
-  rates: [TimeRing, TimeRing];
+  /** Per channel: new connections opened, HTTP requests sent (null until the source opens one or sends one). */
+  rates: [TimeRing, TimeRing] | null;
   lastEmitUs: number;
 }
 
@@ -98,13 +98,12 @@ export class DdosDetector implements Detector {
   #dst: BoundedMap<IpKey, DstState>;
   #marks = new FlowMarks();
   #initSrc = (old: SrcState | undefined): SrcState => {
-    if (old === undefined) {
-      const w = this.#windowUs;
-      return { key: NaN, ring: new TimeRing(w), rates: [new TimeRing(w), new TimeRing(w)], lastEmitUs: -Infinity };
-    }
+    if (old === undefined) return { key: NaN, ring: new TimeRing(this.#windowUs), rates: null, lastEmitUs: -Infinity };
     old.ring.clear();
-    old.rates[0].clear();
-    old.rates[1].clear();
+    if (old.rates !== null) {
+      old.rates[0].clear();
+      old.rates[1].clear();
+    }
     old.lastEmitUs = -Infinity;
     return old;
   };
@@ -168,10 +167,30 @@ export class DdosDetector implements Detector {
 
   /** Counts unsolicited packets per destination and takes back flows that turned out answered. */
   onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void {
-    const cfg = this.#cfg;
-    if (!cfg.enabled) return;
+    if (!this.#cfg.enabled) return;
     const slot = pkt.flow;
     if (slot < 0) return;
+    // most packets belong to answered flows: they only take back what their flow had counted
+    const proto = pkt.proto;
+    if (proto === IpProto.TCP) {
+      if (!pkt.flowNew || (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) {
+        const st = flows.state(slot);
+        if ((st & FlowState.ESTABLISHED) !== 0 || ((st & FlowState.MIDSTREAM) !== 0 && flows.packets(slot, 1) > 1)) {
+          this.#refund(flows, slot);
+          return;
+        }
+      }
+    } else if (proto !== IpProto.ICMP && proto !== IpProto.ICMPV6 && (flows.state(slot) & FlowState.REPLIED) !== 0) {
+      this.#refund(flows, slot);
+      return;
+    }
+    this.#count(pkt, flows, emit);
+  }
+
+  /** Counts a packet that may be unsolicited (a new connection, an unanswered flow, an ICMP message). */
+  #count(pkt: Packet, flows: FlowTable, emit: Emit): void {
+    const cfg = this.#cfg;
+    const slot = pkt.flow;
     const proto = pkt.proto;
     // a new connection counts on the same source and destination entries as an unsolicited packet: one look-up each
     let s: SrcState | undefined, d: DstState | undefined;
@@ -295,7 +314,7 @@ export class DdosDetector implements Detector {
   ): void {
     const cfg = this.#cfg, w = this.#windowUs;
     const threshold = ch === CONNS ? cfg.conn_threshold : cfg.request_threshold;
-    const sc = s.rates[ch].add(ts);
+    const sc = (s.rates ??= [new TimeRing(w), new TimeRing(w)])[ch].add(ts);
     if (d.rates[ch].sum === 0) {
       d.rateTop[ch] = src;
       d.rateTopRef[ch] = s;
@@ -311,7 +330,7 @@ export class DdosDetector implements Detector {
     if (top !== src) {
       const t = this.#topState(d.rateTopRef[ch], top);
       d.rateTopRef[ch] = t ?? null;
-      const tc = t === undefined ? 0 : t.rates[ch].count(ts);
+      const tc = t === undefined || t.rates === null ? 0 : t.rates[ch].count(ts);
       if (sc > tc) {
         d.rateTop[ch] = src;
         d.rateTopRef[ch] = s;
@@ -351,7 +370,10 @@ export class DdosDetector implements Detector {
   /** Takes back the packets counted for a flow that got answered. */
   #refund(flows: FlowTable, slot: number): void {
     const n = this.#marks.get(flows, slot);
-    if (n <= 0) return;
+    if (n > 0) this.#takeBack(flows, slot, n);
+  }
+
+  #takeBack(flows: FlowTable, slot: number, n: number): void {
     this.#marks.set(flows, slot, 0);
     const t0 = flows.firstUs(slot);
     const d = this.#dst.peek(flows.responderIp(slot));

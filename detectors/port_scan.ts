@@ -146,6 +146,12 @@ export class PortScanDetector implements Detector {
     if (this.#startUs < 0) this.#startUs = now;
     this.#pending.due(flows, now, emit);
     if (!pkt.flowNew || pkt.dir !== 0 || !pkt.hasL4) return;
+    this.#probe(pkt, flows, emit);
+  }
+
+  /** The first packet of a flow, from its initiator: queued when it is a probe. */
+  #probe(pkt: Packet, flows: FlowTable, emit: Emit): void {
+    const now = pkt.tsUs;
     const proto = pkt.proto;
     if (proto === IpProto.TCP) {
       const f = pkt.tcpFlags;
