@@ -27,16 +27,26 @@ export const EtherType = {
   PPPOE_SESSION: 0x8864,
 } as const;
 
+// Plain numbers rather than property loads in the packet path (see flow/flow_table.ts).
+const ET_ARP = EtherType.ARP;
+const ET_IPV4 = EtherType.IPV4;
+const ET_IPV6 = EtherType.IPV6;
+const ET_MPLS = EtherType.MPLS;
+const ET_MPLS_MULTICAST = EtherType.MPLS_MULTICAST;
+const ET_PPPOE_SESSION = EtherType.PPPOE_SESSION;
+const ET_QINQ = EtherType.QINQ;
+const ET_QINQ_OLD = EtherType.QINQ_OLD;
+const ET_VLAN = EtherType.VLAN;
 const MAX_VLAN_TAGS = 4;
 
 /** Dispatches on the EtherType at `off` (after any tags). */
 export function decodeEtherPayload(pkt: Packet, etherType: number, off: number, ev: DecodeEvents): void {
   pkt.etherType = etherType;
-  if (etherType === EtherType.IPV4) decodeIpv4(pkt, off, ev);
-  else if (etherType === EtherType.IPV6) decodeIpv6(pkt, off, ev);
-  else if (etherType === EtherType.ARP) decodeArp(pkt, off, ev);
-  else if (etherType === EtherType.MPLS || etherType === EtherType.MPLS_MULTICAST) decodeMpls(pkt, off, ev);
-  else if (etherType === EtherType.PPPOE_SESSION) decodePppoe(pkt, off, ev);
+  if (etherType === ET_IPV4) decodeIpv4(pkt, off, ev);
+  else if (etherType === ET_IPV6) decodeIpv6(pkt, off, ev);
+  else if (etherType === ET_ARP) decodeArp(pkt, off, ev);
+  else if (etherType === ET_MPLS || etherType === ET_MPLS_MULTICAST) decodeMpls(pkt, off, ev);
+  else if (etherType === ET_PPPOE_SESSION) decodePppoe(pkt, off, ev);
   else ev.add(Ev["l3.unknown_ethertype"]);
 }
 
@@ -49,7 +59,7 @@ export function decodeEthernet(pkt: Packet, ev: DecodeEvents): void {
   }
   let type = (b[s + 12] << 8) | b[s + 13];
   let off = s + 14;
-  while (type === EtherType.VLAN || type === EtherType.QINQ || type === EtherType.QINQ_OLD) {
+  while (type === ET_VLAN || type === ET_QINQ || type === ET_QINQ_OLD) {
     if (pkt.vlanCount === MAX_VLAN_TAGS) {
       ev.add(Ev["vlan.too_many_tags"]);
       return;
@@ -94,8 +104,8 @@ export function decodeRaw(pkt: Packet, off: number, ev: DecodeEvents): void {
     return;
   }
   const v = b[off] >> 4;
-  if (v === 4) decodeEtherPayload(pkt, EtherType.IPV4, off, ev);
-  else if (v === 6) decodeEtherPayload(pkt, EtherType.IPV6, off, ev);
+  if (v === 4) decodeEtherPayload(pkt, ET_IPV4, off, ev);
+  else if (v === 6) decodeEtherPayload(pkt, ET_IPV6, off, ev);
   else ev.add(Ev["ipv4.bad_version"]);
 }
 
@@ -114,9 +124,9 @@ export function decodeNull(pkt: Packet, ev: DecodeEvents, networkOrder: boolean)
     : ((b[s + 3] << 24) | (b[s + 2] << 16) | (b[s + 1] << 8) | b[s]) >>> 0;
   // a host-order value written on a big-endian machine: accept either order for small families
   if (fam > 0xffff) fam = ((fam & 0xff) << 24 | (fam & 0xff00) << 8 | (fam >>> 8) & 0xff00 | fam >>> 24) >>> 0;
-  if (fam === 2) decodeEtherPayload(pkt, EtherType.IPV4, s + 4, ev);
+  if (fam === 2) decodeEtherPayload(pkt, ET_IPV4, s + 4, ev);
   else if (fam === 10 || fam === 23 || fam === 24 || fam === 28 || fam === 30) {
-    decodeEtherPayload(pkt, EtherType.IPV6, s + 4, ev);
+    decodeEtherPayload(pkt, ET_IPV6, s + 4, ev);
   } else ev.add(Ev["null.unknown_family"]);
 }
 
@@ -134,9 +144,9 @@ export function decodeLink(pkt: Packet, linkType: number, ev: DecodeEvents): voi
     case 14:
       return decodeRaw(pkt, pkt.start, ev);
     case LinkType.IPV4:
-      return decodeEtherPayload(pkt, EtherType.IPV4, pkt.start, ev);
+      return decodeEtherPayload(pkt, ET_IPV4, pkt.start, ev);
     case LinkType.IPV6:
-      return decodeEtherPayload(pkt, EtherType.IPV6, pkt.start, ev);
+      return decodeEtherPayload(pkt, ET_IPV6, pkt.start, ev);
     case LinkType.NULL:
       return decodeNull(pkt, ev, false);
     case LinkType.LOOP:

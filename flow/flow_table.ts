@@ -36,6 +36,26 @@ export const FlowState = {
   RESP_DATA: 256,
 } as const;
 
+// Plain numbers rather than property loads in the packet path: optimized code that reaches a branch for the
+// first time (the first UDP packet, the first FIN) then needs no type feedback and does not deoptimize.
+const P_ICMP = IpProto.ICMP;
+const P_ICMPV6 = IpProto.ICMPV6;
+const P_TCP = IpProto.TCP;
+const P_UDP = IpProto.UDP;
+const ST_ESTABLISHED = FlowState.ESTABLISHED;
+const ST_FIN = FlowState.FIN;
+const ST_INIT_DATA = FlowState.INIT_DATA;
+const ST_MIDSTREAM = FlowState.MIDSTREAM;
+const ST_REPLIED = FlowState.REPLIED;
+const ST_RESP_DATA = FlowState.RESP_DATA;
+const ST_RST = FlowState.RST;
+const ST_SYN = FlowState.SYN;
+const ST_SYN_ACK = FlowState.SYN_ACK;
+const TCP_ACK = TcpFlag.ACK;
+const TCP_FIN = TcpFlag.FIN;
+const TCP_RST = TcpFlag.RST;
+const TCP_SYN = TcpFlag.SYN;
+
 /** Why a flow ended. */
 export type FlowEndReason = "timeout" | "evicted" | "closed" | "flush";
 
@@ -200,7 +220,7 @@ export class FlowTable {
 
     const proto = pkt.proto;
     let sp = 0, dp = 0;
-    if (pkt.hasL4 && (proto === IpProto.TCP || proto === IpProto.UDP)) {
+    if (pkt.hasL4 && (proto === P_TCP || proto === P_UDP)) {
       sp = pkt.srcPort;
       dp = pkt.dstPort;
     }
@@ -250,27 +270,27 @@ export class FlowTable {
     fr[of + F_LAST] = this.nowUs; // never backwards: keeps the LRU lists ordered when packets arrive out of order
 
     let st = ir[o + I_STATE];
-    if (dir === 1) st |= FlowState.REPLIED;
+    if (dir === 1) st |= ST_REPLIED;
     // payload from the IP length (a short snaplen still shows that data was sent)
     if (
       pkt.hasL4 &&
-      (proto === IpProto.TCP
-        ? (pkt.tcpFlags & TcpFlag.SYN) === 0 && pkt.ipLen - pkt.ipHdrLen - pkt.tcpHdrLen > 0
-        : pkt.payloadLen > 0 || (proto === IpProto.UDP && pkt.ipLen - pkt.ipHdrLen > 8))
+      (proto === P_TCP
+        ? (pkt.tcpFlags & TCP_SYN) === 0 && pkt.ipLen - pkt.ipHdrLen - pkt.tcpHdrLen > 0
+        : pkt.payloadLen > 0 || (proto === P_UDP && pkt.ipLen - pkt.ipHdrLen > 8))
     ) {
-      st |= dir === 0 ? FlowState.INIT_DATA : FlowState.RESP_DATA;
+      st |= dir === 0 ? ST_INIT_DATA : ST_RESP_DATA;
     }
-    if (proto === IpProto.TCP && pkt.hasL4) {
+    if (proto === P_TCP && pkt.hasL4) {
       const f = pkt.tcpFlags;
-      if (f & TcpFlag.SYN) {
-        if (f & TcpFlag.ACK) {
-          if (dir === 1) st |= FlowState.SYN_ACK;
-        } else if (dir === 0) st |= FlowState.SYN;
-      } else if ((f & TcpFlag.ACK) && dir === 0 && (st & FlowState.SYN_ACK)) {
-        st |= FlowState.ESTABLISHED;
+      if (f & TCP_SYN) {
+        if (f & TCP_ACK) {
+          if (dir === 1) st |= ST_SYN_ACK;
+        } else if (dir === 0) st |= ST_SYN;
+      } else if ((f & TCP_ACK) && dir === 0 && (st & ST_SYN_ACK)) {
+        st |= ST_ESTABLISHED;
       }
-      if (f & TcpFlag.FIN) st |= FlowState.FIN;
-      if (f & TcpFlag.RST) st |= FlowState.RST;
+      if (f & TCP_FIN) st |= ST_FIN;
+      if (f & TCP_RST) st |= ST_RST;
     }
     ir[o + I_STATE] = st;
 
@@ -314,8 +334,8 @@ export class FlowTable {
     ir[o + I_HASH] = h;
     ir[o + I_PORTS] = ports;
     ir[o + I_PROTO] = proto | (swapped ? 256 : 0);
-    ir[o + I_STATE] = proto === IpProto.TCP && pkt.hasL4 && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN
-      ? FlowState.MIDSTREAM
+    ir[o + I_STATE] = proto === P_TCP && pkt.hasL4 && (pkt.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN
+      ? ST_MIDSTREAM
       : 0;
     ir[o + I_PREV] = NIL;
     ir[o + I_NEXT] = NIL;
@@ -443,7 +463,7 @@ export class FlowTable {
       const timeout = this.#timeoutUs[c];
       let s = this.#tail[c];
       while (s !== NIL && now - fr[s * F + F_LAST] > timeout) {
-        this.#remove(s, (ir[s * I + I_STATE] & (FlowState.FIN | FlowState.RST)) ? "closed" : "timeout");
+        this.#remove(s, (ir[s * I + I_STATE] & (ST_FIN | ST_RST)) ? "closed" : "timeout");
         this.expired++;
         s = this.#tail[c];
       }
@@ -529,12 +549,12 @@ export class FlowTable {
 
 /** The timeout class (LRU list) of a flow. */
 function classOf(proto: number, st: number): number {
-  if (proto === IpProto.TCP) {
-    if (st & (FlowState.RST | FlowState.FIN)) return CLASS_TCP_CLOSED;
-    if (st & (FlowState.ESTABLISHED | FlowState.MIDSTREAM)) return CLASS_TCP_ESTABLISHED;
+  if (proto === P_TCP) {
+    if (st & (ST_RST | ST_FIN)) return CLASS_TCP_CLOSED;
+    if (st & (ST_ESTABLISHED | ST_MIDSTREAM)) return CLASS_TCP_ESTABLISHED;
     return CLASS_TCP_NEW;
   }
-  if (proto === IpProto.UDP) return CLASS_UDP;
-  if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) return CLASS_ICMP;
+  if (proto === P_UDP) return CLASS_UDP;
+  if (proto === P_ICMP || proto === P_ICMPV6) return CLASS_ICMP;
   return CLASS_OTHER;
 }
