@@ -195,6 +195,53 @@ console.log(
     `the median of per-round ratios against tcpdump on the same file)`,
 );
 
+// Start-up: the whole process on a 10-packet file (the first records of the first capture), i.e. what a replay
+// costs besides its packets: Deno, the modules, the capture Worker, the configuration, the exit. tcpdump's own
+// start-up on the same file beside it. A large part of the ratios above on 1 M-packet files.
+if (captures.length > 0) {
+  const small = `${dir}/startup_10.pcap`;
+  if (!await exists(small)) await Deno.writeFile(small, await firstRecords(captures[0].file, 10));
+  const tcp: number[] = [], bare: number[] = [], all: number[] = [];
+  for (let round = 0; round < RUNS; round++) {
+    if (hasTcpdump) tcp.push((await run("tcpdump", ["-r", small, "-w", "/dev/null"])).ms);
+    bare.push((await replayOnce(small, ["--no-detect"])).ms);
+    all.push((await replayOnce(small, [])).ms);
+  }
+  console.log("");
+  console.log("| start-up (10-packet file, whole process) | ms |");
+  console.log("|---|---:|");
+  if (hasTcpdump) console.log(`| tcpdump -r FILE -w /dev/null | ${median(tcp).toFixed(0)} |`);
+  console.log(`| ids replay --no-detect | ${median(bare).toFixed(0)} |`);
+  console.log(`| ids replay, every detector | ${median(all).toFixed(0)} |`);
+  console.log(`(median of ${RUNS} rounds)`);
+}
+
+/** The pcap global header and the first `n` records of a classic pcap file. */
+async function firstRecords(path: string, n: number): Promise<Uint8Array> {
+  const f = await Deno.open(path);
+  try {
+    const head = new Uint8Array(1 << 20);
+    let got = 0;
+    while (got < head.length) {
+      const k = await f.read(head.subarray(got));
+      if (k === null) break;
+      got += k;
+    }
+    const view = new DataView(head.buffer, 0, got);
+    const magic = view.getUint32(0, true);
+    const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+    let pos = 24;
+    for (let i = 0; i < n && pos + 16 <= got; i++) {
+      const next = pos + 16 + view.getUint32(pos + 8, le);
+      if (next > got) break;
+      pos = next;
+    }
+    return head.slice(0, pos);
+  } finally {
+    f.close();
+  }
+}
+
 // Cost of each detector: replay with only that detector enabled minus replay with every detector
 // disabled, in the same round, divided by the packets. The detectors are the config sections with an
 // `enabled` key, so new detectors are measured without editing this file.
