@@ -47,6 +47,13 @@ ALL_SCENARIOS=(
   ml_benign_web_keepalive_two ml_benign_dns_paced ml_benign_ssh_two_clients ml_benign_loadtest_curl
   ml_syn_flood_closed ml_syn_flood_closed_fast ml_dns_flood_1sock_slow ml_dns_flood_1sock_nping
   ml_dns_flood_dig_six
+  ml_ddos_udp_nping_two ml_ddos_dns_four ml_ddos_udp_1sock_three ml_ddos_dig_three
+  ml_http_flood_keepalive_ab_two ml_http_flood_keepalive_curl ml_http_flood_keepalive_rate
+  ml_benign_loadtest_ab_k ml_benign_loadtest_ab_c20 ml_benign_loadtest_curl_keepalive ml_benign_loadtest_curl_rate
+  ml_benign_dns_batch_200 ml_benign_dns_batches_paused ml_benign_dns_two_batches
+  ml_dns_flood_dig_two ml_dns_flood_nping_slow ml_dns_flood_hping_fast
+  ml_exploit_nc_smb_rdp ml_exploit_nping_rdp ml_exploit_nmap_connect_smb ml_exploit_tftp_udp ml_exploit_nping_ssh_telnet
+  ml_exploit_masscan_three ml_exploit_udp_nping
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
@@ -436,6 +443,173 @@ sc_ml_dns_flood_dig_six() {
     tool="6 x dig @$VIC -f batch(600 TXT) at once" filter="$(from $AT3)"
 }
 
+# ---- added in the second round of issue 11: the confusions left (multi-source UDP floods, keep-alive HTTP floods,
+# one-client load tests, dig batches against DNS floods), each with other tools, rates and source counts
+sc_ml_ddos_udp_nping_two() {
+  local cmd="nping --udp -p 5000 --data-length 120 --rate 1500 -c 3000 -N $VIC" p=()
+  nsx $A1 timeout 30 $cmd >/dev/null 2>&1 & p+=($!)
+  nsx $A4 timeout 30 $cmd >/dev/null 2>&1 & p+=($!)
+  wait "${p[@]}" || true
+  meta ml_ddos_udp_nping_two kind=attack type=ddos attackers=$AT1,$AT4 spoofed=0 \
+    tool="$cmd simultaneously from 2 hosts (a closed port: ICMP port unreachable back)" filter="$(from $AT1 $AT4)"
+}
+sc_ml_ddos_dns_four() {
+  dns_query_bin
+  local p=() ns
+  for ns in $A1 $A2 $A3 $A4; do
+    nsx $ns timeout 30 hping3 --udp -p 53 -E "$TMPD/query2.bin" -d 34 -i u900 -c 1800 $VIC >/dev/null 2>&1 & p+=($!)
+  done
+  wait "${p[@]}" || true
+  meta ml_ddos_dns_four kind=attack type=ddos attackers=$AT1,$AT2,$AT3,$AT4 spoofed=0 \
+    tool="hping3 --udp -p 53 -E query.bin -d 34 -i u900 -c 1800 $VIC simultaneously from 4 hosts (cut one byte short: never answered)" \
+    filter="$(from $AT1 $AT2 $AT3 $AT4)"
+}
+sc_ml_ddos_udp_1sock_three() {
+  local p=()
+  nsx $A2 timeout 30 hping3 --udp -k -s 40100 -p 7000 -d 300 -i u700 -c 2500 $VIC >/dev/null 2>&1 & p+=($!)
+  nsx $A3 timeout 30 hping3 --udp -k -s 40200 -p 7000 -d 300 -i u700 -c 2500 $VIC >/dev/null 2>&1 & p+=($!)
+  nsx $A4 timeout 30 hping3 --udp -k -s 40300 -p 7000 -d 300 -i u700 -c 2500 $VIC >/dev/null 2>&1 & p+=($!)
+  wait "${p[@]}" || true
+  meta ml_ddos_udp_1sock_three kind=attack type=ddos attackers=$AT2,$AT3,$AT4 spoofed=0 \
+    tool="hping3 --udp -k -s PORT -p 7000 -d 300 -i u700 -c 2500 $VIC simultaneously from 3 hosts (one socket each)" \
+    filter="$(from $AT2 $AT3 $AT4)"
+}
+sc_ml_ddos_dig_three() {
+  local i p=() ns
+  for i in $(seq 1 700); do echo "d$i.flood.example.test A"; done >"$TMPD/dnsflood4.txt"
+  for ns in $A1 $A2 $A3; do
+    for i in 1 2; do nsx $ns timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsflood4.txt" >/dev/null 2>&1 & p+=($!); done
+  done
+  wait "${p[@]}" || true
+  meta ml_ddos_dig_three kind=attack type=ddos attackers=$AT1,$AT2,$AT3 spoofed=0 \
+    tool="2 x dig @$VIC -f batch(700 A) at once from each of 3 hosts (every query answered)" filter="$(from $AT1 $AT2 $AT3)"
+}
+sc_ml_http_flood_keepalive_ab_two() {
+  local cmd="ab -k -n 2500 -c 2 http://$VIC:8081/" p=()
+  nsx $A2 timeout 30 $cmd >/dev/null 2>&1 & p+=($!)
+  nsx $A3 timeout 30 $cmd >/dev/null 2>&1 & p+=($!)
+  wait "${p[@]}" || true
+  meta ml_http_flood_keepalive_ab_two kind=attack type=ddos attackers=$AT2,$AT3 spoofed=0 \
+    tool="$cmd (requests on 2 kept-alive connections per bot) simultaneously from 2 hosts; snaplen 128" filter="$(from $AT2 $AT3)"
+}
+sc_ml_http_flood_keepalive_curl() {
+  local p=() ns
+  for ns in $A1 $A3 $A4; do
+    nsx $ns timeout 30 curl -s -Z --parallel-max 6 -o '/dev/null' "http://$VIC:8081/k?n=[1-1500]" >/dev/null 2>&1 & p+=($!)
+  done
+  wait "${p[@]}" || true
+  meta ml_http_flood_keepalive_curl kind=attack type=ddos attackers=$AT1,$AT3,$AT4 spoofed=0 \
+    tool="curl -Z --parallel-max 6 'http://$VIC:8081/k?n=[1-1500]' (connections kept alive and reused) simultaneously from 3 hosts; snaplen 128" \
+    filter="$(from $AT1 $AT3 $AT4)"
+}
+sc_ml_http_flood_keepalive_rate() {
+  local p=() ns
+  for ns in $A1 $A2 $A3 $A4; do
+    nsx $ns timeout 30 curl -s --rate 250/s -o '/dev/null' "http://$VIC:8081/r?n=[1-1000]" >/dev/null 2>&1 & p+=($!)
+  done
+  wait "${p[@]}" || true
+  meta ml_http_flood_keepalive_rate kind=attack type=ddos attackers=$AT1,$AT2,$AT3,$AT4 spoofed=0 \
+    tool="curl --rate 250/s 'http://$VIC:8081/r?n=[1-1000]' (one kept-alive connection each) simultaneously from 4 hosts; snaplen 128" \
+    filter="$(from $AT1 $AT2 $AT3 $AT4)"
+}
+sc_ml_benign_loadtest_ab_k() {
+  nsx $C timeout 30 ab -k -n 3000 -c 4 "http://$VIC:8081/" >/dev/null 2>&1 || true
+  meta ml_benign_loadtest_ab_k kind=benign spoofed=0 tool="ab -k -n 3000 -c 4 http://$VIC:8081/ from one client (a keep-alive load test)" filter="$(from $CLI)"
+}
+sc_ml_benign_loadtest_ab_c20() {
+  nsx $C2 timeout 30 ab -n 1500 -c 20 "http://$VIC:8081/" >/dev/null 2>&1 || true
+  meta ml_benign_loadtest_ab_c20 kind=benign spoofed=0 tool="ab -n 1500 -c 20 http://$VIC:8081/ from one client (a new connection per request)" filter="$(from $CLI2)"
+}
+sc_ml_benign_loadtest_curl_keepalive() {
+  nsx $C timeout 30 curl -s -Z --parallel-max 4 -o '/dev/null' "http://$VIC:8081/l?n=[1-1500]" >/dev/null 2>&1 || true
+  meta ml_benign_loadtest_curl_keepalive kind=benign spoofed=0 tool="curl -Z --parallel-max 4 'http://$VIC:8081/l?n=[1-1500]' from one client (kept-alive connections)" filter="$(from $CLI)"
+}
+sc_ml_benign_loadtest_curl_rate() {
+  nsx $C2 timeout 30 curl -s --rate 300/s -o '/dev/null' "http://$VIC:8081/v?n=[1-900]" >/dev/null 2>&1 || true
+  meta ml_benign_loadtest_curl_rate kind=benign spoofed=0 tool="curl --rate 300/s 'http://$VIC:8081/v?n=[1-900]' from one client (one kept-alive connection)" filter="$(from $CLI2)"
+}
+sc_ml_benign_dns_batch_200() {
+  local i
+  for i in $(seq 1 200); do echo "host$i.corp.example.test AAAA"; done >"$TMPD/dnsb200.txt"
+  nsx $C2 timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsb200.txt" >/dev/null || true
+  meta ml_benign_dns_batch_200 kind=benign spoofed=0 tool="dig @$VIC -f batch (200 AAAA queries, sequential) from $CLI2" filter="$(from $CLI2)"
+}
+sc_ml_benign_dns_batches_paused() {
+  local i
+  for i in $(seq 1 60); do echo "log$i.example.test PTR"; done >"$TMPD/dnsb60.txt"
+  for i in 1 2 3 4; do nsx $C timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsb60.txt" >/dev/null || true; sleep 2; done
+  meta ml_benign_dns_batches_paused kind=benign spoofed=0 tool="4 x dig @$VIC -f batch (60 PTR queries), 2 s apart, from $CLI (a log resolver)" filter="$(from $CLI)"
+}
+sc_ml_benign_dns_two_batches() {
+  local i p=()
+  for i in $(seq 1 150); do echo "a$i.shop.example.test A"; done >"$TMPD/dnsb150.txt"
+  nsx $C timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsb150.txt" >/dev/null & p+=($!)
+  nsx $C2 timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsb150.txt" >/dev/null & p+=($!)
+  wait "${p[@]}" || true
+  meta ml_benign_dns_two_batches kind=benign spoofed=0 tool="dig @$VIC -f batch (150 A queries) from $CLI and $CLI2 at once" filter="$(from $CLI $CLI2)"
+}
+sc_ml_dns_flood_dig_two() {
+  local i p=()
+  for i in $(seq 1 1500); do echo "z$i.flood.example.test MX"; done >"$TMPD/dnsflood5.txt"
+  for i in 1 2; do nsx $A4 timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsflood5.txt" >/dev/null 2>&1 & p+=($!); done
+  wait "${p[@]}" || true
+  meta ml_dns_flood_dig_two kind=attack type=udp_flood attackers=$AT4 spoofed=0 \
+    tool="2 x dig @$VIC -f batch(1500 MX) at once" filter="$(from $AT4)"
+}
+sc_ml_dns_flood_nping_slow() {
+  local data
+  data=$(printf '\x11\x22\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03api\x07example\x04test\x00\x00\x1c\x00\x01' | od -An -tx1 | tr -d ' \n')
+  nsx $A3 timeout 30 nping --udp -p 53 --data "$data" --rate 600 -c 3000 -N $VIC >/dev/null 2>&1 || true
+  meta ml_dns_flood_nping_slow kind=attack type=udp_flood attackers=$AT3 spoofed=0 \
+    tool="nping --udp -p 53 --data <an AAAA query> --rate 600 -c 3000 -N $VIC" filter="$(from $AT3)"
+}
+sc_ml_dns_flood_hping_fast() {
+  printf '\x71\x72\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03ftp\x07example\x04test\x00\x00\x01\x00\x01' >"$TMPD/query3.bin"
+  nsx $A1 timeout 30 hping3 --udp -p 53 -E "$TMPD/query3.bin" -d 34 -i u200 -c 5000 $VIC >/dev/null 2>&1 || true
+  meta ml_dns_flood_hping_fast kind=attack type=udp_flood attackers=$AT1 spoofed=0 \
+    tool="hping3 --udp -p 53 -E query.bin -d 34 -i u200 -c 5000 $VIC (5000 DNS queries/s from rising source ports, every one answered)" \
+    filter="$(from $AT1)"
+}
+
+# exploit probes: a few SYNs or connects to the commonly exploited services, by other tools (49 rows before)
+sc_ml_exploit_nc_smb_rdp() {
+  local p
+  for p in 445 3389 139; do nsx $A2 timeout 5 nc -z -w 1 $VIC $p >/dev/null 2>&1 || true; sleep 0.3; done
+  meta ml_exploit_nc_smb_rdp kind=attack type=exploit_probe attackers=$AT2 spoofed=0 \
+    tool="nc -z -w 1 $VIC PORT for 445, 3389, 139, 0.3 s apart (full connects, closed ports)" filter="$(from $AT2)"
+}
+sc_ml_exploit_nping_rdp() {
+  local cmd="nping --tcp --flags syn -p 3389 -c 4 --delay 500ms $VIC"
+  nsx $A4 timeout 20 $cmd >/dev/null 2>&1 || true
+  meta ml_exploit_nping_rdp kind=attack type=exploit_probe attackers=$AT4 spoofed=0 tool="$cmd" filter="$(from $AT4)"
+}
+sc_ml_exploit_nmap_connect_smb() {
+  local cmd="nmap -n -Pn -sT -p 139,445,22 --max-retries 0 $VIC"
+  nsx $A1 timeout 30 $cmd >/dev/null || true
+  meta ml_exploit_nmap_connect_smb kind=attack type=exploit_probe attackers=$AT1 spoofed=0 tool="$cmd" filter="$(from $AT1)"
+}
+sc_ml_exploit_tftp_udp() {
+  local cmd="nmap -n -Pn -sU -p 69,135 --max-retries 1 $VIC"
+  nsx $A3 timeout 30 $cmd >/dev/null || true
+  meta ml_exploit_tftp_udp kind=attack type=exploit_probe attackers=$AT3 spoofed=0 tool="$cmd" filter="$(from $AT3)"
+}
+sc_ml_exploit_nping_ssh_telnet() {
+  local cmd="nping --tcp --flags syn -p 22,23 -c 2 --delay 300ms $VIC"
+  nsx $A2 timeout 20 $cmd >/dev/null 2>&1 || true
+  meta ml_exploit_nping_ssh_telnet kind=attack type=exploit_probe attackers=$AT2 spoofed=0 tool="$cmd" filter="$(from $AT2)"
+}
+sc_ml_exploit_masscan_three() {
+  local cmd="masscan $VIC -p445,3389,5900 --rate 20 --wait 2 --adapter eth0 --adapter-ip $AT4 --adapter-mac 02:77:02:00:00:69 --router-mac $VMAC"
+  nsx $A4 timeout 30 $cmd >"$TMPD/masscan3.out" 2>&1 || true
+  meta ml_exploit_masscan_three kind=attack type=exploit_probe attackers=$AT4 spoofed=0 tool="$cmd" filter="$(from $AT4)"
+}
+
+sc_ml_exploit_udp_nping() {
+  local cmd="nping --udp -p 69,135 -c 2 --delay 400ms $VIC"
+  nsx $A1 timeout 20 $cmd >/dev/null 2>&1 || true
+  meta ml_exploit_udp_nping kind=attack type=exploit_probe attackers=$AT1 spoofed=0 tool="$cmd (TFTP and RPC over UDP)" filter="$(from $AT1)"
+}
+
 # ---------------------------------------------------------------- benign scenarios
 sc_ml_benign_web() {
   local i
@@ -624,7 +798,9 @@ done
 for s in "${SCENARIOS[@]}"; do
   case $s in
     ml_benign_downloads | ml_benign_scp | ml_benign_web) run_scenario "$s" 96 ;;
-    ml_http_flood_ab | ml_http_flood_curl | ml_benign_loadtest_ab | ml_benign_loadtest_curl) run_scenario "$s" 128 ;;
+    ml_http_flood_ab | ml_http_flood_curl | ml_benign_loadtest_ab | ml_benign_loadtest_curl | ml_http_flood_keepalive_* | \
+      ml_benign_loadtest_ab_k | ml_benign_loadtest_ab_c20 | ml_benign_loadtest_curl_keepalive | ml_benign_loadtest_curl_rate)
+      run_scenario "$s" 128 ;;
     *) run_scenario "$s" ;;
   esac
   sleep 1
