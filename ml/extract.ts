@@ -6,6 +6,10 @@
  * (for spoofed floods: by an address outside the victim's /24 toward the victim) inside the
  * scenario's time window (±1 s) gets the scenario's type; flows in benign captures and flows of
  * other hosts are `normal`. SQL injection scenarios give no attack rows (payload detector only).
+ * A DDoS is several sources at once: in a `ddos` scenario with two or more listed attackers, an attacker's row
+ * is `ddos` only while at least two of them are sending (from the second attacker's first packet to the
+ * second-to-last one's last packet toward the victim); before and after, one bot alone is a single-source
+ * load that the scenario does not label, and its rows are left out (neither `ddos` nor `normal`).
  *
  * @module
  */
@@ -82,9 +86,31 @@ function seedOf(s: string): number {
   return h >>> 0;
 }
 
+/** First and last packet time (µs) of each sender, for the DDoS overlap rule (see {@link ddosWindow}). */
+export type SenderSpans = Map<string, { firstUs: number; lastUs: number }>;
+
+/**
+ * The span in which at least two of a DDoS scenario's attackers were sending: from the second attacker's
+ * first packet to the second-to-last one's last packet (µs). `undefined` when fewer than two sent.
+ */
+export function ddosWindow(attackers: readonly string[], spans: SenderSpans): [number, number] | undefined {
+  const firsts: number[] = [], lasts: number[] = [];
+  for (const a of attackers) {
+    const s = spans.get(a);
+    if (s === undefined) continue;
+    firsts.push(s.firstUs);
+    lasts.push(s.lastUs);
+  }
+  if (firsts.length < 2) return undefined;
+  firsts.sort((a, b) => a - b);
+  lasts.sort((a, b) => b - a);
+  return [firsts[1], lasts[1]];
+}
+
 /** Decides the label of a flow row in a scenario; `undefined` drops the row. */
 export function labeller(
   sc: Scenario,
+  spans?: SenderSpans,
 ): (initiator: IpKey, responder: IpKey, tsUs: number, proto?: number) => string | undefined {
   if (sc.kind === "benign") return () => NORMAL;
   if (sc.kind === "feedback") {
@@ -125,11 +151,16 @@ export function labeller(
   const victim = sc.victim ?? "";
   const local = prefix24(victim);
   const keep = sc.type !== "sql_injection";
+  // a DDoS only while two or more of its listed sources send at once
+  const together = sc.type === "ddos" && !sc.spoofed && attackers.size >= 2 && spans !== undefined
+    ? ddosWindow([...attackers], spans) ?? [Infinity, -Infinity]
+    : undefined;
   return (initiator, responder, tsUs) => {
     const i = ipToString(initiator), r = ipToString(responder);
     const isAttack = sc.spoofed ? r === victim && prefix24(i) !== local : attackers.has(i);
     if (!isAttack) return NORMAL;
     if (!keep || tsUs < startUs || tsUs > endUs) return undefined;
+    if (together !== undefined && (tsUs < together[0] || tsUs > together[1])) return undefined;
     return sc.type;
   };
 }
@@ -138,7 +169,7 @@ export function labeller(
 export async function extractCapture(path: string, sc: Scenario, options: ExtractOptions = {}): Promise<CaptureRows> {
   const cap = options.maxRowsPerLabel ?? 3000;
   const maxFlows = options.maxFlows ?? 65536;
-  const label = labeller(sc);
+  const label = labeller(sc, sc.type === "ddos" ? await senderSpans(path, sc.victim ?? "") : undefined);
   const random = rng(seedOf(sc.file));
   const fx = new FeatureExtractor({ maxFlows });
   const reservoirs = new Map<string, { rows: Float32Array[]; seen: number }>();
@@ -190,6 +221,29 @@ export async function extractCapture(path: string, sc: Scenario, options: Extrac
   const rows = new Float32Array(labels.length * FEATURE_COUNT);
   parts.forEach((r, i) => rows.set(r, i * FEATURE_COUNT));
   return { file: sc.file, labels, origins, rows, packets: summary.packets };
+}
+
+/** First and last packet time of every sender toward `victim` in a capture (a pass with no detectors). */
+export async function senderSpans(path: string, victim: string): Promise<SenderSpans> {
+  const spans: SenderSpans = new Map();
+  const pipeline = new Pipeline({
+    observer: {
+      onPacket(pkt) {
+        if (ipToString(pkt.dst) !== victim) return;
+        const src = ipToString(pkt.src);
+        const s = spans.get(src);
+        if (s === undefined) spans.set(src, { firstUs: pkt.tsUs, lastUs: pkt.tsUs });
+        else {
+          if (pkt.tsUs < s.firstUs) s.firstUs = pkt.tsUs;
+          if (pkt.tsUs > s.lastUs) s.lastUs = pkt.tsUs;
+        }
+      },
+      onFlowEnd() {},
+    },
+  });
+  await new FileSource(path).run(pipeline.handle);
+  pipeline.finish();
+  return spans;
 }
 
 /** True at flow packet counts 1, 2, 4, …, 32 and every 32nd packet after. */
