@@ -85,7 +85,7 @@ def fit_ensemble(x_tr, y_tr, n_classes, quick):
     q = quick
     voting = VotingClassifier(voting="soft", estimators=[
         # sized for ≥ 200 k rows/s in onnxruntime-web (WASM, one thread): cost grows with trees × depth
-        ("rf", RandomForestClassifier(n_estimators=8 if q else 30, max_depth=8 if q else 12, random_state=42,
+        ("rf", RandomForestClassifier(n_estimators=8 if q else 30, max_depth=8 if q else 12, min_samples_leaf=3, random_state=42,
                                       n_jobs=1)),
         ("mlp", MLPClassifier(hidden_layer_sizes=(16,) if q else (32, 32), early_stopping=True,
                               max_iter=60 if q else 400, random_state=42)),
