@@ -43,8 +43,7 @@ send(ip / TCP(sport=sport, dport=dport, flags="PA", seq=isn + 1, ack=ack) / Raw(
 # collect the answer, acknowledge it, close
 sn = AsyncSniffer(filter=f"tcp and src host {dst} and src port {dport}", timeout=2)
 sn.start()
-time.sleep(2)
-sn.stop()
+sn.join()  # the sniffer ends itself after its timeout (stop() after a sleep raced with it under load)
 end = ack
 for p in sn.results or []:
     if Raw in p[TCP]:
