@@ -451,7 +451,7 @@ sc_ml_ddos_udp_nping_two() {
   nsx $A4 timeout 30 $cmd >/dev/null 2>&1 & p+=($!)
   wait "${p[@]}" || true
   meta ml_ddos_udp_nping_two kind=attack type=ddos attackers=$AT1,$AT4 spoofed=0 \
-    tool="$cmd simultaneously from 2 hosts (a closed port: ICMP port unreachable back)" filter="$(from $AT1 $AT4)"
+    tool="$cmd simultaneously from 2 hosts (a closed port; the kernel rate-limits its port-unreachables, so almost none come back)" filter="$(from $AT1 $AT4)"
 }
 sc_ml_ddos_dns_four() {
   dns_query_bin
