@@ -21,6 +21,7 @@ import { formatHubProblems } from "../sensor/hub.ts";
 import { parseSpeed } from "../sensor/pacer.ts";
 import { DeferredModel } from "../sensor/deferred_model.ts";
 import { Sensor } from "../sensor/sensor.ts";
+import { releaseFreedMemoryEvery } from "../ffi/release_memory.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
 import type { ServedSensor } from "./_serve.ts";
@@ -283,6 +284,9 @@ async function replayWith(
     }, { queue: MAX_JSON_ALERTS });
   }
   let result: CaptureResult;
+  // with the flow model on, onnxruntime's Worker holds ~100 MB: memory freed by the file reads (on the runtime's I/O
+  // threads, each with its own glibc arena) is handed back every second so it does not add up to the peak as well
+  const stopRelease = ml !== undefined ? releaseFreedMemoryEvery(1000) : undefined;
   try {
     session = await sensor.capture({
       mode: "replay",
@@ -303,6 +307,7 @@ async function replayWith(
       removeQuit();
     }
   } finally {
+    stopRelease?.();
     removeStopSignals();
     await dashboard?.close();
     reputation?.close();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { glibcTrimmer, releaseFreedMemory } from "./release_memory.ts";
+import { glibcTrimmer, releaseFreedMemory, releaseFreedMemoryEvery } from "./release_memory.ts";
 
 const linuxGlibc = Deno.build.os === "linux" && glibcTrimmer() !== undefined;
 
@@ -60,4 +60,32 @@ console.log(releaseFreedMemory());`;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("releaseFreedMemoryEvery: trims on its interval until stopped, and never keeps the process alive", async () => {
+  let calls = 0;
+  const stop = releaseFreedMemoryEvery(10, { trim: () => (calls++, true) });
+  await new Promise((r) => setTimeout(r, 75));
+  stop();
+  const seen = calls;
+  assert.ok(seen >= 3, `trimmed ${seen} times in 75 ms`);
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(calls, seen, "no trim after stop()");
+});
+
+Deno.test({
+  name: "releaseFreedMemoryEvery: an unreferenced timer does not hold a script open",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const mod = fileURLToPath(new URL("./release_memory.ts", import.meta.url));
+    const code = `import { releaseFreedMemoryEvery } from ${JSON.stringify(mod)}; releaseFreedMemoryEvery(50);`;
+    const t0 = performance.now();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--ext=ts", code],
+      stderr: "piped",
+      signal: AbortSignal.timeout(20_000),
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.ok(performance.now() - t0 < 20_000);
+  },
 });
