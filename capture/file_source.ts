@@ -36,11 +36,14 @@ export class FileSource implements PacketSource {
 
   #path: string | URL;
 
-  /** `bufferSize`: bytes read ahead at a time (default 4 MiB). */
+  /**
+   * `bufferSize`: bytes read ahead at a time (default 1 MiB: larger chunks measured slower here, their fresh
+   * pages fault in while the first packets wait; 512 KiB-2 MiB alike, 4 MiB ~2x later to the first packet).
+   */
   constructor(path: string | URL, options: { bufferSize?: number } = {}) {
     this.#path = path;
     this.name = typeof path === "string" ? path : decodeURIComponent(path.pathname);
-    this.#bufferSize = options.bufferSize ?? (4 << 20);
+    this.#bufferSize = options.bufferSize ?? (1 << 20);
   }
 
   /** Reads the whole file. Rejects only when the file cannot be opened or is not a capture. */
