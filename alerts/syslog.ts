@@ -68,6 +68,9 @@ export class SyslogOutput implements Subscriber {
   #queue: NetQueue | undefined;
   #udpStats: NetOutputStats = { sent: 0, dropped: 0, refused: 0, connects: 0, queued: 0 };
   #udpErrorSaid = false;
+  /** UDP datagrams handed to the socket whose send has not completed yet. */
+  #udpPending = 0;
+  #udpSettled: (() => void) | undefined;
 
   /** Opens the UDP socket, or starts connecting over TCP in the background. */
   constructor(options: SyslogOutputOptions) {
@@ -101,16 +104,31 @@ export class SyslogOutput implements Subscriber {
       return;
     }
     const bytes = enc.encode(msg);
+    this.#udpPending++;
     this.#udp!.send(bytes, this.#o.port, this.#o.host, (err) => {
       if (err) this.#udpError(err);
       else this.#udpStats.sent++;
+      if (--this.#udpPending === 0) this.#udpSettled?.();
     });
   }
 
-  /** Flushes (TCP: up to 2 s) and closes. */
+  /**
+   * Flushes and closes: TCP delivers its queue for up to 2 s; UDP waits (up to 2 s) for the sends
+   * still in progress — closing the socket under them would lose those datagrams silently.
+   */
   async close(): Promise<void> {
     if (this.#queue) await this.#queue.close();
-    if (this.#udp) await new Promise<void>((r) => this.#udp!.close(() => r()));
+    if (!this.#udp) return;
+    if (this.#udpPending > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((r) => this.#udpSettled = r),
+        new Promise<void>((r) => timer = setTimeout(r, 2000)),
+      ]);
+      clearTimeout(timer);
+      this.#udpStats.dropped += this.#udpPending;
+    }
+    await new Promise<void>((r) => this.#udp!.close(() => r()));
   }
 
   #udpError(e: Error): void {

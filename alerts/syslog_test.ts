@@ -41,6 +41,31 @@ Deno.test("syslog over UDP: one RFC 5424 datagram per alert carrying the EVE rec
   }
 });
 
+Deno.test("syslog over UDP: close() right after the last alerts still delivers them", async () => {
+  const server = createSocket("udp4");
+  const got: string[] = [];
+  server.on("message", (msg) => got.push(new TextDecoder().decode(msg)));
+  await new Promise<void>((r) => server.bind(0, "127.0.0.1", () => r()));
+  try {
+    const out = new SyslogOutput({
+      host: "127.0.0.1",
+      port: server.address().port,
+      protocol: "udp",
+      facility: 16,
+      maxBuffer: 100,
+    });
+    for (let i = 0; i < 20; i++) out.handle({ kind: "alert", alert: testAlert(i) });
+    // a replay ends like this: the last alerts are handed over and the output is closed at once
+    await out.close();
+    assert.equal(out.stats.sent, 20);
+    assert.equal(out.stats.dropped, 0);
+    for (let t = 0; t < 100 && got.length < 20; t++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(got.length, 20);
+  } finally {
+    server.close();
+  }
+});
+
 /** A TCP receiver parsing octet-counted frames. */
 function tcpReceiver(port = 0) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port });

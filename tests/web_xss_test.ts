@@ -76,9 +76,13 @@ Deno.test({
     try {
       const { page, problems } = await watchedPage(browser);
       await page.goto(served.url);
-      const alerts = await (await page.request.get(`${served.origin}/api/alerts?type=sql_injection`)).json() as {
-        reason: string;
-      }[];
+      // the alerts reach the dashboard once the decision stage has judged them (it waits for the flow
+      // model, which starts at the first detection): ask until they are there, for up to 30 s
+      let alerts: { reason: string }[] = [];
+      for (let t = 0; t < 150 && alerts.length < 2; t++) {
+        if (t > 0) await new Promise((r) => setTimeout(r, 200));
+        alerts = await (await page.request.get(`${served.origin}/api/alerts?type=sql_injection`)).json();
+      }
       assert.ok(alerts.length >= 2, `SQL injection alerts: ${alerts.length}`);
       const hostile = alerts.map((a) => a.reason).filter((r) => /<script|<img|javascript:/i.test(r));
       assert.ok(hostile.length >= 2, `evidence with markup: ${JSON.stringify(alerts.map((a) => a.reason))}`);
