@@ -71,6 +71,8 @@ export class SyslogOutput implements Subscriber {
   /** UDP datagrams handed to the socket whose send has not completed yet. */
   #udpPending = 0;
   #udpSettled: (() => void) | undefined;
+  /** close() stopped waiting: late send callbacks change no counter and say nothing. */
+  #udpGaveUp = false;
 
   /** Opens the UDP socket, or starts connecting over TCP in the background. */
   constructor(options: SyslogOutputOptions) {
@@ -106,9 +108,11 @@ export class SyslogOutput implements Subscriber {
     const bytes = enc.encode(msg);
     this.#udpPending++;
     this.#udp!.send(bytes, this.#o.port, this.#o.host, (err) => {
+      this.#udpPending--;
+      if (this.#udpGaveUp) return; // counted as dropped by close()
       if (err) this.#udpError(err);
       else this.#udpStats.sent++;
-      if (--this.#udpPending === 0) this.#udpSettled?.();
+      if (this.#udpPending === 0) this.#udpSettled?.();
     });
   }
 
@@ -126,6 +130,7 @@ export class SyslogOutput implements Subscriber {
         new Promise<void>((r) => timer = setTimeout(r, 2000)),
       ]);
       clearTimeout(timer);
+      this.#udpGaveUp = this.#udpPending > 0;
       this.#udpStats.dropped += this.#udpPending;
     }
     await new Promise<void>((r) => this.#udp!.close(() => r()));

@@ -219,7 +219,15 @@ export class FlowClassifier {
     this.#maxBatch = Math.max(1, o.maxBatch ?? 1024);
     this.#buf = new Float32Array(this.#maxQueue * FEATURE_COUNT);
     this.#waiting = new Array(this.#maxQueue);
-    if (worker) worker.onmessage = (e: MessageEvent<WorkerReply>) => this.#onReply(e.data);
+    if (worker) {
+      worker.onmessage = (e: MessageEvent<WorkerReply>) => this.#onReply(e.data);
+      // a Worker that dies leaves nothing waiting: its requests answer `undefined` (heuristic labels)
+      worker.onerror = (e) => {
+        e.preventDefault();
+        this.status.reason = `model Worker failed (${e.message})`;
+        this.close();
+      };
+    }
   }
 
   /** True when the model classifies. */

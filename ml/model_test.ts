@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkModel, DEFAULT_MODEL_PATH, loadClassifier, readModelInfo } from "./classifier.ts";
+import { checkModel, DEFAULT_MODEL_PATH, FlowClassifier, loadClassifier, readModelInfo } from "./classifier.ts";
 import { tinyOnnx } from "./_test_onnx.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
 import { parityError } from "./parity.ts";
@@ -115,4 +115,28 @@ Deno.test("classifier: missing, mismatched or corrupt model → heuristics only 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("classifier: a model Worker that dies answers what was waiting with undefined and goes heuristics only", async () => {
+  // a Worker that throws on its first request, as onnxruntime could on a corrupt session
+  const worker = new Worker(`data:text/javascript,self.onmessage = () => { throw new Error("boom"); };`, {
+    type: "module",
+  });
+  const c = new FlowClassifier(
+    { state: "loaded", path: "test", classes: ["normal", "syn_flood"] },
+    undefined,
+    worker,
+    {},
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const answer = await Promise.race([
+    c.classify(new Float32Array(FEATURE_COUNT)),
+    new Promise<string>((r) => timer = setTimeout(() => r("still waiting after 10 s"), 10_000)),
+  ]);
+  clearTimeout(timer);
+  assert.equal(answer, undefined);
+  assert.equal(c.status.state, "heuristics only");
+  assert.match(c.status.reason ?? "", /model Worker failed .*boom/);
+  assert.equal(await c.classify(new Float32Array(FEATURE_COUNT)), undefined, "later requests answer at once");
+  c.close();
 });
