@@ -32,9 +32,12 @@ interface Readable {
 class PrefixedReader implements Readable {
   #head: Uint8Array | null;
   #src: Readable;
-  constructor(head: Uint8Array, src: Readable) {
+  #sync: boolean;
+  /** `sync`: the source is a regular file, so reading it without waiting cannot block the thread. */
+  constructor(head: Uint8Array, src: Readable, sync: boolean) {
     this.#head = head.length > 0 ? head : null;
     this.#src = src;
+    this.#sync = sync && src.readSync !== undefined;
   }
   read(p: Uint8Array): Promise<number | null> {
     const h = this.#head;
@@ -52,13 +55,14 @@ class PrefixedReader implements Readable {
       const n = Math.min(h.length, p.length);
       p.set(h.subarray(0, n));
       this.#head = n === h.length ? null : h.subarray(n);
-      return n;
+      // the sniffed bytes alone would make the first read a 2-byte one: fill the rest from the file
+      return n < p.length && this.#head === null ? n + (this.#src.readSync!(p.subarray(n)) ?? 0) : n;
     }
     return this.#src.readSync!(p);
   }
-  /** True when the source can be read without waiting (a regular file). */
+  /** True when the source can be read without waiting: a regular file (a FIFO's read could block). */
   get canReadSync(): boolean {
-    return this.#src.readSync !== undefined;
+    return this.#sync;
   }
   close(): void {
     try {
@@ -195,7 +199,7 @@ export class ByteStream {
       got += n;
     }
     const gzip = got === 2 && head[0] === GZIP_MAGIC0 && head[1] === GZIP_MAGIC1;
-    const input = new PrefixedReader(head.subarray(0, got), file);
+    const input = new PrefixedReader(head.subarray(0, got), file, regular);
     if (gzip) {
       // node:zlib loads only for a gzip file (~15 ms of start-up otherwise)
       const { GunzipMembers } = await import("./_gunzip.ts");

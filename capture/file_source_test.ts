@@ -221,6 +221,27 @@ Deno.test("ByteStream: ensure grows for big records and keeps stream offsets", a
   assert.equal(await m.ensure(4), false);
 });
 
+Deno.test("ByteStream: a regular file's first read fills a whole first chunk at once, after the sniffed bytes", async () => {
+  const bytes = data(3 << 20, 7);
+  const path = await temp(bytes, ".bin");
+  const s = await ByteStream.open(path);
+  try {
+    assert.ok(await s.ensure(1));
+    // not just the two bytes taken to detect gzip: those and the file's next bytes, read without waiting
+    assert.ok(s.available >= 256 << 10, `first read gave ${s.available} bytes`);
+    assert.deepEqual(s.buf.subarray(s.pos, s.pos + 16), bytes.subarray(0, 16));
+    let total = 0;
+    while (await s.ensure(1)) {
+      assert.equal(s.buf[s.pos], bytes[total], `byte ${total}`);
+      total += s.available;
+      s.pos = s.end;
+    }
+    assert.equal(total, bytes.length);
+  } finally {
+    s.close();
+  }
+});
+
 /** Reads a capture in a fresh process through decoder + flow table; prints its RSS before and at peak. */
 const MEMORY_CHILD = `
 import { FileSource } from "${new URL("./file_source.ts", import.meta.url).href}";
