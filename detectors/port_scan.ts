@@ -42,7 +42,9 @@ import { type FlowEndReason, FlowState, type FlowTable } from "../flow/flow_tabl
 import { BoundedMap } from "./_bounded_map.ts";
 import type { DelayItem } from "./_delay_queue.ts";
 import { PendingVerdicts } from "./_pending.ts";
-import { DistinctWindow } from "./_distinct.ts";
+import { DistinctWindows } from "./_distinct_windows.ts";
+import { SlotMap } from "./_slot_map.ts";
+import { grownColumn } from "./_columns.ts";
 import { isGroupAddress, num, pairKey, protoText, reemitUs, toUs, trustedFilter } from "./_util.ts";
 import { tcpConversation } from "./_conversation.ts";
 import type { Detector, Emit } from "./detector.ts";
@@ -56,20 +58,6 @@ export const MIDSTREAM_START_US = 1_000_000;
 /** How long after a probe its flow is checked for an answer (µs, at most the window). */
 export const PROBE_GRACE_US = 2_000_000;
 
-interface ScanState {
-  fast: DistinctWindow<number>;
-  slow: DistinctWindow<number>;
-  lastFastUs: number;
-  lastSlowUs: number;
-  /** New ports probed after the re-alert spacing since the last fast alert: a re-alert needs `threshold` of them. */
-  newSinceFast: number;
-}
-
-interface SweepState {
-  hosts: DistinctWindow<IpKey>;
-  lastEmitUs: number;
-}
-
 /** Detects port scans and host sweeps (see module docs). */
 export class PortScanDetector implements Detector {
   /** The attack type reported. */
@@ -78,8 +66,18 @@ export class PortScanDetector implements Detector {
   #windowUs = 0;
   #slowUs = 0;
   #trusted: TrustedMatcher | null = null;
-  #src: BoundedMap<IpKey, ScanState>;
-  #sweep: BoundedMap<number | string, SweepState>;
+  // per source: the distinct ports probed (fast and slow windows) and the last reports; per (source,
+  // protocol/port): the distinct hosts probed. Columns indexed by the table slot: no object per key
+  #src: SlotMap<IpKey>;
+  #fast = new DistinctWindows<number>();
+  #slow = new DistinctWindows<number>();
+  #lastFastUs = new Float64Array(0);
+  #lastSlowUs = new Float64Array(0);
+  /** New ports probed after the re-alert spacing since the last fast alert: a re-alert needs `threshold` of them. */
+  #newSinceFast = new Float64Array(0);
+  #sweep: SlotMap<number | string>;
+  #sweepHosts = new DistinctWindows<IpKey>();
+  #sweepLastUs = new Float64Array(0);
   /** Group queries by (sender, source port): destination port and time, to recognise their unicast answers. */
   #groupQueries: BoundedMap<number | string, { port: number; tsUs: number }>;
   #initQuery = (old: { port: number; tsUs: number } | undefined) => old ?? { port: 0, tsUs: 0 };
@@ -89,33 +87,10 @@ export class PortScanDetector implements Detector {
     graceUs: 0,
     judge: (item, flows, now, emit) => this.#judge(item, flows, now, emit),
   });
-  #initScan = (old: ScanState | undefined): ScanState => {
-    if (old === undefined) {
-      return {
-        fast: new DistinctWindow<number>(),
-        slow: new DistinctWindow<number>(),
-        lastFastUs: -Infinity,
-        lastSlowUs: -Infinity,
-        newSinceFast: 0,
-      };
-    }
-    old.fast.clear();
-    old.slow.clear();
-    old.lastFastUs = old.lastSlowUs = -Infinity;
-    old.newSinceFast = 0;
-    return old;
-  };
-  #initSweep = (old: SweepState | undefined): SweepState => {
-    if (old === undefined) return { hosts: new DistinctWindow<IpKey>(), lastEmitUs: -Infinity };
-    old.hosts.clear();
-    old.lastEmitUs = -Infinity;
-    return old;
-  };
-
   /** Creates the detector with `config.port_scan` and `config.limits`. */
   constructor(config: Config) {
-    this.#src = new BoundedMap(config.limits.max_tracked_ips);
-    this.#sweep = new BoundedMap(config.limits.max_tracked_ips);
+    this.#src = new SlotMap(config.limits.max_tracked_ips);
+    this.#sweep = new SlotMap(config.limits.max_tracked_ips);
     this.#groupQueries = new BoundedMap(config.limits.max_tracked_ips);
     this.configure(config);
   }
@@ -204,10 +179,17 @@ export class PortScanDetector implements Detector {
     }
     const cfg = this.#cfg;
     const key = pairKey(item.src, (proto === IpProto.TCP ? 0 : proto === IpProto.UDP ? 1 : 2) * 65536 + item.dstPort);
-    const s = this.#sweep.acquire(key, this.#initSweep);
-    const hosts = s.hosts.add(item.dst, item.tsUs, this.#windowUs, Math.max(1, cfg.sweep_hosts));
-    if (hosts < cfg.sweep_hosts || !s.hosts.added || now - s.lastEmitUs < reemitUs(this.#windowUs)) return;
-    s.lastEmitUs = now;
+    const sw = this.#sweep.acquire(key);
+    if (this.#sweep.created) {
+      this.#sweepHosts.reset(sw);
+      this.#sweepLastUs = grownColumn(this.#sweepLastUs, sw);
+      this.#sweepLastUs[sw] = -Infinity;
+    }
+    const hosts = this.#sweepHosts.add(sw, item.dst, item.tsUs, this.#windowUs, Math.max(1, cfg.sweep_hosts));
+    if (hosts < cfg.sweep_hosts || !this.#sweepHosts.added || now - this.#sweepLastUs[sw] < reemitUs(this.#windowUs)) {
+      return;
+    }
+    this.#sweepLastUs[sw] = now;
     const icmp = proto !== IpProto.TCP && proto !== IpProto.UDP;
     emit({
       type: "port_scan",
@@ -229,18 +211,28 @@ export class PortScanDetector implements Detector {
   #vertical(item: DelayItem, now: number, flow: number, emit: Emit): void {
     const cfg = this.#cfg, ts = item.tsUs;
     const member = (item.proto === IpProto.UDP ? 65536 : 0) + item.dstPort;
-    const s = this.#src.acquire(item.src, this.#initScan);
-    const fast = s.fast.add(member, ts, this.#windowUs, Math.max(1, cfg.threshold));
-    const slow = s.slow.add(member, ts, this.#slowUs, Math.max(1, cfg.slow_threshold));
+    const s = this.#src.acquire(item.src);
+    if (this.#src.created) {
+      this.#fast.reset(s);
+      this.#slow.reset(s);
+      this.#lastFastUs = grownColumn(this.#lastFastUs, s);
+      this.#lastSlowUs = grownColumn(this.#lastSlowUs, s);
+      this.#newSinceFast = grownColumn(this.#newSinceFast, s);
+      this.#lastFastUs[s] = this.#lastSlowUs[s] = -Infinity;
+      this.#newSinceFast[s] = 0;
+    }
+    const fast = this.#fast.add(s, member, ts, this.#windowUs, Math.max(1, cfg.threshold));
+    const fastAdded = this.#fast.added;
+    const slow = this.#slow.add(s, member, ts, this.#slowUs, Math.max(1, cfg.slow_threshold));
     if (fast >= cfg.threshold) {
-      if (!s.fast.added) return;
+      if (!fastAdded) return;
       // first alert at once; again only when, after the spacing, the scan adds another `threshold` new ports
-      if (s.lastFastUs !== -Infinity) {
-        if (now - s.lastFastUs < reemitUs(this.#windowUs)) return;
-        if (++s.newSinceFast < cfg.threshold) return;
+      if (this.#lastFastUs[s] !== -Infinity) {
+        if (now - this.#lastFastUs[s] < reemitUs(this.#windowUs)) return;
+        if (++this.#newSinceFast[s] < cfg.threshold) return;
       }
-      s.lastFastUs = now;
-      s.newSinceFast = 0;
+      this.#lastFastUs[s] = now;
+      this.#newSinceFast[s] = 0;
       emit({
         type: "port_scan",
         tsUs: now,
@@ -255,10 +247,10 @@ export class PortScanDetector implements Detector {
       });
     } else if (slow >= cfg.slow_threshold) {
       if (
-        !s.slow.added || now - s.lastFastUs <= this.#slowUs ||
-        now - s.lastSlowUs < Math.min(this.#slowUs, SLOW_REEMIT_US)
+        !this.#slow.added || now - this.#lastFastUs[s] <= this.#slowUs ||
+        now - this.#lastSlowUs[s] < Math.min(this.#slowUs, SLOW_REEMIT_US)
       ) return;
-      s.lastSlowUs = now;
+      this.#lastSlowUs[s] = now;
       emit({
         type: "port_scan",
         tsUs: now,

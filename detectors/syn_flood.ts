@@ -29,11 +29,12 @@ import type { Config, SynFloodConfig } from "../config/defaults.ts";
 import type { TrustedMatcher } from "../config/trusted.ts";
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { type FlowEndReason, FlowState, type FlowTable } from "../flow/flow_table.ts";
-import { BoundedMap } from "./_bounded_map.ts";
 import type { DelayItem } from "./_delay_queue.ts";
 import { PendingVerdicts } from "./_pending.ts";
-import { DistinctWindow } from "./_distinct.ts";
-import { TimeRing } from "./_time_ring.ts";
+import { DistinctWindows } from "./_distinct_windows.ts";
+import { SlotMap } from "./_slot_map.ts";
+import { TimeRings } from "./_time_rings.ts";
+import { grownColumn } from "./_columns.ts";
 import { num, toUs, trustedFilter } from "./_util.ts";
 import { type Detector, type Emit, type PacketInterest, PacketKind } from "./detector.ts";
 import { tcpConversation } from "./_conversation.ts";
@@ -51,18 +52,6 @@ export const SPOOF_MIN_SOURCES = 10;
 /** Distinct sources tracked per destination. */
 const SPOOF_CAP = 64;
 
-interface SrcState {
-  ring: TimeRing;
-  ports: DistinctWindow<number>;
-  lastEmitUs: number;
-}
-
-interface DstState {
-  ring: TimeRing;
-  sources: DistinctWindow<IpKey>;
-  lastEmitUs: number;
-}
-
 /** Detects SYN floods per source and spoofed SYN floods per destination (see module docs). */
 export class SynFloodDetector implements Detector {
   /** The attack type reported. */
@@ -72,37 +61,26 @@ export class SynFloodDetector implements Detector {
   #cfg!: SynFloodConfig;
   #windowUs = 0;
   #trusted: TrustedMatcher | null = null;
-  #src: BoundedMap<IpKey, SrcState>;
-  #dst: BoundedMap<IpKey, DstState>;
+  // per source and per destination: half-open SYNs, and the distinct ports / sources they went to,
+  // in columns indexed by the table slot (no object per address: a spoofed flood brings thousands)
+  #src: SlotMap<IpKey>;
+  #srcRing = new TimeRings(1);
+  #srcPorts = new DistinctWindows<number>();
+  #srcLastEmit = new Float64Array(0);
+  #dst: SlotMap<IpKey>;
+  #dstRing = new TimeRings(1);
+  #dstSources = new DistinctWindows<IpKey>();
+  #dstLastEmit = new Float64Array(0);
   #pending = new PendingVerdicts(SYN_QUEUE_CAPACITY, {
     graceUs: 0,
     judge: (item, flows, now, emit, final) => this.#judge(item, flows, now, emit, final),
   });
   /** Per flow: packet time of its last SYN + 1 (0: none yet). */
   #lastSyn = new FlowMarks();
-  #initSrc = (old: SrcState | undefined): SrcState => {
-    if (old === undefined) {
-      return { ring: new TimeRing(this.#windowUs), ports: new DistinctWindow<number>(), lastEmitUs: -Infinity };
-    }
-    old.ring.clear();
-    old.ports.clear();
-    old.lastEmitUs = -Infinity;
-    return old;
-  };
-  #initDst = (old: DstState | undefined): DstState => {
-    if (old === undefined) {
-      return { ring: new TimeRing(this.#windowUs), sources: new DistinctWindow<IpKey>(), lastEmitUs: -Infinity };
-    }
-    old.ring.clear();
-    old.sources.clear();
-    old.lastEmitUs = -Infinity;
-    return old;
-  };
-
   /** Creates the detector with `config.syn_flood` and `config.limits`. */
   constructor(config: Config) {
-    this.#src = new BoundedMap(config.limits.max_tracked_ips);
-    this.#dst = new BoundedMap(config.limits.max_tracked_ips);
+    this.#src = new SlotMap(config.limits.max_tracked_ips);
+    this.#dst = new SlotMap(config.limits.max_tracked_ips);
     this.configure(config);
   }
 
@@ -113,6 +91,10 @@ export class SynFloodDetector implements Detector {
     if (windowUs !== this.#windowUs) {
       this.#src.clear();
       this.#dst.clear();
+      this.#srcRing = new TimeRings(windowUs);
+      this.#dstRing = new TimeRings(windowUs);
+      this.#srcPorts.clear();
+      this.#dstSources.clear();
     }
     this.#cfg = c;
     this.#windowUs = windowUs;
@@ -169,13 +151,19 @@ export class SynFloodDetector implements Detector {
     }
     const cfg = this.#cfg, w = this.#windowUs, ts = item.firstUs; // counted at its own time (held ones too)
 
-    const s = this.#src.acquire(item.src, this.#initSrc);
-    const c = s.ring.add(ts);
+    const si = this.#src.acquire(item.src);
+    if (this.#src.created) {
+      this.#srcRing.reset(si);
+      this.#srcPorts.reset(si);
+      this.#srcLastEmit = grownColumn(this.#srcLastEmit, si);
+      this.#srcLastEmit[si] = -Infinity;
+    }
+    const c = this.#srcRing.add(si, ts);
     const half = Math.max(2, Math.ceil(cfg.threshold / 2));
-    const ports = s.ports.add(item.dstPort, ts, w, half);
+    const ports = this.#srcPorts.add(si, item.dstPort, ts, w, half);
     let fired = false;
-    if (c >= cfg.threshold && ports < half && now - s.lastEmitUs >= w) {
-      s.lastEmitUs = now;
+    if (c >= cfg.threshold && ports < half && now - this.#srcLastEmit[si] >= w) {
+      this.#srcLastEmit[si] = now;
       fired = true;
       emit({
         type: "syn_flood",
@@ -191,12 +179,18 @@ export class SynFloodDetector implements Detector {
       });
     }
 
-    const d = this.#dst.acquire(item.dst, this.#initDst);
-    const n = d.ring.add(ts);
-    const sources = d.sources.add(item.src, ts, w, SPOOF_CAP);
+    const di = this.#dst.acquire(item.dst);
+    if (this.#dst.created) {
+      this.#dstRing.reset(di);
+      this.#dstSources.reset(di);
+      this.#dstLastEmit = grownColumn(this.#dstLastEmit, di);
+      this.#dstLastEmit[di] = -Infinity;
+    }
+    const n = this.#dstRing.add(di, ts);
+    const sources = this.#dstSources.add(di, item.src, ts, w, SPOOF_CAP);
     const needed = Math.min(SPOOF_CAP, Math.max(SPOOF_MIN_SOURCES, Math.ceil(n / 4)));
-    if (n >= cfg.dest_threshold && sources >= needed && now - d.lastEmitUs >= w) {
-      d.lastEmitUs = now;
+    if (n >= cfg.dest_threshold && sources >= needed && now - this.#dstLastEmit[di] >= w) {
+      this.#dstLastEmit[di] = now;
       if (fired) return;
       emit({
         type: "syn_flood",
