@@ -89,7 +89,7 @@ export class LruIndex<K extends number | string> {
     return s;
   }
 
-  /** The key in `slot`. */
+  /** The key in `slot` (NaN for a slot freed since: it equals no key). */
   keyOf(slot: number): K {
     return (this.#isStr[slot] !== 0 ? this.#str[slot] : this.#num[slot]) as K;
   }
@@ -153,6 +153,8 @@ export class LruIndex<K extends number | string> {
     else this.#chain[prev] = this.#chain[slot];
     this.#unlink(slot);
     this.#str[slot] = undefined;
+    this.#num[slot] = NaN; // a free slot's key equals no key (see keyOf)
+    this.#isStr[slot] = 0;
     this.#chain[slot] = NIL;
     this.#next[slot] = this.#free;
     this.#free = slot;

@@ -41,10 +41,11 @@ import type { Config, DdosConfig } from "../config/defaults.ts";
 import type { TrustedMatcher } from "../config/trusted.ts";
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { FlowState, type FlowTable } from "../flow/flow_table.ts";
-import { BoundedMap } from "./_bounded_map.ts";
-import { DistinctWindow } from "./_distinct.ts";
+import { grownColumn, KeyColumn } from "./_columns.ts";
+import { DistinctWindows } from "./_distinct_windows.ts";
 import { FlowMarks } from "./_flow_marks.ts";
-import { TimeRing } from "./_time_ring.ts";
+import { SlotMap } from "./_slot_map.ts";
+import { TimeRings } from "./_time_rings.ts";
 import { isGroupAddress, isIcmpRequest, num, toUs, trustedFilter } from "./_util.ts";
 import type { Detector, Emit } from "./detector.ts";
 import type { AppContext } from "../app/app_layer.ts";
@@ -61,32 +62,6 @@ const HEAVY_CAP = 64;
 const CONNS = 0, REQUESTS = 1;
 const CHANNEL_TEXT = ["new connections", "HTTP requests"];
 
-interface SrcState {
-  /** The source this state is held for (NaN once pushed out of the table): validates {@link DstState.topRef}. */
-  key: IpKey;
-  ring: TimeRing;
-  /** Per channel: new connections opened, HTTP requests sent (null until the source opens one or sends one). */
-  rates: [TimeRing, TimeRing] | null;
-  lastEmitUs: number;
-}
-
-interface DstState {
-  ring: TimeRing;
-  /** Unsolicited packets other detectors do not report by destination (TCP without SYN, other protocols). */
-  other: TimeRing;
-  sources: DistinctWindow<IpKey>;
-  heavy: DistinctWindow<IpKey>;
-  top: IpKey;
-  /** The state of `top` when last looked up (checked against its key before use; saves a table look-up). */
-  topRef: SrcState | null;
-  lastSpoofedUs: number;
-  /** Per channel: new connections / HTTP requests received, their heavy sources and busiest source. */
-  rates: [TimeRing, TimeRing];
-  rateHeavy: [DistinctWindow<IpKey>, DistinctWindow<IpKey>];
-  rateTop: [IpKey, IpKey];
-  rateTopRef: [SrcState | null, SrcState | null];
-}
-
 /** Detects distributed floods against one destination (see module docs). */
 export class DdosDetector implements Detector {
   /** The attack type reported. */
@@ -94,53 +69,35 @@ export class DdosDetector implements Detector {
   #cfg!: DdosConfig;
   #windowUs = 0;
   #trusted: TrustedMatcher | null = null;
-  #src: BoundedMap<IpKey, SrcState>;
-  #dst: BoundedMap<IpKey, DstState>;
+  // Per source and per destination, in columns indexed by the table slot (no object per address:
+  // a spoofed flood brings thousands). A source: unsolicited packets sent, and per channel new
+  // connections opened / HTTP requests sent, and its last report.
+  #src: SlotMap<IpKey>;
+  #srcRing = new TimeRings(1);
+  #srcRates: [TimeRings, TimeRings] = [new TimeRings(1), new TimeRings(1)];
+  #srcLastEmit = new Float64Array(0);
+  // A destination: unsolicited packets received; those other detectors do not report by destination
+  // (TCP without SYN, other protocols); their distinct and heavy sources; the busiest source, with
+  // its slot when last looked up (checked against its key before use: saves a table look-up); per
+  // channel the same for new connections / HTTP requests.
+  #dst: SlotMap<IpKey>;
+  #dstRing = new TimeRings(1);
+  #dstOther = new TimeRings(1);
+  #dstSources = new DistinctWindows<IpKey>();
+  #dstHeavy = new DistinctWindows<IpKey>();
+  #dstTop = new KeyColumn<IpKey>();
+  #dstTopSlot = new Float64Array(0);
+  #dstLastSpoofed = new Float64Array(0);
+  #dstRates: [TimeRings, TimeRings] = [new TimeRings(1), new TimeRings(1)];
+  #dstRateHeavy: [DistinctWindows<IpKey>, DistinctWindows<IpKey>] = [new DistinctWindows(), new DistinctWindows()];
+  #dstRateTop: [KeyColumn<IpKey>, KeyColumn<IpKey>] = [new KeyColumn(), new KeyColumn()];
+  #dstRateTopSlot: [Float64Array<ArrayBuffer>, Float64Array<ArrayBuffer>] = [new Float64Array(0), new Float64Array(0)];
   #marks = new FlowMarks();
-  #initSrc = (old: SrcState | undefined): SrcState => {
-    if (old === undefined) return { key: NaN, ring: new TimeRing(this.#windowUs), rates: null, lastEmitUs: -Infinity };
-    old.ring.clear();
-    if (old.rates !== null) {
-      old.rates[0].clear();
-      old.rates[1].clear();
-    }
-    old.lastEmitUs = -Infinity;
-    return old;
-  };
-  #initDst = (old: DstState | undefined): DstState => {
-    if (old === undefined) {
-      return {
-        ring: new TimeRing(this.#windowUs),
-        other: new TimeRing(this.#windowUs),
-        sources: new DistinctWindow<IpKey>(),
-        heavy: new DistinctWindow<IpKey>(),
-        top: 0,
-        topRef: null,
-        lastSpoofedUs: -Infinity,
-        rates: [new TimeRing(this.#windowUs), new TimeRing(this.#windowUs)],
-        rateHeavy: [new DistinctWindow<IpKey>(), new DistinctWindow<IpKey>()],
-        rateTop: [0, 0],
-        rateTopRef: [null, null],
-      };
-    }
-    old.ring.clear();
-    old.other.clear();
-    old.sources.clear();
-    old.heavy.clear();
-    old.topRef = null;
-    old.rateTopRef[0] = old.rateTopRef[1] = null;
-    old.lastSpoofedUs = -Infinity;
-    for (let i = 0; i < 2; i++) {
-      old.rates[i].clear();
-      old.rateHeavy[i].clear();
-    }
-    return old;
-  };
 
   /** Creates the detector with `config.ddos` and `config.limits`. */
   constructor(config: Config) {
-    this.#src = new BoundedMap(config.limits.max_tracked_ips, { onEvict: (_k, s) => void (s.key = NaN) });
-    this.#dst = new BoundedMap(config.limits.max_tracked_ips);
+    this.#src = new SlotMap(config.limits.max_tracked_ips);
+    this.#dst = new SlotMap(config.limits.max_tracked_ips);
     this.configure(config);
   }
 
@@ -152,6 +109,18 @@ export class DdosDetector implements Detector {
       this.#src.clear();
       this.#dst.clear();
       this.#marks.clear();
+      this.#srcRing = new TimeRings(windowUs);
+      this.#srcRates = [new TimeRings(windowUs), new TimeRings(windowUs)];
+      this.#dstRing = new TimeRings(windowUs);
+      this.#dstOther = new TimeRings(windowUs);
+      this.#dstRates = [new TimeRings(windowUs), new TimeRings(windowUs)];
+      this.#dstSources.clear();
+      this.#dstHeavy.clear();
+      this.#dstRateHeavy[0].clear();
+      this.#dstRateHeavy[1].clear();
+      this.#dstTop.clear();
+      this.#dstRateTop[0].clear();
+      this.#dstRateTop[1].clear();
     }
     this.#cfg = c;
     this.#windowUs = windowUs;
@@ -193,13 +162,13 @@ export class DdosDetector implements Detector {
     const slot = pkt.flow;
     const proto = pkt.proto;
     // a new connection counts on the same source and destination entries as an unsolicited packet: one look-up each
-    let s: SrcState | undefined, d: DstState | undefined;
+    let s = -1, d = -1;
     if (
       proto === IpProto.TCP && pkt.flowNew && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN &&
       !isGroupAddress(pkt.dst) && (this.#trusted === null || !this.#trusted(pkt.src))
     ) {
-      s = this.#srcState(pkt.src);
-      d = this.#dst.acquire(pkt.dst, this.#initDst);
+      s = this.#srcSlot(pkt.src);
+      d = this.#dstSlot(pkt.dst);
       this.#rate(CONNS, s, d, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort, pkt.tsUs, pkt.flow, emit);
     }
     const st = flows.state(slot);
@@ -223,38 +192,41 @@ export class DdosDetector implements Detector {
     if (this.#trusted !== null && this.#trusted(pkt.src)) return;
 
     const ts = pkt.tsUs, w = this.#windowUs;
-    s ??= this.#srcState(pkt.src);
-    const sc = s.ring.add(ts);
-    d ??= this.#dst.acquire(pkt.dst, this.#initDst);
-    if (d.ring.sum === 0) {
-      d.top = pkt.src;
-      d.topRef = s;
+    if (s < 0) s = this.#srcSlot(pkt.src);
+    const sc = this.#srcRing.add(s, ts);
+    if (d < 0) d = this.#dstSlot(pkt.dst);
+    if (this.#dstRing.sum(d) === 0) {
+      this.#dstTop.set(d, pkt.src);
+      this.#dstTopSlot[d] = s;
     }
-    const dc = d.ring.add(ts);
+    const dc = this.#dstRing.add(d, ts);
     const syn = proto === IpProto.TCP && (pkt.tcpFlags & TcpFlag.SYN) !== 0;
-    const other = proto !== IpProto.UDP && !icmp && !syn ? d.other.add(ts) : d.other.count(ts);
-    const k = d.sources.add(pkt.src, ts, w, SOURCES_CAP);
+    const other = proto !== IpProto.UDP && !icmp && !syn ? this.#dstOther.add(d, ts) : this.#dstOther.count(d, ts);
+    const k = this.#dstSources.add(d, pkt.src, ts, w, SOURCES_CAP);
     const heavyMin = Math.max(2, Math.ceil(cfg.threshold / (10 * Math.max(1, cfg.min_sources))));
     const heavy = sc >= heavyMin;
-    const hk = heavy ? d.heavy.add(pkt.src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP)) : d.heavy.expire(ts, w);
+    const hk = heavy
+      ? this.#dstHeavy.add(d, pkt.src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP))
+      : this.#dstHeavy.expire(d, ts, w);
     if (!icmp) this.#marks.set(flows, slot, this.#marks.get(flows, slot) + 1);
 
     let topCount = sc;
-    if (d.top !== pkt.src) {
-      const t = this.#topState(d.topRef, d.top);
-      d.topRef = t ?? null;
-      const tc = t === undefined ? 0 : t.ring.count(ts);
+    const top = this.#dstTop.get(d);
+    if (top !== pkt.src) {
+      const t = this.#topSlot(this.#dstTopSlot[d], top);
+      this.#dstTopSlot[d] = t;
+      const tc = t < 0 ? 0 : this.#srcRing.count(t, ts);
       if (sc > tc) {
-        d.top = pkt.src;
-        d.topRef = s;
+        this.#dstTop.set(d, pkt.src);
+        this.#dstTopSlot[d] = s;
       } else topCount = tc;
     }
     if (dc < cfg.threshold) return;
     const share = Math.min(topCount, dc) / dc;
 
     if (heavy && hk >= cfg.min_sources && share < DOMINANT_SHARE) {
-      if (ts - s.lastEmitUs < w) return;
-      s.lastEmitUs = ts;
+      if (ts - this.#srcLastEmit[s] < w) return;
+      this.#srcLastEmit[s] = ts;
       const sources = hk >= HEAVY_CAP ? `${HEAVY_CAP}+` : String(hk);
       emit({
         type: "ddos",
@@ -271,8 +243,8 @@ export class DdosDetector implements Detector {
       });
       return;
     }
-    if (other >= cfg.threshold && k >= SOURCES_CAP && share < 0.1 && ts - d.lastSpoofedUs >= w) {
-      d.lastSpoofedUs = ts;
+    if (other >= cfg.threshold && k >= SOURCES_CAP && share < 0.1 && ts - this.#dstLastSpoofed[d] >= w) {
+      this.#dstLastSpoofed[d] = ts;
       emit({
         type: "ddos",
         tsUs: ts,
@@ -295,15 +267,15 @@ export class DdosDetector implements Detector {
   onHttpRequest(_req: HttpRequest, ctx: AppContext, emit: Emit): void {
     if (!this.#cfg.enabled || isGroupAddress(ctx.server)) return;
     if (this.#trusted !== null && this.#trusted(ctx.client)) return;
-    const s = this.#srcState(ctx.client), d = this.#dst.acquire(ctx.server, this.#initDst);
+    const s = this.#srcSlot(ctx.client), d = this.#dstSlot(ctx.server);
     this.#rate(REQUESTS, s, d, ctx.client, ctx.server, ctx.clientPort, ctx.serverPort, ctx.tsUs, ctx.slot, emit);
   }
 
-  /** Counts one new connection or request against its source and destination (see module docs). */
+  /** Counts one new connection or request against its source and destination slots (see module docs). */
   #rate(
     ch: number,
-    s: SrcState,
-    d: DstState,
+    s: number,
+    d: number,
     src: IpKey,
     dst: IpKey,
     srcPort: number,
@@ -314,31 +286,33 @@ export class DdosDetector implements Detector {
   ): void {
     const cfg = this.#cfg, w = this.#windowUs;
     const threshold = ch === CONNS ? cfg.conn_threshold : cfg.request_threshold;
-    const sc = (s.rates ??= [new TimeRing(w), new TimeRing(w)])[ch].add(ts);
-    if (d.rates[ch].sum === 0) {
-      d.rateTop[ch] = src;
-      d.rateTopRef[ch] = s;
+    const srcRates = this.#srcRates[ch], dstRates = this.#dstRates[ch];
+    const rateTop = this.#dstRateTop[ch], rateTopSlot = this.#dstRateTopSlot[ch];
+    const sc = srcRates.add(s, ts);
+    if (dstRates.sum(d) === 0) {
+      rateTop.set(d, src);
+      rateTopSlot[d] = s;
     }
-    const dc = d.rates[ch].add(ts);
+    const dc = dstRates.add(d, ts);
     const heavyMin = Math.max(2, Math.ceil(threshold / (10 * Math.max(1, cfg.min_sources))));
     const heavy = sc >= heavyMin;
     const hk = heavy
-      ? d.rateHeavy[ch].add(src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP))
-      : d.rateHeavy[ch].expire(ts, w);
+      ? this.#dstRateHeavy[ch].add(d, src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP))
+      : this.#dstRateHeavy[ch].expire(d, ts, w);
     let topCount = sc;
-    const top = d.rateTop[ch];
+    const top = rateTop.get(d);
     if (top !== src) {
-      const t = this.#topState(d.rateTopRef[ch], top);
-      d.rateTopRef[ch] = t ?? null;
-      const tc = t === undefined || t.rates === null ? 0 : t.rates[ch].count(ts);
+      const t = this.#topSlot(rateTopSlot[d], top);
+      rateTopSlot[d] = t;
+      const tc = t < 0 ? 0 : srcRates.count(t, ts);
       if (sc > tc) {
-        d.rateTop[ch] = src;
-        d.rateTopRef[ch] = s;
+        rateTop.set(d, src);
+        rateTopSlot[d] = s;
       } else topCount = tc;
     }
     if (dc < threshold || !heavy || hk < cfg.min_sources) return;
-    if (Math.min(topCount, dc) / dc >= DOMINANT_SHARE || ts - s.lastEmitUs < w) return;
-    s.lastEmitUs = ts;
+    if (Math.min(topCount, dc) / dc >= DOMINANT_SHARE || ts - this.#srcLastEmit[s] < w) return;
+    this.#srcLastEmit[s] = ts;
     const sources = hk >= HEAVY_CAP ? `${HEAVY_CAP}+` : String(hk);
     emit({
       type: "ddos",
@@ -355,16 +329,46 @@ export class DdosDetector implements Detector {
     });
   }
 
-  /** The source's entry (created when missing), marked most recently used. */
-  #srcState(src: IpKey): SrcState {
-    const s = this.#src.acquire(src, this.#initSrc);
-    s.key = src;
+  /** The source's slot (created when missing), marked most recently used. */
+  #srcSlot(src: IpKey): number {
+    const s = this.#src.acquire(src);
+    if (this.#src.created) {
+      this.#srcRing.reset(s);
+      this.#srcRates[0].reset(s);
+      this.#srcRates[1].reset(s);
+      this.#srcLastEmit = grownColumn(this.#srcLastEmit, s);
+      this.#srcLastEmit[s] = -Infinity;
+    }
     return s;
   }
 
-  /** The state held for `key` (what `#src.peek(key)` gives), from `ref` when it is still that key's. */
-  #topState(ref: SrcState | null, key: IpKey): SrcState | undefined {
-    return ref !== null && ref.key === key ? ref : this.#src.peek(key);
+  /** The destination's slot (created when missing), marked most recently used. */
+  #dstSlot(dst: IpKey): number {
+    const d = this.#dst.acquire(dst);
+    if (this.#dst.created) {
+      this.#dstRing.reset(d);
+      this.#dstOther.reset(d);
+      this.#dstSources.reset(d);
+      this.#dstHeavy.reset(d);
+      this.#dstTop.set(d, 0);
+      this.#dstTopSlot = grownColumn(this.#dstTopSlot, d);
+      this.#dstTopSlot[d] = -1;
+      this.#dstLastSpoofed = grownColumn(this.#dstLastSpoofed, d);
+      this.#dstLastSpoofed[d] = -Infinity;
+      for (let ch = 0; ch < 2; ch++) {
+        this.#dstRates[ch].reset(d);
+        this.#dstRateHeavy[ch].reset(d);
+        this.#dstRateTop[ch].set(d, 0);
+        const col = this.#dstRateTopSlot[ch] = grownColumn(this.#dstRateTopSlot[ch], d);
+        col[d] = -1;
+      }
+    }
+    return d;
+  }
+
+  /** The slot held for source `key` (what `#src.find(key)` gives), from `ref` when it still holds that key. */
+  #topSlot(ref: number, key: IpKey): number {
+    return ref >= 0 && this.#src.keyOf(ref) === key ? ref : this.#src.find(key);
   }
 
   /** Takes back the packets counted for a flow that got answered. */
@@ -376,15 +380,16 @@ export class DdosDetector implements Detector {
   #takeBack(flows: FlowTable, slot: number, n: number): void {
     this.#marks.set(flows, slot, 0);
     const t0 = flows.firstUs(slot);
-    const d = this.#dst.peek(flows.responderIp(slot));
-    if (d !== undefined) {
-      d.ring.sub(t0, n);
+    const d = this.#dst.find(flows.responderIp(slot));
+    if (d >= 0) {
+      this.#dstRing.sub(d, t0, n);
       // packets of mid-stream TCP flows and of protocols other than TCP/UDP were also counted as "other"
       const proto = flows.proto(slot);
       if (proto !== IpProto.UDP && (proto !== IpProto.TCP || (flows.state(slot) & FlowState.MIDSTREAM) !== 0)) {
-        d.other.sub(t0, n);
+        this.#dstOther.sub(d, t0, n);
       }
     }
-    this.#src.peek(flows.initiatorIp(slot))?.ring.sub(t0, n);
+    const s = this.#src.find(flows.initiatorIp(slot));
+    if (s >= 0) this.#srcRing.sub(s, t0, n);
   }
 }
