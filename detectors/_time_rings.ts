@@ -122,7 +122,8 @@ export class TimeRings {
   }
 
   #index(epoch: number): number {
-    const i = epoch % this.#len;
+    // epochs are integers read from a float column: integer remainder when they fit (a float one is a libm call)
+    const i = epoch >= -2147483648 && epoch <= 2147483647 ? (epoch | 0) % this.#len : epoch % this.#len;
     return i < 0 ? i + this.#len : i;
   }
 
