@@ -6,7 +6,9 @@
  * - Requests queue up to `maxQueue` rows; a full queue answers `undefined` at once (the heuristic
  *   label stands) and counts it in {@link ClassifierCounters.dropped}.
  * - While one batch runs in the Worker the next one fills, so batches grow with load and a lone
- *   request goes out immediately (low latency when idle).
+ *   request goes out immediately (low latency when idle). The rows asked for in one task, also from
+ *   successive microtasks (as the decision stage asks for a message's detections), go as one batch:
+ *   a batch costs the Worker far more than a row.
  * - A missing, unreadable or mismatched model never throws: {@link loadClassifier} returns a
  *   classifier whose status is `heuristics only` with the reason, and every request answers
  *   `undefined`.
@@ -203,11 +205,11 @@ export class FlowClassifier {
   #waiting: (Pending | undefined)[];
   #head = 0;
   #count = 0;
-  #spare: ArrayBuffer[] = [];
   #inFlight = new Map<number, Pending[]>();
   #direct = new Map<number, (probs: Float32Array | undefined) => void>();
   #cpu = new Map<number, (ns: number | undefined) => void>();
   #nextId = 1;
+  #sendQueued = false;
 
   /** @internal use {@link loadClassifier} */
   constructor(status: ClassifierStatus, info: ModelInfo | undefined, worker: Worker | undefined, o: ClassifierOptions) {
@@ -256,7 +258,7 @@ export class FlowClassifier {
     this.#count++;
     return new Promise((resolve) => {
       this.#waiting[at] = { resolve };
-      if (this.#inFlight.size === 0) this.#send();
+      this.#schedule();
     });
   }
 
@@ -307,14 +309,32 @@ export class FlowClassifier {
     this.status.reason ??= "closed";
   }
 
+  /**
+   * Sends the queued rows from a microtask queued behind the requests already waiting to run, unless
+   * a batch is in flight (its reply sends them): the detections of one capture message, whose
+   * verdicts are asked for one microtask after another, travel as one batch instead of one row and
+   * then the rest.
+   */
+  #schedule(): void {
+    if (this.#sendQueued || this.#inFlight.size !== 0) return;
+    this.#sendQueued = true;
+    queueMicrotask(this.#sendLater);
+  }
+
+  #sendLater = (): void => {
+    this.#sendQueued = false;
+    if (this.#inFlight.size === 0) this.#send();
+  };
+
   #send(): void {
     const w = this.#worker;
     if (w === undefined || this.#count === 0) return;
     const n = Math.min(this.#count, this.#maxBatch);
     const len = n * FEATURE_COUNT;
-    let ab = this.#spare.pop();
-    if (ab === undefined || ab.byteLength < len * 4) ab = new ArrayBuffer(this.#maxBatch * FEATURE_COUNT * 4);
-    const out = new Float32Array(ab, 0, len);
+    // exactly the batch's rows: a message costs with the size of what it transfers (a full-size
+    // buffer for one row cost ~70 µs more per message on the main thread)
+    const ab = new ArrayBuffer(len * 4);
+    const out = new Float32Array(ab);
     const batch: Pending[] = new Array(n);
     // the ring may wrap: copy up to its end, then from its start
     const first = Math.min(n, this.#maxQueue - this.#head);
@@ -349,7 +369,6 @@ export class FlowClassifier {
     if (m.type === "result") {
       const batch = this.#inFlight.get(m.id);
       this.#inFlight.delete(m.id);
-      this.#spare.push(m.rows);
       if (batch) {
         const p = new Float32Array(m.probs);
         const c = m.classes;
@@ -363,7 +382,6 @@ export class FlowClassifier {
     } else if (m.type === "error" && m.id !== undefined) {
       const batch = this.#inFlight.get(m.id) ?? [];
       this.#inFlight.delete(m.id);
-      if (m.rows) this.#spare.push(m.rows);
       this.counters.failed += batch.length;
       for (const p of batch) p.resolve(undefined);
     }

@@ -3,8 +3,8 @@
  *
  * Protocol (see {@link WorkerRequest} / {@link WorkerReply}): the Worker posts `ready` as the last
  * statement of its module (messages posted before that are lost: ORT's import has a top-level
- * await), then answers `load` with `loaded`/`error` and each `infer` with `result`/`error`. Row
- * buffers travel transferred both ways: the caller gets its input buffer back for reuse.
+ * await), then answers `load` with `loaded`/`error` and each `infer` with `result`/`error`. A batch's
+ * rows arrive in a transferred buffer of exactly its size; its probabilities go back transferred.
  *
  * @module
  */
@@ -21,8 +21,8 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: "ready" }
   | { type: "loaded"; inputs: readonly string[]; outputs: readonly string[]; loadMs: number }
-  | { type: "result"; id: number; probs: ArrayBuffer; rows: ArrayBuffer; classes: number; runMs: number }
-  | { type: "error"; id?: number; message: string; rows?: ArrayBuffer }
+  | { type: "result"; id: number; probs: ArrayBuffer; classes: number; runMs: number }
+  | { type: "error"; id?: number; message: string }
   | { type: "cpu"; id: number; ns: number | undefined };
 
 ort.env.wasm.numThreads = 1;
@@ -68,7 +68,7 @@ async function handle(m: WorkerRequest): Promise<void> {
   }
   if (m.type === "infer") {
     if (session === undefined) {
-      reply({ type: "error", id: m.id, message: "Cannot classify: no model loaded", rows: m.rows }, [m.rows]);
+      reply({ type: "error", id: m.id, message: "Cannot classify: no model loaded" });
       return;
     }
     const t0 = performance.now();
@@ -81,9 +81,9 @@ async function handle(m: WorkerRequest): Promise<void> {
         ? data.buffer as ArrayBuffer
         : data.slice().buffer;
       const classes = Number(t.dims[1]);
-      reply({ type: "result", id: m.id, probs, rows: m.rows, classes, runMs: performance.now() - t0 }, [probs, m.rows]);
+      reply({ type: "result", id: m.id, probs, classes, runMs: performance.now() - t0 }, [probs]);
     } catch (e) {
-      reply({ type: "error", id: m.id, message: `Cannot classify: ${(e as Error).message}`, rows: m.rows }, [m.rows]);
+      reply({ type: "error", id: m.id, message: `Cannot classify: ${(e as Error).message}` });
     }
   }
 }

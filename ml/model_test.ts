@@ -44,7 +44,25 @@ Deno.test("classifier: the Worker loads the model and answers like a direct sess
       assert.ok(Math.abs(v.confidence - probs[best]) <= 1e-5);
     });
     assert.equal(c.counters.classified, 64);
-    assert.ok(c.counters.batches < 64, `requests were batched (${c.counters.batches} batches)`);
+    assert.equal(c.counters.batches, 1, "the rows asked for in one task travel as one batch");
+  } finally {
+    c.close();
+  }
+});
+
+Deno.test("classifier: rows asked for from successive microtasks (as the decision stage asks) travel as one batch", async () => {
+  const c = await loadClassifier();
+  try {
+    assert.equal(c.status.state, "loaded", c.status.reason);
+    const row = new Float32Array(FEATURE_COUNT);
+    // each decision awaits the model's readiness first: its request comes one microtask later
+    const asked = Array.from({ length: 20 }, () => Promise.resolve().then(() => c.classify(row)));
+    const verdicts = await Promise.all(asked);
+    assert.ok(verdicts.every((v) => v !== undefined));
+    assert.equal(c.counters.batches, 1);
+    // a request after the answer goes out on its own, at once
+    assert.ok((await c.classify(row)) !== undefined);
+    assert.equal(c.counters.batches, 2);
   } finally {
     c.close();
   }
