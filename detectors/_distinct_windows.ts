@@ -12,87 +12,85 @@
  * @module
  */
 import { DistinctWindow } from "./_distinct.ts";
+import { SlotRecords } from "./_slot_records.ts";
+
+// fields of a slot's inline member in its record
+const ONE = 0, ONE_US = 1, HAS_ONE = 2;
 
 /** Distinct members in a sliding window, per slot (see module docs). */
 export class DistinctWindows<M extends number | string> {
-  #cap = 0;
-  /** Per slot: the inline member when it is a number (NaN: none, or a text member). */
-  #oneNum: Float64Array = new Float64Array(0);
+  #rec: SlotRecords;
+  #at: number;
   /** Per slot: the inline member when it is text (null until the first text member). */
   #oneStr: (string | undefined)[] | null = null;
-  /** Per slot: packet time the inline member was last seen. */
-  #oneUs: Float64Array = new Float64Array(0);
-  /** Per slot: 1 when an inline member is held. */
-  #hasOne: Uint8Array = new Uint8Array(0);
-  /** Per slot: the window once it saw two distinct members (then the inline columns are unused). */
+  /** Per slot: the window once it saw two distinct members (then the inline fields are unused). */
   #many: (DistinctWindow<M> | null)[] = [];
   /** True when the last {@link add} saw a member not in the window. */
   added = false;
 
-  /** Empties `slot` (a new or reused entry); grows the columns to hold it. */
-  reset(slot: number): void {
-    if (slot >= this.#cap) this.#grow(slot + 1);
-    this.#hasOne[slot] = 0;
-    this.#oneNum[slot] = NaN;
-    if (this.#oneStr !== null) this.#oneStr[slot] = undefined;
-    this.#many[slot] = null;
+  /**
+   * @param records the records holding the three fields per slot (default: its own): the inline
+   *   member when it is a number (NaN: none, or a text member), the packet time it was last seen,
+   *   1 when an inline member is held.
+   */
+  constructor(records: SlotRecords = new SlotRecords()) {
+    this.#rec = records;
+    this.#at = records.fields(3);
   }
 
-  /** Forgets every slot and releases the columns. */
+  /** Empties `slot` (a new or reused entry); makes room for it in the records. */
+  reset(slot: number): void {
+    this.#rec.ensure(slot);
+    const d = this.#rec.data, i = slot * this.#rec.stride + this.#at;
+    d[i + HAS_ONE] = 0;
+    d[i + ONE] = NaN;
+    if (this.#oneStr !== null && slot < this.#oneStr.length) this.#oneStr[slot] = undefined;
+    const many = this.#many;
+    if (slot < many.length) many[slot] = null;
+    else {
+      while (many.length < slot) many.push(null);
+      many.push(null);
+    }
+  }
+
+  /** Forgets every slot (with its own records). */
   clear(): void {
-    this.#cap = 0;
-    this.#oneNum = new Float64Array(0);
+    this.#rec.clear();
     this.#oneStr = null;
-    this.#oneUs = new Float64Array(0);
-    this.#hasOne = new Uint8Array(0);
     this.#many = [];
   }
 
-  #grow(need: number): void {
-    let cap = Math.max(16, this.#cap);
-    while (cap < need) cap *= 2;
-    const oneNum = new Float64Array(cap).fill(NaN), oneUs = new Float64Array(cap), hasOne = new Uint8Array(cap);
-    oneNum.set(this.#oneNum);
-    oneUs.set(this.#oneUs);
-    hasOne.set(this.#hasOne);
-    this.#oneNum = oneNum;
-    this.#oneUs = oneUs;
-    this.#hasOne = hasOne;
-    if (this.#oneStr !== null) {
-      for (let i = this.#oneStr.length; i < cap; i++) this.#oneStr.push(undefined);
-    }
-    for (let i = this.#many.length; i < cap; i++) this.#many.push(null);
-    this.#cap = cap;
+  #isOne(i: number, slot: number, member: M): boolean {
+    return typeof member === "number" ? this.#rec.data[i + ONE] === member : this.#oneStr?.[slot] === member;
   }
 
-  #isOne(slot: number, member: M): boolean {
-    return typeof member === "number" ? this.#oneNum[slot] === member : this.#oneStr?.[slot] === member;
-  }
-
-  #setOne(slot: number, member: M): void {
+  #setOne(i: number, slot: number, member: M): void {
     if (typeof member === "number") {
-      this.#oneNum[slot] = member;
-      if (this.#oneStr !== null) this.#oneStr[slot] = undefined;
+      this.#rec.data[i + ONE] = member;
+      if (this.#oneStr !== null && slot < this.#oneStr.length) this.#oneStr[slot] = undefined;
     } else {
-      this.#oneNum[slot] = NaN;
-      (this.#oneStr ??= new Array<string | undefined>(this.#cap).fill(undefined))[slot] = member;
+      this.#rec.data[i + ONE] = NaN;
+      const str = this.#oneStr ??= [];
+      while (str.length <= slot) str.push(undefined);
+      str[slot] = member;
     }
   }
 
-  #one(slot: number): M {
-    const n = this.#oneNum[slot];
-    return (n === n ? n : this.#oneStr![slot]) as M;
+  #dropOne(i: number, slot: number): void {
+    const d = this.#rec.data;
+    d[i + HAS_ONE] = 0;
+    d[i + ONE] = NaN;
+    if (this.#oneStr !== null && slot < this.#oneStr.length) this.#oneStr[slot] = undefined;
   }
 
   /** Distinct members of `slot` in its window ({@link DistinctWindow.expire}); returns the count. */
   expire(slot: number, tsUs: number, windowUs: number): number {
     const many = this.#many[slot];
     if (many !== null) return many.expire(tsUs, windowUs);
-    if (this.#hasOne[slot] !== 0) {
-      if (this.#oneUs[slot] >= tsUs - windowUs) return 1;
-      this.#hasOne[slot] = 0;
-      this.#oneNum[slot] = NaN;
-      if (this.#oneStr !== null) this.#oneStr[slot] = undefined;
+    const d = this.#rec.data, i = slot * this.#rec.stride + this.#at;
+    if (d[i + HAS_ONE] !== 0) {
+      if (d[i + ONE_US] >= tsUs - windowUs) return 1;
+      this.#dropOne(i, slot);
     }
     return 0;
   }
@@ -105,26 +103,27 @@ export class DistinctWindows<M extends number | string> {
     let many = this.#many[slot];
     if (many === null) {
       const has = this.expire(slot, tsUs, windowUs) !== 0;
+      const d = this.#rec.data, i = slot * this.#rec.stride + this.#at;
       if (!has || cap <= 1) {
-        const added = !has || !this.#isOne(slot, member);
+        const added = !has || !this.#isOne(i, slot, member);
         this.added = added;
-        const oneUs = this.#oneUs[slot];
-        this.#setOne(slot, member);
-        this.#oneUs[slot] = has && !added && oneUs > tsUs ? oneUs : tsUs;
-        this.#hasOne[slot] = 1;
+        const oneUs = d[i + ONE_US];
+        this.#setOne(i, slot, member);
+        d[i + ONE_US] = has && !added && oneUs > tsUs ? oneUs : tsUs;
+        d[i + HAS_ONE] = 1;
         return 1;
       }
-      if (this.#isOne(slot, member)) {
-        if (tsUs > this.#oneUs[slot]) this.#oneUs[slot] = tsUs;
+      if (this.#isOne(i, slot, member)) {
+        if (tsUs > d[i + ONE_US]) d[i + ONE_US] = tsUs;
         this.added = false;
         return 1;
       }
       // a second distinct member: a full window, seeded with the first (still inside the window)
+      const n = d[i + ONE];
+      const one = (n === n ? n : this.#oneStr![slot]) as M;
       many = this.#many[slot] = new DistinctWindow<M>();
-      many.add(this.#one(slot), this.#oneUs[slot], windowUs, cap);
-      this.#hasOne[slot] = 0;
-      this.#oneNum[slot] = NaN;
-      if (this.#oneStr !== null) this.#oneStr[slot] = undefined;
+      many.add(one, d[i + ONE_US], windowUs, cap);
+      this.#dropOne(i, slot);
     }
     const n = many.add(member, tsUs, windowUs, cap);
     this.added = many.added;

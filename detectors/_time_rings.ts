@@ -10,27 +10,23 @@
  * Every operation gives exactly what the same call on a `TimeRing` of the same window and bucket
  * count gives (the same algorithm on the same numbers; `_time_rings_test.ts` compares them on
  * random sequences). Slots come from a {@link SlotMap} (or any source of small slot numbers);
- * {@link reset} a slot before its first use.
+ * {@link reset} a slot before its first use. The fields can sit in a record shared with other per-slot
+ * state ({@link SlotRecords}), so one packet's look-ups stay in few cache lines.
  *
  * @module
  */
 import { DEFAULT_BUCKETS } from "./_time_ring.ts";
+import { SlotRecords } from "./_slot_records.ts";
 
-const NONE = -1;
+// fields of a slot's ring in its record
+const ORIGIN = 0, HEAD = 1, SUM = 2, BLOCK = 3;
 
 /** Sliding-window counters indexed by slot (see module docs). */
 export class TimeRings {
-  #bucketUs: number;
-  #len: number;
-  #cap = 0;
-  /** Per slot: packet time of the first event (NaN: none since the reset). */
-  #origin: Float64Array = new Float64Array(0);
-  /** Per slot: epoch of the newest bucket. */
-  #head: Float64Array = new Float64Array(0);
-  /** Per slot: events in the window. */
-  #sum: Float64Array = new Float64Array(0);
-  /** Per slot: first index of its bucket block in {@link #pool}, -1 while it has a single bucket. */
-  #block: Int32Array = new Int32Array(0);
+  #bucketUs = 1;
+  #len = 2;
+  #rec: SlotRecords;
+  #at: number;
   #pool: Uint32Array = new Uint32Array(0);
   #poolUsed = 0;
   /** Freed blocks (their first index), reused first. */
@@ -39,61 +35,58 @@ export class TimeRings {
   /**
    * @param windowUs window length in microseconds (> 0)
    * @param buckets buckets per window (≥ 1)
+   * @param records the records holding the ring's four fields per slot (default: its own). A slot's
+   *   fields: packet time of the first event (NaN: none since the reset), epoch of the newest bucket,
+   *   events in the window, 1 + first index of its bucket block in the pool (0 while it has a single
+   *   bucket).
    */
-  constructor(windowUs: number, buckets: number = DEFAULT_BUCKETS) {
+  constructor(windowUs: number, buckets: number = DEFAULT_BUCKETS, records: SlotRecords = new SlotRecords()) {
+    this.#rec = records;
+    this.#at = records.fields(4);
+    this.setWindow(windowUs, buckets);
+  }
+
+  /** Changes the window and forgets every bucket block: only with every slot cleared (reset before use). */
+  setWindow(windowUs: number, buckets: number = DEFAULT_BUCKETS): void {
     const n = Math.max(1, Math.floor(buckets));
     this.#bucketUs = Math.max(1, windowUs / n);
     this.#len = n + 1;
+    this.#freePool();
   }
 
-  /** Empties `slot` (a new or reused entry); grows the columns to hold it. */
-  reset(slot: number): void {
-    if (slot >= this.#cap) this.#grow(slot + 1);
-    this.#origin[slot] = NaN;
-    this.#head[slot] = 0;
-    this.#sum[slot] = 0;
-    const b = this.#block[slot];
-    if (b !== NONE) {
-      this.#freeBlocks.push(b);
-      this.#block[slot] = NONE;
-    }
-  }
-
-  /** Forgets every slot and releases the columns. */
-  clear(): void {
-    this.#cap = 0;
-    this.#origin = new Float64Array(0);
-    this.#head = new Float64Array(0);
-    this.#sum = new Float64Array(0);
-    this.#block = new Int32Array(0);
+  #freePool(): void {
     this.#pool = new Uint32Array(0);
     this.#poolUsed = 0;
     this.#freeBlocks = [];
   }
 
+  /** Empties `slot` (a new or reused entry); makes room for it in the records. */
+  reset(slot: number): void {
+    this.#rec.ensure(slot);
+    const d = this.#rec.data, i = slot * this.#rec.stride + this.#at;
+    d[i + ORIGIN] = NaN;
+    d[i + HEAD] = 0;
+    d[i + SUM] = 0;
+    const b = d[i + BLOCK];
+    if (b !== 0) {
+      this.#freeBlocks.push(b - 1);
+      d[i + BLOCK] = 0;
+    }
+  }
+
+  /** Forgets every slot (with its own records) and every bucket block. */
+  clear(): void {
+    this.#rec.clear();
+    this.#freePool();
+  }
+
   /** Count of the newest state of `slot` (without advancing time). */
   sum(slot: number): number {
-    return this.#sum[slot];
+    return this.#rec.data[slot * this.#rec.stride + this.#at + SUM];
   }
 
-  #grow(need: number): void {
-    let cap = Math.max(16, this.#cap);
-    while (cap < need) cap *= 2;
-    const origin = new Float64Array(cap), head = new Float64Array(cap), sum = new Float64Array(cap);
-    const block = new Int32Array(cap).fill(NONE);
-    origin.set(this.#origin);
-    head.set(this.#head);
-    sum.set(this.#sum);
-    block.set(this.#block);
-    this.#origin = origin;
-    this.#head = head;
-    this.#sum = sum;
-    this.#block = block;
-    this.#cap = cap;
-  }
-
-  /** A zeroed bucket block for `slot`. */
-  #newBlock(slot: number): number {
+  /** A zeroed bucket block; returns its first index. */
+  #newBlock(): number {
     let b: number;
     if (this.#freeBlocks.length > 0) {
       b = this.#freeBlocks.pop()!;
@@ -107,18 +100,7 @@ export class TimeRings {
       }
       this.#poolUsed += this.#len;
     }
-    this.#block[slot] = b;
     return b;
-  }
-
-  #epoch(slot: number, tsUs: number): number {
-    const o = this.#origin[slot];
-    if (o !== o) {
-      this.#origin[slot] = tsUs;
-      this.#head[slot] = 0;
-      return 0;
-    }
-    return Math.floor((tsUs - o) / this.#bucketUs);
   }
 
   #index(epoch: number): number {
@@ -127,32 +109,32 @@ export class TimeRings {
     return i < 0 ? i + this.#len : i;
   }
 
-  /** Moves the head of `slot` to `epoch`, clearing expired buckets. */
-  #advance(slot: number, epoch: number): void {
-    const head = this.#head[slot];
-    const d = epoch - head;
-    if (d <= 0) return;
-    const b = this.#block[slot];
-    if (b === NONE) {
-      if (d >= this.#len) this.#sum[slot] = 0;
+  /** Moves the head of the ring at `i` in `d` to `epoch`, clearing expired buckets. */
+  #advance(d: Float64Array, i: number, epoch: number): void {
+    const head = d[i + HEAD];
+    const dist = epoch - head;
+    if (dist <= 0) return;
+    const blk = d[i + BLOCK];
+    if (blk === 0) {
+      if (dist >= this.#len) d[i + SUM] = 0;
       // else: the single bucket is still inside the window; it stays at its epoch
-      if (this.#sum[slot] === 0) this.#head[slot] = epoch;
+      if (d[i + SUM] === 0) d[i + HEAD] = epoch;
       return;
     }
-    const pool = this.#pool;
-    if (d >= this.#len) {
+    const b = blk - 1, pool = this.#pool;
+    if (dist >= this.#len) {
       pool.fill(0, b, b + this.#len);
-      this.#sum[slot] = 0;
+      d[i + SUM] = 0;
     } else {
-      let sum = this.#sum[slot];
-      for (let i = 1; i <= d; i++) {
-        const idx = b + this.#index(head + i);
+      let sum = d[i + SUM];
+      for (let k = 1; k <= dist; k++) {
+        const idx = b + this.#index(head + k);
         sum -= pool[idx];
         pool[idx] = 0;
       }
-      this.#sum[slot] = sum;
+      d[i + SUM] = sum;
     }
-    this.#head[slot] = epoch;
+    d[i + HEAD] = epoch;
   }
 
   /**
@@ -160,58 +142,70 @@ export class TimeRings {
    * the newest time seen ({@link TimeRing.add}).
    */
   add(slot: number, tsUs: number, n = 1): number {
-    const e = this.#epoch(slot, tsUs);
-    let b = this.#block[slot];
-    const head = this.#head[slot];
-    if (b === NONE) {
-      const sum = this.#sum[slot];
-      if (e === head) return this.#sum[slot] = sum + n;
+    const d = this.#rec.data, i = slot * this.#rec.stride + this.#at;
+    let e: number;
+    const o = d[i + ORIGIN];
+    if (o !== o) {
+      d[i + ORIGIN] = tsUs;
+      d[i + HEAD] = 0;
+      e = 0;
+    } else {
+      e = Math.floor((tsUs - o) / this.#bucketUs);
+    }
+    const head = d[i + HEAD];
+    let blk = d[i + BLOCK];
+    if (blk === 0) {
+      const sum = d[i + SUM];
+      if (e === head) return d[i + SUM] = sum + n;
       if (e > head) {
         if (sum === 0 || e - head >= this.#len) {
-          this.#head[slot] = e;
-          return this.#sum[slot] = n;
+          d[i + HEAD] = e;
+          return d[i + SUM] = n;
         }
       } else if (head - e >= this.#len) {
         return sum;
       }
-      b = this.#newBlock(slot);
+      const b = this.#newBlock();
+      blk = d[i + BLOCK] = b + 1;
       this.#pool[b + this.#index(head)] = sum;
     }
-    if (e > head) this.#advance(slot, e);
-    else if (head - e >= this.#len) return this.#sum[slot];
-    this.#pool[b + this.#index(e)] += n;
-    return this.#sum[slot] += n;
+    if (e > head) this.#advance(d, i, e);
+    else if (head - e >= this.#len) return d[i + SUM];
+    this.#pool[blk - 1 + this.#index(e)] += n;
+    return d[i + SUM] += n;
   }
 
   /** The count of `slot` in the window ending at `tsUs` (or at the newest time seen, if later). */
   count(slot: number, tsUs: number): number {
-    const o = this.#origin[slot];
+    const d = this.#rec.data, i = slot * this.#rec.stride + this.#at;
+    const o = d[i + ORIGIN];
     if (o !== o) return 0;
     const e = Math.floor((tsUs - o) / this.#bucketUs);
-    if (this.#block[slot] === NONE) {
-      if (e - this.#head[slot] >= this.#len) this.#sum[slot] = 0;
-      return this.#sum[slot];
+    if (d[i + BLOCK] === 0) {
+      if (e - d[i + HEAD] >= this.#len) d[i + SUM] = 0;
+      return d[i + SUM];
     }
-    this.#advance(slot, e);
-    return this.#sum[slot];
+    this.#advance(d, i, e);
+    return d[i + SUM];
   }
 
   /** Takes back up to `n` events counted at `tsUs` from `slot` ({@link TimeRing.sub}); returns how many. */
   sub(slot: number, tsUs: number, n: number): number {
-    const o = this.#origin[slot];
-    if (o !== o || n <= 0 || this.#sum[slot] === 0) return 0;
+    const d = this.#rec.data, i = slot * this.#rec.stride + this.#at;
+    const o = d[i + ORIGIN];
+    if (o !== o || n <= 0 || d[i + SUM] === 0) return 0;
     let e = Math.floor((tsUs - o) / this.#bucketUs);
-    const head = this.#head[slot];
+    const head = d[i + HEAD];
     if (e > head) return 0;
     if (head - e >= this.#len) return 0;
-    const b = this.#block[slot];
-    if (b === NONE) {
-      const k = Math.min(n, this.#sum[slot]);
-      this.#sum[slot] -= k;
+    const blk = d[i + BLOCK];
+    if (blk === 0) {
+      const k = Math.min(n, d[i + SUM]);
+      d[i + SUM] -= k;
       return k;
     }
-    const pool = this.#pool;
-    let left = n, sum = this.#sum[slot];
+    const b = blk - 1, pool = this.#pool;
+    let left = n, sum = d[i + SUM];
     for (; e <= head && left > 0; e++) {
       const idx = b + this.#index(e);
       const k = Math.min(left, pool[idx]);
@@ -219,7 +213,7 @@ export class TimeRings {
       sum -= k;
       left -= k;
     }
-    this.#sum[slot] = sum;
+    d[i + SUM] = sum;
     return n - left;
   }
 }

@@ -41,7 +41,8 @@ import type { Config, DdosConfig } from "../config/defaults.ts";
 import type { TrustedMatcher } from "../config/trusted.ts";
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { FlowState, type FlowTable } from "../flow/flow_table.ts";
-import { grownColumn, KeyColumn } from "./_columns.ts";
+import { KeyColumn, SlotRecords } from "./_slot_records.ts";
+import { DEFAULT_BUCKETS } from "./_time_ring.ts";
 import { DistinctWindows } from "./_distinct_windows.ts";
 import { FlowMarks } from "./_flow_marks.ts";
 import { SlotMap } from "./_slot_map.ts";
@@ -69,29 +70,40 @@ export class DdosDetector implements Detector {
   #cfg!: DdosConfig;
   #windowUs = 0;
   #trusted: TrustedMatcher | null = null;
-  // Per source and per destination, in columns indexed by the table slot (no object per address:
-  // a spoofed flood brings thousands). A source: unsolicited packets sent, and per channel new
-  // connections opened / HTTP requests sent, and its last report.
+  // Per source and per destination, one record per table slot (no object per address: a spoofed
+  // flood brings thousands). A source: unsolicited packets sent, its last report, and per channel new
+  // connections opened / HTTP requests sent.
   #src: SlotMap<IpKey>;
-  #srcRing = new TimeRings(1);
-  #srcRates: [TimeRings, TimeRings] = [new TimeRings(1), new TimeRings(1)];
-  #srcLastEmit = new Float64Array(0);
+  #srcRec = new SlotRecords();
+  #srcRing = new TimeRings(1, DEFAULT_BUCKETS, this.#srcRec);
+  #srcLastEmit = this.#srcRec.fields(1);
+  #srcRates: [TimeRings, TimeRings] = [
+    new TimeRings(1, DEFAULT_BUCKETS, this.#srcRec),
+    new TimeRings(1, DEFAULT_BUCKETS, this.#srcRec),
+  ];
   // A destination: unsolicited packets received; those other detectors do not report by destination
   // (TCP without SYN, other protocols); their distinct and heavy sources; the busiest source, with
-  // its slot when last looked up (checked against its key before use: saves a table look-up); per
-  // channel the same for new connections / HTTP requests.
+  // its slot when last looked up (checked against its key before use: saves a table look-up); the
+  // last spoofed report; per channel the same for new connections / HTTP requests.
   #dst: SlotMap<IpKey>;
-  #dstRing = new TimeRings(1);
-  #dstOther = new TimeRings(1);
-  #dstSources = new DistinctWindows<IpKey>();
-  #dstHeavy = new DistinctWindows<IpKey>();
-  #dstTop = new KeyColumn<IpKey>();
-  #dstTopSlot = new Float64Array(0);
-  #dstLastSpoofed = new Float64Array(0);
-  #dstRates: [TimeRings, TimeRings] = [new TimeRings(1), new TimeRings(1)];
-  #dstRateHeavy: [DistinctWindows<IpKey>, DistinctWindows<IpKey>] = [new DistinctWindows(), new DistinctWindows()];
-  #dstRateTop: [KeyColumn<IpKey>, KeyColumn<IpKey>] = [new KeyColumn(), new KeyColumn()];
-  #dstRateTopSlot: [Float64Array<ArrayBuffer>, Float64Array<ArrayBuffer>] = [new Float64Array(0), new Float64Array(0)];
+  #dstRec = new SlotRecords();
+  #dstRing = new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec);
+  #dstOther = new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec);
+  #dstSources = new DistinctWindows<IpKey>(this.#dstRec);
+  #dstHeavy = new DistinctWindows<IpKey>(this.#dstRec);
+  #dstTop = new KeyColumn<IpKey>(this.#dstRec);
+  #dstTopSlot = this.#dstRec.fields(1);
+  #dstLastSpoofed = this.#dstRec.fields(1);
+  #dstRates: [TimeRings, TimeRings] = [
+    new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec),
+    new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec),
+  ];
+  #dstRateHeavy: [DistinctWindows<IpKey>, DistinctWindows<IpKey>] = [
+    new DistinctWindows(this.#dstRec),
+    new DistinctWindows(this.#dstRec),
+  ];
+  #dstRateTop: [KeyColumn<IpKey>, KeyColumn<IpKey>] = [new KeyColumn(this.#dstRec), new KeyColumn(this.#dstRec)];
+  #dstRateTopSlot: [number, number] = [this.#dstRec.fields(1), this.#dstRec.fields(1)];
   #marks = new FlowMarks();
 
   /** Creates the detector with `config.ddos` and `config.limits`. */
@@ -109,12 +121,11 @@ export class DdosDetector implements Detector {
       this.#src.clear();
       this.#dst.clear();
       this.#marks.clear();
-      this.#srcRing = new TimeRings(windowUs);
-      this.#srcRates = [new TimeRings(windowUs), new TimeRings(windowUs)];
-      this.#dstRing = new TimeRings(windowUs);
-      this.#dstOther = new TimeRings(windowUs);
-      this.#dstRates = [new TimeRings(windowUs), new TimeRings(windowUs)];
-      this.#dstSources.clear();
+      for (const rings of [this.#srcRing, ...this.#srcRates, this.#dstRing, this.#dstOther, ...this.#dstRates]) {
+        rings.setWindow(windowUs);
+      }
+      this.#srcRec.clear();
+      this.#dstSources.clear(); // and the records
       this.#dstHeavy.clear();
       this.#dstRateHeavy[0].clear();
       this.#dstRateHeavy[1].clear();
@@ -195,9 +206,10 @@ export class DdosDetector implements Detector {
     if (s < 0) s = this.#srcSlot(pkt.src);
     const sc = this.#srcRing.add(s, ts);
     if (d < 0) d = this.#dstSlot(pkt.dst);
+    const dr = this.#dstRec.data, di = d * this.#dstRec.stride;
     if (this.#dstRing.sum(d) === 0) {
       this.#dstTop.set(d, pkt.src);
-      this.#dstTopSlot[d] = s;
+      dr[di + this.#dstTopSlot] = s;
     }
     const dc = this.#dstRing.add(d, ts);
     const syn = proto === IpProto.TCP && (pkt.tcpFlags & TcpFlag.SYN) !== 0;
@@ -213,20 +225,21 @@ export class DdosDetector implements Detector {
     let topCount = sc;
     const top = this.#dstTop.get(d);
     if (top !== pkt.src) {
-      const t = this.#topSlot(this.#dstTopSlot[d], top);
-      this.#dstTopSlot[d] = t;
+      const t = this.#topSlot(dr[di + this.#dstTopSlot], top);
+      dr[di + this.#dstTopSlot] = t;
       const tc = t < 0 ? 0 : this.#srcRing.count(t, ts);
       if (sc > tc) {
         this.#dstTop.set(d, pkt.src);
-        this.#dstTopSlot[d] = s;
+        dr[di + this.#dstTopSlot] = s;
       } else topCount = tc;
     }
     if (dc < cfg.threshold) return;
     const share = Math.min(topCount, dc) / dc;
 
     if (heavy && hk >= cfg.min_sources && share < DOMINANT_SHARE) {
-      if (ts - this.#srcLastEmit[s] < w) return;
-      this.#srcLastEmit[s] = ts;
+      const sLast = s * this.#srcRec.stride + this.#srcLastEmit;
+      if (ts - this.#srcRec.data[sLast] < w) return;
+      this.#srcRec.data[sLast] = ts;
       const sources = hk >= HEAVY_CAP ? `${HEAVY_CAP}+` : String(hk);
       emit({
         type: "ddos",
@@ -243,8 +256,8 @@ export class DdosDetector implements Detector {
       });
       return;
     }
-    if (other >= cfg.threshold && k >= SOURCES_CAP && share < 0.1 && ts - this.#dstLastSpoofed[d] >= w) {
-      this.#dstLastSpoofed[d] = ts;
+    if (other >= cfg.threshold && k >= SOURCES_CAP && share < 0.1 && ts - dr[di + this.#dstLastSpoofed] >= w) {
+      dr[di + this.#dstLastSpoofed] = ts;
       emit({
         type: "ddos",
         tsUs: ts,
@@ -287,11 +300,12 @@ export class DdosDetector implements Detector {
     const cfg = this.#cfg, w = this.#windowUs;
     const threshold = ch === CONNS ? cfg.conn_threshold : cfg.request_threshold;
     const srcRates = this.#srcRates[ch], dstRates = this.#dstRates[ch];
-    const rateTop = this.#dstRateTop[ch], rateTopSlot = this.#dstRateTopSlot[ch];
+    const rateTop = this.#dstRateTop[ch];
     const sc = srcRates.add(s, ts);
+    const dr = this.#dstRec.data, topSlot = d * this.#dstRec.stride + this.#dstRateTopSlot[ch];
     if (dstRates.sum(d) === 0) {
       rateTop.set(d, src);
-      rateTopSlot[d] = s;
+      dr[topSlot] = s;
     }
     const dc = dstRates.add(d, ts);
     const heavyMin = Math.max(2, Math.ceil(threshold / (10 * Math.max(1, cfg.min_sources))));
@@ -302,17 +316,18 @@ export class DdosDetector implements Detector {
     let topCount = sc;
     const top = rateTop.get(d);
     if (top !== src) {
-      const t = this.#topSlot(rateTopSlot[d], top);
-      rateTopSlot[d] = t;
+      const t = this.#topSlot(dr[topSlot], top);
+      dr[topSlot] = t;
       const tc = t < 0 ? 0 : srcRates.count(t, ts);
       if (sc > tc) {
         rateTop.set(d, src);
-        rateTopSlot[d] = s;
+        dr[topSlot] = s;
       } else topCount = tc;
     }
     if (dc < threshold || !heavy || hk < cfg.min_sources) return;
-    if (Math.min(topCount, dc) / dc >= DOMINANT_SHARE || ts - this.#srcLastEmit[s] < w) return;
-    this.#srcLastEmit[s] = ts;
+    const sLast = s * this.#srcRec.stride + this.#srcLastEmit;
+    if (Math.min(topCount, dc) / dc >= DOMINANT_SHARE || ts - this.#srcRec.data[sLast] < w) return;
+    this.#srcRec.data[sLast] = ts;
     const sources = hk >= HEAVY_CAP ? `${HEAVY_CAP}+` : String(hk);
     emit({
       type: "ddos",
@@ -336,8 +351,7 @@ export class DdosDetector implements Detector {
       this.#srcRing.reset(s);
       this.#srcRates[0].reset(s);
       this.#srcRates[1].reset(s);
-      this.#srcLastEmit = grownColumn(this.#srcLastEmit, s);
-      this.#srcLastEmit[s] = -Infinity;
+      this.#srcRec.data[s * this.#srcRec.stride + this.#srcLastEmit] = -Infinity;
     }
     return s;
   }
@@ -351,16 +365,14 @@ export class DdosDetector implements Detector {
       this.#dstSources.reset(d);
       this.#dstHeavy.reset(d);
       this.#dstTop.set(d, 0);
-      this.#dstTopSlot = grownColumn(this.#dstTopSlot, d);
-      this.#dstTopSlot[d] = -1;
-      this.#dstLastSpoofed = grownColumn(this.#dstLastSpoofed, d);
-      this.#dstLastSpoofed[d] = -Infinity;
+      const r = this.#dstRec.data, i = d * this.#dstRec.stride;
+      r[i + this.#dstTopSlot] = -1;
+      r[i + this.#dstLastSpoofed] = -Infinity;
       for (let ch = 0; ch < 2; ch++) {
         this.#dstRates[ch].reset(d);
         this.#dstRateHeavy[ch].reset(d);
         this.#dstRateTop[ch].set(d, 0);
-        const col = this.#dstRateTopSlot[ch] = grownColumn(this.#dstRateTopSlot[ch], d);
-        col[d] = -1;
+        r[i + this.#dstRateTopSlot[ch]] = -1;
       }
     }
     return d;

@@ -44,7 +44,7 @@ import type { DelayItem } from "./_delay_queue.ts";
 import { PendingVerdicts } from "./_pending.ts";
 import { DistinctWindows } from "./_distinct_windows.ts";
 import { SlotMap } from "./_slot_map.ts";
-import { grownColumn } from "./_columns.ts";
+import { SlotRecords } from "./_slot_records.ts";
 import { isGroupAddress, num, pairKey, protoText, reemitUs, toUs, trustedFilter } from "./_util.ts";
 import { tcpConversation } from "./_conversation.ts";
 import type { Detector, Emit } from "./detector.ts";
@@ -66,18 +66,20 @@ export class PortScanDetector implements Detector {
   #windowUs = 0;
   #slowUs = 0;
   #trusted: TrustedMatcher | null = null;
-  // per source: the distinct ports probed (fast and slow windows) and the last reports; per (source,
-  // protocol/port): the distinct hosts probed. Columns indexed by the table slot: no object per key
+  // per source: the distinct ports probed (fast and slow windows), the last reports and the new ports
+  // probed after the re-alert spacing since the last fast alert (a re-alert needs `threshold` of them);
+  // per (source, protocol/port): the distinct hosts probed. One record per table slot: no object per key
   #src: SlotMap<IpKey>;
-  #fast = new DistinctWindows<number>();
-  #slow = new DistinctWindows<number>();
-  #lastFastUs = new Float64Array(0);
-  #lastSlowUs = new Float64Array(0);
-  /** New ports probed after the re-alert spacing since the last fast alert: a re-alert needs `threshold` of them. */
-  #newSinceFast = new Float64Array(0);
+  #srcRec = new SlotRecords();
+  #fast = new DistinctWindows<number>(this.#srcRec);
+  #slow = new DistinctWindows<number>(this.#srcRec);
+  #lastFastUs = this.#srcRec.fields(1);
+  #lastSlowUs = this.#srcRec.fields(1);
+  #newSinceFast = this.#srcRec.fields(1);
   #sweep: SlotMap<number | string>;
-  #sweepHosts = new DistinctWindows<IpKey>();
-  #sweepLastUs = new Float64Array(0);
+  #sweepRec = new SlotRecords();
+  #sweepHosts = new DistinctWindows<IpKey>(this.#sweepRec);
+  #sweepLastUs = this.#sweepRec.fields(1);
   /** Group queries by (sender, source port): destination port and time, to recognise their unicast answers. */
   #groupQueries: BoundedMap<number | string, { port: number; tsUs: number }>;
   #initQuery = (old: { port: number; tsUs: number } | undefined) => old ?? { port: 0, tsUs: 0 };
@@ -182,14 +184,12 @@ export class PortScanDetector implements Detector {
     const sw = this.#sweep.acquire(key);
     if (this.#sweep.created) {
       this.#sweepHosts.reset(sw);
-      this.#sweepLastUs = grownColumn(this.#sweepLastUs, sw);
-      this.#sweepLastUs[sw] = -Infinity;
+      this.#sweepRec.data[sw * this.#sweepRec.stride + this.#sweepLastUs] = -Infinity;
     }
     const hosts = this.#sweepHosts.add(sw, item.dst, item.tsUs, this.#windowUs, Math.max(1, cfg.sweep_hosts));
-    if (hosts < cfg.sweep_hosts || !this.#sweepHosts.added || now - this.#sweepLastUs[sw] < reemitUs(this.#windowUs)) {
-      return;
-    }
-    this.#sweepLastUs[sw] = now;
+    const swr = this.#sweepRec.data, swLast = sw * this.#sweepRec.stride + this.#sweepLastUs;
+    if (hosts < cfg.sweep_hosts || !this.#sweepHosts.added || now - swr[swLast] < reemitUs(this.#windowUs)) return;
+    swr[swLast] = now;
     const icmp = proto !== IpProto.TCP && proto !== IpProto.UDP;
     emit({
       type: "port_scan",
@@ -215,24 +215,24 @@ export class PortScanDetector implements Detector {
     if (this.#src.created) {
       this.#fast.reset(s);
       this.#slow.reset(s);
-      this.#lastFastUs = grownColumn(this.#lastFastUs, s);
-      this.#lastSlowUs = grownColumn(this.#lastSlowUs, s);
-      this.#newSinceFast = grownColumn(this.#newSinceFast, s);
-      this.#lastFastUs[s] = this.#lastSlowUs[s] = -Infinity;
-      this.#newSinceFast[s] = 0;
+      const r = this.#srcRec.data, i = s * this.#srcRec.stride;
+      r[i + this.#lastFastUs] = r[i + this.#lastSlowUs] = -Infinity;
+      r[i + this.#newSinceFast] = 0;
     }
     const fast = this.#fast.add(s, member, ts, this.#windowUs, Math.max(1, cfg.threshold));
     const fastAdded = this.#fast.added;
     const slow = this.#slow.add(s, member, ts, this.#slowUs, Math.max(1, cfg.slow_threshold));
+    const r = this.#srcRec.data, i = s * this.#srcRec.stride;
+    const lastFast = i + this.#lastFastUs, lastSlow = i + this.#lastSlowUs, newSince = i + this.#newSinceFast;
     if (fast >= cfg.threshold) {
       if (!fastAdded) return;
       // first alert at once; again only when, after the spacing, the scan adds another `threshold` new ports
-      if (this.#lastFastUs[s] !== -Infinity) {
-        if (now - this.#lastFastUs[s] < reemitUs(this.#windowUs)) return;
-        if (++this.#newSinceFast[s] < cfg.threshold) return;
+      if (r[lastFast] !== -Infinity) {
+        if (now - r[lastFast] < reemitUs(this.#windowUs)) return;
+        if (++r[newSince] < cfg.threshold) return;
       }
-      this.#lastFastUs[s] = now;
-      this.#newSinceFast[s] = 0;
+      r[lastFast] = now;
+      r[newSince] = 0;
       emit({
         type: "port_scan",
         tsUs: now,
@@ -247,10 +247,10 @@ export class PortScanDetector implements Detector {
       });
     } else if (slow >= cfg.slow_threshold) {
       if (
-        !this.#slow.added || now - this.#lastFastUs[s] <= this.#slowUs ||
-        now - this.#lastSlowUs[s] < Math.min(this.#slowUs, SLOW_REEMIT_US)
+        !this.#slow.added || now - r[lastFast] <= this.#slowUs ||
+        now - r[lastSlow] < Math.min(this.#slowUs, SLOW_REEMIT_US)
       ) return;
-      this.#lastSlowUs[s] = now;
+      r[lastSlow] = now;
       emit({
         type: "port_scan",
         tsUs: now,

@@ -34,7 +34,8 @@ import { PendingVerdicts } from "./_pending.ts";
 import { DistinctWindows } from "./_distinct_windows.ts";
 import { SlotMap } from "./_slot_map.ts";
 import { TimeRings } from "./_time_rings.ts";
-import { grownColumn } from "./_columns.ts";
+import { SlotRecords } from "./_slot_records.ts";
+import { DEFAULT_BUCKETS } from "./_time_ring.ts";
 import { num, toUs, trustedFilter } from "./_util.ts";
 import { type Detector, type Emit, type PacketInterest, PacketKind } from "./detector.ts";
 import { tcpConversation } from "./_conversation.ts";
@@ -61,16 +62,18 @@ export class SynFloodDetector implements Detector {
   #cfg!: SynFloodConfig;
   #windowUs = 0;
   #trusted: TrustedMatcher | null = null;
-  // per source and per destination: half-open SYNs, and the distinct ports / sources they went to,
-  // in columns indexed by the table slot (no object per address: a spoofed flood brings thousands)
+  // per source and per destination: half-open SYNs, the distinct ports / sources they went to and
+  // the last report, in one record per table slot (no object per address: a spoofed flood brings thousands)
   #src: SlotMap<IpKey>;
-  #srcRing = new TimeRings(1);
-  #srcPorts = new DistinctWindows<number>();
-  #srcLastEmit = new Float64Array(0);
+  #srcRec = new SlotRecords();
+  #srcRing = new TimeRings(1, DEFAULT_BUCKETS, this.#srcRec);
+  #srcPorts = new DistinctWindows<number>(this.#srcRec);
+  #srcLastEmit = this.#srcRec.fields(1);
   #dst: SlotMap<IpKey>;
-  #dstRing = new TimeRings(1);
-  #dstSources = new DistinctWindows<IpKey>();
-  #dstLastEmit = new Float64Array(0);
+  #dstRec = new SlotRecords();
+  #dstRing = new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec);
+  #dstSources = new DistinctWindows<IpKey>(this.#dstRec);
+  #dstLastEmit = this.#dstRec.fields(1);
   #pending = new PendingVerdicts(SYN_QUEUE_CAPACITY, {
     graceUs: 0,
     judge: (item, flows, now, emit, final) => this.#judge(item, flows, now, emit, final),
@@ -91,9 +94,9 @@ export class SynFloodDetector implements Detector {
     if (windowUs !== this.#windowUs) {
       this.#src.clear();
       this.#dst.clear();
-      this.#srcRing = new TimeRings(windowUs);
-      this.#dstRing = new TimeRings(windowUs);
-      this.#srcPorts.clear();
+      this.#srcRing.setWindow(windowUs);
+      this.#dstRing.setWindow(windowUs);
+      this.#srcPorts.clear(); // and the records
       this.#dstSources.clear();
     }
     this.#cfg = c;
@@ -155,15 +158,15 @@ export class SynFloodDetector implements Detector {
     if (this.#src.created) {
       this.#srcRing.reset(si);
       this.#srcPorts.reset(si);
-      this.#srcLastEmit = grownColumn(this.#srcLastEmit, si);
-      this.#srcLastEmit[si] = -Infinity;
+      this.#srcRec.data[si * this.#srcRec.stride + this.#srcLastEmit] = -Infinity;
     }
     const c = this.#srcRing.add(si, ts);
     const half = Math.max(2, Math.ceil(cfg.threshold / 2));
     const ports = this.#srcPorts.add(si, item.dstPort, ts, w, half);
     let fired = false;
-    if (c >= cfg.threshold && ports < half && now - this.#srcLastEmit[si] >= w) {
-      this.#srcLastEmit[si] = now;
+    const sr = this.#srcRec.data, sLast = si * this.#srcRec.stride + this.#srcLastEmit;
+    if (c >= cfg.threshold && ports < half && now - sr[sLast] >= w) {
+      sr[sLast] = now;
       fired = true;
       emit({
         type: "syn_flood",
@@ -183,14 +186,14 @@ export class SynFloodDetector implements Detector {
     if (this.#dst.created) {
       this.#dstRing.reset(di);
       this.#dstSources.reset(di);
-      this.#dstLastEmit = grownColumn(this.#dstLastEmit, di);
-      this.#dstLastEmit[di] = -Infinity;
+      this.#dstRec.data[di * this.#dstRec.stride + this.#dstLastEmit] = -Infinity;
     }
     const n = this.#dstRing.add(di, ts);
     const sources = this.#dstSources.add(di, item.src, ts, w, SPOOF_CAP);
     const needed = Math.min(SPOOF_CAP, Math.max(SPOOF_MIN_SOURCES, Math.ceil(n / 4)));
-    if (n >= cfg.dest_threshold && sources >= needed && now - this.#dstLastEmit[di] >= w) {
-      this.#dstLastEmit[di] = now;
+    const dr = this.#dstRec.data, dLast = di * this.#dstRec.stride + this.#dstLastEmit;
+    if (n >= cfg.dest_threshold && sources >= needed && now - dr[dLast] >= w) {
+      dr[dLast] = now;
       if (fired) return;
       emit({
         type: "syn_flood",
