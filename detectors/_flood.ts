@@ -11,28 +11,14 @@
  */
 import type { FloodConfig } from "../config/defaults.ts";
 import type { IpKey } from "../decode/packet.ts";
-import { BoundedMap } from "./_bounded_map.ts";
-import { DistinctWindow } from "./_distinct.ts";
-import { TimeRing } from "./_time_ring.ts";
+import { DistinctWindows } from "./_distinct_windows.ts";
+import { SlotMap } from "./_slot_map.ts";
+import { KeyColumn, SlotRecords } from "./_slot_records.ts";
+import { DEFAULT_BUCKETS } from "./_time_ring.ts";
+import { TimeRings } from "./_time_rings.ts";
 
 /** Distinct sources tracked per destination. */
 export const FLOOD_SOURCES_CAP = 64;
-
-interface SrcState {
-  /** The source this state is held for (NaN once pushed out of the table): validates {@link DstState.topRef}. */
-  key: IpKey;
-  ring: TimeRing;
-  lastEmitUs: number;
-}
-
-interface DstState {
-  ring: TimeRing;
-  sources: DistinctWindow<IpKey>;
-  top: IpKey;
-  /** The state of `top` when last looked up (checked against its key before use; saves a table look-up). */
-  topRef: SrcState | null;
-  lastEmitUs: number;
-}
 
 /** What {@link FloodCounter.add} decided; one record reused for every call. */
 export interface FloodVerdict {
@@ -59,45 +45,36 @@ export function floodOrigin(v: FloodVerdict): string {
 
 /** Source and destination rate tables (see module docs). */
 export class FloodCounter {
-  #src: BoundedMap<IpKey, SrcState>;
-  #dst: BoundedMap<IpKey, DstState>;
+  // one record per table slot (no object per address): a source's packets and last report; a
+  // destination's packets, distinct sources, busiest source (with its slot when last looked up,
+  // checked against its key before use: saves a table look-up) and last report
+  #src: SlotMap<IpKey>;
+  #srcRec = new SlotRecords();
+  #srcRing = new TimeRings(1, DEFAULT_BUCKETS, this.#srcRec);
+  #srcLastEmit = this.#srcRec.fields(1);
+  #dst: SlotMap<IpKey>;
+  #dstRec = new SlotRecords();
+  #dstRing = new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec);
+  #dstSources = new DistinctWindows<IpKey>(this.#dstRec);
+  #dstTop = new KeyColumn<IpKey>(this.#dstRec);
+  #dstTopSlot = this.#dstRec.fields(1);
+  #dstLastEmit = this.#dstRec.fields(1);
   #windowUs = 0;
   readonly verdict: FloodVerdict = { kind: 0, count: 0, attacker: 0, sources: 0, spoofed: false };
-  #initSrc = (old: SrcState | undefined): SrcState => {
-    if (old === undefined) return { key: NaN, ring: new TimeRing(this.#windowUs), lastEmitUs: -Infinity };
-    old.ring.clear();
-    old.lastEmitUs = -Infinity;
-    return old;
-  };
-  #initDst = (old: DstState | undefined): DstState => {
-    if (old === undefined) {
-      return {
-        ring: new TimeRing(this.#windowUs),
-        sources: new DistinctWindow<IpKey>(),
-        top: 0,
-        topRef: null,
-        lastEmitUs: -Infinity,
-      };
-    }
-    old.ring.clear();
-    old.sources.clear();
-    old.topRef = null;
-    old.lastEmitUs = -Infinity;
-    return old;
-  };
 
   /** Creates empty tables holding at most `capacity` sources and `capacity` destinations. */
   constructor(capacity: number) {
-    this.#src = new BoundedMap(capacity, { onEvict: (_k, s) => void (s.key = NaN) });
-    this.#dst = new BoundedMap(capacity);
+    this.#src = new SlotMap(capacity);
+    this.#dst = new SlotMap(capacity);
   }
 
   /** Sets window and capacity; a changed window clears the tables. */
   configure(windowUs: number, capacity: number): void {
     if (windowUs !== this.#windowUs) {
-      this.#src.clear();
-      this.#dst.clear();
+      this.clear();
       this.#windowUs = windowUs;
+      this.#srcRing.setWindow(windowUs);
+      this.#dstRing.setWindow(windowUs);
     }
     this.#src.setCapacity(capacity);
     this.#dst.setCapacity(capacity);
@@ -112,41 +89,55 @@ export class FloodCounter {
   add(src: IpKey, dst: IpKey, tsUs: number, cfg: FloodConfig): FloodVerdict {
     const v = this.verdict, w = this.#windowUs;
     v.kind = 0;
-    const s = this.#src.acquire(src, this.#initSrc);
-    s.key = src;
-    const sc = s.ring.add(tsUs);
-    const d = this.#dst.acquire(dst, this.#initDst);
-    if (d.ring.sum === 0) {
-      d.top = src;
-      d.topRef = s;
+    const s = this.#src.acquire(src);
+    if (this.#src.created) {
+      this.#srcRing.reset(s);
+      this.#srcRec.data[s * this.#srcRec.stride + this.#srcLastEmit] = -Infinity;
     }
-    const dc = d.ring.add(tsUs);
-    const k = d.sources.add(src, tsUs, w, FLOOD_SOURCES_CAP);
+    const sc = this.#srcRing.add(s, tsUs);
+    const d = this.#dst.acquire(dst);
+    if (this.#dst.created) {
+      this.#dstRing.reset(d);
+      this.#dstSources.reset(d);
+      this.#dstTop.set(d, 0);
+      const r = this.#dstRec.data, i = d * this.#dstRec.stride;
+      r[i + this.#dstTopSlot] = -1;
+      r[i + this.#dstLastEmit] = -Infinity;
+    }
+    const dr = this.#dstRec.data, di = d * this.#dstRec.stride;
+    if (this.#dstRing.sum(d) === 0) {
+      this.#dstTop.set(d, src);
+      dr[di + this.#dstTopSlot] = s;
+    }
+    const dc = this.#dstRing.add(d, tsUs);
+    const k = this.#dstSources.add(d, src, tsUs, w, FLOOD_SOURCES_CAP);
     let topCount = sc;
-    if (d.top !== src) {
-      const ref = d.topRef;
-      const t = ref !== null && ref.key === d.top ? ref : this.#src.peek(d.top);
-      d.topRef = t ?? null;
-      const tc = t === undefined ? 0 : t.ring.count(tsUs);
+    const top = this.#dstTop.get(d);
+    if (top !== src) {
+      const ref = dr[di + this.#dstTopSlot];
+      const t = ref >= 0 && this.#src.keyOf(ref) === top ? ref : this.#src.find(top);
+      dr[di + this.#dstTopSlot] = t;
+      const tc = t < 0 ? 0 : this.#srcRing.count(t, tsUs);
       if (sc > tc) {
-        d.top = src;
-        d.topRef = s;
+        this.#dstTop.set(d, src);
+        dr[di + this.#dstTopSlot] = s;
       } else topCount = tc;
     }
-    if (sc >= cfg.source_threshold && tsUs - s.lastEmitUs >= w) {
-      s.lastEmitUs = tsUs;
-      d.lastEmitUs = tsUs;
+    const sr = this.#srcRec.data, sLast = s * this.#srcRec.stride + this.#srcLastEmit;
+    if (sc >= cfg.source_threshold && tsUs - sr[sLast] >= w) {
+      sr[sLast] = tsUs;
+      dr[di + this.#dstLastEmit] = tsUs;
       v.kind = 1;
       v.count = sc;
       v.attacker = src;
       v.sources = k;
       v.spoofed = false;
-    } else if (dc >= cfg.threshold && tsUs - d.lastEmitUs >= w) {
-      d.lastEmitUs = tsUs;
+    } else if (dc >= cfg.threshold && tsUs - dr[di + this.#dstLastEmit] >= w) {
+      dr[di + this.#dstLastEmit] = tsUs;
       const share = Math.min(topCount, dc) / dc;
       v.kind = 2;
       v.count = dc;
-      v.attacker = d.top;
+      v.attacker = this.#dstTop.get(d);
       v.sources = k;
       v.spoofed = k >= FLOOD_SOURCES_CAP && share < 0.1;
     }
@@ -155,13 +146,18 @@ export class FloodCounter {
 
   /** Takes back `n` packets counted at `tsUs` from `src` to `dst` (they turned out answered). */
   refund(src: IpKey, dst: IpKey, tsUs: number, n: number): void {
-    this.#src.peek(src)?.ring.sub(tsUs, n);
-    this.#dst.peek(dst)?.ring.sub(tsUs, n);
+    const s = this.#src.find(src);
+    if (s >= 0) this.#srcRing.sub(s, tsUs, n);
+    const d = this.#dst.find(dst);
+    if (d >= 0) this.#dstRing.sub(d, tsUs, n);
   }
 
   /** Forgets everything. */
   clear(): void {
     this.#src.clear();
     this.#dst.clear();
+    this.#srcRec.clear();
+    this.#dstSources.clear(); // and the destination records
+    this.#dstTop.clear();
   }
 }

@@ -28,21 +28,18 @@ import type { Config, UdpFloodConfig } from "../config/defaults.ts";
 import type { TrustedMatcher } from "../config/trusted.ts";
 import { type IpKey, IpProto, type Packet } from "../decode/packet.ts";
 import { FlowState, type FlowTable } from "../flow/flow_table.ts";
-import { BoundedMap } from "./_bounded_map.ts";
 import { FloodCounter, floodOrigin } from "./_flood.ts";
 import { FlowMarks } from "./_flow_marks.ts";
-import { TimeRing } from "./_time_ring.ts";
+import { SlotMap } from "./_slot_map.ts";
+import { SlotRecords } from "./_slot_records.ts";
+import { DEFAULT_BUCKETS } from "./_time_ring.ts";
+import { TimeRings } from "./_time_rings.ts";
 import { isGroupAddress, num, toUs, trustedFilter } from "./_util.ts";
 import type { Detection } from "./detection.ts";
 import { type Detector, type Emit, type PacketInterest, PacketKind } from "./detector.ts";
 
 /** Datagrams in a row with a constant header and varied content that make a flow a stream. */
 export const STREAM_MIN_RUN = 8;
-
-interface PairState {
-  ring: TimeRing;
-  lastEmitUs: number;
-}
 
 /** A numeric key for a (source, destination) pair: exact for IPv4 sources, text for IPv6. */
 function pairOf(src: IpKey, dst: IpKey): number | string {
@@ -64,22 +61,19 @@ export class UdpFloodDetector implements Detector {
   #windowUs = 0;
   #trusted: TrustedMatcher | null = null;
   #counter: FloodCounter;
-  #pairs: BoundedMap<number | string, PairState>;
+  /** Per (source, destination) pair: requests and the last report, one record per table slot. */
+  #pairs: SlotMap<number | string>;
+  #pairRec = new SlotRecords();
+  #pairRing = new TimeRings(1, DEFAULT_BUCKETS, this.#pairRec);
+  #pairLastEmit = this.#pairRec.fields(1);
   /** Per flow: unanswered datagrams counted (taken back on the first answer or when it turns out a stream). */
   #marks = new FlowMarks();
   /** Per flow: stream evidence — run length × 2^32 + first byte × 2^16 + content fingerprint (16 bits), + 1. */
   #shape = new FlowMarks();
-  #initPair = (old: PairState | undefined): PairState => {
-    if (old === undefined) return { ring: new TimeRing(this.#windowUs), lastEmitUs: -Infinity };
-    old.ring.clear();
-    old.lastEmitUs = -Infinity;
-    return old;
-  };
-
   /** Creates the detector with `config.udp_flood` and `config.limits`. */
   constructor(config: Config) {
     this.#counter = new FloodCounter(config.limits.max_tracked_ips);
-    this.#pairs = new BoundedMap(config.limits.max_tracked_ips);
+    this.#pairs = new SlotMap(config.limits.max_tracked_ips);
     this.configure(config);
   }
 
@@ -87,7 +81,11 @@ export class UdpFloodDetector implements Detector {
   configure(config: Config): void {
     const c = config.udp_flood;
     const windowUs = toUs(c.window_s);
-    if (windowUs !== this.#windowUs) this.#pairs.clear();
+    if (windowUs !== this.#windowUs) {
+      this.#pairs.clear();
+      this.#pairRec.clear();
+      this.#pairRing.setWindow(windowUs);
+    }
     this.#cfg = c;
     this.#windowUs = windowUs;
     this.#counter.configure(windowUs, config.limits.max_tracked_ips);
@@ -116,10 +114,15 @@ export class UdpFloodDetector implements Detector {
     }
     const ts = pkt.tsUs;
     // requests, answered or not, per (source, destination)
-    const p = this.#pairs.acquire(pairOf(pkt.src, pkt.dst), this.#initPair);
-    const rc = p.ring.add(ts);
-    if (rc >= cfg.request_threshold && ts - p.lastEmitUs >= this.#windowUs) {
-      p.lastEmitUs = ts;
+    const p = this.#pairs.acquire(pairOf(pkt.src, pkt.dst));
+    if (this.#pairs.created) {
+      this.#pairRing.reset(p);
+      this.#pairRec.data[p * this.#pairRec.stride + this.#pairLastEmit] = -Infinity;
+    }
+    const rc = this.#pairRing.add(p, ts);
+    const pLast = p * this.#pairRec.stride + this.#pairLastEmit;
+    if (rc >= cfg.request_threshold && ts - this.#pairRec.data[pLast] >= this.#windowUs) {
+      this.#pairRec.data[pLast] = ts;
       emit({
         type: "udp_flood",
         tsUs: ts,
