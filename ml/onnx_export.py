@@ -59,6 +59,10 @@ def _rf_node(rf, n_classes, name):
                 v = t.value[ni][0].astype(np.float64)
                 p = v / v.sum()
                 for k in range(n_classes):
+                    # a class with no weight in this leaf adds nothing: left out (most leaves are pure, so the
+                    # graph is about a third of the size with identical sums)
+                    if p[k] == 0:
+                        continue
                     # RandomForest classes_ are the encoded labels 0..C-1
                     c_tree.append(ti)
                     c_node.append(ni)

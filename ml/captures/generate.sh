@@ -54,6 +54,11 @@ ALL_SCENARIOS=(
   ml_dns_flood_dig_two ml_dns_flood_nping_slow ml_dns_flood_hping_fast
   ml_exploit_nc_smb_rdp ml_exploit_nping_rdp ml_exploit_nmap_connect_smb ml_exploit_tftp_udp ml_exploit_nping_ssh_telnet
   ml_exploit_masscan_three ml_exploit_udp_nping
+  ml_benign_loadtest_backlog_ab ml_benign_loadtest_backlog_curl ml_benign_loadtest_backlog_two
+  ml_udp_flood_nping_fast ml_ddos_udp_nping_three ml_ddos_keepalive_ab_three
+  ml_exploit_nmap_version_ftp_ssh ml_exploit_nmap_nine_t2 ml_exploit_nc_vnc_telnet_rpc ml_exploit_hping_rdp_vnc
+  ml_exploit_nmap_connect_rpc_rdp ml_exploit_masscan_smb_ftp
+  ml_benign_dns_batch_350 ml_benign_dns_batch_250_mx
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
@@ -102,6 +107,9 @@ spawn http $V "$PY" -m http.server 80 --bind $VIC --directory "$WWW"
 spawn sqli $V "$PY" "$CORPUS/lib/sqli_app.py" $VIC 8080
 spawn dns $V "$PY" "$HERE/../../tests/fixtures/lib/dns_server.py" $VIC 53
 spawn web $V "$PY" "$CORPUS/lib/web_server.py" $VIC 8081
+# slow-accepting web servers (listen backlog 16 / 8, 250 / 150 accepts per second): load tests overflow their backlog
+spawn webslow $V "$PY" "$CORPUS/lib/slow_accept_server.py" $VIC 8082 16 250
+spawn webslow2 $V "$PY" "$CORPUS/lib/slow_accept_server.py" $VIC 8083 8 150
 mkdir -p "$TMPD/ftp" && head -c 200000 /dev/urandom >"$TMPD/ftp/report.bin"
 spawn ftpd $V "$PY" -m pyftpdlib -i $VIC -p 21 -u alice -P 'correct horse' -d "$TMPD/ftp"
 
@@ -130,7 +138,7 @@ Subsystem sftp internal-sftp
 EOF
 $SSHD -t -f "$TMPD/sshd_config"
 spawn sshd $V $SSHD -D -e -f "$TMPD/sshd_config"
-wait_port $C $VIC 80; wait_port $C $VIC 8080; wait_port $C $VIC 22; wait_port $C $VIC 8081; wait_port $C $VIC 21
+wait_port $C $VIC 80; wait_port $C $VIC 8080; wait_port $C $VIC 8082; wait_port $C $VIC 8083; wait_port $C $VIC 22; wait_port $C $VIC 8081; wait_port $C $VIC 21
 SSHOPTS=(-i "$TMPD/clientkey" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 -o LogLevel=ERROR)
 
 # ---------------------------------------------------------------- scenario helpers
@@ -791,6 +799,97 @@ sc_ml_benign_loadtest_curl() {
   meta ml_benign_loadtest_curl kind=benign spoofed=0 tool="curl -Z --parallel-max 10 'http://$VIC:8081/t?n=[1-600]' from one client (a load test)" filter="$(from $CLI2)"
 }
 
+# load tests whose bursts overflow the server's listen backlog: SYNs dropped and retried by the kernel (1 s, 3 s ...)
+# until every handshake completes (benign, like the corpus's benign_loadtest, with other tools, sizes and servers)
+sc_ml_benign_loadtest_backlog_ab() {
+  nsx $C timeout 40 ab -s 30 -n 400 -c 200 "http://$VIC:8082/" >/dev/null 2>&1 || true
+  meta ml_benign_loadtest_backlog_ab kind=benign spoofed=0 \
+    tool="ab -n 400 -c 200 http://$VIC:8082/ against a server accepting 250 connections/s with a listen backlog of 16 (SYNs dropped and retried)" \
+    filter="$(from $CLI)"
+}
+sc_ml_benign_loadtest_backlog_curl() {
+  nsx $C2 timeout 40 curl -s -Z --parallel-immediate --parallel-max 300 -o '/dev/null' "http://$VIC:8083/y?n=[1-300]" >/dev/null 2>&1 || true
+  meta ml_benign_loadtest_backlog_curl kind=benign spoofed=0 \
+    tool="curl -Z --parallel-immediate --parallel-max 300 'http://$VIC:8083/y?n=[1-300]' against a server accepting 150 connections/s with a listen backlog of 8 (SYNs dropped and retried)" \
+    filter="$(from $CLI2)"
+}
+sc_ml_benign_loadtest_backlog_two() {
+  nsx $C timeout 40 curl -s -Z --parallel-immediate --parallel-max 120 -o '/dev/null' "http://$VIC:8082/c?n=[1-240]" >/dev/null 2>&1 & local p1=$!
+  nsx $C2 timeout 40 ab -s 30 -n 240 -c 120 "http://$VIC:8082/" >/dev/null 2>&1 & local p2=$!
+  wait $p1 $p2 || true
+  meta ml_benign_loadtest_backlog_two kind=benign spoofed=0 \
+    tool="curl -Z --parallel-immediate --parallel-max 120 (240 requests) from $CLI and ab -n 240 -c 120 from $CLI2 at once, against a server accepting 250 connections/s with a listen backlog of 16" \
+    filter="$(from $CLI $CLI2)"
+}
+# one-socket UDP floods by nping from one host and from three hosts (the same tool on both sides of udp_flood / ddos)
+sc_ml_udp_flood_nping_fast() {
+  local cmd="nping --udp -p 7777 --data-length 80 --rate 3000 -c 4500 -N $VIC"
+  nsx $A1 timeout 30 $cmd >/dev/null 2>&1 || true
+  meta ml_udp_flood_nping_fast kind=attack type=udp_flood attackers=$AT1 spoofed=0 tool="$cmd" filter="$(from $AT1)"
+}
+sc_ml_ddos_udp_nping_three() {
+  local cmd="nping --udp -p 6000 --data-length 160 --rate 1200 -c 2400 -N $VIC" a p=()
+  for a in $A1 $A3 $A4; do nsx $a timeout 30 $cmd >/dev/null 2>&1 & p+=($!); done
+  wait "${p[@]}" || true
+  meta ml_ddos_udp_nping_three kind=attack type=ddos attackers=$AT1,$AT3,$AT4 spoofed=0 \
+    tool="$cmd simultaneously from 3 hosts" filter="$(from $AT1 $AT3 $AT4)"
+}
+sc_ml_ddos_keepalive_ab_three() {
+  local cmd="ab -k -n 4000 -c 1 http://$VIC:8081/" a p=()
+  for a in $A2 $A3 $A4; do nsx $a timeout 30 $cmd >/dev/null 2>&1 & p+=($!); done
+  wait "${p[@]}" || true
+  meta ml_ddos_keepalive_ab_three kind=attack type=ddos attackers=$AT2,$AT3,$AT4 spoofed=0 \
+    tool="$cmd (one kept-alive connection per bot) simultaneously from 3 hosts; snaplen 128" filter="$(from $AT2 $AT3 $AT4)"
+}
+
+# more exploit-service probes (the class had ~100 rows): other tools, port sets, timings and attacker hosts
+sc_ml_exploit_nmap_version_ftp_ssh() {
+  local cmd="nmap -n -Pn -sV --version-light -p 21,22 --max-retries 0 $VIC"
+  nsx $A1 timeout 60 $cmd >/dev/null 2>&1 || true
+  meta ml_exploit_nmap_version_ftp_ssh kind=attack type=exploit_probe attackers=$AT1 spoofed=0 \
+    tool="$cmd (handshakes complete, banners read)" filter="$(from $AT1)"
+}
+sc_ml_exploit_nmap_nine_t2() {
+  local cmd="nmap -n -Pn -sS -p 21,22,23,69,135,139,445,3389,5900 --max-retries 0 -T2 $VIC"
+  nsx $A3 timeout 60 $cmd >/dev/null 2>&1 || true
+  meta ml_exploit_nmap_nine_t2 kind=attack type=exploit_probe attackers=$AT3 spoofed=0 tool="$cmd" filter="$(from $AT3)"
+}
+sc_ml_exploit_nc_vnc_telnet_rpc() {
+  local p
+  for p in 5900 23 135 21; do nsx $A4 timeout 5 nc -z -w 1 $VIC $p >/dev/null 2>&1 || true; sleep 0.5; done
+  meta ml_exploit_nc_vnc_telnet_rpc kind=attack type=exploit_probe attackers=$AT4 spoofed=0 \
+    tool="nc -z -w 1 $VIC PORT for 5900, 23, 135, 21, 0.5 s apart (21 open)" filter="$(from $AT4)"
+}
+sc_ml_exploit_hping_rdp_vnc() {
+  nsx $A1 timeout 10 hping3 -S -p 3389 -c 2 -i 1 $VIC >/dev/null 2>&1 || true
+  nsx $A1 timeout 10 hping3 -S -p 5900 -c 2 -i 1 $VIC >/dev/null 2>&1 || true
+  meta ml_exploit_hping_rdp_vnc kind=attack type=exploit_probe attackers=$AT1 spoofed=0 \
+    tool="hping3 -S -p 3389 -c 2 -i 1 $VIC, then the same to 5900" filter="$(from $AT1)"
+}
+sc_ml_exploit_nmap_connect_rpc_rdp() {
+  local cmd="nmap -n -Pn -sT -p 135,3389,5900,23 --max-retries 1 -T3 $VIC"
+  nsx $A2 timeout 60 $cmd >/dev/null 2>&1 || true
+  meta ml_exploit_nmap_connect_rpc_rdp kind=attack type=exploit_probe attackers=$AT2 spoofed=0 tool="$cmd" filter="$(from $AT2)"
+}
+sc_ml_exploit_masscan_smb_ftp() {
+  local cmd="masscan $VIC -p21,23,139,445 --rate 10 --wait 2 --adapter eth0 --adapter-ip $AT3 --adapter-mac 02:77:02:00:00:68 --router-mac $VMAC"
+  nsx $A3 timeout 30 $cmd >"$TMPD/masscan4.out" 2>&1 || true
+  meta ml_exploit_masscan_smb_ftp kind=attack type=exploit_probe attackers=$AT3 spoofed=0 tool="$cmd" filter="$(from $AT3)"
+}
+# more sizes of benign sequential dig batches (a resolver warming its cache, a log enricher)
+sc_ml_benign_dns_batch_350() {
+  local i
+  for i in $(seq 1 350); do echo "svc$i.intranet.example.test TXT"; done >"$TMPD/dnsb350.txt"
+  nsx $C timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsb350.txt" >/dev/null || true
+  meta ml_benign_dns_batch_350 kind=benign spoofed=0 tool="dig @$VIC -f batch (350 TXT queries, sequential) from $CLI" filter="$(from $CLI)"
+}
+sc_ml_benign_dns_batch_250_mx() {
+  local i
+  for i in $(seq 1 250); do echo "dom$i.example.test MX"; done >"$TMPD/dnsb250.txt"
+  nsx $C2 timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsb250.txt" >/dev/null || true
+  meta ml_benign_dns_batch_250_mx kind=benign spoofed=0 tool="dig @$VIC -f batch (250 MX queries, sequential) from $CLI2" filter="$(from $CLI2)"
+}
+
 # ---------------------------------------------------------------- run
 for s in "${SCENARIOS[@]}"; do
   declare -F "sc_$s" >/dev/null || { echo "unknown scenario $s" >&2; exit 1; }
@@ -799,7 +898,8 @@ for s in "${SCENARIOS[@]}"; do
   case $s in
     ml_benign_downloads | ml_benign_scp | ml_benign_web) run_scenario "$s" 96 ;;
     ml_http_flood_ab | ml_http_flood_curl | ml_benign_loadtest_ab | ml_benign_loadtest_curl | ml_http_flood_keepalive_* | \
-      ml_benign_loadtest_ab_k | ml_benign_loadtest_ab_c20 | ml_benign_loadtest_curl_keepalive | ml_benign_loadtest_curl_rate)
+      ml_benign_loadtest_ab_k | ml_benign_loadtest_ab_c20 | ml_benign_loadtest_curl_keepalive | ml_benign_loadtest_curl_rate | \
+      ml_benign_loadtest_backlog_* | ml_ddos_keepalive_ab_three)
       run_scenario "$s" 128 ;;
     *) run_scenario "$s" ;;
   esac
