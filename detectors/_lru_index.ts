@@ -9,6 +9,10 @@
  * through a free list and never move, so callers can keep values in arrays indexed by slot; the
  * arrays grow by doubling (up to {@link LruIndex.limit} while there is room to grow).
  *
+ * A slot's number key, hash chain link and order links sit together in 24 bytes of one buffer (a
+ * `Float64Array` and an `Int32Array` view of it): finding a key and moving it to the newest end
+ * touch one cache line for the slot instead of one per array.
+ *
  * Number keys must be integers in ±2^53 (addresses, composite keys); strings are IPv6 addresses or
  * other text keys.
  *
@@ -16,6 +20,9 @@
  */
 
 const NIL = -1;
+
+// a slot's 24 bytes: the number key (Float64 index 3s), then four Int32s (Int32 index 6s + …)
+const CHAIN = 2, PREV = 3, NEXT = 4, HASH = 5;
 
 function hashNumber(k: number): number {
   const lo = k >>> 0, hi = (k / 4294967296) | 0;
@@ -35,15 +42,13 @@ export class LruIndex<K extends number | string> {
   /** Slot count the arrays grow to at most while slots are free to take (callers evict first). */
   limit: number;
   #cap = 0;
+  /** Per slot at 3s: the number key (NaN for a text key or a free slot). */
   #num: Float64Array = new Float64Array(0);
+  /** The same bytes: per slot at 6s + CHAIN / PREV / NEXT / HASH. */
+  #link: Int32Array = new Int32Array(0);
   #str: (string | undefined)[] = [];
-  #isStr: Uint8Array = new Uint8Array(0);
-  #hash: Int32Array = new Int32Array(0);
-  #chain: Int32Array = new Int32Array(0);
   #buckets: Int32Array = new Int32Array(0);
   #mask = 0;
-  #prev: Int32Array = new Int32Array(0);
-  #next: Int32Array = new Int32Array(0);
   #newest = NIL;
   #oldest = NIL;
   #free = NIL;
@@ -75,23 +80,25 @@ export class LruIndex<K extends number | string> {
     if (this.#size === 0) return NIL;
     // the newest key first: a flood repeats its source and destination packet after packet
     const n = this.#newest;
+    const num = this.#num, link = this.#link;
     if (typeof key === "number") {
       // text keys hold NaN in the number column, so a number key never matches one
-      if (this.#num[n] === key) return n;
+      if (num[n * 3] === key) return n;
       let s = this.#buckets[hashNumber(key) & this.#mask];
-      while (s !== NIL && this.#num[s] !== key) s = this.#chain[s];
+      while (s !== NIL && num[s * 3] !== key) s = link[s * 6 + CHAIN];
       return s;
     }
     if (this.#str[n] === key) return n;
     const h = hashString(key);
     let s = this.#buckets[h & this.#mask];
-    while (s !== NIL && (this.#hash[s] !== h || this.#str[s] !== key)) s = this.#chain[s];
+    while (s !== NIL && (link[s * 6 + HASH] !== h || this.#str[s] !== key)) s = link[s * 6 + CHAIN];
     return s;
   }
 
-  /** The key in `slot` (NaN for a slot freed since: it equals no key). */
+  /** The key in `slot` (for a slot freed since: NaN or undefined, equal to no key). */
   keyOf(slot: number): K {
-    return (this.#isStr[slot] !== 0 ? this.#str[slot] : this.#num[slot]) as K;
+    const n = this.#num[slot * 3];
+    return (n === n ? n : this.#str[slot]) as K;
   }
 
   /** The least recently used slot, -1 when empty. */
@@ -101,7 +108,7 @@ export class LruIndex<K extends number | string> {
 
   /** The next slot toward the most recently used, -1 after the newest. */
   newer(slot: number): number {
-    return this.#next[slot];
+    return this.#link[slot * 6 + NEXT];
   }
 
   /** Marks `slot` most recently used. */
@@ -115,7 +122,7 @@ export class LruIndex<K extends number | string> {
   insert(key: K): number {
     let s = this.#free;
     if (s !== NIL) {
-      this.#free = this.#next[s];
+      this.#free = this.#link[s * 6 + NEXT];
     } else {
       if (this.#used === this.#cap) this.#grow();
       s = this.#used++;
@@ -123,17 +130,16 @@ export class LruIndex<K extends number | string> {
     let h: number;
     if (typeof key === "number") {
       h = hashNumber(key);
-      this.#num[s] = key;
-      this.#isStr[s] = 0;
+      this.#num[s * 3] = key;
     } else {
       h = hashString(key);
       this.#str[s] = key;
-      this.#num[s] = NaN;
-      this.#isStr[s] = 1;
+      this.#num[s * 3] = NaN;
     }
-    this.#hash[s] = h;
+    const link = this.#link, i = s * 6;
+    link[i + HASH] = h;
     const b = h & this.#mask;
-    this.#chain[s] = this.#buckets[b];
+    link[i + CHAIN] = this.#buckets[b];
     this.#buckets[b] = s;
     this.#linkNewest(s);
     this.#size++;
@@ -142,21 +148,21 @@ export class LruIndex<K extends number | string> {
 
   /** Removes the key in `slot`. */
   remove(slot: number): void {
-    const b = this.#hash[slot] & this.#mask;
+    const link = this.#link;
+    const b = link[slot * 6 + HASH] & this.#mask;
     let s = this.#buckets[b], prev = NIL;
     while (s !== NIL && s !== slot) {
       prev = s;
-      s = this.#chain[s];
+      s = link[s * 6 + CHAIN];
     }
     if (s !== slot) return; // not live
-    if (prev === NIL) this.#buckets[b] = this.#chain[slot];
-    else this.#chain[prev] = this.#chain[slot];
+    if (prev === NIL) this.#buckets[b] = link[slot * 6 + CHAIN];
+    else link[prev * 6 + CHAIN] = link[slot * 6 + CHAIN];
     this.#unlink(slot);
     this.#str[slot] = undefined;
-    this.#num[slot] = NaN; // a free slot's key equals no key (see keyOf)
-    this.#isStr[slot] = 0;
-    this.#chain[slot] = NIL;
-    this.#next[slot] = this.#free;
+    this.#num[slot * 3] = NaN; // a free slot's key equals no key (see keyOf)
+    link[slot * 6 + CHAIN] = NIL;
+    link[slot * 6 + NEXT] = this.#free;
     this.#free = slot;
     this.#size--;
   }
@@ -169,13 +175,9 @@ export class LruIndex<K extends number | string> {
       this.#mask =
         0;
     this.#num = new Float64Array(0);
+    this.#link = new Int32Array(0);
     this.#str = [];
-    this.#isStr = new Uint8Array(0);
-    this.#hash = new Int32Array(0);
-    this.#chain = new Int32Array(0);
     this.#buckets = new Int32Array(0);
-    this.#prev = new Int32Array(0);
-    this.#next = new Int32Array(0);
     this.#newest = this.#oldest = this.#free = NIL;
   }
 
@@ -184,50 +186,46 @@ export class LruIndex<K extends number | string> {
     let cap = old === 0 ? Math.min(this.#initial, this.limit) : Math.min(old * 2, this.limit);
     if (cap <= old) cap = old === 0 ? this.#initial : old * 2;
     cap = Math.max(2, Math.ceil(cap));
-    const num = new Float64Array(cap);
+    const buf = new ArrayBuffer(cap * 24);
+    const num = new Float64Array(buf), link = new Int32Array(buf);
     num.set(this.#num);
+    // new slots: no key, no links (the chain links are rebuilt below)
+    for (let s = old; s < cap; s++) {
+      num[s * 3] = NaN;
+      link[s * 6 + PREV] = link[s * 6 + NEXT] = NIL;
+    }
     this.#num = num;
-    const isStr = new Uint8Array(cap);
-    isStr.set(this.#isStr);
-    this.#isStr = isStr;
-    const hash = new Int32Array(cap);
-    hash.set(this.#hash);
-    this.#hash = hash;
-    const prev = new Int32Array(cap).fill(NIL);
-    prev.set(this.#prev);
-    this.#prev = prev;
-    const next = new Int32Array(cap).fill(NIL);
-    next.set(this.#next);
-    this.#next = next;
-    this.#chain = new Int32Array(cap).fill(NIL);
+    this.#link = link;
     let nb = 2;
     while (nb < cap * 2) nb <<= 1;
     this.#buckets = new Int32Array(nb).fill(NIL);
     this.#mask = nb - 1;
     this.#cap = cap;
     // re-chain every live slot (walk the order list; free slots are not in it)
-    for (let s = this.#oldest; s !== NIL; s = this.#next[s]) {
-      const b = this.#hash[s] & this.#mask;
-      this.#chain[s] = this.#buckets[b];
+    for (let s = this.#oldest; s !== NIL; s = link[s * 6 + NEXT]) {
+      const b = link[s * 6 + HASH] & this.#mask;
+      link[s * 6 + CHAIN] = this.#buckets[b];
       this.#buckets[b] = s;
     }
   }
 
   #unlink(s: number): void {
-    const p = this.#prev[s], n = this.#next[s];
-    if (p !== NIL) this.#next[p] = n;
+    const link = this.#link, i = s * 6;
+    const p = link[i + PREV], n = link[i + NEXT];
+    if (p !== NIL) link[p * 6 + NEXT] = n;
     else this.#oldest = n;
-    if (n !== NIL) this.#prev[n] = p;
+    if (n !== NIL) link[n * 6 + PREV] = p;
     else this.#newest = p;
-    this.#prev[s] = NIL;
-    this.#next[s] = NIL;
+    link[i + PREV] = NIL;
+    link[i + NEXT] = NIL;
   }
 
   #linkNewest(s: number): void {
-    // the list runs oldest → newest through `next`; `prev` points toward the oldest
-    this.#prev[s] = this.#newest;
-    this.#next[s] = NIL;
-    if (this.#newest !== NIL) this.#next[this.#newest] = s;
+    // the list runs oldest → newest through NEXT; PREV points toward the oldest
+    const link = this.#link, i = s * 6;
+    link[i + PREV] = this.#newest;
+    link[i + NEXT] = NIL;
+    if (this.#newest !== NIL) link[this.#newest * 6 + NEXT] = s;
     else this.#oldest = s;
     this.#newest = s;
   }
