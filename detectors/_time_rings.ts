@@ -18,8 +18,11 @@
 import { DEFAULT_BUCKETS } from "./_time_ring.ts";
 import { SlotRecords } from "./_slot_records.ts";
 
-// fields of a slot's ring in its record
-const ORIGIN = 0, HEAD = 1, SUM = 2, BLOCK = 3;
+// fields of a slot's ring in its record: packet time of the first event (NaN: none since the
+// reset), epoch of the newest bucket, events in the window, 1 + first index of its bucket block in
+// the pool (0 while it has a single bucket), and with a block: the newest bucket's index in it and
+// its count (kept here, not in the pool: adding to the newest bucket touches only the record)
+const ORIGIN = 0, HEAD = 1, SUM = 2, BLOCK = 3, HEAD_IDX = 4, HEAD_N = 5;
 
 /** Sliding-window counters indexed by slot (see module docs). */
 export class TimeRings {
@@ -35,14 +38,11 @@ export class TimeRings {
   /**
    * @param windowUs window length in microseconds (> 0)
    * @param buckets buckets per window (≥ 1)
-   * @param records the records holding the ring's four fields per slot (default: its own). A slot's
-   *   fields: packet time of the first event (NaN: none since the reset), epoch of the newest bucket,
-   *   events in the window, 1 + first index of its bucket block in the pool (0 while it has a single
-   *   bucket).
+   * @param records the records holding the ring's six fields per slot (default: its own)
    */
   constructor(windowUs: number, buckets: number = DEFAULT_BUCKETS, records: SlotRecords = new SlotRecords()) {
     this.#rec = records;
-    this.#at = records.fields(4);
+    this.#at = records.fields(6);
     this.setWindow(windowUs, buckets);
   }
 
@@ -121,20 +121,25 @@ export class TimeRings {
       if (d[i + SUM] === 0) d[i + HEAD] = epoch;
       return;
     }
-    const b = blk - 1, pool = this.#pool;
-    if (dist >= this.#len) {
-      pool.fill(0, b, b + this.#len);
+    const b = blk - 1, pool = this.#pool, len = this.#len;
+    let idx = d[i + HEAD_IDX];
+    if (dist >= len) {
+      pool.fill(0, b, b + len);
       d[i + SUM] = 0;
+      idx = this.#index(epoch);
     } else {
+      pool[b + idx] = d[i + HEAD_N]; // the old newest bucket goes to the pool
       let sum = d[i + SUM];
       for (let k = 1; k <= dist; k++) {
-        const idx = b + this.#index(head + k);
-        sum -= pool[idx];
-        pool[idx] = 0;
+        if (++idx === len) idx = 0;
+        sum -= pool[b + idx];
+        pool[b + idx] = 0;
       }
       d[i + SUM] = sum;
     }
     d[i + HEAD] = epoch;
+    d[i + HEAD_IDX] = idx;
+    d[i + HEAD_N] = 0;
   }
 
   /**
@@ -153,8 +158,7 @@ export class TimeRings {
       e = Math.floor((tsUs - o) / this.#bucketUs);
     }
     const head = d[i + HEAD];
-    let blk = d[i + BLOCK];
-    if (blk === 0) {
+    if (d[i + BLOCK] === 0) {
       const sum = d[i + SUM];
       if (e === head) return d[i + SUM] = sum + n;
       if (e > head) {
@@ -165,13 +169,19 @@ export class TimeRings {
       } else if (head - e >= this.#len) {
         return sum;
       }
-      const b = this.#newBlock();
-      blk = d[i + BLOCK] = b + 1;
-      this.#pool[b + this.#index(head)] = sum;
+      // a second bucket: the single one becomes the newest bucket of a block
+      d[i + BLOCK] = this.#newBlock() + 1;
+      d[i + HEAD_IDX] = this.#index(head);
+      d[i + HEAD_N] = sum;
     }
     if (e > head) this.#advance(d, i, e);
     else if (head - e >= this.#len) return d[i + SUM];
-    this.#pool[blk - 1 + this.#index(e)] += n;
+    if (e >= head) d[i + HEAD_N] += n; // (the head moved to e)
+    else {
+      let idx = d[i + HEAD_IDX] - (head - e);
+      if (idx < 0) idx += this.#len;
+      this.#pool[d[i + BLOCK] - 1 + idx] += n;
+    }
     return d[i + SUM] += n;
   }
 
@@ -204,12 +214,21 @@ export class TimeRings {
       d[i + SUM] -= k;
       return k;
     }
-    const b = blk - 1, pool = this.#pool;
+    const b = blk - 1, pool = this.#pool, len = this.#len;
     let left = n, sum = d[i + SUM];
-    for (; e <= head && left > 0; e++) {
-      const idx = b + this.#index(e);
-      const k = Math.min(left, pool[idx]);
-      pool[idx] -= k;
+    let idx = d[i + HEAD_IDX] - (head - e);
+    if (idx < 0) idx += len;
+    for (; e < head && left > 0; e++) {
+      const k = Math.min(left, pool[b + idx]);
+      pool[b + idx] -= k;
+      sum -= k;
+      left -= k;
+      if (++idx === len) idx = 0;
+    }
+    if (left > 0) {
+      // the newest bucket, held in the record
+      const k = Math.min(left, d[i + HEAD_N]);
+      d[i + HEAD_N] -= k;
       sum -= k;
       left -= k;
     }
