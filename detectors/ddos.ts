@@ -105,6 +105,10 @@ export class DdosDetector implements Detector {
   #dstRateTop: [KeyColumn<IpKey>, KeyColumn<IpKey>] = [new KeyColumn(this.#dstRec), new KeyColumn(this.#dstRec)];
   #dstRateTopSlot: [number, number] = [this.#dstRec.fields(1), this.#dstRec.fields(1)];
   #marks = new FlowMarks();
+  /** Unsolicited packets in the window that make a source heavy (from `threshold` and `min_sources`). */
+  #heavyMin = 2;
+  /** The same per channel, from `conn_threshold` and `request_threshold`. */
+  #rateHeavyMin: [number, number] = [2, 2];
 
   /** Creates the detector with `config.ddos` and `config.limits`. */
   constructor(config: Config) {
@@ -135,6 +139,9 @@ export class DdosDetector implements Detector {
     }
     this.#cfg = c;
     this.#windowUs = windowUs;
+    const heavyMin = (threshold: number) => Math.max(2, Math.ceil(threshold / (10 * Math.max(1, c.min_sources))));
+    this.#heavyMin = heavyMin(c.threshold);
+    this.#rateHeavyMin = [heavyMin(c.conn_threshold), heavyMin(c.request_threshold)];
     this.#trusted = trustedFilter(config, c.use_trusted);
     this.#src.setCapacity(config.limits.max_tracked_ips);
     this.#dst.setCapacity(config.limits.max_tracked_ips);
@@ -215,8 +222,7 @@ export class DdosDetector implements Detector {
     const syn = proto === IpProto.TCP && (pkt.tcpFlags & TcpFlag.SYN) !== 0;
     const other = proto !== IpProto.UDP && !icmp && !syn ? this.#dstOther.add(d, ts) : this.#dstOther.count(d, ts);
     const k = this.#dstSources.add(d, pkt.src, ts, w, SOURCES_CAP);
-    const heavyMin = Math.max(2, Math.ceil(cfg.threshold / (10 * Math.max(1, cfg.min_sources))));
-    const heavy = sc >= heavyMin;
+    const heavy = sc >= this.#heavyMin;
     const hk = heavy
       ? this.#dstHeavy.add(d, pkt.src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP))
       : this.#dstHeavy.expire(d, ts, w);
@@ -308,8 +314,7 @@ export class DdosDetector implements Detector {
       dr[topSlot] = s;
     }
     const dc = dstRates.add(d, ts);
-    const heavyMin = Math.max(2, Math.ceil(threshold / (10 * Math.max(1, cfg.min_sources))));
-    const heavy = sc >= heavyMin;
+    const heavy = sc >= this.#rateHeavyMin[ch];
     const hk = heavy
       ? this.#dstRateHeavy[ch].add(d, src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP))
       : this.#dstRateHeavy[ch].expire(d, ts, w);
