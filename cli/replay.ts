@@ -7,9 +7,10 @@
 import type { Alert } from "../core/alert.ts";
 import { ConfigError } from "../config/config_error.ts";
 import type { Config } from "../config/defaults.ts";
-import { loadConfig, watchConfig } from "../config/load.ts";
+import { loadConfig } from "../config/load.ts";
 import type { IpsHandle } from "../ips/setup.ts";
 import type { CaptureCounters } from "../core/hub_event.ts";
+import type { ReplayStart } from "../sensor/capture_protocol.ts";
 import { formatReport, peakRssMb } from "../pipeline/report.ts";
 import {
   type CaptureResult,
@@ -168,6 +169,17 @@ async function replayWith(
     : config.ml.alerts
     ? await (await import("../sensor/flow_model.ts")).loadFlowModel(config, warnModel)
     : await (await import("../sensor/flow_model.ts")).startFlowModelLazily(config, warnModel);
+  const start: ReplayStart = {
+    mode: "replay",
+    files: a._.map(String),
+    speed,
+    config,
+    noDetect: a["no-detect"] === true,
+    trafficPerSecond: TRAFFIC_LINES_PER_SECOND,
+  };
+  // the capture starts now, while this thread opens the outputs (its detections wait for the decision stage);
+  // served, the dashboard is up first. The model's features as the sensor will ask for them (Sensor.capture).
+  if (!serve) o.worker.startEarly({ ...start, features: ml !== undefined && !start.noDetect });
   let sensor: Sensor;
   try {
     sensor = await Sensor.open({
@@ -261,6 +273,8 @@ async function replayWith(
   const watched = configPath ?? (fromDataDir ? settingsPath : undefined);
   if (watched !== undefined) {
     try {
+      // config/watch.ts loads node:path (several ms): only when a file is watched
+      const { watchConfig } = await import("../config/watch.ts");
       unwatch = watchConfig(watched, {
         onChange: (c) => {
           applyConfig(c);
@@ -288,14 +302,11 @@ async function replayWith(
   // threads, each with its own glibc arena) is handed back every second so it does not add up to the peak as well
   const stopRelease = ml !== undefined ? releaseFreedMemoryEvery(1000) : undefined;
   try {
-    session = await sensor.capture({
-      mode: "replay",
-      files: a._.map(String),
-      speed,
-      config,
-      noDetect: a["no-detect"] === true,
-      trafficPerSecond: TRAFFIC_LINES_PER_SECOND,
-    }, { onCounters: showProgress, onWarning: (m) => console.error(`ids: ${m}`), worker: o.worker });
+    session = await sensor.capture(start, {
+      onCounters: showProgress,
+      onWarning: (m) => console.error(`ids: ${m}`),
+      worker: o.worker,
+    });
     if (stopRequested) session.stop();
     result = await session.done;
     if (dashboard && !stopRequested) {

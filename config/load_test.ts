@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError } from "./config_error.ts";
 import { type Config, DEFAULT_CONFIG } from "./defaults.ts";
-import { loadConfig, parseConfigText, watchConfig } from "./load.ts";
+import { loadConfig, parseConfigText } from "./load.ts";
+import { watchConfig } from "./watch.ts";
 
 Deno.test("loadConfig() without a path gives the defaults", async () => {
   assert.equal(await loadConfig(), DEFAULT_CONFIG);

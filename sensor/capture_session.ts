@@ -55,6 +55,7 @@ export class PreparedWorker {
   #onMessage: ((m: FromWorker) => void) | undefined;
   #onError: ((message: string) => void) | undefined;
   #early: FromWorker[] = [];
+  #started = false;
 
   constructor() {
     const worker = new Worker(new URL("./capture_worker.ts", import.meta.url), { type: "module" });
@@ -81,6 +82,27 @@ export class PreparedWorker {
   /** The Worker. */
   get worker(): Worker {
     return this.#worker;
+  }
+
+  /** True when {@link startEarly} sent the capture's start. */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /**
+   * Starts the capture before a session takes the Worker (as soon as it is ready): a replay then runs while the
+   * command opens its outputs, and its messages wait for the session. The session must be started with the same
+   * {@link CaptureStart} (it sends none of its own).
+   */
+  startEarly(start: CaptureStart): void {
+    if (this.#taken || this.#started) return;
+    this.#started = true;
+    this.#ready.promise.then((ok) => {
+      if (!ok) return; // failed to load, or closed
+      try {
+        this.#worker.postMessage({ type: "start", start } satisfies ToWorker);
+      } catch { /* terminated */ }
+    });
   }
 
   /**
@@ -179,9 +201,12 @@ export class CaptureSession {
   static async start(start: CaptureStart, options: CaptureSessionOptions): Promise<CaptureSession> {
     const prepared = options.worker !== undefined && !options.worker.taken ? options.worker : new PreparedWorker();
     const session = new CaptureSession(prepared.worker, options);
+    // started ahead (PreparedWorker.startEarly): the capture may even have ended; its messages come now
+    if (prepared.started) session.#startSent = true;
     const ready = prepared.take((m) => session.#onMessage(m), (error) => session.#finish({ status: 1, error }));
     // a Worker that fails to load never posts "ready": its error ends the session instead
     const loaded = await Promise.race([ready, session.done.then(() => false)]);
+    if (prepared.started) return session;
     if (loaded && !session.#stopping) {
       session.#startSent = true;
       session.#send({ type: "start", start });

@@ -164,3 +164,30 @@ Deno.test("a Worker prepared ahead runs the capture once it is ready; one nobody
   unused.close();
   assert.equal(unused.taken, true);
 });
+
+Deno.test("a capture started early runs before a session takes it: the session then gets every message, alerts as usual", async () => {
+  const inProcess: Alert[] = [];
+  await replayFiles([DEMO], { onAlert: (a) => inProcess.push(a) });
+  const prepared = prepareCaptureWorker();
+  prepared.startEarly(replayStart([DEMO]));
+  assert.equal(prepared.started, true);
+  // the replay runs (and may end) before anyone listens: its detections, counters and report wait for the session
+  await new Promise((r) => setTimeout(r, 1500));
+  const hub = new Hub();
+  const events: HubEvent[] = [];
+  hub.subscribe({ name: "collect", handle: (e) => void events.push(e) }, { queue: 1_000_000 });
+  const decision = new DecisionStage({ hub, config: DEFAULT_CONFIG });
+  const s = await CaptureSession.start(replayStart([DEMO]), { hub, decision, worker: prepared });
+  const result = await s.done;
+  await hub.flush();
+  assert.equal(result.status, 0);
+  assert.equal(result.report!.packets, 18_661); // read once: the session sent no second start
+  const strip = (a: Alert) => ({ ...a, flow: undefined, flowId: a.flowId > 0 });
+  assert.deepEqual(alertsOf(events).map(strip), inProcess.map(strip));
+  await hub.close();
+  // started early but never taken: close() ends it
+  const unused = prepareCaptureWorker();
+  unused.startEarly(replayStart([DEMO]));
+  unused.close();
+  assert.equal(unused.taken, true);
+});
