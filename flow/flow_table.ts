@@ -55,6 +55,10 @@ const TCP_ACK = TcpFlag.ACK;
 const TCP_FIN = TcpFlag.FIN;
 const TCP_RST = TcpFlag.RST;
 const TCP_SYN = TcpFlag.SYN;
+// shifts taking the FIN flag (1) to FlowState.FIN (8) and RST (4) to FlowState.RST (16) (the model check in
+// flow_table_test.ts compares every state with a reference)
+const FIN_TO_STATE = 3;
+const RST_TO_STATE = 2;
 
 /** Why a flow ended. */
 export type FlowEndReason = "timeout" | "evicted" | "closed" | "flush";
@@ -144,9 +148,10 @@ export class FlowTable {
   // stay untouched until used: a new table costs next to nothing to build).
   #f: Float64Array;
   #i: Int32Array;
-  // IPv6 text beside the numbers (allocated with the first IPv6 flow: an IPv4-only capture never pays for them)
-  #strA: (string | undefined)[] | null = null;
-  #strB: (string | undefined)[] | null = null;
+  // IPv6 text beside the numbers, grown with the slots in use (from the first IPv6 flow on): arrays sized for the
+  // cap (2 MB each) took milliseconds to build, and every full GC then marks them (IPv6 is on nearly every link)
+  #strA: (string | undefined)[] = [];
+  #strB: (string | undefined)[] = [];
   #id: Float64Array;
   // hash buckets: slot + 1, 0 = empty (a zeroed array is an empty table); grown with the live flows (two
   // buckets per flow at most, up to two per slot of the cap): a look-up reads one random bucket, and a bucket
@@ -255,8 +260,8 @@ export class FlowTable {
         const o = slot * I;
         if (
           ir[o + I_HASH] === h && ir[o + I_PORTS] === ports && (ir[o + I_PROTO] & 0xff) === proto &&
-          (typeof a === "number" ? fr[slot * F + F_A] === a : this.#strA !== null && this.#strA[slot] === a) &&
-          (typeof b === "number" ? fr[slot * F + F_B] === b : this.#strB !== null && this.#strB[slot] === b)
+          (typeof a === "number" ? fr[slot * F + F_A] === a : this.#strA[slot] === a) &&
+          (typeof b === "number" ? fr[slot * F + F_B] === b : this.#strB[slot] === b)
         ) break;
         slot = ir[o + I_CHAIN];
       }
@@ -289,8 +294,8 @@ export class FlowTable {
       } else if ((f & TCP_ACK) && dir === 0 && (st & ST_SYN_ACK)) {
         st |= ST_ESTABLISHED;
       }
-      if (f & TCP_FIN) st |= ST_FIN;
-      if (f & TCP_RST) st |= ST_RST;
+      // without branches: a first FIN or RST then meets no optimized code lacking type feedback (a deoptimization)
+      st |= ((f & TCP_FIN) << FIN_TO_STATE) | ((f & TCP_RST) << RST_TO_STATE);
     }
     ir[o + I_STATE] = st;
 
@@ -317,12 +322,12 @@ export class FlowTable {
     const of = slot * F, o = slot * I;
     if (typeof a === "number") fr[of + F_A] = a;
     else {
-      (this.#strA ??= new Array<string | undefined>(this.capacity).fill(undefined))[slot] = a;
+      setText(this.#strA, slot, a);
       fr[of + F_A] = NaN;
     }
     if (typeof b === "number") fr[of + F_B] = b;
     else {
-      (this.#strB ??= new Array<string | undefined>(this.capacity).fill(undefined))[slot] = b;
+      setText(this.#strB, slot, b);
       fr[of + F_B] = NaN;
     }
     fr[of + F_PKTS] = 0;
@@ -446,13 +451,13 @@ export class FlowTable {
   /** The canonical lower endpoint's address. */
   #addrA(slot: number): IpKey {
     const n = this.#f[slot * F + F_A];
-    return n === n ? n : this.#strA![slot]!; // NaN: an IPv6 slot
+    return n === n ? n : this.#strA[slot]!; // NaN: an IPv6 slot
   }
 
   /** The canonical higher endpoint's address. */
   #addrB(slot: number): IpKey {
     const n = this.#f[slot * F + F_B];
-    return n === n ? n : this.#strB![slot]!; // NaN: an IPv6 slot
+    return n === n ? n : this.#strB[slot]!; // NaN: an IPv6 slot
   }
 
   #expire(now: number): void {
@@ -470,8 +475,10 @@ export class FlowTable {
       // an onEnd hook may not add flows, so the tails left are what the next check needs
       if (s !== NIL) next = Math.min(next, fr[s * F + F_LAST] + timeout);
     }
-    // the tails only grow older-to-newer between passes; one µs of slack for rounding
-    this.#expireCheckUs = next - 1;
+    // the tails only grow older-to-newer between passes; one µs of slack for rounding. At least once per second of
+    // packet time even when nothing is due (a pass that finds nothing due changes nothing): the call in update() then
+    // runs early in a capture with type feedback, so the first real expiry does not deoptimize update()
+    this.#expireCheckUs = Math.min(next - 1, now + 1e6);
   }
 
   #alloc(): number {
@@ -509,8 +516,8 @@ export class FlowTable {
       else ir[prev * I + I_CHAIN] = ir[o + I_CHAIN];
     }
     ir[o + I_CHAIN] = NIL;
-    if (this.#strA !== null) this.#strA[slot] = undefined;
-    if (this.#strB !== null) this.#strB[slot] = undefined;
+    if (slot < this.#strA.length) this.#strA[slot] = undefined;
+    if (slot < this.#strB.length) this.#strB[slot] = undefined;
     this.#free[this.#freeTop++] = slot;
     this.size--;
   }
@@ -545,6 +552,12 @@ export class FlowTable {
     this.#head[c] = slot;
     ir[o + I_CLS] = c;
   }
+}
+
+/** Puts `text` at `slot` of `texts`, grown first to cover it without holes. */
+function setText(texts: (string | undefined)[], slot: number, text: string): void {
+  while (texts.length <= slot) texts.push(undefined);
+  texts[slot] = text;
 }
 
 /** The timeout class (LRU list) of a flow. */

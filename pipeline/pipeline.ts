@@ -229,10 +229,10 @@ export class Pipeline {
     const ts = pkt.tsUs;
     if (c.firstUs === 0 || ts < c.firstUs) c.firstUs = ts;
     if (ts > c.lastUs) c.lastUs = ts;
-    if (pkt.ipVersion === 0) {
-      if (pkt.isArp) c.arpPackets++;
-      return;
-    }
+    // counted on every frame, without a branch: a first ARP frame then meets no optimized code lacking type
+    // feedback (it threw away this function's optimized code, and the file reader's that inlines it)
+    c.arpPackets += pkt.isArp ? 1 : 0;
+    if (pkt.ipVersion === 0) return;
     c.ipPackets++;
     if (pkt.isFragment && this.defrag !== null && (pkt.fragOffset !== 0 || pkt.fragMore)) {
       // fragments wait in the reassembler; the rebuilt datagram goes on in their place
