@@ -7,6 +7,9 @@ import { type DecodeEvents, Ev } from "./events.ts";
 import { decodeL4, minL4Header } from "./l4.ts";
 import type { Packet } from "./packet.ts";
 
+/** Scratch for the addresses as unsigned 32-bit numbers. */
+const u32 = new Uint32Array(2);
+
 /** Decodes an IPv4 header at `off` and the layer 4 header after it. */
 export function decodeIpv4(pkt: Packet, off: number, ev: DecodeEvents): void {
   const b = pkt.buf, n = pkt.end;
@@ -63,8 +66,13 @@ export function decodeIpv4(pkt: Packet, off: number, ev: DecodeEvents): void {
   pkt.ipOptions = hlen > 20;
   pkt.ttl = b[off + 8];
   pkt.proto = b[off + 9];
-  pkt.src = ((b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15]) >>> 0;
-  pkt.dst = ((b[off + 16] << 24) | (b[off + 17] << 16) | (b[off + 18] << 8) | b[off + 19]) >>> 0;
+  // unsigned through a Uint32Array rather than `>>> 0`: a capture whose first addresses are below 128.0.0.0 teaches
+  // the optimizing compiler 31-bit results, and the first address above would throw away the decoder's optimized
+  // code (a "lost precision" deoptimization); a typed array's unsigned load needs no such guess
+  u32[0] = (b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15];
+  u32[1] = (b[off + 16] << 24) | (b[off + 17] << 16) | (b[off + 18] << 8) | b[off + 19];
+  pkt.src = u32[0];
+  pkt.dst = u32[1];
   if (pkt.isLaterFragment) return;
   if (pkt.isFragment && declaredEnd - (off + hlen) < minL4Header(pkt.proto)) {
     // a first fragment too small to hold the transport header (nmap -f): the ports are in later fragments
