@@ -292,7 +292,12 @@ async function startReplay(s: ReplayStart): Promise<void> {
       name = f;
       const path = f.startsWith("file:") ? new URL(f) : f;
       try {
-        const st = await Deno.stat(path).catch(() => null);
+        // at once, not through the I/O thread pool and the event loop (which cost 5-20 ms before the first packet
+        // on a busy machine); a FIFO, stdin or a missing file just has no size to show
+        let st: Deno.FileInfo | null = null;
+        try {
+          st = Deno.statSync(path);
+        } catch { /* no size */ }
         fileBytesTotal = st && !f.endsWith(".gz") ? st.size : undefined;
         fileBytesBase = pipeline.counters.bytes + 16 * pipeline.counters.packets;
         const file = new FileSource(path);
