@@ -16,7 +16,7 @@ import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { FlowState, type FlowTable } from "../flow/flow_table.ts";
 
 /** Version of the feature code; a model trained on another version is refused. */
-export const FEATURE_VERSION = 3;
+export const FEATURE_VERSION = 4;
 
 /** Feature names in row order. */
 export const FEATURE_NAMES: readonly string[] = Object.freeze([
@@ -63,6 +63,8 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "src_short_10s",
   "src_short_60s",
   "src_short_share_60s",
+  "src_pending_1s",
+  "src_overlap_share_10s",
   // ---- the responder's recent behaviour ----
   "dst_pkts_in_1s",
   "dst_pkts_in_10s",
@@ -102,19 +104,20 @@ const S_IATMAX = 10, S_SYN = 11, S_FIN = 12, S_RST = 13, S_PSH = 14, S_ACK = 15;
 // Int32: the host slot of the packet's sender per direction (I_HOST + 0: initiator, + 1: responder); 0 = none
 const I_HOST = 16;
 
-// ---- per-host state: one 256-byte Float64 row per host slot (29 used) ----
+// ---- per-host state: one 256-byte Float64 row per host slot (31 used) ----
 // [last decay µs][key][damped counters by time scale]. Only the (counter, scale) pairs a feature reads
 // are kept; each decays on its own, so dropping the others changes no value.
 const H_LAST = 0, H_KEY = 1;
-// 1 s (decayed by TAU_SHORT_US)
-const S_SENT = 2, S_RCVD = 3, S_FLOWS_OUT = 4, S_PORTS = 5, S_HOSTS = 6, S_FLOWS_IN = 7, S_SRCS = 8;
-// 10 s (TAU_LONG_US)
-const L_SENT = 9, L_RCVD = 10, L_SYN = 11, L_SYN_IN = 12, L_FLOWS_OUT = 13, L_ANSWERED = 14;
-const L_PORTS = 15, L_HOSTS = 16, L_FLOWS_IN = 17, L_SRCS = 18, L_REPEAT = 19, L_SHORT = 20;
+// 1 s (decayed by TAU_SHORT_US). S_PEND: the host's flows still waiting for their first answer, each weighted
+// e^(-age / 1 s) (added at the flow's first packet, its remaining weight taken off at the first reply)
+const S_SENT = 2, S_RCVD = 3, S_FLOWS_OUT = 4, S_PORTS = 5, S_HOSTS = 6, S_FLOWS_IN = 7, S_SRCS = 8, S_PEND = 9;
+// 10 s (TAU_LONG_US). L_OVERLAP: flows it started while another of its flows was waiting for an answer
+const L_SENT = 10, L_RCVD = 11, L_SYN = 12, L_SYN_IN = 13, L_FLOWS_OUT = 14, L_ANSWERED = 15;
+const L_PORTS = 16, L_HOSTS = 17, L_FLOWS_IN = 18, L_SRCS = 19, L_REPEAT = 20, L_SHORT = 21, L_OVERLAP = 22;
 // 60 s (TAU_SLOW_US)
-const W_FLOWS_OUT = 21, W_PORTS = 22, W_HOSTS = 23, W_REPEAT = 24, W_EXPLOIT = 25, W_FLOWS_IN = 26, W_SRCS = 27;
-const W_SHORT = 28;
-const S_FIRST = 2, L_FIRST = 9, W_FIRST = 21, W_END = 29;
+const W_FLOWS_OUT = 23, W_PORTS = 24, W_HOSTS = 25, W_REPEAT = 26, W_EXPLOIT = 27, W_FLOWS_IN = 28, W_SRCS = 29;
+const W_SHORT = 30;
+const S_FIRST = 2, L_FIRST = 10, W_FIRST = 23, W_END = 31;
 const HS = 32;
 /** The key column of an IPv6 host (its text is kept beside the table); no IPv4 key equals it. */
 const V6_KEY = -2;
@@ -127,6 +130,8 @@ for (const p of EXPLOIT_PORTS) EXPLOIT[p] = 1;
 const SHORT_PKTS = 40, SHORT_US = 10e6;
 /** Decay is applied when at least this much packet time passed (bounds the error to 0.1 % at 1 s). */
 const DECAY_STEP_US = 1000;
+/** A flow waiting for its first answer counts as "in flight" for another flow from this weight on (e^(-0.69): ~0.7 s). */
+const PENDING_MIN = 0.5;
 /** A pair is "seen before" for this long (µs of packet time). */
 const PAIR_US = 60e6;
 /** Offset of a stored pair tag (see `#pairs`). */
@@ -313,6 +318,10 @@ export class FeatureExtractor {
       const newService = i3 === i2 ? h2 !== h3 : i3 === i1 ? h1 !== h3 : t3 !== h3 + TAG || now - u3 > PAIR_US;
       pairs[i3] = h3 + TAG;
       pairs[i3 + 1] = now;
+      // concurrency: another of its flows still waits for an answer (a pipelining client or a flood tool;
+      // a sequential client waits for each answer first)
+      if (h[snd + S_PEND] >= PENDING_MIN) h[snd + L_OVERLAP]++;
+      h[snd + S_PEND]++;
       h[snd + S_FLOWS_OUT]++;
       h[snd + L_FLOWS_OUT]++;
       h[snd + W_FLOWS_OUT]++;
@@ -338,8 +347,12 @@ export class FeatureExtractor {
         h[rcv + W_SRCS]++;
       }
     } else if (dir === 1 && nDir === 1) {
-      // first reply: the initiator (this packet's receiver) got an answer
+      // first reply: the initiator (this packet's receiver) got an answer; the flow no longer waits
       h[rcv + L_ANSWERED]++;
+      // (a flow answered within the decay step still weighs 1: no exp on the common, fast path)
+      const age = now - flows.firstUs(slot);
+      const left = h[rcv + S_PEND] - (age < DECAY_STEP_US ? 1 : Math.exp(-age / TAU_SHORT_US));
+      h[rcv + S_PEND] = left > 0 ? left : 0;
     }
     if (
       closing && now - flows.firstUs(slot) <= SHORT_US && flows.packets(slot, 0) + flows.packets(slot, 1) <= SHORT_PKTS
@@ -425,6 +438,8 @@ export class FeatureExtractor {
       out[o++] = log1p(h[b + L_SHORT]);
       out[o++] = log1p(h[b + W_SHORT]);
       out[o++] = ratio(h[b + W_SHORT], h[b + W_FLOWS_OUT]);
+      out[o++] = log1p(h[b + S_PEND]);
+      out[o++] = ratio(h[b + L_OVERLAP], h[b + L_FLOWS_OUT]);
     } else {
       out.fill(0, o, o + SRC_FEATURES);
       o += SRC_FEATURES;

@@ -239,3 +239,38 @@ Deno.test("features: short TCP sessions (failed-login-like) count for their init
   tcp(3 * SEC, C, B, 42000, 80, F.FA);
   assert.equal(r.row(kslot).src_short_60s, 0);
 });
+
+Deno.test("features: lookups in flight: a sequential client has none, a pipelining one overlaps, unanswered ones fade", () => {
+  const r = new Rig();
+  const C = "10.0.0.7", D = "10.0.0.8", E = "10.0.0.9";
+  const udp = (t: number, src: string, dst: string, sp: number, dp: number) =>
+    r.send({ tsUs: T0 + t, src, dst, proto: IpProto.UDP, sp, dp, payload: "q" });
+  // C: 50 queries, each answered 0.2 ms later before the next one (one `dig -f` batch)
+  let slot = -1;
+  for (let i = 0; i < 50; i++) {
+    udp(i * MS, C, B, 30000 + i, 53);
+    slot = udp(i * MS + 200, B, C, 53, 30000 + i);
+  }
+  let f = r.row(slot);
+  assert.equal(f.src_overlap_share_10s, 0);
+  assert.ok(f.src_pending_1s < 0.01, `nothing waits: ${f.src_pending_1s}`);
+  // D: four queries at once, then their answers, 50 times (four processes at once)
+  for (let i = 0; i < 50; i++) {
+    for (let k = 0; k < 4; k++) udp(100 * MS + i * MS + k, D, B, 40000 + 4 * i + k, 53);
+    for (let k = 0; k < 4; k++) slot = udp(100 * MS + i * MS + 300 + k, B, D, 53, 40000 + 4 * i + k);
+  }
+  f = r.row(slot);
+  assert.ok(
+    Math.abs(f.src_overlap_share_10s - 0.75) < 0.01,
+    `3 of every 4 start with another waiting: ${f.src_overlap_share_10s}`,
+  );
+  assert.ok(f.src_pending_1s < 0.01, "all answered");
+  // E: 20 queries never answered wait, then fade with packet time (τ = 1 s)
+  for (let i = 0; i < 20; i++) slot = udp(200 * MS + i * MS, E, B, 50000 + i, 53);
+  f = r.row(slot);
+  assert.ok(Math.abs(f.src_pending_1s - Math.log1p(20)) < 0.05, `20 wait: ${f.src_pending_1s}`);
+  assert.ok(f.src_overlap_share_10s > 0.9);
+  udp(200 * MS + 3 * SEC, E, B, 50100, 53);
+  f = r.row(slot);
+  assert.ok(f.src_pending_1s < Math.log1p(2.1), `faded to ~1 + 20 e^-3: ${f.src_pending_1s}`);
+});

@@ -59,6 +59,8 @@ ALL_SCENARIOS=(
   ml_exploit_nmap_version_ftp_ssh ml_exploit_nmap_nine_t2 ml_exploit_nc_vnc_telnet_rpc ml_exploit_hping_rdp_vnc
   ml_exploit_nmap_connect_rpc_rdp ml_exploit_masscan_smb_ftp
   ml_benign_dns_batch_350 ml_benign_dns_batch_250_mx
+  ml_benign_dns_parallel_two ml_benign_dns_parallel_four ml_benign_dns_xargs_host
+  ml_nmap_slow_connect
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
@@ -888,6 +890,35 @@ sc_ml_benign_dns_batch_250_mx() {
   for i in $(seq 1 250); do echo "dom$i.example.test MX"; done >"$TMPD/dnsb250.txt"
   nsx $C2 timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsb250.txt" >/dev/null || true
   meta ml_benign_dns_batch_250_mx kind=benign spoofed=0 tool="dig @$VIC -f batch (250 MX queries, sequential) from $CLI2" filter="$(from $CLI2)"
+}
+
+# benign clients with several lookups in flight at once (parallel batches, a script resolving a list in parallel)
+sc_ml_benign_dns_parallel_two() {
+  local i
+  for i in $(seq 1 120); do echo "app$i.intranet.example.test A"; done >"$TMPD/dnsp2.txt"
+  nsx $C timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsp2.txt" >/dev/null & local p1=$!
+  nsx $C timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsp2.txt" >/dev/null & local p2=$!
+  wait $p1 $p2 || true
+  meta ml_benign_dns_parallel_two kind=benign spoofed=0 tool="2 x dig @$VIC -f batch (120 A queries) at once from $CLI" filter="$(from $CLI)"
+}
+sc_ml_benign_dns_parallel_four() {
+  local i p=()
+  for i in $(seq 1 50); do echo "ws$i.corp.example.test AAAA"; done >"$TMPD/dnsp4.txt"
+  for i in 1 2 3 4; do nsx $C2 timeout 30 dig @$VIC +tries=1 +time=1 -f "$TMPD/dnsp4.txt" >/dev/null & p+=($!); done
+  wait "${p[@]}" || true
+  meta ml_benign_dns_parallel_four kind=benign spoofed=0 tool="4 x dig @$VIC -f batch (50 AAAA queries) at once from $CLI2" filter="$(from $CLI2)"
+}
+sc_ml_benign_dns_xargs_host() {
+  local i
+  for i in $(seq 1 150); do echo "node$i.intranet.example.test"; done >"$TMPD/dnsx.txt"
+  nsx $C timeout 60 xargs -P 6 -I{} host -t A -W 1 {} $VIC <"$TMPD/dnsx.txt" >/dev/null 2>&1 || true
+  meta ml_benign_dns_xargs_host kind=benign spoofed=0 tool="xargs -P 6 host -t A NAME $VIC over 150 names (6 lookups in flight) from $CLI" filter="$(from $CLI)"
+}
+# a slow connect scan (one port every 4 s), like the corpus's nmap_slow but with another scan type, ports and host
+sc_ml_nmap_slow_connect() {
+  local cmd="nmap -n -Pn -sT -p 1000-1024 --scan-delay 4s --max-retries 0 $VIC"
+  nsx $A2 timeout 150 $cmd >/dev/null 2>&1 || true
+  meta ml_nmap_slow_connect kind=attack type=port_scan attackers=$AT2 spoofed=0 tool="$cmd" filter="$(from $AT2)"
 }
 
 # ---------------------------------------------------------------- run
