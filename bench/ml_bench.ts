@@ -9,7 +9,9 @@
  * 3. `ids replay` with the model on vs off (config `ml.enabled`), interleaved rounds, medians of
  *    the whole process: wall time, CPU time (user + system, Linux) and peak RSS; on a capture
  *    built from the bundled demo capture (bench/make_capture.ts), or `--file F` (issue 11's figure:
- *    `--file /tmp/ids-bench/bench_1000000.pcap`, the sequential capture `deno task bench` builds).
+ *    `--file /tmp/ids-bench/bench_1000000.pcap`, the sequential capture `deno task bench` builds). On
+ *    Linux also the CPU time per thread kind (main thread, capture Worker, model Worker, V8's
+ *    background threads, the runtime's I/O threads), off and on: where the model's cost goes.
  *
  * The load average is printed with the figures. `--write` stores them under `measured` in
  * models/ids-flow.json.
@@ -61,6 +63,48 @@ const loadAvg = (): string => {
 function pctl(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(s.length * p))];
+}
+
+/** Thread kinds of an `ids replay` process, by the names Linux shows (`comm`). */
+function threadKind(comm: string): string {
+  if (comm === "deno") return "main thread";
+  // main.ts starts the capture Worker first; the model Worker (at the first detection) comes second
+  if (comm === "worker-1") return "capture Worker";
+  if (comm === "worker-2") return "model Worker";
+  if (comm.startsWith("V8 ")) return "V8 background";
+  if (comm.startsWith("tokio")) return "runtime I/O";
+  return "other";
+}
+
+/**
+ * CPU seconds per thread kind of a child process (Linux: its threads' `schedstat`, sampled every
+ * 20 ms, so a thread's last ≤ 20 ms before it ends are missed); `stop()` gives `undefined` elsewhere.
+ */
+function sampleThreads(pid: number): { stop: () => Record<string, number> | undefined } {
+  if (Deno.build.os !== "linux") return { stop: () => undefined };
+  const last = new Map<string, { kind: string; ns: number }>();
+  const poll = () => {
+    try {
+      for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+        try {
+          const comm = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/comm`).trim();
+          const ns = Number(Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/schedstat`).split(" ")[0]);
+          last.set(t.name, { kind: threadKind(comm), ns });
+        } catch { /* the thread ended between the listing and the read */ }
+      }
+    } catch { /* the process ended */ }
+  };
+  poll();
+  const timer = setInterval(poll, 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      if (last.size === 0) return undefined;
+      const by: Record<string, number> = {};
+      for (const { kind, ns } of last.values()) by[kind] = (by[kind] ?? 0) + ns / 1e9;
+      return by;
+    },
+  };
 }
 
 const parity = JSON.parse(await Deno.readTextFile(join(root, "models", "ids-flow.parity.json"))) as {
@@ -142,6 +186,7 @@ const cfg = async (enabled: boolean) => {
 };
 const variants = [{ name: "ml off", config: await cfg(false) }, { name: "ml on", config: await cfg(true) }];
 const times: number[][] = variants.map(() => []);
+const threads: Record<string, number>[][] = variants.map(() => []);
 const cpus: number[][] = variants.map(() => []);
 const rss: number[][] = variants.map(() => []);
 let packets = 0;
@@ -150,12 +195,16 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [i, v] of variants.entries()) {
     const c0 = childCpu();
     const t0 = performance.now();
-    const out = await new Deno.Command(Deno.execPath(), {
+    const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", join(root, "main.ts"), "replay", file, "--json", "--config", v.config],
       stdout: "piped",
       stderr: "piped",
-    }).output();
+    }).spawn();
+    const sampler = sampleThreads(child.pid);
+    const out = await child.output();
     const ms = performance.now() - t0;
+    const split = sampler.stop();
+    if (split !== undefined) threads[i].push(split);
     const c1 = childCpu();
     if (c0 !== undefined && c1 !== undefined) cpus[i].push(c1 - c0);
     if (!out.success) {
@@ -203,6 +252,24 @@ for (const [i, v] of variants.entries()) {
   );
 }
 const cpuRatio = cpuMed[0] !== undefined && cpuMed[1] !== undefined ? cpuMed[0] / cpuMed[1] : undefined;
+// where the model's CPU goes: per thread kind, medians of the rounds, ml on minus ml off
+let threadSplit: Record<string, { off: number; on: number }> | undefined;
+if (threads[0].length === ROUNDS && threads[1].length === ROUNDS) {
+  const kinds = [...new Set(threads.flat().flatMap((t) => Object.keys(t)))];
+  threadSplit = {};
+  for (const k of kinds) {
+    threadSplit[k] = {
+      off: +median(threads[0].map((t) => t[k] ?? 0)).toFixed(3),
+      on: +median(threads[1].map((t) => t[k] ?? 0)).toFixed(3),
+    };
+  }
+  console.log(
+    `          CPU s by thread, ml off -> on (medians, sampled every 20 ms): ${
+      Object.entries(threadSplit).filter(([, x]) => x.on >= 0.005 || x.off >= 0.005).sort(([, a], [, b]) => b.on - a.on)
+        .map(([k, x]) => `${k} ${x.off.toFixed(2)} -> ${x.on.toFixed(2)}`).join(", ")
+    }`,
+  );
+}
 console.log(
   `          ml on / ml off = ${ratio.toFixed(2)}× in wall time${
     cpuRatio === undefined ? "" : `, ${cpuRatio.toFixed(2)}× in CPU time`
@@ -241,6 +308,7 @@ if (argv.includes("--write")) {
       replay_peak_rss_mb_ml_off: rssMed[0],
       replay_peak_rss_mb_ml_on: rssMed[1],
     }),
+    ...(threadSplit === undefined ? {} : { replay_cpu_s_by_thread: threadSplit }),
     replay_pps_ml_off: Math.round(pps[0]),
     replay_pps_ml_on: Math.round(pps[1]),
     replay_ratio_on_off: +ratio.toFixed(3),
