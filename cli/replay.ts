@@ -22,6 +22,7 @@ import { formatHubProblems } from "../sensor/hub.ts";
 import { parseSpeed } from "../sensor/pacer.ts";
 import { DeferredModel } from "../sensor/deferred_model.ts";
 import { Sensor } from "../sensor/sensor.ts";
+import { OFFLINE_ML_DEADLINE_MS } from "../sensor/decision.ts";
 import { releaseFreedMemoryEvery } from "../ffi/release_memory.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
@@ -189,6 +190,8 @@ async function replayWith(
       command: "replay",
       iface: a._.join(" "),
       ml,
+      // as fast as the file reads, a busy machine must not turn verdicts into heuristic labels
+      mlDeadlineMs: speed === Infinity ? OFFLINE_ML_DEADLINE_MS : undefined,
     });
   } catch (e) {
     ml?.close();

@@ -42,6 +42,16 @@ export interface DecisionConfig {
   readonly limits: { readonly max_tracked_ips: number };
 }
 
+/** The model's deadline per event on a live link: a late verdict leaves the heuristic label (ms). */
+export const LIVE_ML_DEADLINE_MS = 100;
+
+/**
+ * The model's deadline per event when a file is replayed as fast as it can be read (ms): nothing
+ * waits on a verdict there but the alert itself, so a loaded machine (the model Worker waiting for
+ * a core) must not turn verdicts into heuristic labels — the same file gives the same labels.
+ */
+export const OFFLINE_ML_DEADLINE_MS = 5000;
+
 /** Options of {@link DecisionStage}. */
 export interface DecisionOptions {
   /** Where alerts and block events go. */
@@ -50,7 +60,10 @@ export interface DecisionOptions {
   config: DecisionConfig;
   /** The model; none: every label is heuristic. */
   ml?: MlClassifier;
-  /** Longest wait for the model per event (ms). Default 100. */
+  /**
+   * Longest wait for the model per event (ms). Default 100 ({@link LIVE_ML_DEADLINE_MS}); offline
+   * replays use {@link OFFLINE_ML_DEADLINE_MS}.
+   */
   mlDeadlineMs?: number;
   /** The IPS; none: every alert is `allowed`. */
   ips?: Ips;
@@ -129,7 +142,7 @@ export class DecisionStage {
     });
     this.#ml = options.ml;
     this.#ips = options.ips;
-    this.#mlDeadlineMs = positive(options.mlDeadlineMs ?? 100, "mlDeadlineMs");
+    this.#mlDeadlineMs = positive(options.mlDeadlineMs ?? LIVE_ML_DEADLINE_MS, "mlDeadlineMs");
     this.#ipsDeadlineMs = positive(options.ipsDeadlineMs ?? 2000, "ipsDeadlineMs");
     this.#maxPending = positive(options.maxPending ?? 4096, "maxPending");
     this.#iface = options.iface;

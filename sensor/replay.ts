@@ -11,7 +11,7 @@ import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { Alert } from "../core/alert.ts";
 import { DetectionEngine } from "../pipeline/engine.ts";
 import { buildReport, markFile, type ReplayReport, undecodedFileError } from "../pipeline/report.ts";
-import { DecisionStage, type Ips, type MlClassifier } from "./decision.ts";
+import { DecisionStage, type Ips, type MlClassifier, OFFLINE_ML_DEADLINE_MS } from "./decision.ts";
 import { FlowModel } from "./flow_model.ts";
 import { ModelAlerts } from "./model_alerts.ts";
 import { Hub } from "./hub.ts";
@@ -28,7 +28,7 @@ export interface ReplayOptions {
   onAlert?: (alert: Alert) => void;
   /** The model for the decision stage. */
   ml?: MlClassifier;
-  /** Longest wait for the model per alert (ms; the decision stage's default when absent). */
+  /** Longest wait for the model per alert (ms; default {@link OFFLINE_ML_DEADLINE_MS}). */
   mlDeadlineMs?: number;
   /** The IPS for the decision stage. */
   ips?: Ips;
@@ -81,7 +81,7 @@ export async function replayFiles(
     config,
     ml: options.ml,
     ips: options.ips,
-    mlDeadlineMs: options.mlDeadlineMs,
+    mlDeadlineMs: options.mlDeadlineMs ?? OFFLINE_ML_DEADLINE_MS,
   });
   const modelAlerts = options.ml instanceof FlowModel && config.ml.alerts && !options.noDetect
     ? new ModelAlerts({ model: options.ml, decision, config })

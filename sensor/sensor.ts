@@ -41,6 +41,8 @@ export interface SensorOptions {
   ml?: MlClassifier;
   /** The IPS for the decision stage. */
   ips?: Ips;
+  /** Longest wait for the model per alert (ms; the decision stage's live default when absent). */
+  mlDeadlineMs?: number;
   /** One line per problem of an output (first failure of each; later ones are counted). */
   onProblem?: (line: string) => void;
   /**
@@ -98,7 +100,13 @@ export class Sensor {
     const hub = new Hub({
       onError: (name, e) => problem(`output ${name} failed: ${e instanceof Error ? e.message : String(e)}`),
     });
-    const decision = new DecisionStage({ hub, config: options.config, ml: options.ml, ips: options.ips });
+    const decision = new DecisionStage({
+      hub,
+      config: options.config,
+      ml: options.ml,
+      ips: options.ips,
+      mlDeadlineMs: options.mlDeadlineMs,
+    });
     const outputs = options.config.outputs;
     const eve = options.eve !== undefined
       ? EveWriter.open(options.eve, { rotateBytes: outputs.eve.rotate_mb * 1e6, rotateKeep: outputs.eve.rotate_keep })
