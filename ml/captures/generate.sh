@@ -61,6 +61,8 @@ ALL_SCENARIOS=(
   ml_benign_dns_batch_350 ml_benign_dns_batch_250_mx
   ml_benign_dns_parallel_two ml_benign_dns_parallel_four ml_benign_dns_xargs_host
   ml_nmap_slow_connect
+  ml_nmap_slow_syn ml_masscan_crawl
+  ml_exploit_nmap_smb_pair ml_exploit_nping_vnc_rdp ml_exploit_nc_ssh_telnet ml_exploit_masscan_five
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
@@ -919,6 +921,39 @@ sc_ml_nmap_slow_connect() {
   local cmd="nmap -n -Pn -sT -p 1000-1024 --scan-delay 4s --max-retries 0 $VIC"
   nsx $A2 timeout 150 $cmd >/dev/null 2>&1 || true
   meta ml_nmap_slow_connect kind=attack type=port_scan attackers=$AT2 spoofed=0 tool="$cmd" filter="$(from $AT2)"
+}
+# more slow scans: a SYN scan with a 3 s delay, masscan at one probe every ~3 s
+sc_ml_nmap_slow_syn() {
+  local cmd="nmap -n -Pn -sS -p 2000-2025 --scan-delay 3s --max-retries 0 $VIC"
+  nsx $A3 timeout 150 $cmd >/dev/null 2>&1 || true
+  meta ml_nmap_slow_syn kind=attack type=port_scan attackers=$AT3 spoofed=0 tool="$cmd" filter="$(from $AT3)"
+}
+sc_ml_masscan_crawl() {
+  local cmd="masscan $VIC -p3000-3024 --rate 0.35 --wait 3 --adapter eth0 --adapter-ip $AT4 --adapter-mac 02:77:02:00:00:69 --router-mac $VMAC"
+  nsx $A4 timeout 120 $cmd >"$TMPD/masscan5.out" 2>&1 || true
+  meta ml_masscan_crawl kind=attack type=port_scan attackers=$AT4 spoofed=0 tool="$cmd" filter="$(from $AT4)"
+}
+# more exploit-service probes: other port pairs, tools and hosts
+sc_ml_exploit_nmap_smb_pair() {
+  local cmd="nmap -n -Pn -sS -p 139,445 --max-retries 1 -T4 $VIC"
+  nsx $A2 timeout 30 $cmd >/dev/null 2>&1 || true
+  meta ml_exploit_nmap_smb_pair kind=attack type=exploit_probe attackers=$AT2 spoofed=0 tool="$cmd" filter="$(from $AT2)"
+}
+sc_ml_exploit_nping_vnc_rdp() {
+  local cmd="nping --tcp --flags syn -p 5900,3389,135 -c 1 --delay 700ms $VIC"
+  nsx $A3 timeout 20 $cmd >/dev/null 2>&1 || true
+  meta ml_exploit_nping_vnc_rdp kind=attack type=exploit_probe attackers=$AT3 spoofed=0 tool="$cmd" filter="$(from $AT3)"
+}
+sc_ml_exploit_nc_ssh_telnet() {
+  local p
+  for p in 22 23 21 5900; do nsx $A1 timeout 5 nc -z -w 1 $VIC $p >/dev/null 2>&1 || true; sleep 0.8; done
+  meta ml_exploit_nc_ssh_telnet kind=attack type=exploit_probe attackers=$AT1 spoofed=0 \
+    tool="nc -z -w 1 $VIC PORT for 22, 23, 21, 5900, 0.8 s apart (22 and 21 open)" filter="$(from $AT1)"
+}
+sc_ml_exploit_masscan_five() {
+  local cmd="masscan $VIC -p21,23,135,3389,5900 --rate 5 --wait 2 --adapter eth0 --adapter-ip $AT2 --adapter-mac 02:77:02:00:00:67 --router-mac $VMAC"
+  nsx $A2 timeout 30 $cmd >"$TMPD/masscan6.out" 2>&1 || true
+  meta ml_exploit_masscan_five kind=attack type=exploit_probe attackers=$AT2 spoofed=0 tool="$cmd" filter="$(from $AT2)"
 }
 
 # ---------------------------------------------------------------- run
