@@ -48,7 +48,8 @@ export class DelayQueue {
   // addresses: IPv4 in the number columns, IPv6 text in the string columns (no boxing per push)
   #srcNum: Float64Array;
   #dstNum: Float64Array;
-  // allocated with the first IPv6 address (an IPv4-only capture never pays for them)
+  // created with the first IPv6 address (an IPv4-only capture never pays for them) and grown to the
+  // highest ring index used since (not to the capacity at once); an index past the end holds no text
   #srcStr: (string | undefined)[] | null = null;
   #dstStr: (string | undefined)[] | null = null;
   #head = 0;
@@ -105,9 +106,9 @@ export class DelayQueue {
     this.#proto[i] = pkt.proto;
     const src = pkt.src, dst = pkt.dst;
     if (typeof src === "number") this.#srcNum[i] = src;
-    else (this.#srcStr ??= new Array<string | undefined>(this.capacity).fill(undefined))[i] = src;
+    else textAt(this.#srcStr ??= [], i, src);
     if (typeof dst === "number") this.#dstNum[i] = dst;
-    else (this.#dstStr ??= new Array<string | undefined>(this.capacity).fill(undefined))[i] = dst;
+    else textAt(this.#dstStr ??= [], i, dst);
     if (this.#length++ === 0) this.headTs = tsUs;
     return true;
   }
@@ -124,17 +125,18 @@ export class DelayQueue {
     out.srcPort = p >>> 16;
     out.dstPort = p & 0xffff;
     out.proto = this.#proto[i];
-    const ss = this.#srcStr === null ? undefined : this.#srcStr[i];
-    const ds = this.#dstStr === null ? undefined : this.#dstStr[i];
+    const srcStr = this.#srcStr, dstStr = this.#dstStr;
+    const ss = srcStr === null || i >= srcStr.length ? undefined : srcStr[i];
+    const ds = dstStr === null || i >= dstStr.length ? undefined : dstStr[i];
     if (ss === undefined) out.src = this.#srcNum[i];
     else {
       out.src = ss;
-      this.#srcStr![i] = undefined;
+      srcStr![i] = undefined;
     }
     if (ds === undefined) out.dst = this.#dstNum[i];
     else {
       out.dst = ds;
-      this.#dstStr![i] = undefined;
+      dstStr![i] = undefined;
     }
     this.#head = i + 1 === this.capacity ? 0 : i + 1;
     this.headTs = --this.#length === 0 ? Infinity : this.#ts[this.#head];
@@ -149,6 +151,13 @@ export class DelayQueue {
     this.#length = 0;
     this.headTs = Infinity;
   }
+}
+
+/** Stores `text` at index `i` of `column`, growing it with undefined up to `i` (no holes). */
+function textAt(column: (string | undefined)[], i: number, text: string): void {
+  while (column.length < i) column.push(undefined);
+  if (column.length === i) column.push(text);
+  else column[i] = text;
 }
 
 /** The packet fields {@link DelayQueue.push} copies. */

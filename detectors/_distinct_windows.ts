@@ -17,6 +17,17 @@ import { SlotRecords } from "./_slot_records.ts";
 // fields of a slot's inline member in its record
 const ONE = 0, ONE_US = 1, HAS_ONE = 2;
 
+/**
+ * An empty per-slot window column already of the elements kind it will have: an empty literal starts
+ * as small integers, and its first `push(null)` changed kind where optimized code expected the other
+ * kind (a "not a Smi" deoptimization per replay). Slot 0 holds null like any reset slot.
+ */
+function windowColumn<M extends number | string>(): (DistinctWindow<M> | null)[] {
+  const column: (DistinctWindow<M> | null)[] = [];
+  column.push(null);
+  return column;
+}
+
 /** Distinct members in a sliding window, per slot (see module docs). */
 export class DistinctWindows<M extends number | string> {
   #rec: SlotRecords;
@@ -24,7 +35,7 @@ export class DistinctWindows<M extends number | string> {
   /** Per slot: the inline member when it is text (null until the first text member). */
   #oneStr: (string | undefined)[] | null = null;
   /** Per slot: the window once it saw two distinct members (then the inline fields are unused). */
-  #many: (DistinctWindow<M> | null)[] = [];
+  #many: (DistinctWindow<M> | null)[] = windowColumn();
   /** True when the last {@link add} saw a member not in the window. */
   added = false;
 
@@ -57,7 +68,7 @@ export class DistinctWindows<M extends number | string> {
   clear(): void {
     this.#rec.clear();
     this.#oneStr = null;
-    this.#many = [];
+    this.#many = windowColumn();
   }
 
   #isOne(i: number, slot: number, member: M): boolean {

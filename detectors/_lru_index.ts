@@ -37,6 +37,17 @@ function hashString(k: string): number {
   return h ^ (h >>> 15);
 }
 
+/**
+ * An empty text column already of the elements kind it will have (an empty literal starts as small
+ * integers and changes kind, and map, at its first push: code that saw one kind was thrown away at
+ * the other), written once so it shares no copy-on-write store with a literal.
+ */
+function textColumn(): (string | undefined)[] {
+  const column: (string | undefined)[] = [];
+  column.push(undefined);
+  return column;
+}
+
 /** LRU-ordered key slots (see module docs). */
 export class LruIndex<K extends number | string> {
   /** Slot count the arrays grow to at most while slots are free to take (callers evict first). */
@@ -46,7 +57,8 @@ export class LruIndex<K extends number | string> {
   #num: Float64Array = new Float64Array(0);
   /** The same bytes: per slot at 6s + CHAIN / PREV / NEXT / HASH. */
   #link: Int32Array = new Int32Array(0);
-  #str: (string | undefined)[] = [];
+  /** Per slot: the text key; only as long as the highest slot that held one (no holes, no sparse array). */
+  #str: (string | undefined)[] = textColumn();
   #buckets: Int32Array = new Int32Array(0);
   #mask = 0;
   #newest = NIL;
@@ -88,17 +100,23 @@ export class LruIndex<K extends number | string> {
       while (s !== NIL && num[s * 3] !== key) s = link[s * 6 + CHAIN];
       return s;
     }
-    if (this.#str[n] === key) return n;
+    if (this.#text(n) === key) return n;
     const h = hashString(key);
     let s = this.#buckets[h & this.#mask];
-    while (s !== NIL && (link[s * 6 + HASH] !== h || this.#str[s] !== key)) s = link[s * 6 + CHAIN];
+    while (s !== NIL && (link[s * 6 + HASH] !== h || this.#text(s) !== key)) s = link[s * 6 + CHAIN];
     return s;
   }
 
   /** The key in `slot` (for a slot freed since: NaN or undefined, equal to no key). */
   keyOf(slot: number): K {
     const n = this.#num[slot * 3];
-    return (n === n ? n : this.#str[slot]) as K;
+    return (n === n ? n : this.#text(slot)) as K;
+  }
+
+  /** The text key of `slot`, undefined for a number key or a free slot. */
+  #text(slot: number): string | undefined {
+    const str = this.#str;
+    return slot < str.length ? str[slot] : undefined;
   }
 
   /** The least recently used slot, -1 when empty. */
@@ -133,7 +151,10 @@ export class LruIndex<K extends number | string> {
       this.#num[s * 3] = key;
     } else {
       h = hashString(key);
-      this.#str[s] = key;
+      const str = this.#str;
+      while (str.length < s) str.push(undefined);
+      if (str.length === s) str.push(key);
+      else str[s] = key;
       this.#num[s * 3] = NaN;
     }
     const link = this.#link, i = s * 6;
@@ -159,7 +180,7 @@ export class LruIndex<K extends number | string> {
     if (prev === NIL) this.#buckets[b] = link[slot * 6 + CHAIN];
     else link[prev * 6 + CHAIN] = link[slot * 6 + CHAIN];
     this.#unlink(slot);
-    this.#str[slot] = undefined;
+    if (slot < this.#str.length) this.#str[slot] = undefined;
     this.#num[slot * 3] = NaN; // a free slot's key equals no key (see keyOf)
     link[slot * 6 + CHAIN] = NIL;
     link[slot * 6 + NEXT] = this.#free;
@@ -176,7 +197,7 @@ export class LruIndex<K extends number | string> {
         0;
     this.#num = new Float64Array(0);
     this.#link = new Int32Array(0);
-    this.#str = [];
+    this.#str = textColumn();
     this.#buckets = new Int32Array(0);
     this.#newest = this.#oldest = this.#free = NIL;
   }

@@ -17,6 +17,7 @@
  */
 import { DEFAULT_BUCKETS } from "./_time_ring.ts";
 import { SlotRecords } from "./_slot_records.ts";
+import { unboxed } from "./_util.ts";
 
 // fields of a slot's ring in its record: packet time of the first event (NaN: none since the
 // reset), epoch of the newest bucket, events in the window, 1 + first index of its bucket block in
@@ -103,8 +104,10 @@ export class TimeRings {
     return b;
   }
 
-  #index(epoch: number): number {
-    // epochs are integers read from a float column: integer remainder when they fit (a float one is a libm call)
+  #index(boxed: number): number {
+    // epochs are integers read from a float column: integer remainder when they fit (a float one is a libm call);
+    // an epoch comes boxed from optimized callers ({@link unboxed})
+    const epoch = unboxed(boxed);
     const i = epoch >= -2147483648 && epoch <= 2147483647 ? (epoch | 0) % this.#len : epoch % this.#len;
     return i < 0 ? i + this.#len : i;
   }

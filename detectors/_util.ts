@@ -7,6 +7,19 @@ import type { Config } from "../config/defaults.ts";
 import { buildTrustedMatcher, type TrustedMatcher } from "../config/trusted.ts";
 import { type IpKey, IpProto } from "../decode/packet.ts";
 
+const F64 = new Float64Array(1);
+
+/**
+ * `x` read back from a Float64Array. A number that reached a function as a boxed double (a value the
+ * optimized caller read from a Float64Array, e.g. 0.0) fails the small-integer check that code
+ * compiled from the interpreter's feedback (where such values were small integers) puts on it, and
+ * that code is thrown away; a value read from a typed array is checked by value instead.
+ */
+export function unboxed(x: number): number {
+  F64[0] = x;
+  return F64[0];
+}
+
 /** Longest pause between two detections of one key while the condition holds (µs). */
 export const MAX_REEMIT_US = 10e6;
 
@@ -37,7 +50,10 @@ export function num(n: number): string {
  * IPv4 (no allocation), text for IPv6.
  */
 export function pairKey(ip: IpKey, n: number): number | string {
-  return typeof ip === "number" ? ip * 1048576 + n : `${ip}|${n}`;
+  // the same number as ip * 1048576 + n (every step is exact: 32 + 20 bits fit a double), summed as a
+  // fraction so the addition never learns "safe integer" from the first (lower) addresses of a capture
+  // and is thrown away at the first address >= 128.0.0.0 (whose key passes 2^51)
+  return typeof ip === "number" ? (ip + n / 1048576) * 1048576 : `${ip}|${n}`;
 }
 
 /**
@@ -45,7 +61,12 @@ export function pairKey(ip: IpKey, n: number): number | string {
  * IPv6 multicast (ff00::/8) and the unspecified address.
  */
 export function isGroupAddress(ip: IpKey): boolean {
-  if (typeof ip === "number") return ip >= 0xe0000000 || ip === 0;
+  if (typeof ip === "number") {
+    // the first addresses of a capture are often small integers, and a comparison that learnt only
+    // those was thrown away at the first address >= 2^30 ({@link unboxed})
+    const u = unboxed(ip);
+    return u >= 0xe0000000 || u === 0;
+  }
   return ip.startsWith("ff") || ip === "::";
 }
 

@@ -51,6 +51,9 @@ import type { LoginEvent } from "../app/login.ts";
 export const ATTEMPT_MAX_SERVER_BYTES: Readonly<Record<number, number>> = { 22: 4500 };
 /** The same for other ports: only sessions that carried real data are excluded. */
 export const ATTEMPT_MAX_SERVER_BYTES_DEFAULT = 32768;
+// looked up in a Map: indexing the record with a port it lacks is an out-of-bounds element load, which
+// threw the optimized code away at the first non-SSH attempt of every replay
+const MAX_SERVER_BYTES = new Map(Object.entries(ATTEMPT_MAX_SERVER_BYTES).map(([p, n]) => [Number(p), n]));
 
 /** Protocols whose login failures the app layer reads in clear: counted as they happen. */
 export const PLAINTEXT_LOGIN: ReadonlySet<string> = new Set(["ftp", "telnet", "smtp", "pop3", "imap"]);
@@ -196,7 +199,7 @@ export class BruteForceDetector implements Detector {
     if (!this.#ports.has(port) || this.#seen.get(flows, slot) !== 0) return;
     this.#seen.set(flows, slot, 1);
     if (endUs - flows.firstUs(slot) > this.#maxSessionUs) return;
-    if (flows.bytes(slot, 1) > (ATTEMPT_MAX_SERVER_BYTES[port] ?? ATTEMPT_MAX_SERVER_BYTES_DEFAULT)) return;
+    if (flows.bytes(slot, 1) > (MAX_SERVER_BYTES.get(port) ?? ATTEMPT_MAX_SERVER_BYTES_DEFAULT)) return;
     const src = flows.initiatorIp(slot);
     if (this.#trusted !== null && this.#trusted(src)) return;
     this.#add(

@@ -47,7 +47,7 @@ import { DistinctWindows } from "./_distinct_windows.ts";
 import { FlowMarks } from "./_flow_marks.ts";
 import { SlotMap } from "./_slot_map.ts";
 import { TimeRings } from "./_time_rings.ts";
-import { isGroupAddress, isIcmpRequest, num, toUs, trustedFilter } from "./_util.ts";
+import { isGroupAddress, isIcmpRequest, num, toUs, trustedFilter, unboxed } from "./_util.ts";
 import type { Detector, Emit } from "./detector.ts";
 import type { AppContext } from "../app/app_layer.ts";
 import type { HttpRequest } from "../app/http_request.ts";
@@ -220,7 +220,10 @@ export class DdosDetector implements Detector {
     }
     const dc = this.#dstRing.add(d, ts);
     const syn = proto === IpProto.TCP && (pkt.tcpFlags & TcpFlag.SYN) !== 0;
-    const other = proto !== IpProto.UDP && !icmp && !syn ? this.#dstOther.add(d, ts) : this.#dstOther.count(d, ts);
+    // (a count read from a float column, returned boxed: {@link unboxed})
+    const other = unboxed(
+      proto !== IpProto.UDP && !icmp && !syn ? this.#dstOther.add(d, ts) : this.#dstOther.count(d, ts),
+    );
     const k = this.#dstSources.add(d, pkt.src, ts, w, SOURCES_CAP);
     const heavy = sc >= this.#heavyMin;
     const hk = heavy

@@ -169,7 +169,7 @@ export class FeatureExtractor {
   #fi: Int32Array;
   #maxHosts: number;
   #h: Float64Array;
-  /** IPv6 host keys by slot (created at the first IPv6 host). */
+  /** IPv6 host keys by slot (created at the first IPv6 host, then kept longer than the highest slot in use). */
   #v6: (string | undefined)[] | undefined;
   #hash: Int32Array;
   #chain: Int32Array;
@@ -477,7 +477,8 @@ export class FeatureExtractor {
       const h = this.#h;
       while (s !== 0 && h[s * HS + H_KEY] !== ip) s = this.#chain[s];
     } else {
-      const v6 = this.#v6!;
+      const v6 = this.#v6;
+      if (v6 === undefined) return 0; // no IPv6 host yet
       while (s !== 0 && (this.#hash[s] !== hash || v6[s] !== ip)) s = this.#chain[s];
     }
     return s;
@@ -504,12 +505,16 @@ export class FeatureExtractor {
     const h = this.#h, b = slot * HS;
     h.fill(0, b, b + HS);
     h[b + H_LAST] = now;
+    let v6 = this.#v6;
+    if (typeof ip !== "number") v6 ??= this.#v6 = [];
+    // grown with the slots in use (slot <= #size), so every slot in use is in bounds
+    if (v6 !== undefined) { while (v6.length <= this.#size) v6.push(undefined); }
     if (typeof ip === "number") {
       h[b + H_KEY] = ip;
-      if (this.#v6 !== undefined) this.#v6[slot] = undefined;
+      if (v6 !== undefined) v6[slot] = undefined;
     } else {
       h[b + H_KEY] = V6_KEY;
-      (this.#v6 ??= new Array(this.#maxHosts + 1).fill(undefined))[slot] = ip;
+      v6![slot] = ip;
     }
     this.#linkNewest(slot);
     return slot;
