@@ -95,6 +95,40 @@ export class DelayQueue {
    * (and stores nothing) when full: shift the oldest item first.
    */
   push(tsUs: number, slot: number, flowId: number, pkt: PacketAddresses, firstUs = tsUs): boolean {
+    return this.#put(tsUs, slot, flowId, firstUs, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort, pkt.proto);
+  }
+
+  /**
+   * Appends a shifted item again at packet time `tsUs` (its `firstUs` kept), like {@link push}. A
+   * method of its own so that each reads one kind of object: a packet here and a plain item there
+   * (one function reading both had its optimized code thrown away at the first item queued again).
+   */
+  pushItem(tsUs: number, item: DelayItem): boolean {
+    return this.#put(
+      tsUs,
+      item.slot,
+      item.flowId,
+      item.firstUs,
+      item.src,
+      item.dst,
+      item.srcPort,
+      item.dstPort,
+      item.proto,
+    );
+  }
+
+  // plain scalars rather than an options object: this runs for every queued event
+  #put(
+    tsUs: number,
+    slot: number,
+    flowId: number,
+    firstUs: number,
+    src: IpKey,
+    dst: IpKey,
+    srcPort: number,
+    dstPort: number,
+    proto: number,
+  ): boolean {
     if (this.#length === this.capacity) return false;
     let i = this.#head + this.#length;
     if (i >= this.capacity) i -= this.capacity;
@@ -102,9 +136,8 @@ export class DelayQueue {
     this.#first[i] = firstUs;
     this.#slot[i] = slot;
     this.#flowId[i] = flowId;
-    this.#ports[i] = ((pkt.srcPort & 0xffff) << 16 | (pkt.dstPort & 0xffff)) >>> 0;
-    this.#proto[i] = pkt.proto;
-    const src = pkt.src, dst = pkt.dst;
+    this.#ports[i] = ((srcPort & 0xffff) << 16 | (dstPort & 0xffff)) >>> 0;
+    this.#proto[i] = proto;
     if (typeof src === "number") this.#srcNum[i] = src;
     else textAt(this.#srcStr ??= [], i, src);
     if (typeof dst === "number") this.#dstNum[i] = dst;

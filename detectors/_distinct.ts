@@ -21,7 +21,9 @@ const EMPTY = new Float64Array(0);
 /** Distinct members seen in a sliding window (see module docs). */
 export class DistinctWindow<M extends number | string> {
   #one: M | undefined = undefined;
-  #oneUs = 0;
+  // a double from the start (it holds packet times): a small-integer field turned double at the first
+  // add, which replaced the map of every window made so far (and threw away code that had seen it)
+  #oneUs = -Infinity;
   #hasOne = false;
   #index: LruIndex<M> | null = null;
   #times: Float64Array = EMPTY;

@@ -54,7 +54,7 @@ export class PendingVerdicts {
    * kept). False when the queue is full: decide it now.
    */
   again(item: DelayItem, nowUs: number): boolean {
-    return this.#queue.push(nowUs, item.slot, item.flowId, item, item.firstUs);
+    return this.#queue.pushItem(nowUs, item);
   }
 
   /** A flow ended: judge what is due; at the end of input (`flush`) judge everything. */

@@ -83,8 +83,11 @@ export class PortScanDetector implements Detector {
   /** Group queries by (sender, source port): destination port and time, to recognise their unicast answers. */
   #groupQueries: BoundedMap<number | string, { port: number; tsUs: number }>;
   #initQuery = (old: { port: number; tsUs: number } | undefined) => old ?? { port: 0, tsUs: 0 };
-  /** Packet time of the first packet seen (-1: none yet). */
-  #startUs = -1;
+  /**
+   * Packet time of the first packet seen (-Infinity: none yet; a double from the start: a small
+   * integer here turned into a double at the first packet, which replaced the detector's map).
+   */
+  #startUs = -Infinity;
   #pending = new PendingVerdicts(PROBE_QUEUE_CAPACITY, {
     graceUs: 0,
     judge: (item, flows, now, emit) => this.#judge(item, flows, now, emit),
