@@ -22,7 +22,7 @@ import { formatHubProblems } from "../sensor/hub.ts";
 import { parseSpeed } from "../sensor/pacer.ts";
 import { DeferredModel } from "../sensor/deferred_model.ts";
 import { Sensor } from "../sensor/sensor.ts";
-import { OFFLINE_ML_DEADLINE_MS } from "../sensor/decision.ts";
+import { OFFLINE_MAX_PENDING, OFFLINE_ML_DEADLINE_MS } from "../sensor/decision.ts";
 import { releaseFreedMemoryEvery } from "../ffi/release_memory.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
@@ -192,6 +192,7 @@ async function replayWith(
       ml,
       // as fast as the file reads, a busy machine must not turn verdicts into heuristic labels
       mlDeadlineMs: speed === Infinity ? OFFLINE_ML_DEADLINE_MS : undefined,
+      maxPending: speed === Infinity ? OFFLINE_MAX_PENDING : undefined,
     });
   } catch (e) {
     ml?.close();

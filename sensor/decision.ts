@@ -52,6 +52,14 @@ export const LIVE_ML_DEADLINE_MS = 100;
  */
 export const OFFLINE_ML_DEADLINE_MS = 5000;
 
+/**
+ * Most events waiting for the model or the IPS when a file is replayed as fast as it can be read.
+ * The capture is not held back while the model Worker starts (~0.5 s, lazily at the first
+ * detection), so an alert-heavy file queues thousands of decisions then; past the live cap (4096)
+ * they would keep their heuristic labels, and how many depends on the machine's speed.
+ */
+export const OFFLINE_MAX_PENDING = 65_536;
+
 /** Options of {@link DecisionStage}. */
 export interface DecisionOptions {
   /** Where alerts and block events go. */

@@ -11,7 +11,7 @@ import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { Alert } from "../core/alert.ts";
 import { DetectionEngine } from "../pipeline/engine.ts";
 import { buildReport, markFile, type ReplayReport, undecodedFileError } from "../pipeline/report.ts";
-import { DecisionStage, type Ips, type MlClassifier, OFFLINE_ML_DEADLINE_MS } from "./decision.ts";
+import { DecisionStage, type Ips, type MlClassifier, OFFLINE_MAX_PENDING, OFFLINE_ML_DEADLINE_MS } from "./decision.ts";
 import { FlowModel } from "./flow_model.ts";
 import { ModelAlerts } from "./model_alerts.ts";
 import { Hub } from "./hub.ts";
@@ -82,6 +82,7 @@ export async function replayFiles(
     ml: options.ml,
     ips: options.ips,
     mlDeadlineMs: options.mlDeadlineMs ?? OFFLINE_ML_DEADLINE_MS,
+    maxPending: OFFLINE_MAX_PENDING,
   });
   const modelAlerts = options.ml instanceof FlowModel && config.ml.alerts && !options.noDetect
     ? new ModelAlerts({ model: options.ml, decision, config })

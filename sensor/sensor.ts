@@ -43,6 +43,8 @@ export interface SensorOptions {
   ips?: Ips;
   /** Longest wait for the model per alert (ms; the decision stage's live default when absent). */
   mlDeadlineMs?: number;
+  /** Most events waiting for the model or the IPS (the decision stage's live default when absent). */
+  maxPending?: number;
   /** One line per problem of an output (first failure of each; later ones are counted). */
   onProblem?: (line: string) => void;
   /**
@@ -106,6 +108,7 @@ export class Sensor {
       ml: options.ml,
       ips: options.ips,
       mlDeadlineMs: options.mlDeadlineMs,
+      maxPending: options.maxPending,
     });
     const outputs = options.config.outputs;
     const eve = options.eve !== undefined
