@@ -98,6 +98,7 @@ Deno.test({
       assert.equal(await connects(), true);
 
       // 1. detect and block
+      const t0 = Date.now(); // the block is made after this: it cannot end before t0 + BLOCK_S
       await scan(1000);
       await waitFor("the block", attackerBlocked, 10_000);
       const t1 = Date.now();
@@ -123,7 +124,8 @@ Deno.test({
 
       // 3. after expiry traffic passes again
       await waitFor("the expiry", async () => !(await attackerBlocked()), (BLOCK_S + 4) * 1000);
-      assert.ok(Date.now() - t1 >= (BLOCK_S - 1) * 1000, "not before its time");
+      // (from before the scan: how late this test saw the block, on a busy machine, does not count)
+      assert.ok(Date.now() - t0 >= BLOCK_S * 1000 - 250, `not before its time (${Date.now() - t0} ms)`);
       assert.equal(await connects(), true, "traffic passes after the block expired");
 
       // 4. manual unblock from another process
