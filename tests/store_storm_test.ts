@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import process from "node:process";
 import { Hub } from "../sensor/hub.ts";
 import { Store } from "../store/store.ts";
 import { StoreWriter } from "../store/writer.ts";
@@ -27,6 +28,7 @@ Deno.test("storm: 10 k alerts/s for 10 s through the hub: bounded memory, no com
     const rss: number[] = [];
     let i = 0;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let tick = 0; tick < ticks; tick++) {
       for (let k = 0; k < perTick; k++) hub.publish({ kind: "alert", alert: testAlert(i++) });
       if (tick % 100 === 0) rss.push(rssMb());
@@ -34,12 +36,16 @@ Deno.test("storm: 10 k alerts/s for 10 s through the hub: bounded memory, no com
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const stuckBefore = stuck.stats();
     for (let wait = 0; wait < 200 && storeSub.stats().queued > 0; wait++) await new Promise((r) => setTimeout(r, 50));
     await hub.close({ timeoutMs: 500 }); // the stuck output never drains; the store flushes on close
     rss.push(rssMb());
     assert.equal(i, 100_000);
-    assert.ok(seconds < 14, `publishing took ${seconds.toFixed(1)} s`);
+    // the hub and the store keep up with 10 k alerts/s: their work fits well within the storm's 10 s of one core
+    // (~2.5 s idle). CPU time, not wall time: on a busy machine the storm itself takes longer than 10 s
+    assert.ok(cpuSeconds < 8, `publishing took ${cpuSeconds.toFixed(1)} s of CPU (${seconds.toFixed(1)} s)`);
     const s = storeSub.stats();
     const rows = store.stats({ sinceUs: 0 }).total;
     assert.equal(writer.stats.failed, 0);
@@ -56,7 +62,9 @@ Deno.test("storm: 10 k alerts/s for 10 s through the hub: bounded memory, no com
     const growth = Math.max(...rss) - rss[0];
     assert.ok(growth < 150, `RSS grew ${growth.toFixed(0)} MB (${rss.map((r) => r.toFixed(0)).join(", ")})`);
     console.log(
-      `storm: ${rows} rows stored, ${s.dropped} dropped by the store queue, RSS ${
+      `storm: ${seconds.toFixed(1)} s, ${
+        cpuSeconds.toFixed(1)
+      } s CPU; ${rows} rows stored, ${s.dropped} dropped by the store queue, RSS ${
         rss.map((r) => r.toFixed(0)).join("→")
       } MB`,
     );
