@@ -16,7 +16,7 @@ import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { FlowState, type FlowTable } from "../flow/flow_table.ts";
 
 /** Version of the feature code; a model trained on another version is refused. */
-export const FEATURE_VERSION = 4;
+export const FEATURE_VERSION = 5;
 
 /** Feature names in row order. */
 export const FEATURE_NAMES: readonly string[] = Object.freeze([
@@ -65,6 +65,8 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "src_short_share_60s",
   "src_pending_1s",
   "src_overlap_share_10s",
+  "src_post_share_60s",
+  "src_onset_10s",
   // ---- the responder's recent behaviour ----
   "dst_pkts_in_1s",
   "dst_pkts_in_10s",
@@ -76,6 +78,10 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "dst_srcs_60s",
   "dst_syn_in_ratio",
   "dst_out_in_ratio",
+  "dst_onset_10s",
+  // ---- the flow's requests and first SYN ----
+  "http_posts",
+  "syn_bare",
 ]);
 
 /** Number of features per row. */
@@ -93,9 +99,9 @@ export interface FeatureOptions {
   pairSlots?: number;
 }
 
-// ---- per-flow state: one 72-byte row per flow slot in one buffer, read as Float64, Float32 and Int32 ----
+// ---- per-flow state: one 80-byte row per flow slot in one buffer, read as Float64, Float32 and Int32 ----
 // (only what a feature reads: a packet touches nothing else of its flow)
-const FLOW_BYTES = 72;
+const FLOW_BYTES = 80;
 const FD = FLOW_BYTES / 8, FW = FLOW_BYTES / 4;
 // Float64 (sums and time), indexes in the row's Float64 view
 const D_FSUM = 0, D_BSUM = 1, D_IATSUM = 2, D_IATSQ = 3, D_LAST = 4;
@@ -103,8 +109,12 @@ const D_FSUM = 0, D_BSUM = 1, D_IATSUM = 2, D_IATSQ = 3, D_LAST = 4;
 const S_IATMAX = 10, S_SYN = 11, S_FIN = 12, S_RST = 13, S_PSH = 14, S_ACK = 15;
 // Int32: the host slot of the packet's sender per direction (I_HOST + 0: initiator, + 1: responder); 0 = none
 const I_HOST = 16;
+// Float32: HTTP requests of the initiator that start with "POST "
+const S_POST = 18;
+// Float32: 1 when the initiator's SYN carried under 8 bytes of TCP options (a crafted packet: OS stacks send 12–24)
+const S_BARE = 19;
 
-// ---- per-host state: one 256-byte Float64 row per host slot (31 used) ----
+// ---- per-host state: one 256-byte Float64 row per host slot (all 32 used) ----
 // [last decay µs][key][damped counters by time scale]. Only the (counter, scale) pairs a feature reads
 // are kept; each decays on its own, so dropping the others changes no value.
 const H_LAST = 0, H_KEY = 1;
@@ -116,8 +126,8 @@ const L_SENT = 10, L_RCVD = 11, L_SYN = 12, L_SYN_IN = 13, L_FLOWS_OUT = 14, L_A
 const L_PORTS = 16, L_HOSTS = 17, L_FLOWS_IN = 18, L_SRCS = 19, L_REPEAT = 20, L_SHORT = 21, L_OVERLAP = 22;
 // 60 s (TAU_SLOW_US)
 const W_FLOWS_OUT = 23, W_PORTS = 24, W_HOSTS = 25, W_REPEAT = 26, W_EXPLOIT = 27, W_FLOWS_IN = 28, W_SRCS = 29;
-const W_SHORT = 30;
-const S_FIRST = 2, L_FIRST = 10, W_FIRST = 23, W_END = 31;
+const W_SHORT = 30, W_POST = 31;
+const S_FIRST = 2, L_FIRST = 10, W_FIRST = 23, W_END = 32;
 const HS = 32;
 /** The key column of an IPv6 host (its text is kept beside the table); no IPv4 key equals it. */
 const V6_KEY = -2;
@@ -155,7 +165,7 @@ const log1p = Math.log1p;
 /**
  * Computes the features of flows online (see module docs).
  *
- * Per packet it touches the flow's 72-byte row and the 256-byte rows of its two hosts, whose slots
+ * Per packet it touches the flow's 80-byte row and the 256-byte rows of its two hosts, whose slots
  * the flow remembers (checked against the packet's addresses), so a packet of a known flow hashes
  * nothing and allocates nothing. Hosts live in a fixed table of `maxHosts` rows with a chained hash
  * index and an intrusive LRU list (slot 0 is "none", so no array needs filling); when it is full
@@ -251,6 +261,8 @@ export class FeatureExtractor {
         s[sb + S_RST] =
         s[sb + S_PSH] =
         s[sb + S_ACK] =
+        s[sb + S_POST] =
+        s[sb + S_BARE] =
           0;
       fi[sb + I_HOST] = fi[sb + I_HOST + 1] = 0;
       d[db + D_LAST] = now;
@@ -269,11 +281,26 @@ export class FeatureExtractor {
     // the flow's first FIN or RST (counted below for its initiator when the session was short)
     const closing = (f & (TcpFlag.FIN | TcpFlag.RST)) !== 0 && s[sb + S_FIN] + s[sb + S_RST] === 0;
     if (f !== 0) {
-      if (f & TcpFlag.SYN) s[sb + S_SYN]++;
+      if (f & TcpFlag.SYN) {
+        s[sb + S_SYN]++;
+        if (dir === 0 && (f & TcpFlag.ACK) === 0) s[sb + S_BARE] = pkt.tcpHdrLen < 28 ? 1 : 0;
+      }
       if (f & TcpFlag.FIN) s[sb + S_FIN]++;
       if (f & TcpFlag.RST) s[sb + S_RST]++;
       if (f & TcpFlag.PSH) s[sb + S_PSH]++;
       if (f & TcpFlag.ACK) s[sb + S_ACK]++;
+    }
+
+    // an HTTP request by the initiator that starts with "POST " (a form or an API call; logins are POSTs)
+    let post = 0;
+    if (tcp && dir === 0 && pkt.payloadLen >= 5) {
+      const buf = pkt.buf, po = pkt.payloadOff;
+      if (
+        buf[po] === 0x50 && buf[po + 1] === 0x4f && buf[po + 2] === 0x53 && buf[po + 3] === 0x54 && buf[po + 4] === 0x20
+      ) {
+        post = 1;
+        s[sb + S_POST]++;
+      }
     }
 
     // ---- host context: the flow remembers both hosts' slots, so a packet usually costs no lookup ----
@@ -294,6 +321,7 @@ export class FeatureExtractor {
     h[snd + S_SENT]++;
     h[snd + L_SENT]++;
     h[snd + L_SYN] += synOnly;
+    h[snd + W_POST] += post;
     h[rcv + S_RCVD]++;
     h[rcv + L_RCVD]++;
     h[rcv + L_SYN_IN] += synOnly;
@@ -440,6 +468,8 @@ export class FeatureExtractor {
       out[o++] = ratio(h[b + W_SHORT], h[b + W_FLOWS_OUT]);
       out[o++] = log1p(h[b + S_PEND]);
       out[o++] = ratio(h[b + L_OVERLAP], h[b + L_FLOWS_OUT]);
+      out[o++] = ratio(h[b + W_POST], h[b + W_FLOWS_OUT]);
+      out[o++] = ratio(h[b + S_FLOWS_OUT], h[b + L_FLOWS_OUT]);
     } else {
       out.fill(0, o, o + SRC_FEATURES);
       o += SRC_FEATURES;
@@ -457,10 +487,13 @@ export class FeatureExtractor {
       out[o++] = log1p(h[b + W_SRCS]);
       out[o++] = ratio(h[b + L_SYN_IN], h[b + L_RCVD]);
       out[o++] = log1p(h[b + L_SENT] / (h[b + L_RCVD] + 1));
+      out[o++] = ratio(h[b + S_FLOWS_IN], h[b + L_FLOWS_IN]);
     } else {
       out.fill(0, o, o + DST_FEATURES);
       o += DST_FEATURES;
     }
+    out[o++] = log1p(s[sb + S_POST]);
+    out[o++] = s[sb + S_BARE];
   }
 
   /** True when host slot `slot` holds `ip`. */

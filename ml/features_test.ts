@@ -274,3 +274,81 @@ Deno.test("features: lookups in flight: a sequential client has none, a pipelini
   f = r.row(slot);
   assert.ok(f.src_pending_1s < Math.log1p(2.1), `faded to ~1 + 20 e^-3: ${f.src_pending_1s}`);
 });
+
+Deno.test("features: POST requests show on their flow and in the sender's context, GET requests do not", () => {
+  const r = new Rig();
+  const C = "10.0.0.7";
+  const session = (t: number, src: string, sp: number, request: string) => {
+    r.send({ tsUs: t, src, dst: B, proto: IpProto.TCP, sp, dp: 8081, flags: F.S });
+    r.send({ tsUs: t + 1 * MS, src: B, dst: src, proto: IpProto.TCP, sp: 8081, dp: sp, flags: F.SA });
+    r.send({ tsUs: t + 2 * MS, src, dst: B, proto: IpProto.TCP, sp, dp: 8081, flags: F.A });
+    return r.send({ tsUs: t + 3 * MS, src, dst: B, proto: IpProto.TCP, sp, dp: 8081, flags: F.PA, payload: request });
+  };
+  let login = -1, page = -1;
+  for (let i = 0; i < 4; i++) {
+    login = session(T0 + i * 100 * MS, A, 41000 + i, "POST /login HTTP/1.1\r\nContent-Length: 9\r\n\r\nuser=x&p=");
+    page = session(T0 + i * 100 * MS + 50 * MS, C, 42000 + i, "GET /login HTTP/1.1\r\n\r\n");
+  }
+  // a POST by the responder (not a request) and a body that merely contains "POST " count nothing
+  r.send({
+    tsUs: T0 + 500 * MS,
+    src: B,
+    dst: C,
+    proto: IpProto.TCP,
+    sp: 8081,
+    dp: 42003,
+    flags: F.PA,
+    payload: "POST x",
+  });
+  r.send({
+    tsUs: T0 + 501 * MS,
+    src: C,
+    dst: B,
+    proto: IpProto.TCP,
+    sp: 42003,
+    dp: 8081,
+    flags: F.PA,
+    payload: "a POST b",
+  });
+  const l = r.row(login), g = r.row(page);
+  assert.equal(l.http_posts, Math.fround(Math.log1p(1)));
+  assert.equal(g.http_posts, 0);
+  // four POSTs over four flows (damped alike): one per flow
+  assert.ok(l.src_post_share_60s > 0.99 && l.src_post_share_60s <= 1, `share ${l.src_post_share_60s}`);
+  assert.equal(g.src_post_share_60s, 0);
+});
+
+Deno.test("features: a SYN with no TCP options (a raw-socket tool's) reads as bare, an OS stack's does not", () => {
+  const r = new Rig();
+  const syn = (sp: number, hdrLen: number) => {
+    fillPacket(r.pkt, { tsUs: T0 + sp * MS, src: A, dst: B, proto: IpProto.TCP, sp, dp: 445, flags: F.S });
+    r.pkt.tcpHdrLen = hdrLen;
+    r.flows.update(r.pkt);
+    r.fx.onPacket(r.pkt, r.flows);
+    return r.pkt.flow;
+  };
+  assert.equal(r.row(syn(1000, 20)).syn_bare, 1); // hping3, masscan: no options
+  assert.equal(r.row(syn(1001, 24)).syn_bare, 1); // nmap -sS: MSS only
+  assert.equal(r.row(syn(1002, 40)).syn_bare, 0); // Linux: MSS, SACK, timestamps, window scale
+  assert.equal(r.row(syn(1003, 32)).syn_bare, 0); // Windows: MSS, window scale, SACK
+  const udp = r.send({ tsUs: T0 + 2 * SEC, src: A, dst: B, proto: IpProto.UDP, sp: 5000, dp: 53 });
+  assert.equal(r.row(udp).syn_bare, 0);
+});
+
+Deno.test("features: the onset shares are near 1 when a host just started and fall while it goes on steadily", () => {
+  const r = new Rig(4096);
+  let slot = -1;
+  for (let i = 0; i < 20; i++) {
+    slot = r.send({ tsUs: T0 + i * 10 * MS, src: A, dst: B, proto: IpProto.UDP, sp: 10000 + i, dp: 53 });
+  }
+  const start = r.row(slot);
+  assert.ok(start.src_onset_10s > 0.85, `onset ${start.src_onset_10s}`);
+  assert.ok(start.dst_onset_10s > 0.85, `onset ${start.dst_onset_10s}`);
+  // 20 flows per second for 30 s: about (20 × 1 s) / (20 × 10 s)
+  for (let i = 0; i < 600; i++) {
+    slot = r.send({ tsUs: T0 + SEC + i * 50 * MS, src: A, dst: B, proto: IpProto.UDP, sp: 20000 + i, dp: 53 });
+  }
+  const steady = r.row(slot);
+  assert.ok(steady.src_onset_10s > 0.08 && steady.src_onset_10s < 0.15, `onset ${steady.src_onset_10s}`);
+  assert.ok(steady.dst_onset_10s > 0.08 && steady.dst_onset_10s < 0.15, `onset ${steady.dst_onset_10s}`);
+});

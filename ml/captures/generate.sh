@@ -63,6 +63,7 @@ ALL_SCENARIOS=(
   ml_nmap_slow_connect
   ml_nmap_slow_syn ml_masscan_crawl
   ml_exploit_nmap_smb_pair ml_exploit_nping_vnc_rdp ml_exploit_nc_ssh_telnet ml_exploit_masscan_five
+  ml_syn_flood_telnet ml_syn_flood_ftp
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
@@ -954,6 +955,19 @@ sc_ml_exploit_masscan_five() {
   local cmd="masscan $VIC -p21,23,135,3389,5900 --rate 5 --wait 2 --adapter eth0 --adapter-ip $AT2 --adapter-mac 02:77:02:00:00:67 --router-mac $VMAC"
   nsx $A2 timeout 30 $cmd >"$TMPD/masscan6.out" 2>&1 || true
   meta ml_exploit_masscan_five kind=attack type=exploit_probe attackers=$AT2 spoofed=0 tool="$cmd" filter="$(from $AT2)"
+}
+# SYN floods at exploit ports by raw-socket tools, so that every fold trains on one (a flood's SYNs to 22, 23 or 21
+# are crafted like a probe's; only the volume tells them apart)
+sc_ml_syn_flood_telnet() {
+  local cmd="hping3 -S -p 23 -i u400 -c 2500 $VIC"
+  nsx $A3 timeout 30 $cmd >/dev/null 2>&1 || true
+  meta ml_syn_flood_telnet kind=attack type=syn_flood attackers=$AT3 spoofed=0 tool="$cmd (port closed: RST answers)" \
+    filter="$(from $AT3)"
+}
+sc_ml_syn_flood_ftp() {
+  local cmd="hping3 -S -p 21 -i u200 -c 3000 $VIC"
+  nsx $A4 timeout 30 $cmd >/dev/null 2>&1 || true
+  meta ml_syn_flood_ftp kind=attack type=syn_flood attackers=$AT4 spoofed=0 tool="$cmd (FTP open)" filter="$(from $AT4)"
 }
 
 # ---------------------------------------------------------------- run
