@@ -1,10 +1,11 @@
 /**
  * Load source for the dashboard load test: a real hub and dashboard; on "go" (stdin) it publishes
  * alerts at RATE per second for SECONDS seconds (in 100 ms slices) with counters every second, then
- * prints "done N" and keeps serving until its stdin closes.
+ * prints "done N in W s (C s CPU)" and keeps serving until its stdin closes.
  *
  * Usage: deno run -A tests/_web_load_server.ts DATA_DIR [RATE] [SECONDS]
  */
+import process from "node:process";
 import { DEFAULT_CONFIG } from "../config/defaults.ts";
 import { buildAlert } from "../core/alert.ts";
 import { ATTACK_TYPES } from "../core/attack_type.ts";
@@ -37,6 +38,7 @@ while (!buffered.includes("go")) {
 let n = 0;
 const perSlice = rate / 10;
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 for (let slice = 0; slice < seconds * 10; slice++) {
   const nowUs = Date.now() * 1000;
   for (let i = 0; i < perSlice; i++, n++) {
@@ -95,8 +97,12 @@ for (let slice = 0; slice < seconds * 10; slice++) {
   await new Promise((r) => setTimeout(r, Math.max(0, wait)));
 }
 const web = hub.stats().find((s) => s.name === "web");
+const cpu = process.cpuUsage(cpu0);
 console.log(
-  `done ${n} in ${((performance.now() - t0) / 1000).toFixed(1)} s; web subscriber dropped ${web?.dropped ?? 0}`,
+  `done ${n} in ${((performance.now() - t0) / 1000).toFixed(1)} s (${
+    ((cpu.user + cpu.system) / 1e6).toFixed(1)
+  } s CPU); ` +
+    `web subscriber dropped ${web?.dropped ?? 0}`,
 );
 // serve until the test closes stdin
 while (!(await lines.read()).done) { /* wait */ }
