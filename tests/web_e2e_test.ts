@@ -107,7 +107,8 @@ Deno.test({
         await hydrated(page, "Events");
         await page.waitForSelector("#events-table tbody tr", { timeout: 10_000 });
         const firstId = await page.getAttribute("#events-table tbody tr:first-child", "data-id");
-        await page.click("#events-table tbody tr:first-child .ev-ack");
+        // that row by its id: the demo goes on alerting, and a new alert on top makes it the second row
+        await page.click(`#events-table tbody tr[data-id='${firstId}'] .ev-ack`);
         // acknowledged alerts leave the inbox view…
         await page.waitForSelector(`#events-table tbody tr[data-id='${firstId}']`, { state: "detached" });
         // …and show again, marked, with "show acknowledged"
