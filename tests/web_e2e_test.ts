@@ -118,7 +118,19 @@ Deno.test({
         await page.click("h1");
         await page.keyboard.press("k");
         await page.keyboard.press("j");
-        const second = await page.getAttribute("#events-table tbody tr:nth-child(2)", "data-id");
+        // the selection moved down from the first row, and stays on its alert when new ones arrive on top
+        const selected = "#events-table tbody tr[data-sel='1']";
+        await page.waitForSelector(`${selected}:not(:first-child)`);
+        const second = await page.getAttribute(selected, "data-id");
+        // the demo goes on alerting: a new alert on top leaves the selection on the alert the operator chose
+        const top = await page.getAttribute("#events-table tbody tr:first-child", "data-id");
+        await page.waitForFunction(
+          (id: string | null) =>
+            document.querySelector("#events-table tbody tr:first-child")?.getAttribute("data-id") !== id,
+          top,
+          { timeout: 20_000 },
+        );
+        assert.equal(await page.getAttribute(selected, "data-id"), second, "the selection stayed on its alert");
         await page.keyboard.press("s");
         await page.waitForSelector(`#events-table tbody tr[data-id='${second}'][data-star='1']`);
         // the server has the triage state (a second tab would see it)

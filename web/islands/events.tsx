@@ -74,7 +74,10 @@ export function Events(props: EventsProps) {
   const [filter, setFilter] = useState<AlertFilter>(props.filter ?? { ack: false });
   const [group, setGroup] = useState(false);
   const [page, setPage] = useState(0);
+  // the selected row: its alert (or group), so that new alerts arriving on top do not move the selection onto
+  // another alert under the operator's keys; its position stands in when that alert left the page
   const [sel, setSel] = useState(0);
+  const [selKey, setSelKey] = useState<string | null>(null);
   // rows from the store older than the page's own, with the filter they were loaded for
   const [older, setOlder] = useState<AlertDto[]>([]);
   const [cursor, setCursor] = useState<string | null | undefined>(undefined);
@@ -129,7 +132,14 @@ export function Events(props: EventsProps) {
   const pages = Math.max(1, Math.ceil(rows.length / PAGE));
   const pageNo = Math.min(page, pages - 1);
   const visible = rows.slice(pageNo * PAGE, pageNo * PAGE + PAGE);
-  const selRow = visible[Math.min(sel, visible.length - 1)];
+  const rowKey = (r: Row) => group ? `${r.a.type}|${r.a.src}` : r.a.key;
+  const keyed = selKey === null ? -1 : visible.findIndex((r) => rowKey(r) === selKey);
+  const selIndex = keyed >= 0 ? keyed : Math.min(sel, visible.length - 1);
+  const selRow = visible[selIndex];
+  const select = (i: number, rows: Row[]) => {
+    setSel(i);
+    setSelKey(rows[i] ? rowKey(rows[i]) : null);
+  };
 
   const triage = async (row: Row | undefined, change: { ack?: boolean; star?: boolean }) => {
     if (!row) return;
@@ -156,8 +166,8 @@ export function Events(props: EventsProps) {
     }
   };
 
-  const stateRef = useRef({ selRow, visible, group });
-  stateRef.current = { selRow, visible, group };
+  const stateRef = useRef({ selRow, selIndex, visible, select });
+  stateRef.current = { selRow, selIndex, visible, select };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
@@ -169,13 +179,13 @@ export function Events(props: EventsProps) {
         return;
       }
       if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-      const { selRow, visible } = stateRef.current;
+      const { selRow, selIndex, visible, select } = stateRef.current;
       switch (e.key) {
         case "j":
-          setSel((s) => Math.min(s + 1, visible.length - 1));
+          select(Math.max(0, Math.min(selIndex + 1, visible.length - 1)), visible);
           break;
         case "k":
-          setSel((s) => Math.max(s - 1, 0));
+          select(Math.max(selIndex - 1, 0), visible);
           break;
         case "a":
           triage(selRow, { ack: !selRow?.a.ack });
@@ -241,6 +251,7 @@ export function Events(props: EventsProps) {
     setFilter({ ...filter, ...patch });
     setPage(0);
     setSel(0);
+    setSelKey(null);
   };
   const q = toQuery(filter);
   const skipped = live?.skippedAlerts ?? 0;
@@ -359,7 +370,7 @@ export function Events(props: EventsProps) {
             {visible.map((row, i) => {
               const a = row.a;
               const color = attackColor(a.type);
-              const selected = i === sel;
+              const selected = i === selIndex;
               // where this run's alerts end and the store's older ones begin
               const divider = !group && a.rowId !== undefined &&
                 (i === 0 ? pageNo === 0 : visible[i - 1].a.rowId === undefined);
@@ -384,7 +395,8 @@ export function Events(props: EventsProps) {
                   data-type={a.type}
                   data-ack={a.ack ? "1" : "0"}
                   data-star={a.star ? "1" : "0"}
-                  onClick={() => setSel(i)}
+                  data-sel={selected ? "1" : "0"}
+                  onClick={() => select(i, visible)}
                   class={`border-b border-gray-100 dark:border-ink-2 ${rowEdge(color)} ${
                     selected ? "bg-[#ede7f6] dark:bg-ink-3" : ""
                   } ${a.ack ? "opacity-50" : ""}`}
