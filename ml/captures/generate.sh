@@ -64,6 +64,7 @@ ALL_SCENARIOS=(
   ml_nmap_slow_syn ml_masscan_crawl
   ml_exploit_nmap_smb_pair ml_exploit_nping_vnc_rdp ml_exploit_nc_ssh_telnet ml_exploit_masscan_five
   ml_syn_flood_telnet ml_syn_flood_ftp
+  ml_benign_workstation_sessions
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
@@ -968,6 +969,29 @@ sc_ml_syn_flood_ftp() {
   local cmd="hping3 -S -p 21 -i u200 -c 3000 $VIC"
   nsx $A4 timeout 30 $cmd >/dev/null 2>&1 || true
   meta ml_syn_flood_ftp kind=attack type=syn_flood attackers=$AT4 spoofed=0 tool="$cmd (FTP open)" filter="$(from $AT4)"
+}
+# workstations' benign sessions to exploit ports from two clients' OS stacks (file shares, NetBIOS, remote desktops:
+# echo services started for this scenario only, so the other scenarios' probes still meet closed ports): a session's
+# first SYN is what an OS-stack probe's (nc -z, nmap -sT) is
+sc_ml_benign_workstation_sessions() {
+  local port pids=() i
+  for port in 445 139 3389 5900; do
+    nsx $V socat TCP-LISTEN:$port,bind=$VIC,fork,reuseaddr PIPE >/dev/null 2>&1 & pids+=($!)
+  done
+  for port in 445 139 3389 5900; do wait_port $V $VIC $port; done # over the victim's loopback: not captured
+  for i in 1 2; do
+    for port in 445 3389 139 445 5900; do
+      nsx $C timeout 20 "$PY" "$CORPUS/lib/tcp_session.py" $VIC $port 4 || true
+      sleep 0.6
+      nsx $C2 timeout 20 "$PY" "$CORPUS/lib/tcp_session.py" $VIC $port 2 || true
+      sleep 1.1
+    done
+  done
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  meta ml_benign_workstation_sessions kind=benign spoofed=0 \
+    tool="2 rounds of tcp_session.py (kernel sockets, 2-4 echoed requests) to 445, 3389, 139, 445, 5900 from two clients, 0.6-1.1 s apart" \
+    filter="$(from $CLI $CLI2)"
 }
 
 # ---------------------------------------------------------------- run
