@@ -8,7 +8,7 @@
  */
 import type { BlockEvent, BlockStatus as EventStatus } from "../core/block.ts";
 import type { BackendName } from "./blocker.ts";
-import { type BlockLedger, type BlockRecord, type BlockSettlement, type BlockStatus, MemoryLedger } from "./ledger.ts";
+import { type BlockLedger, type BlockRecord, type BlockStatus, MemoryLedger } from "./ledger.ts";
 import { toBlockEvent } from "./stage.ts";
 
 /** What the IPS needs of the store. */
@@ -78,12 +78,6 @@ export class HistoryLedger implements BlockLedger {
       this.#history.recordBlock(toBlockEvent(row, status === "EXPIRED" ? "expired" : "unblocked by hand"));
     }
     return changed;
-  }
-
-  settle(id: number, change: BlockSettlement, at: number): void {
-    this.#memory.settle(id, change, at);
-    const row = this.#memory.get(id);
-    if (row && this.#writeThrough) this.#history.recordBlock(toBlockEvent(row));
   }
 
   get(id: number): BlockRecord | undefined {

@@ -329,27 +329,9 @@ export class Ips {
       : { action: "allowed", note: `simulated block for ${seconds} s${escalated}`, record, created: true };
   }
 
-  /**
-   * Records the row, then blocks in the firewall (falling back to simulated on a privilege failure)
-   * and tracks it. The row is written first: a process killed while the firewall takes the change
-   * still leaves its audit row (the next start closes it if the change never landed).
-   */
+  /** Blocks in the firewall (falling back to simulated on a privilege failure), records the row, tracks it. */
   async #enforce(ip: string, seconds: number, type: string, label: string): Promise<BlockRecord> {
-    const at = this.#now();
-    const row: Omit<BlockRecord, "id"> = {
-      ts: at,
-      ip,
-      type,
-      label,
-      seconds,
-      expiresAt: at + seconds * 1000,
-      status: this.enforcing ? "ACTIVE" : "SIMULATED",
-      backend: this.backend,
-      error: "",
-      updatedAt: at,
-    };
-    const id = this.#ledger.insert(row);
-    let status = row.status;
+    let status: BlockRecord["status"] = this.enforcing ? "ACTIVE" : "SIMULATED";
     let error = "";
     try {
       await this.#blocker.block(ip, seconds, type);
@@ -365,13 +347,21 @@ export class Ips {
       }
     }
     const backend = this.backend;
-    let record: BlockRecord = { ...row, id };
-    if (status !== row.status || backend !== row.backend) {
-      const settled = { status: status as "SIMULATED" | "FAILED", backend, error };
-      const now = this.#now();
-      this.#ledger.settle(id, settled, now);
-      record = { ...record, ...settled, updatedAt: now };
-    }
+    const at = this.#now();
+    const row: Omit<BlockRecord, "id"> = {
+      ts: at,
+      ip,
+      type,
+      label,
+      seconds,
+      expiresAt: at + seconds * 1000,
+      status,
+      backend,
+      error,
+      updatedAt: at,
+    };
+    const id = this.#ledger.insert(row);
+    const record: BlockRecord = { ...row, id };
     this.#counters[status === "ACTIVE" ? "blocked" : status === "SIMULATED" ? "simulated" : "failed"]++;
     if (status === "FAILED") {
       this.#log(`ids: IPS: ${error}`);

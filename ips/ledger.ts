@@ -40,14 +40,6 @@ export interface BlockRecord {
   updatedAt: number;
 }
 
-/** What {@link BlockLedger.settle} corrects in a row written ahead of its firewall change. */
-export interface BlockSettlement {
-  status: "SIMULATED" | "FAILED";
-  backend: BackendName;
-  /** Why. */
-  error: string;
-}
-
 /** Where block rows live. */
 export interface BlockLedger {
   /** Adds a row; returns its id. */
@@ -58,11 +50,6 @@ export interface BlockLedger {
    * @returns true when the row changed
    */
   finish(id: number, status: "EXPIRED" | "UNBLOCKED", at: number): boolean;
-  /**
-   * Corrects the status of a row written ahead of its firewall change (the firewall refused, or
-   * only a simulated block was possible).
-   */
-  settle(id: number, change: BlockSettlement, at: number): void;
   /** One row by id. */
   get(id: number): BlockRecord | undefined;
   /** Live rows (ACTIVE or SIMULATED), oldest first. */
@@ -103,15 +90,6 @@ export class MemoryLedger implements BlockLedger {
     r.status = status;
     r.updatedAt = at;
     return true;
-  }
-
-  settle(id: number, change: BlockSettlement, at: number): void {
-    const r = this.#rows.get(id);
-    if (!r) return;
-    r.status = change.status;
-    r.backend = change.backend;
-    r.error = change.error;
-    r.updatedAt = at;
   }
 
   get(id: number): BlockRecord | undefined {
