@@ -134,8 +134,19 @@ export function Events(props: EventsProps) {
   const visible = rows.slice(pageNo * PAGE, pageNo * PAGE + PAGE);
   const rowKey = (r: Row) => group ? `${r.a.type}|${r.a.src}` : r.a.key;
   const keyed = selKey === null ? -1 : visible.findIndex((r) => rowKey(r) === selKey);
-  const selIndex = keyed >= 0 ? keyed : Math.min(sel, visible.length - 1);
+  // where the selected alert was last seen: when it leaves the view (acknowledged, filtered out) the
+  // selection takes the row now at that place, never the newest one by way of a stale position
+  const lastAt = useRef(sel);
+  if (keyed >= 0) lastAt.current = keyed;
+  const selIndex = keyed >= 0 ? keyed : Math.min(selKey === null ? sel : lastAt.current, visible.length - 1);
   const selRow = visible[selIndex];
+  useEffect(() => {
+    // the selected alert left the view: the row that took its place is the selection from now on
+    if (selKey !== null && keyed < 0 && selRow) {
+      setSel(selIndex);
+      setSelKey(rowKey(selRow));
+    }
+  });
   const select = (i: number, rows: Row[]) => {
     setSel(i);
     setSelKey(rows[i] ? rowKey(rows[i]) : null);
