@@ -86,6 +86,18 @@ class Events {
   }
 }
 
+/** Watches `path`, handing each new config to `set` and every callback to `events`. */
+function watchInto(path: string, events: Events, set: (config: Config) => void, debounceMs?: number) {
+  return watchConfig(path, {
+    debounceMs,
+    onChange: (config) => {
+      set(config);
+      events.push(["change", config]);
+    },
+    onError: (message) => events.push(["error", message]),
+  });
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 Deno.test("watchConfig(): a burst of writes becomes one reload of the last content", async () => {
@@ -95,14 +107,7 @@ Deno.test("watchConfig(): a burst of writes becomes one reload of the last conte
   let current = await loadConfig(path);
   const events = new Events();
   // a long debounce, so that a busy machine cannot stretch the 30 ms gaps of the burst past it
-  const stop = watchConfig(path, {
-    debounceMs: 1_000,
-    onChange: (config) => {
-      current = config;
-      events.push(["change", config]);
-    },
-    onError: (message) => events.push(["error", message]),
-  });
+  const stop = watchInto(path, events, (config) => current = config, 1_000);
   try {
     await sleep(50);
     for (const threshold of [11, 12, 13]) {
@@ -126,13 +131,7 @@ Deno.test("watchConfig() applies a changed file without restart and keeps the ol
   await Deno.writeTextFile(path, JSON.stringify({ syn_flood: { threshold: 10 } }));
   let current = await loadConfig(path);
   const events = new Events();
-  const stop = watchConfig(path, {
-    onChange: (config) => {
-      current = config;
-      events.push(["change", config]);
-    },
-    onError: (message) => events.push(["error", message]),
-  });
+  const stop = watchInto(path, events, (config) => current = config);
   try {
     await sleep(50);
     // A valid change applies.

@@ -50,18 +50,11 @@ Deno.test({
       // the attacker's block as the store records it (`ids blocks list`: a row has its start; a firewall entry
       // without a row has none). The row is written right after the firewall took the block: wait for it before
       // acting on the block from another process or killing ids
+      // an `ids` command run beside the sensor, on its data directory
+      const idsCli = (...args: string[]) =>
+        runIn(pair.nsB, 30, [Deno.execPath(), "run", "-A", MAIN, ...args, "--data", data]);
       const storedBlock = async () => {
-        const r = await runIn(pair.nsB, 30, [
-          Deno.execPath(),
-          "run",
-          "-A",
-          MAIN,
-          "blocks",
-          "list",
-          "--json",
-          "--data",
-          data,
-        ]);
+        const r = await idsCli("blocks", "list", "--json");
         if (r.code !== 0) return undefined;
         return (JSON.parse(r.stdout) as { ip: string; startedAt?: number }[])
           .find((b) => b.ip === pair.addrA && b.startedAt !== undefined);
@@ -155,17 +148,7 @@ Deno.test({
       await waitFor("the second block", attackerBlocked, 10_000);
       await waitFor("the second block's row", async () => (await storedBlock()) !== undefined, 10_000);
       assert.equal(await connects(), false);
-      const un = await runIn(pair.nsB, 30, [
-        Deno.execPath(),
-        "run",
-        "-A",
-        MAIN,
-        "blocks",
-        "unblock",
-        pair.addrA,
-        "--data",
-        data,
-      ]);
+      const un = await idsCli("blocks", "unblock", pair.addrA);
       assert.equal(un.code, 0, un.stderr);
       assert.match(un.stderr, new RegExp(`unblocked ${pair.addrA.replaceAll(".", "\\.")}`));
       assert.equal(await attackerBlocked(), false);
@@ -184,34 +167,12 @@ Deno.test({
       await waitFor("the kernel's expiry", async () => !(await attackerBlocked()), (BLOCK_S + 4) * 1000);
       assert.ok(Date.now() - t3 <= (BLOCK_S + 4) * 1000);
       assert.equal(await connects(), true, "traffic passes after the dead process's block expired");
-      const list = await runIn(pair.nsB, 30, [
-        Deno.execPath(),
-        "run",
-        "-A",
-        MAIN,
-        "blocks",
-        "list",
-        "--json",
-        "--data",
-        data,
-      ]);
+      const list = await idsCli("blocks", "list", "--json");
       assert.equal(list.code, 0, list.stderr);
       assert.deepEqual(JSON.parse(list.stdout), [], "nothing in force: the killed run's row is past its time");
 
       // 6. the store kept every block for audit: expired, unblocked by hand, and the killed run's one
-      const audit = await runIn(pair.nsB, 30, [
-        Deno.execPath(),
-        "run",
-        "-A",
-        MAIN,
-        "blocks",
-        "list",
-        "--history",
-        "10",
-        "--json",
-        "--data",
-        data,
-      ]);
+      const audit = await idsCli("blocks", "list", "--history", "10", "--json");
       assert.equal(audit.code, 0, audit.stderr);
       const rows = (JSON.parse(audit.stdout) as { ip: string; status: string; backend: string; type: string }[])
         .filter((r) => r.ip === pair.addrA);
@@ -238,19 +199,7 @@ Deno.test({
       });
       assert.equal((await next.wait()).code, 0, next.stderr);
       assert.match(next.stderr, /IPS: reconciled: 0 blocks in force, 1 expired while stopped/);
-      const after = await runIn(pair.nsB, 30, [
-        Deno.execPath(),
-        "run",
-        "-A",
-        MAIN,
-        "blocks",
-        "list",
-        "--history",
-        "1",
-        "--json",
-        "--data",
-        data,
-      ]);
+      const after = await idsCli("blocks", "list", "--history", "1", "--json");
       assert.equal(JSON.parse(after.stdout)[0].status, "expired");
     } finally {
       ids?.kill("SIGKILL");
