@@ -8,7 +8,14 @@
  */
 import type { BlockEvent, BlockStatus as EventStatus } from "../core/block.ts";
 import type { BackendName } from "./blocker.ts";
-import { type BlockLedger, type BlockRecord, type BlockStatus, MemoryLedger } from "./ledger.ts";
+import {
+  type BlockLedger,
+  type BlockRecord,
+  type BlockStatus,
+  END_REASON_TEXT,
+  type EndReason,
+  MemoryLedger,
+} from "./ledger.ts";
 import { toBlockEvent } from "./stage.ts";
 
 /** What the IPS needs of the store. */
@@ -71,11 +78,12 @@ export class HistoryLedger implements BlockLedger {
     return id;
   }
 
-  finish(id: number, status: "EXPIRED" | "UNBLOCKED", at: number): boolean {
+  finish(id: number, status: "EXPIRED" | "UNBLOCKED", at: number, reason?: EndReason): boolean {
     const changed = this.#memory.finish(id, status, at);
     if (changed && this.#writeThrough) {
       const row = this.#memory.get(id)!;
-      this.#history.recordBlock(toBlockEvent(row, status === "EXPIRED" ? "expired" : "unblocked by hand"));
+      const why = reason ?? (status === "EXPIRED" ? "expired" : "manual");
+      this.#history.recordBlock(toBlockEvent(row, END_REASON_TEXT[why]));
     }
     return changed;
   }

@@ -7,12 +7,17 @@
  * When the firewall refuses for lack of privilege, the IPS goes on with the simulated backend (status
  * `SIMULATED`), says so once, and never reports such a block as `blocked`.
  *
+ * Operations on one address (a detector's decision, a block or an unblock by hand, an expiry) run one after
+ * the other: the firewall call is async, and a second operation on the address waits for the first (alerts
+ * for an address being decided share that decision). A block's row is written after the firewall took it;
+ * blocks whose firewall call is in flight count toward `ips.max_active` and `ips.max_new_per_minute`.
+ *
  * @module
  */
 import type { Config } from "../config/defaults.ts";
 import { parseBlockTarget } from "./address.ts";
 import { type BackendName, type Blocker, BlockError, checkSeconds } from "./blocker.ts";
-import { type BlockLedger, type BlockRecord, LIVE_STATUSES, MemoryLedger } from "./ledger.ts";
+import { type BlockLedger, type BlockRecord, type EndReason, LIVE_STATUSES, MemoryLedger } from "./ledger.ts";
 import { blockSeconds, shouldBlock } from "./policy.ts";
 import type { SafetyRails } from "./rails.ts";
 import { SimulatedBlocker } from "./simulated.ts";
@@ -20,7 +25,7 @@ import { SimulatedBlocker } from "./simulated.ts";
 /** What the IPS tells the hub. */
 export type IpsEvent =
   | { kind: "block"; record: BlockRecord; manual?: boolean; restored?: boolean }
-  | { kind: "unblock"; record: BlockRecord; reason: "expired" | "manual" | "removed outside ids" }
+  | { kind: "unblock"; record: BlockRecord; reason: EndReason }
   | { kind: "cap"; cap: "per_minute" | "active"; limit: number; ip: string; message: string };
 
 /** One alert as the IPS sees it. */
@@ -119,7 +124,12 @@ export class Ips {
   #log: (line: string) => void;
   #now: () => number;
   #live = new Map<string, LiveEntry>();
-  #inflight = new Map<string, Promise<IpsDecision>>();
+  /** Decisions per address being made now (later alerts for the address share them). */
+  #deciding = new Map<string, Promise<IpsDecision>>();
+  /** Per address, the end of its chain of operations (decide, block/unblock by hand, expiry). */
+  #ops = new Map<string, Promise<void>>();
+  /** Addresses whose new block is in the firewall call now (not yet in #live): they count toward the caps. */
+  #reserved = new Set<string>();
   #recentBlocks: number[] = [];
   #capNotedAt = new Map<string, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -170,10 +180,16 @@ export class Ips {
   setConfig(config: Config): Promise<void> {
     this.#config = config;
     this.#rails.setTrusted({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
-    // an address the operator now trusts is never blocked: lift blocks already in force on it
-    const lift = [...this.#live.keys()].filter((ip) => this.#rails.check(ip)?.rail === "trusted");
-    return Promise.all(lift.map((ip) => this.unblock(ip).catch((e) => this.#log(`ids: IPS: ${(e as Error).message}`))))
-      .then(() => {});
+    // an address the operator now trusts is never blocked: lift blocks already in force on it (or on their way)
+    const lift = [...new Set([...this.#live.keys(), ...this.#reserved])]
+      .filter((ip) => this.#rails.check(ip)?.rail === "trusted");
+    return Promise.all(
+      lift.map((ip) =>
+        this.#serial(ip, () => this.#unblock(ip, "trusted")).catch((e) =>
+          this.#log(`ids: IPS: ${(e as Error).message}`)
+        )
+      ),
+    ).then(() => {});
   }
 
   /** What the IPS did so far. */
@@ -206,7 +222,7 @@ export class Ips {
     const seen = new Set<string>();
     for (const row of this.#ledger.live()) {
       if (row.expiresAt <= now) {
-        if (this.#ledger.finish(row.id, "EXPIRED", now)) {
+        if (this.#ledger.finish(row.id, "EXPIRED", now, "expired")) {
           report.expired++;
           this.#publish({ kind: "unblock", record: { ...row, status: "EXPIRED", updatedAt: now }, reason: "expired" });
         }
@@ -214,7 +230,7 @@ export class Ips {
       }
       if (row.backend === this.backend && this.enforcing && !kept.has(row.ip)) {
         // removed outside ids (by hand, or `ids blocks unblock` while we were stopped)
-        if (this.#ledger.finish(row.id, "UNBLOCKED", now)) {
+        if (this.#ledger.finish(row.id, "UNBLOCKED", now, "removed outside ids")) {
           report.vanished++;
           this.#publish({
             kind: "unblock",
@@ -259,15 +275,41 @@ export class Ips {
   decide(q: IpsQuestion): Promise<IpsDecision> {
     const target = parseBlockTarget(q.ip);
     const key = target?.ip ?? String(q.ip);
-    const pending = this.#inflight.get(key);
+    const pending = this.#deciding.get(key);
     // an alert for a source being decided right now shares that decision (one block, reported once)
     if (pending) return pending.then((d) => ({ ...d, created: false }));
-    const p = this.#decide(q).catch((e) => ({
-      action: "allowed" as const,
-      note: `not blocked: ${(e as Error).message}`,
-    })).finally(() => this.#inflight.delete(key));
-    this.#inflight.set(key, p);
+    const run = () =>
+      this.#decide(q).catch((e): IpsDecision => ({ action: "allowed", note: `not blocked: ${(e as Error).message}` }));
+    // an address that is not one (refused by the rails) touches nothing: no need to wait for anything
+    const p = (target === null ? run() : this.#serial(key, run)).finally(() => {
+      if (this.#deciding.get(key) === p) this.#deciding.delete(key);
+    });
+    this.#deciding.set(key, p);
     return p;
+  }
+
+  /**
+   * Runs `fn` once every operation on `ip` started before it has ended (one chain per address, dropped when
+   * it runs dry). Nothing that runs in a chain waits for another address's chain to end, so chains never
+   * wait for each other in a circle.
+   */
+  #serial<T>(ip: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#ops.get(ip);
+    const result = before === undefined ? fn() : before.then(fn);
+    const tail = result.then(() => {}, () => {});
+    this.#ops.set(ip, tail);
+    tail.then(() => {
+      if (this.#ops.get(ip) === tail) this.#ops.delete(ip);
+    });
+    return result;
+  }
+
+  /** Blocks in force or in the firewall call now (an expired entry not yet removed does not count). */
+  #activeCount(now: number): number {
+    let n = 0;
+    for (const e of this.#live.values()) if (e.expiresAt > now) n++;
+    for (const ip of this.#reserved) if (!this.#live.has(ip)) n++;
+    return n;
   }
 
   async #decide(q: IpsQuestion): Promise<IpsDecision> {
@@ -282,16 +324,25 @@ export class Ips {
       return { action: "allowed", note: `not blocked: ${refusal.reason}` };
     }
     const ip = parseBlockTarget(q.ip)!.ip;
-    const now = this.#now();
-    if (this.#live.size > 0 && [...this.#live.values()].some((e) => e.expiresAt <= now)) await this.expireDue();
+    let now = this.#now();
+    // blocks whose time has come end first (a replay's packet clock runs ahead of the timer): this address's
+    // here, in its own chain; another address's at once when nothing runs on it, else after what runs there
+    if (this.#live.size > 0) {
+      await this.#expireDue(now, ip);
+      now = this.#now();
+    }
 
     const existing = this.#live.get(ip);
     if (existing) {
       let row = this.#ledger.get(existing.id);
       if (row && row.status === "ACTIVE" && row.expiresAt > now && !(await this.#stillInFirewall(existing, now))) {
         // removed outside this process (`ids blocks unblock` from a shell, or by hand): record it, block anew
-        if (this.#ledger.finish(row.id, "UNBLOCKED", now)) {
-          this.#publish({ kind: "unblock", record: { ...row, status: "UNBLOCKED", updatedAt: now }, reason: "manual" });
+        if (this.#ledger.finish(row.id, "UNBLOCKED", now, "removed outside ids")) {
+          this.#publish({
+            kind: "unblock",
+            record: { ...row, status: "UNBLOCKED", updatedAt: now },
+            reason: "removed outside ids",
+          });
         }
         row = undefined;
       }
@@ -306,8 +357,10 @@ export class Ips {
       this.#live.delete(ip); // ended elsewhere (manual unblock from another process)
     }
 
+    // the caps count blocks in force and blocks in their firewall call: from here to #enforce's reservation
+    // nothing awaits, so a burst of decisions cannot all pass the check before one of them is counted
     const ipsCfg = this.#config.ips;
-    if (this.#live.size >= ipsCfg.max_active) {
+    if (this.#activeCount(now) >= ipsCfg.max_active) {
       return this.#cap("active", ipsCfg.max_active, ip, `${ipsCfg.max_active} blocks in force`);
     }
     while (this.#recentBlocks.length > 0 && this.#recentBlocks[0] <= now - 60_000) this.#recentBlocks.shift();
@@ -329,10 +382,17 @@ export class Ips {
       : { action: "allowed", note: `simulated block for ${seconds} s${escalated}`, record, created: true };
   }
 
-  /** Blocks in the firewall (falling back to simulated on a privilege failure), records the row, tracks it. */
+  /**
+   * Blocks in the firewall (falling back to simulated on a privilege failure), then records the row and tracks
+   * it. Called in the address's chain; the block counts toward the caps from the call on (a failed one gives
+   * its place back).
+   */
   async #enforce(ip: string, seconds: number, type: string, label: string): Promise<BlockRecord> {
     let status: BlockRecord["status"] = this.enforcing ? "ACTIVE" : "SIMULATED";
     let error = "";
+    const slot = this.#now();
+    this.#reserved.add(ip);
+    this.#recentBlocks.push(slot);
     try {
       await this.#blocker.block(ip, seconds, type);
     } catch (e) {
@@ -345,6 +405,8 @@ export class Ips {
         status = "FAILED";
         error = (e as Error).message;
       }
+    } finally {
+      this.#reserved.delete(ip);
     }
     const backend = this.backend;
     const at = this.#now();
@@ -364,10 +426,11 @@ export class Ips {
     const record: BlockRecord = { ...row, id };
     this.#counters[status === "ACTIVE" ? "blocked" : status === "SIMULATED" ? "simulated" : "failed"]++;
     if (status === "FAILED") {
+      const i = this.#recentBlocks.indexOf(slot);
+      if (i >= 0) this.#recentBlocks.splice(i, 1);
       this.#log(`ids: IPS: ${error}`);
       return record;
     }
-    this.#recentBlocks.push(at);
     this.#track({ id, ip, expiresAt: record.expiresAt, backend, verifiedAt: at });
     this.#schedule();
     return record;
@@ -386,21 +449,29 @@ export class Ips {
     if (refusal !== null) throw new Error(`Cannot block ${shown}: ${refusal.reason}`);
     checkSeconds(seconds);
     const target = parseBlockTarget(ip)!.ip;
-    const max = this.#config.ips.max_active;
-    if (!this.#live.has(target) && this.#live.size >= max) {
-      throw new Error(`Cannot block ${target}: ${max} blocks in force (ips.max_active)`);
-    }
-    const now = this.#now();
-    for (const row of this.#ledger.live().filter((r) => r.ip === target)) {
-      if (this.#ledger.finish(row.id, "UNBLOCKED", now)) {
-        this.#publish({ kind: "unblock", record: { ...row, status: "UNBLOCKED", updatedAt: now }, reason: "manual" });
+    // after whatever runs on the address now (a detector's block in its firewall call ends, then is replaced)
+    return await this.#serial(target, async () => {
+      const now = this.#now();
+      const max = this.#config.ips.max_active;
+      const current = this.#live.get(target);
+      if (!(current && current.expiresAt > now) && this.#activeCount(now) >= max) {
+        throw new Error(`Cannot block ${target}: ${max} blocks in force (ips.max_active)`);
       }
-    }
-    this.#live.delete(target);
-    const record = await this.#enforce(target, seconds, "manual", "blocked by hand");
-    if (record.status === "FAILED") throw new Error(record.error);
-    this.#publish({ kind: "block", record, manual: true });
-    return record;
+      for (const row of this.#ledger.live().filter((r) => r.ip === target)) {
+        if (this.#ledger.finish(row.id, "UNBLOCKED", now, "replaced")) {
+          this.#publish({
+            kind: "unblock",
+            record: { ...row, status: "UNBLOCKED", updatedAt: now },
+            reason: "replaced",
+          });
+        }
+      }
+      this.#live.delete(target);
+      const record = await this.#enforce(target, seconds, "manual", "blocked by hand");
+      if (record.status === "FAILED") throw new Error(record.error);
+      this.#publish({ kind: "block", record, manual: true });
+      return record;
+    });
   }
 
   #cap(cap: "active" | "per_minute", limit: number, ip: string, what: string): IpsDecision {
@@ -444,38 +515,45 @@ export class Ips {
   }
 
   /**
-   * Removes the block on `ip` by hand; the row stays (status UNBLOCKED).
+   * Removes the block on `ip` by hand; the row stays (status UNBLOCKED). A block of the address still in its
+   * firewall call is waited for, then removed: the answer comes once the rule is gone.
    *
    * @returns how many rows ended (0 when the address was not blocked)
    * @throws {TypeError} when `ip` is not a single address
+   * @throws {BlockError} when the firewall refused (the row stays as it was)
    */
   async unblock(ip: string): Promise<number> {
     const target = parseBlockTarget(ip);
     if (target === null) {
       throw new TypeError(`Cannot unblock: ${JSON.stringify(ip).slice(0, 60)} is not a single IP address`);
     }
+    return await this.#serial(target.ip, () => this.#unblock(target.ip, "manual"));
+  }
+
+  /** Ends the blocks of `ip` for `reason` (run in the address's chain). */
+  async #unblock(ip: string, reason: "manual" | "trusted"): Promise<number> {
     let ended = 0;
-    const rows = this.#ledger.live().filter((r) => r.ip === target.ip);
-    if (rows.some((r) => r.backend === this.backend) || this.#live.has(target.ip)) {
-      await this.#blocker.unblock(target.ip);
+    const rows = this.#ledger.live().filter((r) => r.ip === ip);
+    if (rows.some((r) => r.backend === this.backend) || this.#live.has(ip)) {
+      await this.#blocker.unblock(ip);
     }
     const now = this.#now();
     for (const row of rows) {
-      if (this.#ledger.finish(row.id, "UNBLOCKED", now)) {
+      if (this.#ledger.finish(row.id, "UNBLOCKED", now, reason)) {
         ended++;
         this.#counters.unblocked++;
-        this.#publish({ kind: "unblock", record: { ...row, status: "UNBLOCKED", updatedAt: now }, reason: "manual" });
+        this.#publish({ kind: "unblock", record: { ...row, status: "UNBLOCKED", updatedAt: now }, reason });
       }
     }
-    this.#live.delete(target.ip);
+    this.#live.delete(ip);
     this.#schedule();
     return ended;
   }
 
-  /** Removes every block; returns how many rows ended. */
+  /** Removes every block (one still in its firewall call too, once the call ended); returns how many rows ended. */
   async unblockAll(): Promise<number> {
     let n = 0;
-    const ips = new Set([...this.#ledger.live().map((r) => r.ip), ...this.#live.keys()]);
+    const ips = new Set([...this.#ledger.live().map((r) => r.ip), ...this.#live.keys(), ...this.#reserved]);
     for (const b of await this.#blocker.list().catch(() => [])) ips.add(b.ip);
     for (const ip of ips) n += await this.unblock(ip);
     return n;
@@ -484,18 +562,36 @@ export class Ips {
   /** Ends the blocks whose time has come (rows EXPIRED; the firewall entry removed where needed). */
   async expireDue(): Promise<void> {
     const now = this.#now();
+    const due = [...this.#live.values()].filter((e) => e.expiresAt <= now);
+    for (const entry of due) await this.#serial(entry.ip, () => this.#expire(entry, now));
+  }
+
+  /**
+   * Ends the due blocks from inside the chain of `self` (a decision): `self`'s at once; another address's at
+   * once when nothing runs on it (awaited), else queued after what runs there (not awaited: that may be a
+   * firewall call, and a chain never waits for another).
+   */
+  async #expireDue(now: number, self: string): Promise<void> {
     for (const entry of [...this.#live.values()]) {
       if (entry.expiresAt > now) continue;
-      this.#live.delete(entry.ip);
-      // nftables expires its elements itself; the others need the rule removed
-      if (entry.backend === this.backend && this.backend !== "nftables") {
-        await this.#blocker.unblock(entry.ip).catch((e) => this.#log(`ids: IPS: ${(e as Error).message}`));
-      }
-      const row = this.#ledger.get(entry.id);
-      if (row && this.#ledger.finish(entry.id, "EXPIRED", now)) {
-        this.#counters.expired++;
-        this.#publish({ kind: "unblock", record: { ...row, status: "EXPIRED", updatedAt: now }, reason: "expired" });
-      }
+      if (entry.ip === self) await this.#expire(entry, now);
+      else if (!this.#ops.has(entry.ip)) await this.#serial(entry.ip, () => this.#expire(entry, now));
+      else void this.#serial(entry.ip, () => this.#expire(entry, now));
+    }
+  }
+
+  /** Ends one due block, unless it changed meanwhile (replaced, lifted). */
+  async #expire(entry: LiveEntry, now: number): Promise<void> {
+    if (this.#live.get(entry.ip) !== entry || entry.expiresAt > now) return;
+    this.#live.delete(entry.ip);
+    // nftables expires its elements itself; the others need the rule removed
+    if (entry.backend === this.backend && this.backend !== "nftables") {
+      await this.#blocker.unblock(entry.ip).catch((e) => this.#log(`ids: IPS: ${(e as Error).message}`));
+    }
+    const row = this.#ledger.get(entry.id);
+    if (row && this.#ledger.finish(entry.id, "EXPIRED", now, "expired")) {
+      this.#counters.expired++;
+      this.#publish({ kind: "unblock", record: { ...row, status: "EXPIRED", updatedAt: now }, reason: "expired" });
     }
   }
 

@@ -16,6 +16,18 @@ export const BLOCK_STATUSES: readonly BlockStatus[] = ["ACTIVE", "SIMULATED", "E
 /** Statuses of a block in force (really or simulated). */
 export const LIVE_STATUSES: readonly BlockStatus[] = ["ACTIVE", "SIMULATED"];
 
+/** Why a block ended before or at its time. */
+export type EndReason = "expired" | "manual" | "removed outside ids" | "trusted" | "replaced";
+
+/** How each end of a block reads in the store and on the hub (`BlockEvent.reason`). */
+export const END_REASON_TEXT: Readonly<Record<EndReason, string>> = {
+  expired: "expired",
+  manual: "unblocked by hand",
+  "removed outside ids": "removed outside ids",
+  trusted: "address now trusted (configuration)",
+  replaced: "replaced by a block by hand",
+};
+
 /** One block row. */
 export interface BlockRecord {
   /** Row id (set by the ledger). */
@@ -45,11 +57,12 @@ export interface BlockLedger {
   /** Adds a row; returns its id. */
   insert(row: Omit<BlockRecord, "id">): number;
   /**
-   * Moves a live row (ACTIVE/SIMULATED) to `status`; rows already ended keep theirs.
+   * Moves a live row (ACTIVE/SIMULATED) to `status`, for `reason` (default: `expired` for EXPIRED, `manual` for
+   * UNBLOCKED); rows already ended keep theirs.
    *
    * @returns true when the row changed
    */
-  finish(id: number, status: "EXPIRED" | "UNBLOCKED", at: number): boolean;
+  finish(id: number, status: "EXPIRED" | "UNBLOCKED", at: number, reason?: EndReason): boolean;
   /** One row by id. */
   get(id: number): BlockRecord | undefined;
   /** Live rows (ACTIVE or SIMULATED), oldest first. */
@@ -84,7 +97,7 @@ export class MemoryLedger implements BlockLedger {
     return id;
   }
 
-  finish(id: number, status: "EXPIRED" | "UNBLOCKED", at: number): boolean {
+  finish(id: number, status: "EXPIRED" | "UNBLOCKED", at: number, _reason?: EndReason): boolean {
     const r = this.#rows.get(id);
     if (!r || !LIVE_STATUSES.includes(r.status)) return false;
     r.status = status;

@@ -9,7 +9,7 @@ import type { Alert } from "../core/alert.ts";
 import type { BlockEvent, BlockStatus } from "../core/block.ts";
 import type { EventBus } from "../core/hub_event.ts";
 import type { Ips, IpsEvent } from "./ips.ts";
-import type { BlockRecord } from "./ledger.ts";
+import { type BlockRecord, END_REASON_TEXT } from "./ledger.ts";
 
 /** The hub's block event for a block row. */
 export function toBlockEvent(record: BlockRecord, reason?: string): BlockEvent {
@@ -39,7 +39,7 @@ export function publishIpsEvent(bus: EventBus, event: IpsEvent): void {
     const why = event.manual ? "blocked by hand" : "found in the firewall at startup";
     bus.publish({ kind: "block", block: toBlockEvent(event.record, why) });
   } else if (event.kind === "unblock") {
-    bus.publish({ kind: "block", block: toBlockEvent(event.record, event.reason) });
+    bus.publish({ kind: "block", block: toBlockEvent(event.record, END_REASON_TEXT[event.reason]) });
   } else if (event.kind === "cap") {
     bus.publish({ kind: "notice", level: "warning", source: "ips", message: event.message });
   }
