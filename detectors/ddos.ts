@@ -48,7 +48,7 @@ import { FlowMarks } from "./_flow_marks.ts";
 import { SlotMap } from "./_slot_map.ts";
 import { TimeRings } from "./_time_rings.ts";
 import { isGroupAddress, isIcmpRequest, num, toUs, trustedFilter, unboxed } from "./_util.ts";
-import type { Detector, Emit } from "./detector.ts";
+import { type Detector, type Emit, QuietBit } from "./detector.ts";
 import type { AppContext } from "../app/app_layer.ts";
 import type { HttpRequest } from "../app/http_request.ts";
 
@@ -67,6 +67,8 @@ const CHANNEL_TEXT = ["new connections", "HTTP requests"];
 export class DdosDetector implements Detector {
   /** The attack type reported. */
   readonly type = "ddos" as const;
+  /** A flow answered (and its counted packets taken back) is done with: nothing of it counts again. */
+  readonly quietBit: number = QuietBit.DDOS;
   #cfg!: DdosConfig;
   #windowUs = 0;
   #trusted: TrustedMatcher | null = null;
@@ -163,12 +165,12 @@ export class DdosDetector implements Detector {
       if (!pkt.flowNew || (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) {
         const st = flows.state(slot);
         if ((st & FlowState.ESTABLISHED) !== 0 || ((st & FlowState.MIDSTREAM) !== 0 && flows.packets(slot, 1) > 1)) {
-          this.#refund(flows, slot);
+          this.#answered(flows, slot);
           return;
         }
       }
     } else if (proto !== IpProto.ICMP && proto !== IpProto.ICMPV6 && (flows.state(slot) & FlowState.REPLIED) !== 0) {
-      this.#refund(flows, slot);
+      this.#answered(flows, slot);
       return;
     }
     this.#count(pkt, flows, emit);
@@ -389,6 +391,16 @@ export class DdosDetector implements Detector {
   /** The slot held for source `key` (what `#src.find(key)` gives), from `ref` when it still holds that key. */
   #topSlot(ref: number, key: IpKey): number {
     return ref >= 0 && this.#src.keyOf(ref) === key ? ref : this.#src.find(key);
+  }
+
+  /**
+   * A TCP flow with a handshake (or a mid-stream one answered) or another flow answered: what was
+   * counted for it is taken back, and as these states last, none of its later packets counts or
+   * takes back anything: the pipeline stops handing them over (quiet).
+   */
+  #answered(flows: FlowTable, slot: number): void {
+    this.#refund(flows, slot);
+    flows.quiet[slot] |= QuietBit.DDOS;
   }
 
   /** Takes back the packets counted for a flow that got answered. */

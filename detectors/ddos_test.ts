@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { F, Harness, ip, MS, SEC, T0, testConfig } from "./_test_packets.ts";
 import { DdosDetector } from "./ddos.ts";
+import { QuietBit } from "./detector.ts";
 
 const SRV = ip("10.77.0.1");
 const BOTS = [ip("10.77.0.66"), ip("10.77.0.67"), ip("10.77.0.68")];
@@ -194,4 +195,20 @@ Deno.test("ddos: HTTP requests on kept-alive connections from several bots count
   const k = new Harness(new DdosDetector(testConfig()), { tcpSeq: true });
   flood(k, [BOTS[0]], 3000, 700);
   assert.equal(k.of().length, 0);
+});
+
+Deno.test("ddos: an answered flow goes quiet (the pipeline skips its later packets); unanswered and ICMP flows do not", () => {
+  const h = harness();
+  const cli = ip("10.77.0.2");
+  h.handshake(T0, cli, SRV, [40000, 80]);
+  const tcpFlow = h.tcp(T0 + MS, cli, SRV, [40000, 80], F.A).flow;
+  assert.equal(h.flows.quiet[tcpFlow] & QuietBit.DDOS, QuietBit.DDOS);
+  const udpFlow = h.udp(T0 + 2 * MS, cli, SRV, [5000, 53]).flow;
+  assert.equal(h.flows.quiet[udpFlow] & QuietBit.DDOS, 0); // not answered yet: it still counts
+  h.udp(T0 + 3 * MS, SRV, cli, [53, 5000]);
+  assert.equal(h.flows.quiet[udpFlow] & QuietBit.DDOS, QuietBit.DDOS);
+  const ping = h.icmp(T0 + 4 * MS, cli, SRV).flow;
+  h.icmp(T0 + 5 * MS, SRV, cli, 0);
+  h.icmp(T0 + 6 * MS, cli, SRV);
+  assert.equal(h.flows.quiet[ping] & QuietBit.DDOS, 0); // every echo request counts, answered or not
 });

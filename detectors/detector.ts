@@ -23,6 +23,9 @@ export type Emit = (d: Detection) => void;
 /** Packet kinds by IP protocol, for {@link PacketInterest.kinds}. */
 export const PacketKind = { TCP: 1, UDP: 2, ICMP: 4, OTHER: 8 } as const;
 
+/** Each detector's own bit in `FlowTable.quiet` (see {@link Detector.quietBit}). */
+export const QuietBit = { DDOS: 1 } as const;
+
 /**
  * The packets a detector's `onPacket` can use: the pipeline calls it only for these (and
  * {@link Detector.onDue} for the others), so a packet touches only the detectors that can use it.
@@ -50,6 +53,14 @@ export interface Detector {
    * verdicts due at packet time `nowUs`. The pipeline calls it for the packets `packets` leaves out.
    */
   onDue?(flows: FlowTable, nowUs: number, emit: Emit): void;
+  /**
+   * Optional: one bit (a power of two below 256, its own among the detectors) that the detector sets
+   * in `flows.quiet[slot]` once no later packet of that flow can change anything it does (its
+   * `onPacket` would return at once for each of them, whatever the configuration). The pipeline
+   * then calls `onDue` (when present) instead of `onPacket` for the flow's packets, until a new
+   * flow takes the slot. Work only on a flow's state transitions, not on every packet.
+   */
+  readonly quietBit?: number;
   /** Optional: a flow ended (timeout, eviction, close, flush). The slot is still readable. */
   onFlowEnd?(flows: FlowTable, slot: number, reason: FlowEndReason, emit: Emit): void;
   /**

@@ -141,6 +141,12 @@ const MIN_BUCKETS = 4096;
 /** The flow table. */
 export class FlowTable {
   readonly capacity: number;
+  /**
+   * Per slot: bits that detectors set when they need no more packets of the flow in the slot (see
+   * `Detector.quietBit`); cleared when a new flow takes the slot. The pipeline skips their
+   * `onPacket` for that flow's packets.
+   */
+  readonly quiet: Uint8Array;
   #timeoutUs: Float64Array = new Float64Array(6);
   #onEnd: FlowTableOptions["onEnd"];
 
@@ -199,6 +205,7 @@ export class FlowTable {
     this.#buckets = new Int32Array(nb);
     this.#mask = nb - 1;
     this.#free = new Int32Array(cap);
+    this.quiet = new Uint8Array(cap);
   }
 
   /** Changes timeouts (seconds); applies to the next packet. */
@@ -345,6 +352,7 @@ export class FlowTable {
     ir[o + I_PREV] = NIL;
     ir[o + I_NEXT] = NIL;
     ir[o + I_CLS] = -1;
+    this.quiet[slot] = 0;
     this.#id[slot] = this.#nextId++;
     if (this.size * 2 >= this.#buckets.length && this.#buckets.length < this.#maxBuckets) this.#growBuckets();
     const bucket = (h ^ (h >>> 15)) & this.#mask;

@@ -107,10 +107,17 @@ export interface PipelineCounters {
  */
 export function dispatcher(detectors: readonly Detector[]): Detector["onPacket"] {
   const n = detectors.length;
+  let quiet = false;
   const body = detectors.map((d, i) => {
     const call = `d${i}.onPacket(pkt, flows, emit);`;
     const want = d.packets;
-    if (want === undefined) return call;
+    const bit = d.quietBit ?? 0;
+    // a flow the detector went quiet on: its packets are skipped (see Detector.quietBit)
+    const loud = bit > 0 && bit < 256 && (bit & (bit - 1)) === 0 ? `(q & ${bit}) === 0` : "";
+    if (loud !== "") quiet = true;
+    const other = d.onDue !== undefined ? `d${i}.onDue(flows, pkt.tsUs, emit);` : "";
+    const orElse = other === "" ? "" : ` else ${other}`;
+    if (want === undefined) return loud === "" ? call : `if (${loud}) ${call}${orElse}`;
     const kinds = want.kinds & (PacketKind.TCP | PacketKind.UDP | PacketKind.ICMP | PacketKind.OTHER);
     const flags = want.tcpFlags & 0xff;
     const conds: string[] = [];
@@ -120,9 +127,9 @@ export function dispatcher(detectors: readonly Detector[]): Detector["onPacket"]
         flags === 0 ? `kind === ${PacketKind.TCP}` : `(kind === ${PacketKind.TCP} && (pkt.tcpFlags & ${flags}) !== 0)`,
       );
     }
-    const other = d.onDue !== undefined ? `d${i}.onDue(flows, pkt.tsUs, emit);` : "";
     if (conds.length === 0) return other;
-    return `if (${conds.join(" || ")}) ${call}${other === "" ? "" : ` else ${other}`}`;
+    const cond = conds.join(" || ");
+    return `if (${loud === "" ? cond : `${loud} && (${cond})`}) ${call}${orElse}`;
   }).join("\n");
   const make = new Function(
     ...Array.from({ length: n }, (_, i) => `d${i}`),
@@ -130,6 +137,7 @@ export function dispatcher(detectors: readonly Detector[]): Detector["onPacket"]
       `const p = pkt.proto;\n` +
       `const kind = p === ${IpProto.TCP} ? ${PacketKind.TCP} : p === ${IpProto.UDP} ? ${PacketKind.UDP} : ` +
       `p === ${IpProto.ICMP} || p === ${IpProto.ICMPV6} ? ${PacketKind.ICMP} : ${PacketKind.OTHER};\n` +
+      (quiet ? `const q = pkt.flow >= 0 ? flows.quiet[pkt.flow] : 0;\n` : "") +
       `${body}\n};`,
   );
   return make(...detectors) as Detector["onPacket"];

@@ -107,3 +107,43 @@ Deno.test("pipeline dispatch: a detector sees only the packets it declares, onDu
     "tcpudp:due@4",
   ]);
 });
+
+Deno.test("pipeline dispatch: a flow a detector went quiet on skips its onPacket (onDue instead); other flows still reach it", () => {
+  const calls: string[] = [];
+  const quiet: Detector = {
+    type: "ddos",
+    quietBit: 4,
+    onPacket: (pkt, flows) => {
+      calls.push(`packet:${pkt.srcPort}`);
+      flows.quiet[pkt.flow] |= 4; // done with this flow after its first packet
+    },
+    onDue: (_flows, nowUs) => void calls.push(`due@${nowUs - T0}`),
+    configure: () => {},
+    size: () => 0,
+  };
+  const loud: Detector = {
+    type: "port_scan",
+    onPacket: (pkt) => void calls.push(`loud:${pkt.srcPort}`),
+    configure: () => {},
+    size: () => 0,
+  };
+  const p = new Pipeline({ detectors: [quiet, loud], stream: false });
+  const f = newFrame();
+  f.linkType = LinkType.ETHERNET;
+  [40000, 40000, 40001, 40000].forEach((sp, i) => {
+    f.buf = cat(eth(0x0800), ipv4({ src: "10.1.0.66", dst: "10.1.0.1", proto: 17 }, udp(sp, 53, [1])));
+    f.caplen = f.len = f.buf.length;
+    f.tsUs = T0 + i;
+    p.handle(f);
+  });
+  assert.deepEqual(calls, [
+    "packet:40000",
+    "loud:40000",
+    "due@1",
+    "loud:40000",
+    "packet:40001",
+    "loud:40001",
+    "due@3",
+    "loud:40000",
+  ]);
+});
