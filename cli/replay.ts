@@ -164,12 +164,21 @@ async function replayWith(
   // Its Worker starts at the first detection (a capture without one never pays for onnxruntime's ~0.5 s of CPU
   // and ~70-100 MB): the decision stage waits for it before judging that alert, so verdicts are those of a
   // preloaded model. Model-only alerts judge flows no detector flagged: they need it loaded before the capture.
+  // A lazy start (~0.5 s of CPU on its Worker and V8's background threads) runs beside the capture: it is confined
+  // to one CPU until the capture ended, so the capture Worker always finds a core free (ffi/affinity.ts).
   const warnModel = (l: string) => console.error(`ids replay: ${l}`);
-  const ml = a["no-detect"] === true || !config.ml.enabled
+  const useModel = a["no-detect"] !== true && config.ml.enabled;
+  const [flowModel, affinity] = useModel
+    ? await Promise.all([
+      import("../sensor/flow_model.ts"),
+      config.ml.alerts ? undefined : import("../ffi/affinity.ts"),
+    ])
+    : [undefined, undefined];
+  const ml = flowModel === undefined
     ? undefined
     : config.ml.alerts
-    ? await (await import("../sensor/flow_model.ts")).loadFlowModel(config, warnModel)
-    : await (await import("../sensor/flow_model.ts")).startFlowModelLazily(config, warnModel);
+    ? await flowModel.loadFlowModel(config, warnModel)
+    : await flowModel.startFlowModelLazily(config, warnModel, { confineTo: affinity?.sideCpus() });
   const start: ReplayStart = {
     mode: "replay",
     files: a._.map(String),
@@ -313,6 +322,7 @@ async function replayWith(
     });
     if (stopRequested) session.stop();
     result = await session.done;
+    ml?.unconfine(); // the capture ended: the model's threads may use every CPU again
     if (dashboard && !stopRequested) {
       // the dashboard stays up for a look at the whole replay
       console.error("ids replay: replay finished; the dashboard stays up until Ctrl-C");

@@ -17,6 +17,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { confineV8Workers } from "../ffi/affinity.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
 import { ONNX_FLOAT, onnxIo } from "./onnx_shape.ts";
 import type { WorkerReply, WorkerRequest } from "./ml_worker.ts";
@@ -77,6 +78,13 @@ export interface ClassifierOptions {
   loadTimeoutMs?: number;
   /** The model as {@link checkModel} read it (skips reading and checking it again). */
   checked?: CheckedModel;
+  /**
+   * CPUs that the model Worker's thread and V8's background threads (which compile onnxruntime's
+   * WASM) are confined to from the start until {@link FlowClassifier.unconfine} (see
+   * `ffi/affinity.ts`): a replay's capture Worker then keeps a core while the model starts. None: no
+   * confinement.
+   */
+  confineTo?: readonly number[];
 }
 
 /** A model file and its metadata that passed {@link checkModel}. */
@@ -210,10 +218,19 @@ export class FlowClassifier {
   #cpu = new Map<number, (ns: number | undefined) => void>();
   #nextId = 1;
   #sendQueued = false;
+  /** Releases the confinement of the start (see {@link ClassifierOptions.confineTo}). */
+  #unconfine: (() => void) | undefined;
 
   /** @internal use {@link loadClassifier} */
-  constructor(status: ClassifierStatus, info: ModelInfo | undefined, worker: Worker | undefined, o: ClassifierOptions) {
+  constructor(
+    status: ClassifierStatus,
+    info: ModelInfo | undefined,
+    worker: Worker | undefined,
+    o: ClassifierOptions,
+    unconfine?: () => void,
+  ) {
     this.status = status;
+    this.#unconfine = unconfine;
     this.info = info;
     this.#worker = worker;
     this.#classes = status.classes;
@@ -293,8 +310,24 @@ export class FlowClassifier {
     });
   }
 
+  /**
+   * Lets the model Worker and V8's background threads run on every CPU they could before a confined
+   * start ({@link ClassifierOptions.confineTo}); idempotent, a no-op without confinement.
+   */
+  unconfine(): void {
+    const release = this.#unconfine;
+    if (release === undefined) return;
+    this.#unconfine = undefined;
+    release();
+    try {
+      const msg: WorkerRequest = { type: "affinity" };
+      this.#worker?.postMessage(msg);
+    } catch { /* terminated */ }
+  }
+
   /** Stops the Worker; pending requests resolve `undefined`. */
   close(): void {
+    this.unconfine();
     this.#worker?.terminate();
     this.#worker = undefined;
     for (let i = 0; i < this.#count; i++) this.#waiting[(this.#head + i) % this.#maxQueue]?.resolve(undefined);
@@ -406,10 +439,14 @@ export async function loadClassifier(options: ClassifierOptions = {}): Promise<F
     checked = c.model;
   }
   const { info, bytes } = checked;
+  const cpus = options.confineTo !== undefined && options.confineTo.length > 0 ? options.confineTo : undefined;
+  // V8's background threads are confined before the Worker starts: they compile its modules and WASM
+  const unconfine = cpus !== undefined ? confineV8Workers(cpus) : undefined;
   let worker: Worker;
   try {
     worker = new Worker(new URL("./ml_worker.ts", import.meta.url), { type: "module" });
   } catch (e) {
+    unconfine?.();
     return off(`model Worker cannot start (${(e as Error).message})`, info);
   }
   const t0 = performance.now();
@@ -423,7 +460,7 @@ export async function loadClassifier(options: ClassifierOptions = {}): Promise<F
     };
     worker.onmessage = (e: MessageEvent<WorkerReply>) => {
       if (e.data.type === "ready") {
-        const msg: WorkerRequest = { type: "load", model: bytes };
+        const msg: WorkerRequest = { type: "load", model: bytes, cpus };
         worker.postMessage(msg);
         return;
       }
@@ -433,6 +470,7 @@ export async function loadClassifier(options: ClassifierOptions = {}): Promise<F
   });
   if (typeof outcome === "string" || outcome.type !== "loaded") {
     worker.terminate();
+    unconfine?.();
     return off(
       typeof outcome === "string" ? outcome : outcome.type === "error" ? outcome.message : "unexpected reply",
       info,
@@ -443,6 +481,7 @@ export async function loadClassifier(options: ClassifierOptions = {}): Promise<F
     info,
     worker,
     options,
+    unconfine,
   );
   // one probe row checks the output width against the metadata
   const probe = await c.classify(new Float32Array(FEATURE_COUNT));

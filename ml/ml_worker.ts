@@ -5,15 +5,19 @@
  * statement of its module (messages posted before that are lost: ORT's import has a top-level
  * await), then answers `load` with `loaded`/`error` and each `infer` with `result`/`error`. A batch's
  * rows arrive in a transferred buffer of exactly its size; its probabilities go back transferred.
+ * `load` may name the CPUs this Worker's thread is confined to while it starts onnxruntime (see
+ * `ffi/affinity.ts`); `affinity` with no CPUs lets it run anywhere again.
  *
  * @module
  */
 /// <reference lib="deno.worker" />
 import * as ort from "onnxruntime-web";
+import { affinityApi } from "../ffi/affinity.ts";
 
 /** Messages to the Worker. */
 export type WorkerRequest =
-  | { type: "load"; model: Uint8Array }
+  | { type: "load"; model: Uint8Array; cpus?: readonly number[] }
+  | { type: "affinity"; cpus?: undefined }
   | { type: "infer"; id: number; rows: ArrayBuffer; n: number; features: number }
   | { type: "cpu"; id: number };
 
@@ -28,6 +32,8 @@ export type WorkerReply =
 ort.env.wasm.numThreads = 1;
 let session: ort.InferenceSession | undefined;
 let chain: Promise<void> = Promise.resolve();
+/** The CPUs this thread had before `load` confined it. */
+let ownCpus: number[] | undefined;
 
 function reply(m: WorkerReply, transfer: Transferable[] = []): void {
   self.postMessage(m, transfer);
@@ -50,7 +56,17 @@ async function handle(m: WorkerRequest): Promise<void> {
     reply({ type: "cpu", id: m.id, ns: threadCpuNs() });
     return;
   }
+  if (m.type === "affinity") {
+    if (ownCpus !== undefined) affinityApi()?.set(0, ownCpus);
+    ownCpus = undefined;
+    return;
+  }
   if (m.type === "load") {
+    if (m.cpus !== undefined && m.cpus.length > 0) {
+      const api = affinityApi();
+      const had = api?.get(0);
+      if (had !== undefined && api!.set(0, m.cpus)) ownCpus = had;
+    }
     const t0 = performance.now();
     try {
       // no graph optimisation: it costs ~30 ms of this thread's CPU at load (~10 %; medians of 6

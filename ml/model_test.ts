@@ -5,6 +5,7 @@ import { checkModel, DEFAULT_MODEL_PATH, FlowClassifier, loadClassifier, readMod
 import { tinyOnnx } from "./_test_onnx.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
 import { parityError } from "./parity.ts";
+import { affinityApi, sideCpus } from "../ffi/affinity.ts";
 
 const MODELS = join(dirname(fileURLToPath(import.meta.url)), "..", "models");
 
@@ -48,6 +49,54 @@ Deno.test("classifier: the Worker loads the model and answers like a direct sess
   } finally {
     c.close();
   }
+});
+
+/** Each thread of this process by name, with the CPUs Linux lets it run on (`Cpus_allowed_list`). */
+function threadCpus(): { comm: string; cpus: string }[] {
+  return [...Deno.readDirSync("/proc/self/task")].flatMap((t) => {
+    try {
+      const status = Deno.readTextFileSync(`/proc/self/task/${t.name}/status`);
+      return [{
+        comm: Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).trim(),
+        cpus: /Cpus_allowed_list:\s*(\S+)/.exec(status)![1],
+      }];
+    } catch {
+      return []; // ended meanwhile
+    }
+  });
+}
+
+Deno.test({
+  name: "classifier: a confined start keeps the model Worker and V8's background threads on one CPU until unconfine()",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const all = affinityApi()!.get(0)!;
+    const side = sideCpus();
+    if (all.length < 2) {
+      assert.equal(side, undefined, "one CPU: nothing is confined");
+      console.log("skip: the confinement itself needs 2 CPUs");
+      return;
+    }
+    const wide = threadCpus().find((t) => t.comm === "deno")!.cpus;
+    const c = await loadClassifier({ confineTo: side });
+    try {
+      assert.equal(c.status.state, "loaded", c.status.reason);
+      const one = String(side![0]);
+      const confined = threadCpus().filter((t) => t.cpus === one);
+      assert.ok(confined.some((t) => t.comm.startsWith("worker-")), `the model Worker: ${JSON.stringify(confined)}`);
+      assert.ok(confined.some((t) => t.comm.startsWith("V8 ")), `V8's threads: ${JSON.stringify(confined)}`);
+      assert.ok(threadCpus().some((t) => t.comm === "deno" && t.cpus === wide), "the calling thread is not confined");
+      // verdicts are the same confined or not
+      const row = new Float32Array(FEATURE_COUNT);
+      assert.ok((await c.classify(row)) !== undefined);
+      c.unconfine();
+      await c.workerCpuNs(); // answered after the Worker handled the message before it
+      assert.deepEqual(threadCpus().filter((t) => t.cpus !== wide), [], "every thread may use every CPU again");
+      c.unconfine(); // idempotent
+    } finally {
+      c.close();
+    }
+  },
 });
 
 Deno.test("classifier: rows asked for from successive microtasks (as the decision stage asks) travel as one batch", async () => {

@@ -29,6 +29,7 @@ export class DeferredModel implements MlClassifier {
   #model: FlowModel | undefined;
   #closed = false;
   #failed = false;
+  #unconfined = false;
 
   /**
    * Wraps a loading model (`loadFlowModel(…)` not awaited), or a function that starts loading it
@@ -92,6 +93,15 @@ export class DeferredModel implements MlClassifier {
     return Promise.resolve(undefined);
   }
 
+  /**
+   * Ends a confined start (`confineTo` of its loading options): now when loaded, else as soon as it
+   * loaded.
+   */
+  unconfine(): void {
+    this.#unconfined = true;
+    this.#model?.unconfine();
+  }
+
   /** Stops the model Worker (now, or as soon as it loaded); a lazy model not started never starts. */
   close(): void {
     this.#closed = true;
@@ -107,6 +117,7 @@ export class DeferredModel implements MlClassifier {
         return undefined;
       }
       this.#model = m;
+      if (this.#unconfined) m?.unconfine();
       if (m === undefined) this.#failed = true;
       this.name = m?.name ?? "none";
       return m;

@@ -187,3 +187,18 @@ Deno.test("startFlowModelLazily: the files are checked at once (one warning, heu
     ml?.close();
   }
 });
+
+Deno.test("DeferredModel: unconfine() asked for while the model still loads reaches it once it loaded", async () => {
+  const calls: string[] = [];
+  const fake = { name: "fake", unconfine: () => calls.push("unconfine"), close: () => calls.push("close") };
+  const loaded = Promise.withResolvers<FlowModel | undefined>();
+  const ml = new DeferredModel(loaded.promise);
+  ml.unconfine();
+  assert.deepEqual(calls, [], "nothing loaded yet");
+  loaded.resolve(fake as unknown as FlowModel);
+  assert.equal(await ml.ready, fake as unknown as FlowModel);
+  assert.deepEqual(calls, ["unconfine"]);
+  ml.unconfine(); // once loaded: at once
+  assert.deepEqual(calls, ["unconfine", "unconfine"]);
+  ml.close();
+});

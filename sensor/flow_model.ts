@@ -53,6 +53,11 @@ export class FlowModel implements MlClassifier {
     if (this.#known.size > 4096) this.#known.delete(this.#known.keys().next().value!);
   }
 
+  /** Ends a confined start ({@link ClassifierOptions.confineTo}): every thread may use every CPU again. */
+  unconfine(): void {
+    this.classifier.unconfine();
+  }
+
   /** Stops the model Worker. */
   close(): void {
     this.classifier.close();

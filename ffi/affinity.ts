@@ -1,0 +1,120 @@
+/**
+ * Which CPUs a thread may run on (Linux `sched_getaffinity` / `sched_setaffinity` through FFI).
+ *
+ * Used to keep a replay's capture Worker from losing its core to the flow model's start-up: while a
+ * capture runs, onnxruntime's Worker and V8's background threads (which compile its WASM) are confined
+ * to one CPU, so the capture Worker always finds another one free; afterwards every thread may run
+ * anywhere again. A thread's own affinity can be narrowed and widened again without privileges.
+ *
+ * Everywhere else (Windows, macOS, no `--allow-ffi`, a single CPU) every function does nothing and
+ * says so; none ever prompts for a permission.
+ *
+ * @module
+ */
+
+/** The native side. */
+export interface AffinityApi {
+  /** CPUs thread `tid` (0: the calling thread) may run on; `undefined` when it cannot be read. */
+  get(tid: number): number[] | undefined;
+  /** Lets thread `tid` (0: the calling thread) run only on `cpus`; false when refused. */
+  set(tid: number, cpus: readonly number[]): boolean;
+}
+
+/** Bytes of the CPU mask passed to the kernel: room for 1024 CPUs (glibc's `cpu_set_t`). */
+const MASK_BYTES = 128;
+
+/** `sched_getaffinity` / `sched_setaffinity` of glibc or musl, or `undefined` (not Linux, no FFI permission). */
+export function linuxAffinity(os: typeof Deno.build.os = Deno.build.os): AffinityApi | undefined {
+  if (os !== "linux") return undefined;
+  try {
+    // query, never request: a missing permission must not turn into a prompt
+    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
+    const lib = Deno.dlopen("libc.so.6", {
+      sched_getaffinity: { parameters: ["i32", "usize", "buffer"], result: "i32" },
+      sched_setaffinity: { parameters: ["i32", "usize", "buffer"], result: "i32" },
+    });
+    const mask = new Uint8Array(MASK_BYTES);
+    return {
+      get(tid) {
+        mask.fill(0);
+        if (lib.symbols.sched_getaffinity(tid, BigInt(MASK_BYTES), mask) !== 0) return undefined;
+        const cpus: number[] = [];
+        for (let i = 0; i < MASK_BYTES * 8; i++) if (mask[i >> 3] & (1 << (i & 7))) cpus.push(i);
+        return cpus;
+      },
+      set(tid, cpus) {
+        mask.fill(0);
+        for (const c of cpus) if (c >= 0 && c < MASK_BYTES * 8) mask[c >> 3] |= 1 << (c & 7);
+        return lib.symbols.sched_setaffinity(tid, BigInt(MASK_BYTES), mask) === 0;
+      },
+    };
+  } catch {
+    return undefined; // no libc.so.6
+  }
+}
+
+let api: AffinityApi | null | undefined;
+
+/** The platform's {@link AffinityApi}, or `undefined` where there is none (see module docs). */
+export function affinityApi(): AffinityApi | undefined {
+  if (api === undefined) api = linuxAffinity() ?? null;
+  return api ?? undefined;
+}
+
+/**
+ * The thread ids of V8's background worker threads in this process (they compile and optimize code
+ * for every isolate, onnxruntime's WASM included): Linux names them `V8 DefaultWorke…`. Empty where
+ * `/proc` cannot be read.
+ */
+export function v8WorkerThreads(): number[] {
+  const dir = "/proc/self/task";
+  try {
+    if (Deno.permissions.querySync({ name: "read", path: dir }).state !== "granted") return [];
+    const tids: number[] = [];
+    for (const t of Deno.readDirSync(dir)) {
+      try {
+        if (Deno.readTextFileSync(`${dir}/${t.name}/comm`).startsWith("V8 ")) tids.push(Number(t.name));
+      } catch { /* the thread ended */ }
+    }
+    return tids;
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The CPUs the flow model's start-up is confined to while a capture runs: the last CPU this thread
+ * may use, when it may use at least two (with one, confining would take nothing away from anyone);
+ * `undefined` where affinity is not available.
+ */
+export function sideCpus(using: AffinityApi | undefined = affinityApi()): number[] | undefined {
+  const cpus = using?.get(0);
+  if (cpus === undefined || cpus.length < 2) return undefined;
+  return [cpus[cpus.length - 1]];
+}
+
+/** Threads confined by {@link confineV8Workers} and the CPUs each had before; how many confinements hold them. */
+const confined = new Map<number, number[]>();
+let holders = 0;
+
+/**
+ * Confines V8's background threads to `cpus` and returns the function that lets each of them run on
+ * the CPUs it had before (idempotent). Confinements nest: the threads are let go when the last one
+ * is released. Does nothing (and returns a no-op) without affinity support.
+ */
+export function confineV8Workers(cpus: readonly number[], using: AffinityApi | undefined = affinityApi()): () => void {
+  if (using === undefined) return () => {};
+  holders++;
+  for (const tid of v8WorkerThreads()) {
+    const had = confined.get(tid) ?? using.get(tid);
+    if (had !== undefined && using.set(tid, cpus)) confined.set(tid, had);
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holders > 0) return;
+    for (const [tid, had] of confined) using.set(tid, had);
+    confined.clear();
+  };
+}

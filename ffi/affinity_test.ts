@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { type AffinityApi, affinityApi, confineV8Workers, sideCpus, v8WorkerThreads } from "./affinity.ts";
+import { prereq } from "../testing/prereq.ts";
+
+const linux = Deno.build.os === "linux";
+
+/** The CPUs Linux lets thread `tid` of this process run on (`Cpus_allowed_list`, e.g. `0-1` or `0,2`). */
+export function allowedCpus(tid: number | "self"): number[] {
+  const path = tid === "self" ? "/proc/thread-self/status" : `/proc/self/task/${tid}/status`;
+  const list = /Cpus_allowed_list:\s*(\S+)/.exec(Deno.readTextFileSync(path))![1];
+  return list.split(",").flatMap((part) => {
+    const [a, b] = part.split("-").map(Number);
+    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  });
+}
+
+Deno.test({
+  name: "affinity: a thread narrows its own CPUs and widens them again (what the kernel then reports)",
+  ignore: !linux,
+  fn() {
+    const api = affinityApi();
+    assert.ok(api !== undefined, "sched_*affinity through FFI on Linux");
+    const all = api.get(0)!;
+    assert.deepEqual(all, allowedCpus("self"));
+    try {
+      assert.equal(api.set(0, [all[0]]), true);
+      assert.deepEqual(api.get(0), [all[0]]);
+      assert.deepEqual(allowedCpus("self"), [all[0]]);
+    } finally {
+      assert.equal(api.set(0, all), true);
+    }
+    assert.deepEqual(allowedCpus("self"), all);
+    // a CPU this thread may not use is refused, and nothing changes
+    assert.equal(api.set(0, [4095]), false);
+    assert.deepEqual(allowedCpus("self"), all);
+  },
+});
+
+Deno.test("affinity: the model's start goes to the last CPU, and only when there are two or more", () => {
+  const fake = (cpus: number[] | undefined): AffinityApi => ({ get: () => cpus, set: () => true });
+  assert.deepEqual(sideCpus(fake([0, 1])), [1]);
+  assert.deepEqual(sideCpus(fake([2, 5, 7])), [7]);
+  assert.equal(sideCpus(fake([3])), undefined, "one CPU: confining would take it from the capture");
+  assert.equal(sideCpus(fake(undefined)), undefined, "the CPUs cannot be read");
+});
+
+Deno.test({
+  name: "affinity: V8's background threads are confined while any confinement holds, then get their CPUs back",
+  ignore: !linux,
+  fn(t) {
+    const all = affinityApi()!.get(0)!;
+    if (!prereq(t.name, all.length >= 2, `needs 2 CPUs to confine to one (this thread may use ${all.length})`)) return;
+    const tids = v8WorkerThreads();
+    assert.ok(tids.length > 0, "Deno runs V8 with background worker threads");
+    const side = sideCpus()!;
+    assert.deepEqual(side, [all.at(-1)]);
+    const first = confineV8Workers(side);
+    const second = confineV8Workers(side);
+    for (const tid of tids) assert.deepEqual(allowedCpus(tid), side);
+    first();
+    first(); // idempotent: one release per confinement
+    for (const tid of tids) assert.deepEqual(allowedCpus(tid), side, "the second confinement still holds");
+    second();
+    for (const tid of tids) assert.deepEqual(allowedCpus(tid), all);
+  },
+});
