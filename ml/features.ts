@@ -16,7 +16,7 @@ import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { FlowState, type FlowTable } from "../flow/flow_table.ts";
 
 /** Version of the feature code; a model trained on another version is refused. */
-export const FEATURE_VERSION = 5;
+export const FEATURE_VERSION = 6;
 
 /** Feature names in row order. */
 export const FEATURE_NAMES: readonly string[] = Object.freeze([
@@ -111,7 +111,8 @@ const S_IATMAX = 10, S_SYN = 11, S_FIN = 12, S_RST = 13, S_PSH = 14, S_ACK = 15;
 const I_HOST = 16;
 // Float32: HTTP requests of the initiator that start with "POST "
 const S_POST = 18;
-// Float32: 1 when the initiator's SYN carried under 8 bytes of TCP options (a crafted packet: OS stacks send 12–24)
+// Float32: 1 when the initiator's SYN carried no TCP option at all (a raw-socket tool's: hping3, nping, masscan; OS
+// stacks send at least an MSS, 4–24 bytes). v5 flagged SYNs under 8 bytes, which also took MSS-only stacks for tools
 const S_BARE = 19;
 
 // ---- per-host state: one 256-byte Float64 row per host slot (all 32 used) ----
@@ -283,7 +284,7 @@ export class FeatureExtractor {
     if (f !== 0) {
       if (f & TcpFlag.SYN) {
         s[sb + S_SYN]++;
-        if (dir === 0 && (f & TcpFlag.ACK) === 0) s[sb + S_BARE] = pkt.tcpHdrLen < 28 ? 1 : 0;
+        if (dir === 0 && (f & TcpFlag.ACK) === 0) s[sb + S_BARE] = pkt.tcpHdrLen <= 20 ? 1 : 0; // a bare 20-byte TCP header
       }
       if (f & TcpFlag.FIN) s[sb + S_FIN]++;
       if (f & TcpFlag.RST) s[sb + S_RST]++;

@@ -65,12 +65,17 @@ ALL_SCENARIOS=(
   ml_exploit_nmap_smb_pair ml_exploit_nping_vnc_rdp ml_exploit_nc_ssh_telnet ml_exploit_masscan_five
   ml_syn_flood_telnet ml_syn_flood_ftp
   ml_benign_workstation_sessions
+  ml_benign_mss_only_web ml_benign_mss_only_shell ml_benign_mss_only_sessions
+  ml_benign_mss_only_loadtest_ab ml_benign_mss_only_loadtest_backlog ml_benign_mss_only_loadtest_curl
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
 P=ids-ml$$
-SW=$P-sw V=$P-v C=$P-c C2=$P-c2 A1=$P-a1 A2=$P-a2 A3=$P-a3 A4=$P-a4
+SW=$P-sw V=$P-v C=$P-c C2=$P-c2 A1=$P-a1 A2=$P-a2 A3=$P-a3 A4=$P-a4 M1=$P-m1 M2=$P-m2
 VIC=10.77.2.1 CLI=10.77.2.10 CLI2=10.77.2.11 AT1=10.77.2.66 AT2=10.77.2.67 AT3=10.77.2.68 AT4=10.77.2.69
+# benign clients with a minimal TCP stack (no timestamps, SACK or window scaling: their SYNs carry only an MSS option,
+# like embedded devices' stacks), so that a SYN with fewer than 8 bytes of options is not only a raw-socket tool's
+MCLI=10.77.2.12 MCLI2=10.77.2.13
 VMAC=02:77:02:00:00:01
 
 # ---------------------------------------------------------------- topology
@@ -95,6 +100,11 @@ attach $A1 p-at1 $AT1 02:77:02:00:00:66
 attach $A2 p-at2 $AT2 02:77:02:00:00:67
 attach $A3 p-at3 $AT3 02:77:02:00:00:68
 attach $A4 p-at4 $AT4 02:77:02:00:00:69
+attach $M1 p-m1 $MCLI 02:77:02:00:00:12
+attach $M2 p-m2 $MCLI2 02:77:02:00:00:13
+for ns in $M1 $M2; do
+  nsx $ns sysctl -qw net.ipv4.tcp_timestamps=0 net.ipv4.tcp_sack=0 net.ipv4.tcp_window_scaling=0
+done
 # Backscatter of the spoofed flood (SYN-ACKs to random addresses) goes to
 # attacker 1, which does not forward (ip_forward=0) -> it never leaves the namespaces.
 ip -n $V route add default via $AT1
@@ -150,7 +160,7 @@ SSHOPTS=(-i "$TMPD/clientkey" -o BatchMode=yes -o StrictHostKeyChecking=no -o Us
 # ---------------------------------------------------------------- scenario helpers
 META=$TMPD/meta.jsonl
 : >"$META"
-flush_neigh() { local ns; for ns in $V $C $C2 $A1 $A2 $A3 $A4; do ip -n $ns neigh flush all 2>/dev/null || true; done; }
+flush_neigh() { local ns; for ns in $V $C $C2 $A1 $A2 $A3 $A4 $M1 $M2; do ip -n $ns neigh flush all 2>/dev/null || true; done; }
 
 # run_scenario NAME SNAPLEN : capture on the victim's eth0 while sc_NAME runs
 run_scenario() {
@@ -994,6 +1004,109 @@ sc_ml_benign_workstation_sessions() {
     filter="$(from $CLI $CLI2)"
 }
 
+# ---- benign clients whose SYNs carry only an MSS option (tcp_timestamps, tcp_sack and tcp_window_scaling off in their
+# namespaces): the three captures share a name prefix, so they sort together and the split puts one in each fold
+sc_ml_benign_mss_only_web() {
+  local i c=(curl -s -m 10 -o /dev/null) pids=()
+  for i in $(seq 1 24); do
+    case $((i % 6)) in
+      0) nsx $M1 "${c[@]}" "http://$VIC/" || true ;;
+      1) nsx $M2 "${c[@]}" "http://$VIC:8080/items?order=desc&limit=$i" || true ;;
+      2) nsx $M1 wget -q -T 5 -O /dev/null "http://$VIC/docs/readme.txt" || true ;;
+      3) nsx $M2 "${c[@]}" "http://$VIC:8080/search?q=sensor+$i" || true ;;
+      4) if [ $i = 4 ]; then nsx $M1 "${c[@]}" "http://$VIC/mid.bin" || true; else nsx $M1 "${c[@]}" "http://$VIC:8080/items?limit=$i" || true; fi ;;
+      5) nsx $M2 "${c[@]}" "http://$VIC/" "http://$VIC/docs/readme.txt" "http://$VIC:8081/" || true ;; # one connection each
+    esac
+    sleep 0.$(( (i * 37) % 8 + 1 ))
+  done
+  # a device's status page polled by two clients at once, and a small parallel fetch
+  for i in 1 2 3; do
+    nsx $M1 "${c[@]}" "http://$VIC:8081/" & pids+=($!)
+    nsx $M2 "${c[@]}" "http://$VIC/index.html" & pids+=($!)
+    wait "${pids[@]}" 2>/dev/null || true; pids=()
+    sleep 0.7
+  done
+  nsx $M2 timeout 20 curl -s -m 15 --parallel --parallel-max 4 -o /dev/null -o /dev/null -o /dev/null -o /dev/null \
+    -o /dev/null -o /dev/null "http://$VIC/" "http://$VIC/docs/readme.txt" "http://$VIC:8080/items?limit=3" \
+    "http://$VIC:8081/" "http://$VIC/" "http://$VIC:8080/search?q=x" >/dev/null || true
+  # logins: one typo, then the right password, then the account page
+  nsx $M1 "${c[@]}" -d "username=alice&password=correct+hosre" "http://$VIC:8081/login" || true; sleep 1.6
+  nsx $M1 "${c[@]}" -d "username=alice&password=correct+horse" "http://$VIC:8081/login" || true; sleep 0.9
+  nsx $M1 "${c[@]}" "http://$VIC:8081/account" || true
+  meta ml_benign_mss_only_web kind=benign spoofed=0 \
+    tool="30 curl/wget requests (pages, search, a 3 MB file, a parallel fetch of 6) and a web login with a typo from $MCLI and $MCLI2, whose SYNs carry only an MSS option (tcp_timestamps/sack/window_scaling=0), captured with snaplen 128" \
+    filter="$(from $MCLI $MCLI2)"
+}
+sc_ml_benign_mss_only_shell() {
+  local i
+  for i in 1 2 3 4; do
+    nsx $M1 timeout 20 ssh "${SSHOPTS[@]}" root@$VIC "uname -a; uptime; sleep 0.$i" >/dev/null || true
+    sleep $(( i % 2 + 1 ))
+  done
+  nsx $M2 timeout 30 scp "${SSHOPTS[@]}" root@$VIC:"$WWW/docs/readme.txt" "$TMPD/m_readme.txt" >/dev/null 2>&1 || true
+  sleep 0.8
+  printf 'get %s/index.html %s/m_i.html\nls %s\n' "$WWW" "$TMPD" "$WWW" >"$TMPD/m_sftp.batch"
+  nsx $M2 timeout 30 sftp "${SSHOPTS[@]}" -b "$TMPD/m_sftp.batch" root@$VIC >/dev/null 2>&1 || true
+  sleep 1.2
+  nsx $M1 timeout 20 curl -s -m 10 -o /dev/null "ftp://alice:correct%20horse@$VIC/report.bin" || true
+  sleep 0.5
+  for i in 1 2 3 4 5 6; do # a monitoring agent: three pages over one kept-alive connection
+    nsx $M2 curl -s -m 10 -o /dev/null -o /dev/null -o /dev/null "http://$VIC/" "http://$VIC/docs/readme.txt" "http://$VIC/" || true
+    sleep 0.4
+  done
+  nsx $M1 timeout 20 ssh "${SSHOPTS[@]}" root@$VIC 'cat /etc/hostname' >/dev/null || true
+  meta ml_benign_mss_only_shell kind=benign spoofed=0 \
+    tool="5 public-key ssh logins with commands, scp and sftp, an FTP download, 6 keep-alive fetches of 3 pages, from $MCLI and $MCLI2, whose SYNs carry only an MSS option (tcp_timestamps/sack/window_scaling=0), captured with snaplen 128" \
+    filter="$(from $MCLI $MCLI2)"
+}
+# echo services (socat) at exploit ports on the victim, for sessions and version probes; ECHO_PIDS to stop them
+start_echo() {
+  local port
+  ECHO_PIDS=()
+  for port in "$@"; do nsx $V socat TCP-LISTEN:$port,bind=$VIC,fork,reuseaddr PIPE >/dev/null 2>&1 & ECHO_PIDS+=($!); done
+  for port in "$@"; do wait_port $V $VIC $port; done # over the victim's loopback: not captured
+}
+stop_echo() {
+  kill "${ECHO_PIDS[@]}" 2>/dev/null || true
+  wait "${ECHO_PIDS[@]}" 2>/dev/null || true
+}
+sc_ml_benign_mss_only_sessions() {
+  local port i
+  start_echo 445 139 3389 5900 135 23
+  for i in 1 2; do
+    for port in 3389 445 23 135 139 5900; do
+      nsx $M1 timeout 20 "$PY" "$CORPUS/lib/tcp_session.py" $VIC $port 3 || true
+      sleep 0.5
+      nsx $M2 timeout 20 "$PY" "$CORPUS/lib/tcp_session.py" $VIC $port $((i + 1)) || true
+      sleep 0.9
+    done
+  done
+  stop_echo
+  meta ml_benign_mss_only_sessions kind=benign spoofed=0 \
+    tool="2 rounds of tcp_session.py (kernel sockets, 2-3 echoed requests) to 3389, 445, 23, 135, 139, 5900 from $MCLI and $MCLI2, whose SYNs carry only an MSS option (tcp_timestamps/sack/window_scaling=0), 0.5-0.9 s apart" \
+    filter="$(from $MCLI $MCLI2)"
+}
+MSS_ONLY="whose SYNs carry only an MSS option (tcp_timestamps/sack/window_scaling=0)"
+sc_ml_benign_mss_only_loadtest_ab() {
+  nsx $M1 timeout 30 ab -n 800 -c 4 "http://$VIC:8081/" >/dev/null 2>&1 || true
+  sleep 1
+  nsx $M1 timeout 30 ab -n 600 -c 10 "http://$VIC:8081/" >/dev/null 2>&1 || true
+  meta ml_benign_mss_only_loadtest_ab kind=benign spoofed=0 \
+    tool="ab -n 800 -c 4, then ab -n 600 -c 10, http://$VIC:8081/ from $MCLI, $MSS_ONLY" filter="$(from $MCLI)"
+}
+sc_ml_benign_mss_only_loadtest_backlog() {
+  nsx $M2 timeout 40 ab -s 30 -n 300 -c 150 "http://$VIC:8082/" >/dev/null 2>&1 || true
+  meta ml_benign_mss_only_loadtest_backlog kind=benign spoofed=0 \
+    tool="ab -n 300 -c 150 http://$VIC:8082/ against a server accepting 250 connections/s with a listen backlog of 16 (SYNs dropped and retried), from $MCLI2, $MSS_ONLY" \
+    filter="$(from $MCLI2)"
+}
+sc_ml_benign_mss_only_loadtest_curl() {
+  nsx $M1 timeout 30 curl -s -Z --parallel-max 6 -H 'Connection: close' -o '/dev/null' "http://$VIC:8081/m?n=[1-900]" >/dev/null 2>&1 || true
+  meta ml_benign_mss_only_loadtest_curl kind=benign spoofed=0 \
+    tool="curl -Z --parallel-max 6 -H 'Connection: close' 'http://$VIC:8081/m?n=[1-900]' (a new connection per request) from $MCLI, $MSS_ONLY" \
+    filter="$(from $MCLI)"
+}
+
 # ---------------------------------------------------------------- run
 for s in "${SCENARIOS[@]}"; do
   declare -F "sc_$s" >/dev/null || { echo "unknown scenario $s" >&2; exit 1; }
@@ -1003,7 +1116,7 @@ for s in "${SCENARIOS[@]}"; do
     ml_benign_downloads | ml_benign_scp | ml_benign_web) run_scenario "$s" 96 ;;
     ml_http_flood_ab | ml_http_flood_curl | ml_benign_loadtest_ab | ml_benign_loadtest_curl | ml_http_flood_keepalive_* | \
       ml_benign_loadtest_ab_k | ml_benign_loadtest_ab_c20 | ml_benign_loadtest_curl_keepalive | ml_benign_loadtest_curl_rate | \
-      ml_benign_loadtest_backlog_* | ml_ddos_keepalive_ab_three)
+      ml_benign_loadtest_backlog_* | ml_ddos_keepalive_ab_three | ml_benign_mss_only_web | ml_benign_mss_only_shell | ml_benign_mss_only_loadtest_*)
       run_scenario "$s" 128 ;;
     *) run_scenario "$s" ;;
   esac

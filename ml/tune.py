@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""Compares hyper-parameters of the flow model by cross-validation on the committed split's TRAINING files only.
+
+  /usr/bin/python3 ml/tune.py --csv ml/data/rows.csv [--only NAME,...]
+
+The held-out files of the committed model (`train.held_out_files`, fold `MODEL_FOLD`) are left out first; the
+remaining files are split again by the same rule (per class, every third file sorted by name), giving three inner
+folds. Each candidate is fitted on two inner folds' files and scored on the third (macro-F1), so choosing among them
+never looks at the held-out files. Prints one JSON line per candidate: its overrides, the three inner-fold scores and
+their mean. `train.PARAMS` holds the committed choice.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import train as T  # noqa: E402
+from sklearn.metrics import f1_score  # noqa: E402
+
+#: candidates: overrides of train.PARAMS (each keeps the graph's inference cost about the same or lower)
+CANDIDATES = {
+    "committed": {},
+    "rf_leaf_1": {"rf_leaf": 1},
+    "rf_leaf_8": {"rf_leaf": 8},
+    "mlp_alpha_1e-3": {"mlp_alpha": 1e-3},
+    "xgb_lr_0.2": {"xgb_lr": 0.2},
+    "smote_0.2": {"smote_ratio": 0.2},
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--csv", required=True)
+    ap.add_argument("--only", default="")
+    a = ap.parse_args()
+    names, files, labels, origins, x = T.load(a.csv)
+    classes = sorted(set(labels), key=lambda c: (c != "normal", c))
+    cidx = {c: i for i, c in enumerate(classes)}
+    y = np.array([cidx[lab] for lab in labels])
+    held = T.held_out_files(files, labels)
+    tr = np.array([f not in held for f in files])
+    files_tr, labels_tr, x_tr, y_tr = files[tr], labels[tr], x[tr], y[tr]
+    folds = [T.held_out_files(files_tr, labels_tr, fold) for fold in range(T.FOLDS)]
+    only = [n for n in a.only.split(",") if n]
+    for name, over in CANDIDATES.items():
+        if only and name not in only:
+            continue
+        t0 = time.time()
+        scores = []
+        oof = np.full(len(y_tr), -1)
+        for tf in folds:
+            te = np.array([f in tf for f in files_tr])
+            sc, v, _, _ = T.fit_ensemble(x_tr[~te], y_tr[~te], len(classes), False, over)
+            p = v.predict_proba(sc.transform(x_tr[te])).argmax(axis=1)
+            oof[te] = p
+            scores.append(round(float(f1_score(y_tr[te], p, labels=sorted(set(y_tr[te])), average="macro",
+                                               zero_division=0)), 4))
+        m = oof >= 0
+        per_class = f1_score(y_tr[m], oof[m], labels=range(len(classes)), average=None, zero_division=0)
+        print(json.dumps({"candidate": name, "overrides": over, "inner_folds": scores,
+                          "mean": round(float(np.mean(scores)), 4),
+                          "pooled_f1": {c: round(float(f), 3) for c, f in zip(classes, per_class)},
+                          "seconds": round(time.time() - t0)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
