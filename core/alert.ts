@@ -81,6 +81,10 @@ export interface BuildAlertOptions {
  * Turns a detection event into an alert with the seed's rule: the model decides the label when it
  * predicts the detector's type with confidence ≥ `mlConfidence`; otherwise the heuristic does
  * (a model that says `normal` or another type never silences or relabels a detection).
+ *
+ * The alert keeps the flow's counters but not the model's feature row (`flow.features`): the verdict
+ * was taken from it already, no output shows it, and its 58 numbers would triple every alert the
+ * hub holds, the dashboard receives and `--json` prints.
  */
 export function buildAlert(event: DetectionEvent, options: BuildAlertOptions = {}): Alert {
   const threshold = options.mlConfidence ?? 0.7;
@@ -94,6 +98,10 @@ export function buildAlert(event: DetectionEvent, options: BuildAlertOptions = {
     action: options.action ?? "allowed",
     suppressed: options.suppressed ?? 0,
   };
+  if (event.flow?.features !== undefined || event.flow?.featureVersion !== undefined) {
+    const { features: _features, featureVersion: _version, ...counters } = event.flow;
+    alert.flow = counters;
+  }
   if (options.iface !== undefined) alert.iface = options.iface;
   if (verdict !== undefined) alert.ml = { ...verdict };
   if (agrees) alert.mlConfidence = verdict.confidence;

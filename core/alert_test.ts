@@ -66,3 +66,28 @@ Deno.test("buildAlert() keeps the heuristic label when the model says normal or 
     assert.deepEqual(alert.ml, { type, confidence: 0.99 }, "the model's verdict is kept for the record");
   }
 });
+
+Deno.test("buildAlert() keeps the flow's counters but not the model's feature row", () => {
+  const flow = {
+    flowId: 99,
+    proto: 6,
+    initiatorIp: "10.77.0.66",
+    initiatorPort: 41234,
+    responderIp: "10.77.0.1",
+    responderPort: 80,
+    firstUs: detection.tsUs,
+    lastUs: detection.tsUs,
+    packetsFwd: 42,
+    packetsRev: 0,
+    bytesFwd: 2520,
+    bytesRev: 0,
+    state: 1,
+  };
+  const event: DetectionEvent = { ...detection, flow: { ...flow, features: [1, 2, 3], featureVersion: 5 } };
+  const alert = buildAlert(event, { ml: { type: "syn_flood", confidence: 0.9 } });
+  assert.deepEqual(alert.flow, flow);
+  assert.ok(!JSON.stringify(alert).includes("feature"));
+  assert.deepEqual(event.flow!.features, [1, 2, 3], "the event itself is not changed");
+  assert.deepEqual(buildAlert({ ...detection, flow }).flow, flow);
+  assert.equal(buildAlert(detection).flow, undefined);
+});
