@@ -38,6 +38,23 @@ export class FlowMarks {
     return d[i] === flows.flowId(slot) ? d[i + 1] : 0;
   }
 
+  /** Adds `n` to the value of the flow in `slot` ({@link get} + `n`, then {@link set}); returns the sum. */
+  add(flows: FlowTable, slot: number, n: number): number {
+    if (this.#table !== flows) this.#bind(flows);
+    const i = slot * 2, d = this.#data;
+    if (slot < 0 || i >= d.length) {
+      const v = 0 + n; // what get gives there, plus n (-0 becomes 0 as it would)
+      this.set(flows, slot, v);
+      return v;
+    }
+    const id = flows.flowId(slot);
+    const v = (this.#maybe[slot] !== 0 && d[i] === id ? d[i + 1] : 0) + n;
+    d[i] = id;
+    d[i + 1] = v;
+    this.#maybe[slot] = v !== 0 ? 1 : 0;
+    return v;
+  }
+
   /** Stores `value` for the flow in `slot`. */
   set(flows: FlowTable, slot: number, value: number): void {
     if (this.#table !== flows) this.#bind(flows);

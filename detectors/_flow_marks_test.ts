@@ -32,3 +32,25 @@ Deno.test("FlowMarks: values per live flow; 0 for unmarked, reset and reused slo
   marks.clear();
   assert.equal(marks.get(flows, reused[0]), 0);
 });
+
+Deno.test("FlowMarks.add: the same values as get + n then set, on random marks across growth, reuse and slot -1", () => {
+  const flows = new FlowTable({ maxFlows: 4096 });
+  const pkt = new Packet(), a = new FlowMarks(), b = new FlowMarks();
+  let seed = 3;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  let t = T0;
+  const slots: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 2500; i++) slots.push(open(flows, pkt, round * 10000 + i, t += 1000));
+    for (let k = 0; k < 20000; k++) {
+      const s = random() < 0.01 ? -1 : slots[Math.floor(random() * slots.length)];
+      const n = random() < 0.2 ? -a.get(flows, s) : Math.floor(random() * 5) - 1; // back to 0 at times
+      const viaAdd = a.add(flows, s, n);
+      const viaGetSet = b.get(flows, s) + n;
+      b.set(flows, s, viaGetSet);
+      assert.equal(viaAdd, viaGetSet);
+    }
+    for (const s of slots) assert.equal(a.get(flows, s), b.get(flows, s));
+    t += 3600 * SEC; // every flow times out at the next packet: new flows take the slots
+  }
+});

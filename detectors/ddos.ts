@@ -231,7 +231,7 @@ export class DdosDetector implements Detector {
     const hk = heavy
       ? this.#dstHeavy.add(d, pkt.src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP))
       : this.#dstHeavy.expire(d, ts, w);
-    if (!icmp) this.#marks.set(flows, slot, this.#marks.get(flows, slot) + 1);
+    if (!icmp) this.#marks.add(flows, slot, 1);
 
     let topCount = sc;
     const top = this.#dstTop.get(d);

@@ -139,7 +139,7 @@ export class UdpFloodDetector implements Detector {
       return;
     }
     if (answered) return;
-    this.#marks.set(flows, slot, this.#marks.get(flows, slot) + 1);
+    this.#marks.add(flows, slot, 1);
     const v = this.#counter.add(pkt.src, pkt.dst, ts, cfg);
     if (v.kind === 0) return;
     const own = v.attacker === pkt.src;

@@ -24,11 +24,20 @@ function fold(sum: number): number {
 }
 
 function sumBytes(b: Uint8Array, start: number, end: number, sum: number): number {
-  let i = start;
+  // the high and the low bytes of the 16-bit words summed apart, eight bytes a step, then put
+  // together: the same sum of words, so the same folded checksum (below 2^32 for any IP packet)
+  let hi = 0, lo = 0, i = start;
+  for (const stop = end - 7; i < stop; i += 8) {
+    hi += b[i] + b[i + 2] + b[i + 4] + b[i + 6];
+    lo += b[i + 1] + b[i + 3] + b[i + 5] + b[i + 7];
+  }
   const last = end - 1;
-  for (; i < last; i += 2) sum += (b[i] << 8) | b[i + 1];
-  if (i === last) sum += b[i] << 8;
-  return fold(sum);
+  for (; i < last; i += 2) {
+    hi += b[i];
+    lo += b[i + 1];
+  }
+  if (i === last) hi += b[i];
+  return fold(sum + hi * 256 + lo);
 }
 
 function addrSum(pkt: Packet): number {

@@ -1,0 +1,89 @@
+/** TCP checksums: the classification of right, wrong and offloaded checksums, against a plain word-by-word sum. */
+import assert from "node:assert/strict";
+import { IpProto, Packet } from "../decode/packet.ts";
+import { CHECKSUM_BAD, CHECKSUM_OFFLOADED, CHECKSUM_OK, CHECKSUM_UNKNOWN, tcpChecksum } from "./checksum.ts";
+
+/** The reference: the one's-complement sum of 16-bit words, one word at a time, folded at each step. */
+function wordSum(bytes: number[]): number {
+  let sum = 0;
+  for (let i = 0; i < bytes.length; i += 2) {
+    sum += (bytes[i] << 8) | (bytes[i + 1] ?? 0);
+    sum = (sum & 0xffff) + (sum >>> 16);
+  }
+  return sum;
+}
+
+/** A pseudo-random generator (mulberry32): the same cases on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A TCP segment over IPv4 or IPv6 with `len` random payload bytes, `pad` random bytes before it in
+ * the buffer (a frame inside the reader's buffer) and its checksum field set by `field(sum, pseudo)`.
+ */
+function segment(
+  random: () => number,
+  o: { v6: boolean; len: number; pad: number; field: (right: number, pseudo: number) => number },
+): { p: Packet; pseudo: number; field: number } {
+  const ipHdr = o.v6 ? 40 : 20, tcpLen = 20 + o.len;
+  const buf = new Uint8Array(o.pad + ipHdr + tcpLen + 7).map(() => Math.floor(random() * 256));
+  const l3 = o.pad, l4 = l3 + ipHdr;
+  const addr = Array.from(buf.subarray(l3 + (o.v6 ? 8 : 12), l3 + (o.v6 ? 40 : 20)));
+  const pseudo = wordSum([...addr, 0, IpProto.TCP, tcpLen >>> 8, tcpLen & 0xff]);
+  buf[l4 + 16] = buf[l4 + 17] = 0;
+  const right = ~wordSum([...addr, 0, IpProto.TCP, tcpLen >>> 8, tcpLen & 0xff, ...buf.subarray(l4, l4 + tcpLen)]) &
+    0xffff;
+  const f = o.field(right, pseudo);
+  buf[l4 + 16] = f >>> 8;
+  buf[l4 + 17] = f & 0xff;
+  const p = new Packet();
+  p.reset();
+  Object.assign(p, {
+    buf,
+    start: o.pad,
+    end: l4 + tcpLen,
+    ipVersion: o.v6 ? 6 : 4,
+    l3Off: l3,
+    ipHdrLen: ipHdr,
+    ipLen: o.v6 ? tcpLen : ipHdr + tcpLen,
+    proto: IpProto.TCP,
+    hasL4: true,
+    l4Off: l4,
+    tcpHdrLen: 20,
+    payloadOff: l4 + 20,
+    payloadLen: o.len,
+  });
+  return { p, pseudo, field: f };
+}
+
+Deno.test("tcpChecksum: right, wrong and pseudo-header-only fields on IPv4 and IPv6, every length 0-1600, odd offsets", () => {
+  const random = rng(7);
+  let offloaded = 0;
+  for (let len = 0; len <= 1600; len++) {
+    const v6 = len % 3 === 0, pad = len % 5;
+    assert.equal(tcpChecksum(segment(random, { v6, len, pad, field: (r) => r }).p), CHECKSUM_OK, `len ${len}`);
+    // one off: wrong, unless it happens to read as the pseudo-header sum (or its complement)
+    const w = segment(random, { v6, len, pad, field: (r) => (r + 1) & 0xffff });
+    const asPseudo = w.field === w.pseudo || w.field === (~w.pseudo & 0xffff);
+    assert.equal(tcpChecksum(w.p), asPseudo ? CHECKSUM_OFFLOADED : CHECKSUM_BAD, `len ${len}`);
+    // the pseudo-header sum only: offloaded, unless the segment's own words happen to make it right
+    const r = tcpChecksum(segment(random, { v6, len, pad, field: (_r, p) => p }).p);
+    assert.ok(r === CHECKSUM_OFFLOADED || r === CHECKSUM_OK, `len ${len}`);
+    if (r === CHECKSUM_OFFLOADED) offloaded++;
+  }
+  assert.ok(offloaded > 1590, `${offloaded}`);
+});
+
+Deno.test("tcpChecksum: a segment not captured whole (IPv4 length past the payload) is unknown", () => {
+  const { p } = segment(rng(1), { v6: false, len: 100, pad: 0, field: (r) => r });
+  p.ipLen += 10;
+  assert.equal(tcpChecksum(p), CHECKSUM_UNKNOWN);
+});
