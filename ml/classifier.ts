@@ -444,7 +444,9 @@ export async function loadClassifier(options: ClassifierOptions = {}): Promise<F
   const unconfine = cpus !== undefined ? confineV8Workers(cpus) : undefined;
   let worker: Worker;
   try {
-    worker = new Worker(new URL("./ml_worker.ts", import.meta.url), { type: "module" });
+    // named with the CPUs to confine its thread to before it imports onnxruntime (messages before "ready" are lost)
+    const name = cpus !== undefined ? `ids-model cpus=${cpus.join(",")}` : "ids-model";
+    worker = new Worker(new URL("./ml_worker.ts", import.meta.url), { type: "module", name });
   } catch (e) {
     unconfine?.();
     return off(`model Worker cannot start (${(e as Error).message})`, info);
@@ -460,7 +462,7 @@ export async function loadClassifier(options: ClassifierOptions = {}): Promise<F
     };
     worker.onmessage = (e: MessageEvent<WorkerReply>) => {
       if (e.data.type === "ready") {
-        const msg: WorkerRequest = { type: "load", model: bytes, cpus };
+        const msg: WorkerRequest = { type: "load", model: bytes };
         worker.postMessage(msg);
         return;
       }

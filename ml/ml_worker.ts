@@ -5,19 +5,19 @@
  * statement of its module (messages posted before that are lost: ORT's import has a top-level
  * await), then answers `load` with `loaded`/`error` and each `infer` with `result`/`error`. A batch's
  * rows arrive in a transferred buffer of exactly its size; its probabilities go back transferred.
- * `load` may name the CPUs this Worker's thread is confined to while it starts onnxruntime (see
- * `ffi/affinity.ts`); `affinity` with no CPUs lets it run anywhere again.
+ * A Worker named `ids-model cpus=N,…` confines its thread to those CPUs before it imports
+ * onnxruntime (see `ffi/affinity.ts`); `affinity` lets it run on every CPU it had again.
  *
  * @module
  */
 /// <reference lib="deno.worker" />
-import * as ort from "onnxruntime-web";
+import type * as Ort from "onnxruntime-web";
 import { affinityApi } from "../ffi/affinity.ts";
 
 /** Messages to the Worker. */
 export type WorkerRequest =
-  | { type: "load"; model: Uint8Array; cpus?: readonly number[] }
-  | { type: "affinity"; cpus?: undefined }
+  | { type: "load"; model: Uint8Array }
+  | { type: "affinity" }
   | { type: "infer"; id: number; rows: ArrayBuffer; n: number; features: number }
   | { type: "cpu"; id: number };
 
@@ -29,11 +29,19 @@ export type WorkerReply =
   | { type: "error"; id?: number; message: string }
   | { type: "cpu"; id: number; ns: number | undefined };
 
-ort.env.wasm.numThreads = 1;
-let session: ort.InferenceSession | undefined;
-let chain: Promise<void> = Promise.resolve();
-/** The CPUs this thread had before `load` confined it. */
+/** The CPUs this thread had before its name confined it (see module docs). */
 let ownCpus: number[] | undefined;
+const confine = /(?:^| )cpus=(\d+(?:,\d+)*)$/.exec(self.name);
+if (confine !== null) {
+  const api = affinityApi();
+  const had = api?.get(0);
+  if (had !== undefined && api!.set(0, confine[1].split(",").map(Number))) ownCpus = had;
+}
+// imported after the confinement: starting onnxruntime's module is the first part of its start's CPU
+const ort = await import("onnxruntime-web");
+ort.env.wasm.numThreads = 1;
+let session: Ort.InferenceSession | undefined;
+let chain: Promise<void> = Promise.resolve();
 
 function reply(m: WorkerReply, transfer: Transferable[] = []): void {
   self.postMessage(m, transfer);
@@ -62,11 +70,6 @@ async function handle(m: WorkerRequest): Promise<void> {
     return;
   }
   if (m.type === "load") {
-    if (m.cpus !== undefined && m.cpus.length > 0) {
-      const api = affinityApi();
-      const had = api?.get(0);
-      if (had !== undefined && api!.set(0, m.cpus)) ownCpus = had;
-    }
     const t0 = performance.now();
     try {
       // no graph optimisation: it costs ~30 ms of this thread's CPU at load (~10 %; medians of 6
