@@ -67,6 +67,7 @@ ALL_SCENARIOS=(
   ml_benign_workstation_sessions
   ml_benign_mss_only_web ml_benign_mss_only_shell ml_benign_mss_only_sessions
   ml_benign_mss_only_loadtest_ab ml_benign_mss_only_loadtest_backlog ml_benign_mss_only_loadtest_curl
+  ml_exploit_nmap_syn_smb_slow ml_exploit_nmap_syn_remote_delay ml_exploit_nmap_syn_fast
 )
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
 
@@ -1105,6 +1106,30 @@ sc_ml_benign_mss_only_loadtest_curl() {
   meta ml_benign_mss_only_loadtest_curl kind=benign spoofed=0 \
     tool="curl -Z --parallel-max 6 -H 'Connection: close' 'http://$VIC:8081/m?n=[1-900]' (a new connection per request) from $MCLI, $MSS_ONLY" \
     filter="$(from $MCLI)"
+}
+
+# ---- nmap SYN probes of exploit ports (an MSS-only SYN, the SYN-ACK of an open port answered by RST): since v6 their
+# SYN reads as an OS stack's, so the probe shows only by what follows; three with one name prefix (one per fold)
+sc_ml_exploit_nmap_syn_smb_slow() {
+  local cmd="nmap -n -Pn -sS -p 139,445 --max-retries 1 -T2 $VIC"
+  start_echo 445
+  nsx $A2 timeout 60 $cmd >/dev/null 2>&1 || true
+  stop_echo
+  meta ml_exploit_nmap_syn_smb_slow kind=attack type=exploit_probe attackers=$AT2 spoofed=0 tool="$cmd (445 open)" filter="$(from $AT2)"
+}
+sc_ml_exploit_nmap_syn_remote_delay() {
+  local cmd="nmap -n -Pn -sS -p 3389,5900,23 --scan-delay 700ms --max-retries 0 $VIC"
+  start_echo 3389
+  nsx $A3 timeout 60 $cmd >/dev/null 2>&1 || true
+  stop_echo
+  meta ml_exploit_nmap_syn_remote_delay kind=attack type=exploit_probe attackers=$AT3 spoofed=0 tool="$cmd (3389 open)" filter="$(from $AT3)"
+}
+sc_ml_exploit_nmap_syn_fast() {
+  local cmd="nmap -n -Pn -sS -p 21,22,135,445,3389 --max-retries 0 -T4 $VIC"
+  start_echo 135
+  nsx $A4 timeout 60 $cmd >/dev/null 2>&1 || true
+  stop_echo
+  meta ml_exploit_nmap_syn_fast kind=attack type=exploit_probe attackers=$AT4 spoofed=0 tool="$cmd (21, 22 and 135 open)" filter="$(from $AT4)"
 }
 
 # ---------------------------------------------------------------- run
