@@ -165,7 +165,8 @@ async function replayWith(
   // and ~70-100 MB): the decision stage waits for it before judging that alert, so verdicts are those of a
   // preloaded model. Model-only alerts judge flows no detector flagged: they need it loaded before the capture.
   // A lazy start (~0.5 s of CPU on its Worker and V8's background threads) runs beside the capture: it is confined
-  // to one CPU until the capture ended, so the capture Worker always finds a core free (ffi/affinity.ts).
+  // to the last half of the CPUs (one of two) until the capture ended, so the capture Worker always finds a core free
+  // (ffi/affinity.ts).
   const warnModel = (l: string) => console.error(`ids replay: ${l}`);
   const useModel = a["no-detect"] !== true && config.ml.enabled;
   const [flowModel, affinity] = useModel

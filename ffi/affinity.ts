@@ -3,7 +3,7 @@
  *
  * Used to keep a replay's capture Worker from losing its core to the flow model's start-up: while a
  * capture runs, onnxruntime's Worker and V8's background threads (which compile its WASM) are confined
- * to one CPU, so the capture Worker always finds another one free; afterwards every thread may run
+ * to the last half of the CPUs, so the capture Worker always finds one free; afterwards every thread may run
  * anywhere again. A thread's own affinity can be narrowed and widened again without privileges.
  *
  * Everywhere else (Windows, macOS, no `--allow-ffi`, a single CPU) every function does nothing and
@@ -83,14 +83,15 @@ export function v8WorkerThreads(): number[] {
 }
 
 /**
- * The CPUs the flow model's start-up is confined to while a capture runs: the last CPU this thread
- * may use, when it may use at least two (with one, confining would take nothing away from anyone);
- * `undefined` where affinity is not available.
+ * The CPUs the flow model's start-up is confined to while a capture runs: the last half of the CPUs
+ * this thread may use (one of two, two of four, eight of sixteen: V8's background threads also
+ * collect garbage and optimize code for every isolate), when it may use at least two (with one,
+ * confining would take nothing away from anyone); `undefined` where affinity is not available.
  */
 export function sideCpus(using: AffinityApi | undefined = affinityApi()): number[] | undefined {
   const cpus = using?.get(0);
   if (cpus === undefined || cpus.length < 2) return undefined;
-  return [cpus[cpus.length - 1]];
+  return cpus.slice(cpus.length - Math.floor(cpus.length / 2));
 }
 
 /** Threads confined by {@link confineV8Workers} and the CPUs each had before; how many confinements hold them. */

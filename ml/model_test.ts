@@ -51,6 +51,18 @@ Deno.test("classifier: the Worker loads the model and answers like a direct sess
   }
 });
 
+/** CPUs as Linux lists them in `Cpus_allowed_list` (`1`, `2-3`, `0,2,4`). */
+function cpuList(cpus: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length;) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j] + 1) j++;
+    parts.push(j === i ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
 /** Each thread of this process by name, with the CPUs Linux lets it run on (`Cpus_allowed_list`). */
 function threadCpus(): { comm: string; cpus: string }[] {
   return [...Deno.readDirSync("/proc/self/task")].flatMap((t) => {
@@ -81,8 +93,8 @@ Deno.test({
     const c = await loadClassifier({ confineTo: side });
     try {
       assert.equal(c.status.state, "loaded", c.status.reason);
-      const one = String(side![0]);
-      const confined = threadCpus().filter((t) => t.cpus === one);
+      const list = cpuList(side!);
+      const confined = threadCpus().filter((t) => t.cpus === list);
       assert.ok(confined.some((t) => t.comm.startsWith("worker-")), `the model Worker: ${JSON.stringify(confined)}`);
       assert.ok(confined.some((t) => t.comm.startsWith("V8 ")), `V8's threads: ${JSON.stringify(confined)}`);
       assert.ok(threadCpus().some((t) => t.comm === "deno" && t.cpus === wide), "the calling thread is not confined");
