@@ -400,7 +400,7 @@ export class DdosDetector implements Detector {
    */
   #answered(flows: FlowTable, slot: number): void {
     this.#refund(flows, slot);
-    flows.quiet[slot] |= QuietBit.DDOS;
+    flows.setQuiet(slot, QuietBit.DDOS);
   }
 
   /** Takes back the packets counted for a flow that got answered. */

@@ -202,13 +202,13 @@ Deno.test("ddos: an answered flow goes quiet (the pipeline skips its later packe
   const cli = ip("10.77.0.2");
   h.handshake(T0, cli, SRV, [40000, 80]);
   const tcpFlow = h.tcp(T0 + MS, cli, SRV, [40000, 80], F.A).flow;
-  assert.equal(h.flows.quiet[tcpFlow] & QuietBit.DDOS, QuietBit.DDOS);
+  assert.equal(h.flows.quietBits(tcpFlow) & QuietBit.DDOS, QuietBit.DDOS);
   const udpFlow = h.udp(T0 + 2 * MS, cli, SRV, [5000, 53]).flow;
-  assert.equal(h.flows.quiet[udpFlow] & QuietBit.DDOS, 0); // not answered yet: it still counts
+  assert.equal(h.flows.quietBits(udpFlow) & QuietBit.DDOS, 0); // not answered yet: it still counts
   h.udp(T0 + 3 * MS, SRV, cli, [53, 5000]);
-  assert.equal(h.flows.quiet[udpFlow] & QuietBit.DDOS, QuietBit.DDOS);
+  assert.equal(h.flows.quietBits(udpFlow) & QuietBit.DDOS, QuietBit.DDOS);
   const ping = h.icmp(T0 + 4 * MS, cli, SRV).flow;
   h.icmp(T0 + 5 * MS, SRV, cli, 0);
   h.icmp(T0 + 6 * MS, cli, SRV);
-  assert.equal(h.flows.quiet[ping] & QuietBit.DDOS, 0); // every echo request counts, answered or not
+  assert.equal(h.flows.quietBits(ping) & QuietBit.DDOS, 0); // every echo request counts, answered or not
 });

@@ -23,7 +23,7 @@ export type Emit = (d: Detection) => void;
 /** Packet kinds by IP protocol, for {@link PacketInterest.kinds}. */
 export const PacketKind = { TCP: 1, UDP: 2, ICMP: 4, OTHER: 8 } as const;
 
-/** Each detector's own bit in `FlowTable.quiet` (see {@link Detector.quietBit}). */
+/** Each detector's own quiet bit (`FlowTable.setQuiet`, see {@link Detector.quietBit}). */
 export const QuietBit = { DDOS: 1 } as const;
 
 /**
@@ -55,7 +55,7 @@ export interface Detector {
   onDue?(flows: FlowTable, nowUs: number, emit: Emit): void;
   /**
    * Optional: one bit (a power of two below 256, its own among the detectors) that the detector sets
-   * in `flows.quiet[slot]` once no later packet of that flow can change anything it does (its
+   * with `flows.setQuiet(slot, bit)` once no later packet of that flow can change anything it does (its
    * `onPacket` would return at once for each of them, whatever the configuration). The pipeline
    * then calls `onDue` (when present) instead of `onPacket` for the flow's packets, until a new
    * flow takes the slot. Work only on a flow's state transitions, not on every packet.

@@ -141,12 +141,7 @@ const MIN_BUCKETS = 4096;
 /** The flow table. */
 export class FlowTable {
   readonly capacity: number;
-  /**
-   * Per slot: bits that detectors set when they need no more packets of the flow in the slot (see
-   * `Detector.quietBit`); cleared when a new flow takes the slot. The pipeline skips their
-   * `onPacket` for that flow's packets.
-   */
-  readonly quiet: Uint8Array;
+
   #timeoutUs: Float64Array = new Float64Array(6);
   #onEnd: FlowTableOptions["onEnd"];
 
@@ -205,7 +200,6 @@ export class FlowTable {
     this.#buckets = new Int32Array(nb);
     this.#mask = nb - 1;
     this.#free = new Int32Array(cap);
-    this.quiet = new Uint8Array(cap);
   }
 
   /** Changes timeouts (seconds); applies to the next packet. */
@@ -276,7 +270,7 @@ export class FlowTable {
     const isNew = slot === NIL;
     if (isNew) slot = this.#create(pkt, swapped, h, ports);
     const o = slot * I, of = slot * F;
-    const dir = (swapped ? 1 : 0) ^ (ir[o + I_PROTO] >>> 8);
+    const dir = (swapped ? 1 : 0) ^ ((ir[o + I_PROTO] >>> 8) & 1);
     fr[of + F_PKTS + dir]++;
     fr[of + F_BYTES + dir] += pkt.wireLen;
     fr[of + F_LAST] = this.nowUs; // never backwards: keeps the LRU lists ordered when packets arrive out of order
@@ -345,14 +339,13 @@ export class FlowTable {
     fr[of + F_FIRST] = pkt.tsUs;
     ir[o + I_HASH] = h;
     ir[o + I_PORTS] = ports;
-    ir[o + I_PROTO] = proto | (swapped ? 256 : 0);
+    ir[o + I_PROTO] = proto | (swapped ? 256 : 0); // (no quiet bits: see quietBits)
     ir[o + I_STATE] = proto === P_TCP && pkt.hasL4 && (pkt.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN
       ? ST_MIDSTREAM
       : 0;
     ir[o + I_PREV] = NIL;
     ir[o + I_NEXT] = NIL;
     ir[o + I_CLS] = -1;
-    this.quiet[slot] = 0;
     this.#id[slot] = this.#nextId++;
     if (this.size * 2 >= this.#buckets.length && this.#buckets.length < this.#maxBuckets) this.#growBuckets();
     const bucket = (h ^ (h >>> 15)) & this.#mask;
@@ -410,6 +403,20 @@ export class FlowTable {
   /** IP protocol of the flow. */
   proto(slot: number): number {
     return this.#i[slot * I + I_PROTO] & 0xff;
+  }
+
+  /**
+   * Bits that detectors set when they need no more packets of the flow in `slot` (see
+   * `Detector.quietBit`); a new flow taking the slot starts with none. Kept in the flow's record
+   * beside its protocol, which the packet's update just read: checking them costs no memory access.
+   */
+  quietBits(slot: number): number {
+    return (this.#i[slot * I + I_PROTO] >>> 16) & 0xff;
+  }
+
+  /** Sets quiet `bit` (below 256) for the flow in `slot` (see {@link quietBits}). */
+  setQuiet(slot: number, bit: number): void {
+    this.#i[slot * I + I_PROTO] |= (bit & 0xff) << 16;
   }
   /** The initiator's address and port. */
   initiator(slot: number): { ip: IpKey; port: number } {

@@ -502,13 +502,16 @@ Deno.test("quiet bits belong to the flow: a new flow taking a slot (here after a
   const { t, up } = table({ maxFlows: 16 });
   up({ src: A4, dst: B4, sp: 10000, dp: 80, flags: SYN, ts: T0 });
   const first = pkt.flow;
-  assert.equal(t.quiet[first], 0);
-  t.quiet[first] |= 5;
-  up({ src: A4, dst: B4, sp: 10000, dp: 80, flags: ACK, ts: T0 + 1 });
+  assert.equal(t.quietBits(first), 0);
+  t.setQuiet(first, 1);
+  t.setQuiet(first, 4);
+  up({ src: B4, dst: A4, sp: 80, dp: 10000, flags: SYN | ACK, ts: T0 + 1 });
   assert.equal(pkt.flow, first);
-  assert.equal(t.quiet[first], 5); // the same flow keeps them
+  assert.equal(pkt.dir, 1); // the bits sit beside the direction flag and leave it alone
+  assert.equal(t.proto(first), IpProto.TCP);
+  assert.equal(t.quietBits(first), 5); // the same flow keeps them
   for (let i = 1; i <= 16; i++) up({ src: A4, dst: B4, sp: 20000 + i, dp: 80, flags: SYN, ts: T0 + 1 + i });
   assert.equal(t.evictions, 1); // the first flow, the least recently active, made room
-  const reused = Array.from({ length: 16 }, (_, s) => s).filter((s) => t.quiet[s] !== 0);
-  assert.deepEqual(reused, []); // its slot went to a new flow, without the bits
+  const quiet = Array.from({ length: 16 }, (_, s) => s).filter((s) => t.quietBits(s) !== 0);
+  assert.deepEqual(quiet, []); // its slot went to a new flow, without the bits
 });

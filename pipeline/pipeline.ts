@@ -137,7 +137,7 @@ export function dispatcher(detectors: readonly Detector[]): Detector["onPacket"]
       `const p = pkt.proto;\n` +
       `const kind = p === ${IpProto.TCP} ? ${PacketKind.TCP} : p === ${IpProto.UDP} ? ${PacketKind.UDP} : ` +
       `p === ${IpProto.ICMP} || p === ${IpProto.ICMPV6} ? ${PacketKind.ICMP} : ${PacketKind.OTHER};\n` +
-      (quiet ? `const q = pkt.flow >= 0 ? flows.quiet[pkt.flow] : 0;\n` : "") +
+      (quiet ? `const q = pkt.flow >= 0 ? flows.quietBits(pkt.flow) : 0;\n` : "") +
       `${body}\n};`,
   );
   return make(...detectors) as Detector["onPacket"];

@@ -115,7 +115,7 @@ Deno.test("pipeline dispatch: a flow a detector went quiet on skips its onPacket
     quietBit: 4,
     onPacket: (pkt, flows) => {
       calls.push(`packet:${pkt.srcPort}`);
-      flows.quiet[pkt.flow] |= 4; // done with this flow after its first packet
+      flows.setQuiet(pkt.flow, 4); // done with this flow after its first packet
     },
     onDue: (_flows, nowUs) => void calls.push(`due@${nowUs - T0}`),
     configure: () => {},
