@@ -114,9 +114,10 @@ def fit_ensemble(x_tr, y_tr, n_classes, quick, params=None):
 
 
 def syn_bare_check(names, x_te, y_te, classes, scaler, voting):
-    """A benign client whose SYN carries only an MSS option: the held-out normal TCP rows whose flow began with the
-    initiator's SYN from an OS stack (`syn_bare` 0), scored again with `syn_bare` set to 1. Counts how many the model
-    then calls an attack at ≥ 0.70 (it labels a detection) and ≥ 0.95 (a model-only alert), against before."""
+    """How much the model leans on `syn_bare`: the held-out normal TCP rows whose flow began with the initiator's SYN
+    from an OS stack (`syn_bare` 0), scored again with `syn_bare` set to 1 (feature code v6: as if that SYN had carried
+    no TCP option at all; under v5's rule, fewer than 8 bytes, this was an MSS-only SYN). Counts how many the model then
+    calls an attack at ≥ 0.70 (it labels a detection) and ≥ 0.95 (a model-only alert), against before."""
     col = {n: i for i, n in enumerate(names)}
     if not all(n in col for n in ("syn_bare", "proto_tcp", "midstream")):
         return None
@@ -131,8 +132,8 @@ def syn_bare_check(names, x_te, y_te, classes, scaler, voting):
         return int(((p.argmax(axis=1) != 0) & (p.max(axis=1) >= t)).sum())
 
     return {"syn_bare_set": {
-        "rows": "held-out normal TCP rows whose flow began with the initiator's SYN carrying >= 8 bytes of options, "
-                "scored again with syn_bare = 1 (an MSS-only SYN)",
+        "rows": "held-out normal TCP rows whose flow began with the initiator's SYN from an OS stack (syn_bare 0), "
+                "scored again with syn_bare = 1 (feature code v6: a SYN with no TCP option at all)",
         "count": int(m.sum()),
         "attack_at_0_70_before": attack_at(xb, 0.7), "attack_at_0_70_after": attack_at(flipped, 0.7),
         "attack_at_0_95_before": attack_at(xb, 0.95), "attack_at_0_95_after": attack_at(flipped, 0.95),
