@@ -128,6 +128,8 @@ export class Ips {
   #deciding = new Map<string, Promise<IpsDecision>>();
   /** Per address, the end of its chain of operations (decide, block/unblock by hand, expiry). */
   #ops = new Map<string, Promise<void>>();
+  /** Live entries whose expiry is queued behind another operation on their address. */
+  #expiring = new Set<LiveEntry>();
   /** Addresses whose new block is in the firewall call now (not yet in #live): they count toward the caps. */
   #reserved = new Set<string>();
   #recentBlocks: number[] = [];
@@ -273,6 +275,11 @@ export class Ips {
 
   /** Decides about one alert and blocks when the policy and the rails allow. Never throws. */
   decide(q: IpsQuestion): Promise<IpsDecision> {
+    // a question that cannot block (spoofed, model-only, not critical, refused by the rails) is answered at once
+    // and touches nothing: queued behind a firewall call, it would be handed to a later critical alert of the
+    // address as that alert's answer ("not blocked")
+    const early = this.#cannotBlock(q);
+    if (early !== null) return Promise.resolve(early);
     const target = parseBlockTarget(q.ip);
     const key = target?.ip ?? String(q.ip);
     const pending = this.#deciding.get(key);
@@ -312,7 +319,8 @@ export class Ips {
     return n;
   }
 
-  async #decide(q: IpsQuestion): Promise<IpsDecision> {
+  /** The answer to a question the policy or the rails refuse now (counted), or null when it may block. */
+  #cannotBlock(q: IpsQuestion): IpsDecision | null {
     const answer = shouldBlock(q, this.#config.ml_confidence);
     if (!answer.block) {
       if (q.spoofed) this.#counters.spoofed++;
@@ -323,6 +331,13 @@ export class Ips {
       this.#counters.refused[refusal.rail] = (this.#counters.refused[refusal.rail] ?? 0) + 1;
       return { action: "allowed", note: `not blocked: ${refusal.reason}` };
     }
+    return null;
+  }
+
+  async #decide(q: IpsQuestion): Promise<IpsDecision> {
+    // asked again in the address's turn: the configuration (trusted list, confidence) may have changed meanwhile
+    const refused = this.#cannotBlock(q);
+    if (refused !== null) return refused;
     const ip = parseBlockTarget(q.ip)!.ip;
     let now = this.#now();
     // blocks whose time has come end first (a replay's packet clock runs ahead of the timer): this address's
@@ -451,6 +466,9 @@ export class Ips {
     const target = parseBlockTarget(ip)!.ip;
     // after whatever runs on the address now (a detector's block in its firewall call ends, then is replaced)
     return await this.#serial(target, async () => {
+      // again in the address's turn: it may have become trusted while an earlier operation on it ran
+      const late = this.#rails.check(target);
+      if (late !== null) throw new Error(`Cannot block ${shown}: ${late.reason}`);
       const now = this.#now();
       const max = this.#config.ips.max_active;
       const current = this.#live.get(target);
@@ -576,7 +594,13 @@ export class Ips {
       if (entry.expiresAt > now) continue;
       if (entry.ip === self) await this.#expire(entry, now);
       else if (!this.#ops.has(entry.ip)) await this.#serial(entry.ip, () => this.#expire(entry, now));
-      else void this.#serial(entry.ip, () => this.#expire(entry, now));
+      else if (!this.#expiring.has(entry)) {
+        // queued once per entry, however many decisions pass meanwhile; a failure is a line, never a rejection
+        this.#expiring.add(entry);
+        void this.#serial(entry.ip, () => this.#expire(entry, now))
+          .catch((e) => this.#log(`ids: IPS: ${(e as Error).message}`))
+          .finally(() => this.#expiring.delete(entry));
+      }
     }
   }
 

@@ -21,13 +21,16 @@ const T0 = Date.parse("2026-11-30T10:00:00.000Z");
 /** A fake Windows firewall whose `netsh … add rule` calls wait until the test lets them through. */
 class GatedFirewall {
   readonly machine = new FakeWindows();
-  /** `add rule` calls waiting now. */
+  /** Held calls waiting now. */
   waiting = 0;
   #gate: Promise<void> | undefined;
   #open: (() => void) | undefined;
 
-  /** From now on, `add rule` waits for {@link release}. */
-  hold(): void {
+  #verb = "add";
+
+  /** From now on, `netsh … <verb> rule` (add by default) waits for {@link release}. */
+  hold(verb: "add" | "delete" = "add"): void {
+    this.#verb = verb;
     this.#gate = new Promise((r) => this.#open = r);
   }
 
@@ -37,7 +40,7 @@ class GatedFirewall {
   }
 
   readonly runner: CommandRunner = async (argv) => {
-    if (argv[0] === "netsh" && argv[3] === "add" && this.#gate) {
+    if (argv[0] === "netsh" && argv[3] === this.#verb && this.#gate) {
       this.waiting++;
       await this.#gate;
       this.waiting--;
@@ -228,4 +231,39 @@ Deno.test("Ips + store: each end of a block is recorded as what it was, not alwa
     store.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("Ips race: a critical alert is not answered by a model-only alert's decision queued behind an unblock", async () => {
+  const { fw, ips } = rig();
+  await ips.decide(q("203.0.113.7"));
+  fw.hold("delete");
+  const unblocking = ips.unblock("203.0.113.7");
+  await settle();
+  assert.equal(fw.waiting, 1, "the unblock is in its firewall call");
+  const modelOnly = ips.decide({ ...q("203.0.113.7"), noBlock: true });
+  const critical = ips.decide(q("203.0.113.7"));
+  await settle();
+  fw.release();
+  assert.equal(await unblocking, 1);
+  assert.match((await modelOnly).note, /model-only/);
+  assert.equal((await critical).action, "blocked", "the SYN flood blocks once the unblock ended");
+  assert.equal(fw.machine.rules.length, 1);
+  ips.close();
+});
+
+Deno.test("Ips race: a block by hand queued behind an operation on its address is refused once the address is trusted", async () => {
+  const { fw, ips, ledger } = rig();
+  await ips.decide(q("203.0.113.8"));
+  fw.hold("delete");
+  const unblocking = ips.unblock("203.0.113.8");
+  await settle();
+  const byHand = ips.blockByHand("203.0.113.8", 60).then(() => "blocked", (e) => (e as Error).message);
+  await settle();
+  ips.rails.setTrusted({ ips: ["203.0.113.8"], cidrs: [] });
+  fw.release();
+  await unblocking;
+  assert.match(await byHand, /^Cannot block "203\.0\.113\.8": .*trusted/);
+  assert.deepEqual(fw.machine.rules, []);
+  assert.deepEqual(ledger.live(), []);
+  ips.close();
 });
