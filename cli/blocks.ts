@@ -183,16 +183,19 @@ async function blocksWith(
 export function formatHistory(rows: readonly Record<string, unknown>[]): string {
   if (rows.length === 0) return "no blocks recorded";
   const text = (v: unknown) => (v === null || v === undefined || v === "" ? "-" : String(v));
+  const severity = (v: unknown) => ({ 1: "high", 2: "medium", 3: "low" } as Record<string, string>)[String(v)] ?? "-";
   const table = rows.map((r) => [
     text(r.time),
     text(r.ip),
     text(r.status).toUpperCase(),
     text(r.backend),
     text(r.type),
+    severity(r.severity),
     `${text(r.durationS)} s`,
+    text(r.reason),
     text(r.error),
   ]);
-  const head = ["TIME", "IP", "STATUS", "BACKEND", "TYPE", "DURATION", "ERROR"];
+  const head = ["TIME", "IP", "STATUS", "BACKEND", "TYPE", "SEVERITY", "DURATION", "REASON", "ERROR"];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
   return [head, ...table].map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }

@@ -275,6 +275,7 @@ export class Store {
   #readOnly: boolean;
   #insertAlert: StatementSync | undefined;
   #upsertBlock: StatementSync | undefined;
+  #blockCause: StatementSync | undefined;
   #kvGet: StatementSync | undefined;
   #kvSet: StatementSync | undefined;
   /** The current sensor run, rows written now belong to it. */
@@ -404,6 +405,12 @@ export class Store {
          reason = CASE WHEN excluded.reason <> '' THEN excluded.reason ELSE blocks.reason END
        WHERE blocks.status IN ('active', 'simulated')`, // an ended block stays ended: an unblock by hand never becomes an expiry
     );
+    // what caused a block (its alert's severity and seq) is a fact, not a state: it fills the row whenever it
+    // arrives. The IPS writes a block's row the moment the firewall took it, and the hub's event that carries the
+    // alert's severity and seq comes after (after the block's end, for a short block or a quick unblock)
+    this.#blockCause = db.prepare(
+      `UPDATE blocks SET severity = coalesce(?, severity), alert_seq = coalesce(?, alert_seq) WHERE block_id = ?`,
+    );
     this.#kvGet = db.prepare("SELECT value, expires_ms FROM kv WHERE key = ?");
     this.#kvSet = db.prepare(
       "INSERT INTO kv (key, value, expires_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_ms = excluded.expires_ms",
@@ -464,6 +471,9 @@ export class Store {
           b.atMs,
           this.runId,
         );
+        if (b.severity !== undefined || b.alertSeq !== undefined) {
+          this.#blockCause!.run(b.severity ?? null, b.alertSeq ?? null, b.id);
+        }
       }
       db.exec("COMMIT");
     } catch (e) {
@@ -562,7 +572,8 @@ export class Store {
   listBlocks(limit = 100): Record<string, unknown>[] {
     return this.#db.prepare(
       `SELECT block_id AS id, time, ip, type, label, duration_s AS durationS, status, expires_ms AS expiresMs, backend,
-         error, reason, updated_ms AS updatedMs FROM blocks ORDER BY start_ms DESC, id DESC LIMIT ?`,
+         error, reason, updated_ms AS updatedMs, severity, alert_seq AS alertSeq FROM blocks
+       ORDER BY start_ms DESC, id DESC LIMIT ?`,
     ).all(limit);
   }
 

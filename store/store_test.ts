@@ -251,3 +251,31 @@ Deno.test("StoreWriter: batches into transactions; a failing write is counted an
     store.close();
   });
 });
+
+Deno.test("Store: a block's cause (severity, alert seq) fills its row when it comes after the row, even once the block ended", () =>
+  withDir((dir) => {
+    const store = Store.open(dir);
+    try {
+      // the IPS writes a row the moment the firewall took the block (no alert data); the hub's event follows
+      store.recordBlock(testBlock("10.0.0.1", "active"));
+      store.recordBlock(testBlock("10.0.0.2", "active"));
+      store.recordBlock(testBlock("10.0.0.2", "unblocked", { atMs: 3000, reason: "unblocked by hand" }));
+      store.writeBatch([], [
+        testBlock("10.0.0.1", "active", { severity: 1, alertSeq: 41, reason: "blocked for 60 s" }),
+        testBlock("10.0.0.2", "active", { severity: 2, alertSeq: 42, reason: "blocked for 60 s" }),
+      ]);
+      // later events (expiry, unblock) carry no cause: it stays
+      store.recordBlock(testBlock("10.0.0.1", "expired", { atMs: 61_000, reason: "expired" }));
+      const rows = store.pageBlocks().map((b) => [b.ip, b.status, b.severity, b.alertSeq, b.reason, b.atMs]).sort();
+      assert.deepEqual(rows, [
+        ["10.0.0.1", "expired", 1, 41, "expired", 61_000],
+        ["10.0.0.2", "unblocked", 2, 42, "unblocked by hand", 3000], // an ended block stays ended
+      ]);
+      assert.deepEqual(store.listBlocks().map((r) => [r.ip, r.severity, r.alertSeq]).sort(), [
+        ["10.0.0.1", 1, 41],
+        ["10.0.0.2", 2, 42],
+      ]);
+    } finally {
+      store.close();
+    }
+  }));

@@ -33,6 +33,8 @@ Deno.test("ids blocks: list, unblock and audit a store's simulated blocks", asyn
       backend: "simulated",
       type: "port_scan",
       label: "Port Scan (Heuristic)",
+      severity: 2,
+      alertSeq: 12,
     });
     store.recordBlock({
       id: `203.0.113.8@${T - 900_000}`,
@@ -67,13 +69,18 @@ Deno.test("ids blocks: list, unblock and audit a store's simulated blocks", asyn
     const audit = await ids("list", "--history", "10", "--json", "--data", dir);
     assert.equal(audit.code, 0, audit.stderr);
     assert.deepEqual(
-      (JSON.parse(audit.stdout) as { ip: string; status: string }[]).map((r) => [r.ip, r.status]),
-      [["203.0.113.9", "unblocked"], ["203.0.113.8", "expired"]],
-      "every row is kept",
+      (JSON.parse(audit.stdout) as { ip: string; status: string; severity: number; alertSeq: number }[])
+        .map((r) => [r.ip, r.status, r.severity, r.alertSeq]),
+      [["203.0.113.9", "unblocked", 2, 12], ["203.0.113.8", "expired", null, null]],
+      "every row is kept, with the severity and seq of the alert that caused it",
     );
     const history = await ids("list", "--history", "10", "--data", dir);
-    assert.match(history.stdout, /^TIME +IP +STATUS +BACKEND +TYPE +DURATION +ERROR$/m);
-    assert.match(history.stdout, /203\.0\.113\.9 +UNBLOCKED +simulated +port_scan +600 s +-/);
+    assert.match(history.stdout, /^TIME +IP +STATUS +BACKEND +TYPE +SEVERITY +DURATION +REASON +ERROR$/m);
+    assert.match(
+      history.stdout,
+      /203\.0\.113\.9 +UNBLOCKED +simulated +port_scan +medium +600 s +unblocked by hand +-/,
+    );
+    assert.match(history.stdout, /203\.0\.113\.8 +EXPIRED +nftables +syn_flood +- +60 s +- +-/);
 
     const missing = await ids("list", "--history", "5", "--data", `${dir}/nowhere`);
     assert.equal(missing.code, 1);

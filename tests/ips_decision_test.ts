@@ -14,6 +14,9 @@ import { WindowsFirewallBlocker } from "../ips/windows_firewall.ts";
 import { DecisionStage } from "../sensor/decision.ts";
 import { Hub } from "../sensor/hub.ts";
 import { toEve } from "../alerts/eve.ts";
+import { HistoryLedger } from "../ips/history.ts";
+import { Store } from "../store/store.ts";
+import { StoreWriter } from "../store/writer.ts";
 
 const T0 = Date.parse("2026-11-29T22:00:00.000Z");
 
@@ -122,4 +125,52 @@ Deno.test("decision stage + IPS: a model-only alert (tag no-block) is never bloc
   assert.deepEqual(machine.rules.map((r) => r.name), ["ids-block-203.0.113.78"]);
   ips.close();
   await hub.close();
+});
+
+Deno.test("decision stage + IPS + store (as `ids run` wires them): a block's row carries its alert's severity and seq", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ids-ips-store-" });
+  const store = Store.open(dir);
+  try {
+    let now = T0;
+    const hub = new Hub();
+    const writer = new StoreWriter(store, { flushMs: 5 });
+    hub.subscribe(writer, { queue: 10_000, batch: 1000 });
+    const config = validateConfig({ ips: { enabled: true } });
+    const ips = new Ips({
+      blocker: new WindowsFirewallBlocker({ runner: new FakeWindows().runner, now: () => now }),
+      rails: new SafetyRails({ host: { addresses: ["10.77.0.1"], broadcasts: [], gateways: [], dns: [] } }),
+      config,
+      // each block is written at once (cli/run.ts), the hub's block event after its alert fills in the rest
+      ledger: new HistoryLedger(store, { writeThrough: true }),
+      publish: (e) => publishIpsEvent(hub, e),
+      log: () => {},
+      now: () => now,
+    });
+    const decision = new DecisionStage({ hub, config, ips: new IpsStage(ips) });
+    decision.submit(event({ severity: 1 }));
+    decision.submit(event({ type: "port_scan", src: "203.0.113.67", severity: 2 }));
+    await decision.drain();
+    await hub.flush();
+    writer.flush();
+    now += 60_001;
+    await ips.expireDue();
+    await hub.flush();
+    writer.flush();
+    const seq = Object.fromEntries(store.pageAlerts().map((a) => [a.src, a.seq]));
+    assert.ok(seq["203.0.113.66"] > 0 && seq["203.0.113.67"] > 0);
+    assert.deepEqual(store.pageBlocks().map((b) => [b.ip, b.status, b.severity, b.alertSeq]).sort(), [
+      ["203.0.113.66", "expired", 1, seq["203.0.113.66"]],
+      ["203.0.113.67", "expired", 2, seq["203.0.113.67"]],
+    ]);
+    // the dashboard's IPS page and `ids blocks list --history` read these rows
+    assert.deepEqual(
+      store.listBlocks(5).map((r) => [r.ip, r.severity]).sort(),
+      [["203.0.113.66", 1], ["203.0.113.67", 2]],
+    );
+    ips.close();
+    await hub.close();
+  } finally {
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

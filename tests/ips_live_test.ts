@@ -174,13 +174,15 @@ Deno.test({
       // 6. the store kept every block for audit: expired, unblocked by hand, and the killed run's one
       const audit = await idsCli("blocks", "list", "--history", "10", "--json");
       assert.equal(audit.code, 0, audit.stderr);
-      const rows = (JSON.parse(audit.stdout) as { ip: string; status: string; backend: string; type: string }[])
-        .filter((r) => r.ip === pair.addrA);
+      type AuditRow = { ip: string; status: string; backend: string; type: string; severity: number | null };
+      const rows = (JSON.parse(audit.stdout) as AuditRow[]).filter((r) => r.ip === pair.addrA);
       assert.deepEqual(rows.map((r) => [r.status, r.backend, r.type]), [
         ["active", "nftables", "port_scan"], // the killed run never saw it end: the next run's reconcile closes it
         ["unblocked", "nftables", "port_scan"],
         ["expired", "nftables", "port_scan"],
       ]);
+      // the severity of the alert that caused each block reached its row (the killed run's may have died first)
+      assert.deepEqual(rows.slice(1).map((r) => typeof r.severity), ["number", "number"], audit.stdout);
       // 7. a new run reconciles: the row whose time passed while nothing ran is closed
       const next = new IdsProcess([
         "run",
