@@ -58,6 +58,14 @@ export interface SensorOptions {
   iface?: string;
 }
 
+/** What {@link Sensor.open} opened so far (closed again when a later step fails). */
+interface Opened {
+  hub?: Hub;
+  eve?: EveWriter;
+  store?: Store;
+  removeHup?: () => void;
+}
+
 /** Hub + decision stage + outputs. */
 export class Sensor {
   /** Where every event goes. */
@@ -93,15 +101,38 @@ export class Sensor {
   }
 
   /**
-   * Creates the hub and the decision stage and opens the outputs.
+   * Creates the hub and the decision stage and opens the outputs. When a step fails, what was opened before it
+   * (EVE file, store, outputs) is closed again and the store's run ends as `failed to start`.
    *
    * @throws {Error} `Cannot open EVE output PATH: …` when the EVE file cannot be opened
    */
   static async open(options: SensorOptions): Promise<Sensor> {
+    const opened: Opened = {};
+    try {
+      return await Sensor.#open(options, opened);
+    } catch (e) {
+      opened.removeHup?.();
+      // the hub closes the outputs subscribed to it (EVE, store writer, syslog, Redis, CSV)
+      await opened.hub?.close({ timeoutMs: 2000 }).catch(() => []);
+      try {
+        opened.eve?.close();
+      } catch { /* closing is all that is left to do */ }
+      if (opened.store) {
+        try {
+          opened.store.finishRun("failed to start", { error: (e as Error).message?.split("\n")[0] ?? String(e) });
+        } catch { /* the store's own problem was said */ }
+        opened.store.close();
+      }
+      throw e;
+    }
+  }
+
+  static async #open(options: SensorOptions, opened: Opened): Promise<Sensor> {
     const problem = options.onProblem ?? ((line: string) => console.error(`ids: ${line}`));
     const hub = new Hub({
       onError: (name, e) => problem(`output ${name} failed: ${e instanceof Error ? e.message : String(e)}`),
     });
+    opened.hub = hub;
     const decision = new DecisionStage({
       hub,
       config: options.config,
@@ -114,6 +145,7 @@ export class Sensor {
     const eve = options.eve !== undefined
       ? EveWriter.open(options.eve, { rotateBytes: outputs.eve.rotate_mb * 1e6, rotateKeep: outputs.eve.rotate_keep })
       : undefined;
+    opened.eve = eve;
     let store: Store | undefined;
     let writer: StoreWriter | undefined;
     // outputs load their modules when configured (SQLite, sockets): a plain replay starts without them
@@ -124,6 +156,7 @@ export class Sensor {
       ]);
       try {
         store = Store.open(options.data);
+        opened.store = store;
         store.startRun(options.command ?? "run", options.iface ?? "");
         const c = options.config.store;
         writer = new StoreWriter(store, {
@@ -136,7 +169,7 @@ export class Sensor {
         hub.subscribe(writer, { queue: 200_000, batch: 1000 });
       } catch (e) {
         store?.close();
-        store = undefined;
+        store = opened.store = undefined;
         writer = undefined;
         problem(`${(e as Error).message} — alerts still go to the other outputs`);
       }
@@ -223,7 +256,7 @@ export class Sensor {
         }
       };
       Deno.addSignalListener("SIGHUP", onHup);
-      sensor.#removeHup = () => Deno.removeSignalListener("SIGHUP", onHup);
+      sensor.#removeHup = opened.removeHup = () => Deno.removeSignalListener("SIGHUP", onHup);
     }
     return sensor;
   }
