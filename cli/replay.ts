@@ -7,7 +7,7 @@
 import type { Alert } from "../core/alert.ts";
 import { ConfigError } from "../config/config_error.ts";
 import type { Config } from "../config/defaults.ts";
-import { loadConfig } from "../config/load.ts";
+import { loadConfigFile } from "../config/load.ts";
 import type { IpsHandle } from "../ips/setup.ts";
 import type { CaptureCounters } from "../core/hub_event.ts";
 import type { ReplayStart } from "../sensor/capture_protocol.ts";
@@ -148,8 +148,10 @@ async function replayWith(
   const fromDataDir = configPath === undefined && settingsPath !== undefined && serving!.fileExists(settingsPath);
   if (fromDataDir) console.error(`ids replay: configuration from ${settingsPath} (the dashboard's settings)`);
   let config: Config;
+  // what the configuration in force was read from: the watcher applies an edit made while ids starts
+  let loadedText: string | null;
   try {
-    config = await loadConfig(configPath ?? (fromDataDir ? settingsPath : undefined));
+    ({ config, text: loadedText } = await loadConfigFile(configPath ?? (fromDataDir ? settingsPath : undefined)));
   } catch (e) {
     console.error(
       `ids replay: ${e instanceof ConfigError ? e.message : `Cannot load configuration: ${(e as Error).message}`}`,
@@ -295,6 +297,7 @@ async function replayWith(
           console.error(`ids: configuration reloaded from ${watched}`);
         },
         onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
+        loadedText,
       });
     } catch (e) {
       console.error(`ids: ${(e as Error).message}`);

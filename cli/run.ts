@@ -10,7 +10,7 @@ import type { CaptureCounters } from "../core/hub_event.ts";
 import type { CaptureSession } from "../sensor/capture_session.ts";
 import { ConfigError } from "../config/config_error.ts";
 import type { Config } from "../config/defaults.ts";
-import { loadConfig } from "../config/load.ts";
+import { loadConfigFile } from "../config/load.ts";
 import { watchConfig } from "../config/watch.ts";
 import { HistoryLedger } from "../ips/history.ts";
 import { createIps, type IpsHandle } from "../ips/setup.ts";
@@ -147,8 +147,10 @@ export async function runCommand(args: string[]): Promise<number> {
   const settingsPath = settingsFile(configPath, dataDir);
   const fromDataDir = configPath === undefined && settingsPath !== undefined && fileExists(settingsPath);
   let config: Config;
+  // what the configuration in force was read from: the watcher applies an edit made while ids starts
+  let loadedText: string | null;
   try {
-    config = await loadConfig(configPath ?? (fromDataDir ? settingsPath : undefined));
+    ({ config, text: loadedText } = await loadConfigFile(configPath ?? (fromDataDir ? settingsPath : undefined)));
   } catch (e) {
     console.error(`ids run: ${e instanceof ConfigError ? e.message : (e as Error).message}`);
     return 1;
@@ -277,6 +279,7 @@ export async function runCommand(args: string[]): Promise<number> {
           console.error(`ids: configuration reloaded from ${settingsPath}`);
         },
         onError: (msg) => console.error(`ids: configuration not reloaded: ${msg}`),
+        loadedText,
       });
     } catch (e) {
       problem(`${(e as Error).message}: edits to it apply at the next start`);

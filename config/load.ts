@@ -50,6 +50,17 @@ export async function readConfigText(path: string): Promise<string> {
  * @throws {ConfigError} when the file cannot be read, is not JSON, or has invalid keys
  */
 export async function loadConfig(path?: string): Promise<Config> {
-  if (path === undefined) return DEFAULT_CONFIG;
-  return parseConfigText(await readConfigText(path), path);
+  return (await loadConfigFile(path)).config;
+}
+
+/**
+ * {@link loadConfig}, with the text the configuration was read from (null for the defaults, without a file):
+ * give it to `watchConfig` so that an edit made before the watch starts is applied too.
+ *
+ * @throws {ConfigError} when the file cannot be read, is not JSON, or has invalid keys
+ */
+export async function loadConfigFile(path?: string): Promise<{ config: Config; text: string | null }> {
+  if (path === undefined) return { config: DEFAULT_CONFIG, text: null };
+  const text = await readConfigText(path);
+  return { config: parseConfigText(text, path), text };
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError } from "./config_error.ts";
 import { type Config, DEFAULT_CONFIG } from "./defaults.ts";
-import { loadConfig, parseConfigText } from "./load.ts";
+import { loadConfig, loadConfigFile, parseConfigText } from "./load.ts";
 import { watchConfig } from "./watch.ts";
 
 Deno.test("loadConfig() without a path gives the defaults", async () => {
@@ -206,4 +206,63 @@ Deno.test("watchConfig() refuses a folder that does not exist", () => {
     () => watchConfig("/nonexistent-ids-dir/ids.json", { onChange: () => {}, onError: () => {} }),
     /^Error: Cannot watch config \/nonexistent-ids-dir\/ids\.json: /,
   );
+});
+
+Deno.test("watchConfig(): an edit made between loading the file and starting the watcher is applied, not missed", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "ids.json");
+  try {
+    await Deno.writeTextFile(path, JSON.stringify({ syn_flood: { threshold: 10 } }));
+    const loaded = await loadConfigFile(path);
+    let current = loaded.config;
+    // `ids run` opens the sensor, the IPS and the dashboard before it watches the file: an edit lands meanwhile
+    await Deno.writeTextFile(path, JSON.stringify({ syn_flood: { threshold: 77 } }));
+    const events = new Events();
+    const stop = watchConfig(path, {
+      loadedText: loaded.text,
+      debounceMs: 20,
+      onChange: (config) => {
+        current = config;
+        events.push(["change", config]);
+      },
+      onError: (message) => events.push(["error", message]),
+    });
+    try {
+      const event = await events.next();
+      assert.equal(event[0], "change");
+      assert.equal(current.syn_flood.threshold, 77);
+    } finally {
+      await stop();
+    }
+    // the file unchanged since it was loaded: nothing to apply
+    const quiet = new Events();
+    const again = await loadConfigFile(path);
+    const stop2 = watchConfig(path, {
+      loadedText: again.text,
+      debounceMs: 20,
+      onChange: (config) => quiet.push(["change", config]),
+      onError: (message) => quiet.push(["error", message]),
+    });
+    await sleep(200);
+    await stop2();
+    assert.equal(quiet.pending, 0);
+    // no file when the defaults were loaded (a dashboard's settings file not written yet), one by the time of watching
+    const later = join(dir, "later.json");
+    await Deno.writeTextFile(later, JSON.stringify({ block_seconds: 90 }));
+    const created = new Events();
+    const stop3 = watchConfig(later, {
+      loadedText: null,
+      debounceMs: 20,
+      onChange: (config) => created.push(["change", config]),
+      onError: (message) => created.push(["error", message]),
+    });
+    try {
+      const event = await created.next();
+      assert.equal(event[0] === "change" && event[1].block_seconds, 90);
+    } finally {
+      await stop3();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -19,6 +19,13 @@ export interface WatchConfigOptions {
   onError: (message: string) => void;
   /** Quiet time after the last file event before the file is read again. Default 200 ms. */
   debounceMs?: number;
+  /**
+   * The text the configuration in force was read from (`loadConfigFile`), null when none was (the defaults,
+   * no file yet). When the file differs from it as watching starts, it is read again at once: an edit made
+   * between loading the file and watching it (while the sensor, the IPS and the dashboard start) is applied,
+   * not missed. Default: the file as watching starts (an earlier edit is then missed).
+   */
+  loadedText?: string | null;
 }
 
 /** Stops watching; resolves once the watcher has closed and no reload is running. */
@@ -98,6 +105,12 @@ export function watchConfig(path: string, options: WatchConfigOptions): ConfigWa
       if (!closed) onError(`Cannot watch config ${path}: ${error instanceof Error ? error.message : error}`);
     }
   })();
+
+  // an edit made before watching started (the watcher sees only later ones): what is in force is loadedText
+  if (options.loadedText !== undefined && (options.loadedText ?? undefined) !== lastText) {
+    lastText = options.loadedText ?? undefined;
+    schedule();
+  }
 
   return async function stopWatchingConfig(): Promise<void> {
     if (closed) return;
