@@ -24,3 +24,12 @@ Deno.test("feed: a block's later expiry keeps the severity of the alert that cau
   feed.putBlock(block({ id: "manual@2", type: "manual", severity: null }));
   assert.equal(feed.blocks().find((b) => b.id === "manual@2")?.severity, null);
 });
+
+Deno.test("feed: a block's making event that comes after its end (its alert waited for the model) leaves it ended", () => {
+  const feed = new LiveFeed();
+  // the IPS publishes an unblock by hand at once; the decision stage publishes the block after its alert
+  feed.putBlock(block({ status: "unblocked", severity: null, endedAt: 5_000 }));
+  feed.putBlock(block({ status: "active", severity: 1 }));
+  const row = feed.blocks().find((b) => b.id === "203.0.113.9@1");
+  assert.deepEqual([row?.status, row?.endedAt, row?.severity], ["unblocked", 5_000, 1]);
+});
