@@ -23,7 +23,7 @@ export interface AffinityApi {
 /** Bytes of the CPU mask passed to the kernel: room for 1024 CPUs (glibc's `cpu_set_t`). */
 const MASK_BYTES = 128;
 
-/** `sched_getaffinity` / `sched_setaffinity` of glibc or musl, or `undefined` (not Linux, no FFI permission). */
+/** `sched_getaffinity` / `sched_setaffinity` of glibc (`libc.so.6`), or `undefined` (not Linux, no FFI permission, no glibc). */
 export function linuxAffinity(os: typeof Deno.build.os = Deno.build.os): AffinityApi | undefined {
   if (os !== "linux") return undefined;
   try {

@@ -6,6 +6,7 @@ import { tinyOnnx } from "./_test_onnx.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
 import { parityError } from "./parity.ts";
 import { affinityApi, sideCpus } from "../ffi/affinity.ts";
+import { prereq } from "../testing/prereq.ts";
 
 const MODELS = join(dirname(fileURLToPath(import.meta.url)), "..", "models");
 
@@ -81,14 +82,11 @@ function threadCpus(): { comm: string; cpus: string }[] {
 Deno.test({
   name: "classifier: a confined start keeps the model Worker and V8's background threads on one CPU until unconfine()",
   ignore: Deno.build.os !== "linux",
-  async fn() {
+  async fn(t) {
     const all = affinityApi()!.get(0)!;
     const side = sideCpus();
-    if (all.length < 2) {
-      assert.equal(side, undefined, "one CPU: nothing is confined");
-      console.log("skip: the confinement itself needs 2 CPUs");
-      return;
-    }
+    if (all.length < 2) assert.equal(side, undefined, "one CPU: nothing is confined");
+    if (!prereq(t.name, all.length >= 2, "the confinement itself needs 2 CPUs")) return;
     const wide = threadCpus().find((t) => t.comm === "deno")!.cpus;
     const c = await loadClassifier({ confineTo: side });
     try {

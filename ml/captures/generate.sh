@@ -75,7 +75,8 @@ P=ids-ml$$
 SW=$P-sw V=$P-v C=$P-c C2=$P-c2 A1=$P-a1 A2=$P-a2 A3=$P-a3 A4=$P-a4 M1=$P-m1 M2=$P-m2
 VIC=10.77.2.1 CLI=10.77.2.10 CLI2=10.77.2.11 AT1=10.77.2.66 AT2=10.77.2.67 AT3=10.77.2.68 AT4=10.77.2.69
 # benign clients with a minimal TCP stack (no timestamps, SACK or window scaling: their SYNs carry only an MSS option,
-# like embedded devices' stacks), so that a SYN with fewer than 8 bytes of options is not only a raw-socket tool's
+# like embedded devices' stacks): the model must not learn that a SYN with few options is a raw-socket tool's (feature
+# code v6's syn_bare is a SYN with no option at all)
 MCLI=10.77.2.12 MCLI2=10.77.2.13
 VMAC=02:77:02:00:00:01
 
@@ -1006,7 +1007,7 @@ sc_ml_benign_workstation_sessions() {
 }
 
 # ---- benign clients whose SYNs carry only an MSS option (tcp_timestamps, tcp_sack and tcp_window_scaling off in their
-# namespaces): the three captures share a name prefix, so they sort together and the split puts one in each fold
+# namespaces): the six captures share a name prefix, so they sort together and the split puts two in each fold
 sc_ml_benign_mss_only_web() {
   local i c=(curl -s -m 10 -o /dev/null) pids=()
   for i in $(seq 1 24); do
