@@ -132,7 +132,7 @@ const I_PORTS = 1; // portA << 16 | portB, as int32
 const I_CHAIN = 2; // next slot in the hash bucket
 const I_PREV = 3; // LRU list links
 const I_NEXT = 4;
-const I_PROTO = 5; // proto | initiator-is-b << 8
+const I_PROTO = 5; // proto | initiator-is-b << 8 | detectors' quiet bits << 16
 const I_STATE = 6;
 const I_CLS = 7; // the LRU list, -1 when unlinked
 /** Hash buckets of a new table (doubled as flows are added). */

@@ -283,12 +283,18 @@ export class Ips {
     const target = parseBlockTarget(q.ip);
     const key = target?.ip ?? String(q.ip);
     const pending = this.#deciding.get(key);
-    // an alert for a source being decided right now shares that decision (one block, reported once)
-    if (pending) return pending.then((d) => ({ ...d, created: false }));
+    // an alert for a source being decided right now shares that decision (one block, reported once); when that
+    // decision made no block (the first question was refused in its turn: the configuration changed meanwhile, or
+    // a cap), this alert is asked on its own terms
+    if (pending) {
+      return pending.then((d) =>
+        d.action === "allowed" && d.record === undefined ? this.decide(q) : { ...d, created: false }
+      );
+    }
     const run = () =>
       this.#decide(q).catch((e): IpsDecision => ({ action: "allowed", note: `not blocked: ${(e as Error).message}` }));
-    // an address that is not one (refused by the rails) touches nothing: no need to wait for anything
-    const p = (target === null ? run() : this.#serial(key, run)).finally(() => {
+    // (an address that is not one was refused by the rails above)
+    const p = this.#serial(key, run).finally(() => {
       if (this.#deciding.get(key) === p) this.#deciding.delete(key);
     });
     this.#deciding.set(key, p);

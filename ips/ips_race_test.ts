@@ -267,3 +267,26 @@ Deno.test("Ips race: a block by hand queued behind an operation on its address i
   assert.deepEqual(ledger.live(), []);
   ips.close();
 });
+
+Deno.test("Ips race: an alert sharing a decision that was refused in its turn is asked on its own terms", async () => {
+  const { fw, ips } = rig({ config: { ml_confidence: 0.9 } });
+  await ips.decide(q("203.0.113.9"));
+  fw.hold("delete");
+  const unblocking = ips.unblock("203.0.113.9");
+  await settle();
+  // a non-critical type the model calls a SYN flood at 92 %: it may block at 0.90 ...
+  const byModel = ips.decide({
+    ip: "203.0.113.9",
+    type: "anomaly",
+    label: "x",
+    ml: { type: "syn_flood", confidence: 0.92 },
+  });
+  const critical = ips.decide(q("203.0.113.9"));
+  // ... but the operator raises the bar while it waits for its turn
+  await ips.setConfig(validateConfig({ ips: { enabled: true }, ml_confidence: 0.95 }));
+  fw.release();
+  await unblocking;
+  assert.match((await byModel).note, /not a critical type/);
+  assert.equal((await critical).action, "blocked", "the SYN flood is not answered by the model's refused question");
+  ips.close();
+});
