@@ -182,14 +182,17 @@ Deno.test("Windows: reconcile after a crash removes expired and unreadable rules
 Deno.test("Windows: a rule expires by its timer while running", async () => {
   const machine = new FakeWindows();
   const b = new WindowsFirewallBlocker({ runner: machine.runner });
+  // the expiry timer (due 1 s after the block's clock reading, taken before its netsh call) is bounded by reference
+  // timers: timers fire in deadline order however late a busy machine runs them (and the fake's answers are promise
+  // jobs, run before the next timer). The 800 ms one starts before the block (so a slow block call cannot make it
+  // due after the expiry), the 1.5 s one after it (so it is due after the expiry timer was set)
+  const early = new Promise((r) => setTimeout(r, 800));
   await b.block("10.77.0.9", 1, "icmp_flood");
+  const late = new Promise((r) => setTimeout(r, 1500));
   assert.equal(machine.rules.length, 1);
-  // the expiry timer (due 1 s after the block) is bounded by reference timers started after it: timers fire in
-  // deadline order however late a busy machine runs them (and the fake's answers are promise jobs, run before the
-  // next timer), so the rule is there when an 800 ms timer fires and gone when a 1.5 s one fires
-  await new Promise((r) => setTimeout(r, 800));
+  await early;
   assert.equal(machine.rules.length, 1, "not before its time");
-  await new Promise((r) => setTimeout(r, 700));
+  await late;
   assert.equal(machine.rules.length, 0, "removed by the timer within 1.5 s, not by a list() call");
   b.close();
   assert.ok(parseBlockTarget("10.77.0.9"));

@@ -160,10 +160,10 @@ export class LiveFeed {
     const before = this.#blocks.get(block.id);
     // an expiry or unblock event does not repeat the severity of the alert that caused the block
     if (before && block.severity === null) block = { ...block, severity: before.severity };
-    // an ended block stays ended (as in the store): the event that made it is published after its alert, which
-    // may wait for the model while an unblock by hand or an expiry is published at once
+    // an ended block stays ended as it first ended (as in the store): the event that made it is published after
+    // its alert, which may wait for the model while an unblock by hand or an expiry is published at once
     const ended = (s: string) => s === "expired" || s === "unblocked" || s === "failed";
-    if (before && ended(before.status) && !ended(block.status)) {
+    if (before && ended(before.status)) {
       block = { ...block, status: before.status, endedAt: before.endedAt };
     }
     this.#blocks.delete(block.id);

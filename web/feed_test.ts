@@ -32,4 +32,8 @@ Deno.test("feed: a block's making event that comes after its end (its alert wait
   feed.putBlock(block({ status: "active", severity: 1 }));
   const row = feed.blocks().find((b) => b.id === "203.0.113.9@1");
   assert.deepEqual([row?.status, row?.endedAt, row?.severity], ["unblocked", 5_000, 1]);
+  // a second end keeps the first, as the store's upsert does
+  feed.putBlock(block({ status: "expired", severity: null, endedAt: 9_000 }));
+  const again = feed.blocks().find((b) => b.id === "203.0.113.9@1");
+  assert.deepEqual([again?.status, again?.endedAt], ["unblocked", 5_000]);
 });
