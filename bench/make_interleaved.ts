@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { FileSource } from "../capture/file_source.ts";
 import { type Frame, frameBytes } from "../capture/packet_source.ts";
 import { moveIpv4Block, PcapOut } from "./_pcap_out.ts";
+import { mulberry32 } from "../testing/prng.ts";
 
 interface Scenario {
   name: string;
@@ -20,17 +21,7 @@ interface Scenario {
   linkType: number;
 }
 
-/** A small deterministic PRNG (mulberry32), so the same seed builds the same capture. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** Loads every scenario capture named by the manifest, relative to its folder. */
 export async function loadCorpus(manifest: string): Promise<Scenario[]> {

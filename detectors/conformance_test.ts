@@ -12,6 +12,7 @@ import type { AttackType } from "./attack_type.ts";
 import type { Detection } from "./detection.ts";
 import type { Detector } from "./detector.ts";
 import { DETECTOR_FACTORIES, type DetectorFactory } from "./mod.ts";
+import { mulberry32 } from "../testing/prng.ts";
 
 const FACTORIES = Object.entries(DETECTOR_FACTORIES) as [AttackType, DetectorFactory][];
 /** The types this suite expects the attack scenario to trigger. */
@@ -28,17 +29,7 @@ const MUST_FIRE: AttackType[] = [
 /** Most tables one detector holds, each capped at `limits.max_tracked_ips`. */
 const MAX_TABLES = 3;
 
-/** Small fast deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const V6_POOL = ["fd77::1", "fd77::66", "2001:db8::1", "::1", "ff02::1", "fe80::1", "::ffff:10.0.0.1", "::"];
 const PORTS = [0, 21, 22, 23, 53, 69, 80, 135, 139, 443, 445, 3389, 5900, 8080, 33434, 65535];

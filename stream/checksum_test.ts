@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { IpProto, Packet } from "../decode/packet.ts";
 import { CHECKSUM_BAD, CHECKSUM_OFFLOADED, CHECKSUM_OK, CHECKSUM_UNKNOWN, tcpChecksum } from "./checksum.ts";
+import { mulberry32 } from "../testing/prng.ts";
 
 /** The reference: the one's-complement sum of 16-bit words, one word at a time, folded at each step. */
 function wordSum(bytes: number[]): number {
@@ -13,17 +14,7 @@ function wordSum(bytes: number[]): number {
   return sum;
 }
 
-/** A pseudo-random generator (mulberry32): the same cases on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /**
  * A TCP segment over IPv4 or IPv6 with `len` random payload bytes, `pad` random bytes before it in
