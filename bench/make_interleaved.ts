@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { FileSource } from "../capture/file_source.ts";
 import { type Frame, frameBytes } from "../capture/packet_source.ts";
 import { moveIpv4Block, PcapOut } from "./_pcap_out.ts";
-import { mulberry32 } from "../testing/prng.ts";
+import { mulberry32 } from "../core/prng.ts";
 
 interface Scenario {
   name: string;

@@ -12,7 +12,7 @@ import type { AttackType } from "./attack_type.ts";
 import type { Detection } from "./detection.ts";
 import type { Detector } from "./detector.ts";
 import { DETECTOR_FACTORIES, type DetectorFactory } from "./mod.ts";
-import { mulberry32 } from "../testing/prng.ts";
+import { mulberry32 } from "../core/prng.ts";
 
 const FACTORIES = Object.entries(DETECTOR_FACTORIES) as [AttackType, DetectorFactory][];
 /** The types this suite expects the attack scenario to trigger. */

@@ -21,6 +21,7 @@ import type { FlowTable } from "../flow/flow_table.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { FEATURE_COUNT, FeatureExtractor } from "./features.ts";
 import type { FeedbackFlow } from "./feedback.ts";
+import { mulberry32 } from "../core/prng.ts";
 
 /** One scenario of a manifest (tests/corpus/manifest.json format). */
 export interface Scenario {
@@ -66,18 +67,6 @@ export const NORMAL = "normal";
 
 function prefix24(ip: string): string {
   return ip.split(".").slice(0, 3).join(".");
-}
-
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function seedOf(s: string): number {
@@ -170,7 +159,7 @@ export async function extractCapture(path: string, sc: Scenario, options: Extrac
   const cap = options.maxRowsPerLabel ?? 3000;
   const maxFlows = options.maxFlows ?? 65536;
   const label = labeller(sc, sc.type === "ddos" ? await senderSpans(path, sc.victim ?? "") : undefined);
-  const random = rng(seedOf(sc.file));
+  const random = mulberry32(seedOf(sc.file));
   const fx = new FeatureExtractor({ maxFlows });
   const reservoirs = new Map<string, { rows: Float32Array[]; seen: number }>();
   const row = new Float32Array(FEATURE_COUNT);

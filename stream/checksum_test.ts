@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { IpProto, Packet } from "../decode/packet.ts";
 import { CHECKSUM_BAD, CHECKSUM_OFFLOADED, CHECKSUM_OK, CHECKSUM_UNKNOWN, tcpChecksum } from "./checksum.ts";
-import { mulberry32 } from "../testing/prng.ts";
+import { mulberry32 } from "../core/prng.ts";
 
 /** The reference: the one's-complement sum of 16-bit words, one word at a time, folded at each step. */
 function wordSum(bytes: number[]): number {

@@ -1,6 +1,6 @@
 /**
- * A small seeded pseudo-random generator (mulberry32) for tests and benchmark inputs: the same seed gives the same
- * sequence on every run and platform.
+ * A small seeded pseudo-random generator (mulberry32) for training samples, tests and benchmark inputs: the same seed
+ * gives the same sequence on every run and platform.
  *
  * @module
  */
