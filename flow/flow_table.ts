@@ -141,7 +141,6 @@ const MIN_BUCKETS = 4096;
 /** The flow table. */
 export class FlowTable {
   readonly capacity: number;
-
   #timeoutUs: Float64Array = new Float64Array(6);
   #onEnd: FlowTableOptions["onEnd"];
 
