@@ -10,6 +10,7 @@ import type { Config } from "../config/defaults.ts";
 import { loadConfigFile } from "../config/load.ts";
 import type { IpsHandle } from "../ips/setup.ts";
 import type { CaptureCounters } from "../core/hub_event.ts";
+import { formatInt } from "../core/format_int.ts";
 import type { ReplayStart } from "../sensor/capture_protocol.ts";
 import { formatReport, peakRssMb } from "../pipeline/report.ts";
 import {
@@ -71,8 +72,8 @@ export function formatProgress(c: CaptureCounters): string {
     : "";
   const alerts = Object.values(c.alerts).reduce((n, v) => n + v, 0);
   const when = c.packetTimeUs ? new Date(c.packetTimeUs / 1000).toISOString().slice(0, 19).replace("T", " ") : "—";
-  return `replaying ${c.iface}${share}: ${c.packets.toLocaleString("en-US")} packets, ` +
-    `${c.rate.toLocaleString("en-US")}/s, packet time ${when}, ${alerts} alerts, ${c.uptime} s`;
+  return `replaying ${c.iface}${share}: ${formatInt(c.packets)} packets, ` +
+    `${formatInt(c.rate)}/s, packet time ${when}, ${alerts} alerts, ${c.uptime} s`;
 }
 
 /** Most alerts listed in `--json` output (`alert_list`); past it `alert_list_truncated` is true. */
@@ -193,6 +194,9 @@ async function replayWith(
   // the capture starts now, while this thread opens the outputs (its detections wait for the decision stage);
   // served, the dashboard is up first. The model's features as the sensor will ask for them (Sensor.capture).
   if (!serve) o.worker.startEarly({ ...start, features: ml !== undefined && !start.noDetect });
+  // Deno loads its timer module (node:timers, 4-11 ms here) at a thread's first setTimeout: on this thread that
+  // was the outputs' close after the last packet; now it is while the capture Worker loads and reads
+  clearTimeout(setTimeout(() => {}, 0));
   let sensor: Sensor;
   try {
     sensor = await Sensor.open({

@@ -10,6 +10,7 @@
 import type { Config } from "../config/defaults.ts";
 import type { Detection, DetectionEvent, FlowCandidate, FlowSnapshot } from "../core/detection.ts";
 import { IpProto, ipToString } from "../core/ip.ts";
+import { compareNames } from "../core/compare_names.ts";
 import { createDetectors } from "../detectors/mod.ts";
 import type { FlowTable } from "../flow/flow_table.ts";
 import { FlowIdSpace } from "./flow_ids.ts";
@@ -184,7 +185,7 @@ export class DetectionEngine {
 
   /** Detection counts as a plain object, sorted by type. */
   detectionSummary(): Record<string, number> {
-    return Object.fromEntries([...this.detectionCounts].sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries([...this.detectionCounts].sort(([a], [b]) => compareNames(a, b)));
   }
 
   #snapshotWithFeatures(flows: FlowTable, slot: number): FlowSnapshot {

@@ -5,6 +5,7 @@
  */
 import { linkTypeName, type SourceError } from "../capture/packet_source.ts";
 import type { Pipeline } from "./pipeline.ts";
+import { formatInt } from "../core/format_int.ts";
 
 /** Machine-readable replay report (`ids replay --json`). */
 export interface ReplayReport {
@@ -169,9 +170,8 @@ function round(x: number, d: number): number {
   return Math.round(x * f) / f;
 }
 
-function fmtInt(n: number): string {
-  return n.toLocaleString("en-US");
-}
+/** Thousands separators as `toLocaleString("en-US")` writes them (without loading ICU: see core/format_int.ts). */
+const fmtInt = formatInt;
 
 /** Human-readable report. */
 export function formatReport(r: ReplayReport): string {

@@ -31,6 +31,7 @@ import type { DetectionEvent } from "../core/detection.ts";
 import type { DecisionCounters, EventBus } from "../core/hub_event.ts";
 import type { Ips } from "../core/ips.ts";
 import { AlertThrottle } from "./throttle.ts";
+import { compareNames } from "../core/compare_names.ts";
 
 export type { MlClassifier } from "../core/classifier.ts";
 export type { Ips, IpsDecision } from "../core/ips.ts";
@@ -190,7 +191,7 @@ export class DecisionStage {
 
   /** Alerts published so far, by attack type, sorted by type. */
   alertsByType(): Record<string, number> {
-    return Object.fromEntries([...this.#byType].sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries([...this.#byType].sort(([a], [b]) => compareNames(a, b)));
   }
 
   /** Decides one detection event. Never throws for a well-formed event; never waits. */
