@@ -36,7 +36,7 @@ import { FlowMarks } from "./_flow_marks.ts";
 import { TimeRing } from "./_time_ring.ts";
 import { num, pairKey, reemitUs, toUs, trustedFilter } from "./_util.ts";
 import { EXPLOIT_PORT_NAMES } from "./exploit_probe.ts";
-import type { Detector, Emit } from "./detector.ts";
+import { type Detector, type Emit, type PacketInterest, PacketKind } from "./detector.ts";
 import type { AppContext } from "../app/app_layer.ts";
 import type { HttpRequest } from "../app/http_request.ts";
 import type { HttpResponse } from "../app/http_response.ts";
@@ -72,10 +72,17 @@ interface SessionState {
 /** Least time between two reports of one slow brute force (µs, at most the slow window). */
 const SLOW_REEMIT_US = 60_000_000;
 
+/** `tcp/22 (ssh)`: a service for alert reasons (built only for a report). */
+function serviceText(port: number, name: string): string {
+  return `tcp/${port}${name ? ` (${name})` : ""}`;
+}
+
 /** Detects brute-force login attempts (see module docs). */
 export class BruteForceDetector implements Detector {
   /** The attack type reported. */
   readonly type = "brute_force" as const;
+  /** A session counts at its first FIN or RST: other packets only pass the flow table on ({@link onDue}). */
+  readonly packets: PacketInterest = { kinds: PacketKind.TCP, tcpFlags: TcpFlag.FIN | TcpFlag.RST };
   #cfg!: BruteForceConfig;
   #windowUs = 0;
   #maxSessionUs = 0;
@@ -136,6 +143,14 @@ export class BruteForceDetector implements Detector {
     if (!this.#cfg.enabled || pkt.proto !== IpProto.TCP || !pkt.hasL4 || pkt.flow < 0) return;
     if ((pkt.tcpFlags & (TcpFlag.FIN | TcpFlag.RST)) === 0) return;
     this.#count(flows, pkt.flow, pkt.tsUs, pkt.tsUs, emit, pkt.flow);
+  }
+
+  /**
+   * Every other packet: nothing to judge, only the flow table kept for the app-layer hooks (as
+   * {@link onPacket} keeps it, so a login seen before any FIN or RST is counted as before).
+   */
+  onDue(flows: FlowTable, _nowUs: number, _emit: Emit): void {
+    this.#flows = flows;
   }
 
   /** Counts a session that left the flow table without FIN or RST seen. */
@@ -220,7 +235,6 @@ export class BruteForceDetector implements Detector {
     const s = this.#sessions.acquire(pairKey(src, port), this.#init);
     const n = s.ring.add(endUs);
     const slow = s.slow.add(endUs);
-    const service = `tcp/${port}${at.name ? ` (${at.name})` : ""}`;
     if (n < cfg.threshold) {
       if (
         slow < cfg.slow_threshold || now - s.lastEmitUs <= this.#slowUs ||
@@ -237,7 +251,7 @@ export class BruteForceDetector implements Detector {
         proto: IpProto.TCP,
         severity: 3,
         tags: ["slow"],
-        reason: `${slow} ${at.what} to ${service} in ${num(cfg.slow_window_s)} s`,
+        reason: `${slow} ${at.what} to ${serviceText(port, at.name)} in ${num(cfg.slow_window_s)} s`,
         flow: who.flow,
       });
       return;
@@ -253,7 +267,7 @@ export class BruteForceDetector implements Detector {
       dstPort: port,
       proto: IpProto.TCP,
       severity: 2,
-      reason: `${n} ${at.what} to ${service} in ${num(cfg.window_s)} s`,
+      reason: `${n} ${at.what} to ${serviceText(port, at.name)} in ${num(cfg.window_s)} s`,
       flow: who.flow,
     });
   }

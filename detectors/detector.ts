@@ -24,7 +24,7 @@ export type Emit = (d: Detection) => void;
 export const PacketKind = { TCP: 1, UDP: 2, ICMP: 4, OTHER: 8 } as const;
 
 /** Each detector's own quiet bit (`FlowTable.setQuiet`, see {@link Detector.quietBit}). */
-export const QuietBit = { DDOS: 1 } as const;
+export const QuietBit = { DDOS: 1, PORT_SCAN: 2, EXPLOIT_PROBE: 4 } as const;
 
 /**
  * The packets a detector's `onPacket` can use: the pipeline calls it only for these (and
@@ -61,6 +61,11 @@ export interface Detector {
    * flow takes the slot. Work only on a flow's state transitions, not on every packet.
    */
   readonly quietBit?: number;
+  /**
+   * Optional (with `quietBit`): TCP flags of which any one brings a segment to `onPacket` even on a
+   * flow the detector went quiet on (e.g. a SYN that may start an attempt again). Absent: none.
+   */
+  readonly quietUnlessTcpFlags?: number;
   /** Optional: a flow ended (timeout, eviction, close, flush). The slot is still readable. */
   onFlowEnd?(flows: FlowTable, slot: number, reason: FlowEndReason, emit: Emit): void;
   /**

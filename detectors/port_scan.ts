@@ -47,7 +47,7 @@ import { SlotMap } from "./_slot_map.ts";
 import { SlotRecords } from "./_slot_records.ts";
 import { isGroupAddress, num, pairKey, protoText, reemitUs, toUs, trustedFilter } from "./_util.ts";
 import { tcpConversation } from "./_conversation.ts";
-import type { Detector, Emit } from "./detector.ts";
+import { type Detector, type Emit, QuietBit } from "./detector.ts";
 
 /** Probes waiting for their verdict at most (older ones are judged early when full). */
 export const PROBE_QUEUE_CAPACITY = 65536;
@@ -62,6 +62,8 @@ export const PROBE_GRACE_US = 2_000_000;
 export class PortScanDetector implements Detector {
   /** The attack type reported. */
   readonly type = "port_scan" as const;
+  /** Only a flow's first packet can be a probe: the flow's later packets only judge what is due (quiet). */
+  readonly quietBit: number = QuietBit.PORT_SCAN;
   #cfg!: PortScanConfig;
   #windowUs = 0;
   #slowUs = 0;
@@ -125,8 +127,18 @@ export class PortScanDetector implements Detector {
     const now = pkt.tsUs;
     if (this.#startUs < 0) this.#startUs = now;
     this.#pending.due(flows, now, emit);
-    if (!pkt.flowNew || pkt.dir !== 0 || !pkt.hasL4) return;
+    if (!pkt.flowNew) return;
+    // no later packet of this flow is a flow's first: they only need onDue
+    if (pkt.flow >= 0) flows.setQuiet(pkt.flow, QuietBit.PORT_SCAN);
+    if (pkt.dir !== 0 || !pkt.hasL4) return;
     this.#probe(pkt, flows, emit);
+  }
+
+  /** What {@link onPacket} does for a packet that cannot be a probe: judge the queued probes now due. */
+  onDue(flows: FlowTable, nowUs: number, emit: Emit): void {
+    if (!this.#cfg.enabled) return;
+    if (this.#startUs < 0) this.#startUs = nowUs;
+    this.#pending.due(flows, nowUs, emit);
   }
 
   /** The first packet of a flow, from its initiator: queued when it is a probe. */

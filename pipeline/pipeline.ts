@@ -113,7 +113,12 @@ export function dispatcher(detectors: readonly Detector[]): Detector["onPacket"]
     const want = d.packets;
     const bit = d.quietBit ?? 0;
     // a flow the detector went quiet on: its packets are skipped (see Detector.quietBit)
-    const loud = bit > 0 && bit < 256 && (bit & (bit - 1)) === 0 ? `(q & ${bit}) === 0` : "";
+    const unless = (d.quietUnlessTcpFlags ?? 0) & 0xff;
+    const loud = bit > 0 && bit < 256 && (bit & (bit - 1)) === 0
+      ? unless === 0
+        ? `(q & ${bit}) === 0`
+        : `((q & ${bit}) === 0 || (kind === ${PacketKind.TCP} && (pkt.tcpFlags & ${unless}) !== 0))`
+      : "";
     if (loud !== "") quiet = true;
     const other = d.onDue !== undefined ? `d${i}.onDue(flows, pkt.tsUs, emit);` : "";
     const orElse = other === "" ? "" : ` else ${other}`;

@@ -147,3 +147,30 @@ Deno.test("pipeline dispatch: a flow a detector went quiet on skips its onPacket
     "loud:40000",
   ]);
 });
+
+Deno.test("pipeline dispatch: on a quiet flow, TCP segments with a quietUnlessTcpFlags flag still reach onPacket", () => {
+  const calls: string[] = [];
+  const d: Detector = {
+    type: "exploit_probe",
+    quietBit: 4,
+    quietUnlessTcpFlags: 0x02, // SYN
+    onPacket: (pkt, flows) => {
+      calls.push(`packet:${pkt.tcpFlags}`);
+      flows.setQuiet(pkt.flow, 4);
+    },
+    onDue: (_flows, nowUs) => void calls.push(`due@${nowUs - T0}`),
+    configure: () => {},
+    size: () => 0,
+  };
+  const p = new Pipeline({ detectors: [d], stream: false });
+  const f = newFrame();
+  f.linkType = LinkType.ETHERNET;
+  // SYN (goes quiet), ACK, PSH+ACK, SYN again (let through), ACK, FIN+ACK
+  [0x02, 0x10, 0x18, 0x02, 0x10, 0x11].forEach((flags, i) => {
+    f.buf = cat(eth(0x0800), ipv4({ src: "10.1.0.66", dst: "10.1.0.1", proto: 6 }, tcp({ sp: 40000, dp: 80, flags })));
+    f.caplen = f.len = f.buf.length;
+    f.tsUs = T0 + i;
+    p.handle(f);
+  });
+  assert.deepEqual(calls, ["packet:2", "due@1", "due@2", "packet:2", "due@4", "due@5"]);
+});
