@@ -41,8 +41,6 @@ const CLEAN_MIN = 24;
 const CLEAN_MAX = 1024;
 /** … in a set of at most this many entries (cleared when full). */
 const CLEAN_ENTRIES = 1024;
-/** Parsed heads remembered clean by identity (see `#cleanHeads`). */
-const CLEAN_HEADS = 16;
 
 /** Headers whose whole value is inspected. */
 const PLAIN_HEADERS: readonly [string, string][] = [
@@ -129,12 +127,12 @@ export class SqlInjectionDetector implements Detector {
   /** Recently seen clean values (User-Agent, cookies, … repeat on every request). */
   #clean = new Set<string>();
   /**
-   * The last {@link CLEAN_HEADS} header lists (shared by identical parsed heads) found clean with an
-   * empty body, and their targets: compared by identity, nothing hashed or kept alive for long.
+   * Header lists (one per distinct parsed head: the app layer shares it between identical heads)
+   * found clean with an empty body, with the target they came with. Keyed by identity and weak: an
+   * entry lives as long as the app layer's head cache (or a request in flight) holds its list, so
+   * every head still cached there is inspected once, not once per request.
    */
-  #cleanHeads: (readonly HttpHeader[] | null)[] = new Array<readonly HttpHeader[] | null>(CLEAN_HEADS).fill(null);
-  #cleanTargets: string[] = new Array<string>(CLEAN_HEADS).fill("");
-  #cleanNext = 0;
+  #cleanHeads = new WeakMap<readonly HttpHeader[], string>();
   // the inspection in progress: its first strong finding, and its first weak one
   #strong: SqlFinding | null = null;
   #weak: SqlFinding | null = null;
@@ -153,7 +151,7 @@ export class SqlInjectionDetector implements Detector {
     this.#enabled = c.enabled;
     this.#useTrusted = c.use_trusted;
     this.#benign = compileBenign(c.benign_params);
-    this.#cleanHeads.fill(null);
+    this.#cleanHeads = new WeakMap();
     this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
   }
 
@@ -195,17 +193,9 @@ export class SqlInjectionDetector implements Detector {
   inspect(req: HttpRequest): SqlFinding | null {
     // a flood repeats one request: its head, parsed once and shared, was found clean with this target
     const bodiless = req.body === "";
-    if (bodiless) {
-      const hs = this.#cleanHeads, ts = this.#cleanTargets, h = req.headers;
-      for (let i = 0; i < CLEAN_HEADS; i++) if (hs[i] === h && ts[i] === req.target) return null;
-    }
+    if (bodiless && this.#cleanHeads.get(req.headers) === req.target) return null;
     const f = this.#inspect(req);
-    if (f === null && bodiless) {
-      const i = this.#cleanNext;
-      this.#cleanHeads[i] = req.headers;
-      this.#cleanTargets[i] = req.target;
-      this.#cleanNext = (i + 1) % CLEAN_HEADS;
-    }
+    if (f === null && bodiless) this.#cleanHeads.set(req.headers, req.target);
     return f;
   }
 
