@@ -137,8 +137,29 @@ const HEAD_CACHE_SLOTS = 256;
 /** Longest head cached. */
 const HEAD_CACHE_MAX = 512;
 const headBytes = new Uint8Array(HEAD_CACHE_SLOTS * HEAD_CACHE_MAX);
+/** The same bytes four at a time (a slot starts on a multiple of four). */
+const headWords = new Int32Array(headBytes.buffer);
+/** The words of the head being looked up, as the hash read them (compared with a slot's words). */
+const lookupWords = new Int32Array(HEAD_CACHE_MAX / 4);
+/** Words are compared as the platform stores them: little-endian, else byte by byte. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const headLength = new Int32Array(HEAD_CACHE_SLOTS);
 const headParsed: (PendingHead | null)[] = new Array<PendingHead | null>(HEAD_CACHE_SLOTS).fill(null);
+
+/**
+ * True when the cached head at `at` (of the same length) holds the bytes of `b[start..end)`, whose
+ * first `nWords` words are in `lookupWords`.
+ */
+function sameHead(b: Uint8Array, start: number, end: number, at: number, nWords: number): boolean {
+  let i = 0;
+  if (LITTLE_ENDIAN) {
+    const w0 = at >> 2;
+    for (let k = 0; k < nWords; k++) if (headWords[w0 + k] !== lookupWords[k]) return false;
+    i = nWords * 4;
+  }
+  for (const len = end - start; i < len; i++) if (headBytes[at + i] !== b[start + i]) return false;
+  return true;
+}
 
 /**
  * {@link parseHead} of the head in `b[start..end)`, from the cache when the same bytes were parsed
@@ -150,25 +171,20 @@ function parseHeadBytes(b: Uint8Array, start: number, end: number): PendingHead 
   if (len > HEAD_CACHE_MAX) return parseHead(latin1(b, start, end));
   // four bytes per step (a byte-at-a-time hash is a chain of multiplies, one per byte); any collision is caught by
   // the byte comparison below
-  let h = len, i = start;
+  // (the words are kept for the comparison below: a word compare instead of one per byte)
+  const words = lookupWords;
+  let h = len, i = start, k = 0;
   for (; i + 4 <= end; i += 4) {
-    h = Math.imul(h ^ (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)), 0x5bd1e995);
+    const w = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    words[k++] = w;
+    h = Math.imul(h ^ w, 0x5bd1e995);
     h ^= h >>> 13;
   }
   for (; i < end; i++) h = Math.imul(h ^ b[i], 0x5bd1e995) ^ (h >>> 13);
   h ^= h >>> 15;
   const slot = (h >>> 0) & (HEAD_CACHE_SLOTS - 1);
   const at = slot * HEAD_CACHE_MAX;
-  if (headLength[slot] === len) {
-    let same = true;
-    for (let i = 0; i < len; i++) {
-      if (headBytes[at + i] !== b[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return headParsed[slot];
-  }
+  if (headLength[slot] === len && sameHead(b, start, end, at, k)) return headParsed[slot];
   const head = parseHead(latin1(b, start, end));
   headBytes.set(b.subarray(start, end), at);
   headLength[slot] = len;

@@ -278,3 +278,36 @@ Deno.test("HttpRequestParser parses whole requests straight from a segment and b
   c.feed(enc("POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"), (r) => chunked.push(r));
   assert.equal(chunked[0].body, "abc");
 });
+
+Deno.test("HttpRequestParser: heads of one length that differ in any byte never share a cached parse", () => {
+  // 3,000 distinct heads of the same length into a 256-slot cache: slots collide; every head, at any
+  // byte (inside a word, in the tail past the last whole word), must still come out as itself
+  const heads: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const n = String(i).padStart(4, "0");
+    heads.push(`GET /p?n=${n} HTTP/1.1\r\nHost: a\r\nX: 0000\r\n\r\n`); // differs early
+    heads.push(`GET /p?n=0000 HTTP/1.1\r\nHost: a\r\nX: ${n}\r\n\r\n`); // differs late
+    heads.push(`GET /p?n=0000 HTTP/1.1\nHost: a\nX: 00${n}\n\n`); // LF only, another length
+  }
+  assert.equal(new Set(heads.map((h) => h.length)).size, 2);
+  const p = new HttpRequestParser();
+  let rng = 7;
+  for (let round = 0; round < 3; round++) {
+    for (let k = 0; k < heads.length; k++) {
+      rng = (Math.imul(rng, 1103515245) + 12345) >>> 0;
+      const h = heads[rng % heads.length];
+      const got: HttpRequest[] = [];
+      p.feed(enc(h), (r) => got.push(r));
+      assert.equal(got.length, 1);
+      const want = h.split(/\r?\n/);
+      assert.equal(got[0].target, want[0].split(" ")[1]);
+      assert.deepEqual(
+        got[0].headers.map(([k, v]) => `${k}: ${v}`),
+        want.slice(1).filter((l) => l.includes(":")).map((l) => {
+          const c = l.indexOf(":");
+          return `${l.slice(0, c).toLowerCase()}: ${l.slice(c + 1).trim()}`;
+        }),
+      );
+    }
+  }
+});
