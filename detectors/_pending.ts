@@ -22,6 +22,13 @@ export type Judge = (item: DelayItem, flows: FlowTable, nowUs: number, emit: Emi
 export class PendingVerdicts {
   /** Grace period in µs (settable on reconfiguration). */
   graceUs: number;
+  /**
+   * The oldest queued event's packet time as of the last change (Infinity: none), -Infinity until the
+   * first {@link due}: nothing is due at packet time `t` unless `dueTs <= t - graceUs`, the test
+   * {@link due} makes. The pipeline reads it to skip calls that would do nothing
+   * (`Detector.dueGate`).
+   */
+  dueTs = -Infinity;
   #queue: DelayQueue;
   #item: DelayItem = newDelayItem();
   #judge: Judge;
@@ -40,6 +47,7 @@ export class PendingVerdicts {
   /** Judges the events that are due at `nowUs`; call first on every packet. O(1) when none is due. */
   due(flows: FlowTable, nowUs: number, emit: Emit): void {
     if (this.#queue.headTs <= nowUs - this.graceUs) this.#drain(flows, nowUs, emit, false);
+    this.dueTs = this.#queue.headTs;
   }
 
   /** Queues the packet's event; a full queue judges its oldest event early. */
@@ -47,6 +55,7 @@ export class PendingVerdicts {
     const q = this.#queue, now = pkt.tsUs;
     if (q.full && q.shift(this.#item)) this.#judge(this.#item, flows, now, emit, true);
     q.push(now, pkt.flow, pkt.flow >= 0 ? flows.flowId(pkt.flow) : -1, pkt);
+    if (this.dueTs !== -Infinity) this.dueTs = q.headTs;
   }
 
   /**
@@ -54,7 +63,9 @@ export class PendingVerdicts {
    * kept). False when the queue is full: decide it now.
    */
   again(item: DelayItem, nowUs: number): boolean {
-    return this.#queue.pushItem(nowUs, item);
+    const ok = this.#queue.pushItem(nowUs, item);
+    if (this.dueTs !== -Infinity) this.dueTs = this.#queue.headTs;
+    return ok;
   }
 
   /** A flow ended: judge what is due; at the end of input (`flush`) judge everything. */
@@ -74,5 +85,6 @@ export class PendingVerdicts {
       q.shift(item);
       this.#judge(item, flows, now, emit, all);
     }
+    if (this.dueTs !== -Infinity) this.dueTs = q.headTs;
   }
 }

@@ -54,6 +54,11 @@ export interface Detector {
    */
   onDue?(flows: FlowTable, nowUs: number, emit: Emit): void;
   /**
+   * Optional (with `onDue`): `onDue` does nothing at packet time `t` unless `dueGate.dueTs <= t -
+   * dueGate.graceUs` (a detector's `PendingVerdicts` is one): the pipeline then skips the call.
+   */
+  readonly dueGate?: { readonly dueTs: number; readonly graceUs: number };
+  /**
    * Optional: one bit (a power of two below 256, its own among the detectors) that the detector sets
    * with `flows.setQuiet(slot, bit)` once no later packet of that flow can change anything it does (its
    * `onPacket` would return at once for each of them, whatever the configuration). The pipeline

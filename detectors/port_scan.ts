@@ -94,6 +94,8 @@ export class PortScanDetector implements Detector {
     graceUs: 0,
     judge: (item, flows, now, emit) => this.#judge(item, flows, now, emit),
   });
+  /** @internal The pipeline calls {@link onDue} only when a queued verdict may be due (`Detector.dueGate`). */
+  readonly dueGate: PendingVerdicts = this.#pending;
   /** Creates the detector with `config.port_scan` and `config.limits`. */
   constructor(config: Config) {
     this.#src = new SlotMap(config.limits.max_tracked_ips);

@@ -78,6 +78,8 @@ export class SynFloodDetector implements Detector {
     graceUs: 0,
     judge: (item, flows, now, emit, final) => this.#judge(item, flows, now, emit, final),
   });
+  /** @internal The pipeline calls {@link onDue} only when a queued verdict may be due (`Detector.dueGate`). */
+  readonly dueGate: PendingVerdicts = this.#pending;
   /** Per flow: packet time of its last SYN + 1 (0: none yet). */
   #lastSyn = new FlowMarks();
   /** Creates the detector with `config.syn_flood` and `config.limits`. */

@@ -120,7 +120,11 @@ export function dispatcher(detectors: readonly Detector[]): Detector["onPacket"]
         : `((q & ${bit}) === 0 || (kind === ${PacketKind.TCP} && (pkt.tcpFlags & ${unless}) !== 0))`
       : "";
     if (loud !== "") quiet = true;
-    const other = d.onDue !== undefined ? `d${i}.onDue(flows, pkt.tsUs, emit);` : "";
+    // (a gated onDue is called only when something may be due: see Detector.dueGate)
+    const gate = d.onDue !== undefined && d.dueGate !== undefined
+      ? `if (g${i}.dueTs <= pkt.tsUs - g${i}.graceUs) `
+      : "";
+    const other = d.onDue !== undefined ? `${gate}d${i}.onDue(flows, pkt.tsUs, emit);` : "";
     const orElse = other === "" ? "" : ` else ${other}`;
     if (want === undefined) return loud === "" ? call : `if (${loud}) ${call}${orElse}`;
     const kinds = want.kinds & (PacketKind.TCP | PacketKind.UDP | PacketKind.ICMP | PacketKind.OTHER);
@@ -138,6 +142,7 @@ export function dispatcher(detectors: readonly Detector[]): Detector["onPacket"]
   }).join("\n");
   const make = new Function(
     ...Array.from({ length: n }, (_, i) => `d${i}`),
+    ...Array.from({ length: n }, (_, i) => `g${i}`),
     `return function dispatch(pkt, flows, emit) {\n` +
       `const p = pkt.proto;\n` +
       `const kind = p === ${IpProto.TCP} ? ${PacketKind.TCP} : p === ${IpProto.UDP} ? ${PacketKind.UDP} : ` +
@@ -145,7 +150,7 @@ export function dispatcher(detectors: readonly Detector[]): Detector["onPacket"]
       (quiet ? `const q = pkt.flow >= 0 ? flows.quietBits(pkt.flow) : 0;\n` : "") +
       `${body}\n};`,
   );
-  return make(...detectors) as Detector["onPacket"];
+  return make(...detectors, ...detectors.map((d) => d.dueGate)) as Detector["onPacket"];
 }
 
 /** Runs frames through the decoders, the flow table and the detectors. */

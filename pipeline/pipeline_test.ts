@@ -174,3 +174,31 @@ Deno.test("pipeline dispatch: on a quiet flow, TCP segments with a quietUnlessTc
   });
   assert.deepEqual(calls, ["packet:2", "due@1", "due@2", "packet:2", "due@4", "due@5"]);
 });
+
+Deno.test("pipeline dispatch: a detector's gated onDue is called only once something may be due (Detector.dueGate)", () => {
+  const calls: number[] = [];
+  const gate = { dueTs: -Infinity, graceUs: 2 };
+  const d: Detector = {
+    type: "syn_flood",
+    packets: { kinds: PacketKind.ICMP, tcpFlags: 0 }, // the UDP packets below go to onDue
+    dueGate: gate,
+    onPacket: () => {},
+    onDue: (_flows, nowUs) => {
+      calls.push(nowUs - T0);
+      gate.dueTs = nowUs - T0 === 0 ? T0 + 3 : Infinity; // one event at +3, then none
+    },
+    configure: () => {},
+    size: () => 0,
+  };
+  const p = new Pipeline({ detectors: [d], stream: false });
+  const f = newFrame();
+  f.linkType = LinkType.ETHERNET;
+  for (let i = 0; i < 8; i++) {
+    f.buf = cat(eth(0x0800), ipv4({ src: "10.1.0.66", dst: "10.1.0.1", proto: 17 }, udp(40000, 53, [1])));
+    f.caplen = f.len = f.buf.length;
+    f.tsUs = T0 + i;
+    p.handle(f);
+  }
+  // +0: the first call (-Infinity); +5: the event at +3 is due after its 2 µs of grace; then nothing
+  assert.deepEqual(calls, [0, 5]);
+});
