@@ -80,6 +80,8 @@ PARAMS = {
     "mlp_layers": (32, 32), "mlp_alpha": 1e-4,
     "xgb_rounds": 25, "xgb_depth": 4, "xgb_lr": 0.4,
     "smote_ratio": 1.0,
+    # every random choice (SMOTE, forest, MLP, boosted trees); `ml/tune.py --seeds` repeats a comparison with others
+    "seed": 42,
 }
 
 
@@ -93,17 +95,17 @@ def fit_ensemble(x_tr, y_tr, n_classes, quick, params=None):
     # smote_ratio 1.0: every class up to the largest (imbalanced-learn's default); below 1, up to that share of it
     strategy = "auto" if hp["smote_ratio"] >= 1 else {
         c: max(int(n), int(hp["smote_ratio"] * counts.max())) for c, n in enumerate(counts) if n > 0}
-    xs_res, y_res = SMOTE(random_state=42, k_neighbors=k, sampling_strategy=strategy).fit_resample(xs_tr, y_tr)
+    xs_res, y_res = SMOTE(random_state=hp["seed"], k_neighbors=k, sampling_strategy=strategy).fit_resample(xs_tr, y_tr)
     xs_res = xs_res.astype(np.float32)
     q = quick
     voting = VotingClassifier(voting="soft", estimators=[
         # sized for ≥ 200 k rows/s in onnxruntime-web (WASM, one thread): cost grows with trees × depth
         ("rf", RandomForestClassifier(n_estimators=8 if q else hp["rf_trees"], max_depth=8 if q else hp["rf_depth"],
-                                      min_samples_leaf=hp["rf_leaf"], random_state=42, n_jobs=1)),
+                                      min_samples_leaf=hp["rf_leaf"], random_state=hp["seed"], n_jobs=1)),
         ("mlp", MLPClassifier(hidden_layer_sizes=(16,) if q else hp["mlp_layers"], alpha=hp["mlp_alpha"],
-                              early_stopping=True, max_iter=60 if q else 400, random_state=42)),
+                              early_stopping=True, max_iter=60 if q else 400, random_state=hp["seed"])),
         ("xgb", XGBClassifier(n_estimators=8 if q else hp["xgb_rounds"], max_depth=hp["xgb_depth"],
-                              learning_rate=hp["xgb_lr"], tree_method="hist", eval_metric="mlogloss", random_state=42,
+                              learning_rate=hp["xgb_lr"], tree_method="hist", eval_metric="mlogloss", random_state=hp["seed"],
                               n_jobs=1)),
     ])
     import warnings
