@@ -6,6 +6,7 @@
  * @module
  */
 import type { DigestGroup, DigestView } from "./message.ts";
+import { compareNames } from "../core/compare_names.ts";
 
 interface Group {
   type: string;
@@ -56,7 +57,7 @@ export class Digest {
 
   /** The digest to show, with the `listed` largest groups. */
   view(endedMs: number, listed = 10): DigestView {
-    const sorted = [...this.#groups.values()].sort((a, b) => b.count - a.count || a.type.localeCompare(b.type));
+    const sorted = [...this.#groups.values()].sort((a, b) => b.count - a.count || compareNames(a.type, b.type));
     const shown: DigestGroup[] = sorted.slice(0, listed).map((g) => ({ ...g }));
     const hidden = sorted.slice(listed);
     return {
