@@ -6,7 +6,6 @@
  */
 
 import type { GunzipMembers } from "./_gunzip.ts";
-import { ReadPlanner } from "./_read_planner.ts";
 
 const GZIP_MAGIC0 = 0x1f, GZIP_MAGIC1 = 0x8b;
 
@@ -147,13 +146,8 @@ export class ByteStream {
   #spare: Uint8Array | null;
   #pending: Promise<number> | null = null;
   #started = false;
-  /** Regular files: each chunk read here or ahead, by how fast the consumer goes through them (_read_planner.ts). */
-  #planner: ReadPlanner | undefined;
-  /** When the latest chunk was handed to the consumer, and its size. */
-  #handedAt = 0;
-  #handedBytes = 0;
 
-  private constructor(producer: Producer, gzip: boolean, chunk: number, planner?: ReadPlanner) {
+  private constructor(producer: Producer, gzip: boolean, chunk: number) {
     this.#producer = producer;
     this.gzip = gzip;
     this.buf = new Uint8Array(HEAD + chunk);
@@ -161,24 +155,19 @@ export class ByteStream {
     this.#spare = new Uint8Array(HEAD + chunk);
     this.pos = this.end = HEAD;
     this.base = -HEAD;
-    if (producer.readSync !== undefined) this.#planner = planner ?? new ReadPlanner();
   }
 
   /** Starts reading the next chunk into the spare buffer; errors end the stream (see streamError). */
   #prefetch(): void {
     const spare = this.#spare!;
     const producer = this.#producer;
-    if (this.#planner?.nextSync()) {
-      // a regular file, read now: the first chunk (not through the I/O thread pool and the event loop: 10-40 ms
-      // before the first packet on a busy machine), and later ones when the consumer goes through them faster
-      // than a read ahead is handed over
-      const first = !this.#started;
+    if (!this.#started && producer.readSync !== undefined) {
+      // the first chunk of a regular file: read now, not through the I/O thread pool and the event loop
+      // (10-40 ms before the first packet on a busy machine); later chunks are read ahead while parsing
       this.#started = true;
       let n = 0;
       try {
-        n = producer.readSync!(
-          spare.subarray(HEAD, first ? HEAD + Math.min(FIRST_CHUNK, spare.length - HEAD) : undefined),
-        );
+        n = producer.readSync(spare.subarray(HEAD, HEAD + Math.min(FIRST_CHUNK, spare.length - HEAD)));
       } catch (e) {
         this.streamError = (e as Error).message;
       }
@@ -191,15 +180,8 @@ export class ByteStream {
     });
   }
 
-  /**
-   * Opens a file; gzip is detected from its first two bytes. `planner` (tests): how a regular file's chunks are
-   * read, by default a {@link ReadPlanner} of its own.
-   */
-  static async open(
-    path: string | URL,
-    bufferSize = 1 << 20,
-    options: { planner?: ReadPlanner } = {},
-  ): Promise<ByteStream> {
+  /** Opens a file; gzip is detected from its first two bytes. */
+  static async open(path: string | URL, bufferSize = 1 << 20): Promise<ByteStream> {
     // `-` is stdin (`tcpdump -w - | ids replay -`); files, FIFOs and pipes are all read sequentially
     // a regular file is opened and its first bytes read without waiting on the I/O thread pool; a FIFO or a
     // pipe could block the thread, so it is read asynchronously
@@ -223,7 +205,7 @@ export class ByteStream {
       const { GunzipMembers } = await import("./_gunzip.ts");
       return new ByteStream(new GunzipProducer(new GunzipMembers(input)), true, bufferSize);
     }
-    return new ByteStream(new FileProducer(input), false, bufferSize, options.planner);
+    return new ByteStream(new FileProducer(input), false, bufferSize);
   }
 
   /** Wraps bytes already in memory (tests and small inputs). */
@@ -261,11 +243,6 @@ export class ByteStream {
       this.#prefetch();
       this.#started = true;
     }
-    const planner = this.#planner;
-    if (planner !== undefined && this.#handedBytes > 0) {
-      planner.consumed(performance.now() - this.#handedAt, this.#handedBytes);
-      this.#handedBytes = 0;
-    }
     while (this.end - this.pos < n) {
       if (this.eof || this.#pending === null) return false;
       const got = await this.#pending;
@@ -297,10 +274,6 @@ export class ByteStream {
       }
       this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
       this.#prefetch();
-      if (planner !== undefined) {
-        this.#handedAt = performance.now();
-        this.#handedBytes = got;
-      }
     }
     return true;
   }

@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { ByteStream } from "./_byte_stream.ts";
-import { ReadPlanner } from "./_read_planner.ts";
 import { FileSource } from "./file_source.ts";
 import { type Frame, frameBytes, type SourceSummary } from "./packet_source.ts";
 import {
@@ -327,67 +326,4 @@ Deno.test("a ~200 MB pcap streams in constant memory (RSS growth < 64 MB)", asyn
 
 Deno.test("clean up temp files", async () => {
   for (const p of temps) await Deno.remove(p, { recursive: true }).catch(() => {});
-});
-
-/** A planner that reads chunk k on the capture thread when `pattern(k)` says so, ahead otherwise. */
-class FixedPlanner extends ReadPlanner {
-  #k = 0;
-  readonly sync: boolean[] = [];
-  constructor(readonly pattern: (k: number) => boolean) {
-    super();
-  }
-  override nextSync(): boolean {
-    const s = this.pattern(this.#k++);
-    this.sync.push(s);
-    return s;
-  }
-}
-
-Deno.test("ByteStream: the same bytes across chunk boundaries whichever way each chunk is read (here or ahead)", async () => {
-  const bytes = data((1 << 20) + 12_345, 11);
-  const path = await temp(bytes, ".bin");
-  const patterns: [string, (k: number) => boolean][] = [
-    ["all here", () => true],
-    ["all ahead after the first", (k) => k === 0],
-    ["alternating", (k) => k % 2 === 0],
-    ["runs of three", (k) => Math.floor(k / 3) % 2 === 0],
-  ];
-  for (const [name, pattern] of patterns) {
-    const planner = new FixedPlanner(pattern);
-    const s = await ByteStream.open(path, 4096, { planner });
-    try {
-      // records of 1-700 bytes, so many straddle two chunks
-      let off = 0, len = 1;
-      while (await s.ensure(Math.min(len, bytes.length - off) || 1)) {
-        const n = Math.min(len, s.available);
-        assert.equal(s.offset, off, `${name}: offset`);
-        assert.deepEqual(s.buf.subarray(s.pos, s.pos + n), bytes.subarray(off, off + n), `${name}: bytes at ${off}`);
-        s.pos += n;
-        off += n;
-        len = (len * 7 + 3) % 700 + 1;
-        if (off === bytes.length) break;
-      }
-      assert.equal(off, bytes.length, name);
-      assert.ok(planner.sync.includes(true) && (name === "all here" || planner.sync.includes(false)), name);
-    } finally {
-      s.close();
-    }
-  }
-});
-
-Deno.test("ByteStream: a regular file read with the default planner gives every byte in order", async () => {
-  const bytes = data(3 << 20, 5);
-  const path = await temp(bytes, ".bin");
-  const s = await ByteStream.open(path, 64 << 10);
-  try {
-    let total = 0;
-    while (await s.ensure(1)) {
-      assert.deepEqual(s.buf.subarray(s.pos, s.end), bytes.subarray(total, total + s.available), `at ${total}`);
-      total += s.available;
-      s.pos = s.end;
-    }
-    assert.equal(total, bytes.length);
-  } finally {
-    s.close();
-  }
 });
