@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkModel, DEFAULT_MODEL_PATH, FlowClassifier, loadClassifier, readModelInfo } from "./classifier.ts";
+import {
+  besideParent,
+  checkModel,
+  DEFAULT_MODEL_PATH,
+  FlowClassifier,
+  loadClassifier,
+  readModelInfo,
+} from "./classifier.ts";
 import { tinyOnnx } from "./_test_onnx.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
 import { parityError } from "./parity.ts";
@@ -14,6 +21,13 @@ Deno.test("model: the committed ONNX graph matches scikit-learn's predict_proba 
   const { max, rows } = await parityError(MODELS);
   assert.ok(rows >= 100, `parity sample has ${rows} rows`);
   assert.ok(max <= 1e-5, `max difference ${max}`);
+});
+
+Deno.test("model: the default path is models/ids-flow.onnx of this checkout, built without node:path", () => {
+  assert.equal(DEFAULT_MODEL_PATH, join(MODELS, "ids-flow.onnx"));
+  assert.equal(besideParent("/opt/ids/ml", "models", "ids-flow.onnx"), "/opt/ids/models/ids-flow.onnx");
+  assert.equal(besideParent("C:\\ids\\ml", "models", "ids-flow.onnx"), "C:\\ids\\models\\ids-flow.onnx");
+  assert.equal(besideParent("/ml", "models", "m.onnx"), "/models/m.onnx");
 });
 
 Deno.test("model: the committed metadata fits this feature code", async () => {
