@@ -1111,26 +1111,25 @@ sc_ml_benign_mss_only_loadtest_curl() {
 
 # ---- nmap SYN probes of exploit ports (an MSS-only SYN, the SYN-ACK of an open port answered by RST): since v6 their
 # SYN reads as an OS stack's, so the probe shows only by what follows; three with one name prefix (one per fold)
-sc_ml_exploit_nmap_syn_smb_slow() {
-  local cmd="nmap -n -Pn -sS -p 139,445 --max-retries 1 -T2 $VIC"
-  start_echo 445
-  nsx $A2 timeout 60 $cmd >/dev/null 2>&1 || true
+# one nmap SYN probe: NAME, attacker namespace, its address, the port an echo service opens, what the tool note says
+# is open, then nmap's arguments (the victim's address last)
+nmap_syn_probe() {
+  local name=$1 ns=$2 at=$3 open=$4 note=$5
+  shift 5
+  local cmd="nmap -n -Pn -sS $* $VIC"
+  start_echo $open
+  nsx $ns timeout 60 $cmd >/dev/null 2>&1 || true
   stop_echo
-  meta ml_exploit_nmap_syn_smb_slow kind=attack type=exploit_probe attackers=$AT2 spoofed=0 tool="$cmd (445 open)" filter="$(from $AT2)"
+  meta $name kind=attack type=exploit_probe attackers=$at spoofed=0 tool="$cmd ($note)" filter="$(from $at)"
+}
+sc_ml_exploit_nmap_syn_smb_slow() {
+  nmap_syn_probe ml_exploit_nmap_syn_smb_slow $A2 $AT2 445 "445 open" -p 139,445 --max-retries 1 -T2
 }
 sc_ml_exploit_nmap_syn_remote_delay() {
-  local cmd="nmap -n -Pn -sS -p 3389,5900,23 --scan-delay 700ms --max-retries 0 $VIC"
-  start_echo 3389
-  nsx $A3 timeout 60 $cmd >/dev/null 2>&1 || true
-  stop_echo
-  meta ml_exploit_nmap_syn_remote_delay kind=attack type=exploit_probe attackers=$AT3 spoofed=0 tool="$cmd (3389 open)" filter="$(from $AT3)"
+  nmap_syn_probe ml_exploit_nmap_syn_remote_delay $A3 $AT3 3389 "3389 open" -p 3389,5900,23 --scan-delay 700ms --max-retries 0
 }
 sc_ml_exploit_nmap_syn_fast() {
-  local cmd="nmap -n -Pn -sS -p 21,22,135,445,3389 --max-retries 0 -T4 $VIC"
-  start_echo 135
-  nsx $A4 timeout 60 $cmd >/dev/null 2>&1 || true
-  stop_echo
-  meta ml_exploit_nmap_syn_fast kind=attack type=exploit_probe attackers=$AT4 spoofed=0 tool="$cmd (21, 22 and 135 open)" filter="$(from $AT4)"
+  nmap_syn_probe ml_exploit_nmap_syn_fast $A4 $AT4 135 "21, 22 and 135 open" -p 21,22,135,445,3389 --max-retries 0 -T4
 }
 
 # ---------------------------------------------------------------- run
