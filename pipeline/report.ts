@@ -170,60 +170,59 @@ function round(x: number, d: number): number {
   return Math.round(x * f) / f;
 }
 
-/** Thousands separators as `toLocaleString("en-US")` writes them (without loading ICU: see core/format_int.ts). */
-const fmtInt = formatInt;
-
 /** Human-readable report. */
 export function formatReport(r: ReplayReport): string {
   const lines: string[] = [];
   lines.push(`replayed   ${r.files.join(", ")}`);
   lines.push(
-    `packets    ${fmtInt(r.packets)} (${fmtInt(r.ip_packets)} IP), ${fmtInt(r.bytes)} bytes in ${r.seconds_wall} s`,
+    `packets    ${formatInt(r.packets)} (${formatInt(r.ip_packets)} IP), ${
+      formatInt(r.bytes)
+    } bytes in ${r.seconds_wall} s`,
   );
-  lines.push(`rate       ${fmtInt(r.packets_per_second)} packets/s, ${r.megabits_per_second} Mbit/s`);
+  lines.push(`rate       ${formatInt(r.packets_per_second)} packets/s, ${r.megabits_per_second} Mbit/s`);
   lines.push(`span       ${r.capture_span_seconds} s of capture time`);
   lines.push(
-    `link types ${Object.entries(r.link_types).map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ") || "none"}`,
+    `link types ${Object.entries(r.link_types).map(([k, v]) => `${k} ${formatInt(v)}`).join(", ") || "none"}`,
   );
   const ev = Object.entries(r.decode_events);
   lines.push(
     `decode     ${
-      ev.length === 0 ? "no decode events" : `${fmtInt(r.frames_with_decode_events)} frames with events: ` +
-        ev.map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ")
+      ev.length === 0 ? "no decode events" : `${formatInt(r.frames_with_decode_events)} frames with events: ` +
+        ev.map(([k, v]) => `${k} ${formatInt(v)}`).join(", ")
     }`,
   );
   lines.push(
-    `flows      ${fmtInt(r.flows.created)} created, ${fmtInt(r.flows.expired)} expired, ${
-      fmtInt(r.flows.evicted)
-    } evicted (cap ${fmtInt(r.flows.capacity)}), ${fmtInt(r.flows.live_at_end)} open at end`,
+    `flows      ${formatInt(r.flows.created)} created, ${formatInt(r.flows.expired)} expired, ${
+      formatInt(r.flows.evicted)
+    } evicted (cap ${formatInt(r.flows.capacity)}), ${formatInt(r.flows.live_at_end)} open at end`,
   );
   if (r.defrag && r.defrag.fragments > 0) {
     const d = r.defrag;
     lines.push(
-      `defrag     ${fmtInt(d.fragments)} fragments, ${fmtInt(d.reassembled)} datagrams rebuilt, ${
-        fmtInt(d.overlaps)
-      } overlaps (${fmtInt(d.overlaps_different)} with different data), ${fmtInt(d.timeouts)} timed out, ${
-        fmtInt(d.evicted + d.source_limited)
-      } dropped by memory caps, ${fmtInt(d.held_at_end)} incomplete at end`,
+      `defrag     ${formatInt(d.fragments)} fragments, ${formatInt(d.reassembled)} datagrams rebuilt, ${
+        formatInt(d.overlaps)
+      } overlaps (${formatInt(d.overlaps_different)} with different data), ${formatInt(d.timeouts)} timed out, ${
+        formatInt(d.evicted + d.source_limited)
+      } dropped by memory caps, ${formatInt(d.held_at_end)} incomplete at end`,
     );
   }
   if (r.stream && r.stream.connections > 0) {
     const s = r.stream;
-    const protos = Object.entries(s.protocols).map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ") || "none recognised";
+    const protos = Object.entries(s.protocols).map(([k, v]) => `${k} ${formatInt(v)}`).join(", ") || "none recognised";
     lines.push(
-      `streams    ${fmtInt(s.connections)} TCP connections (${protos}), ${fmtInt(s.overlaps)} overlaps (${
-        fmtInt(s.overlaps_different)
-      } with different data), ${fmtInt(s.bad_checksum_ignored)} bad checksums ignored, ${
-        fmtInt(s.offloaded_checksum_trusted)
+      `streams    ${formatInt(s.connections)} TCP connections (${protos}), ${formatInt(s.overlaps)} overlaps (${
+        formatInt(s.overlaps_different)
+      } with different data), ${formatInt(s.bad_checksum_ignored)} bad checksums ignored, ${
+        formatInt(s.offloaded_checksum_trusted)
       } offloaded checksums trusted${s.checksums_validated ? "" : " (checksums not validated: capture looks broken)"}`,
     );
   }
   if (r.alerts) {
     const a = Object.entries(r.alerts);
-    lines.push(`alerts     ${a.length === 0 ? "none" : a.map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ")}`);
+    lines.push(`alerts     ${a.length === 0 ? "none" : a.map(([k, v]) => `${k} ${formatInt(v)}`).join(", ")}`);
   }
   if (r.peak_rss_mb !== undefined) lines.push(`memory     peak RSS ${r.peak_rss_mb} MB`);
   for (const w of r.warnings ?? []) lines.push(`warning    ${w}`);
-  for (const e of r.errors) lines.push(`error      ${e.message} (${fmtInt(e.packets)} packets read before it)`);
+  for (const e of r.errors) lines.push(`error      ${e.message} (${formatInt(e.packets)} packets read before it)`);
   return lines.join("\n");
 }
