@@ -5,6 +5,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
+import { SEVERITY_NAMES } from "../core/detection.ts";
 import { adminBlocker, type BlockListing, listBlocks, unblock } from "../ips/admin.ts";
 import { parseBlockTarget } from "../ips/address.ts";
 import { BlockError } from "../ips/blocker.ts";
@@ -183,7 +184,7 @@ async function blocksWith(
 export function formatHistory(rows: readonly Record<string, unknown>[]): string {
   if (rows.length === 0) return "no blocks recorded";
   const text = (v: unknown) => (v === null || v === undefined || v === "" ? "-" : String(v));
-  const severity = (v: unknown) => ({ 1: "high", 2: "medium", 3: "low" } as Record<string, string>)[String(v)] ?? "-";
+  const severity = (v: unknown) => SEVERITY_NAMES[Number(v)] || "-";
   const table = rows.map((r) => [
     text(r.time),
     text(r.ip),

@@ -17,6 +17,9 @@ import type { IpKey } from "./ip.ts";
 /** Suricata severities: 1 high, 2 medium, 3 low. */
 export type Severity = 1 | 2 | 3;
 
+/** Each severity's name, by its number (`SEVERITY_NAMES[2]` is `medium`; index 0 is empty). */
+export const SEVERITY_NAMES: readonly string[] = ["", "high", "medium", "low"];
+
 /** The HTTP request behind a detection (EVE `http`: hostname, url, method, user agent). Attacker bytes, unescaped. */
 export interface HttpInfo {
   /** Host header, when sent. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { SEVERITY_NAMES } from "../core/detection.ts";
 import { escapeHtml, untrusted } from "./escape.ts";
 
 /** What a notification needs to know about an alert (string addresses, as the hub carries them). */
@@ -50,8 +51,6 @@ export interface ReputationView {
   readonly simulated: boolean;
 }
 
-const SEVERITY = ["", "high", "medium", "low"];
-
 const PROTOS: Readonly<Record<number, string>> = { 1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMPv6" };
 
 /** `TCP` for 6, names kept as they are. */
@@ -87,7 +86,7 @@ export function alertMessage(alert: NotifyAlert, reputation?: ReputationView): s
     `🚨 <b>IDS alert</b>: ${untrusted(alert.label, 80)}`,
     `From ${endpoint(alert.src, alert.srcPort)}${alert.spoofed ? " (spoofed sources: one of many)" : ""}`,
     `To ${endpoint(alert.dst, alert.dstPort)} ${escapeHtml(protoName(alert.proto))}`,
-    `Severity ${alert.severity} (${SEVERITY[alert.severity] ?? "?"}), ${
+    `Severity ${alert.severity} (${SEVERITY_NAMES[alert.severity] ?? "?"}), ${
       alert.action === "blocked" ? "source blocked" : "allowed"
     }`,
     `Evidence: ${untrusted(alert.reason, 300)}`,

@@ -58,8 +58,13 @@ export function blockToDto(b: BlockEvent): BlockDto {
   const ml = b.label ? /\(ML: ([\d.]+)%\)$/.exec(b.label) : null;
   if (ml) dto.ml = Number(ml[1]) / 100;
   if (b.error !== undefined) dto.error = b.error;
-  if (b.status === "expired" || b.status === "unblocked" || b.status === "failed") dto.endedAt = b.atMs;
+  if (isEndedStatus(b.status)) dto.endedAt = b.atMs;
   return dto;
+}
+
+/** True for a block status that ended it (`expired`, `unblocked`, `failed`): such a row has an `endedAt`. */
+export function isEndedStatus(status: string): boolean {
+  return status === "expired" || status === "unblocked" || status === "failed";
 }
 
 /** A sampled packet as a line of the live traffic panel. */

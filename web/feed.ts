@@ -6,7 +6,7 @@
  * @module
  */
 import type { Alert } from "../core/alert.ts";
-import { alertToDto } from "./convert.ts";
+import { alertToDto, isEndedStatus } from "./convert.ts";
 import type { AlertDto, BlockDto, ChartsDto, CountersDto, SseBatch, TrafficDto } from "./dto.ts";
 import { LIMITS } from "./dto.ts";
 import { type AlertFilter, matchAlert } from "./filter.ts";
@@ -162,8 +162,7 @@ export class LiveFeed {
     if (before && block.severity === null) block = { ...block, severity: before.severity };
     // an ended block stays ended as it first ended (as in the store): the event that made it is published after
     // its alert, which may wait for the model while an unblock by hand or an expiry is published at once
-    const ended = (s: string) => s === "expired" || s === "unblocked" || s === "failed";
-    if (before && ended(before.status)) {
+    if (before && isEndedStatus(before.status)) {
       block = { ...block, status: before.status, endedAt: before.endedAt };
     }
     this.#blocks.delete(block.id);
