@@ -21,8 +21,6 @@ interface Scenario {
   linkType: number;
 }
 
-const prng = mulberry32;
-
 /** Loads every scenario capture named by the manifest, relative to its folder. */
 export async function loadCorpus(manifest: string): Promise<Scenario[]> {
   const dir = manifest.replace(/[\\/][^\\/]*$/, "");
@@ -61,7 +59,7 @@ export async function interleave(
 ): Promise<{ packets: number; copies: number }> {
   const target = options.packets ?? 5_000_000;
   const windowUs = (options.windowS ?? 1200) * 1e6;
-  const rand = prng(options.seed ?? 1);
+  const rand = mulberry32(options.seed ?? 1);
   const linkType = scenarios[0].linkType;
   if (scenarios.some((s) => s.linkType !== linkType)) throw new Error("Cannot interleave: mixed link types");
   const perRound = scenarios.reduce((n, s) => n + s.frames.length, 0);

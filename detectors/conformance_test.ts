@@ -29,8 +29,6 @@ const MUST_FIRE: AttackType[] = [
 /** Most tables one detector holds, each capped at `limits.max_tracked_ips`. */
 const MAX_TABLES = 3;
 
-const rng = mulberry32;
-
 const V6_POOL = ["fd77::1", "fd77::66", "2001:db8::1", "::1", "ff02::1", "fe80::1", "::ffff:10.0.0.1", "::"];
 const PORTS = [0, 21, 22, 23, 53, 69, 80, 135, 139, 443, 445, 3389, 5900, 8080, 33434, 65535];
 const SQLI = "GET /item?id=1+UNION+SELECT+username,password+FROM+users-- HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -84,7 +82,7 @@ function fuzz(det: Detector, n: number, seed: number): { out: Detection[]; seen:
   const out: Detection[] = [];
   const emit = (d: Detection) => out.push(d);
   const flows = new FlowTable({ maxFlows: 4096, onEnd: (t, s, why) => det.onFlowEnd?.(t, s, why, emit) });
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pkt = new Packet();
   const seen = new Set<IpKey>();
   let ts = T0;
@@ -271,7 +269,7 @@ for (const [type, make] of FACTORIES) {
     const det = make(cfg);
     const emit = () => {};
     const flows = new FlowTable({ maxFlows: 4096, onEnd: (t, s, why) => det.onFlowEnd?.(t, s, why, emit) });
-    const r = rng(7);
+    const r = mulberry32(7);
     const pkt = new Packet();
     const victims = [ip("10.77.0.1"), ip("10.77.0.2"), ip("fd77::1")];
     let ts = T0;

@@ -14,8 +14,6 @@ function wordSum(bytes: number[]): number {
   return sum;
 }
 
-const rng = mulberry32;
-
 /**
  * A TCP segment over IPv4 or IPv6 with `len` random payload bytes, `pad` random bytes before it in
  * the buffer (a frame inside the reader's buffer) and its checksum field set by `field(sum, pseudo)`.
@@ -56,7 +54,7 @@ function segment(
 }
 
 Deno.test("tcpChecksum: right, wrong and pseudo-header-only fields on IPv4 and IPv6, every length 0-1600, odd offsets", () => {
-  const random = rng(7);
+  const random = mulberry32(7);
   let offloaded = 0;
   for (let len = 0; len <= 1600; len++) {
     const v6 = len % 3 === 0, pad = len % 5;
@@ -74,7 +72,7 @@ Deno.test("tcpChecksum: right, wrong and pseudo-header-only fields on IPv4 and I
 });
 
 Deno.test("tcpChecksum: a segment not captured whole (IPv4 length past the payload) is unknown", () => {
-  const { p } = segment(rng(1), { v6: false, len: 100, pad: 0, field: (r) => r });
+  const { p } = segment(mulberry32(1), { v6: false, len: 100, pad: 0, field: (r) => r });
   p.ipLen += 10;
   assert.equal(tcpChecksum(p), CHECKSUM_UNKNOWN);
 });
