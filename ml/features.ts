@@ -237,7 +237,14 @@ export class FeatureExtractor {
       this.#pairs.byteLength;
   }
 
-  /** Updates the statistics with one packet; call after `flows.update(pkt)`. */
+  /**
+   * Updates the statistics with one packet; call after `flows.update(pkt)`.
+   *
+   * The path every packet of a known flow takes is kept small (a smaller function is compiled sooner
+   * and better): a flow's first packet, a host missing from the flow's remembered slots, a flow's
+   * first reply and its first FIN or RST go to their own methods. Every value is computed by the same
+   * operations in the same order as one straight function would.
+   */
   onPacket(pkt: Packet, flows: FlowTable): void {
     const slot = pkt.flow;
     if (slot < 0) return;
@@ -245,29 +252,12 @@ export class FeatureExtractor {
     if (now > this.nowUs) this.nowUs = now;
     const d = this.#d, s = this.#s, fi = this.#fi;
     const db = slot * FD, sb = slot * FW;
-    const len = pkt.ipLen > 0 ? pkt.ipLen : pkt.wireLen;
     const dir = pkt.dir;
     const tcp = pkt.proto === IpProto.TCP && pkt.hasL4;
     const f = tcp ? pkt.tcpFlags : 0;
     const isNew = pkt.flowNew;
-    if (isNew) {
-      d[db + D_FSUM] =
-        d[db + D_BSUM] =
-        d[db + D_IATSUM] =
-        d[db + D_IATSQ] =
-          0;
-      s[sb + S_IATMAX] =
-        s[sb + S_SYN] =
-        s[sb + S_FIN] =
-        s[sb + S_RST] =
-        s[sb + S_PSH] =
-        s[sb + S_ACK] =
-        s[sb + S_POST] =
-        s[sb + S_BARE] =
-          0;
-      fi[sb + I_HOST] = fi[sb + I_HOST + 1] = 0;
-      d[db + D_LAST] = now;
-    } else {
+    if (isNew) this.#resetFlow(db, sb, now);
+    else {
       const last = d[db + D_LAST];
       let iat = (now - last) / 1e6;
       if (iat < 0) iat = 0;
@@ -276,9 +266,7 @@ export class FeatureExtractor {
       if (iat > s[sb + S_IATMAX]) s[sb + S_IATMAX] = iat;
       if (now > last) d[db + D_LAST] = now;
     }
-    const nDir = flows.packets(slot, dir); // already counts this packet
-    if (dir === 0) d[db + D_FSUM] += len;
-    else d[db + D_BSUM] += len;
+    d[db + D_FSUM + dir] += pkt.ipLen > 0 ? pkt.ipLen : pkt.wireLen;
     // the flow's first FIN or RST (counted below for its initiator when the session was short)
     const closing = (f & (TcpFlag.FIN | TcpFlag.RST)) !== 0 && s[sb + S_FIN] + s[sb + S_RST] === 0;
     if (f !== 0) {
@@ -318,78 +306,111 @@ export class FeatureExtractor {
       if (now - h[rSlot * HS + H_LAST] >= DECAY_STEP_US) this.#decay(rSlot, now);
     } else rSlot = fi[sb + I_HOST + 1 - dir] = this.#host(dst, now);
     const snd = sSlot * HS, rcv = rSlot * HS;
-    const synOnly = (f & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN ? 1 : 0;
     h[snd + S_SENT]++;
     h[snd + L_SENT]++;
-    h[snd + L_SYN] += synOnly;
-    h[snd + W_POST] += post;
     h[rcv + S_RCVD]++;
     h[rcv + L_RCVD]++;
-    h[rcv + L_SYN_IN] += synOnly;
-    if (isNew) {
-      // the packet's sender is the initiator
-      const sk = this.#hash[sSlot], dk = this.#hash[rSlot];
-      const svc = pkt.dstPort | (pkt.proto << 16);
-      // three "seen before" probes, in this order; their slots are read before any is written so the
-      // three cache misses overlap (a later probe of the same slot sees the earlier one's write)
-      const pairs = this.#pairs, mask = this.#pairMask;
-      const h1 = mix(sk, svc), h2 = mix(sk ^ 0x5bd1e995, dk), h3 = mix(mix(sk ^ 0x68e31da4, dk), svc);
-      const i1 = 2 * ((h1 ^ (h1 >>> 16)) & mask), i2 = 2 * ((h2 ^ (h2 >>> 16)) & mask);
-      const i3 = 2 * ((h3 ^ (h3 >>> 16)) & mask);
-      const t1 = pairs[i1], u1 = pairs[i1 + 1], t2 = pairs[i2], u2 = pairs[i2 + 1];
-      const t3 = pairs[i3], u3 = pairs[i3 + 1];
-      const newPort = t1 !== h1 + TAG || now - u1 > PAIR_US;
-      pairs[i1] = h1 + TAG;
-      pairs[i1 + 1] = now;
-      const newHost = i2 === i1 ? h1 !== h2 : t2 !== h2 + TAG || now - u2 > PAIR_US;
-      pairs[i2] = h2 + TAG;
-      pairs[i2 + 1] = now;
-      const newService = i3 === i2 ? h2 !== h3 : i3 === i1 ? h1 !== h3 : t3 !== h3 + TAG || now - u3 > PAIR_US;
-      pairs[i3] = h3 + TAG;
-      pairs[i3 + 1] = now;
-      // concurrency: another of its flows still waits for an answer (a pipelining client or a flood tool;
-      // a sequential client waits for each answer first)
-      if (h[snd + S_PEND] >= PENDING_MIN) h[snd + L_OVERLAP]++;
-      h[snd + S_PEND]++;
-      h[snd + S_FLOWS_OUT]++;
-      h[snd + L_FLOWS_OUT]++;
-      h[snd + W_FLOWS_OUT]++;
-      h[rcv + S_FLOWS_IN]++;
-      h[rcv + L_FLOWS_IN]++;
-      h[rcv + W_FLOWS_IN]++;
-      if (!newService) {
-        h[snd + L_REPEAT]++;
-        h[snd + W_REPEAT]++;
-      }
-      if (newPort) {
-        h[snd + W_EXPLOIT] += EXPLOIT[pkt.dstPort];
-        h[snd + S_PORTS]++;
-        h[snd + L_PORTS]++;
-        h[snd + W_PORTS]++;
-      }
-      if (newHost) {
-        h[snd + S_HOSTS]++;
-        h[snd + L_HOSTS]++;
-        h[snd + W_HOSTS]++;
-        h[rcv + S_SRCS]++;
-        h[rcv + L_SRCS]++;
-        h[rcv + W_SRCS]++;
-      }
-    } else if (dir === 1 && nDir === 1) {
-      // first reply: the initiator (this packet's receiver) got an answer; the flow no longer waits
-      h[rcv + L_ANSWERED]++;
-      // (a flow answered within the decay step still weighs 1: no exp on the common, fast path)
-      const age = now - flows.firstUs(slot);
-      const left = h[rcv + S_PEND] - (age < DECAY_STEP_US ? 1 : Math.exp(-age / TAU_SHORT_US));
-      h[rcv + S_PEND] = left > 0 ? left : 0;
+    // (adding 0 leaves a counter as it is: only a SYN or a POST adds to these)
+    if ((f & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) {
+      h[snd + L_SYN]++;
+      h[rcv + L_SYN_IN]++;
     }
-    if (
-      closing && now - flows.firstUs(slot) <= SHORT_US && flows.packets(slot, 0) + flows.packets(slot, 1) <= SHORT_PKTS
-    ) {
-      // a short TCP session ended (a failed login, a probe, a one-request connection): its initiator's count
-      const ini = dir === 0 ? snd : rcv;
-      h[ini + L_SHORT]++;
-      h[ini + W_SHORT]++;
+    if (post !== 0) h[snd + W_POST]++;
+    if (isNew) this.#opened(pkt, sSlot, rSlot, now);
+    else if (dir === 1 && flows.packets(slot, 1) === 1) this.#answered(flows, slot, rcv, now);
+    if (closing) this.#closed(flows, slot, dir === 0 ? snd : rcv, now);
+  }
+
+  /** Clears the row of a flow slot for the flow whose first packet is at `now`. */
+  #resetFlow(db: number, sb: number, now: number): void {
+    const d = this.#d, s = this.#s;
+    d[db + D_FSUM] =
+      d[db + D_BSUM] =
+      d[db + D_IATSUM] =
+      d[db + D_IATSQ] =
+        0;
+    s[sb + S_IATMAX] =
+      s[sb + S_SYN] =
+      s[sb + S_FIN] =
+      s[sb + S_RST] =
+      s[sb + S_PSH] =
+      s[sb + S_ACK] =
+      s[sb + S_POST] =
+      s[sb + S_BARE] =
+        0;
+    this.#fi[sb + I_HOST] = this.#fi[sb + I_HOST + 1] = 0;
+    d[db + D_LAST] = now;
+  }
+
+  /** A flow's first packet: its initiator (host slot `sSlot`) opened a flow to `rSlot`. */
+  #opened(pkt: Packet, sSlot: number, rSlot: number, now: number): void {
+    const h = this.#h;
+    const snd = sSlot * HS, rcv = rSlot * HS;
+    const sk = this.#hash[sSlot], dk = this.#hash[rSlot];
+    const svc = pkt.dstPort | (pkt.proto << 16);
+    // three "seen before" probes, in this order; their slots are read before any is written so the
+    // three cache misses overlap (a later probe of the same slot sees the earlier one's write)
+    const pairs = this.#pairs, mask = this.#pairMask;
+    const h1 = mix(sk, svc), h2 = mix(sk ^ 0x5bd1e995, dk), h3 = mix(mix(sk ^ 0x68e31da4, dk), svc);
+    const i1 = 2 * ((h1 ^ (h1 >>> 16)) & mask), i2 = 2 * ((h2 ^ (h2 >>> 16)) & mask);
+    const i3 = 2 * ((h3 ^ (h3 >>> 16)) & mask);
+    const t1 = pairs[i1], u1 = pairs[i1 + 1], t2 = pairs[i2], u2 = pairs[i2 + 1];
+    const t3 = pairs[i3], u3 = pairs[i3 + 1];
+    const newPort = t1 !== h1 + TAG || now - u1 > PAIR_US;
+    pairs[i1] = h1 + TAG;
+    pairs[i1 + 1] = now;
+    const newHost = i2 === i1 ? h1 !== h2 : t2 !== h2 + TAG || now - u2 > PAIR_US;
+    pairs[i2] = h2 + TAG;
+    pairs[i2 + 1] = now;
+    const newService = i3 === i2 ? h2 !== h3 : i3 === i1 ? h1 !== h3 : t3 !== h3 + TAG || now - u3 > PAIR_US;
+    pairs[i3] = h3 + TAG;
+    pairs[i3 + 1] = now;
+    // concurrency: another of its flows still waits for an answer (a pipelining client or a flood tool;
+    // a sequential client waits for each answer first)
+    if (h[snd + S_PEND] >= PENDING_MIN) h[snd + L_OVERLAP]++;
+    h[snd + S_PEND]++;
+    h[snd + S_FLOWS_OUT]++;
+    h[snd + L_FLOWS_OUT]++;
+    h[snd + W_FLOWS_OUT]++;
+    h[rcv + S_FLOWS_IN]++;
+    h[rcv + L_FLOWS_IN]++;
+    h[rcv + W_FLOWS_IN]++;
+    if (!newService) {
+      h[snd + L_REPEAT]++;
+      h[snd + W_REPEAT]++;
+    }
+    if (newPort) {
+      h[snd + W_EXPLOIT] += EXPLOIT[pkt.dstPort];
+      h[snd + S_PORTS]++;
+      h[snd + L_PORTS]++;
+      h[snd + W_PORTS]++;
+    }
+    if (newHost) {
+      h[snd + S_HOSTS]++;
+      h[snd + L_HOSTS]++;
+      h[snd + W_HOSTS]++;
+      h[rcv + S_SRCS]++;
+      h[rcv + L_SRCS]++;
+      h[rcv + W_SRCS]++;
+    }
+  }
+
+  /** A flow's first reply: its initiator (the reply's receiver, host row `ini`) got an answer; the flow no longer waits. */
+  #answered(flows: FlowTable, slot: number, ini: number, now: number): void {
+    const h = this.#h;
+    h[ini + L_ANSWERED]++;
+    // (a flow answered within the decay step still weighs 1: no exp on the common, fast path)
+    const age = now - flows.firstUs(slot);
+    const left = h[ini + S_PEND] - (age < DECAY_STEP_US ? 1 : Math.exp(-age / TAU_SHORT_US));
+    h[ini + S_PEND] = left > 0 ? left : 0;
+  }
+
+  /** A TCP flow's first FIN or RST: when the session was short, its initiator (host row `ini`) counts it. */
+  #closed(flows: FlowTable, slot: number, ini: number, now: number): void {
+    if (now - flows.firstUs(slot) <= SHORT_US && flows.packets(slot, 0) + flows.packets(slot, 1) <= SHORT_PKTS) {
+      // a short TCP session ended (a failed login, a probe, a one-request connection)
+      this.#h[ini + L_SHORT]++;
+      this.#h[ini + W_SHORT]++;
     }
   }
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { IpProto, Packet } from "../decode/packet.ts";
 import { F, fillPacket, MS, type PacketSpec, SEC, T0 } from "../detectors/_test_packets.ts";
 import { FlowTable } from "../flow/flow_table.ts";
+import { mulberry32 } from "../core/prng.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FeatureExtractor } from "./features.ts";
 
 class Rig {
@@ -131,6 +132,52 @@ Deno.test("features: the host table is capped and evicts the least recently acti
   // the victim receives every packet and so stays in the table
   const slot = r.send({ tsUs: T0 + 60 * MS, src: A, dst: B, proto: IpProto.TCP, sp: 1, dp: 80, flags: F.S });
   assert.ok(r.row(slot).dst_srcs_1s > Math.log1p(1000));
+});
+
+Deno.test("features: the host table evicts exactly the least recently active host, before and after it first filled", () => {
+  // random packets among 12 hosts through a 5-host table, within one decay step (no decay: a held host's
+  // src_pkts_1s is log1p of the packets it sent since it entered the table); a reference LRU list says
+  // which hosts are held, and every flow's row is checked against it after every packet
+  const MAX = 5, HOSTS = 12;
+  const ip = (h: number) => 0x0a000100 + h;
+  for (let seed = 1; seed <= 12; seed++) {
+    const r = new Rig(1024, MAX);
+    const random = mulberry32(seed);
+    const lru: number[] = []; // oldest → newest
+    const sent = new Map<number, number>();
+    let evictions = 0;
+    const touch = (h: number) => {
+      const i = lru.indexOf(h);
+      if (i >= 0) lru.splice(i, 1);
+      else {
+        if (lru.length >= MAX) {
+          sent.delete(lru.shift()!);
+          evictions++;
+        }
+        sent.set(h, 0);
+      }
+      lru.push(h);
+    };
+    const initiators = new Map<number, number>(); // flow slot → its initiator
+    for (let i = 0; i < 240; i++) {
+      // the first 80 packets among 5 hosts (the table fills, nothing is evicted yet), then among all 12
+      const n = i < 80 ? MAX : HOSTS;
+      const a = Math.floor(random() * n);
+      const b = (a + 1 + Math.floor(random() * (n - 1))) % n;
+      // (b → a after a → b is the same flow: its hosts come from the flow's remembered slots)
+      const slot = r.send({ tsUs: T0 + i, src: ip(a), dst: ip(b), proto: IpProto.UDP, sp: 1000 + a, dp: 1000 + b });
+      if (!initiators.has(slot)) initiators.set(slot, a);
+      touch(a);
+      touch(b);
+      sent.set(a, sent.get(a)! + 1);
+      for (const [s, ini] of initiators) {
+        const want = sent.has(ini) ? Math.fround(Math.log1p(sent.get(ini)!)) : 0;
+        assert.equal(r.row(s).src_pkts_1s, want, `seed ${seed}, packet ${i}: host ${ini} (held: ${lru.join(",")})`);
+      }
+    }
+    assert.equal(r.fx.hostEvictions, evictions);
+    assert.ok(evictions > 20, `evictions ${evictions}`);
+  }
 });
 
 Deno.test("features: no row holds an address", () => {
