@@ -3,82 +3,107 @@
  * counted so far, "already counted"). Indexed by flow slot, so bounded by the flow table's cap; a
  * value is tied to the flow id it was written for, so a reused slot reads as 0.
  *
- * Each slot's flow id and value sit side by side (one cache line for both), and the array grows by
- * doubling up to the flow table's capacity as higher slots are written: the table hands out low
- * slots first, so a detector that marks few flows holds little. A byte per slot says whether a
- * non-zero value may be held there: most reads (a flow never marked, or marked back to 0) stop at
- * it, a table 16 times smaller that stays in cache.
+ * The marks of every detector on one flow table share one block per flow slot: the flow id the
+ * slot's values belong to, then up to seven values (one lane per `FlowMarks`), 64 bytes. A packet's
+ * detectors read and write their marks of its flow in that one block (one cache line, warm after the
+ * first of them) instead of one array each; the table's packets are spread over many slots, so one
+ * array per detector cost a cache miss per detector and packet. A block whose flow id is not the
+ * slot's current flow holds values of a flow gone: the first write for the new flow zeroes every lane.
+ * The blocks grow by doubling up to the flow table's capacity as higher slots are written (the table
+ * hands out low slots first).
  *
  * @module
  */
 import type { FlowTable } from "../flow/flow_table.ts";
 
+/** Values per block (one lane per {@link FlowMarks} of a table); a block is its flow id and these. */
+const LANES = 7;
+/** Numbers per slot in a block array: the flow id, then the lanes. */
+const STRIDE = LANES + 1;
+
 const EMPTY = new Float64Array(0);
-const EMPTY_BYTES = new Uint8Array(0);
+
+/** The blocks of up to {@link LANES} marks on one flow table (more marks take another). */
+class Blocks {
+  /** [slot * STRIDE] the flow id the slot's values belong to, [slot * STRIDE + lane] the values. */
+  data: Float64Array = EMPTY;
+  /** Lanes handed out (1 … LANES). */
+  lanes = 0;
+}
+
+/** Per flow table, its blocks (the last one with free lanes, if any). */
+const tables = new WeakMap<FlowTable, Blocks[]>();
+
+/** A free lane on `flows`: the blocks it is in and its offset in a slot's numbers (1 … LANES). */
+function takeLane(flows: FlowTable): { blocks: Blocks; lane: number } {
+  let list = tables.get(flows);
+  if (list === undefined) tables.set(flows, list = []);
+  let blocks = list[list.length - 1];
+  if (blocks === undefined || blocks.lanes === LANES) list.push(blocks = new Blocks());
+  return { blocks, lane: ++blocks.lanes };
+}
 
 /** Per-flow numbers indexed by flow slot (see module docs). */
 export class FlowMarks {
   #table: FlowTable | null = null;
-  /** [slot * 2] flow id, [slot * 2 + 1] value. */
-  #data: Float64Array = EMPTY;
-  /** [slot] 1 when a non-zero value may be held for the slot's flow (0: the value is 0). */
-  #maybe: Uint8Array = EMPTY_BYTES;
+  #blocks: Blocks = new Blocks();
+  /** This marks' offset in a slot's numbers (1 … LANES). */
+  #lane = 1;
 
   #bind(flows: FlowTable): void {
+    const { blocks, lane } = takeLane(flows);
     this.#table = flows;
-    this.#data = EMPTY;
-    this.#maybe = EMPTY_BYTES;
+    this.#blocks = blocks;
+    this.#lane = lane;
   }
 
   /** The value stored for the flow in `slot`, 0 when none (or the slot holds another flow now). */
   get(flows: FlowTable, slot: number): number {
     if (this.#table !== flows) this.#bind(flows);
-    if (slot < 0 || slot >= this.#maybe.length || this.#maybe[slot] === 0) return 0;
-    const i = slot * 2, d = this.#data;
-    return d[i] === flows.flowId(slot) ? d[i + 1] : 0;
+    const d = this.#blocks.data, i = slot * STRIDE;
+    if (slot < 0 || i >= d.length) return 0;
+    return d[i] === flows.flowId(slot) ? d[i + this.#lane] : 0;
   }
 
   /** Adds `n` to the value of the flow in `slot` ({@link get} + `n`, then {@link set}); returns the sum. */
   add(flows: FlowTable, slot: number, n: number): number {
     if (this.#table !== flows) this.#bind(flows);
-    const i = slot * 2, d = this.#data;
-    if (slot < 0 || i >= d.length) {
-      const v = 0 + n; // what get gives there, plus n (-0 becomes 0 as it would)
-      this.set(flows, slot, v);
-      return v;
-    }
-    const id = flows.flowId(slot);
-    const v = (this.#maybe[slot] !== 0 && d[i] === id ? d[i + 1] : 0) + n;
-    d[i] = id;
-    d[i + 1] = v;
-    this.#maybe[slot] = v !== 0 ? 1 : 0;
-    return v;
+    if (slot < 0 || slot >= flows.capacity) return 0 + n; // what get gives there, plus n; set keeps nothing
+    const d = this.#block(flows, slot), i = slot * STRIDE + this.#lane;
+    return d[i] += n;
   }
 
   /** Stores `value` for the flow in `slot`. */
   set(flows: FlowTable, slot: number, value: number): void {
     if (this.#table !== flows) this.#bind(flows);
     if (slot < 0 || slot >= flows.capacity) return;
-    const i = slot * 2;
-    let d = this.#data;
+    this.#block(flows, slot)[slot * STRIDE + this.#lane] = value;
+  }
+
+  /** The block array, with room for `slot` and its numbers belonging to the slot's current flow. */
+  #block(flows: FlowTable, slot: number): Float64Array {
+    const blocks = this.#blocks;
+    let d = blocks.data;
+    const i = slot * STRIDE;
     if (i >= d.length) {
-      let n = Math.max(1024, d.length);
+      let n = Math.max(1024 * STRIDE, d.length);
       while (n <= i) n *= 2;
-      const grown = new Float64Array(Math.min(n, flows.capacity * 2));
+      const grown = new Float64Array(Math.min(n, flows.capacity * STRIDE));
       grown.set(d);
-      d = this.#data = grown;
-      const maybe = new Uint8Array(grown.length / 2);
-      maybe.set(this.#maybe);
-      this.#maybe = maybe;
+      d = blocks.data = grown;
     }
-    d[i] = flows.flowId(slot);
-    d[i + 1] = value;
-    this.#maybe[slot] = value !== 0 ? 1 : 0;
+    const id = flows.flowId(slot);
+    if (d[i] !== id) {
+      // the values of a flow gone: every lane starts at 0 for this one
+      d[i] = id;
+      for (let k = 1; k < STRIDE; k++) d[i + k] = 0;
+    }
+    return d;
   }
 
   /** Forgets every value. */
   clear(): void {
-    this.#data = EMPTY;
-    this.#maybe = EMPTY_BYTES;
+    const d = this.#blocks.data;
+    for (let i = this.#lane; i < d.length; i += STRIDE) d[i] = 0;
   }
 }

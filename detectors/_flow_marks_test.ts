@@ -54,3 +54,58 @@ Deno.test("FlowMarks.add: the same values as get + n then set, on random marks a
     t += 3600 * SEC; // every flow times out at the next packet: new flows take the slots
   }
 });
+
+Deno.test("FlowMarks: many marks on one table share blocks, yet each keeps its own values (a reference per flow id)", () => {
+  const flows = new FlowTable({ maxFlows: 4096 });
+  const pkt = new Packet();
+  // more marks than one block's lanes: a second block is taken
+  const marks = Array.from({ length: 10 }, () => new FlowMarks());
+  const ref = marks.map(() => new Map<number, number>());
+  let seed = 11;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  let t = T0;
+  let slots: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 2000; i++) slots.push(open(flows, pkt, round * 10000 + i, t += 1000));
+    for (let k = 0; k < 30000; k++) {
+      const m = Math.floor(random() * marks.length);
+      const s = slots[Math.floor(random() * slots.length)];
+      const id = flows.flowId(s);
+      const r = random();
+      if (r < 0.4) {
+        const n = Math.floor(random() * 7) - 2;
+        assert.equal(marks[m].add(flows, s, n), (ref[m].get(id) ?? 0) + n);
+        ref[m].set(id, (ref[m].get(id) ?? 0) + n);
+      } else if (r < 0.7) {
+        const v = Math.floor(random() * 1e6);
+        marks[m].set(flows, s, v);
+        ref[m].set(id, v);
+      } else if (r < 0.9995) {
+        assert.equal(marks[m].get(flows, s), ref[m].get(id) ?? 0);
+      } else {
+        marks[m].clear(); // one mark's values only
+        ref[m].clear();
+      }
+    }
+    for (let m = 0; m < marks.length; m++) {
+      for (const s of slots) assert.equal(marks[m].get(flows, s), ref[m].get(flows.flowId(s)) ?? 0, `mark ${m}`);
+    }
+    // every flow times out at the next packet: new flows take the slots and read 0 in every lane
+    t += 3600 * SEC;
+    slots = [];
+  }
+});
+
+Deno.test("FlowMarks: a mark moved to another flow table takes a lane there; the first table's values stay", () => {
+  const a = new FlowTable({ maxFlows: 64 }), b = new FlowTable({ maxFlows: 64 });
+  const pkt = new Packet(), marks = new FlowMarks(), other = new FlowMarks();
+  const sa = open(a, pkt, 1, T0), sb = open(b, pkt, 2, T0);
+  other.set(a, sa, 5);
+  marks.set(a, sa, 3);
+  marks.set(b, sb, 4);
+  assert.equal(marks.get(b, sb), 4);
+  assert.equal(other.get(a, sa), 5);
+  assert.equal(marks.add(b, sb, 1), 5);
+  assert.equal(marks.add(b, 64, 1), 1, "a slot past the table's capacity keeps nothing");
+  assert.equal(marks.get(b, 64), 0);
+});
