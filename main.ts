@@ -101,7 +101,9 @@ export async function main(args: string[]): Promise<number> {
   // `ids replay`: the capture Worker (a V8 isolate and the pipeline's modules) starts loading on the other core
   // now, while the command's modules, the configuration and the outputs load here
   const early = name === "replay" && !rest.includes("-h") && !rest.includes("--help")
-    ? (await import("./sensor/capture_session.ts")).startCaptureWorkerEarly()
+    ? (await import("./sensor/capture_session.ts")).startCaptureWorkerEarly({
+      detectors: !rest.includes("--no-detect"),
+    })
     : undefined;
   try {
     return await cmd.run(rest);

@@ -31,10 +31,16 @@ async function load(root: string): Promise<(cfgOff: boolean) => Promise<number>>
   const { DetectionEngine } = await import(new URL("pipeline/engine.ts", base).href);
   const { FileSource } = await import(new URL("capture/file_source.ts", base).href);
   const { DEFAULT_CONFIG } = await import(new URL("config/defaults.ts", base).href);
+  // trees since the engine stopped importing its detectors take them as options.parts (older ones ignore it)
+  const parts = await import(new URL("pipeline/detection_parts.ts", base).href).then(
+    (m) => m.DETECTION_PARTS,
+    () => {},
+  );
   return async () => {
     const engine = new DetectionEngine(DEFAULT_CONFIG, {
       noDetect: variant === "nodetect",
       features: variant === "ml",
+      parts,
     });
     const u0 = process.cpuUsage();
     await new FileSource(file).run(engine.pipeline.handle);

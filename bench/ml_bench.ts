@@ -222,6 +222,7 @@ await Deno.remove(tmp, { recursive: true });
 const pps = times.map((t) => packets / (median(t) / 1000));
 // in-process: the packet path alone (no process start, no model load), features off vs on
 const { DetectionEngine } = await import("../pipeline/engine.ts");
+const { DETECTION_PARTS } = await import("../pipeline/detection_parts.ts");
 const { FileSource } = await import("../capture/file_source.ts");
 const { DEFAULT_CONFIG } = await import("../config/defaults.ts");
 // CPU time of this process (the capture runs on this thread), the order alternating (off, on, on, off, …) and the
@@ -229,7 +230,7 @@ const { DEFAULT_CONFIG } = await import("../config/defaults.ts");
 const inproc: number[][] = [[], []];
 for (let round = 0; round <= ROUNDS; round++) {
   for (const features of round % 2 === 0 ? [false, true] : [true, false]) {
-    const e = new DetectionEngine(DEFAULT_CONFIG, { features });
+    const e = new DetectionEngine(DEFAULT_CONFIG, { features, parts: DETECTION_PARTS });
     const u0 = process.cpuUsage();
     await new FileSource(file).run(e.pipeline.handle);
     e.pipeline.finish();

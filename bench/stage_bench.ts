@@ -33,6 +33,8 @@ const base = pathToFileURL(root.endsWith("/") ? root : `${root}/`);
 const { DetectionEngine } = await import(new URL("pipeline/engine.ts", base).href);
 const { FileSource } = await import(new URL("capture/file_source.ts", base).href);
 const { DEFAULT_CONFIG } = await import(new URL("config/defaults.ts", base).href);
+// trees since the engine stopped importing its detectors take them as options.parts (older ones ignore it)
+const parts = await import(new URL("pipeline/detection_parts.ts", base).href).then((m) => m.DETECTION_PARTS, () => {});
 
 const DETECTORS = Object.keys(DEFAULT_CONFIG).filter((k) =>
   typeof DEFAULT_CONFIG[k] === "object" && DEFAULT_CONFIG[k] !== null && "enabled" in DEFAULT_CONFIG[k] &&
@@ -80,6 +82,7 @@ async function once(variant: string): Promise<{ ns: number; packets: number; det
   const engine = new DetectionEngine(configFor(variant), {
     noDetect: variant === "nodetect",
     features: variant === "ml",
+    parts,
     // deno-lint-ignore no-explicit-any
     onDetection: (e: any) => {
       detections++;

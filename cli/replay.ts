@@ -116,7 +116,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   const configPath = a.config as string | undefined;
   // the capture Worker starts now: its isolate and modules load on the other core while this thread
   // loads the configuration and opens the outputs (ended below if no capture takes it)
-  const worker = prepareCaptureWorker();
+  const worker = prepareCaptureWorker({ detectors: a["no-detect"] !== true });
   try {
     return await replayWith(a, { serving, speed, evePath, configPath, worker });
   } finally {
@@ -189,7 +189,8 @@ async function replayWith(
     speed,
     config,
     noDetect: a["no-detect"] === true,
-    trafficPerSecond: TRAFFIC_LINES_PER_SECOND,
+    // sampled lines feed only the dashboard (a sampler is a timer on the capture thread)
+    trafficPerSecond: serve ? TRAFFIC_LINES_PER_SECOND : 0,
   };
   // the capture starts now, while this thread opens the outputs (its detections wait for the decision stage);
   // served, the dashboard is up first. The model's features as the sensor will ask for them (Sensor.capture).

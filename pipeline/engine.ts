@@ -11,11 +11,11 @@ import type { Config } from "../config/defaults.ts";
 import type { Detection, DetectionEvent, FlowCandidate, FlowSnapshot } from "../core/detection.ts";
 import { IpProto, ipToString } from "../core/ip.ts";
 import { compareNames } from "../core/compare_names.ts";
-import { createDetectors } from "../detectors/mod.ts";
+import type { createDetectors } from "../detectors/mod.ts";
 import type { FlowTable } from "../flow/flow_table.ts";
 import { FlowIdSpace } from "./flow_ids.ts";
-import { FEATURE_COUNT, FEATURE_VERSION, FeatureExtractor } from "../ml/features.ts";
-import { FlowScout } from "../ml/scout.ts";
+import type { FeatureExtractor } from "../ml/features.ts";
+import type { FlowScout } from "../ml/scout.ts";
 import { Pipeline } from "./pipeline.ts";
 import { buildTrustedMatcher, type TrustedMatcher } from "../config/trusted.ts";
 import type { DefragOptions } from "../defrag/defrag.ts";
@@ -56,6 +56,22 @@ export function appOptions(config: Config): AppLayerOptions {
   };
 }
 
+/**
+ * What an engine needs to detect, beyond decoding, defragmentation and the flow table: the detectors and the
+ * model's feature extraction ({@link DETECTION_PARTS} in `pipeline/detection_parts.ts`). This module does not import
+ * them, so an engine that only decodes and tracks flows (`ids replay --no-detect` in the capture Worker) starts
+ * without loading them (about half of the capture Worker's modules).
+ */
+export interface DetectionParts {
+  createDetectors: typeof createDetectors;
+  FeatureExtractor: typeof FeatureExtractor;
+  FlowScout: typeof FlowScout;
+  /** Values in a feature row. */
+  featureCount: number;
+  /** The feature code version rows are tagged with. */
+  featureVersion: number;
+}
+
 /** Options of {@link DetectionEngine}. */
 export interface EngineOptions {
   /** Receives every detection event (before throttling). */
@@ -64,6 +80,8 @@ export interface EngineOptions {
   iface?: string;
   /** Run no detectors (decode, defragmentation and flows only: no stream stage or app layer). */
   noDetect?: boolean;
+  /** The detectors and the model's features: needed unless `noDetect` is set without `features`. */
+  parts?: DetectionParts;
   /** EVE flow ids of this run (default: a new random {@link FlowIdSpace}). */
   flowIds?: FlowIdSpace;
   /**
@@ -118,9 +136,16 @@ export class DetectionEngine {
   readonly features: FeatureExtractor | undefined;
   /** Picks flows for model-only alerts (with `features`, `onCandidate` and config `ml.alerts`). */
   readonly scout: FlowScout | undefined;
-  #row = new Float32Array(FEATURE_COUNT);
+  #parts: DetectionParts | undefined;
+  #row: Float32Array;
 
   constructor(config: Config, options: EngineOptions = {}) {
+    const parts = options.parts;
+    if (parts === undefined && (options.noDetect !== true || options.features === true)) {
+      throw new Error("Cannot build the detection engine: no detectors given (options.parts: DETECTION_PARTS)");
+    }
+    this.#parts = parts;
+    this.#row = new Float32Array(parts?.featureCount ?? 0);
     this.#config = config;
     this.#onDetection = options.onDetection ?? (() => {});
     this.#iface = options.iface;
@@ -128,11 +153,11 @@ export class DetectionEngine {
     this.#trusted = buildTrustedMatcher({ ips: config.trusted_ips, cidrs: config.trusted_cidrs });
     this.#noDetect = options.noDetect ?? false;
     this.features = options.features
-      ? new FeatureExtractor({ maxFlows: config.limits.max_flows, maxHosts: config.limits.max_tracked_ips })
+      ? new parts!.FeatureExtractor({ maxFlows: config.limits.max_flows, maxHosts: config.limits.max_tracked_ips })
       : undefined;
     const onCandidate = options.onCandidate;
     this.scout = this.features !== undefined && onCandidate !== undefined && config.ml.alerts
-      ? new FlowScout(this.features, (flows, slot) => {
+      ? new parts!.FlowScout(this.features, (flows, slot) => {
         const flow = this.#snapshotWithFeatures(flows, slot);
         const candidate: FlowCandidate = { tsUs: flows.nowUs, flow };
         if (this.#iface !== undefined) candidate.iface = this.#iface;
@@ -142,7 +167,7 @@ export class DetectionEngine {
     this.pipeline = new Pipeline({
       maxFlows: config.limits.max_flows,
       timeouts: config.flow_timeouts_s,
-      detectors: options.noDetect ? [] : createDetectors(config),
+      detectors: options.noDetect ? [] : parts!.createDetectors(config),
       emit: this.#emit,
       defrag: defragOptions(config),
       // --no-detect is decode + flow table: nothing would consume reassembled streams or app records
@@ -179,7 +204,7 @@ export class DetectionEngine {
     this.pipeline.app?.configure(appOptions(config));
     if (this.#noDetect) return;
     const have = new Set(current.map((d) => d.type));
-    const added = createDetectors(config).filter((d) => !have.has(d.type));
+    const added = this.#parts!.createDetectors(config).filter((d) => !have.has(d.type));
     if (added.length > 0) this.pipeline.setDetectors([...current, ...added]);
   }
 
@@ -193,7 +218,7 @@ export class DetectionEngine {
     if (this.features !== undefined) {
       this.features.write(flows, slot, this.#row);
       snap.features = Array.from(this.#row);
-      snap.featureVersion = FEATURE_VERSION;
+      snap.featureVersion = this.#parts!.featureVersion;
     }
     return snap;
   }

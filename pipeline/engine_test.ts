@@ -3,6 +3,7 @@ import { FileSource } from "../capture/file_source.ts";
 import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { DetectionEvent } from "../core/detection.ts";
 import { DetectionEngine } from "./engine.ts";
+import { DETECTION_PARTS } from "./detection_parts.ts";
 
 const NMAP_SYN = new URL("../tests/corpus/nmap_syn.pcap.gz", import.meta.url);
 const withPortScan = (enabled: boolean): Config => ({
@@ -13,7 +14,11 @@ const withPortScan = (enabled: boolean): Config => ({
 /** Replays nmap_syn, calling `atFrame(n, engine)` before each frame. */
 async function replay(config: Config, atFrame?: (n: number, engine: DetectionEngine) => void) {
   const events: DetectionEvent[] = [];
-  const engine = new DetectionEngine(config, { onDetection: (e) => events.push(e), iface: "eth9" });
+  const engine = new DetectionEngine(config, {
+    onDetection: (e) => events.push(e),
+    iface: "eth9",
+    parts: DETECTION_PARTS,
+  });
   let n = 0;
   await new FileSource(NMAP_SYN).run((frame) => {
     atFrame?.(n++, engine);
@@ -57,4 +62,18 @@ Deno.test("DetectionEngine.configure: a reload enables a detector that was disab
   // disabling again keeps the instance but silences it
   on.engine.configure(withPortScan(false));
   assert.equal(on.engine.pipeline.detectors.filter((d) => d.type === "port_scan").length, 1);
+});
+
+Deno.test("an engine that detects needs its parts; one without detectors runs without them", async () => {
+  assert.throws(() => new DetectionEngine(DEFAULT_CONFIG), /Cannot build the detection engine: no detectors given/);
+  assert.throws(
+    () => new DetectionEngine(DEFAULT_CONFIG, { noDetect: true, features: true }),
+    /Cannot build the detection engine/,
+  );
+  const bare = new DetectionEngine(DEFAULT_CONFIG, { noDetect: true });
+  await new FileSource(NMAP_SYN).run(bare.pipeline.handle);
+  assert.ok(bare.pipeline.flows.size > 0);
+  assert.equal(bare.pipeline.detectors.length, 0);
+  bare.configure(withPortScan(true)); // a reload adds no detector to a --no-detect engine
+  assert.equal(bare.pipeline.detectors.length, 0);
 });

@@ -9,6 +9,12 @@ import type { DetectionEvent, FlowCandidate } from "../core/detection.ts";
 import type { CaptureCounters, TrafficLine } from "../core/hub_event.ts";
 import type { ReplayReport } from "../pipeline/report.ts";
 
+/**
+ * The name of a capture Worker started for a replay without detectors (`--no-detect`): it loads the detectors'
+ * modules only if its capture turns out to need them.
+ */
+export const NO_DETECT_WORKER = "ids capture (no detectors)";
+
 /** Live capture on an interface. */
 export interface LiveStart {
   mode: "live";
@@ -52,7 +58,9 @@ export type CaptureStats = CaptureCounters;
 export type ToWorker =
   | { type: "start"; start: CaptureStart }
   | { type: "config"; config: Config }
-  | { type: "stop" };
+  | { type: "stop" }
+  /** An unpaced replay's once-a-second turn to post counters (the Worker keeps no timer of its own then). */
+  | { type: "report" };
 
 /** Worker → main thread. */
 export type FromWorker =

@@ -15,7 +15,7 @@
 import type { Config } from "../config/defaults.ts";
 import type { CaptureCounters } from "../core/hub_event.ts";
 import type { ReplayReport } from "../pipeline/report.ts";
-import type { CaptureStart, FromWorker, ToWorker } from "./capture_protocol.ts";
+import { type CaptureStart, type FromWorker, NO_DETECT_WORKER, type ToWorker } from "./capture_protocol.ts";
 import type { DecisionStage } from "./decision.ts";
 import type { Hub } from "./hub.ts";
 import type { ModelAlerts } from "./model_alerts.ts";
@@ -57,8 +57,15 @@ export class PreparedWorker {
   #early: FromWorker[] = [];
   #started = false;
 
-  constructor() {
-    const worker = new Worker(new URL("./capture_worker.ts", import.meta.url), { type: "module" });
+  /**
+   * `detectors: false`: for a capture without detectors (`--no-detect`); the Worker then loads the detectors' modules
+   * only if its capture asks for them (about half of its start-up). Default true.
+   */
+  constructor(options: { detectors?: boolean } = {}) {
+    const worker = new Worker(new URL("./capture_worker.ts", import.meta.url), {
+      type: "module",
+      ...(options.detectors === false ? { name: NO_DETECT_WORKER } : {}),
+    });
     this.#worker = worker;
     worker.onmessage = (e: MessageEvent<FromWorker>) => {
       if (e.data.type === "ready") this.#ready.resolve(true);
@@ -97,12 +104,10 @@ export class PreparedWorker {
   startEarly(start: CaptureStart): void {
     if (this.#taken || this.#started) return;
     this.#started = true;
-    this.#ready.promise.then((ok) => {
-      if (!ok) return; // failed to load, or closed
-      try {
-        this.#worker.postMessage({ type: "start", start } satisfies ToWorker);
-      } catch { /* terminated */ }
-    });
+    // sent at once, not after "ready": a Worker takes its messages once its module ran (a failed load ignores it)
+    try {
+      this.#worker.postMessage({ type: "start", start } satisfies ToWorker);
+    } catch { /* terminated */ }
   }
 
   /**
@@ -133,12 +138,12 @@ let early: PreparedWorker | undefined;
 
 /**
  * Starts a capture Worker ahead of {@link CaptureSession.start} (pass it as `worker`): the one
- * {@link startCaptureWorkerEarly} started when there is one, else a new one.
+ * {@link startCaptureWorkerEarly} started when there is one, else a new one (options: see {@link PreparedWorker}).
  */
-export function prepareCaptureWorker(): PreparedWorker {
+export function prepareCaptureWorker(options: { detectors?: boolean } = {}): PreparedWorker {
   const w = early;
   early = undefined;
-  return w !== undefined && !w.taken ? w : new PreparedWorker();
+  return w !== undefined && !w.taken ? w : new PreparedWorker(options);
 }
 
 /**
@@ -146,9 +151,9 @@ export function prepareCaptureWorker(): PreparedWorker {
  * command that captures); the command's {@link prepareCaptureWorker} then takes it. The caller
  * closes it when the command ends (a no-op once taken).
  */
-export function startCaptureWorkerEarly(): PreparedWorker {
+export function startCaptureWorkerEarly(options: { detectors?: boolean } = {}): PreparedWorker {
   early?.close();
-  early = new PreparedWorker();
+  early = new PreparedWorker(options);
   return early;
 }
 
@@ -174,6 +179,7 @@ export class CaptureSession {
   #startSent = false;
   #stopping = false;
   #finish: (result: CaptureResult) => void;
+  #reportTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(worker: Worker, options: CaptureSessionOptions) {
     this.#worker = worker;
@@ -183,6 +189,7 @@ export class CaptureSession {
     this.#finish = (result) => {
       if (settled) return;
       settled = true;
+      if (this.#reportTimer !== undefined) clearInterval(this.#reportTimer);
       worker.terminate();
       // every detection posted before "stopped"/"error" has been submitted: wait for its decision
       (options.modelAlerts?.drain() ?? Promise.resolve()).then(() => options.decision.drain()).then(() => {
@@ -201,6 +208,11 @@ export class CaptureSession {
   static async start(start: CaptureStart, options: CaptureSessionOptions): Promise<CaptureSession> {
     const prepared = options.worker !== undefined && !options.worker.taken ? options.worker : new PreparedWorker();
     const session = new CaptureSession(prepared.worker, options);
+    // an unpaced replay's counters: the Worker keeps no timer then (Deno loads its timer module at a thread's
+    // first timer, 4-5 ms on the way to the first packet), this thread asks it every second instead
+    if (start.mode === "replay" && !Number.isFinite(start.speed)) {
+      session.#reportTimer = setInterval(() => session.#send({ type: "report" }), 1000);
+    }
     // started ahead (PreparedWorker.startEarly): the capture may even have ended; its messages come now
     if (prepared.started) session.#startSent = true;
     const ready = prepared.take((m) => session.#onMessage(m), (error) => session.#finish({ status: 1, error }));

@@ -125,6 +125,40 @@ Deno.test("traffic lines are sampled at most ~50 per second; counters are publis
   assert.ok(counters.at(-1)!.capture.packets > 0);
 });
 
+Deno.test("an unpaced replay publishes counters every second while its input stalls", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ids-stall-" });
+  try {
+    const fifo = `${dir}/capture.pcap`;
+    assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0, "mkfifo");
+    const { session: s, events, hub } = await session(replayStart([fifo]));
+    const writer = await Deno.open(fifo, { write: true }); // once the Worker opened it for reading
+    const records = (from: number) =>
+      Array.from({ length: 5 }, (_, i) => ({
+        sec: 1_700_000_000 + from + i,
+        frac: 0,
+        data: cat(
+          eth(EtherType.IPV4),
+          ipv4({ src: "10.9.0.2", dst: "10.9.0.1", proto: 6 }, tcp({ sp: 40000 + from + i, dp: 80, flags: 2 })),
+        ),
+      }));
+    const file = pcapFile([...records(0), ...records(5)]);
+    const half = file.length - (file.length - 24) / 2; // the header and the first five records
+    await writer.write(file.subarray(0, half));
+    await new Promise((r) => setTimeout(r, 2200)); // no packet for two seconds: the reader waits
+    await hub.flush();
+    const during = events.filter((e) => e.kind === "counters").map((e) => (e as { counters: SensorCounters }).counters);
+    assert.ok(during.length >= 1, "counters while the input stalls");
+    assert.equal(during.at(-1)!.capture.packets, 5);
+    await writer.write(file.subarray(half));
+    writer.close();
+    const result = await s.done;
+    assert.equal(result.status, 0);
+    assert.equal(result.report!.packets, 10);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a configuration reload reaches the Worker: a detector disabled at start is enabled mid-replay", async () => {
   const off: Config = { ...DEFAULT_CONFIG, port_scan: { ...DEFAULT_CONFIG.port_scan, enabled: false } };
   const on: Config = { ...off, port_scan: { ...off.port_scan, enabled: true } };
@@ -172,6 +206,29 @@ Deno.test("a Worker prepared ahead runs the capture once it is ready; one nobody
   const unused = prepareCaptureWorker();
   unused.close();
   assert.equal(unused.taken, true);
+});
+
+Deno.test("a Worker started for --no-detect still detects when its capture asks for detectors", async () => {
+  const hub = new Hub();
+  const decision = new DecisionStage({ hub, config: DEFAULT_CONFIG });
+  const bare = prepareCaptureWorker({ detectors: false });
+  const plain = await CaptureSession.start(replayStart([NMAP_SYN], { noDetect: true }), {
+    hub,
+    decision,
+    worker: bare,
+  });
+  const r1 = await plain.done;
+  assert.equal(r1.status, 0);
+  assert.equal(r1.report!.packets, 407);
+  assert.ok(r1.report!.flows.created > 0);
+  // the detectors' modules load when the start asks for them
+  const lean = prepareCaptureWorker({ detectors: false });
+  const full = await CaptureSession.start(replayStart([NMAP_SYN]), { hub, decision, worker: lean });
+  const r2 = await full.done;
+  assert.equal(r2.status, 0);
+  assert.equal(r2.report!.packets, 407);
+  assert.ok((r2.report!.alerts?.port_scan ?? 0) >= 1);
+  await hub.close();
 });
 
 Deno.test("a capture started early runs before a session takes it: the session then gets every message, alerts as usual", async () => {

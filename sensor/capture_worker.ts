@@ -15,8 +15,15 @@ import type { CaptureCounters } from "../core/hub_event.ts";
 import type { Frame } from "../core/frame.ts";
 import type { SourceError } from "../capture/packet_source.ts";
 import type { LiveSource } from "../capture/live_source.ts";
-import type { DetectionEngine } from "../pipeline/engine.ts";
-import type { CaptureStart, FromWorker, LiveStart, ReplayStart, ToWorker } from "./capture_protocol.ts";
+import type { DetectionEngine, DetectionParts } from "../pipeline/engine.ts";
+import {
+  type CaptureStart,
+  type FromWorker,
+  type LiveStart,
+  NO_DETECT_WORKER,
+  type ReplayStart,
+  type ToWorker,
+} from "./capture_protocol.ts";
 import type { Pacer } from "./pacer.ts";
 import type { TrafficSampler } from "./traffic_line.ts";
 
@@ -41,7 +48,11 @@ self.addEventListener("unhandledrejection", (e) => {
 
 // The pipeline modules load here, guarded, for the same reason: a module that fails to load (missing from a
 // `deno compile` binary, a syntax error) becomes an "error" message instead of a crash. The libpcap bindings
-// load when a live capture starts (a replay does not need them), guarded by start()'s catch the same way.
+// load when a live capture starts (a replay does not need them), guarded by start()'s catch the same way, and so do
+// the detectors and the model's features in a Worker started for a capture without detectors (half the modules).
+// Messages wait for them in `inbox` (below).
+const loadParts = () => import("../pipeline/detection_parts.ts").then((m) => m.DETECTION_PARTS);
+let parts: DetectionParts | undefined;
 let modules:
   | [
     typeof import("../pipeline/engine.ts"),
@@ -51,16 +62,27 @@ let modules:
     typeof import("./traffic_line.ts"),
   ]
   | undefined;
-try {
-  modules = await Promise.all([
+const loaded = Promise.all([
+  Promise.all([
     import("../pipeline/engine.ts"),
     import("../capture/file_source.ts"),
     import("../pipeline/report.ts"),
     import("./pacer.ts"),
     import("./traffic_line.ts"),
-  ]);
-} catch (e) {
-  fail(new Error(`Cannot load the capture modules: ${(e as Error).message.split("\n")[0]}`));
+  ]),
+  self.name === NO_DETECT_WORKER ? undefined : loadParts(),
+]).then(([m, p]) => {
+  modules = m;
+  parts = p;
+}, (e) => fail(new Error(`Cannot load the capture modules: ${(e as Error).message.split("\n")[0]}`)));
+
+/** The detectors and the model's features, loaded now if this Worker started without them. */
+async function detectionParts(): Promise<DetectionParts> {
+  try {
+    return parts ??= await loadParts();
+  } catch (e) {
+    throw new Error(`Cannot load the capture modules: ${(e as Error).message.split("\n")[0]}`);
+  }
 }
 
 let engine: DetectionEngine | undefined;
@@ -77,6 +99,8 @@ let fileBytesBase = 0;
 let started = false;
 let detections: DetectionEvent[] = [];
 let flushQueued = false;
+/** What a "report" message does (an unpaced replay's counters, see startReplay). */
+let onReportTurn: (() => void) | undefined;
 
 /** Posts the detections gathered since the last flush (one message per batch). */
 function flushDetections(): void {
@@ -162,10 +186,10 @@ const WARMUP_CAPTURE = new URL("../tests/fixtures/demo.pcapng.gz", import.meta.u
  * first ~100 k packets, and a burst then overflows the kernel buffer (measured: 0.01–1 % drops in the
  * first second at 300 k packets/s, none afterwards). Best effort: a missing file only costs the warm-up.
  */
-async function warmUp(config: CaptureStart["config"], features = false): Promise<void> {
+async function warmUp(config: CaptureStart["config"], parts: DetectionParts, features = false): Promise<void> {
   const [{ DetectionEngine }, { FileSource }] = modules!;
   try {
-    const scratch = new DetectionEngine(config, { features });
+    const scratch = new DetectionEngine(config, { features, parts });
     for (let i = 0; i < 3; i++) await new FileSource(WARMUP_CAPTURE).run(scratch.pipeline.handle);
     scratch.pipeline.finish();
   } catch { /* warm-up is an optimisation only */ }
@@ -181,7 +205,7 @@ function handlerFor(e: DetectionEngine, s: TrafficSampler): (frame: Frame) => vo
   };
 }
 
-async function startLive(s: LiveStart): Promise<void> {
+async function startLive(s: LiveStart, parts: DetectionParts): Promise<void> {
   const [{ DetectionEngine }, , , , { TrafficSampler }] = modules!;
   let live: typeof import("../capture/live_source.ts");
   try {
@@ -189,8 +213,13 @@ async function startLive(s: LiveStart): Promise<void> {
   } catch (e) {
     throw new Error(`Cannot load the capture modules: ${(e as Error).message.split("\n")[0]}`);
   }
-  await warmUp(s.config, s.features === true);
-  engine = new DetectionEngine(s.config, { onDetection, features: s.features === true, onCandidate });
+  await warmUp(s.config, parts, s.features === true);
+  engine = new DetectionEngine(s.config, {
+    onDetection,
+    features: s.features === true,
+    onCandidate,
+    parts,
+  });
   source = new live.LiveSource({
     iface: s.iface,
     filter: s.filter,
@@ -236,7 +265,7 @@ async function startLive(s: LiveStart): Promise<void> {
   post({ type: "stopped", stats: final });
 }
 
-async function startReplay(s: ReplayStart): Promise<void> {
+async function startReplay(s: ReplayStart, parts: DetectionParts | undefined): Promise<void> {
   const [{ DetectionEngine }, { FileSource }, { buildReport, markFile, undecodedFileError }, { Pacer }, {
     TrafficSampler,
   }] = modules!;
@@ -245,6 +274,7 @@ async function startReplay(s: ReplayStart): Promise<void> {
     noDetect: s.noDetect,
     features: s.features === true,
     onCandidate,
+    parts,
   });
   pacer = new Pacer(s.speed);
   sampler = new TrafficSampler(s.trafficPerSecond);
@@ -275,7 +305,7 @@ async function startReplay(s: ReplayStart): Promise<void> {
   startedAt = performance.now();
   lastAt = startedAt;
   let seen = -1;
-  const timer = setInterval(() => {
+  const everySecond = () => {
     // paced replay, packets far apart: packet time moves on as it did when the capture was made
     if (paced && pipeline.counters.packets === seen && pipeline.counters.packets > 0) {
       pipeline.tick(Math.floor(p.packetNowUs()));
@@ -283,7 +313,11 @@ async function startReplay(s: ReplayStart): Promise<void> {
     seen = pipeline.counters.packets;
     lastReport = performance.now();
     report();
-  }, 1000);
+  };
+  // unpaced, this thread needs no timer (Deno loads its timer module, 4-5 ms, at a thread's first one): the
+  // session sends "report" every second instead
+  const timer = paced ? setInterval(everySecond, 1000) : undefined;
+  onReportTurn = everySecond;
   const errors: SourceError[] = [];
   const warnings: string[] = [];
   try {
@@ -325,7 +359,8 @@ async function startReplay(s: ReplayStart): Promise<void> {
       }
     }
   } finally {
-    clearInterval(timer);
+    onReportTurn = undefined;
+    if (timer !== undefined) clearInterval(timer); // (clearInterval too would load the timer module)
     sampler.stop();
   }
   const liveAtEnd = pipeline.flows.size;
@@ -344,10 +379,11 @@ async function startReplay(s: ReplayStart): Promise<void> {
   post({ type: "stopped", stats: final, report: replayReport });
 }
 
-async function start(s: CaptureStart): Promise<void> {
+/** Runs the capture (a replay builds its engine before its first await). */
+async function start(s: CaptureStart, parts: DetectionParts | undefined): Promise<void> {
   try {
-    if (s.mode === "live") await startLive(s);
-    else await startReplay(s);
+    if (s.mode === "live") await startLive(s, parts!);
+    else await startReplay(s, parts);
   } catch (e) {
     try {
       source?.close();
@@ -357,16 +393,28 @@ async function start(s: CaptureStart): Promise<void> {
   }
 }
 
+/** Messages are handled in order once the modules loaded (a start's, once the parts it needs loaded too). */
+let inbox: Promise<unknown> = loaded;
+
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data;
-  if (!modules) return; // the load failure was reported
-  if (m.type === "start") start(m.start);
-  else if (m.type === "config") engine?.configure(m.config);
-  else if (m.type === "stop") {
-    abort.abort();
-    pacer?.stop();
-  }
+  inbox = inbox.then(() => {
+    if (!modules) return; // the load failure was reported
+    if (m.type === "start") {
+      const s = m.start;
+      // the detectors and the model's features, unless a replay needs neither (loaded now if this Worker started
+      // without them)
+      const wanted = s.mode === "live" || !s.noDetect || s.features === true;
+      return (wanted ? detectionParts() : Promise.resolve(parts)).then((p) => void start(s, p), fail);
+    } else if (m.type === "config") engine?.configure(m.config);
+    else if (m.type === "report") onReportTurn?.();
+    else if (m.type === "stop") {
+      abort.abort();
+      pacer?.stop();
+    }
+  });
 };
 
-// last statement: the main thread sends nothing before this arrives
-if (modules) post({ type: "ready" });
+loaded.then(() => {
+  if (modules) post({ type: "ready" });
+});

@@ -17,6 +17,7 @@ import { ipToString, protoName, tcpFlagsString } from "../core/ip.ts";
 import { Decoder } from "../decode/decoder.ts";
 import { Packet } from "../decode/packet.ts";
 import { DetectionEngine } from "../pipeline/engine.ts";
+import { DETECTION_PARTS } from "../pipeline/detection_parts.ts";
 import { DecisionStage, type Ips, type MlClassifier } from "./decision.ts";
 
 /** Options of {@link PacedReplay}. */
@@ -155,6 +156,7 @@ export class PacedReplay {
           iface: this.#o.name,
           // with a model: each detection carries its flow's feature row for the model to judge
           features: this.#o.ml !== undefined,
+          parts: DETECTION_PARTS,
         });
         this.#engine = engine;
         const wallStart = performance.now();

@@ -10,6 +10,7 @@ import type { SourceError } from "../capture/packet_source.ts";
 import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { Alert } from "../core/alert.ts";
 import { DetectionEngine } from "../pipeline/engine.ts";
+import { DETECTION_PARTS } from "../pipeline/detection_parts.ts";
 import { buildReport, markFile, type ReplayReport, undecodedFileError } from "../pipeline/report.ts";
 import { DecisionStage, type Ips, type MlClassifier, OFFLINE_MAX_PENDING, OFFLINE_ML_DEADLINE_MS } from "./decision.ts";
 import { FlowModel } from "./flow_model.ts";
@@ -96,6 +97,7 @@ export async function replayFiles(
       : (e) => decision.submit(e),
     noDetect: options.noDetect,
     features: options.ml !== undefined,
+    parts: DETECTION_PARTS,
     onCandidate: modelAlerts ? (c) => modelAlerts.offer(c) : undefined,
   });
   const pipeline = engine.pipeline;
