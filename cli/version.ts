@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { loadPcap } from "../ffi/npcap.ts";
-
 /** The release version of `ids`. */
 export const VERSION = "0.2.0";
 
@@ -54,7 +52,7 @@ export async function checkoutCommit(): Promise<string> {
 }
 
 /** The capture library's own version string, or why it could not be loaded (one line). */
-export function captureLibraryVersion(load: () => { version: string } = () => loadPcap()): string {
+export function captureLibraryVersion(load: () => { version: string }): string {
   try {
     return load().version;
   } catch (e) {
@@ -63,9 +61,7 @@ export function captureLibraryVersion(load: () => { version: string } = () => lo
 }
 
 /** The lines `ids version` prints. */
-export async function versionReport(
-  pcap: () => string = () => captureLibraryVersion(),
-): Promise<string> {
+export async function versionReport(pcap: () => string): Promise<string> {
   const info = await buildInfo();
   const built = info.date ? `, built ${info.date}` : "";
   const library = Deno.build.os === "windows" ? "npcap  " : "libpcap";
@@ -89,6 +85,8 @@ export async function versionCommand(args: string[]): Promise<number> {
     console.error(`ids version: unknown option "${unknown[0]}" (run "ids version --help")`);
     return 2;
   }
+  // libpcap's bindings load here only: main.ts imports this module, and the other commands start without them
+  const { loadPcap } = await import("../ffi/npcap.ts");
   if (args.includes("--json")) {
     const info = await buildInfo();
     console.log(JSON.stringify({
@@ -97,10 +95,10 @@ export async function versionCommand(args: string[]): Promise<number> {
       built: info.date || null,
       deno: Deno.version.deno,
       target: Deno.build.target,
-      capture_library: captureLibraryVersion(),
+      capture_library: captureLibraryVersion(loadPcap),
     }));
     return 0;
   }
-  console.log(await versionReport());
+  console.log(await versionReport(() => captureLibraryVersion(loadPcap)));
   return 0;
 }

@@ -62,6 +62,11 @@ export class TrafficSampler {
     }
   }
 
+  /** False when it samples nothing (0 per second): {@link want} then never becomes true. */
+  get active(): boolean {
+    return this.#max > 0;
+  }
+
   /** Records the packet just decoded (call only when {@link want} is set). */
   take(pkt: Packet): void {
     this.want = false;
