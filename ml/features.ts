@@ -200,6 +200,8 @@ export class FeatureExtractor {
   #pairMask: number;
   /** Hosts pushed out of the context table by its cap. */
   hostEvictions = 0;
+  /** A host was evicted: from then on a flow's remembered host slot is checked against the packet's address. */
+  #evicted = false;
   /** Packet time of the latest packet (µs). */
   nowUs = 0;
 
@@ -295,13 +297,15 @@ export class FeatureExtractor {
     // ---- host context: the flow remembers both hosts' slots, so a packet usually costs no lookup ----
     const src = pkt.src, dst = pkt.dst;
     const h = this.#h;
+    // until the host table first evicts, no slot changes hands: a remembered slot still holds its host
+    const kept = !this.#evicted;
     let sSlot = fi[sb + I_HOST + dir];
-    if (sSlot !== 0 && (typeof src === "number" ? h[sSlot * HS + H_KEY] === src : this.#holds(sSlot, src))) {
+    if (sSlot !== 0 && (kept || (typeof src === "number" ? h[sSlot * HS + H_KEY] === src : this.#holds(sSlot, src)))) {
       if (sSlot !== this.#newest) this.#relink(sSlot);
       if (now - h[sSlot * HS + H_LAST] >= DECAY_STEP_US) this.#decay(sSlot, now);
     } else sSlot = fi[sb + I_HOST + dir] = this.#host(src, now);
     let rSlot = fi[sb + I_HOST + 1 - dir];
-    if (rSlot !== 0 && (typeof dst === "number" ? h[rSlot * HS + H_KEY] === dst : this.#holds(rSlot, dst))) {
+    if (rSlot !== 0 && (kept || (typeof dst === "number" ? h[rSlot * HS + H_KEY] === dst : this.#holds(rSlot, dst)))) {
       if (rSlot !== this.#newest) this.#relink(rSlot);
       if (now - h[rSlot * HS + H_LAST] >= DECAY_STEP_US) this.#decay(rSlot, now);
     } else rSlot = fi[sb + I_HOST + 1 - dir] = this.#host(dst, now);
@@ -551,6 +555,7 @@ export class FeatureExtractor {
       this.#unchain(slot);
       this.#unlink(slot);
       this.hostEvictions++;
+      this.#evicted = true;
     } else slot = ++this.#size;
     const hash = keyHash(ip);
     this.#hash[slot] = hash;
