@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compares hyper-parameters of the flow model by cross-validation on the committed split's TRAINING files only.
 
-  /usr/bin/python3 ml/tune.py --csv ml/data/rows.csv [--only NAME,...] [--seeds 42,7,11] [--drop FEATURE,...]
+  /usr/bin/python3 ml/tune.py --csv ml/data/rows.csv [--only NAME,...] [--seeds 42,7,11] [--drop FEATURE,...] [--oof F.csv]
 
 The held-out files of the committed model (`train.held_out_files`, fold `MODEL_FOLD`) are left out first; the
 remaining files are split again by the same rule (per class, every third file sorted by name), giving three inner
@@ -42,6 +42,7 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--seeds", default=str(T.PARAMS["seed"]))
     ap.add_argument("--drop", default="")
+    ap.add_argument("--oof", default="", help="write every training row's out-of-fold prediction to this CSV")
     a = ap.parse_args()
     names, files, labels, origins, x = T.load(a.csv)
     drop = {d for d in a.drop.split(",") if d}
@@ -64,11 +65,14 @@ def main():
         t0 = time.time()
         scores = []
         oof = np.full(len(y_tr), -1)
+        conf = np.zeros(len(y_tr))
         for tf in folds:
             te = np.array([f in tf for f in files_tr])
             sc, v, _, _ = T.fit_ensemble(x_tr[~te], y_tr[~te], len(classes), False, over)
-            p = v.predict_proba(sc.transform(x_tr[te])).argmax(axis=1)
+            pr = v.predict_proba(sc.transform(x_tr[te]))
+            p = pr.argmax(axis=1)
             oof[te] = p
+            conf[te] = pr.max(axis=1)
             scores.append(round(float(f1_score(y_tr[te], p, labels=sorted(set(y_tr[te])), average="macro",
                                                zero_division=0)), 4))
         m = oof >= 0
@@ -78,6 +82,13 @@ def main():
                           "mean": round(float(np.mean(scores)), 4), "focus": round(float(np.mean(focus)), 4),
                           "pooled_f1": {c: round(float(f), 3) for c, f in zip(classes, per_class)},
                           "seconds": round(time.time() - t0)}), flush=True)
+        if a.oof:
+            # one file per candidate and seed: the row's file, true label, origin, predicted class and its probability
+            path = a.oof if len(runs) == 1 else f"{a.oof}.{name}.{over['seed']}"
+            with open(path, "w") as fh:
+                fh.write("file,label,origin,predicted,confidence\n")
+                for f, lab, o, q, c in zip(files_tr, labels_tr, origins[tr], oof, conf):
+                    fh.write(f"{f},{lab},{o},{classes[q]},{c:.4f}\n")
 
 
 if __name__ == "__main__":
