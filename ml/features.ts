@@ -16,7 +16,7 @@ import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { FlowState, type FlowTable } from "../flow/flow_table.ts";
 
 /** Version of the feature code; a model trained on another version is refused. */
-export const FEATURE_VERSION = 6;
+export const FEATURE_VERSION = 8;
 
 /** Feature names in row order. */
 export const FEATURE_NAMES: readonly string[] = Object.freeze([
@@ -67,6 +67,7 @@ export const FEATURE_NAMES: readonly string[] = Object.freeze([
   "src_overlap_share_10s",
   "src_post_share_60s",
   "src_onset_10s",
+  "src_half_open_60s",
   // ---- the responder's recent behaviour ----
   "dst_pkts_in_1s",
   "dst_pkts_in_10s",
@@ -145,6 +146,10 @@ const DECAY_STEP_US = 1000;
 const PENDING_MIN = 0.5;
 /** A pair is "seen before" for this long (µs of packet time). */
 const PAIR_US = 60e6;
+/** Time constant of the initiator's latest half-open connection (`src_half_open_60s`), µs. */
+const HALF_OPEN_US = 60e6;
+/** Mixed into a host's hash for its half-open tag in the pair table. */
+const HALF_OPEN_SALT = 0x3c6ef372;
 /** Offset of a stored pair tag (see `#pairs`). */
 const TAG = 4294967296;
 
@@ -322,7 +327,7 @@ export class FeatureExtractor {
     if (post !== 0) h[snd + W_POST]++;
     if (isNew) this.#opened(pkt, sSlot, rSlot, now);
     else if (dir === 1 && flows.packets(slot, 1) === 1) this.#answered(flows, slot, rcv, now);
-    if (closing) this.#closed(flows, slot, dir === 0 ? snd : rcv, now);
+    if (closing) this.#closed(flows, slot, dir === 0 ? snd : rcv, now, dir === 0 && (f & TcpFlag.RST) !== 0);
   }
 
   /** Clears the row of a flow slot for the flow whose first packet is at `now`. */
@@ -409,12 +414,23 @@ export class FeatureExtractor {
     h[ini + S_PEND] = left > 0 ? left : 0;
   }
 
-  /** A TCP flow's first FIN or RST: when the session was short, its initiator (host row `ini`) counts it. */
-  #closed(flows: FlowTable, slot: number, ini: number, now: number): void {
+  /**
+   * A TCP flow's first FIN or RST: when the session was short, its initiator (host row `ini`) counts it; when the
+   * initiator reset it before completing the handshake, it remembers when.
+   */
+  #closed(flows: FlowTable, slot: number, ini: number, now: number, initiatorReset: boolean): void {
     if (now - flows.firstUs(slot) <= SHORT_US && flows.packets(slot, 0) + flows.packets(slot, 1) <= SHORT_PKTS) {
       // a short TCP session ended (a failed login, a probe, a one-request connection)
       this.#h[ini + L_SHORT]++;
       this.#h[ini + W_SHORT]++;
+    }
+    if (initiatorReset && (flows.state(slot) & (FlowState.SYN_ACK | FlowState.ESTABLISHED)) === FlowState.SYN_ACK) {
+      // half-open: the initiator reset a connection its responder had accepted before completing the handshake (a
+      // SYN scan, or a raw-socket tool's SYN whose SYN-ACK the kernel resets); an OS stack's connect completes it.
+      // Its time goes into the pair table under the host's own tag (a collision can only forget it)
+      const t = mix(this.#hash[ini / HS] ^ HALF_OPEN_SALT, HALF_OPEN_SALT), i = 2 * ((t ^ (t >>> 16)) & this.#pairMask);
+      this.#pairs[i] = t + TAG;
+      this.#pairs[i + 1] = now;
     }
   }
 
@@ -496,6 +512,10 @@ export class FeatureExtractor {
       out[o++] = ratio(h[b + L_OVERLAP], h[b + L_FLOWS_OUT]);
       out[o++] = ratio(h[b + W_POST], h[b + W_FLOWS_OUT]);
       out[o++] = ratio(h[b + S_FLOWS_OUT], h[b + L_FLOWS_OUT]);
+      // recency of its latest half-open connection (e^(-age / 60 s); 0 when none is remembered)
+      const t = mix(this.#hash[si] ^ HALF_OPEN_SALT, HALF_OPEN_SALT), i = 2 * ((t ^ (t >>> 16)) & this.#pairMask);
+      const pairs = this.#pairs;
+      out[o++] = pairs[i] === t + TAG && now >= pairs[i + 1] ? Math.exp(-(now - pairs[i + 1]) / HALF_OPEN_US) : 0;
     } else {
       out.fill(0, o, o + SRC_FEATURES);
       o += SRC_FEATURES;

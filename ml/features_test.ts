@@ -399,3 +399,37 @@ Deno.test("features: the onset shares are near 1 when a host just started and fa
   assert.ok(steady.src_onset_10s > 0.08 && steady.src_onset_10s < 0.15, `onset ${steady.src_onset_10s}`);
   assert.ok(steady.dst_onset_10s > 0.08 && steady.dst_onset_10s < 0.15, `onset ${steady.dst_onset_10s}`);
 });
+
+Deno.test("features: a half-open connection (SYN-ACK answered by the initiator's RST) marks its initiator for a while; completed and refused connections do not", () => {
+  const r = new Rig();
+  const C = "10.0.0.9", D = "10.0.0.10";
+  const tcp = (t: number, src: string, dst: string, sp: number, dp: number, flags: number, payload = "") =>
+    r.send({ tsUs: T0 + t, src, dst, proto: IpProto.TCP, sp, dp, flags, payload });
+  // A: a SYN scan of port 21 (nmap -sS: its kernel or nmap itself resets the SYN-ACK), then a version-detection session
+  tcp(0, A, B, 40000, 21, F.S);
+  const scan = tcp(1 * MS, B, A, 21, 40000, F.SA);
+  assert.equal(r.row(scan).src_half_open_60s, 0, "not before the reset");
+  tcp(2 * MS, A, B, 40000, 21, F.R);
+  tcp(100 * MS, A, B, 40001, 21, F.S);
+  tcp(101 * MS, B, A, 21, 40001, F.SA);
+  tcp(102 * MS, A, B, 40001, 21, F.A);
+  const session = tcp(110 * MS, B, A, 21, 40001, F.PA, "220 FTP server ready\r\n");
+  const marked = r.row(session).src_half_open_60s;
+  assert.ok(marked > 0.99 && marked <= 1, `just after the reset: ${marked}`);
+  // it fades with packet time (τ = 60 s)
+  const later = tcp(60 * SEC + 2 * MS, A, B, 40001, 21, F.A);
+  assert.ok(Math.abs(r.row(later).src_half_open_60s - Math.exp(-1)) < 1e-3, `${r.row(later).src_half_open_60s}`);
+  // C: a client's completed connection closed by its RST, and a SYN refused by the responder's RST: no mark
+  tcp(0, C, B, 41000, 22, F.S);
+  tcp(1 * MS, B, C, 22, 41000, F.SA);
+  tcp(2 * MS, C, B, 41000, 22, F.A);
+  tcp(3 * MS, C, B, 41000, 22, F.R);
+  tcp(4 * MS, C, B, 41001, 23, F.S);
+  const refused = tcp(5 * MS, B, C, 23, 41001, F.RA);
+  assert.equal(r.row(refused).src_half_open_60s, 0);
+  // D: never reset anything, and the responder's side of A's flows is not marked
+  const clean = tcp(6 * MS, D, B, 42000, 80, F.S);
+  assert.equal(r.row(clean).src_half_open_60s, 0);
+  const reverse = tcp(7 * MS, B, A, 43000, 8080, F.S);
+  assert.equal(r.row(reverse).src_half_open_60s, 0);
+});

@@ -5,6 +5,7 @@ skl2onnx cannot be installed here, so this writes the graph with the `onnx` pack
   features ─ Sub(mean) ─ Div(scale) ─┬─ TreeEnsembleClassifier (RandomForest) ────────┐
                                      ├─ MatMul/Add/Relu … MatMul/Add/Softmax (MLP) ──┼─ Mean ─ probabilities
                                      └─ TreeEnsembleClassifier + SOFTMAX (XGBoost) ──┘
+  (with class weights: Mean ─ Mul(weights) ─ Div(ReduceSum) ─ probabilities)
 
 Parity with predict_proba (to 1e-5) holds because the scaler runs in float32 on both sides
 (see Float32Scaler), RandomForest thresholds are rounded DOWN to float32 (x <= t and x <= floor32(t)
@@ -141,7 +142,8 @@ def _mlp_nodes(mlp, name, inits):
 
 
 def export(scaler, voting, n_features, meta):
-    """One ONNX graph: scaler, the voting ensemble's three models and their average."""
+    """One ONNX graph: scaler, the voting ensemble's three models and their average (times the class weights of a
+    `train.PriorWeighted`, renormalised)."""
     n_classes = len(voting.classes_)
     rf, mlp, xgb = (voting.named_estimators_[k] for k in ("rf", "mlp", "xgb"))
     inits = [
@@ -156,7 +158,19 @@ def export(scaler, voting, n_features, meta):
     ]
     mlp_nodes, mlp_out = _mlp_nodes(mlp, "mlp", inits)
     nodes += mlp_nodes
-    nodes.append(helper.make_node("Mean", ["rf_prob", mlp_out, "xgb_prob"], ["probabilities"]))
+    weights = getattr(voting, "weights", None)
+    if weights is None:
+        nodes.append(helper.make_node("Mean", ["rf_prob", mlp_out, "xgb_prob"], ["probabilities"]))
+    else:
+        # class weights (train.PriorWeighted): the average times one weight per class, divided by its row sum
+        inits.append(numpy_helper.from_array(np.asarray(weights, dtype=np.float32).reshape(1, -1), "class_weights"))
+        inits.append(numpy_helper.from_array(np.array([1], dtype=np.int64), "class_axis"))
+        nodes += [
+            helper.make_node("Mean", ["rf_prob", mlp_out, "xgb_prob"], ["averaged"]),
+            helper.make_node("Mul", ["averaged", "class_weights"], ["weighted"]),
+            helper.make_node("ReduceSum", ["weighted", "class_axis"], ["weight_sum"], keepdims=1),
+            helper.make_node("Div", ["weighted", "weight_sum"], ["probabilities"]),
+        ]
     graph = helper.make_graph(
         nodes, "ids_flow",
         [helper.make_tensor_value_info("features", TensorProto.FLOAT, [None, n_features])],

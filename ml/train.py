@@ -80,6 +80,9 @@ PARAMS = {
     "mlp_layers": (32, 32), "mlp_alpha": 1e-4,
     "xgb_rounds": 25, "xgb_depth": 4, "xgb_lr": 0.4,
     "smote_ratio": 1.0,
+    # the averaged probabilities times (rows of the class / rows of the largest class) ^ prior_alpha, renormalised:
+    # SMOTE trains on equal classes, which inflates the rare ones against how often they occur; 0 leaves it
+    "prior_alpha": 0.2,
     # every random choice (SMOTE, forest, MLP, boosted trees); `ml/tune.py --seeds` repeats a comparison with others
     "seed": 42,
 }
@@ -112,7 +115,23 @@ def fit_ensemble(x_tr, y_tr, n_classes, quick, params=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         voting.fit(xs_res, y_res)
+    if hp["prior_alpha"] > 0:
+        voting = PriorWeighted(voting, (counts / counts.max()) ** hp["prior_alpha"])
     return scaler, voting, k, len(y_res)
+
+
+class PriorWeighted:
+    """The soft vote's probabilities times one weight per class, renormalised (the ONNX graph does the same)."""
+
+    def __init__(self, voting, weights):
+        self.voting = voting
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.named_estimators_ = voting.named_estimators_
+        self.classes_ = voting.classes_
+
+    def predict_proba(self, x):
+        p = self.voting.predict_proba(x) * self.weights
+        return p / p.sum(axis=1, keepdims=True)
 
 
 def syn_bare_check(names, x_te, y_te, classes, scaler, voting):
@@ -274,6 +293,7 @@ def main():
         },
         "ensemble": {
             "voting": "soft",
+            "class_weights": [round(float(w), 6) for w in voting.weights] if isinstance(voting, PriorWeighted) else None,
             "scaler": "StandardScaler (float32)",
             "smote": f"SMOTE(k_neighbors={k}) on the training split",
             "rf": voting.named_estimators_["rf"].get_params()["n_estimators"],

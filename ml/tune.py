@@ -33,6 +33,9 @@ CANDIDATES = {
     "mlp_alpha_1e-3": {"mlp_alpha": 1e-3},
     "xgb_lr_0.2": {"xgb_lr": 0.2},
     "smote_0.2": {"smote_ratio": 0.2},
+    "prior_0.1": {"prior_alpha": 0.1},
+    "prior_0": {"prior_alpha": 0.0},
+    "prior_0.3": {"prior_alpha": 0.3},
 }
 
 
@@ -42,7 +45,7 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--seeds", default=str(T.PARAMS["seed"]))
     ap.add_argument("--drop", default="")
-    ap.add_argument("--oof", default="", help="write every training row's out-of-fold prediction to this CSV")
+    ap.add_argument("--oof", default="", help="write every training row's out-of-fold probabilities to this CSV")
     a = ap.parse_args()
     names, files, labels, origins, x = T.load(a.csv)
     drop = {d for d in a.drop.split(",") if d}
@@ -65,14 +68,14 @@ def main():
         t0 = time.time()
         scores = []
         oof = np.full(len(y_tr), -1)
-        conf = np.zeros(len(y_tr))
+        proba = np.zeros((len(y_tr), len(classes)))
         for tf in folds:
             te = np.array([f in tf for f in files_tr])
             sc, v, _, _ = T.fit_ensemble(x_tr[~te], y_tr[~te], len(classes), False, over)
             pr = v.predict_proba(sc.transform(x_tr[te]))
             p = pr.argmax(axis=1)
             oof[te] = p
-            conf[te] = pr.max(axis=1)
+            proba[te] = pr
             scores.append(round(float(f1_score(y_tr[te], p, labels=sorted(set(y_tr[te])), average="macro",
                                                zero_division=0)), 4))
         m = oof >= 0
@@ -83,12 +86,13 @@ def main():
                           "pooled_f1": {c: round(float(f), 3) for c, f in zip(classes, per_class)},
                           "seconds": round(time.time() - t0)}), flush=True)
         if a.oof:
-            # one file per candidate and seed: the row's file, true label, origin, predicted class and its probability
+            # one file per candidate and seed: the row's file, true label, origin, predicted class and every class's
+            # probability (to study decision rules on out-of-fold rows)
             path = a.oof if len(runs) == 1 else f"{a.oof}.{name}.{over['seed']}"
             with open(path, "w") as fh:
-                fh.write("file,label,origin,predicted,confidence\n")
-                for f, lab, o, q, c in zip(files_tr, labels_tr, origins[tr], oof, conf):
-                    fh.write(f"{f},{lab},{o},{classes[q]},{c:.4f}\n")
+                fh.write(",".join(["file", "label", "origin", "predicted", *(f"p_{c}" for c in classes)]) + "\n")
+                for f, lab, o, q, pr in zip(files_tr, labels_tr, origins[tr], oof, proba):
+                    fh.write(",".join([f, lab, o, classes[q], *(f"{v:.5f}" for v in pr)]) + "\n")
 
 
 if __name__ == "__main__":
