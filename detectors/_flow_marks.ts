@@ -3,52 +3,61 @@
  * counted so far, "already counted"). Indexed by flow slot, so bounded by the flow table's cap; a
  * value is tied to the flow id it was written for, so a reused slot reads as 0.
  *
- * The marks of every detector on one flow table share one block per flow slot: the flow id the
- * slot's values belong to, then up to seven values (one lane per `FlowMarks`), 64 bytes. A packet's
- * detectors read and write their marks of its flow in that one block (one cache line, warm after the
- * first of them) instead of one array each; the table's packets are spread over many slots, so one
- * array per detector cost a cache miss per detector and packet. A block whose flow id is not the
- * slot's current flow holds values of a flow gone: the first write for the new flow zeroes every lane.
- * The blocks grow by doubling up to the flow table's capacity as higher slots are written (the table
- * hands out low slots first).
+ * The marks of every detector on one flow table share one block per flow slot: up to eight values
+ * (one lane per `FlowMarks`), 64 bytes. A packet's detectors read and write their marks of its flow
+ * in that one block (one cache line, warm after the first of them) instead of one array each; the
+ * table's packets are spread over many slots, so one array per detector cost a cache miss per
+ * detector and packet. The table zeroes a slot's block when a new flow takes the slot
+ * (`FlowTable.onCreate`), so a value always belongs to the slot's current flow without a flow id to
+ * compare (the ids sit in an array of their own: one more cache miss per packet). The blocks grow by
+ * doubling up to the flow table's capacity as higher slots are written (the table hands out low
+ * slots first).
  *
  * @module
  */
 import type { FlowTable } from "../flow/flow_table.ts";
 
-/** Values per block (one lane per {@link FlowMarks} of a table); a block is its flow id and these. */
-const LANES = 7;
-/** Numbers per slot in a block array: the flow id, then the lanes. */
-const STRIDE = LANES + 1;
+/** Values per block: one lane per {@link FlowMarks} of a table. */
+const LANES = 8;
+/** Numbers per slot in a block array. */
+const STRIDE = LANES;
 
 const EMPTY = new Float64Array(0);
 
 /** The blocks of up to {@link LANES} marks on one flow table (more marks take another). */
 class Blocks {
-  /** [slot * STRIDE] the flow id the slot's values belong to, [slot * STRIDE + lane] the values. */
+  /** [slot * STRIDE + lane] the values of the flow in the slot. */
   data: Float64Array = EMPTY;
-  /** Lanes handed out (1 … LANES). */
+  /** Lanes handed out (0 … LANES). */
   lanes = 0;
+  /** A new flow took `slot`: its values start at 0 (slots past the end are 0 already). */
+  readonly created = (slot: number): void => {
+    const d = this.data, i = slot * STRIDE;
+    if (i < d.length) { for (let k = 0; k < STRIDE; k++) d[i + k] = 0; }
+  };
 }
 
 /** Per flow table, its blocks (the last one with free lanes, if any). */
 const tables = new WeakMap<FlowTable, Blocks[]>();
 
-/** A free lane on `flows`: the blocks it is in and its offset in a slot's numbers (1 … LANES). */
+/** A free lane on `flows`: the blocks it is in and its offset in a slot's numbers (0 … LANES - 1). */
 function takeLane(flows: FlowTable): { blocks: Blocks; lane: number } {
   let list = tables.get(flows);
   if (list === undefined) tables.set(flows, list = []);
   let blocks = list[list.length - 1];
-  if (blocks === undefined || blocks.lanes === LANES) list.push(blocks = new Blocks());
-  return { blocks, lane: ++blocks.lanes };
+  if (blocks === undefined || blocks.lanes === LANES) {
+    list.push(blocks = new Blocks());
+    flows.onCreate(blocks.created);
+  }
+  return { blocks, lane: blocks.lanes++ };
 }
 
 /** Per-flow numbers indexed by flow slot (see module docs). */
 export class FlowMarks {
   #table: FlowTable | null = null;
   #blocks: Blocks = new Blocks();
-  /** This marks' offset in a slot's numbers (1 … LANES). */
-  #lane = 1;
+  /** This marks' offset in a slot's numbers (0 … LANES - 1). */
+  #lane = 0;
 
   #bind(flows: FlowTable): void {
     const { blocks, lane } = takeLane(flows);
@@ -61,8 +70,7 @@ export class FlowMarks {
   get(flows: FlowTable, slot: number): number {
     if (this.#table !== flows) this.#bind(flows);
     const d = this.#blocks.data, i = slot * STRIDE;
-    if (slot < 0 || i >= d.length) return 0;
-    return d[i] === flows.flowId(slot) ? d[i + this.#lane] : 0;
+    return slot < 0 || i >= d.length ? 0 : d[i + this.#lane];
   }
 
   /** Adds `n` to the value of the flow in `slot` ({@link get} + `n`, then {@link set}); returns the sum. */
@@ -80,25 +88,16 @@ export class FlowMarks {
     this.#block(flows, slot)[slot * STRIDE + this.#lane] = value;
   }
 
-  /** The block array, with room for `slot` and its numbers belonging to the slot's current flow. */
+  /** The block array, with room for `slot`. */
   #block(flows: FlowTable, slot: number): Float64Array {
     const blocks = this.#blocks;
-    let d = blocks.data;
-    const i = slot * STRIDE;
-    if (i >= d.length) {
-      let n = Math.max(1024 * STRIDE, d.length);
-      while (n <= i) n *= 2;
-      const grown = new Float64Array(Math.min(n, flows.capacity * STRIDE));
-      grown.set(d);
-      d = blocks.data = grown;
-    }
-    const id = flows.flowId(slot);
-    if (d[i] !== id) {
-      // the values of a flow gone: every lane starts at 0 for this one
-      d[i] = id;
-      for (let k = 1; k < STRIDE; k++) d[i + k] = 0;
-    }
-    return d;
+    const d = blocks.data, i = slot * STRIDE;
+    if (i < d.length) return d;
+    let n = Math.max(1024 * STRIDE, d.length);
+    while (n <= i) n *= 2;
+    const grown = new Float64Array(Math.min(n, flows.capacity * STRIDE));
+    grown.set(d);
+    return blocks.data = grown;
   }
 
   /** Forgets every value. */

@@ -109,3 +109,22 @@ Deno.test("FlowMarks: a mark moved to another flow table takes a lane there; the
   assert.equal(marks.add(b, 64, 1), 1, "a slot past the table's capacity keeps nothing");
   assert.equal(marks.get(b, 64), 0);
 });
+
+Deno.test("FlowTable.onCreate: every new flow's slot, once, as it is created (what FlowMarks zero a block by)", () => {
+  const flows = new FlowTable({ maxFlows: 64 });
+  const pkt = new Packet();
+  const seen: number[] = [];
+  flows.onCreate((slot) => seen.push(slot));
+  let t = T0;
+  for (let i = 0; i < 40; i++) open(flows, pkt, i, t += 1000);
+  // packets of existing flows create nothing
+  for (let i = 0; i < 40; i++) open(flows, pkt, i, t += 1000);
+  assert.equal(seen.length, 40);
+  assert.equal(new Set(seen).size, 40);
+  // the flows time out: new ones reuse their slots, each reported again
+  t += 3600 * SEC;
+  const again: number[] = [];
+  for (let i = 0; i < 40; i++) again.push(open(flows, pkt, 1000 + i, t += 1000));
+  assert.deepEqual(seen.slice(40), again);
+  assert.ok(again.some((s) => seen.slice(0, 40).includes(s)), "slots are reused");
+});

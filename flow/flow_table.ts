@@ -172,6 +172,8 @@ export class FlowTable {
    */
   #expireCheckUs = -Infinity;
   #nextId = 1;
+  /** Called with the slot of each new flow (see {@link onCreate}). */
+  #created: ((slot: number) => void)[] = [];
 
   /** Live flows. */
   size = 0;
@@ -346,6 +348,8 @@ export class FlowTable {
     ir[o + I_NEXT] = NIL;
     ir[o + I_CLS] = -1;
     this.#id[slot] = this.#nextId++;
+    const created = this.#created;
+    for (let k = 0; k < created.length; k++) created[k](slot);
     if (this.size * 2 >= this.#buckets.length && this.#buckets.length < this.#maxBuckets) this.#growBuckets();
     const bucket = (h ^ (h >>> 15)) & this.#mask;
     ir[o + I_CHAIN] = this.#buckets[bucket] - 1;
@@ -398,6 +402,13 @@ export class FlowTable {
   /** A number unique to this flow for the lifetime of the table (EVE `flow_id`). */
   flowId(slot: number): number {
     return this.#id[slot];
+  }
+  /**
+   * Calls `listener` with the slot of every flow created from now on, as it is created (before its
+   * first packet reaches anyone): per-slot state kept beside the table can start the new flow at zero.
+   */
+  onCreate(listener: (slot: number) => void): void {
+    this.#created.push(listener);
   }
   /** IP protocol of the flow. */
   proto(slot: number): number {
