@@ -172,6 +172,20 @@ async function replayWith(
   // (ffi/affinity.ts).
   const warnModel = (l: string) => console.error(`ids replay: ${l}`);
   const useModel = a["no-detect"] !== true && config.ml.enabled;
+  const start: ReplayStart = {
+    mode: "replay",
+    files: a._.map(String),
+    speed,
+    config,
+    noDetect: a["no-detect"] === true,
+    // sampled lines feed only the dashboard (a sampler is a timer on the capture thread)
+    trafficPerSecond: serve ? TRAFFIC_LINES_PER_SECOND : 0,
+  };
+  // the capture starts now, while this thread checks the model and opens the outputs (its detections wait for the
+  // decision stage); served, the dashboard is up first. The model's features are computed from the start when the
+  // model is on: checking it first held the capture back 5-10 ms; a missing or mismatched model then only costs the
+  // features' time (alerts never carry them). Model-only alerts start after the model loaded, as below.
+  if (!serve && !(useModel && config.ml.alerts)) o.worker.startEarly({ ...start, features: useModel });
   const [flowModel, affinity] = useModel
     ? await Promise.all([
       import("../sensor/flow_model.ts"),
@@ -183,17 +197,7 @@ async function replayWith(
     : config.ml.alerts
     ? await flowModel.loadFlowModel(config, warnModel)
     : await flowModel.startFlowModelLazily(config, warnModel, { confineTo: affinity?.sideCpus() });
-  const start: ReplayStart = {
-    mode: "replay",
-    files: a._.map(String),
-    speed,
-    config,
-    noDetect: a["no-detect"] === true,
-    // sampled lines feed only the dashboard (a sampler is a timer on the capture thread)
-    trafficPerSecond: serve ? TRAFFIC_LINES_PER_SECOND : 0,
-  };
-  // the capture starts now, while this thread opens the outputs (its detections wait for the decision stage);
-  // served, the dashboard is up first. The model's features as the sensor will ask for them (Sensor.capture).
+  // (a no-op when started above) with model-only alerts: the model's features as the sensor will ask for them
   if (!serve) o.worker.startEarly({ ...start, features: ml !== undefined && !start.noDetect });
   // Deno loads its timer module (node:timers, 4-11 ms here) at a thread's first setTimeout: on this thread that
   // was the outputs' close after the last packet; now it is while the capture Worker loads and reads
