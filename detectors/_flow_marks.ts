@@ -1,7 +1,7 @@
 /**
  * One number per live flow, for detectors that must remember something about a flow (packets
  * counted so far, "already counted"). Indexed by flow slot, so bounded by the flow table's cap; a
- * value is tied to the flow id it was written for, so a reused slot reads as 0.
+ * slot's values are zeroed when a new flow takes the slot, so a reused slot reads as 0.
  *
  * The marks of every detector on one flow table share one block per flow slot: up to eight values
  * (one lane per `FlowMarks`), 64 bytes. A packet's detectors read and write their marks of its flow

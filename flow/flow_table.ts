@@ -137,6 +137,8 @@ const I_STATE = 6;
 const I_CLS = 7; // the LRU list, -1 when unlinked
 /** Hash buckets of a new table (doubled as flows are added). */
 const MIN_BUCKETS = 4096;
+/** Fewest flow slots a table has, whatever `maxFlows` asks for (per-flow columns elsewhere size to match). */
+export const MIN_FLOW_SLOTS = 16;
 
 /** The flow table. */
 export class FlowTable {
@@ -187,7 +189,7 @@ export class FlowTable {
   nowUs = 0;
 
   constructor(options: FlowTableOptions = {}) {
-    const cap = Math.max(16, Math.floor(options.maxFlows ?? 262144));
+    const cap = Math.max(MIN_FLOW_SLOTS, Math.floor(options.maxFlows ?? 262144));
     this.capacity = cap;
     this.#onEnd = options.onEnd;
     this.setTimeouts({ ...DEFAULT_FLOW_TIMEOUTS, ...options.timeouts });

@@ -13,7 +13,7 @@
  * @module
  */
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
-import { FlowState, type FlowTable } from "../flow/flow_table.ts";
+import { FlowState, type FlowTable, MIN_FLOW_SLOTS } from "../flow/flow_table.ts";
 
 /** Version of the feature code; a model trained on another version is refused. */
 export const FEATURE_VERSION = 8;
@@ -211,7 +211,8 @@ export class FeatureExtractor {
   nowUs = 0;
 
   constructor(options: FeatureOptions) {
-    const flows = Math.max(1, Math.floor(options.maxFlows));
+    // as many slots as a flow table asked for `maxFlows` has (it never has fewer than MIN_FLOW_SLOTS)
+    const flows = Math.max(MIN_FLOW_SLOTS, Math.floor(options.maxFlows));
     this.#flowBuf = new ArrayBuffer(flows * FLOW_BYTES);
     this.#d = new Float64Array(this.#flowBuf);
     this.#s = new Float32Array(this.#flowBuf);

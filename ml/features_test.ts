@@ -114,6 +114,22 @@ Deno.test("features: a reused flow slot starts from zero", () => {
   assert.equal(f.down_up_ratio, 0, "the old bytes are gone");
 });
 
+Deno.test("features: a flow table asked for fewer slots than it has keeps every flow's host context", () => {
+  // the flow table rounds a small maxFlows up (MIN_FLOW_SLOTS): the extractor must cover every slot it uses
+  const r = new Rig(8, 64);
+  let last = -1;
+  for (let i = 0; i < 14; i++) {
+    for (let k = 0; k < 2; k++) {
+      last = r.send({ tsUs: T0 + i * 10 + k, src: A, dst: `10.0.1.${i}`, proto: IpProto.UDP, sp: 1000 + i, dp: 53 });
+    }
+  }
+  assert.ok(last >= 8, `the last flow sits in slot ${last}, past the 8 asked for`);
+  assert.equal(r.fx.hosts, 15);
+  const f = r.row(last);
+  assert.equal(Math.round(Math.expm1(f.src_pkts_1s)), 28);
+  assert.equal(Math.round(Math.expm1(f.src_flows_1s)), 14);
+});
+
 Deno.test("features: the host table is capped and evicts the least recently active", () => {
   const r = new Rig(4096, 64);
   for (let i = 0; i < 5000; i++) {

@@ -158,7 +158,7 @@ def export(scaler, voting, n_features, meta):
     ]
     mlp_nodes, mlp_out = _mlp_nodes(mlp, "mlp", inits)
     nodes += mlp_nodes
-    weights = getattr(voting, "weights", None)
+    weights = getattr(voting, "class_weights", None)  # train.PriorWeighted (not VotingClassifier.weights: per model)
     if weights is None:
         nodes.append(helper.make_node("Mean", ["rf_prob", mlp_out, "xgb_prob"], ["probabilities"]))
     else:

@@ -125,12 +125,12 @@ class PriorWeighted:
 
     def __init__(self, voting, weights):
         self.voting = voting
-        self.weights = np.asarray(weights, dtype=np.float32)
+        self.class_weights = np.asarray(weights, dtype=np.float32)
         self.named_estimators_ = voting.named_estimators_
         self.classes_ = voting.classes_
 
     def predict_proba(self, x):
-        p = self.voting.predict_proba(x) * self.weights
+        p = self.voting.predict_proba(x) * self.class_weights
         return p / p.sum(axis=1, keepdims=True)
 
 
@@ -293,7 +293,7 @@ def main():
         },
         "ensemble": {
             "voting": "soft",
-            "class_weights": [round(float(w), 6) for w in voting.weights] if isinstance(voting, PriorWeighted) else None,
+            "class_weights": [round(float(w), 6) for w in voting.class_weights] if isinstance(voting, PriorWeighted) else None,
             "scaler": "StandardScaler (float32)",
             "smote": f"SMOTE(k_neighbors={k}) on the training split",
             "rf": voting.named_estimators_["rf"].get_params()["n_estimators"],

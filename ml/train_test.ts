@@ -95,6 +95,8 @@ Deno.test({
       assert.equal(info.feature_version, FEATURE_VERSION);
       assert.deepEqual(info.features, FEATURE_NAMES);
       assert.ok(info.data.test_files.length >= 3, "held out by file");
+      // the soft vote's class weights are in the graph too (parity below covers them)
+      assert.equal(info.ensemble.class_weights?.length, info.classes.length);
       for (const f of info.data.test_files) assert.ok(!info.data.train_files.includes(f), `${f} in both splits`);
       const { max, rows } = await parityError(dir);
       assert.ok(rows > 50);

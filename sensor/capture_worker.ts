@@ -418,7 +418,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       abort.abort();
       pacer?.stop();
     }
-  });
+  }).catch(fail); // one failing message (a bad configuration) is reported; the ones after it are still handled
 };
 
 loaded.then(() => {
