@@ -166,6 +166,11 @@ function mix(a: number, b: number): number {
   return Math.imul(h, 0x27d4eb2f) ^ (h >>> 13);
 }
 
+/** The "pair seen" table's tag under which a host (by its key hash) keeps its latest half-open time. */
+function halfOpenTag(hostHash: number): number {
+  return mix(hostHash ^ HALF_OPEN_SALT, HALF_OPEN_SALT);
+}
+
 const log1p = Math.log1p;
 
 /**
@@ -360,10 +365,9 @@ export class FeatureExtractor {
     const svc = pkt.dstPort | (pkt.proto << 16);
     // three "seen before" probes, in this order; their slots are read before any is written so the
     // three cache misses overlap (a later probe of the same slot sees the earlier one's write)
-    const pairs = this.#pairs, mask = this.#pairMask;
+    const pairs = this.#pairs;
     const h1 = mix(sk, svc), h2 = mix(sk ^ 0x5bd1e995, dk), h3 = mix(mix(sk ^ 0x68e31da4, dk), svc);
-    const i1 = 2 * ((h1 ^ (h1 >>> 16)) & mask), i2 = 2 * ((h2 ^ (h2 >>> 16)) & mask);
-    const i3 = 2 * ((h3 ^ (h3 >>> 16)) & mask);
+    const i1 = this.#pairAt(h1), i2 = this.#pairAt(h2), i3 = this.#pairAt(h3);
     const t1 = pairs[i1], u1 = pairs[i1 + 1], t2 = pairs[i2], u2 = pairs[i2 + 1];
     const t3 = pairs[i3], u3 = pairs[i3 + 1];
     const newPort = t1 !== h1 + TAG || now - u1 > PAIR_US;
@@ -415,6 +419,11 @@ export class FeatureExtractor {
     h[ini + S_PEND] = left > 0 ? left : 0;
   }
 
+  /** The index in `#pairs` of the entry for hash `t` (tag at the index, packet time after it). */
+  #pairAt(t: number): number {
+    return 2 * ((t ^ (t >>> 16)) & this.#pairMask);
+  }
+
   /**
    * A TCP flow's first FIN or RST: when the session was short, its initiator (host row `ini`) counts it; when the
    * initiator reset it before completing the handshake, it remembers when.
@@ -429,7 +438,7 @@ export class FeatureExtractor {
       // half-open: the initiator reset a connection its responder had accepted before completing the handshake (a
       // SYN scan, or a raw-socket tool's SYN whose SYN-ACK the kernel resets); an OS stack's connect completes it.
       // Its time goes into the pair table under the host's own tag (a collision can only forget it)
-      const t = mix(this.#hash[ini / HS] ^ HALF_OPEN_SALT, HALF_OPEN_SALT), i = 2 * ((t ^ (t >>> 16)) & this.#pairMask);
+      const t = halfOpenTag(this.#hash[ini / HS]), i = this.#pairAt(t);
       this.#pairs[i] = t + TAG;
       this.#pairs[i + 1] = now;
     }
@@ -514,7 +523,7 @@ export class FeatureExtractor {
       out[o++] = ratio(h[b + W_POST], h[b + W_FLOWS_OUT]);
       out[o++] = ratio(h[b + S_FLOWS_OUT], h[b + L_FLOWS_OUT]);
       // recency of its latest half-open connection (e^(-age / 60 s); 0 when none is remembered)
-      const t = mix(this.#hash[si] ^ HALF_OPEN_SALT, HALF_OPEN_SALT), i = 2 * ((t ^ (t >>> 16)) & this.#pairMask);
+      const t = halfOpenTag(this.#hash[si]), i = this.#pairAt(t);
       const pairs = this.#pairs;
       out[o++] = pairs[i] === t + TAG && now >= pairs[i + 1] ? Math.exp(-(now - pairs[i + 1]) / HALF_OPEN_US) : 0;
     } else {
