@@ -99,10 +99,12 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   // `ids replay`: the capture Worker (a V8 isolate and the pipeline's modules) starts loading on the other core
-  // now, while the command's modules, the configuration and the outputs load here
+  // now, while the command's modules, the configuration and the outputs load here; with --no-detect (nothing to
+  // decide) the capture runs on this thread instead, and its modules start loading now
   const early = name === "replay" && !rest.includes("-h") && !rest.includes("--help")
     ? (await import("./sensor/capture_session.ts")).startCaptureWorkerEarly({
       detectors: !rest.includes("--no-detect"),
+      inThread: rest.includes("--no-detect") && !rest.includes("--serve"),
     })
     : undefined;
   try {

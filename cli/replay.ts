@@ -115,8 +115,13 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (evePath === "-" && a.json) throw new UsageError("--json and --eve - both write to stdout: choose one");
   const configPath = a.config as string | undefined;
   // the capture Worker starts now: its isolate and modules load on the other core while this thread
-  // loads the configuration and opens the outputs (ended below if no capture takes it)
-  const worker = prepareCaptureWorker({ detectors: a["no-detect"] !== true });
+  // loads the configuration and opens the outputs (ended below if no capture takes it). --no-detect leaves nothing
+  // for this thread to decide while the capture reads: the capture runs here, without a second isolate (~13 ms that
+  // block this thread while it is made, and its modules' loading), unless the dashboard is served
+  const worker = prepareCaptureWorker({
+    detectors: a["no-detect"] !== true,
+    inThread: a["no-detect"] === true && !serve,
+  });
   try {
     return await replayWith(a, { serving, speed, evePath, configPath, worker });
   } finally {
@@ -201,7 +206,8 @@ async function replayWith(
   if (!serve) o.worker.startEarly({ ...start, features: ml !== undefined && !start.noDetect });
   // Deno loads its timer module (node:timers, 4-11 ms here) at a thread's first setTimeout: on this thread that
   // was the outputs' close after the last packet; now it is while the capture Worker loads and reads
-  clearTimeout(setTimeout(() => {}, 0));
+  // (a capture on this thread needs no timer at all: a --no-detect replay of regular files loads no timer module)
+  if (!o.worker.options.inThread) clearTimeout(setTimeout(() => {}, 0));
   let sensor: Sensor;
   try {
     sensor = await Sensor.open({

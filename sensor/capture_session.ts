@@ -40,14 +40,101 @@ export interface CaptureSessionOptions {
   worker?: PreparedWorker;
 }
 
+/** What a session needs of its capture: a Worker, or the same capture run on this thread. */
+export interface CapturePort {
+  /** Sends a message to the capture (dropped once it ended). */
+  post(m: ToWorker): void;
+  /** Ends the capture: a Worker is terminated, a capture on this thread stops at its next packet or read. */
+  terminate(): void;
+}
+
+/** The capture in a Worker (sensor/capture_worker.ts). */
+function workerPort(
+  detectors: boolean,
+  onMessage: (m: FromWorker) => void,
+  onError: (message: string) => void,
+): CapturePort {
+  const worker = new Worker(new URL("./capture_worker.ts", import.meta.url), {
+    type: "module",
+    ...(detectors ? {} : { name: NO_DETECT_WORKER }),
+  });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+  worker.onerror = (e) => {
+    e.preventDefault();
+    onError(`Cannot run capture worker: ${e.message}`);
+  };
+  return {
+    post(m) {
+      try {
+        worker.postMessage(m);
+      } catch { /* terminated */ }
+    },
+    terminate: () => worker.terminate(),
+  };
+}
+
+/**
+ * The capture on this thread (sensor/capture_runner.ts), with a Worker's semantics: messages are copied
+ * (structured clone) and delivered in order on later turns, nothing is delivered after {@link CapturePort.terminate}.
+ */
+function inThreadPort(
+  detectors: boolean,
+  onMessage: (m: FromWorker) => void,
+  onError: (message: string) => void,
+): CapturePort {
+  let ended = false;
+  let runner: import("./capture_runner.ts").CaptureRunner | undefined;
+  const queued: ToWorker[] = [];
+  import("./capture_runner.ts").then((m) => {
+    if (ended) return;
+    runner = m.startCaptureRunner((out) => {
+      const copy = structuredClone(out);
+      queueMicrotask(() => {
+        if (!ended) onMessage(copy);
+      });
+    }, { detectors });
+    for (const q of queued.splice(0)) runner.receive(q);
+  }, (e) => {
+    if (!ended) onError(`Cannot run the capture: ${(e as Error).message.split("\n")[0]}`);
+  });
+  return {
+    post(m) {
+      if (ended) return;
+      const copy = structuredClone(m);
+      if (runner) runner.receive(copy);
+      else queued.push(copy);
+    },
+    terminate() {
+      ended = true;
+      runner?.abort();
+    },
+  };
+}
+
+/** Options of {@link PreparedWorker}. */
+export interface PreparedWorkerOptions {
+  /**
+   * false: for a capture without detectors (`--no-detect`); the capture then loads the detectors' modules only if
+   * its start asks for them (about half of its start-up). Default true.
+   */
+  detectors?: boolean;
+  /**
+   * Run the capture on this thread instead of a Worker: no second V8 isolate (~13 ms that block this thread while it
+   * is made) and no module loading in a fresh isolate. For a replay with nothing to decide (`--no-detect`) and no
+   * dashboard to serve: otherwise the decision stage, the outputs and the web server need this thread free while
+   * the capture reads. Default false.
+   */
+  inThread?: boolean;
+}
+
 /**
  * A capture Worker started before its capture, so that its start-up (a V8 isolate, the decoders,
  * the flow table and the detectors: tens of ms) runs on the other core while the command loads
- * its own modules and configuration. Used by one {@link CaptureSession}; {@link close} ends it if
- * none took it.
+ * its own modules and configuration (or, `inThread`, the capture's modules loading on this thread). Used by one
+ * {@link CaptureSession}; {@link close} ends it if none took it.
  */
 export class PreparedWorker {
-  readonly #worker: Worker;
+  readonly #port: CapturePort;
   /** True once the Worker posted "ready"; false when it failed to load. */
   readonly #ready = Promise.withResolvers<boolean>();
   #error: string | undefined;
@@ -56,29 +143,22 @@ export class PreparedWorker {
   #onError: ((message: string) => void) | undefined;
   #early: FromWorker[] = [];
   #started = false;
+  /** The options it was made with. */
+  readonly options: Readonly<PreparedWorkerOptions>;
 
-  /**
-   * `detectors: false`: for a capture without detectors (`--no-detect`); the Worker then loads the detectors' modules
-   * only if its capture asks for them (about half of its start-up). Default true.
-   */
-  constructor(options: { detectors?: boolean } = {}) {
-    const worker = new Worker(new URL("./capture_worker.ts", import.meta.url), {
-      type: "module",
-      ...(options.detectors === false ? { name: NO_DETECT_WORKER } : {}),
-    });
-    this.#worker = worker;
-    worker.onmessage = (e: MessageEvent<FromWorker>) => {
-      if (e.data.type === "ready") this.#ready.resolve(true);
-      else if (this.#onMessage) this.#onMessage(e.data);
-      else this.#early.push(e.data); // a load failure ("error") before a session took the Worker
+  constructor(options: PreparedWorkerOptions = {}) {
+    this.options = { ...options };
+    const onMessage = (m: FromWorker) => {
+      if (m.type === "ready") this.#ready.resolve(true);
+      else if (this.#onMessage) this.#onMessage(m);
+      else this.#early.push(m); // a load failure ("error") before a session took the Worker
     };
-    worker.onerror = (e) => {
-      e.preventDefault();
-      const message = `Cannot run capture worker: ${e.message}`;
+    const onError = (message: string) => {
       this.#ready.resolve(false);
       if (this.#onError) this.#onError(message);
       else this.#error ??= message;
     };
+    this.#port = (options.inThread ? inThreadPort : workerPort)(options.detectors !== false, onMessage, onError);
   }
 
   /** True once a session took the Worker (or it was closed). */
@@ -86,9 +166,9 @@ export class PreparedWorker {
     return this.#taken;
   }
 
-  /** The Worker. */
-  get worker(): Worker {
-    return this.#worker;
+  /** The capture's messages in and its end. */
+  get port(): CapturePort {
+    return this.#port;
   }
 
   /** True when {@link startEarly} sent the capture's start. */
@@ -105,9 +185,7 @@ export class PreparedWorker {
     if (this.#taken || this.#started) return;
     this.#started = true;
     // sent at once, not after "ready": a Worker takes its messages once its module ran (a failed load ignores it)
-    try {
-      this.#worker.postMessage({ type: "start", start } satisfies ToWorker);
-    } catch { /* terminated */ }
+    this.#port.post({ type: "start", start });
   }
 
   /**
@@ -129,7 +207,7 @@ export class PreparedWorker {
     if (this.#taken) return;
     this.#taken = true;
     this.#ready.resolve(false);
-    this.#worker.terminate();
+    this.#port.terminate();
   }
 }
 
@@ -140,10 +218,12 @@ let early: PreparedWorker | undefined;
  * Starts a capture Worker ahead of {@link CaptureSession.start} (pass it as `worker`): the one
  * {@link startCaptureWorkerEarly} started when there is one, else a new one (options: see {@link PreparedWorker}).
  */
-export function prepareCaptureWorker(options: { detectors?: boolean } = {}): PreparedWorker {
+export function prepareCaptureWorker(options: PreparedWorkerOptions = {}): PreparedWorker {
   const w = early;
   early = undefined;
-  return w !== undefined && !w.taken ? w : new PreparedWorker(options);
+  if (w !== undefined && !w.taken && (w.options.inThread === true) === (options.inThread === true)) return w;
+  w?.close(); // started for another kind of capture (on this thread or not)
+  return new PreparedWorker(options);
 }
 
 /**
@@ -151,10 +231,19 @@ export function prepareCaptureWorker(options: { detectors?: boolean } = {}): Pre
  * command that captures); the command's {@link prepareCaptureWorker} then takes it. The caller
  * closes it when the command ends (a no-op once taken).
  */
-export function startCaptureWorkerEarly(options: { detectors?: boolean } = {}): PreparedWorker {
+export function startCaptureWorkerEarly(options: PreparedWorkerOptions = {}): PreparedWorker {
   early?.close();
   early = new PreparedWorker(options);
   return early;
+}
+
+/** True for a regular file (its reads never wait for a writer, unlike a FIFO's or stdin's). */
+function isRegularFile(f: string): boolean {
+  try {
+    return Deno.statSync(f.startsWith("file:") ? new URL(f) : f).isFile;
+  } catch {
+    return false; // missing: reported by the capture
+  }
 }
 
 /** How a capture ended. */
@@ -173,7 +262,7 @@ export interface CaptureResult {
 export class CaptureSession {
   /** Resolves when the capture ended and every detection was decided and published. */
   readonly done: Promise<CaptureResult>;
-  #worker: Worker;
+  #worker: CapturePort;
   #options: CaptureSessionOptions;
   #last: CaptureCounters | undefined;
   #startSent = false;
@@ -181,7 +270,7 @@ export class CaptureSession {
   #finish: (result: CaptureResult) => void;
   #reportTimer: ReturnType<typeof setInterval> | undefined;
 
-  private constructor(worker: Worker, options: CaptureSessionOptions) {
+  private constructor(worker: CapturePort, options: CaptureSessionOptions) {
     this.#worker = worker;
     this.#options = options;
     const done = Promise.withResolvers<CaptureResult>();
@@ -207,10 +296,11 @@ export class CaptureSession {
    */
   static async start(start: CaptureStart, options: CaptureSessionOptions): Promise<CaptureSession> {
     const prepared = options.worker !== undefined && !options.worker.taken ? options.worker : new PreparedWorker();
-    const session = new CaptureSession(prepared.worker, options);
-    // an unpaced replay's counters: the Worker keeps no timer then (Deno loads its timer module at a thread's
-    // first timer, 4-5 ms on the way to the first packet), this thread asks it every second instead
-    if (start.mode === "replay" && !Number.isFinite(start.speed)) {
+    const session = new CaptureSession(prepared.port, options);
+    // an unpaced replay's counters: the capture keeps no timer then (Deno loads its timer module at a thread's
+    // first timer, 4-14 ms on the way to the first packet) and posts them every 64 k packets once a second passed;
+    // a FIFO or stdin can stall between packets, so for those this thread asks every second instead
+    if (start.mode === "replay" && !Number.isFinite(start.speed) && !start.files.every(isRegularFile)) {
       session.#reportTimer = setInterval(() => session.#send({ type: "report" }), 1000);
     }
     // started ahead (PreparedWorker.startEarly): the capture may even have ended; its messages come now
@@ -254,9 +344,7 @@ export class CaptureSession {
   }
 
   #send(m: ToWorker): void {
-    try {
-      this.#worker.postMessage(m);
-    } catch { /* terminated */ }
+    this.#worker.post(m);
   }
 
   #onMessage(m: FromWorker): void {

@@ -1,4 +1,7 @@
-/** The capture Worker driven through CaptureSession: replay, pacing, stop, traffic lines, counters, reload. */
+/**
+ * The capture Worker (and the same capture run on this thread) driven through CaptureSession: replay, pacing, stop,
+ * traffic lines, counters, reload.
+ */
 import assert from "node:assert/strict";
 import { pcapFile, tempFile } from "../capture/_test_pcap_writer.ts";
 import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
@@ -6,6 +9,7 @@ import type { Alert } from "../core/alert.ts";
 import type { HubEvent, SensorCounters, TrafficLine } from "../core/hub_event.ts";
 import { cat, eth, ipv4, tcp } from "../decode/_test_frames.ts";
 import { EtherType } from "../decode/link.ts";
+import type { ReplayReport } from "../pipeline/report.ts";
 import type { CaptureStart } from "./capture_protocol.ts";
 import { CaptureSession, prepareCaptureWorker } from "./capture_session.ts";
 import { DecisionStage } from "./decision.ts";
@@ -26,12 +30,13 @@ function replayStart(files: (string | URL)[], overrides: Partial<CaptureStart> =
   } as CaptureStart;
 }
 
-async function session(start: CaptureStart, config: Config = DEFAULT_CONFIG) {
+async function session(start: CaptureStart, config: Config = DEFAULT_CONFIG, options: { inThread?: boolean } = {}) {
   const hub = new Hub();
   const events: HubEvent[] = [];
   hub.subscribe({ name: "collect", handle: (e) => void events.push(e) }, { queue: 1_000_000 });
   const decision = new DecisionStage({ hub, config });
-  const s = await CaptureSession.start(start, { hub, decision });
+  const worker = options.inThread ? prepareCaptureWorker({ inThread: true }) : undefined;
+  const s = await CaptureSession.start(start, { hub, decision, worker });
   return { hub, decision, events, session: s };
 }
 
@@ -125,39 +130,45 @@ Deno.test("traffic lines are sampled at most ~50 per second; counters are publis
   assert.ok(counters.at(-1)!.capture.packets > 0);
 });
 
-Deno.test("an unpaced replay publishes counters every second while its input stalls", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ids-stall-" });
-  try {
-    const fifo = `${dir}/capture.pcap`;
-    assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0, "mkfifo");
-    const { session: s, events, hub } = await session(replayStart([fifo]));
-    const writer = await Deno.open(fifo, { write: true }); // once the Worker opened it for reading
-    const records = (from: number) =>
-      Array.from({ length: 5 }, (_, i) => ({
-        sec: 1_700_000_000 + from + i,
-        frac: 0,
-        data: cat(
-          eth(EtherType.IPV4),
-          ipv4({ src: "10.9.0.2", dst: "10.9.0.1", proto: 6 }, tcp({ sp: 40000 + from + i, dp: 80, flags: 2 })),
-        ),
-      }));
-    const file = pcapFile([...records(0), ...records(5)]);
-    const half = file.length - (file.length - 24) / 2; // the header and the first five records
-    await writer.write(file.subarray(0, half));
-    await new Promise((r) => setTimeout(r, 2200)); // no packet for two seconds: the reader waits
-    await hub.flush();
-    const during = events.filter((e) => e.kind === "counters").map((e) => (e as { counters: SensorCounters }).counters);
-    assert.ok(during.length >= 1, "counters while the input stalls");
-    assert.equal(during.at(-1)!.capture.packets, 5);
-    await writer.write(file.subarray(half));
-    writer.close();
-    const result = await s.done;
-    assert.equal(result.status, 0);
-    assert.equal(result.report!.packets, 10);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+for (const inThread of [false, true]) {
+  Deno.test(`an unpaced replay publishes counters every second while its input stalls${inThread ? " (on this thread)" : ""}`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ids-stall-" });
+    try {
+      const fifo = `${dir}/capture.pcap`;
+      assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0, "mkfifo");
+      const { session: s, events, hub } = await session(replayStart([fifo], { noDetect: inThread }), DEFAULT_CONFIG, {
+        inThread,
+      });
+      const writer = await Deno.open(fifo, { write: true }); // once the Worker opened it for reading
+      const records = (from: number) =>
+        Array.from({ length: 5 }, (_, i) => ({
+          sec: 1_700_000_000 + from + i,
+          frac: 0,
+          data: cat(
+            eth(EtherType.IPV4),
+            ipv4({ src: "10.9.0.2", dst: "10.9.0.1", proto: 6 }, tcp({ sp: 40000 + from + i, dp: 80, flags: 2 })),
+          ),
+        }));
+      const file = pcapFile([...records(0), ...records(5)]);
+      const half = file.length - (file.length - 24) / 2; // the header and the first five records
+      await writer.write(file.subarray(0, half));
+      await new Promise((r) => setTimeout(r, 2200)); // no packet for two seconds: the reader waits
+      await hub.flush();
+      const during = events.filter((e) => e.kind === "counters").map((e) =>
+        (e as { counters: SensorCounters }).counters
+      );
+      assert.ok(during.length >= 1, "counters while the input stalls");
+      assert.equal(during.at(-1)!.capture.packets, 5);
+      await writer.write(file.subarray(half));
+      writer.close();
+      const result = await s.done;
+      assert.equal(result.status, 0);
+      assert.equal(result.report!.packets, 10);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
 
 Deno.test("a configuration reload reaches the Worker: a detector disabled at start is enabled mid-replay", async () => {
   const off: Config = { ...DEFAULT_CONFIG, port_scan: { ...DEFAULT_CONFIG.port_scan, enabled: false } };
@@ -256,4 +267,53 @@ Deno.test("a capture started early runs before a session takes it: the session t
   unused.startEarly(replayStart([DEMO]));
   unused.close();
   assert.equal(unused.taken, true);
+});
+
+Deno.test("a capture run on this thread reports what the Worker reports; asked for detectors, it raises their alerts", async () => {
+  const strip = (r: ReplayReport) => ({
+    ...r,
+    seconds_wall: 0,
+    packets_per_second: 0,
+    megabits_per_second: 0,
+  });
+  const run = async (inThread: boolean, noDetect: boolean) => {
+    const { session: s, events, hub } = await session(replayStart([DEMO, NMAP_SYN], { noDetect }), DEFAULT_CONFIG, {
+      inThread,
+    });
+    const result = await s.done;
+    await hub.close();
+    assert.equal(result.status, 0);
+    return { report: strip(result.report!), alerts: alertsOf(events) };
+  };
+  const inWorker = await run(false, true);
+  const here = await run(true, true);
+  assert.equal(here.report.packets, 18_661 + 407);
+  assert.deepEqual(here.report, inWorker.report);
+  assert.deepEqual(here.alerts, []);
+  // asked for detectors, a capture on this thread loads them and raises the Worker's alerts
+  const strip2 = (a: Alert) => ({ ...a, flow: undefined, flowId: a.flowId > 0 });
+  const detected = await run(true, false);
+  const inProcess: Alert[] = [];
+  await replayFiles([DEMO, NMAP_SYN], { onAlert: (a) => inProcess.push(a) });
+  assert.ok(inProcess.length > 0);
+  assert.deepEqual(detected.alerts.map(strip2), inProcess.map(strip2));
+});
+
+Deno.test("a capture on this thread: stop() ends it, a prepared one nobody took is ended by close()", async () => {
+  const { session: s } = await session(replayStart([DEMO], { speed: 1, noDetect: true }), DEFAULT_CONFIG, {
+    inThread: true,
+  });
+  while ((s.counters?.packets ?? 0) === 0) await new Promise((r) => setTimeout(r, 20));
+  s.stop();
+  const result = await s.done;
+  assert.equal(result.status, 0);
+  assert.ok(result.report!.packets > 0 && result.report!.packets < 18_661, `read ${result.report!.packets}`);
+  const unused = prepareCaptureWorker({ inThread: true });
+  unused.startEarly(replayStart([DEMO], { speed: 1, noDetect: true }));
+  unused.close();
+  assert.equal(unused.taken, true);
+  // a Worker prepared for another kind of capture is not handed out: prepareCaptureWorker makes the right one
+  const bare = prepareCaptureWorker({ inThread: true });
+  assert.equal(bare.options.inThread, true);
+  bare.close();
 });

@@ -93,3 +93,54 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     }
   });
 }
+
+Deno.test("replay --no-detect (the capture on the main thread): the whole report reaches a pipe; counts as with detectors", async () => {
+  const run = async (...extra: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "replay", DEMO, MIXED, "--json", ...extra],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, dec.decode(out.stderr));
+    return { report: JSON.parse(dec.decode(out.stdout)), stderr: dec.decode(out.stderr) };
+  };
+  const bare = await run("--no-detect", "--stats");
+  const full = await run();
+  assert.equal(bare.report.packets, 18_661 + 329);
+  for (const k of ["packets", "bytes", "ip_packets", "link_types", "decode_events", "flows", "errors"]) {
+    assert.deepEqual(bare.report[k], full.report[k], k);
+  }
+  assert.equal(bare.report.alerts, undefined);
+  // --stats: the text report on stderr too, to its last line
+  assert.match(bare.stderr, /^packets\s+18,990 /m);
+  assert.match(bare.stderr, /^flows\s+/m);
+});
+
+Deno.test("replay --no-detect: SIGINT stops the capture on the main thread at once and prints the partial report", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "replay", DEMO, "--no-detect", "--speed", "realtime", "--progress"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let err = "";
+  const reading = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (t) => void (err += t) }),
+  );
+  const t0 = performance.now();
+  while (!/^replaying .*: \d+ packets/m.test(err) && performance.now() - t0 < 20_000) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match(err, /^replaying .*demo\.pcapng\.gz: \d+ packets/m, "a progress line");
+  const sent = performance.now();
+  child.kill("SIGINT");
+  const status = await child.status;
+  const ms = performance.now() - sent;
+  await reading;
+  await child.stdout.cancel();
+  assert.ok(ms < 3000, `stopped ${ms.toFixed(0)} ms after SIGINT`);
+  assert.equal(status.code, 0, err);
+  const m = /^packets\s+([\d,]+) /m.exec(err);
+  assert.ok(m, `the partial report:\n${err}`);
+  const packets = Number(m[1].replaceAll(",", ""));
+  assert.ok(packets > 0 && packets < 2_000, `stopped early: ${packets} of 18,661 packets read`);
+});
