@@ -16,7 +16,7 @@ import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { FlowState, type FlowTable, MIN_FLOW_SLOTS } from "../flow/flow_table.ts";
 
 /** Version of the feature code; a model trained on another version is refused. */
-export const FEATURE_VERSION = 8;
+export const FEATURE_VERSION = 9;
 
 /** Feature names in row order. */
 export const FEATURE_NAMES: readonly string[] = Object.freeze([
@@ -148,8 +148,6 @@ const PENDING_MIN = 0.5;
 const PAIR_US = 60e6;
 /** Time constant of the initiator's latest half-open connection (`src_half_open_60s`), µs. */
 const HALF_OPEN_US = 60e6;
-/** Mixed into a host's hash for its half-open tag in the pair table. */
-const HALF_OPEN_SALT = 0x3c6ef372;
 /** Offset of a stored pair tag (see `#pairs`). */
 const TAG = 4294967296;
 
@@ -164,11 +162,6 @@ function mix(a: number, b: number): number {
   let h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0xc2b2ae35);
   h ^= h >>> 15;
   return Math.imul(h, 0x27d4eb2f) ^ (h >>> 13);
-}
-
-/** The "pair seen" table's tag under which a host (by its key hash) keeps its latest half-open time. */
-function halfOpenTag(hostHash: number): number {
-  return mix(hostHash ^ HALF_OPEN_SALT, HALF_OPEN_SALT);
 }
 
 const log1p = Math.log1p;
@@ -190,6 +183,11 @@ export class FeatureExtractor {
   #fi: Int32Array;
   #maxHosts: number;
   #h: Float64Array;
+  /**
+   * Packet time (µs) of each host slot's latest half-open connection (`src_half_open_60s`), −∞ when none: a column of
+   * the host table, so it is reset when the slot takes a new host and read as e^(−age / 60 s).
+   */
+  #halfOpen: Float64Array;
   /** IPv6 host keys by slot (created at the first IPv6 host, then kept longer than the highest slot in use). */
   #v6: (string | undefined)[] | undefined;
   #hash: Int32Array;
@@ -224,6 +222,7 @@ export class FeatureExtractor {
     this.#fi = new Int32Array(this.#flowBuf);
     const hosts = this.#maxHosts = Math.max(2, Math.floor(options.maxHosts ?? 65536));
     this.#h = new Float64Array((hosts + 1) * HS);
+    this.#halfOpen = new Float64Array(hosts + 1);
     this.#hash = new Int32Array(hosts + 1);
     this.#chain = new Int32Array(hosts + 1);
     this.#prev = new Int32Array(hosts + 1);
@@ -245,7 +244,7 @@ export class FeatureExtractor {
 
   /** Bytes of the tables (allocated once; RSS grows only with the flows and hosts actually seen). */
   get tableBytes(): number {
-    return this.#flowBuf.byteLength + this.#h.byteLength + this.#buckets.byteLength +
+    return this.#flowBuf.byteLength + this.#h.byteLength + this.#halfOpen.byteLength + this.#buckets.byteLength +
       (this.#hash.byteLength + this.#chain.byteLength + this.#prev.byteLength + this.#next.byteLength) +
       this.#pairs.byteLength;
   }
@@ -437,10 +436,8 @@ export class FeatureExtractor {
     if (initiatorReset && (flows.state(slot) & (FlowState.SYN_ACK | FlowState.ESTABLISHED)) === FlowState.SYN_ACK) {
       // half-open: the initiator reset a connection its responder had accepted before completing the handshake (a
       // SYN scan, or a raw-socket tool's SYN whose SYN-ACK the kernel resets); an OS stack's connect completes it.
-      // Its time goes into the pair table under the host's own tag (a collision can only forget it)
-      const t = halfOpenTag(this.#hash[ini / HS]), i = this.#pairAt(t);
-      this.#pairs[i] = t + TAG;
-      this.#pairs[i + 1] = now;
+      // Its time goes into the initiator's host slot (evicted with the host)
+      this.#halfOpen[ini / HS] = now;
     }
   }
 
@@ -522,10 +519,9 @@ export class FeatureExtractor {
       out[o++] = ratio(h[b + L_OVERLAP], h[b + L_FLOWS_OUT]);
       out[o++] = ratio(h[b + W_POST], h[b + W_FLOWS_OUT]);
       out[o++] = ratio(h[b + S_FLOWS_OUT], h[b + L_FLOWS_OUT]);
-      // recency of its latest half-open connection (e^(-age / 60 s); 0 when none is remembered)
-      const t = halfOpenTag(this.#hash[si]), i = this.#pairAt(t);
-      const pairs = this.#pairs;
-      out[o++] = pairs[i] === t + TAG && now >= pairs[i + 1] ? Math.exp(-(now - pairs[i + 1]) / HALF_OPEN_US) : 0;
+      // recency of its latest half-open connection (e^(-age / 60 s); 0 when none: its time is -Infinity)
+      const ho = this.#halfOpen[si];
+      out[o++] = now >= ho ? Math.exp(-(now - ho) / HALF_OPEN_US) : 0;
     } else {
       out.fill(0, o, o + SRC_FEATURES);
       o += SRC_FEATURES;
@@ -595,6 +591,7 @@ export class FeatureExtractor {
     const h = this.#h, b = slot * HS;
     h.fill(0, b, b + HS);
     h[b + H_LAST] = now;
+    this.#halfOpen[slot] = -Infinity;
     let v6 = this.#v6;
     if (typeof ip !== "number") v6 ??= this.#v6 = [];
     // grown with the slots in use (slot <= #size), so every slot in use is in bounds

@@ -449,3 +449,48 @@ Deno.test("features: a half-open connection (SYN-ACK answered by the initiator's
   const reverse = tcp(7 * MS, B, A, 43000, 8080, F.S);
   assert.equal(r.row(reverse).src_half_open_60s, 0);
 });
+
+Deno.test("features: a half-open mark lives in its host's row: it survives 300 k unrelated new flows and goes with its host's eviction", () => {
+  // 200 scanners each leave one connection half-open
+  const r = new Rig(4096);
+  const scanner = (i: number) => (0x0c000000 + i) >>> 0;
+  for (let i = 0; i < 200; i++) {
+    r.send({ tsUs: T0 + i * 10, src: scanner(i), dst: B, proto: IpProto.TCP, sp: 40000, dp: 21, flags: F.S });
+    r.send({ tsUs: T0 + i * 10 + 1, src: B, dst: scanner(i), proto: IpProto.TCP, sp: 21, dp: 40000, flags: F.SA });
+    r.send({ tsUs: T0 + i * 10 + 2, src: scanner(i), dst: B, proto: IpProto.TCP, sp: 40000, dp: 21, flags: F.R });
+  }
+  // 300 k new flows of 1000 other hosts to ever other ports (each writes three "seen before" entries), in 3 s
+  const t1 = T0 + 10 * MS;
+  for (let i = 0; i < 300_000; i++) {
+    r.send({
+      tsUs: t1 + i * 10,
+      src: (0x0d000000 + (i % 1000)) >>> 0,
+      dst: B,
+      proto: IpProto.TCP,
+      sp: 50000,
+      dp: 1 + (i % 65003),
+      flags: F.S,
+    });
+  }
+  const t2 = t1 + 3 * SEC + 10 * MS;
+  let kept = 0;
+  for (let i = 0; i < 200; i++) {
+    const slot = r.send({ tsUs: t2 + i, src: scanner(i), dst: B, proto: IpProto.TCP, sp: 40001, dp: 22, flags: F.S });
+    if (r.row(slot).src_half_open_60s > 0.9) kept++;
+  }
+  assert.equal(kept, 200, "every scanner keeps its mark (it decays by time only)");
+
+  // a host pushed out of the context table loses its mark with the rest of its row
+  const small = new Rig(4096, 64);
+  small.send({ tsUs: T0, src: A, dst: B, proto: IpProto.TCP, sp: 40000, dp: 21, flags: F.S });
+  small.send({ tsUs: T0 + 1, src: B, dst: A, proto: IpProto.TCP, sp: 21, dp: 40000, flags: F.SA });
+  small.send({ tsUs: T0 + 2, src: A, dst: B, proto: IpProto.TCP, sp: 40000, dp: 21, flags: F.R });
+  const before = small.send({ tsUs: T0 + 3, src: A, dst: B, proto: IpProto.TCP, sp: 40001, dp: 22, flags: F.S });
+  assert.ok(small.row(before).src_half_open_60s > 0.99, "marked while its host is held");
+  for (let i = 0; i < 100; i++) {
+    small.send({ tsUs: T0 + 10 + i, src: (0x0e000000 + i) >>> 0, dst: "10.0.0.2", proto: IpProto.UDP, sp: 1, dp: 53 });
+  }
+  assert.ok(small.fx.hostEvictions > 0);
+  const after = small.send({ tsUs: T0 + 200, src: A, dst: B, proto: IpProto.TCP, sp: 40002, dp: 23, flags: F.S });
+  assert.equal(small.row(after).src_half_open_60s, 0, "evicted with its host");
+});
