@@ -318,15 +318,14 @@ export class AppLayer implements StreamConsumer {
     if (pooled === undefined) return f;
     // listeners were told to copy what they keep of a context: the record is reused as new
     const t = this.#table;
-    const ini = t.initiator(slot), res = t.responder(slot);
     const c = f.ctx;
     c.slot = slot;
     c.flowId = t.flowId(slot);
     c.tsUs = 0;
-    c.client = ini.ip;
-    c.server = res.ip;
-    c.clientPort = ini.port;
-    c.serverPort = res.port;
+    c.client = t.initiatorIp(slot);
+    c.server = t.responderIp(slot);
+    c.clientPort = t.initiatorPort(slot);
+    c.serverPort = t.responderPort(slot);
     c.proto = "http";
     c.clientBanner = c.serverBanner = "";
     c.requests = c.attempts = 0;
@@ -341,7 +340,6 @@ export class AppLayer implements StreamConsumer {
 
   #newRecord(slot: number): AppFlow {
     const t = this.#table;
-    const ini = t.initiator(slot), res = t.responder(slot);
     const bare = this.#bare.pop();
     const idx = bare ?? this.#records.length;
     const f: AppFlow = {
@@ -350,10 +348,10 @@ export class AppLayer implements StreamConsumer {
         slot,
         flowId: t.flowId(slot),
         tsUs: 0,
-        client: ini.ip,
-        server: res.ip,
-        clientPort: ini.port,
-        serverPort: res.port,
+        client: t.initiatorIp(slot),
+        server: t.responderIp(slot),
+        clientPort: t.initiatorPort(slot),
+        serverPort: t.responderPort(slot),
         proto: "http",
         clientBanner: "",
         serverBanner: "",

@@ -372,7 +372,8 @@ export class HttpRequestParser {
       if (old.length === FIRST_BUFFER && POOL.length < POOL_MAX) POOL.push(old);
       this.#buf = nb;
     }
-    this.#buf.set(data.subarray(off, off + k), this.#len);
+    // (a whole segment is copied as it is: no view object per segment)
+    this.#buf.set(off === 0 && k === data.length ? data : data.subarray(off, off + k), this.#len);
     this.#len = need;
   }
 

@@ -76,3 +76,27 @@ Deno.test("tcpChecksum: a segment not captured whole (IPv4 length past the paylo
   p.ipLen += 10;
   assert.equal(tcpChecksum(p), CHECKSUM_UNKNOWN);
 });
+
+Deno.test("tcpChecksum: packets in views at any byte offset of a larger buffer, alternating between buffers", () => {
+  const random = mulberry32(11);
+  // each segment copied into a view at an odd offset of a buffer with random bytes around it (a reader's
+  // chunk): the sum must read the view's bytes, not its buffer's, and follow the packet from view to view
+  const views: { p: Packet; want: number }[] = [];
+  for (let len = 0; len <= 300; len += 7) {
+    for (const v6 of [false, true]) {
+      const good = len % 2 === 0;
+      const s = segment(random, { v6, len, pad: len % 4, field: (r) => good ? r : (r + 1) & 0xffff });
+      const within = 1 + (len % 6);
+      const big = new Uint8Array(s.p.buf.length + within + 9).map(() => Math.floor(random() * 256));
+      const view = big.subarray(within, within + s.p.buf.length);
+      view.set(s.p.buf);
+      const want = tcpChecksum(s.p);
+      s.p.buf = view;
+      views.push({ p: s.p, want });
+      if (good) assert.equal(want, CHECKSUM_OK);
+    }
+  }
+  for (let round = 0; round < 3; round++) {
+    for (const { p, want } of views) assert.equal(tcpChecksum(p), want);
+  }
+});

@@ -223,6 +223,8 @@ export class StreamTable implements StreamSink {
     } else if (mode[slot] === IGNORED) return;
     const flags = pkt.tcpFlags, len = pkt.payloadLen, dir = pkt.dir;
     if (len === 0 && (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) === 0) return;
+    // the payload's view, made once: a connection's first segment is looked at, then placed
+    let payload: Uint8Array | null = null;
     if (mode[slot] !== ACTIVE) {
       if (len === 0) {
         // no payload yet: remember where each direction's data starts, allocate nothing (SYN floods, scans)
@@ -236,12 +238,12 @@ export class StreamTable implements StreamSink {
       // the first bytes of a side (no SYN seen, or exactly where its SYN said): ask before allocating
       const seen = this.#synSeen[slot];
       const atStart = (seen & (1 << dir)) === 0 || this.#synSeq[slot * 2 + dir] === pkt.tcpSeq;
-      if (
-        atStart && this.#consumer.wants !== undefined &&
-        !this.#consumer.wants(slot, dir, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len))
-      ) {
-        mode[slot] = IGNORED;
-        return;
+      if (atStart && this.#consumer.wants !== undefined) {
+        payload = pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len);
+        if (!this.#consumer.wants(slot, dir, payload)) {
+          mode[slot] = IGNORED;
+          return;
+        }
       }
       if (this.#count >= this.#maxStreams) this.#evictOldest(pkt.tsUs);
       const c = this.#takeConn();
@@ -293,7 +295,7 @@ export class StreamTable implements StreamSink {
       this.#curTs = pkt.tsUs;
       this.#curStop = false;
       const before = d.delivered;
-      const r = d.push(seq, pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len), this);
+      const r = d.push(seq, payload ?? pkt.buf.subarray(pkt.payloadOff, pkt.payloadOff + len), this);
       if (r !== 0) this.#overlap(pkt, d, r, before);
       this.#cur = -1;
       if (this.#mode[slot] !== ACTIVE) return; // ended from inside (the consumer stopped both sides)
