@@ -37,6 +37,8 @@ export interface AppContext {
   /** Flow table slot and the flow's unique id. */
   slot: number;
   flowId: number;
+  /** The flow table the slot is in (for listeners that keep per-flow marks). */
+  readonly flows: FlowTable;
   /** Packet time of the bytes being reported (µs). */
   tsUs: number;
   client: IpKey;
@@ -347,6 +349,7 @@ export class AppLayer implements StreamConsumer {
       ctx: {
         slot,
         flowId: t.flowId(slot),
+        flows: t,
         tsUs: 0,
         client: t.initiatorIp(slot),
         server: t.responderIp(slot),

@@ -161,35 +161,116 @@ function sameHead(b: Uint8Array, start: number, end: number, at: number, nWords:
   return true;
 }
 
+/** Mixes one 32-bit word (or byte) into a head hash. */
+function mixWord(h: number, w: number): number {
+  h = Math.imul(h ^ w, 0x5bd1e995);
+  return h ^ (h >>> 13);
+}
+
+/** The head hash's last step: its length mixed in. */
+function finishHash(h: number, len: number): number {
+  h = Math.imul(h ^ len, 0x5bd1e995);
+  return h ^ (h >>> 15);
+}
+
+const HASH_SEED = 0x2f5a3c71;
+
 /**
- * {@link parseHead} of the head in `b[start..end)`, from the cache when the same bytes were parsed
- * recently. A cached result is shared: its header list must not be changed (listeners copy what
- * they keep).
+ * The cached head at the cache slot of hash `h` when it holds `b[start..end)` (whose first `nWords` words
+ * are in `lookupWords`), else {@link parseHead} of those bytes, then cached. A cached result is shared:
+ * its header list must not be changed (listeners copy what they keep).
  */
-function parseHeadBytes(b: Uint8Array, start: number, end: number): PendingHead | null {
+function cachedHead(b: Uint8Array, start: number, end: number, h: number, nWords: number): PendingHead | null {
   const len = end - start;
-  if (len > HEAD_CACHE_MAX) return parseHead(latin1(b, start, end));
-  // four bytes per step (a byte-at-a-time hash is a chain of multiplies, one per byte); any collision is caught by
-  // the byte comparison below
-  // (the words are kept for the comparison below: a word compare instead of one per byte)
-  const words = lookupWords;
-  let h = len, i = start, k = 0;
-  for (; i + 4 <= end; i += 4) {
-    const w = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
-    words[k++] = w;
-    h = Math.imul(h ^ w, 0x5bd1e995);
-    h ^= h >>> 13;
-  }
-  for (; i < end; i++) h = Math.imul(h ^ b[i], 0x5bd1e995) ^ (h >>> 13);
-  h ^= h >>> 15;
   const slot = (h >>> 0) & (HEAD_CACHE_SLOTS - 1);
   const at = slot * HEAD_CACHE_MAX;
-  if (headLength[slot] === len && sameHead(b, start, end, at, k)) return headParsed[slot];
+  if (headLength[slot] === len && sameHead(b, start, end, at, nWords)) return headParsed[slot];
   const head = parseHead(latin1(b, start, end));
   headBytes.set(b.subarray(start, end), at);
   headLength[slot] = len;
   headParsed[slot] = head;
   return head;
+}
+
+/**
+ * {@link parseHead} of the head in `b[start..end)`, from the cache when the same bytes were parsed
+ * recently (see {@link cachedHead}).
+ */
+function parseHeadBytes(b: Uint8Array, start: number, end: number): PendingHead | null {
+  const len = end - start;
+  if (len > HEAD_CACHE_MAX) return parseHead(latin1(b, start, end));
+  // four bytes per step (a byte-at-a-time hash is a chain of multiplies, one per byte); any collision is caught by
+  // the byte comparison in cachedHead (the words are kept for it: a word compare instead of one per byte)
+  const words = lookupWords;
+  let h = HASH_SEED, i = start, k = 0;
+  for (; i + 4 <= end; i += 4) {
+    const w = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    words[k++] = w;
+    h = mixWord(h, w);
+  }
+  for (; i < end; i++) h = mixWord(h, b[i]);
+  return cachedHead(b, start, end, finishHash(h, len), k);
+}
+
+/** The end of the head {@link scanHead} found (just past its blank line), -1 for none … */
+let scannedEnd = -1;
+/** … and its parse (from the cache when the same bytes were parsed recently). */
+let scannedHead: PendingHead | null = null;
+
+/**
+ * Looks in `b[start..n)` (`start` at a request line) for the blank line that ends the head, the
+ * first LF followed by LF or CR LF, as {@link parseHeadBytes}'s callers did with `indexOf`; when
+ * found, sets {@link scannedEnd} and {@link scannedHead} (unless the head is longer than `max`, then
+ * only the end). One pass: the words read to find the LFs are the words of the head's hash.
+ */
+function scanHead(b: Uint8Array, start: number, n: number, max: number): void {
+  const words = lookupWords, maxWords = HEAD_CACHE_MAX / 4;
+  let h = HASH_SEED, i = start, k = 0, end = -1;
+  scannedEnd = -1;
+  scannedHead = null;
+  for (; i + 4 <= n; i += 4) {
+    const w = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    const x = w ^ 0x0a0a0a0a; // a zero byte of x: an LF in w
+    if ((((x - 0x01010101) & ~x) & 0x80808080) !== 0) {
+      for (let j = i; j < i + 4; j++) {
+        if (b[j] !== LF) continue;
+        if (j + 1 < n && b[j + 1] === LF) end = j + 2;
+        else if (j + 2 < n && b[j + 1] === CR && b[j + 2] === LF) end = j + 3;
+        else continue;
+        break;
+      }
+      if (end >= 0) break;
+    }
+    if (k < maxWords) words[k] = w;
+    k++;
+    h = mixWord(h, w);
+  }
+  if (end < 0) {
+    // the last bytes, fewer than four
+    for (let j = i; j < n; j++) {
+      if (b[j] !== LF) continue;
+      if (j + 1 < n && b[j + 1] === LF) end = j + 2;
+      else if (j + 2 < n && b[j + 1] === CR && b[j + 2] === LF) end = j + 3;
+      else continue;
+      break;
+    }
+    if (end < 0) return;
+  }
+  scannedEnd = end;
+  const len = end - start;
+  if (len > max) return;
+  if (len > HEAD_CACHE_MAX) {
+    scannedHead = parseHead(latin1(b, start, end));
+    return;
+  }
+  // the words hashed so far end at i (≤ end); the head's whole words from there, then its last bytes
+  for (; i + 4 <= end; i += 4) {
+    const w = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    words[k++] = w;
+    h = mixWord(h, w);
+  }
+  for (; i < end; i++) h = mixWord(h, b[i]);
+  scannedHead = cachedHead(b, start, end, finishHash(h, len), k);
 }
 
 /**
@@ -221,6 +302,8 @@ export class HttpRequestParser {
   #chunkPartial = -1;
   #chunkEnd = 0;
   #junk = 0;
+  /** True when {@link #direct} stopped at a request whose head has no end in the bytes it was given. */
+  #directNoEnd = false;
 
   /** Requests reported so far. */
   requests = 0;
@@ -304,7 +387,11 @@ export class HttpRequestParser {
     let off = 0;
     const n = data.length;
     // nothing buffered or pending: whole requests are parsed straight from these bytes (no copy)
-    if (this.#len === 0 && this.#skip === 0 && this.#state === HEAD && !this.#resync) off = this.#direct(data, out);
+    let scanned = false;
+    if (this.#len === 0 && this.#skip === 0 && this.#state === HEAD && !this.#resync) {
+      off = this.#direct(data, out);
+      scanned = this.#directNoEnd;
+    }
     while (off < n && !this.#closed) {
       if (this.#skip > 0) {
         const k = Math.min(this.#skip, n - off);
@@ -321,6 +408,11 @@ export class HttpRequestParser {
       const k = Math.min(this.#max - this.#len, n - off);
       this.#append(data, off, k);
       off += k;
+      if (scanned) {
+        // #direct looked for the head's end in these very bytes (now the whole buffer) and found none
+        this.#scan = this.#len;
+        scanned = false;
+      }
       this.#parse(out);
     }
   }
@@ -330,6 +422,7 @@ export class HttpRequestParser {
    * within the size limit, not chunked); returns the offset of the first byte left for it.
    */
   #direct(b: Uint8Array, out: OnRequest): number {
+    this.#directNoEnd = false;
     let off = 0;
     const n = b.length;
     while (off < n && !this.#closed) {
@@ -339,19 +432,15 @@ export class HttpRequestParser {
       let i = p;
       while (i < lim && isMethodChar(b[i])) i++;
       if (i === p || i >= n || b[i] !== SP) return off;
-      let end = -1;
-      for (let j = b.indexOf(LF, i); j >= 0; j = b.indexOf(LF, j + 1)) {
-        if (j + 1 < n && b[j + 1] === LF) {
-          end = j + 2;
-          break;
-        }
-        if (j + 2 < n && b[j + 1] === CR && b[j + 2] === LF) {
-          end = j + 3;
-          break;
-        }
+      // the head's end and its parse in one pass (no LF before i: the method and a space are there)
+      scanHead(b, p, n, this.#max - (p - off));
+      const end = scannedEnd;
+      if (end < 0) {
+        this.#directNoEnd = p === off;
+        return off;
       }
-      if (end < 0 || end - off > this.#max) return off;
-      const head = parseHeadBytes(b, p, end);
+      if (end - off > this.#max) return off;
+      const head = scannedHead;
       if (head === null || head.chunked) return off;
       const length = head.length;
       const stop = end + length;

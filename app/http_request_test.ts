@@ -311,3 +311,45 @@ Deno.test("HttpRequestParser: heads of one length that differ in any byte never 
     }
   }
 });
+
+Deno.test("HttpRequestParser: whole segments (parsed in place), random pieces and single bytes (buffered) give the same requests", () => {
+  // random heads: LF or CRLF line ends, blank-line look-alikes (LF CR x), lengths putting the ending at
+  // every offset of a 4-byte word, some bodies; in one segment the head's end is found word by word,
+  // byte by byte the buffered path finds it: both must cut the stream at the same places
+  let rng = 11;
+  const rand = (n: number) => (rng = (Math.imul(rng, 1103515245) + 12345) >>> 0) % n;
+  for (let trial = 0; trial < 400; trial++) {
+    let text = "";
+    for (let r = 1 + rand(3); r > 0; r--) {
+      const eol = () => (rand(2) === 0 ? "\r\n" : "\n");
+      let head = `${["GET", "POST", "PUT"][rand(3)]} /${"abc/?=&".slice(0, rand(8))}${
+        "x".repeat(rand(9))
+      } HTTP/1.1${eol()}`;
+      for (let h = rand(5); h > 0; h--) head += `H${h}: ${"v".repeat(rand(7))}${rand(4) === 0 ? "\r" : ""}${eol()}`;
+      const body = rand(3) === 0 ? "b=".concat("1".repeat(rand(12))) : "";
+      if (body !== "") head += `Content-Length: ${body.length}${eol()}`;
+      text += `${head}${eol()}${body}`;
+    }
+    const key = (r: HttpRequest) => JSON.stringify([r.method, r.target, r.version, r.headers, r.body, r.truncated]);
+    const whole: string[] = [], bytes: string[] = [];
+    const a = new HttpRequestParser();
+    a.feed(enc(text), (r) => whole.push(key(r)));
+    a.finish((r) => whole.push(key(r)));
+    const b = new HttpRequestParser();
+    for (const c of enc(text)) b.feed(Uint8Array.of(c), (r) => bytes.push(key(r)));
+    b.finish((r) => bytes.push(key(r)));
+    assert.deepEqual(whole, bytes, JSON.stringify(text));
+    // random pieces: each starts in place, the rest of a head cut short continues buffered
+    const pieces: string[] = [];
+    const c = new HttpRequestParser();
+    const all = enc(text);
+    for (let at = 0; at < all.length;) {
+      const k = 1 + rand(40);
+      c.feed(all.subarray(at, at + k), (r) => pieces.push(key(r)));
+      at += k;
+    }
+    c.finish((r) => pieces.push(key(r)));
+    assert.deepEqual(pieces, whole, JSON.stringify(text));
+    assert.ok(whole.length >= 1);
+  }
+});

@@ -81,7 +81,10 @@ function serviceText(port: number, name: string): string {
 export class BruteForceDetector implements Detector {
   /** The attack type reported. */
   readonly type = "brute_force" as const;
-  /** A session counts at its first FIN or RST: other packets only pass the flow table on ({@link onDue}). */
+  /**
+   * A session counts at its first FIN or RST: other packets never reach this detector (the app-layer
+   * hooks find the flow table in their `AppContext`).
+   */
   readonly packets: PacketInterest = { kinds: PacketKind.TCP, tcpFlags: TcpFlag.FIN | TcpFlag.RST };
   #cfg!: BruteForceConfig;
   #windowUs = 0;
@@ -93,8 +96,6 @@ export class BruteForceDetector implements Detector {
   #seen = new FlowMarks();
   /** Per flow: web login requests waiting for their response. */
   #webLogins = new FlowMarks();
-  /** The flow table, from the last packet (the app-layer hooks get none). */
-  #flows: FlowTable | null = null;
   #slowUs = 0;
   #init = (old: SessionState | undefined): SessionState => {
     if (old === undefined) {
@@ -139,18 +140,9 @@ export class BruteForceDetector implements Detector {
 
   /** Counts a session when its first FIN or RST passes. */
   onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void {
-    this.#flows = flows;
     if (!this.#cfg.enabled || pkt.proto !== IpProto.TCP || !pkt.hasL4 || pkt.flow < 0) return;
     if ((pkt.tcpFlags & (TcpFlag.FIN | TcpFlag.RST)) === 0) return;
     this.#count(flows, pkt.flow, pkt.tsUs, pkt.tsUs, emit, pkt.flow);
-  }
-
-  /**
-   * Every other packet: nothing to judge, only the flow table kept for the app-layer hooks (as
-   * {@link onPacket} keeps it, so a login seen before any FIN or RST is counted as before).
-   */
-  onDue(flows: FlowTable, _nowUs: number, _emit: Emit): void {
-    this.#flows = flows;
   }
 
   /** Counts a session that left the flow table without FIN or RST seen. */
@@ -161,22 +153,22 @@ export class BruteForceDetector implements Detector {
 
   /** A plaintext protocol's connection: its failures are counted as they happen, not the session. */
   onAppProtocol(ctx: AppContext, _emit: Emit): void {
-    if (PLAINTEXT_LOGIN.has(ctx.proto) && this.#flows !== null) this.#seen.set(this.#flows, ctx.slot, FOLLOWED);
+    if (PLAINTEXT_LOGIN.has(ctx.proto)) this.#seen.set(ctx.flows, ctx.slot, FOLLOWED);
   }
 
   /** A failed plaintext login (FTP `530`, Telnet `Login incorrect`, SMTP `535`, POP3 `-ERR`, IMAP `NO`) counts at once. */
   onLogin(ev: LoginEvent, ctx: AppContext, emit: Emit): void {
     if (!this.#cfg.enabled || !PLAINTEXT_LOGIN.has(ctx.proto)) return;
-    if (this.#flows !== null) this.#seen.set(this.#flows, ctx.slot, FOLLOWED);
+    this.#seen.set(ctx.flows, ctx.slot, FOLLOWED);
     if (ev.kind !== "failure") return;
     this.#attempt({ ctx, what: "failed logins", name: ctx.proto }, emit);
   }
 
   /** A POST carrying a password field is a web login attempt, judged by its response (asked for: true). */
   onHttpRequest(req: HttpRequest, ctx: AppContext, _emit: Emit): boolean {
-    if (!this.#cfg.enabled || this.#flows === null || req.method !== "POST") return false;
+    if (!this.#cfg.enabled || req.method !== "POST") return false;
     if (!PASSWORD_FIELD.test(req.body) && !PASSWORD_FIELD.test(req.target)) return false;
-    this.#webLogins.set(this.#flows, ctx.slot, this.#webLogins.get(this.#flows, ctx.slot) + 1);
+    this.#webLogins.set(ctx.flows, ctx.slot, this.#webLogins.get(ctx.flows, ctx.slot) + 1);
     return true;
   }
 
@@ -185,8 +177,8 @@ export class BruteForceDetector implements Detector {
    * is nobody's failure; anything else (the form again with 200, 401, 403, 429) is a failed login.
    */
   onHttpResponse(res: HttpResponse, ctx: AppContext, emit: Emit): void {
-    const flows = this.#flows;
-    if (!this.#cfg.enabled || flows === null) return;
+    const flows = ctx.flows;
+    if (!this.#cfg.enabled) return;
     const pending = this.#webLogins.get(flows, ctx.slot);
     if (pending <= 0) return;
     this.#webLogins.set(flows, ctx.slot, pending - 1);
@@ -208,7 +200,6 @@ export class BruteForceDetector implements Detector {
   }
 
   #count(flows: FlowTable, slot: number, endUs: number, now: number, emit: Emit, detFlow: number): void {
-    this.#flows = flows;
     if ((flows.state(slot) & FlowState.ESTABLISHED) === 0) return;
     const port = flows.responderPort(slot);
     if (!this.#ports.has(port) || this.#seen.get(flows, slot) !== 0) return;

@@ -220,9 +220,11 @@ export class StreamTable implements StreamSink {
     if (pkt.flowNew) {
       mode[slot] = NONE;
       this.#synSeen[slot] = 0;
-    } else if (mode[slot] === IGNORED) return;
+    }
+    // a bare acknowledgement changes nothing here: it returns before the slot's mode is read
     const flags = pkt.tcpFlags, len = pkt.payloadLen, dir = pkt.dir;
     if (len === 0 && (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) === 0) return;
+    if (mode[slot] === IGNORED) return;
     // the payload's view, made once: a connection's first segment is looked at, then placed
     let payload: Uint8Array | null = null;
     if (mode[slot] !== ACTIVE) {

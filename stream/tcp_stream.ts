@@ -190,8 +190,13 @@ export class TcpDirection {
     const w = this.#win, size = this.#winSize;
     if (w === null || size === 0) return false;
     const from = Math.max(rel, this.#next - size, 0);
-    for (let o = from; o < end; o++) {
-      if (w[o % size] !== data[o - rel]) {
+    // offset o sits at w[o % size]: compared in at most two runs of consecutive indexes (no division per byte)
+    for (let o = from; o < end;) {
+      const at = o % size;
+      const stop = Math.min(end, o + size - at);
+      const shift = at - o;
+      while (o < stop && w[o + shift] === data[o - rel]) o++;
+      if (o < stop) {
         this.diffStart = o;
         let e = o + 1;
         while (e < end && w[e % size] !== data[e - rel]) e++;

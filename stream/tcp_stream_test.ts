@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { SEG_DIFFERENT, SEG_OVERLAP, type StreamSink, TcpDirection } from "./tcp_stream.ts";
 import type { OverlapPolicy } from "../defrag/overlap.ts";
+import { mulberry32 } from "../core/prng.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -125,4 +126,38 @@ Deno.test("a reset direction is as new: its reused window holds none of the old 
   assert.equal(t.d.push(500, enc("jello"), t.sink), SEG_OVERLAP | SEG_DIFFERENT);
   assert.deepEqual([t.d.diffStart, t.d.diffEnd], [0, 1]);
   assert.ok(t.out().endsWith("xhello"));
+});
+
+Deno.test("retransmissions of delivered bytes: the first differing run is found wherever the window wraps", () => {
+  const random = mulberry32(5);
+  for (let trial = 0; trial < 300; trial++) {
+    const t = dir();
+    t.d.start(1000);
+    // a stream of random length delivered in random pieces (the window grows with it, then wraps)
+    const total = 1 + Math.floor(random() * 6000);
+    const stream = new Uint8Array(total).map(() => Math.floor(random() * 4));
+    for (let at = 0; at < total;) {
+      const n = Math.min(total - at, 1 + Math.floor(random() * 900));
+      t.d.push(1000 + at, stream.subarray(at, at + n), t.sink);
+      at += n;
+    }
+    // a copy of a random delivered range, a few bytes changed (or none)
+    const a = Math.floor(random() * total), b = a + 1 + Math.floor(random() * Math.min(total - a, 1500) - 1e-9);
+    const copy = stream.slice(a, b);
+    for (let k = Math.floor(random() * 4); k > 0; k--) copy[Math.floor(random() * copy.length)] ^= 1 + (k & 1);
+    // what the window can still compare: the last 2048 bytes delivered
+    const from = Math.max(a, total - 2048);
+    let first = -1;
+    for (let o = from; o < b; o++) {
+      if (copy[o - a] !== stream[o]) {
+        first = o;
+        break;
+      }
+    }
+    let last = first + 1;
+    if (first >= 0) { while (last < b && copy[last - a] !== stream[last]) last++; }
+    const r = t.d.push(1000 + a, copy, t.sink);
+    assert.equal(r, first < 0 ? SEG_OVERLAP : SEG_OVERLAP | SEG_DIFFERENT, `trial ${trial}`);
+    if (first >= 0) assert.deepEqual([t.d.diffStart, t.d.diffEnd], [first, last], `trial ${trial}`);
+  }
 });
