@@ -6,8 +6,7 @@
  */
 import type { Alert } from "../core/alert.ts";
 import { ConfigError } from "../config/config_error.ts";
-import type { Config } from "../config/defaults.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { IpsHandle } from "../ips/setup.ts";
 import type { CaptureCounters } from "../core/hub_event.ts";
 import { formatInt } from "../core/format_int.ts";
@@ -157,7 +156,11 @@ async function replayWith(
   // what the configuration in force was read from: the watcher applies an edit made while ids starts
   let loadedText: string | null;
   try {
-    ({ config, text: loadedText } = await loadConfigFile(configPath ?? (fromDataDir ? settingsPath : undefined)));
+    // the configuration's parser and schema load only for a file: without one the defaults are the configuration
+    const file = configPath ?? (fromDataDir ? settingsPath : undefined);
+    ({ config, text: loadedText } = file === undefined
+      ? { config: DEFAULT_CONFIG, text: null }
+      : await (await import("../config/load.ts")).loadConfigFile(file));
   } catch (e) {
     console.error(
       `ids replay: ${e instanceof ConfigError ? e.message : `Cannot load configuration: ${(e as Error).message}`}`,

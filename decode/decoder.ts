@@ -48,7 +48,10 @@ export class Decoder {
     if (frame.linkType !== this.#lastLink) this.#flushLink(frame.linkType);
     this.#lastLinkCount++;
     decodeLink(pkt, frame.linkType, this.events);
-    if (this.events.n !== before) this.events.frames++;
+    // without a branch: the first frame with an event then meets no optimized code that never ran this (which would
+    // throw the reader's whole optimized loop away, a deoptimization)
+    const ev = this.events;
+    ev.frames += ev.n !== before ? 1 : 0;
   }
 
   /**

@@ -92,6 +92,16 @@ export class DecodeEvents {
   /** Frames that raised at least one event. */
   frames = 0;
 
+  constructor() {
+    // Written once more with another value, so V8 treats both counters as fields that change from the start:
+    // optimized code that read them while no event had happened took them as constants and was thrown away at
+    // the first decode event (a deoptimization of the packet path's optimized code)
+    this.n = -1;
+    this.frames = -1;
+    this.n = 0;
+    this.frames = 0;
+  }
+
   /** Records one event of kind index `k` ({@link Ev}). */
   add(k: number): void {
     this.counts[k]++;

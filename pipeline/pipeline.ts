@@ -107,6 +107,9 @@ export interface PipelineCounters {
  */
 export function dispatcher(detectors: readonly Detector[]): Detector["onPacket"] {
   const n = detectors.length;
+  // none (--no-detect): nothing to call, and no packet-kind test whose first ICMP packet would meet optimized code
+  // without type feedback (a deoptimization of the reader's loop, which inlines this)
+  if (n === 0) return () => {};
   let quiet = false;
   const body = detectors.map((d, i) => {
     const call = `d${i}.onPacket(pkt, flows, emit);`;

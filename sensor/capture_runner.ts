@@ -291,7 +291,10 @@ export function startCaptureRunner(
     const paced = pacer.paced;
     const p = pacer;
     const counters = pipeline.counters;
-    let nextCheck = 65_536;
+    // the first check comes at packet 256: turn() then runs once before the loop is optimized and after V8 gave the
+    // handler its feedback (after its first few calls), so the optimizing compiler sees turn() called; a first call
+    // at packet 65,536 from optimized code threw the reader's optimized loop away (a deoptimization)
+    let nextCheck = 256;
     let lastReport = performance.now();
     // At full speed the reader's loop may not give timers a turn for a long time: every 64 k packets,
     // report if a second passed and let the event loop run (messages such as "stop" and "config").
@@ -377,7 +380,9 @@ export function startCaptureRunner(
       sampler.stop();
     }
     const liveAtEnd = pipeline.flows.size;
-    pipeline.finish();
+    // end every flow, so detectors and the model's features give their pending verdicts; with neither nothing
+    // listens to a flow's end, and ending 1-20 k flows in code that never ran (1-3 ms) would change nothing
+    if (!s.noDetect || s.features === true) pipeline.finish();
     flushDetections();
     const lines = sampler.drain();
     if (lines.length > 0) post({ type: "traffic", lines });

@@ -14,8 +14,7 @@
  *
  * @module
  */
-import { eveSubscriber, EveWriter } from "../alerts/eve_writer.ts";
-import { statsRecord } from "../alerts/stats_record.ts";
+import type { EveWriter } from "../alerts/eve_writer.ts";
 import type { Config } from "../config/defaults.ts";
 import type { SubscriberStats } from "../core/hub_event.ts";
 import type { CaptureStart } from "./capture_protocol.ts";
@@ -142,8 +141,15 @@ export class Sensor {
       maxPending: options.maxPending,
     });
     const outputs = options.config.outputs;
-    const eve = options.eve !== undefined
-      ? EveWriter.open(options.eve, { rotateBytes: outputs.eve.rotate_mb * 1e6, rotateKeep: outputs.eve.rotate_keep })
+    // the EVE writer's modules load only for an EVE output (a --no-detect replay has none)
+    const eveModules = options.eve !== undefined
+      ? await Promise.all([import("../alerts/eve_writer.ts"), import("../alerts/stats_record.ts")])
+      : undefined;
+    const eve = eveModules !== undefined
+      ? eveModules[0].EveWriter.open(options.eve!, {
+        rotateBytes: outputs.eve.rotate_mb * 1e6,
+        rotateKeep: outputs.eve.rotate_keep,
+      })
       : undefined;
     opened.eve = eve;
     let store: Store | undefined;
@@ -181,6 +187,7 @@ export class Sensor {
     const sensor = new Sensor(options.config, hub, decision, model, store, writer);
     if (options.ml instanceof DeferredModel) sensor.#deferred = options.ml;
     if (eve) {
+      const [{ eveSubscriber }, { statsRecord }] = eveModules!;
       hub.subscribe(eveSubscriber(eve), { queue: 100_000 });
       sensor.#eve = eve;
       // Suricata-style stats records at the configured interval, from the counters the hub carries
