@@ -98,13 +98,14 @@ export async function main(args: string[]): Promise<number> {
     console.error(`ids: unknown command "${name}" (run "ids --help")`);
     return 2;
   }
-  // `ids replay`: the capture Worker (a V8 isolate and the pipeline's modules) starts loading on the other core
-  // now, while the command's modules, the configuration and the outputs load here; with --no-detect (nothing to
-  // decide) the capture runs on this thread instead, and its modules start loading now
+  // `ids replay`: the capture's modules start loading now, while the command's modules, the configuration and the
+  // outputs load; an unpaced replay without the dashboard runs its capture on this thread (no second isolate: see
+  // cli/replay.ts), a served or paced one in the capture Worker (a V8 isolate) on the other core
   const early = name === "replay" && !rest.includes("-h") && !rest.includes("--help")
     ? (await import("./sensor/capture_session.ts")).startCaptureWorkerEarly({
       detectors: !rest.includes("--no-detect"),
-      inThread: rest.includes("--no-detect") && !rest.includes("--serve"),
+      inThread: !rest.includes("--serve") &&
+        !rest.some((r, i) => r === "--speed" ? rest[i + 1] !== "max" : r.startsWith("--speed=") && r !== "--speed=max"),
     })
     : undefined;
   try {

@@ -114,12 +114,14 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (evePath === "-" && a.json) throw new UsageError("--json and --eve - both write to stdout: choose one");
   const configPath = a.config as string | undefined;
   // the capture Worker starts now: its isolate and modules load on the other core while this thread
-  // loads the configuration and opens the outputs (ended below if no capture takes it). --no-detect leaves nothing
-  // for this thread to decide while the capture reads: the capture runs here, without a second isolate (~13 ms that
-  // block this thread while it is made, and its modules' loading), unless the dashboard is served
+  // loads the configuration and opens the outputs (ended below if no capture takes it). An unpaced replay without the
+  // dashboard runs its capture here instead, without a second isolate (~13 ms that block this thread while it is
+  // made, and its modules' loading): its decisions and outputs then share the capture's thread, cheap enough per
+  // detection (docs/performance.md, the HM round: no copy of the detections, the model's start kept off this thread's
+  // core, the periodic trim off this thread) that an alert-heavy replay loses nothing by it
   const worker = prepareCaptureWorker({
     detectors: a["no-detect"] !== true,
-    inThread: a["no-detect"] === true && !serve,
+    inThread: !serve && speed === Infinity,
   });
   try {
     return await replayWith(a, { serving, speed, evePath, configPath, worker });
@@ -204,7 +206,10 @@ async function replayWith(
     ? undefined
     : config.ml.alerts
     ? await flowModel.loadFlowModel(config, warnModel)
-    : await flowModel.startFlowModelLazily(config, warnModel, { confineTo: affinity?.sideCpus() });
+    : await flowModel.startFlowModelLazily(config, warnModel, {
+      confineTo: affinity?.sideCpus(),
+      keepCallerOff: o.worker.options.inThread,
+    });
   // (a no-op when started above) with model-only alerts: the model's features as the sensor will ask for them
   if (!serve) o.worker.startEarly({ ...start, features: ml !== undefined && !start.noDetect });
   // Deno loads its timer module (node:timers, 4-11 ms here) at a thread's first setTimeout: on this thread that

@@ -155,6 +155,36 @@ Deno.test("replay: bad usage exits 2, unreadable files exit 1, --help exits 0", 
   assert.match(empty.err, /^ids replay: Cannot open capture: .*: empty or shorter than 4 bytes$/);
 });
 
+Deno.test("replay: unpaced and not served, the capture runs on this thread (every detector too); paced, in its Worker", async () => {
+  const path = await temp(pcapFile(records()));
+  const made: string[] = [];
+  const Real = globalThis.Worker;
+  globalThis.Worker = class extends Real {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      made.push(String(url).split("/").pop()!);
+      super(url, options);
+    }
+  };
+  try {
+    const runs: Record<string, string[]> = {};
+    for (const args of [[], ["--no-detect"], ["--speed", "max"], ["--speed", "1000"]]) {
+      made.length = 0;
+      const { code, out } = await ids("replay", path, "--json", ...args);
+      assert.equal(code, 0);
+      assert.equal(JSON.parse(out).packets, records().length);
+      runs[args.join(" ") || "every detector"] = [...made];
+    }
+    assert.deepEqual(runs, {
+      "every detector": [],
+      "--no-detect": [],
+      "--speed max": [],
+      "--speed 1000": ["capture_worker.ts"],
+    });
+  } finally {
+    globalThis.Worker = Real;
+  }
+});
+
 Deno.test("clean up temp files", async () => {
   for (const p of temps) await Deno.remove(p).catch(() => {});
 });

@@ -119,3 +119,24 @@ export function confineV8Workers(cpus: readonly number[], using: AffinityApi | u
     confined.clear();
   };
 }
+
+/**
+ * Keeps the calling thread off `cpus` (on the other CPUs it may use) and returns the function that lets it run on
+ * the CPUs it had before (idempotent; call it on the same thread). For a capture that runs on the calling thread
+ * while the model's start is confined to `cpus` ({@link confineV8Workers}): each batch posted to the model's Worker
+ * wakes that Worker, and woken on the capture's core it takes the core from the capture for milliseconds. Threads the
+ * calling thread starts meanwhile inherit the narrower set (a Worker named with its CPUs sets its own). Does nothing
+ * (and returns a no-op) without affinity support or when no CPU would be left.
+ */
+export function keepCallerOff(cpus: readonly number[], using: AffinityApi | undefined = affinityApi()): () => void {
+  const had = using?.get(0);
+  if (using === undefined || had === undefined) return () => {};
+  const rest = had.filter((c) => !cpus.includes(c));
+  if (rest.length === 0 || rest.length === had.length || !using.set(0, rest)) return () => {};
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    using.set(0, had);
+  };
+}

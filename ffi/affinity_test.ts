@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { type AffinityApi, affinityApi, confineV8Workers, sideCpus, v8WorkerThreads } from "./affinity.ts";
+import {
+  type AffinityApi,
+  affinityApi,
+  confineV8Workers,
+  keepCallerOff,
+  sideCpus,
+  v8WorkerThreads,
+} from "./affinity.ts";
 import { prereq } from "../testing/prereq.ts";
 
 const linux = Deno.build.os === "linux";
@@ -67,5 +74,44 @@ Deno.test({
     for (const tid of tids) assert.deepEqual(allowedCpus(tid), side, "the second confinement still holds");
     second();
     for (const tid of tids) assert.deepEqual(allowedCpus(tid), all);
+  },
+});
+
+Deno.test("affinity: the calling thread keeps off the model's CPUs until released, and only when a CPU is left", () => {
+  const sets: number[][] = [];
+  const fake = (cpus: number[] | undefined): AffinityApi => ({
+    get: () => cpus,
+    set: (_, c) => (sets.push([...c]), true),
+  });
+  const release = keepCallerOff([1], fake([0, 1]));
+  assert.deepEqual(sets, [[0]]);
+  release();
+  release(); // idempotent
+  assert.deepEqual(sets, [[0], [0, 1]]);
+  sets.length = 0;
+  keepCallerOff([2, 3], fake([0, 1, 2, 3]))();
+  assert.deepEqual(sets, [[0, 1], [0, 1, 2, 3]]);
+  sets.length = 0;
+  keepCallerOff([0], fake([0]))(); // nothing would be left
+  keepCallerOff([5], fake([0, 1]))(); // not one of its CPUs: nothing to keep off
+  keepCallerOff([1], fake(undefined))(); // cannot be read
+  keepCallerOff([1], undefined)(); // no affinity support
+  assert.deepEqual(sets, []);
+});
+
+Deno.test({
+  name: "affinity: keepCallerOff narrows the calling thread (what the kernel reports) and gives its CPUs back",
+  ignore: !linux,
+  fn(t) {
+    const all = affinityApi()!.get(0)!;
+    if (!prereq(t.name, all.length >= 2, `needs 2 CPUs to keep off one (this thread may use ${all.length})`)) return;
+    const side = sideCpus()!;
+    const release = keepCallerOff(side);
+    try {
+      assert.deepEqual(allowedCpus("self"), all.filter((c) => !side.includes(c)));
+    } finally {
+      release();
+    }
+    assert.deepEqual(allowedCpus("self"), all);
   },
 });

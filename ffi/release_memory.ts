@@ -15,6 +15,11 @@
 export interface MemoryTrimmer {
   /** Returns freed heap memory to the OS; false when there is nothing that can do it here. */
   trim(): boolean;
+  /**
+   * The same on one of the runtime's blocking threads (resolves when done), where the platform can: the calling
+   * thread goes on at once (the capture may run on it).
+   */
+  trimInBackground?(): Promise<unknown>;
 }
 
 const NONE: MemoryTrimmer = { trim: () => false };
@@ -25,12 +30,16 @@ export function glibcTrimmer(os: typeof Deno.build.os = Deno.build.os): MemoryTr
   try {
     // query, never request: a missing permission must not turn into a prompt
     if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
-    const lib = Deno.dlopen("libc.so.6", { malloc_trim: { parameters: ["usize"], result: "i32" } });
+    const lib = Deno.dlopen("libc.so.6", {
+      malloc_trim: { parameters: ["usize"], result: "i32" },
+      malloc_trim_nonblocking: { name: "malloc_trim", parameters: ["usize"], result: "i32", nonblocking: true },
+    });
     return {
       trim: () => {
         lib.symbols.malloc_trim(0n);
         return true;
       },
+      trimInBackground: () => lib.symbols.malloc_trim_nonblocking(0n),
     };
   } catch {
     return undefined; // musl or another libc: no malloc_trim
@@ -48,14 +57,23 @@ export function releaseFreedMemory(): boolean {
 /**
  * Returns freed heap memory to the OS every `intervalMs` until the returned function is called.
  * Memory freed by other threads (file reads on the runtime's I/O threads, each with its own glibc
- * arena) otherwise stays resident and adds up to the peak. Each call takes 0.3–10 ms on the calling
- * thread. Does nothing where nothing can trim (see {@link releaseFreedMemory}); never keeps the
+ * arena) otherwise stays resident and adds up to the peak. Each call takes 0.3–10 ms, on one of the runtime's
+ * blocking threads where the trimmer can ({@link MemoryTrimmer.trimInBackground}: the calling thread may be running
+ * the capture), else on the calling thread; a trim still running when the next is due skips it. Does nothing where
+ * nothing can trim (see {@link releaseFreedMemory}); never keeps the
  * process alive.
  */
 export function releaseFreedMemoryEvery(intervalMs: number, using?: MemoryTrimmer): () => void {
   const t = using ?? (trimmer ??= glibcTrimmer() ?? NONE);
   if (t === NONE) return () => {};
-  const timer = setInterval(() => t.trim(), Math.max(1, intervalMs));
+  const background = t.trimInBackground?.bind(t);
+  let running = false;
+  const timer = setInterval(() => {
+    if (background === undefined) return void t.trim();
+    if (running) return;
+    running = true;
+    background().finally(() => running = false);
+  }, Math.max(1, intervalMs));
   Deno.unrefTimer(timer);
   return () => clearInterval(timer);
 }

@@ -83,6 +83,34 @@ Deno.test("releaseFreedMemoryEvery: trims on its interval until stopped, and nev
   assert.equal(calls, seen, "no trim after stop()");
 });
 
+Deno.test("releaseFreedMemoryEvery: trims in the background where it can, one trim at a time", async () => {
+  let started = 0;
+  let sync = 0;
+  let finish: (() => void) | undefined;
+  const stop = releaseFreedMemoryEvery(5, {
+    trim: () => (sync++, true),
+    trimInBackground: () => {
+      started++;
+      const p = Promise.withResolvers<void>();
+      finish = p.resolve;
+      return p.promise;
+    },
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(started, 1, "the next trim waits for the one still running");
+    finish!();
+    await new Promise((r) => setTimeout(r, 60));
+    assert.ok(started >= 2, `a trim once the first ended (${started})`);
+    assert.equal(sync, 0, "never on the calling thread");
+  } finally {
+    stop();
+    finish?.();
+  }
+  // glibc's trim, on a blocking thread: it returns (malloc_trim's 0 or 1)
+  if (linuxGlibc) assert.ok([0, 1].includes(await glibcTrimmer()!.trimInBackground!() as number));
+});
+
 Deno.test({
   name: "releaseFreedMemoryEvery: an unreferenced timer does not hold a script open",
   ignore: Deno.build.os !== "linux",

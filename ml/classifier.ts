@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { confineV8Workers } from "../ffi/affinity.ts";
+import { confineV8Workers, keepCallerOff } from "../ffi/affinity.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
 import { ONNX_FLOAT, onnxIo } from "./onnx_shape.ts";
 import type { WorkerReply, WorkerRequest } from "./ml_worker.ts";
@@ -88,6 +88,13 @@ export interface ClassifierOptions {
    * confinement.
    */
   confineTo?: readonly number[];
+  /**
+   * With `confineTo`: the calling thread keeps off those CPUs too, from the Worker's start until
+   * {@link FlowClassifier.unconfine} (`keepCallerOff` in `ffi/affinity.ts`), for a replay whose capture runs on the
+   * calling thread: each batch posted to the model Worker wakes it, and woken on the capture's core it takes that
+   * core for milliseconds. Default false.
+   */
+  keepCallerOff?: boolean;
 }
 
 /** A model file and its metadata that passed {@link checkModel}. */
@@ -444,16 +451,22 @@ export async function loadClassifier(options: ClassifierOptions = {}): Promise<F
   const { info, bytes } = checked;
   const cpus = options.confineTo !== undefined && options.confineTo.length > 0 ? options.confineTo : undefined;
   // V8's background threads are confined before the Worker starts: they compile its modules and WASM
-  const unconfine = cpus !== undefined ? confineV8Workers(cpus) : undefined;
+  const unconfineV8 = cpus !== undefined ? confineV8Workers(cpus) : undefined;
   let worker: Worker;
   try {
     // named with the CPUs to confine its thread to before it imports onnxruntime (messages before "ready" are lost)
     const name = cpus !== undefined ? `ids-model cpus=${cpus.join(",")}` : "ids-model";
     worker = new Worker(new URL("./ml_worker.ts", import.meta.url), { type: "module", name });
   } catch (e) {
-    unconfine?.();
+    unconfineV8?.();
     return off(`model Worker cannot start (${(e as Error).message})`, info);
   }
+  // after the Worker's thread was made: it would inherit the narrower set (and take it back at `affinity`)
+  const releaseCaller = cpus !== undefined && options.keepCallerOff === true ? keepCallerOff(cpus) : undefined;
+  const unconfine = unconfineV8 === undefined ? undefined : () => {
+    releaseCaller?.();
+    unconfineV8();
+  };
   const t0 = performance.now();
   const timeout = options.loadTimeoutMs ?? 30_000;
   const outcome = await new Promise<WorkerReply | string>((resolve) => {

@@ -123,6 +123,33 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "classifier: keepCallerOff keeps the calling thread off the model's CPUs until unconfine(), the Worker on them",
+  ignore: Deno.build.os !== "linux",
+  async fn(t) {
+    const all = affinityApi()!.get(0)!;
+    if (!prereq(t.name, all.length >= 2, "the confinement itself needs 2 CPUs")) return;
+    const side = sideCpus()!;
+    const wide = cpuList(all);
+    const self = () => /Cpus_allowed_list:\s*(\S+)/.exec(Deno.readTextFileSync("/proc/thread-self/status"))![1];
+    const c = await loadClassifier({ confineTo: side, keepCallerOff: true });
+    try {
+      assert.equal(c.status.state, "loaded", c.status.reason);
+      assert.equal(self(), cpuList(all.filter((x) => !side.includes(x))), "the calling thread keeps off them");
+      const confined = threadCpus().filter((t) => t.cpus === cpuList(side));
+      assert.ok(confined.some((t) => t.comm.startsWith("worker-")), `the model Worker: ${JSON.stringify(confined)}`);
+      assert.ok((await c.classify(new Float32Array(FEATURE_COUNT))) !== undefined);
+      c.unconfine();
+      assert.equal(self(), wide, "the calling thread may use every CPU again");
+      await c.workerCpuNs();
+      assert.ok(threadCpus().some((t) => t.comm.startsWith("worker-") && t.cpus === wide), "so may the Worker");
+    } finally {
+      c.close();
+    }
+    assert.equal(self(), wide);
+  },
+});
+
 Deno.test("classifier: rows asked for from successive microtasks (as the decision stage asks) travel as one batch", async () => {
   const c = await loadClassifier();
   try {
