@@ -10,8 +10,8 @@
  *    the whole process: wall time, CPU time (user + system, Linux) and peak RSS; on a capture
  *    built from the bundled demo capture (bench/make_capture.ts), or `--file F` (issue 11's figure:
  *    `--file /tmp/ids-bench/bench_1000000.pcap`, the sequential capture `deno task bench` builds). On
- *    Linux also the CPU time per thread kind (main thread, capture Worker, model Worker, V8's
- *    background threads, the runtime's I/O threads), off and on: where the model's cost goes.
+ *    Linux also the CPU time per thread kind (the main thread, which runs an unpaced replay's capture, the model
+ *    Worker, V8's background threads, the runtime's I/O threads), off and on: where the model's cost goes.
  *
  * The load average is printed with the figures. `--write` stores them under `measured` in
  * models/ids-flow.json.
@@ -67,10 +67,10 @@ function pctl(xs: number[], p: number): number {
 
 /** Thread kinds of an `ids replay` process, by the names Linux shows (`comm`). */
 function threadKind(comm: string): string {
-  if (comm === "deno") return "main thread";
-  // main.ts starts the capture Worker first; the model Worker (at the first detection) comes second
-  if (comm === "worker-1") return "capture Worker";
-  if (comm === "worker-2") return "model Worker";
+  // an unpaced replay runs its capture on the main thread (with the decision stage and the outputs): its one Worker is
+  // the model's, started at the first detection
+  if (comm === "deno") return "main thread (capture)";
+  if (comm.startsWith("worker-")) return "model Worker";
   if (comm.startsWith("V8 ")) return "V8 background";
   if (comm.startsWith("tokio")) return "runtime I/O";
   return "other";
