@@ -23,26 +23,39 @@ function fold(sum: number): number {
   return sum;
 }
 
-/** A `DataView` of the last buffer summed (a reader hands many packets of one buffer in a row). */
-let viewOf: Uint8Array | null = null;
+/**
+ * A `DataView` of the whole `ArrayBuffer` last summed, keyed by the buffer, not the view: a file reader hands many
+ * packets of one view in a row, the live source a new subarray of one ring buffer per packet, a reassembled datagram
+ * a buffer of its own (indexes add the view's `byteOffset`; on a resizable buffer the view tracks its length).
+ */
+let viewOf: ArrayBufferLike | null = null;
 let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+/** The last `Uint8Array` summed and its `byteOffset` (the common case: the same view again). */
+let lastBytes: Uint8Array | null = null;
+let lastOff = 0;
 
 function sumBytes(b: Uint8Array, start: number, end: number, sum: number): number {
   // eight bytes a step as two big-endian 32-bit loads, their high and low 16-bit words summed apart,
   // then put together: the same sum of words, so the same folded checksum (below 2^32 for any IP packet)
-  if (b !== viewOf) {
-    viewOf = b;
-    view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b !== lastBytes) {
+    const buffer = b.buffer;
+    if (buffer !== viewOf) {
+      viewOf = buffer;
+      view = new DataView(buffer);
+    }
+    lastBytes = b;
+    lastOff = b.byteOffset;
   }
-  const v = view;
+  const v = view, off = lastOff;
   let hi = 0, lo = 0, i = start;
   for (const stop = end - 15; i < stop; i += 16) {
-    const x = v.getUint32(i), y = v.getUint32(i + 4), z = v.getUint32(i + 8), u = v.getUint32(i + 12);
+    const j = off + i;
+    const x = v.getUint32(j), y = v.getUint32(j + 4), z = v.getUint32(j + 8), u = v.getUint32(j + 12);
     hi += (x >>> 16) + (y >>> 16) + (z >>> 16) + (u >>> 16);
     lo += (x & 0xffff) + (y & 0xffff) + (z & 0xffff) + (u & 0xffff);
   }
   for (const stop = end - 3; i < stop; i += 4) {
-    const x = v.getUint32(i);
+    const x = v.getUint32(off + i);
     hi += x >>> 16;
     lo += x & 0xffff;
   }
