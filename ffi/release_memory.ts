@@ -47,6 +47,12 @@ export function glibcTrimmer(os: typeof Deno.build.os = Deno.build.os): MemoryTr
 }
 
 let trimmer: MemoryTrimmer | undefined;
+let failedTrims = 0;
+
+/** How many background trims of {@link releaseFreedMemoryEvery} failed (rejected) so far in this process. */
+export function failedBackgroundTrims(): number {
+  return failedTrims;
+}
 
 /** Returns freed heap memory to the OS where possible (see module docs); true when it did. */
 export function releaseFreedMemory(): boolean {
@@ -72,7 +78,8 @@ export function releaseFreedMemoryEvery(intervalMs: number, using?: MemoryTrimme
     if (background === undefined) return void t.trim();
     if (running) return;
     running = true;
-    background().finally(() => running = false);
+    // a failed trim is ignored (counted): the next one is due anyway, and a rejection left unhandled would end the run
+    background().catch(() => failedTrims++).finally(() => running = false);
   }, Math.max(1, intervalMs));
   Deno.unrefTimer(timer);
   return () => clearInterval(timer);
