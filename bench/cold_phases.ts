@@ -6,7 +6,8 @@
  * features), building the engine, the packets in segments of `--segment` packets, and the end of input (`finish`).
  * Each phase is timed in wall time and in this thread's CPU time (`/proc/thread-self/schedstat`, Linux only: it moves
  * in scheduler ticks, so keep segments at ~50 k packets or more). "steady" is the median segment times the number of
- * segments (what the packets would cost with every function already optimized); "cold" is the rest of the packets'
+ * segments (what the packets would cost with every function already optimized; null, "n/a", with fewer than 3 whole
+ * segments); "cold" is the rest of the packets'
  * CPU time: the first executions in V8's lower tiers, compilation on this thread, first touches of memory. V8's
  * background threads (its optimizing compilers and GC helpers) are reported apart.
  *
@@ -114,8 +115,17 @@ engine.pipeline.finish();
 const finish = lap();
 const p1 = process.cpuUsage();
 
+// the median needs at least three segments: with two, the first (cold) one is half of them and may be the median, and
+// "cold" (the rest) comes out near zero or negative; such runs report no steady/cold split (null) and say why
+const MIN_SEGMENTS = 3;
 const sorted = [...segments].sort((a, b) => a - b);
-const steady = sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] * (n / segment) : 0;
+const steady = sorted.length >= MIN_SEGMENTS ? sorted[Math.floor(sorted.length / 2)] * (n / segment) : null;
+if (steady === null) {
+  console.error(
+    `cold_phases: ${segments.length} whole segment(s) of ${segment} packets (need ${MIN_SEGMENTS}): steady/cold n/a; ` +
+      `use a smaller --segment (at least 1000) or a longer file`,
+  );
+}
 console.log(JSON.stringify({
   variant,
   file,
@@ -126,8 +136,8 @@ console.log(JSON.stringify({
   read_ms: read,
   finish_ms: finish,
   segments_cpu_ms: segments,
-  steady_cpu_ms: round(steady),
-  cold_cpu_ms: round(read.cpu - steady),
+  steady_cpu_ms: steady === null ? null : round(steady),
+  cold_cpu_ms: steady === null ? null : round(read.cpu - steady),
   thread_ns_per_packet: Math.round((read.cpu + finish.cpu) * 1e6 / n),
   process_ns_per_packet: Math.round((p1.user + p1.system - p0.user - p0.system) * 1000 / n),
   v8_background_ms: round(backgroundMs()),
