@@ -11,7 +11,12 @@ import { cat, eth, ipv4, tcp } from "../decode/_test_frames.ts";
 import { EtherType } from "../decode/link.ts";
 import type { ReplayReport } from "../pipeline/report.ts";
 import type { CaptureStart } from "./capture_protocol.ts";
-import { CaptureSession, prepareCaptureWorker } from "./capture_session.ts";
+import {
+  CaptureSession,
+  prepareCaptureWorker,
+  type PreparedWorker,
+  startCaptureWorkerEarly,
+} from "./capture_session.ts";
 import { DecisionStage } from "./decision.ts";
 import { Hub } from "./hub.ts";
 import { replayFiles } from "./replay.ts";
@@ -299,7 +304,7 @@ Deno.test("a capture run on this thread reports what the Worker reports; asked f
   assert.deepEqual(detected.alerts.map(strip2), inProcess.map(strip2));
 });
 
-Deno.test("a capture on this thread: stop() ends it, a prepared one nobody took is ended by close()", async () => {
+Deno.test("a capture on this thread: stop() ends it", async () => {
   const { session: s } = await session(replayStart([DEMO], { speed: 1, noDetect: true }), DEFAULT_CONFIG, {
     inThread: true,
   });
@@ -308,12 +313,62 @@ Deno.test("a capture on this thread: stop() ends it, a prepared one nobody took 
   const result = await s.done;
   assert.equal(result.status, 0);
   assert.ok(result.report!.packets > 0 && result.report!.packets < 18_661, `read ${result.report!.packets}`);
+});
+
+/** Counts the calls of a prepared capture's `port.terminate()`, which still runs (the real capture ends). */
+function countTerminations(w: PreparedWorker): { calls: number } {
+  const seen = { calls: 0 };
+  const port = w.port, terminate = port.terminate.bind(port);
+  port.terminate = () => {
+    seen.calls++;
+    terminate();
+  };
+  return seen;
+}
+
+Deno.test("a capture on this thread started early that nobody took is ended by close()", async () => {
   const unused = prepareCaptureWorker({ inThread: true });
+  const ended = countTerminations(unused);
+  // a paced replay (18 s of traffic at speed 1), running when close() comes: close() must end it through its port
+  // (the port's terminate() is the capture's only way to end; Deno's sanitizers do not see a paced replay)
   unused.startEarly(replayStart([DEMO], { speed: 1, noDetect: true }));
+  await new Promise((r) => setTimeout(r, 300));
   unused.close();
+  assert.equal(ended.calls, 1, "close() ends the capture");
   assert.equal(unused.taken, true);
-  // a Worker prepared for another kind of capture is not handed out: prepareCaptureWorker makes the right one
-  const bare = prepareCaptureWorker({ inThread: true });
-  assert.equal(bare.options.inThread, true);
-  bare.close();
+  assert.throws(() => unused.take(() => {}, () => {}), /already used/);
+  unused.close();
+  assert.equal(ended.calls, 1, "a second close() does nothing");
+  await new Promise((r) => setTimeout(r, 100));
+});
+
+Deno.test("a capture Worker started early for another kind of capture is closed, not handed out", async () => {
+  // started for a capture in a Worker; the command then wants one on this thread
+  const worker = startCaptureWorkerEarly({ detectors: false });
+  const ended = countTerminations(worker);
+  const here = prepareCaptureWorker({ inThread: true });
+  try {
+    assert.notEqual(here, worker);
+    assert.equal(here.options.inThread, true);
+    assert.equal(worker.taken, true, "the early Worker is closed");
+    assert.equal(ended.calls, 1, "its Worker is terminated");
+  } finally {
+    here.close();
+    worker.close();
+  }
+  // the other way round, and the same kind is handed out (once)
+  const inThread = startCaptureWorkerEarly({ inThread: true });
+  const endedHere = countTerminations(inThread);
+  const inWorker = prepareCaptureWorker({ detectors: false });
+  const same = startCaptureWorkerEarly({ detectors: false });
+  try {
+    assert.notEqual(inWorker, inThread);
+    assert.equal(inWorker.options.inThread, undefined);
+    assert.equal(endedHere.calls, 1);
+    assert.equal(prepareCaptureWorker({ detectors: false }), same);
+  } finally {
+    inWorker.close();
+    same.close();
+  }
+  await new Promise((r) => setTimeout(r, 50));
 });
