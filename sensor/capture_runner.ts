@@ -124,18 +124,21 @@ export function startCaptureRunner(
   let candidates: FlowCandidate[] = [];
   let candidatesQueued = false;
 
+  /** Posts the flows offered to the model since the last flush (one message per batch). */
+  function flushCandidates(): void {
+    candidatesQueued = false;
+    if (candidates.length === 0) return;
+    const batch = candidates;
+    candidates = [];
+    post({ type: "candidates", candidates: batch });
+  }
+
   /** Flows offered to the model for model-only alerts, batched like detections. */
   function onCandidate(candidate: FlowCandidate): void {
     candidates.push(candidate);
     if (!candidatesQueued) {
       candidatesQueued = true;
-      queueMicrotask(() => {
-        candidatesQueued = false;
-        if (candidates.length === 0) return;
-        const batch = candidates;
-        candidates = [];
-        post({ type: "candidates", candidates: batch });
-      });
+      queueMicrotask(flushCandidates);
     }
   }
 
@@ -266,7 +269,9 @@ export function startCaptureRunner(
     const atStop = stats();
     pipeline.finish();
     source.close();
+    // the flows finish() ended and offered to the model too: the session ends its port at "stopped"
     flushDetections();
+    flushCandidates();
     const final = stats();
     final.flows = atStop.flows;
     final.rate = final.uptime > 0 ? Math.round(final.packets / final.uptime) : final.packets;
@@ -383,7 +388,9 @@ export function startCaptureRunner(
     // end every flow, so detectors and the model's features give their pending verdicts; with neither nothing
     // listens to a flow's end, and ending 1-20 k flows in code that never ran (1-3 ms) would change nothing
     if (!s.noDetect || s.features === true) pipeline.finish();
+    // the flows finish() ended and offered to the model too: the session ends its port at "stopped"
     flushDetections();
+    flushCandidates();
     const lines = sampler.drain();
     if (lines.length > 0) post({ type: "traffic", lines });
     const final = stats();
