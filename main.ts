@@ -84,6 +84,18 @@ export function resolveCommand(args: readonly string[]): string[] {
   return first.startsWith("--") ? ["run", ...args] : [...args];
 }
 
+/** Starts `ids replay`'s capture (on this thread or in its Worker, as the command will ask for it) from its arguments. */
+async function startReplayEarly(rest: string[]) {
+  const session = await import("./sensor/capture_session.ts");
+  // --speed's text as the command's parser takes it: `--speed X` or `--speed=X`, the last one
+  const at = rest.findLastIndex((r) => r === "--speed" || r.startsWith("--speed="));
+  const speed = at < 0 ? undefined : rest[at] === "--speed" ? rest[at + 1] : rest[at].slice("--speed=".length);
+  return session.startCaptureWorkerEarly({
+    detectors: !rest.includes("--no-detect"),
+    inThread: session.replayRunsInThread({ serve: rest.includes("--serve"), speed }),
+  });
+}
+
 /** Runs the CLI with `args`; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   const first = args[0];
@@ -102,11 +114,7 @@ export async function main(args: string[]): Promise<number> {
   // outputs load; an unpaced replay without the dashboard runs its capture on this thread (no second isolate: see
   // cli/replay.ts), a served or paced one in the capture Worker (a V8 isolate) on the other core
   const early = name === "replay" && !rest.includes("-h") && !rest.includes("--help")
-    ? (await import("./sensor/capture_session.ts")).startCaptureWorkerEarly({
-      detectors: !rest.includes("--no-detect"),
-      inThread: !rest.includes("--serve") &&
-        !rest.some((r, i) => r === "--speed" ? rest[i + 1] !== "max" : r.startsWith("--speed=") && r !== "--speed=max"),
-    })
+    ? await startReplayEarly(rest)
     : undefined;
   try {
     return await cmd.run(rest);

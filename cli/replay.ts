@@ -17,6 +17,7 @@ import {
   type CaptureSession,
   prepareCaptureWorker,
   type PreparedWorker,
+  replayRunsInThread,
 } from "../sensor/capture_session.ts";
 import { formatHubProblems } from "../sensor/hub.ts";
 import { parseSpeed } from "../sensor/pacer.ts";
@@ -119,14 +120,21 @@ export async function replayCommand(args: string[]): Promise<number> {
   // made, and its modules' loading): its decisions and outputs then share the capture's thread, cheap enough per
   // detection (docs/performance.md, the HM round: no copy of the detections, the model's start kept off this thread's
   // core, the periodic trim off this thread) that an alert-heavy replay loses nothing by it
-  const worker = prepareCaptureWorker({
-    detectors: a["no-detect"] !== true,
-    inThread: !serve && speed === Infinity,
-  });
+  // (with model-only alerts in the configuration, replayWith swaps a capture on this thread for the Worker)
+  const o = {
+    serving,
+    speed,
+    evePath,
+    configPath,
+    worker: prepareCaptureWorker({
+      detectors: a["no-detect"] !== true,
+      inThread: replayRunsInThread({ serve, speed: a.speed as string | undefined }),
+    }),
+  };
   try {
-    return await replayWith(a, { serving, speed, evePath, configPath, worker });
+    return await replayWith(a, o);
   } finally {
-    worker.close();
+    o.worker.close();
   }
 }
 
@@ -138,6 +146,7 @@ async function replayWith(
     speed: number;
     evePath: string | undefined;
     configPath: string | undefined;
+    /** Replaced by the capture Worker when the configuration asks for model-only alerts (the caller closes it). */
     worker: PreparedWorker;
   },
 ): Promise<number> {
@@ -182,6 +191,15 @@ async function replayWith(
   // (ffi/affinity.ts).
   const warnModel = (l: string) => console.error(`ids replay: ${l}`);
   const useModel = a["no-detect"] !== true && config.ml.enabled;
+  // model-only alerts: the model's replies must be taken while the capture reads (on this thread its bounded queue
+  // filled and about two thirds of the verdicts were lost), so the capture goes to its Worker
+  if (
+    o.worker.options.inThread &&
+    !replayRunsInThread({ serve, speed: a.speed as string | undefined, modelAlerts: useModel && config.ml.alerts })
+  ) {
+    o.worker.close();
+    o.worker = prepareCaptureWorker({ detectors: o.worker.options.detectors, inThread: false });
+  }
   const start: ReplayStart = {
     mode: "replay",
     files: a._.map(String),

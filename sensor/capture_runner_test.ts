@@ -5,7 +5,7 @@ import { startCaptureRunner } from "./capture_runner.ts";
 
 const DEMO = new URL("../tests/fixtures/demo.pcapng.gz", import.meta.url);
 
-Deno.test("a replay with model-only alerts posts the flows its end offers before \"stopped\"", async () => {
+Deno.test('a replay with model-only alerts posts the flows its end offers before "stopped"', async () => {
   const messages: FromWorker[] = [];
   const stopped = Promise.withResolvers<void>();
   const runner = startCaptureRunner((m) => {

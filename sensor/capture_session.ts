@@ -1,6 +1,7 @@
 /**
- * One capture (live or replay) run in the capture Worker and fed into the sensor core: detection
- * events go to the decision stage, sampled traffic lines and counters to the hub.
+ * One capture (live or replay) run in the capture Worker, or on this thread for an unpaced, unserved replay
+ * (see {@link replayRunsInThread}), and fed into the sensor core: detection events go to the decision stage,
+ * sampled traffic lines and counters to the hub.
  *
  * @example
  * ```ts ignore
@@ -19,6 +20,7 @@ import { type CaptureStart, type FromWorker, NO_DETECT_WORKER, type ToWorker } f
 import type { DecisionStage } from "./decision.ts";
 import type { Hub } from "./hub.ts";
 import type { ModelAlerts } from "./model_alerts.ts";
+import { parseSpeed } from "./pacer.ts";
 
 /** Options of {@link CaptureSession.start}. */
 export interface CaptureSessionOptions {
@@ -215,6 +217,29 @@ export class PreparedWorker {
   }
 }
 
+/** Options of {@link replayRunsInThread}: the replay's flags and, once read, its configuration. */
+export interface ReplayThreadOptions {
+  /** `--serve`: the dashboard needs this thread. */
+  serve: boolean;
+  /** `--speed`'s text as given (absent: as fast as the files read, unless served). */
+  speed: string | undefined;
+  /**
+   * The configuration's model-only alerts (`ml.enabled` and `ml.alerts`, detectors on): the model's replies must be
+   * taken while the capture reads, or its bounded queue fills and verdicts are lost. Absent before it was read.
+   */
+  modelAlerts?: boolean;
+}
+
+/**
+ * True when an `ids replay` runs its capture on this thread (`inThread` of {@link prepareCaptureWorker}): unpaced
+ * (`--speed max`, the default unless served), without the dashboard and without model-only alerts; else the capture
+ * Worker. The entry point asks before the configuration was read, the command again after.
+ */
+export function replayRunsInThread(o: ReplayThreadOptions): boolean {
+  if (o.serve || o.modelAlerts === true) return false;
+  return o.speed === undefined || parseSpeed(o.speed) === Infinity;
+}
+
 /** The Worker {@link startCaptureWorkerEarly} started, until {@link prepareCaptureWorker} hands it out. */
 let early: PreparedWorker | undefined;
 
@@ -262,7 +287,7 @@ export interface CaptureResult {
   report?: ReplayReport;
 }
 
-/** A capture running in the capture Worker. */
+/** A capture running in the capture Worker or on this thread (see {@link PreparedWorkerOptions.inThread}). */
 export class CaptureSession {
   /** Resolves when the capture ended and every detection was decided and published. */
   readonly done: Promise<CaptureResult>;

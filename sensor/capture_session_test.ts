@@ -15,6 +15,7 @@ import {
   CaptureSession,
   prepareCaptureWorker,
   type PreparedWorker,
+  replayRunsInThread,
   startCaptureWorkerEarly,
 } from "./capture_session.ts";
 import { DecisionStage } from "./decision.ts";
@@ -371,4 +372,19 @@ Deno.test("a capture Worker started early for another kind of capture is closed,
     same.close();
   }
   await new Promise((r) => setTimeout(r, 50));
+});
+
+Deno.test("replayRunsInThread: one rule for the entry point and the command, --speed read as the command reads it", () => {
+  // unpaced and unserved: this thread, whichever way max is spelled
+  for (const speed of [undefined, "max", "MAX", " max", "Max "]) {
+    assert.equal(replayRunsInThread({ serve: false, speed }), true, String(speed));
+  }
+  // paced (or a --speed the command refuses): the Worker
+  for (const speed of ["realtime", "1", "2x", "0.5", "fast"]) {
+    assert.equal(replayRunsInThread({ serve: false, speed }), false, speed);
+  }
+  // the dashboard, and model-only alerts (the model's replies are taken while the capture reads): the Worker
+  assert.equal(replayRunsInThread({ serve: true, speed: "max" }), false);
+  assert.equal(replayRunsInThread({ serve: false, speed: undefined, modelAlerts: true }), false);
+  assert.equal(replayRunsInThread({ serve: false, speed: "max", modelAlerts: false }), true);
 });
