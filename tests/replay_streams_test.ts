@@ -54,35 +54,49 @@ Deno.test("replay FIFO: a named pipe with gzip data is read sequentially (no Ill
   }
 });
 
+/**
+ * Runs `ids replay ARGS`, waits for `ready` (given the stderr read so far), sends `signal`, and asserts the replay
+ * exited 0 within 3 s of it with a partial report; returns stderr and the report's packet count.
+ */
+async function interrupt(args: string[], signal: Deno.Signal, ready: (err: () => string) => Promise<void>) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "replay", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let err = "";
+  const reading = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (t) => void (err += t) }),
+  );
+  await ready(() => err);
+  const sent = performance.now();
+  child.kill(signal);
+  const status = await child.status;
+  const ms = performance.now() - sent;
+  await reading;
+  await child.stdout.cancel();
+  assert.ok(ms < 3000, `stopped ${ms.toFixed(0)} ms after ${signal}`);
+  assert.equal(status.code, 0, err);
+  const m = /^packets\s+([\d,]+) /m.exec(err);
+  assert.ok(m, `the partial report:\n${err}`);
+  return { err, packets: Number(m[1].replaceAll(",", "")) };
+}
+
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.test(`replay: ${signal} stops reading at once, flushes alerts and prints the partial report`, async () => {
     const eve = await Deno.makeTempFile({ suffix: ".json" });
     try {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", MAIN, "replay", DEMO, "--speed", "realtime", "--progress", "--eve", eve],
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      let err = "";
-      const reading = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-        new WritableStream({ write: (t) => void (err += t) }),
+      const { err, packets } = await interrupt(
+        [DEMO, "--speed", "realtime", "--progress", "--eve", eve],
+        signal,
+        async (err) => {
+          const t0 = performance.now();
+          while (!/^replaying .*: \d+ packets/m.test(err()) && performance.now() - t0 < 20_000) {
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          assert.match(err(), /^replaying .*demo\.pcapng\.gz: \d+ packets, .*packet time /m, "a progress line");
+        },
       );
-      const t0 = performance.now();
-      while (!/^replaying .*: \d+ packets/m.test(err) && performance.now() - t0 < 20_000) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.match(err, /^replaying .*demo\.pcapng\.gz: \d+ packets, .*packet time /m, "a progress line");
-      const sent = performance.now();
-      child.kill(signal);
-      const status = await child.status;
-      const ms = performance.now() - sent;
-      await reading;
-      await child.stdout.cancel();
-      assert.ok(ms < 3000, `stopped ${ms.toFixed(0)} ms after ${signal}`);
-      assert.equal(status.code, 0, err);
-      const m = /^packets\s+([\d,]+) /m.exec(err);
-      assert.ok(m, `the partial report:\n${err}`);
-      const packets = Number(m[1].replaceAll(",", ""));
       assert.ok(packets > 0 && packets < 2_000, `stopped early: ${packets} of 18,661 packets read`);
       const alerts = /^alerts\s+(.*)$/m.exec(err)![1];
       const counted = alerts === "none" ? 0 : alerts.split(", ").reduce((s, p) => s + Number(p.split(" ")[1]), 0);
@@ -120,26 +134,10 @@ Deno.test("replay --no-detect, unpaced (the capture on the main thread): SIGINT 
   // 400 copies of the demo capture (7.5 M packets, seconds of reading): unpaced and not served, so the capture runs
   // on the main thread, which must still take the signal between its chunks
   const copies = 400;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "replay", ...Array(copies).fill(DEMO), "--no-detect", "--stats"],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let err = "";
-  const reading = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (t) => void (err += t) }),
+  const { packets } = await interrupt(
+    [...Array(copies).fill(DEMO), "--no-detect", "--stats"],
+    "SIGINT",
+    () => new Promise((r) => setTimeout(r, 1500)),
   );
-  await new Promise((r) => setTimeout(r, 1500));
-  const sent = performance.now();
-  child.kill("SIGINT");
-  const status = await child.status;
-  const ms = performance.now() - sent;
-  await reading;
-  await child.stdout.cancel();
-  assert.ok(ms < 3000, `stopped ${ms.toFixed(0)} ms after SIGINT`);
-  assert.equal(status.code, 0, err);
-  const m = /^packets\s+([\d,]+) /m.exec(err);
-  assert.ok(m, `the partial report:\n${err}`);
-  const packets = Number(m[1].replaceAll(",", ""));
   assert.ok(packets < copies * 18_661, `stopped early: ${packets} of ${copies * 18_661} packets read`);
 });
