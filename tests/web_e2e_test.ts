@@ -213,7 +213,8 @@ Deno.test({
         // the light theme
         await page.goto(`${served.origin}/`);
         await page.click("#theme-toggle");
-        await page.waitForFunction(() => !document.documentElement.classList.contains("dark"));
+        // the toggle is a link: the predicate also runs while the page navigates, when there is no document element
+        await page.waitForFunction(() => document.documentElement?.classList.contains("dark") === false);
         await page.waitForSelector("#chart-pps canvas");
         await page.waitForTimeout(1200);
         await shot(page, "dashboard-overview-light.png");
