@@ -40,13 +40,30 @@ Deno.test("replay FIFO: a named pipe with gzip data is read sequentially (no Ill
     const fifo = `${dir}/capture.pcap.gz`;
     const mk = await new Deno.Command("mkfifo", { args: [fifo] }).output();
     assert.ok(mk.success);
-    const writer = new Deno.Command("bash", { args: ["-c", `cat ${MIXED}.gz > ${fifo}`] }).spawn();
+    // the writer's open() blocks until a reader opens the FIFO: if the replay exits without opening it, the writer
+    // would wait forever, so once the replay has exited the writer gets 5 s to finish, then it is killed and the test
+    // fails with the replay's exit code and stderr
+    const writer = new Deno.Command("bash", { args: ["-c", `exec cat ${MIXED}.gz > ${fifo}`] }).spawn();
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", MAIN, "replay", fifo, "--json"],
       stdout: "piped",
       stderr: "piped",
     }).output();
-    await writer.status;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finished = await Promise.race([
+      writer.status.then(() => true),
+      new Promise<false>((r) => timer = setTimeout(() => r(false), 5_000)),
+    ]);
+    clearTimeout(timer);
+    if (!finished) {
+      writer.kill("SIGKILL");
+      await writer.status;
+    }
+    assert.ok(
+      finished,
+      `the replay exited (code ${out.code}) without reading the FIFO to its end: its writer was still blocked 5 s ` +
+        `later (killed); the replay's stderr:\n${dec.decode(out.stderr)}`,
+    );
     assert.equal(out.code, 0, dec.decode(out.stderr));
     assert.equal(JSON.parse(dec.decode(out.stdout)).packets, 329);
   } finally {
