@@ -71,6 +71,36 @@ class PrefixedReader implements Readable {
   }
 }
 
+/**
+ * Ends a pending open or read of stdin, a pipe or a FIFO when `signal` aborts: the read then returns the end of the
+ * input (null) at once, whatever its writer does. The abandoned read may still complete later; its bytes are dropped.
+ */
+/** What a read ended by the stop resolves to inside {@link StopRace}. */
+const STOPPED = Symbol("stopped");
+
+class StopRace {
+  #stopped: Promise<typeof STOPPED>;
+  /** True once an open or read ended by the stop. */
+  hit = false;
+  constructor(signal: AbortSignal) {
+    this.#stopped = new Promise((resolve) => {
+      if (signal.aborted) resolve(STOPPED);
+      else signal.addEventListener("abort", () => resolve(STOPPED), { once: true });
+    });
+  }
+  /** `p`'s value, or null when the stop comes first. */
+  async race<T>(p: Promise<T>): Promise<T | null> {
+    const v = await Promise.race([p, this.#stopped]);
+    if (v !== STOPPED) return v as T;
+    this.hit = true;
+    return null;
+  }
+  /** `src` whose reads end at the stop. */
+  reader(src: Readable): Readable {
+    return { read: (p) => this.race(src.read(p)), close: () => src.close() };
+  }
+}
+
 class FileProducer implements Producer {
   #file: PrefixedReader;
   readSync?: (into: Uint8Array) => number;
@@ -146,6 +176,8 @@ export class ByteStream {
   #spare: Uint8Array | null;
   #pending: Promise<number> | null = null;
   #started = false;
+  #stopped = false;
+  #stop: StopRace | undefined;
 
   private constructor(producer: Producer, gzip: boolean, chunk: number) {
     this.#producer = producer;
@@ -180,17 +212,34 @@ export class ByteStream {
     });
   }
 
-  /** Opens a file; gzip is detected from its first two bytes. */
-  static async open(path: string | URL, bufferSize = 1 << 20): Promise<ByteStream> {
+  /**
+   * Opens a file; gzip is detected from its first two bytes. `signal`: a stop (Ctrl-C). Stdin, a pipe or a FIFO can
+   * wait for its writer without end (a FIFO's open too): on the stop, its pending open or read ends at once, as at
+   * the end of the input, and {@link stopped} says so. A regular file's reads never wait: the readers check the
+   * signal between records.
+   */
+  static async open(path: string | URL, bufferSize = 1 << 20, signal?: AbortSignal): Promise<ByteStream> {
     // `-` is stdin (`tcpdump -w - | ids replay -`); files, FIFOs and pipes are all read sequentially
     // a regular file is opened and its first bytes read without waiting on the I/O thread pool; a FIFO or a
     // pipe could block the thread, so it is read asynchronously
     const regular = path !== "-" && Deno.statSync(path).isFile;
-    const file: Readable = path === "-"
-      ? { read: (p) => Deno.stdin.read(p), close: () => {} }
-      : regular
-      ? Deno.openSync(path, { read: true })
-      : await Deno.open(path, { read: true });
+    const stop = regular || signal === undefined ? undefined : new StopRace(signal);
+    let file: Readable;
+    if (path === "-") file = { read: (p) => Deno.stdin.read(p), close: () => {} };
+    else if (regular) file = Deno.openSync(path, { read: true });
+    else {
+      const opening = Deno.open(path, { read: true });
+      const opened = stop ? await stop.race(opening) : await opening;
+      if (opened === null) {
+        // stopped while a FIFO waited for its writer: nothing was read (the open, if it ever completes, is closed)
+        opening.then((f) => f.close(), () => {});
+        const empty = ByteStream.fromBytes(new Uint8Array(0));
+        empty.#stopped = true;
+        return empty;
+      }
+      file = opened;
+    }
+    if (stop) file = stop.reader(file);
     const head = new Uint8Array(2);
     let got = 0;
     while (got < 2) {
@@ -200,12 +249,22 @@ export class ByteStream {
     }
     const gzip = got === 2 && head[0] === GZIP_MAGIC0 && head[1] === GZIP_MAGIC1;
     const input = new PrefixedReader(head.subarray(0, got), file, regular);
+    let stream: ByteStream;
     if (gzip) {
       // node:zlib loads only for a gzip file (~15 ms of start-up otherwise)
       const { GunzipMembers } = await import("./_gunzip.ts");
-      return new ByteStream(new GunzipProducer(new GunzipMembers(input)), true, bufferSize);
-    }
-    return new ByteStream(new FileProducer(input), false, bufferSize);
+      stream = new ByteStream(new GunzipProducer(new GunzipMembers(input)), true, bufferSize);
+    } else stream = new ByteStream(new FileProducer(input), false, bufferSize);
+    stream.#stop = stop;
+    return stream;
+  }
+
+  /**
+   * True when the input ended because the stop signal given to {@link open} came while stdin, a pipe or a FIFO
+   * waited for its writer (not at the writer's end): a record or gzip member cut there is not a defect of the input.
+   */
+  get stopped(): boolean {
+    return this.#stopped || this.#stop?.hit === true;
   }
 
   /** Wraps bytes already in memory (tests and small inputs). */

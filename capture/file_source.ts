@@ -46,11 +46,15 @@ export class FileSource implements PacketSource {
     this.#bufferSize = options.bufferSize ?? (1 << 20);
   }
 
-  /** Reads the whole file. Rejects only when the file cannot be opened or is not a capture. */
+  /**
+   * Reads the whole file. Rejects only when the file cannot be opened or is not a capture. `signal` stops the read
+   * (within 256 packets; at once while stdin, a pipe or a FIFO waits for its writer): the summary then covers what
+   * was read, without an error for a record cut by the stop.
+   */
   async run(onFrame: FrameHandler, signal?: AbortSignal): Promise<SourceSummary> {
     let s: ByteStream;
     try {
-      s = await ByteStream.open(this.#path, this.#bufferSize);
+      s = await ByteStream.open(this.#path, this.#bufferSize, signal);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) throw new OpenCaptureError(this.name, "no such file");
       if (e instanceof Deno.errors.PermissionDenied) throw new OpenCaptureError(this.name, "permission denied");
@@ -79,6 +83,7 @@ export async function readCapture(
     throw new OpenCaptureError(name, (e as Error).message);
   }
   if (!ok) {
+    if (s.stopped) return { packets: 0, bytes: 0 }; // stopped before the input's first bytes came
     if (s.streamError) throw new OpenCaptureError(name, `gzip data corrupt or truncated: ${s.streamError}`);
     throw new OpenCaptureError(name, "empty or shorter than 4 bytes");
   }
@@ -92,6 +97,11 @@ export async function readCapture(
     summary = await readPcapng(s, onFrame, options.signal);
   }
   if (summary !== undefined) {
+    // stopped while the input waited for its writer: a record or gzip member cut there is not a defect of the input
+    if (s.stopped) {
+      delete summary.error;
+      return summary;
+    }
     if (s.warning !== undefined) summary.warning = `${name}: ${s.warning}`;
     if (summary.error && s.streamError) {
       summary.error.message += ` — ${s.gzip ? "gzip data" : "input"} ended early: ${s.streamError}`;

@@ -324,6 +324,84 @@ Deno.test("a ~200 MB pcap streams in constant memory (RSS growth < 64 MB)", asyn
   assert.ok(r.peak - r.base < 64e6, `RSS grew by ${((r.peak - r.base) / 1e6).toFixed(1)} MB`);
 });
 
+/** Polls `ok` every 10 ms for up to 10 s. */
+async function until(ok: () => boolean, what: string): Promise<void> {
+  const t0 = performance.now();
+  while (!ok()) {
+    if (performance.now() - t0 > 10_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** `p`'s value, or "late" after `ms`. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | "late"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), ms));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+for (const gz of [false, true]) {
+  Deno.test(`a FIFO whose writer stalls${gz ? " (gzip)" : ""}: a stop ends the pending read at once, no error for the record it cut`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ids-fifo-stall-" });
+    try {
+      const fifo = `${dir}/in.pcap${gz ? ".gz" : ""}`;
+      assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+      const whole = pcapFile(RECS);
+      const zipped = await gzip(whole);
+      // plain: every record but the last half of the last one; gzip: the first 60 % of the compressed bytes
+      const bytes = gz
+        ? zipped.subarray(0, Math.floor(zipped.length * 0.6))
+        : whole.subarray(0, whole.length - (RECS.at(-1)!.data.length >> 1));
+      const opening = Deno.open(fifo, { write: true });
+      const stop = new AbortController();
+      let frames = 0;
+      const reading = new FileSource(fifo, { bufferSize: 4096 }).run(() => void frames++, stop.signal);
+      const writer = await opening;
+      try {
+        await writer.write(bytes);
+        await until(() => frames >= (gz ? 1 : RECS.length - 1), "the records written");
+        await new Promise((r) => setTimeout(r, 50)); // the reader now waits for the writer
+        stop.abort();
+        const summary = await within(reading, 500);
+        assert.notEqual(summary, "late", "the read still waited for its writer 500 ms after the stop");
+        if (summary === "late") return;
+        assert.equal(summary.error, undefined, summary.error?.message);
+        assert.equal(summary.packets, frames);
+        if (!gz) assert.equal(summary.packets, RECS.length - 1);
+      } finally {
+        writer.close(); // (a read still waiting then ends)
+        await reading;
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("a FIFO that no writer opens: a stop ends the pending open at once, nothing read and no error", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ids-fifo-stall-" });
+  try {
+    const fifo = `${dir}/in.pcap`;
+    assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    const stop = new AbortController();
+    const reading = new FileSource(fifo).run(() => {}, stop.signal);
+    await new Promise((r) => setTimeout(r, 100));
+    stop.abort();
+    const summary = await within(reading, 500);
+    // the open still waits for a writer (abandoned by the source, or not): one opens so it completes
+    Deno.openSync(fifo, { write: true }).close();
+    await reading.catch(() => {});
+    await new Promise((r) => setTimeout(r, 50)); // (the source closes the abandoned open)
+    assert.deepEqual(summary, { packets: 0, bytes: 0 });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("clean up temp files", async () => {
   for (const p of temps) await Deno.remove(p, { recursive: true }).catch(() => {});
 });

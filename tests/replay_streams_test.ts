@@ -73,11 +73,19 @@ Deno.test("replay FIFO: a named pipe with gzip data is read sequentially (no Ill
 
 /**
  * Runs `ids replay ARGS`, waits for `ready` (given the stderr read so far), sends `signal`, and asserts the replay
- * exited 0 within 3 s of it with a partial report; returns stderr and the report's packet count.
+ * exited 0 within 3 s of it with a partial report; returns stderr, the report's packet count and the ms the replay
+ * took to exit after the signal. `stdin`: bytes written to the replay's stdin, a pipe then kept open without more
+ * (a writer that stalls, as `tcpdump -w -` on a quiet link) until the replay exited.
  */
-async function interrupt(args: string[], signal: Deno.Signal, ready: (err: () => string) => Promise<void>) {
+async function interrupt(
+  args: string[],
+  signal: Deno.Signal,
+  ready: (err: () => string) => Promise<void>,
+  stdin?: Uint8Array,
+) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, "replay", ...args],
+    stdin: stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -85,18 +93,22 @@ async function interrupt(args: string[], signal: Deno.Signal, ready: (err: () =>
   const reading = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
     new WritableStream({ write: (t) => void (err += t) }),
   );
+  const writer = stdin ? child.stdin.getWriter() : undefined;
+  const writing = writer?.write(stdin!).catch(() => {}); // (the replay may exit before it took every byte)
   await ready(() => err);
   const sent = performance.now();
   child.kill(signal);
   const status = await child.status;
   const ms = performance.now() - sent;
+  await writing;
+  await writer?.close().catch(() => {});
   await reading;
   await child.stdout.cancel();
   assert.ok(ms < 3000, `stopped ${ms.toFixed(0)} ms after ${signal}`);
   assert.equal(status.code, 0, err);
   const m = /^packets\s+([\d,]+) /m.exec(err);
   assert.ok(m, `the partial report:\n${err}`);
-  return { err, packets: Number(m[1].replaceAll(",", "")) };
+  return { err, packets: Number(m[1].replaceAll(",", "")), ms };
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -123,6 +135,85 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       await Deno.remove(eve);
     }
   });
+}
+
+/** The first pcapng blocks of `pcapng` up to about `share` of its bytes, cut at a block's end. */
+function pcapngPrefix(pcapng: Uint8Array, share: number): Uint8Array {
+  const view = new DataView(pcapng.buffer, pcapng.byteOffset, pcapng.byteLength);
+  let pos = 0;
+  while (pos < pcapng.length * share) pos += view.getUint32(pos + 4, true);
+  return pcapng.subarray(0, pos);
+}
+
+/** An EVE file's alerts, without flow_id (random per run), sorted. */
+async function eveAlerts(path: string): Promise<string[]> {
+  return (await Deno.readTextFile(path)).split("\n").filter((l) => l !== "").map((l) => {
+    const { flow_id: _, ...rest } = JSON.parse(l);
+    return JSON.stringify(rest);
+  }).sort();
+}
+
+// SIGINT: the writer stalls between two records; SIGTERM: in the middle of one (half of it written)
+for (const [signal, cut] of [["SIGINT", false], ["SIGTERM", true]] as const) {
+  Deno.test(
+    `replay -: ${signal} while stdin waits for its writer stops at once with the report and every alert so far (${
+      cut ? "inside a record" : "between records"
+    })`,
+    async () => {
+      // the first half of the demo capture on stdin, whose writer then stalls (keeps the pipe open, sends nothing):
+      // the signal must end the read at once, and the report and EVE file must be those of a replay of the same
+      // records as a file (before the mend the replay waited the session's 3 s stop timeout and printed no report)
+      const dir = await Deno.makeTempDir({ prefix: "ids-stall-" });
+      try {
+        const { gunzipSync } = await import("node:zlib");
+        const pcapng = gunzipSync(await Deno.readFile(DEMO));
+        const prefix = pcapngPrefix(pcapng, 0.5);
+        await Deno.writeFile(`${dir}/prefix.pcapng`, prefix);
+        const whole = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", MAIN, "replay", `${dir}/prefix.pcapng`, "--json", "--eve", `${dir}/file.json`],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.equal(whole.code, 0, dec.decode(whole.stderr));
+        const expected = JSON.parse(dec.decode(whole.stdout)).packets as number;
+        const fileAlerts = await eveAlerts(`${dir}/file.json`);
+        assert.ok(fileAlerts.length > 0, "the first half of the demo capture raises alerts");
+        const { err, packets, ms } = await interrupt(
+          ["-", "--progress", "--eve", `${dir}/stdin.json`],
+          signal,
+          async (err) => {
+            // the progress line (every second for stdin) once every packet written was read and every alert of
+            // those packets decided (the decision stage waits for the model, which loads at the first detection:
+            // a signal before that would time the model's start, not the stop)
+            const line = new RegExp(
+              `^replaying -: ${expected.toLocaleString("en-US")} packets, .*, ${fileAlerts.length} alerts`,
+              "m",
+            );
+            const t0 = performance.now();
+            while (!line.test(err()) && performance.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+            assert.match(err(), line, `every packet written read (${expected}) and its alerts decided`);
+          },
+          pcapng.subarray(
+            0,
+            prefix.length +
+              (cut ? new DataView(pcapng.buffer).getUint32(pcapng.byteOffset + prefix.length + 4, true) >> 1 : 0),
+          ),
+        );
+        assert.ok(
+          ms < 1000,
+          `stopped ${ms.toFixed(0)} ms after ${signal} (a stalled read must not wait for its writer)`,
+        );
+        assert.equal(packets, expected);
+        assert.deepEqual(await eveAlerts(`${dir}/stdin.json`), fileAlerts, "the alerts of the same bytes as a file");
+        const alerts = /^alerts\s+(.*)$/m.exec(err)![1];
+        const counted = alerts === "none" ? 0 : alerts.split(", ").reduce((s, p) => s + Number(p.split(" ")[1]), 0);
+        assert.equal(counted, fileAlerts.length, "the report counts every alert");
+        assert.doesNotMatch(err, /truncated|Cannot/, "a record cut by the stop is not an error");
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
 }
 
 Deno.test("replay --no-detect (the capture on the main thread): the whole report reaches a pipe; counts as with detectors", async () => {
