@@ -80,6 +80,10 @@ PARAMS = {
     "mlp_layers": (32, 32), "mlp_alpha": 1e-4,
     "xgb_rounds": 25, "xgb_depth": 4, "xgb_lr": 0.4,
     "smote_ratio": 1.0,
+    # at most this many rows of one capture file go into a fit (a seeded random subset per file; 0: every row). A flood
+    # or load test gives up to 3000 near-identical rows, a benign session or a probe a few dozen: without a cap the
+    # files with the most rows decide what a class looks like. The class weights below still count every training row.
+    "file_cap": 150,
     # the averaged probabilities times (rows of the class / rows of the largest class) ^ prior_alpha, renormalised:
     # SMOTE trains on equal classes, which inflates the rare ones against how often they occur; 0 leaves it
     "prior_alpha": 0.2,
@@ -88,9 +92,27 @@ PARAMS = {
 }
 
 
-def fit_ensemble(x_tr, y_tr, n_classes, quick, params=None):
-    """StandardScaler, SMOTE on these rows only, soft-voting RandomForest + MLP + XGBoost (the seed's CEREBRO)."""
+def capped_rows(files, cap, seed):
+    """Indices of at most `cap` rows per capture file (a random subset seeded by `seed`, files in name order), sorted;
+    every row when `cap` is 0."""
+    if not cap:
+        return np.arange(len(files))
+    rng = np.random.default_rng(seed)
+    keep = []
+    for f in sorted(set(files)):
+        rows = np.flatnonzero(files == f)
+        keep.append(np.sort(rng.choice(rows, size=cap, replace=False)) if len(rows) > cap else rows)
+    return np.sort(np.concatenate(keep))
+
+
+def fit_ensemble(x_tr, y_tr, n_classes, quick, params=None, files=None):
+    """StandardScaler, SMOTE on these rows only, soft-voting RandomForest + MLP + XGBoost (the seed's CEREBRO).
+    `files` (each row's capture file) enables `file_cap`."""
     hp = {**PARAMS, **(params or {})}
+    all_counts = np.bincount(y_tr, minlength=n_classes)
+    if files is not None and hp["file_cap"]:
+        rows = capped_rows(np.asarray(files), hp["file_cap"], hp["seed"])
+        x_tr, y_tr = x_tr[rows], y_tr[rows]
     scaler = Float32Scaler().fit(x_tr)
     xs_tr = scaler.transform(x_tr)
     counts = np.bincount(y_tr, minlength=n_classes)
@@ -116,7 +138,8 @@ def fit_ensemble(x_tr, y_tr, n_classes, quick, params=None):
         warnings.simplefilter("ignore")
         voting.fit(xs_res, y_res)
     if hp["prior_alpha"] > 0:
-        voting = PriorWeighted(voting, (counts / counts.max()) ** hp["prior_alpha"])
+        # how often the classes occur: every training row, also the ones `file_cap` left out of the fit
+        voting = PriorWeighted(voting, (all_counts / all_counts.max()) ** hp["prior_alpha"])
     return scaler, voting, k, len(y_res)
 
 
@@ -182,7 +205,7 @@ def main():
         print(f"Cannot train: no training rows for {missing}", file=sys.stderr)
         sys.exit(1)
 
-    scaler, voting, k, n_res = fit_ensemble(x[tr], y[tr], len(classes), a.quick)
+    scaler, voting, k, n_res = fit_ensemble(x[tr], y[tr], len(classes), a.quick, files=files[tr])
     xs_te = scaler.transform(x[te])
     proba = voting.predict_proba(xs_te)
     pred = proba.argmax(axis=1)
@@ -231,7 +254,8 @@ def main():
                 te_f = np.array([f in tf for f in files])
                 if not te_f.any() or len(set(y[~te_f])) < len(classes):
                     continue
-                sc_f, v_f, _, _ = fit_ensemble(x[~te_f], y[~te_f], len(classes), a.quick)
+                sc_f, v_f, _, _ = fit_ensemble(x[~te_f], y[~te_f], len(classes), a.quick,
+                                              files=files[~te_f])
                 p_f = v_f.predict_proba(sc_f.transform(x[te_f])).argmax(axis=1)
                 oof[te_f] = p_f
                 fm = f1_score(y[te_f], p_f, labels=sorted(set(y[te_f])), average="macro", zero_division=0)
@@ -295,6 +319,7 @@ def main():
             "voting": "soft",
             "class_weights": [round(float(w), 6) for w in voting.class_weights] if isinstance(voting, PriorWeighted) else None,
             "scaler": "StandardScaler (float32)",
+            "file_cap": PARAMS["file_cap"],
             "smote": f"SMOTE(k_neighbors={k}) on the training split",
             "rf": voting.named_estimators_["rf"].get_params()["n_estimators"],
             "mlp": list(voting.named_estimators_["mlp"].hidden_layer_sizes),

@@ -36,6 +36,9 @@ CANDIDATES = {
     "prior_0.1": {"prior_alpha": 0.1},
     "prior_0": {"prior_alpha": 0.0},
     "prior_0.3": {"prior_alpha": 0.3},
+    "file_cap_0": {"file_cap": 0},
+    "file_cap_300": {"file_cap": 300},
+    "file_cap_1000": {"file_cap": 1000},
 }
 
 
@@ -71,7 +74,7 @@ def main():
         proba = np.zeros((len(y_tr), len(classes)))
         for tf in folds:
             te = np.array([f in tf for f in files_tr])
-            sc, v, _, _ = T.fit_ensemble(x_tr[~te], y_tr[~te], len(classes), False, over)
+            sc, v, _, _ = T.fit_ensemble(x_tr[~te], y_tr[~te], len(classes), False, over, files=files_tr[~te])
             pr = v.predict_proba(sc.transform(x_tr[te]))
             p = pr.argmax(axis=1)
             oof[te] = p
