@@ -15,6 +15,7 @@ import { formatReport, peakRssMb } from "../pipeline/report.ts";
 import {
   type CaptureResult,
   type CaptureSession,
+  modelWindowOf,
   prepareCaptureWorker,
   type PreparedWorker,
   replayRunsInThread,
@@ -228,8 +229,15 @@ async function replayWith(
       confineTo: affinity?.sideCpus(),
       keepCallerOff: o.worker.options.inThread,
     });
-  // (a no-op when started above) with model-only alerts: the model's features as the sensor will ask for them
-  if (!serve) o.worker.startEarly({ ...start, features: ml !== undefined && !start.noDetect });
+  // (a no-op when started above) with model-only alerts: the model's features as the sensor will ask for them, and an
+  // unpaced replay of files waits for the model's verdicts (modelWindowOf)
+  if (!serve) {
+    o.worker.startEarly({
+      ...start,
+      features: ml !== undefined && !start.noDetect,
+      ...modelWindowOf(start, ml !== undefined && config.ml.alerts && !start.noDetect),
+    });
+  }
   // Deno loads its timer module (node:timers, 4-11 ms here) at a thread's first setTimeout: on this thread that
   // was the outputs' close after the last packet; now it is while the capture Worker loads and reads
   // (a capture on this thread needs no timer at all: a --no-detect replay of regular files loads no timer module)

@@ -269,6 +269,11 @@ export class FlowClassifier {
     return this.#count;
   }
 
+  /** Most rows waiting for the next batch; past it a request answers `undefined` at once (dropped). */
+  get maxQueue(): number {
+    return this.#maxQueue;
+  }
+
   /**
    * Classifies one feature row (FEATURE_COUNT values, copied at once). Resolves `undefined` when
    * the model is not loaded, the queue is full, or the Worker failed — never rejects.

@@ -46,6 +46,11 @@ export interface ReplayStart {
   trafficPerSecond: number;
   /** Compute the flow model's features and attach them to detections (a model is loaded). */
   features?: boolean;
+  /**
+   * Model-only alerts in an unpaced replay of files: hold the reading while this many flows offered to the model are
+   * unanswered (the session's "model-settled" messages say how many were), so none is lost to its bounded queue.
+   */
+  modelWindow?: number;
 }
 
 /** What the capture Worker is asked to run. */
@@ -60,7 +65,9 @@ export type ToWorker =
   | { type: "config"; config: Config }
   | { type: "stop" }
   /** An unpaced replay's once-a-second turn to post counters (the Worker keeps no timer of its own then). */
-  | { type: "report" };
+  | { type: "report" }
+  /** How many of the flows the capture offered the model were settled so far (see `modelWindow`). */
+  | { type: "model-settled"; settled: number };
 
 /** Worker → main thread. */
 export type FromWorker =

@@ -133,16 +133,49 @@ export function startCaptureRunner(
     post({ type: "candidates", candidates: batch });
   }
 
-  /** Flows offered to the model for model-only alerts, batched like detections. */
+  /** Flows posted to the model, and settled by it (a replay with `modelWindow`: see modelGate). */
+  let offered = 0;
+  let settled = 0;
+  let modelWindow = Infinity;
+  /** While the reading waits for the model: resolves it. */
+  let resumeReading: (() => void) | undefined;
+
+  /**
+   * Flows offered to the model for model-only alerts, batched like detections. Detections and flows go in the order
+   * they were raised (a batch of one kind is posted before one of the other starts): whether a detector reported a
+   * flow's source first must not depend on batch boundaries.
+   */
   function onCandidate(candidate: FlowCandidate): void {
+    if (detections.length > 0) flushDetections();
     candidates.push(candidate);
+    offered++;
     if (!candidatesQueued) {
       candidatesQueued = true;
       queueMicrotask(flushCandidates);
     }
   }
 
+  /**
+   * With `modelWindow`: a promise the reader waits on while that many offered flows are unanswered (undefined
+   * otherwise); it resolves once half of them were settled, or at a stop.
+   */
+  function modelGate(): Promise<void> | undefined {
+    if (offered - settled < modelWindow || abort.signal.aborted) return undefined;
+    flushCandidates();
+    return new Promise((resolve) => resumeReading = resolve);
+  }
+
+  function onModelSettled(n: number): void {
+    settled = n;
+    if (resumeReading !== undefined && offered - settled < modelWindow / 2) {
+      const resume = resumeReading;
+      resumeReading = undefined;
+      resume();
+    }
+  }
+
   function onDetection(event: DetectionEvent): void {
+    if (candidates.length > 0) flushCandidates();
     detections.push(event);
     // one message per burst: the reader's synchronous loop over a buffer ends before microtasks run
     if (!flushQueued) {
@@ -312,11 +345,19 @@ export function startCaptureRunner(
       return new Promise((resolve) => setTimeout(resolve, 0));
     };
     // unpaced (every benchmark), a packet costs the pipeline and one comparison here
+    if (!paced && s.modelWindow !== undefined) modelWindow = s.modelWindow;
     const frameHandler = paced
       ? (frame: Frame): void | Promise<void> => {
         const wait = p.wait(frame.tsUs);
         if (wait !== undefined) return wait.then(() => handle(frame));
         handle(frame);
+        if (counters.packets >= nextCheck) return turn();
+      }
+      : modelWindow !== Infinity
+      // model-only alerts of files: the reading waits while the model has too many flows to answer
+      ? (frame: Frame): void | Promise<void> => {
+        handle(frame);
+        if (offered - settled >= modelWindow) return modelGate();
         if (counters.packets >= nextCheck) return turn();
       }
       : (frame: Frame): void | Promise<void> => {
@@ -437,9 +478,11 @@ export function startCaptureRunner(
           return (wanted ? detectionParts() : Promise.resolve(parts)).then((p) => void start(s, p), fail);
         } else if (m.type === "config") engine?.configure(m.config);
         else if (m.type === "report") onReportTurn?.();
+        else if (m.type === "model-settled") onModelSettled(m.settled);
         else if (m.type === "stop") {
           abort.abort();
           pacer?.stop();
+          resumeReading?.();
         }
       }).catch(fail); // one failing message (a bad configuration) is reported; the ones after it are still handled
     },
@@ -447,6 +490,7 @@ export function startCaptureRunner(
     abort(): void {
       abort.abort();
       pacer?.stop();
+      resumeReading?.();
     },
   };
 }

@@ -240,6 +240,31 @@ export function replayRunsInThread(o: ReplayThreadOptions): boolean {
   return o.speed === undefined || parseSpeed(o.speed) === Infinity;
 }
 
+/**
+ * Flows offered to the model that an unpaced replay of files lets wait for their verdicts before it reads on
+ * ({@link ReplayStart.modelWindow}).
+ */
+export const MODEL_WINDOW = 4096;
+
+/**
+ * True when a replay with model-only alerts waits for the model instead of losing verdicts to its bounded queue
+ * (issue 11's rule for a live link: never hold packet processing up): unpaced, and every input a regular file. A
+ * paced replay keeps its pace; stdin, a pipe or a FIFO may be fed by a live capture (`tcpdump -i eth0 -w -`), where
+ * holding the reading back moves the loss into the kernel's capture buffer (packets lost to every detector, not
+ * verdicts to the model).
+ */
+export function replayWaitsForModel(start: { speed: number; files: readonly string[] }): boolean {
+  return !Number.isFinite(start.speed) && start.files.length > 0 && start.files.every(isRegularFile);
+}
+
+/**
+ * The {@link ReplayStart.modelWindow} of a capture: {@link MODEL_WINDOW} for a replay with model-only alerts
+ * (`modelAlerts`: a loaded model, config `ml.alerts`, detectors on) that {@link replayWaitsForModel}, else none.
+ */
+export function modelWindowOf(start: CaptureStart, modelAlerts: boolean): { modelWindow?: number } {
+  return modelAlerts && start.mode === "replay" && replayWaitsForModel(start) ? { modelWindow: MODEL_WINDOW } : {};
+}
+
 /** The Worker {@link startCaptureWorkerEarly} started, until {@link prepareCaptureWorker} hands it out. */
 let early: PreparedWorker | undefined;
 
@@ -332,6 +357,19 @@ export class CaptureSession {
     if (start.mode === "replay" && !Number.isFinite(start.speed) && !start.files.every(isRegularFile)) {
       session.#reportTimer = setInterval(() => session.#send({ type: "report" }), 1000);
     }
+    // model-only alerts of files, unpaced: the capture holds its reading while `modelWindow` offered flows are
+    // unanswered, and learns how many were settled from here (every eighth of the window: a message per flow would
+    // cost more than the flow)
+    const modelAlerts = options.modelAlerts;
+    if (start.mode === "replay" && start.modelWindow !== undefined && modelAlerts !== undefined) {
+      const every = Math.max(1, start.modelWindow >> 3);
+      let told = 0;
+      modelAlerts.onSettled = (settled) => {
+        if (settled - told < every) return;
+        told = settled;
+        session.#send({ type: "model-settled", settled });
+      };
+    }
     // started ahead (PreparedWorker.startEarly): the capture may even have ended; its messages come now
     if (prepared.started) session.#startSent = true;
     const ready = prepared.take((m) => session.#onMessage(m), (error) => session.#finish({ status: 1, error }));
@@ -384,8 +422,8 @@ export class CaptureSession {
         o.onStarted?.(m.iface, m.linkType);
         break;
       case "detections":
-        if (o.modelAlerts) { for (const e of m.events) o.modelAlerts.noteDetection(e); }
-        o.decision.submitAll(m.events);
+        if (o.modelAlerts) o.modelAlerts.detections(m.events);
+        else o.decision.submitAll(m.events);
         break;
       case "candidates":
         if (o.modelAlerts) { for (const c of m.candidates) o.modelAlerts.offer(c); }

@@ -5,6 +5,16 @@
  * any other (throttle, the model's label and `ml` tag, the IPS, the hub). They never block unless
  * `ml.block_alerts` is set: the event carries `noBlock` for the IPS otherwise.
  *
+ * A flow is left to the detectors when one reported its source in the `coverS` before it ended, checked when the flow
+ * is offered: the detections and flows of the capture arrive in the order the capture raised them, so the check does
+ * not depend on how fast the model answers.
+ *
+ * The model's queue is bounded (issue 11: a verdict never holds packet processing up). On a live link or a paced
+ * replay a flow offered while it is full goes unanswered (counted). An unpaced replay of files instead sets `wait`:
+ * offers beyond the queue's room wait here, in order, for its verdicts, and the capture holds its reading while
+ * {@link ModelAlerts.outstanding} is high (`modelWindow` of the replay's start), so every flow gets its verdict and the
+ * same file gives the same model-only alerts every run.
+ *
  * @module
  */
 import { ATTACKS, type AttackType, isAttackType } from "../core/attack_type.ts";
@@ -18,12 +28,14 @@ export interface ModelAlertCounters {
   offered: number;
   /** Flows the model called normal, or an attack below the confidence. */
   quiet: number;
-  /** Flows whose source a detector already reported (the detector's alert stands). */
+  /** Flows whose source a detector reported in the `coverS` before they ended (left to it, not classified). */
   covered: number;
   /** Model-only detection events submitted. */
   raised: number;
   /** Flows the model could not classify (queue full, no model). */
   unanswered: number;
+  /** With `wait`: flows that waited for room in the model's queue (without `wait` they could have gone unanswered). */
+  held: number;
 }
 
 /** Options of {@link ModelAlerts}. */
@@ -36,18 +48,50 @@ export interface ModelAlertOptions {
   coverS?: number;
   /** Most sources remembered as reported. Default 65536. */
   maxSources?: number;
+  /**
+   * Wait for room in the model's queue instead of leaving a flow unanswered (an unpaced replay of files: see module
+   * docs). A quarter of the queue stays free for the decision stage's verdicts on detections. Default false.
+   */
+  wait?: boolean;
 }
 
 /** Turns confident model verdicts on offered flows into detection events (see module docs). */
 export class ModelAlerts {
-  readonly counters: ModelAlertCounters = { offered: 0, quiet: 0, covered: 0, raised: 0, unanswered: 0 };
+  readonly counters: ModelAlertCounters = { offered: 0, quiet: 0, covered: 0, raised: 0, unanswered: 0, held: 0 };
   #o: ModelAlertOptions;
   #reported = new Map<string, number>();
   #pending = 0;
+  #settled = 0;
   #idle: PromiseWithResolvers<void> | undefined;
+  /** With `wait`: offers waiting for room in the model's queue, in order, from `#heldHead` on. */
+  #held: { candidate: FlowCandidate; entry: { done: boolean; events?: readonly DetectionEvent[] } }[] = [];
+  #heldHead = 0;
+  /** Most rows of the model's queue this may fill with `wait` (the rest is left to the decision stage). */
+  #room: number;
+  #below: { n: number; resolve: () => void } | undefined;
+  /**
+   * With `wait`: the flows being classified and the detections that came after them, in the capture's order; each is
+   * submitted to the decision stage once everything before it was (a flow: once its verdict came).
+   */
+  #order: { done: boolean; events?: readonly DetectionEvent[] }[] = [];
+  #orderHead = 0;
+  /** Called after each offered flow was settled (classified, left to a detector, or unanswered), with {@link settled}. */
+  onSettled: ((settled: number) => void) | undefined;
 
   constructor(options: ModelAlertOptions) {
     this.#o = options;
+    this.#room = Math.max(1, options.model.classifier.maxQueue - (options.model.classifier.maxQueue >> 2));
+  }
+
+  /**
+   * The capture's detection events, in the order it raised them among the offered flows: remembered as reports of
+   * their sources, then submitted to the decision stage. With `wait`, after the model-only events of the flows offered
+   * before them (the throttle then sees every run's events in the same order).
+   */
+  detections(events: readonly DetectionEvent[]): void {
+    for (let i = 0; i < events.length; i++) this.noteDetection(events[i]);
+    if (this.#order.length > this.#orderHead) this.#order.push({ done: true, events });
+    else this.#o.decision.submitAll(events);
   }
 
   /** Remembers that a detector reported `event.src` (call for every detection event). */
@@ -58,27 +102,48 @@ export class ModelAlerts {
     if (m.size > (this.#o.maxSources ?? 65536)) m.delete(m.keys().next().value!);
   }
 
-  /** Classifies one offered flow; a confident attack verdict becomes a detection event. */
+  /** Offers one flow: left to a detector that reported its source, else classified; a confident verdict is raised. */
   offer(candidate: FlowCandidate): void {
     const c = this.counters;
     c.offered++;
     const f = candidate.flow.features;
     if (f === undefined) {
       c.unanswered++;
-      return;
+      return this.#settle();
+    }
+    const seen = this.#reported.get(candidate.flow.initiatorIp);
+    if (seen !== undefined && candidate.tsUs - seen <= (this.#o.coverS ?? 60) * 1e6) {
+      c.covered++;
+      return this.#settle();
     }
     this.#pending++;
-    this.#o.model.classifier.classify(f).then((v) => {
-      if (v === undefined) c.unanswered++;
-      else if (v.label === "normal" || !isAttackType(v.label) || v.confidence < this.#o.config.ml.alert_confidence) {
-        c.quiet++;
-      } else this.#raise(candidate, v.label, v.confidence);
-    }).finally(() => {
-      if (--this.#pending === 0) {
-        this.#idle?.resolve();
-        this.#idle = undefined;
-      }
-    });
+    if (this.#o.wait !== true) return this.#classify(candidate, undefined);
+    const entry = { done: false };
+    this.#order.push(entry);
+    if (this.#held.length > this.#heldHead || this.#queueFull()) {
+      c.held++;
+      this.#held.push({ candidate, entry });
+      return;
+    }
+    this.#classify(candidate, entry);
+  }
+
+  /** Flows offered and not settled yet (waiting for room, or for their verdict). */
+  get outstanding(): number {
+    return this.#pending;
+  }
+
+  /** Flows settled so far: classified, left to a detector, or unanswered. */
+  get settled(): number {
+    return this.#settled;
+  }
+
+  /** Resolves once fewer than `n` flows are {@link outstanding} (one waiter at a time: the capture's reader). */
+  below(n: number): Promise<void> {
+    if (this.#pending < n) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#below = { n, resolve };
+    return promise;
   }
 
   /** Resolves when every offered flow has been classified (and raised events submitted). */
@@ -88,13 +153,74 @@ export class ModelAlerts {
     return this.#idle.promise;
   }
 
-  #raise(candidate: FlowCandidate, type: AttackType, confidence: number): void {
-    const flow = candidate.flow;
-    const seen = this.#reported.get(flow.initiatorIp);
-    if (seen !== undefined && candidate.tsUs - seen <= (this.#o.coverS ?? 60) * 1e6) {
-      this.counters.covered++;
-      return;
+  #queueFull(): boolean {
+    return this.#o.model.classifier.queued >= this.#room;
+  }
+
+  /** Classifies an offered flow; `entry`: its place in the capture's order (with `wait`), else submitted at once. */
+  #classify(candidate: FlowCandidate, entry: { done: boolean; events?: readonly DetectionEvent[] } | undefined): void {
+    const c = this.counters;
+    this.#o.model.classifier.classify(candidate.flow.features!).then((v) => {
+      let event: DetectionEvent | undefined;
+      if (v === undefined) c.unanswered++;
+      else if (v.label === "normal" || !isAttackType(v.label) || v.confidence < this.#o.config.ml.alert_confidence) {
+        c.quiet++;
+      } else event = this.#raise(candidate, v.label, v.confidence);
+      if (entry === undefined) {
+        if (event !== undefined) this.#o.decision.submit(event);
+      } else {
+        if (event !== undefined) entry.events = [event];
+        entry.done = true;
+        this.#submitInOrder();
+      }
+    }).finally(() => {
+      this.#pending--;
+      // room again in the model's queue: the flows that waited go next, in order
+      const held = this.#held;
+      while (this.#heldHead < held.length && !this.#queueFull()) {
+        const next = held[this.#heldHead];
+        held[this.#heldHead++] = undefined as unknown as (typeof held)[number];
+        this.#classify(next.candidate, next.entry);
+      }
+      if (this.#heldHead === held.length && held.length > 0) {
+        this.#held = [];
+        this.#heldHead = 0;
+      }
+      if (this.#pending === 0) {
+        this.#idle?.resolve();
+        this.#idle = undefined;
+      }
+      this.#settle();
+    });
+  }
+
+  /** Submits the events at the head of the capture's order whose turn came (see `#order`). */
+  #submitInOrder(): void {
+    const order = this.#order;
+    while (this.#orderHead < order.length && order[this.#orderHead].done) {
+      const events = order[this.#orderHead].events;
+      order[this.#orderHead++] = undefined as unknown as (typeof order)[number];
+      if (events !== undefined) this.#o.decision.submitAll(events);
     }
+    if (this.#orderHead === order.length) {
+      this.#order = [];
+      this.#orderHead = 0;
+    }
+  }
+
+  #settle(): void {
+    this.#settled++;
+    const b = this.#below;
+    if (b !== undefined && this.#pending < b.n) {
+      this.#below = undefined;
+      b.resolve();
+    }
+    this.onSettled?.(this.#settled);
+  }
+
+  /** The model-only event of a flow the model called an attack (its verdict remembered for the decision stage). */
+  #raise(candidate: FlowCandidate, type: AttackType, confidence: number): DetectionEvent {
+    const flow = candidate.flow;
     this.counters.raised++;
     const event: DetectionEvent = {
       type,
@@ -112,6 +238,6 @@ export class ModelAlerts {
     };
     if (candidate.iface !== undefined) event.iface = candidate.iface;
     this.#o.model.remember(event, { label: type, confidence });
-    this.#o.decision.submit(event);
+    return event;
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { FileSource, OpenCaptureError } from "../capture/file_source.ts";
-import type { SourceError } from "../capture/packet_source.ts";
+import type { Frame, SourceError } from "../capture/packet_source.ts";
 import { type Config, DEFAULT_CONFIG } from "../config/defaults.ts";
 import type { Alert } from "../core/alert.ts";
 import { DetectionEngine } from "../pipeline/engine.ts";
@@ -15,6 +15,7 @@ import { buildReport, markFile, type ReplayReport, undecodedFileError } from "..
 import { DecisionStage, type Ips, type MlClassifier, OFFLINE_MAX_PENDING, OFFLINE_ML_DEADLINE_MS } from "./decision.ts";
 import { FlowModel } from "./flow_model.ts";
 import { ModelAlerts } from "./model_alerts.ts";
+import { MODEL_WINDOW } from "./capture_session.ts";
 import { Hub } from "./hub.ts";
 
 /** Options of {@link replayFiles}. */
@@ -85,29 +86,33 @@ export async function replayFiles(
     mlDeadlineMs: options.mlDeadlineMs ?? OFFLINE_ML_DEADLINE_MS,
     maxPending: OFFLINE_MAX_PENDING,
   });
+  // files, as fast as they read: model-only alerts wait for every verdict (see ModelAlerts), and the reading waits
+  // while MODEL_WINDOW flows are unanswered
   const modelAlerts = options.ml instanceof FlowModel && config.ml.alerts && !options.noDetect
-    ? new ModelAlerts({ model: options.ml, decision, config })
+    ? new ModelAlerts({ model: options.ml, decision, config, wait: true })
     : undefined;
   const engine = new DetectionEngine(config, {
-    onDetection: modelAlerts
-      ? (e) => {
-        modelAlerts.noteDetection(e);
-        decision.submit(e);
-      }
-      : (e) => decision.submit(e),
+    onDetection: modelAlerts ? (e) => modelAlerts.detections([e]) : (e) => decision.submit(e),
     noDetect: options.noDetect,
     features: options.ml !== undefined,
     parts: DETECTION_PARTS,
     onCandidate: modelAlerts ? (c) => modelAlerts.offer(c) : undefined,
   });
   const pipeline = engine.pipeline;
+  const handle = pipeline.handle;
+  const handler = modelAlerts
+    ? (frame: Frame): void | Promise<void> => {
+      handle(frame);
+      if (modelAlerts.outstanding >= MODEL_WINDOW) return modelAlerts.below(MODEL_WINDOW / 2);
+    }
+    : handle;
   const errors: SourceError[] = [];
   const warnings: string[] = [];
   const t0 = performance.now();
   for (const f of files) {
     try {
       const mark = markFile(pipeline);
-      const summary = await new FileSource(f).run(pipeline.handle, options.signal);
+      const summary = await new FileSource(f).run(handler, options.signal);
       if (summary.warning) warnings.push(summary.warning);
       if (summary.error) errors.push({ ...summary.error, message: `${fileLabel(f)}: ${summary.error.message}` });
       else {

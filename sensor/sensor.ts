@@ -18,7 +18,7 @@ import type { EveWriter } from "../alerts/eve_writer.ts";
 import type { Config } from "../config/defaults.ts";
 import type { SubscriberStats } from "../core/hub_event.ts";
 import type { CaptureStart } from "./capture_protocol.ts";
-import { CaptureSession, type CaptureSessionOptions } from "./capture_session.ts";
+import { CaptureSession, type CaptureSessionOptions, modelWindowOf } from "./capture_session.ts";
 import { DecisionStage, type Ips, type MlClassifier } from "./decision.ts";
 import type { Store } from "../store/store.ts";
 import type { StoreWriter } from "../store/writer.ts";
@@ -279,12 +279,21 @@ export class Sensor {
     callbacks: Omit<CaptureSessionOptions, "hub" | "decision"> = {},
   ): Promise<CaptureSession> {
     const model = this.#model;
-    const modelAlerts = model && this.#config.ml.alerts && !(start.mode === "replay" && start.noDetect)
-      ? new ModelAlerts({ model, decision: this.decision, config: this.#config })
+    const alerts = model !== undefined && this.#config.ml.alerts && !(start.mode === "replay" && start.noDetect);
+    // an unpaced replay of files waits for the model's verdicts (the same file, the same model-only alerts)
+    const window = modelWindowOf(start, alerts);
+    const modelAlerts = alerts
+      ? new ModelAlerts({
+        model,
+        decision: this.decision,
+        config: this.#config,
+        wait: window.modelWindow !== undefined,
+      })
       : undefined;
     const session = await CaptureSession.start(
       {
         ...start,
+        ...window,
         features: (model !== undefined || this.#deferred !== undefined) &&
           !(start.mode === "replay" && start.noDetect),
       },
