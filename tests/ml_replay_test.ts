@@ -214,6 +214,11 @@ Deno.test("ml replay: an unpaced replay of files waits for the model, so its mod
       console.log(`FIFO: ${piped.dropped} of ${piped.requested} rows dropped, ${piped.alerts.length} alerts`);
       assert.ok(piped.dropped > 0, `the FIFO replay lost verdicts to the full queue (${piped.dropped})`);
     } finally {
+      // a replay that failed before it opened the FIFO leaves its writer blocked in open(): end it, do not hang
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((r) => timer = setTimeout(r, 5_000));
+      await Promise.race([writer.status, late.then(() => writer.kill("SIGKILL"))]);
+      clearTimeout(timer);
       await writer.status;
     }
   } finally {
