@@ -39,6 +39,9 @@ CANDIDATES = {
     "file_cap_0": {"file_cap": 0},
     "file_cap_300": {"file_cap": 300},
     "file_cap_1000": {"file_cap": 1000},
+    "rf_trees_45_depth_10": {"rf_trees": 45, "rf_depth": 10},
+    "mlp_64_32": {"mlp_layers": (64, 32)},
+    "smote_0.5": {"smote_ratio": 0.5},
 }
 
 
