@@ -25,7 +25,7 @@ import { parseSpeed } from "../sensor/pacer.ts";
 import { DeferredModel } from "../sensor/deferred_model.ts";
 import { Sensor } from "../sensor/sensor.ts";
 import { OFFLINE_MAX_PENDING, OFFLINE_ML_DEADLINE_MS } from "../sensor/decision.ts";
-import { releaseFreedMemoryEvery } from "../ffi/release_memory.ts";
+import { releaseFreedMemoryOnTicks } from "../ffi/release_memory.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { onStopSignals } from "./_signals.ts";
 import type { ServedSensor } from "./_serve.ts";
@@ -225,10 +225,11 @@ async function replayWith(
     ? undefined
     : config.ml.alerts
     ? await flowModel.loadFlowModel(config, warnModel)
-    : await flowModel.startFlowModelLazily(config, warnModel, {
+    : await flowModel.startFlowModelLazily(config, warnModel, {}, () => ({
+      // read when the model starts (at the first detection), not on the way to the capture's first packets
       confineTo: affinity?.sideCpus(),
       keepCallerOff: o.worker.options.inThread,
-    });
+    }));
   // (a no-op when started above) with model-only alerts: the model's features as the sensor will ask for them, and an
   // unpaced replay of files waits for the model's verdicts (modelWindowOf)
   if (!serve) {
@@ -365,11 +366,16 @@ async function replayWith(
   }
   let result: CaptureResult;
   // with the flow model on, onnxruntime's Worker holds ~100 MB: memory freed by the file reads (on the runtime's I/O
-  // threads, each with its own glibc arena) is handed back every second so it does not add up to the peak as well
-  const stopRelease = ml !== undefined ? releaseFreedMemoryEvery(1000) : undefined;
+  // threads, each with its own glibc arena) is handed back every second so it does not add up to the peak as well.
+  // Paced by the capture's counters (about once a second), not a timer: an unpaced replay runs its capture on this
+  // thread, and a first timer (Deno's timer module) and libc's bindings cost it 8-12 ms before its first packets
+  const trims = ml !== undefined ? releaseFreedMemoryOnTicks(1000) : undefined;
   try {
     session = await sensor.capture(start, {
-      onCounters: showProgress,
+      onCounters: (c) => {
+        trims?.tick();
+        showProgress(c);
+      },
       onWarning: (m) => console.error(`ids: ${m}`),
       worker: o.worker,
     });
@@ -385,7 +391,6 @@ async function replayWith(
       removeQuit();
     }
   } finally {
-    stopRelease?.();
     removeStopSignals();
     await dashboard?.close();
     reputation?.close();

@@ -72,15 +72,52 @@ export function releaseFreedMemory(): boolean {
 export function releaseFreedMemoryEvery(intervalMs: number, using?: MemoryTrimmer): () => void {
   const t = using ?? (trimmer ??= glibcTrimmer() ?? NONE);
   if (t === NONE) return () => {};
+  const step = trimStep(t);
+  const timer = setInterval(step, Math.max(1, intervalMs));
+  Deno.unrefTimer(timer);
+  return () => clearInterval(timer);
+}
+
+/** One trim: in the background where the trimmer can (skipped while the last one still runs), else now. */
+function trimStep(t: MemoryTrimmer): () => void {
   const background = t.trimInBackground?.bind(t);
   let running = false;
-  const timer = setInterval(() => {
+  return () => {
     if (background === undefined) return void t.trim();
     if (running) return;
     running = true;
     // a failed trim is ignored (counted): the next one is due anyway, and a rejection left unhandled would end the run
     background().catch(() => failedTrims++).finally(() => running = false);
-  }, Math.max(1, intervalMs));
-  Deno.unrefTimer(timer);
-  return () => clearInterval(timer);
+  };
+}
+
+/** What {@link releaseFreedMemoryOnTicks} returns. */
+export interface TickedTrims {
+  /** The caller's clock ticked (about every `intervalMs`): trims unless the last trim was under half of it ago. */
+  tick(): void;
+}
+
+/**
+ * {@link releaseFreedMemoryEvery} driven by a clock the caller already has (a replay's counters, about once a second)
+ * instead of a timer: a thread's first timer loads Deno's timer module (4–14 ms), and the native library is opened
+ * only at the first tick due (~1–2 ms), not on the way to a capture that may run on this thread and end within a
+ * second. `tick()` trims (as {@link releaseFreedMemoryEvery} does, in the background where it can) when at least half
+ * of `intervalMs` passed since the last trim, or since the start for the first; the ticks' own spacing sets the pace.
+ * Does nothing where nothing can trim.
+ */
+export function releaseFreedMemoryOnTicks(intervalMs: number, using?: () => MemoryTrimmer): TickedTrims {
+  let last = performance.now();
+  let step: (() => void) | undefined;
+  return {
+    tick() {
+      const now = performance.now();
+      if (now - last < intervalMs / 2) return;
+      last = now;
+      if (step === undefined) {
+        const t = using?.() ?? (trimmer ??= glibcTrimmer() ?? NONE);
+        step = t === NONE ? () => {} : trimStep(t);
+      }
+      step();
+    },
+  };
 }

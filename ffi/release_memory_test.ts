@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { failedBackgroundTrims, glibcTrimmer, releaseFreedMemory, releaseFreedMemoryEvery } from "./release_memory.ts";
+import {
+  failedBackgroundTrims,
+  glibcTrimmer,
+  releaseFreedMemory,
+  releaseFreedMemoryEvery,
+  releaseFreedMemoryOnTicks,
+} from "./release_memory.ts";
 
 const linuxGlibc = Deno.build.os === "linux" && glibcTrimmer() !== undefined;
 
@@ -143,4 +149,51 @@ Deno.test("releaseFreedMemoryEvery: a background trim that fails is counted and 
   await new Promise((r) => setTimeout(r, 0));
   assert.ok(started >= 2, `trims go on after a failure (${started})`);
   assert.equal(failedBackgroundTrims() - before, started);
+});
+
+Deno.test("releaseFreedMemoryOnTicks: trims at ticks half an interval apart, opens the trimmer at the first, no timer", async () => {
+  let opened = 0;
+  let trims = 0;
+  const ticks = releaseFreedMemoryOnTicks(200, () => (opened++, { trim: () => (trims++, true) }));
+  ticks.tick(); // at once: under half the interval since the start
+  assert.equal(opened, 0, "nothing opened before a trim is due");
+  assert.equal(trims, 0);
+  await new Promise((r) => setTimeout(r, 110));
+  ticks.tick();
+  assert.equal(trims, 1, "a tick over half the interval after the start trims");
+  ticks.tick();
+  assert.equal(trims, 1, "a tick right after a trim does not");
+  await new Promise((r) => setTimeout(r, 110));
+  ticks.tick();
+  assert.equal(trims, 2);
+  assert.equal(opened, 1, "the trimmer is opened once");
+  // no ticks, no trims: nothing runs by itself
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(trims, 2);
+});
+
+Deno.test("releaseFreedMemoryOnTicks: in the background where it can, one trim at a time", async () => {
+  let started = 0;
+  let sync = 0;
+  let finish: (() => void) | undefined;
+  const ticks = releaseFreedMemoryOnTicks(2, () => ({
+    trim: () => (sync++, true),
+    trimInBackground: () => {
+      started++;
+      const p = Promise.withResolvers<void>();
+      finish = p.resolve;
+      return p.promise;
+    },
+  }));
+  await new Promise((r) => setTimeout(r, 5));
+  ticks.tick();
+  await new Promise((r) => setTimeout(r, 5));
+  ticks.tick();
+  assert.equal(started, 1, "the next trim waits for the one still running");
+  finish!();
+  await new Promise((r) => setTimeout(r, 5));
+  ticks.tick();
+  assert.equal(started, 2, "a trim once the first ended");
+  assert.equal(sync, 0, "never on the calling thread");
+  finish!();
 });

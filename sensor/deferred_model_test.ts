@@ -176,12 +176,15 @@ Deno.test("startFlowModelLazily: the files are checked at once (one warning, heu
   assert.match(warnings[0], /^warning: flow model not used \(.*does not exist\): heuristics only\./);
   assert.equal(await startFlowModelLazily({ ml: { enabled: false } }, (l) => warnings.push(l)), undefined);
   assert.equal(warnings.length, 1, "ml.enabled false: silent");
-  const ml = await startFlowModelLazily(DEFAULT_CONFIG, (l) => warnings.push(l));
+  let atStart = 0; // options worked out when the model starts (a replay's CPU affinity), not before
+  const ml = await startFlowModelLazily(DEFAULT_CONFIG, (l) => warnings.push(l), {}, () => (atStart++, {}));
   try {
     assert.ok(ml !== undefined);
     assert.equal(ml.started, false);
+    assert.equal(atStart, 0);
     assert.match(ml.name, /^ids-flow \d{4}-\d{2}-\d{2}/);
     assert.ok((await ml.ready) !== undefined);
+    assert.equal(atStart, 1);
     assert.equal(warnings.length, 1);
   } finally {
     ml?.close();

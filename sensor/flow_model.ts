@@ -106,6 +106,8 @@ export async function startFlowModelLazily(
   config: { readonly ml: { readonly enabled: boolean } },
   warn: (line: string) => void,
   options: ClassifierOptions = {},
+  /** Options worked out only when the model starts (e.g. `confineTo`: CPU affinity read through FFI, ~2-3 ms). */
+  atStart?: () => ClassifierOptions,
 ): Promise<DeferredModel | undefined> {
   if (!config.ml.enabled) return undefined;
   const checked = await checkModel(options.modelPath);
@@ -114,7 +116,7 @@ export async function startFlowModelLazily(
     return undefined;
   }
   return DeferredModel.lazy(
-    () => loadFlowModel(config, warn, { ...options, checked: checked.model }),
+    () => loadFlowModel(config, warn, { ...options, ...atStart?.(), checked: checked.model }),
     modelName(checked.model.info),
   );
 }
