@@ -16,7 +16,7 @@ import type { FlowTable } from "../flow/flow_table.ts";
 import { FlowIdSpace } from "./flow_ids.ts";
 import type { FeatureExtractor } from "../ml/features.ts";
 import type { FlowScout } from "../ml/scout.ts";
-import { Pipeline } from "./pipeline.ts";
+import { PacketPipeline, type StreamStageFactory } from "./packet_pipeline.ts";
 import { buildTrustedMatcher, type TrustedMatcher } from "../config/trusted.ts";
 import type { DefragOptions } from "../defrag/defrag.ts";
 import type { AppLayerOptions } from "../app/app_layer.ts";
@@ -70,6 +70,8 @@ export interface DetectionParts {
   featureCount: number;
   /** The feature code version rows are tagged with. */
   featureVersion: number;
+  /** The stream stage and app layer (`buildStreamStage`), which only a detecting engine has. */
+  streamStage: StreamStageFactory;
 }
 
 /** Options of {@link DetectionEngine}. */
@@ -120,7 +122,7 @@ export function snapshotFlow(flows: FlowTable, slot: number, ids?: FlowIdSpace):
 /** Pipeline + detectors, emitting detection events. */
 export class DetectionEngine {
   /** The underlying pipeline (its `handle` is the frame handler). */
-  readonly pipeline: Pipeline;
+  readonly pipeline: PacketPipeline;
   /** Detection events emitted, by attack type. */
   readonly detectionCounts: Map<string, number> = new Map();
   /** Detection events emitted. */
@@ -164,7 +166,7 @@ export class DetectionEngine {
         onCandidate(candidate);
       })
       : undefined;
-    this.pipeline = new Pipeline({
+    this.pipeline = new PacketPipeline({
       maxFlows: config.limits.max_flows,
       timeouts: config.flow_timeouts_s,
       detectors: options.noDetect ? [] : parts!.createDetectors(config),
@@ -172,6 +174,7 @@ export class DetectionEngine {
       defrag: defragOptions(config),
       // --no-detect is decode + flow table: nothing would consume reassembled streams or app records
       stream: options.noDetect ? false : streamOptions(config),
+      streamStage: parts?.streamStage,
       app: appOptions(config),
       observer: this.scout ?? this.features,
     });

@@ -4,7 +4,7 @@
  * @module
  */
 import { linkTypeName, type SourceError } from "../capture/packet_source.ts";
-import type { Pipeline } from "./pipeline.ts";
+import type { PacketPipeline as Pipeline } from "./packet_pipeline.ts";
 import { formatInt } from "../core/format_int.ts";
 
 /** Machine-readable replay report (`ids replay --json`). */

@@ -212,10 +212,10 @@ Deno.test({
   async fn() {
     prereq("error while capturing", ROOT_OK, ROOT_WHY);
     const dir = await brokenCopy(async (d) => {
-      const f = `${d}/pipeline/pipeline.ts`;
+      const f = `${d}/pipeline/packet_pipeline.ts`;
       const text = await Deno.readTextFile(f);
       const hook = "readonly handle = (frame: Frame): void => {";
-      assert.ok(text.includes(hook), "pipeline.ts still has its frame handler");
+      assert.ok(text.includes(hook), "packet_pipeline.ts still has its frame handler");
       await Deno.writeTextFile(f, text.replace(hook, `${hook}\n    throw new Error("pipeline broken on purpose");`));
     });
     // loopback only: ids captures on lo, ping gives it packets
