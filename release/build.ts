@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { pathToFileURL } from "node:url";
 
 /** Release targets: Rust target triple → output file under `dist/`. */
 export const TARGETS: Readonly<Record<string, string>> = {
@@ -60,6 +61,8 @@ export interface CompileArgsOptions {
   output?: string;
   /** Paths to leave out of the embedded `node_modules` (see {@link unusedNpmFiles}). */
   exclude?: readonly string[];
+  /** The program's own modules, each embedded by name (see {@link programModules}). */
+  modules?: readonly string[];
 }
 
 /** The onnxruntime-web files its node build loads at run time (checked: ort.node.min.mjs → these two). */
@@ -90,12 +93,44 @@ export async function unusedNpmFiles(root: string): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * The project's own modules the program can load, relative to the root: every local module reached from `main.ts`
+ * and from each Worker entry of {@link INCLUDES} through static and dynamic imports (`deno info --json`). deno.json
+ * loads dynamic imports lazily (`"unstable": ["lazy-dynamic-imports"]`: `ids replay` does not read the other
+ * commands' modules at start-up), and `deno compile` then leaves out every module reached only through a dynamic
+ * import (the commands, the capture's modules, the detectors): so the binary names them all.
+ */
+export async function programModules(root: string): Promise<string[]> {
+  const base = pathToFileURL(/[\\/]$/.test(root) ? root : `${root}/`).href;
+  const entries = ["main.ts", ...INCLUDES.filter((i) => i.endsWith(".ts"))];
+  const found = new Set<string>();
+  for (const entry of entries) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", entry],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`Cannot list the modules of ${entry}: ${new TextDecoder().decode(out.stderr).trim()}`);
+    }
+    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: { specifier: string }[] };
+    for (const m of info.modules) {
+      if (!m.specifier.startsWith(base)) continue;
+      const rel = decodeURIComponent(m.specifier.slice(base.length));
+      if (!rel.startsWith("node_modules/")) found.add(rel);
+    }
+  }
+  return [...found].sort();
+}
+
 /** The `deno compile` argument list (after `deno`) for one target. */
 export function compileArgs(options: CompileArgsOptions): string[] {
   const output = options.output ?? TARGETS[options.target];
   if (output === undefined) throw new Error(`Cannot compile: unknown target "${options.target}"`);
   const args = ["compile", "--target", options.target, ...PERMISSIONS, "--no-prompt"];
   for (const inc of INCLUDES) args.push("--include", inc);
+  for (const m of options.modules ?? []) if (!INCLUDES.includes(m)) args.push("--include", m);
   for (const ex of options.exclude ?? []) args.push("--exclude", ex);
   if (options.target.includes("windows")) args.push("--icon", ICON);
   args.push("--output", output, "main.ts");
@@ -103,12 +138,13 @@ export function compileArgs(options: CompileArgsOptions): string[] {
 }
 
 /**
- * Every file the binary must carry, relative to the root: the includes, plus files that come in with
- * npm packages and are loaded at run time (onnxruntime-web's `.wasm`). Missing ones fail the
+ * Every file the binary must carry, relative to the root: the includes and the program's modules
+ * ({@link programModules}), plus files that come in with npm packages and are loaded at run time (onnxruntime-web's
+ * `.wasm`). Missing ones fail the
  * packaging check.
  */
 export async function requiredEmbeds(root: string): Promise<string[]> {
-  const required = [...INCLUDES];
+  const required = [...new Set([...INCLUDES, ...await programModules(root)])];
   const ortDist = `${root}/node_modules/onnxruntime-web/dist`;
   try {
     for await (const e of Deno.readDir(ortDist)) {

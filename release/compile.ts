@@ -10,7 +10,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { compileArgs, TARGETS, unusedNpmFiles } from "./build.ts";
+import { compileArgs, programModules, TARGETS, unusedNpmFiles } from "./build.ts";
 import { checkoutCommit, VERSION } from "../cli/version.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -43,7 +43,7 @@ async function main(args: string[]): Promise<number> {
       console.error(`compile: unknown target "${target}" (known: ${Object.keys(TARGETS).join(", ")})`);
       return 2;
     }
-    const args = compileArgs({ target, exclude: await unusedNpmFiles(ROOT) });
+    const args = compileArgs({ target, exclude: await unusedNpmFiles(ROOT), modules: await programModules(ROOT) });
     const status = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT }).spawn().status;
     if (!status.success) {
       console.error(`compile: deno compile for ${target} failed`);

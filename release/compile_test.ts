@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { compileArgs, INCLUDES, requiredEmbeds, unusedNpmFiles } from "./build.ts";
+import { compileArgs, INCLUDES, programModules, requiredEmbeds, unusedNpmFiles } from "./build.ts";
 import { writeBuildInfo } from "./compile.ts";
 import { embeddedTotalBytes, isEmbedded, parseEmbeddedTree } from "./embedded_tree.ts";
 import { prereq } from "../testing/prereq.ts";
@@ -43,7 +43,7 @@ async function compileFor(target: string, denort: string) {
   const dir = await Deno.makeTempDir({ prefix: "ids-compile-" });
   const output = `${dir}/${target.includes("windows") ? "ids.exe" : "ids"}`;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: compileArgs({ target, output, exclude: await unusedNpmFiles(ROOT) }),
+    args: compileArgs({ target, output, exclude: await unusedNpmFiles(ROOT), modules: await programModules(ROOT) }),
     cwd: ROOT,
     env: { DENORT_BIN: denort, NO_COLOR: "1" },
     stdout: "piped",
