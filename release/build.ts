@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { pathToFileURL } from "node:url";
+import { relative, resolve } from "node:path";
+import { moduleGraph } from "./embed_scan.ts";
 
 /** Release targets: Rust target triple → output file under `dist/`. */
 export const TARGETS: Readonly<Record<string, string>> = {
@@ -101,24 +102,12 @@ export async function unusedNpmFiles(root: string): Promise<string[]> {
  * import (the commands, the capture's modules, the detectors): so the binary names them all.
  */
 export async function programModules(root: string): Promise<string[]> {
-  const base = pathToFileURL(/[\\/]$/.test(root) ? root : `${root}/`).href;
   const entries = ["main.ts", ...INCLUDES.filter((i) => i.endsWith(".ts"))];
   const found = new Set<string>();
   for (const entry of entries) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", entry],
-      cwd: root,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(`Cannot list the modules of ${entry}: ${new TextDecoder().decode(out.stderr).trim()}`);
-    }
-    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: { specifier: string }[] };
-    for (const m of info.modules) {
-      if (!m.specifier.startsWith(base)) continue;
-      const rel = decodeURIComponent(m.specifier.slice(base.length));
-      if (!rel.startsWith("node_modules/")) found.add(rel);
+    for (const path of await moduleGraph(entry, root)) {
+      const rel = relative(resolve(root), path).replaceAll("\\", "/");
+      if (!rel.startsWith("../")) found.add(rel);
     }
   }
   return [...found].sort();
