@@ -71,29 +71,48 @@ class PrefixedReader implements Readable {
   }
 }
 
-/**
- * Ends a pending open or read of stdin, a pipe or a FIFO when `signal` aborts: the read then returns the end of the
- * input (null) at once, whatever its writer does. The abandoned read may still complete later; its bytes are dropped.
- */
 /** What a read ended by the stop resolves to inside {@link StopRace}. */
 const STOPPED = Symbol("stopped");
 
-class StopRace {
-  #stopped: Promise<typeof STOPPED>;
+/**
+ * Ends a pending open or read of stdin, a pipe or a FIFO when `signal` aborts: the read then returns the end of the
+ * input (null) at once, whatever its writer does. The abandoned read may still complete later; its bytes are dropped.
+ * Each read races a promise of its own, dropped when the read settles: one promise for the whole run would keep a
+ * reaction per read until the stop (memory growing with every read of a long `tcpdump -w - | ids replay -`).
+ */
+export class StopRace {
+  #signal: AbortSignal;
+  #wakers = new Set<() => void>();
   /** True once an open or read ended by the stop. */
   hit = false;
   constructor(signal: AbortSignal) {
-    this.#stopped = new Promise((resolve) => {
-      if (signal.aborted) resolve(STOPPED);
-      else signal.addEventListener("abort", () => resolve(STOPPED), { once: true });
-    });
+    this.#signal = signal;
+    signal.addEventListener("abort", () => {
+      for (const wake of this.#wakers) wake();
+    }, { once: true });
+  }
+  /** Reads waiting for their source or the stop (for tests: 0 between reads). */
+  get pending(): number {
+    return this.#wakers.size;
   }
   /** `p`'s value, or null when the stop comes first. */
   async race<T>(p: Promise<T>): Promise<T | null> {
-    const v = await Promise.race([p, this.#stopped]);
-    if (v !== STOPPED) return v as T;
-    this.hit = true;
-    return null;
+    if (this.#signal.aborted) {
+      p.catch(() => {}); // abandoned: a later failure is not an unhandled rejection
+      this.hit = true;
+      return null;
+    }
+    let wake!: () => void;
+    const stopped = new Promise<typeof STOPPED>((resolve) => wake = () => resolve(STOPPED));
+    this.#wakers.add(wake);
+    try {
+      const v = await Promise.race([p, stopped]);
+      if (v !== STOPPED) return v as T;
+      this.hit = true;
+      return null;
+    } finally {
+      this.#wakers.delete(wake);
+    }
   }
   /** `src` whose reads end at the stop. */
   reader(src: Readable): Readable {

@@ -366,8 +366,8 @@ for (const gz of [false, true]) {
         await until(() => frames >= (gz ? 1 : RECS.length - 1), "the records written");
         await new Promise((r) => setTimeout(r, 50)); // the reader now waits for the writer
         stop.abort();
-        const summary = await within(reading, 500);
-        assert.notEqual(summary, "late", "the read still waited for its writer 500 ms after the stop");
+        const summary = await within(reading, 2_000);
+        assert.notEqual(summary, "late", "the read still waited for its writer 2 s after the stop");
         if (summary === "late") return;
         assert.equal(summary.error, undefined, summary.error?.message);
         assert.equal(summary.packets, frames);
@@ -391,7 +391,7 @@ Deno.test("a FIFO that no writer opens: a stop ends the pending open at once, no
     const reading = new FileSource(fifo).run(() => {}, stop.signal);
     await new Promise((r) => setTimeout(r, 100));
     stop.abort();
-    const summary = await within(reading, 500);
+    const summary = await within(reading, 2_000);
     // the open still waits for a writer (abandoned by the source, or not): one opens so it completes
     Deno.openSync(fifo, { write: true }).close();
     await reading.catch(() => {});

@@ -242,7 +242,7 @@ Deno.test({
         assert.deepEqual(summary, { packets: 0, bytes: 0 });
         // the abort plus one 100 ms poll, with room for a loaded machine (570 ms seen once at load 10); a read that
         // ignored the abort would block until the test's own timeout
-        assert.ok(took >= 290 && took < 300 + 100 + 400, `returned after ${took.toFixed(0)} ms`);
+        assert.ok(took >= 290 && took < 2_000, `returned after ${took.toFixed(0)} ms`);
         assert.ok(ticks >= 10, `the event loop stayed responsive (${ticks} timer ticks)`);
       });
 
