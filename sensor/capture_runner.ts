@@ -137,6 +137,13 @@ export function startCaptureRunner(
   let offered = 0;
   let settled = 0;
   let modelWindow = Infinity;
+  /**
+   * The start's `modelWindow`: held back (modelWindow stays Infinity) until the session's first "model-settled" says
+   * it will send settlements. Were the window applied at once, a session that decided otherwise (the file vanished
+   * between the CLI's check and the sensor's) would never send one and the reading would wait forever.
+   */
+  let armedWindow = Infinity;
+  let settlementsComing = false;
   /** While the reading waits for the model: resolves it. */
   let resumeReading: (() => void) | undefined;
 
@@ -166,6 +173,8 @@ export function startCaptureRunner(
   }
 
   function onModelSettled(n: number): void {
+    settlementsComing = true; // the session settles flows: the window holds from now on (see armedWindow)
+    modelWindow = armedWindow;
     settled = n;
     if (resumeReading !== undefined && offered - settled < modelWindow / 2) {
       const resume = resumeReading;
@@ -345,7 +354,10 @@ export function startCaptureRunner(
       return new Promise((resolve) => setTimeout(resolve, 0));
     };
     // unpaced (every benchmark), a packet costs the pipeline and one comparison here
-    if (!paced && s.modelWindow !== undefined) modelWindow = s.modelWindow;
+    if (!paced && s.modelWindow !== undefined) {
+      armedWindow = s.modelWindow;
+      if (settlementsComing) modelWindow = armedWindow; // (the session's first settlement came before the start)
+    }
     const frameHandler = paced
       ? (frame: Frame): void | Promise<void> => {
         const wait = p.wait(frame.tsUs);
@@ -353,7 +365,7 @@ export function startCaptureRunner(
         handle(frame);
         if (counters.packets >= nextCheck) return turn();
       }
-      : modelWindow !== Infinity
+      : armedWindow !== Infinity
       // model-only alerts of files: the reading waits while the model has too many flows to answer
       ? (frame: Frame): void | Promise<void> => {
         handle(frame);

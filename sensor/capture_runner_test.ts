@@ -80,6 +80,8 @@ Deno.test("modelWindow: the reading waits while that many offered flows are unse
       modelWindow: 8,
     },
   });
+  // the session's first settlement says settlements will come: only then is the window held
+  runner2.receive({ type: "model-settled", settled: 0 });
   await held.promise;
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(offered(), 8, "no flow offered past the window while none was settled");
@@ -92,4 +94,36 @@ Deno.test("modelWindow: the reading waits while that many offered flows are unse
   assert.ok(end, JSON.stringify(messages.find((m) => m.type === "error")));
   assert.equal(end.report!.packets, 18_661);
   assert.equal(offered(), all, "every flow offered, as without a window");
+});
+
+Deno.test('modelWindow without any "model-settled" (the session decided not to wait): the reading is not held', async () => {
+  // the CLI started the capture with a window, the sensor's own check disagreed and sends no settlement: the capture
+  // must read to the end instead of waiting forever at the window
+  const messages: FromWorker[] = [];
+  const stopped = Promise.withResolvers<void>();
+  const runner = startCaptureRunner((m) => {
+    messages.push(m);
+    if (m.type === "stopped" || m.type === "error") stopped.resolve();
+  });
+  const config = { ...DEFAULT_CONFIG, ml: { ...DEFAULT_CONFIG.ml, alerts: true } };
+  runner.receive({
+    type: "start",
+    start: {
+      mode: "replay",
+      files: [String(DEMO)],
+      speed: Infinity,
+      config,
+      trafficPerSecond: 0,
+      features: true,
+      modelWindow: 8,
+    },
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<boolean>((r) => timer = setTimeout(() => r(true), 10_000));
+  const ended = await Promise.race([stopped.promise.then(() => false), hung]);
+  clearTimeout(timer);
+  if (ended) runner.receive({ type: "stop" });
+  assert.equal(ended, false, "the reading waited forever at the window");
+  const end = messages.find((m) => m.type === "stopped") as Extract<FromWorker, { type: "stopped" }> | undefined;
+  assert.equal(end?.report!.packets, 18_661);
 });

@@ -369,6 +369,9 @@ export class CaptureSession {
         told = settled;
         session.#send({ type: "model-settled", settled });
       };
+      // tells the capture settlements will come: only then does it hold its reading at the window (capture_runner's
+      // armedWindow; were they decided apart and disagreed, it would wait forever)
+      session.#send({ type: "model-settled", settled: 0 });
     }
     // started ahead (PreparedWorker.startEarly): the capture may even have ended; its messages come now
     if (prepared.started) session.#startSent = true;
