@@ -15,11 +15,16 @@
  * {@link ModelAlerts.outstanding} is high (`modelWindow` of the replay's start), so every flow gets its verdict and the
  * same file gives the same model-only alerts every run.
  *
+ * Every offered flow settles, so the capture's hold and {@link ModelAlerts.drain} always end: a flow waits for room only
+ * while one of this object's own verdicts is due (whose `finally` lets it go next), else it is sent anyway, where the
+ * decision stage's requests filled the room (the classifier may drop it: unanswered); and a flow without its verdict
+ * `deadlineMs` after it was offered (a model that never answers) is counted unanswered and `late`.
+ *
  * @module
  */
 import { ATTACKS, type AttackType, isAttackType } from "../core/attack_type.ts";
 import type { DetectionEvent, FlowCandidate } from "../core/detection.ts";
-import type { DecisionStage } from "./decision.ts";
+import { type DecisionStage, OFFLINE_ML_DEADLINE_MS } from "./decision.ts";
 import type { FlowModel } from "./flow_model.ts";
 
 /** Counters of {@link ModelAlerts}. */
@@ -36,6 +41,8 @@ export interface ModelAlertCounters {
   unanswered: number;
   /** With `wait`: flows that waited for room in the model's queue (without `wait` they could have gone unanswered). */
   held: number;
+  /** Flows still without a verdict `deadlineMs` after they were offered (also counted unanswered). */
+  late: number;
 }
 
 /** Options of {@link ModelAlerts}. */
@@ -53,19 +60,31 @@ export interface ModelAlertOptions {
    * docs). A quarter of the queue stays free for the decision stage's verdicts on detections. Default false.
    */
   wait?: boolean;
+  /** Longest wait (ms) for a flow's verdict from its offer, held time included. Default {@link OFFLINE_ML_DEADLINE_MS}. */
+  deadlineMs?: number;
 }
 
 /** Turns confident model verdicts on offered flows into detection events (see module docs). */
 export class ModelAlerts {
-  readonly counters: ModelAlertCounters = { offered: 0, quiet: 0, covered: 0, raised: 0, unanswered: 0, held: 0 };
+  readonly counters: ModelAlertCounters = {
+    offered: 0,
+    quiet: 0,
+    covered: 0,
+    raised: 0,
+    unanswered: 0,
+    held: 0,
+    late: 0,
+  };
   #o: ModelAlertOptions;
   #reported = new Map<string, number>();
   #pending = 0;
   #settled = 0;
   #idle: PromiseWithResolvers<void> | undefined;
   /** With `wait`: offers waiting for room in the model's queue, in order, from `#heldHead` on. */
-  #held: { candidate: FlowCandidate; entry: { done: boolean; events?: readonly DetectionEvent[] } }[] = [];
+  #held: { candidate: FlowCandidate; entry: { done: boolean; events?: readonly DetectionEvent[] }; at: number }[] = [];
   #heldHead = 0;
+  /** This object's verdicts requested from the model and not come yet (a held flow waits only while one is due). */
+  #inFlight = 0;
   /** Most rows of the model's queue this may fill with `wait` (the rest is left to the decision stage). */
   #room: number;
   #below: { n: number; resolve: () => void } | undefined;
@@ -120,12 +139,14 @@ export class ModelAlerts {
     if (this.#o.wait !== true) return this.#classify(candidate, undefined);
     const entry = { done: false };
     this.#order.push(entry);
-    if (this.#held.length > this.#heldHead || this.#queueFull()) {
+    // waits only behind a verdict of its own that is due (its `finally` sends it): were the room filled by the decision
+    // stage's requests alone, nothing would ever send it
+    if (this.#held.length > this.#heldHead || (this.#queueFull() && this.#inFlight > 0)) {
       c.held++;
-      this.#held.push({ candidate, entry });
+      this.#held.push({ candidate, entry, at: performance.now() });
       return;
     }
-    this.#classify(candidate, entry);
+    this.#classify(candidate, entry, performance.now());
   }
 
   /** Flows offered and not settled yet (waiting for room, or for their verdict). */
@@ -157,10 +178,35 @@ export class ModelAlerts {
     return this.#o.model.classifier.queued >= this.#room;
   }
 
+  /**
+   * The model's verdict on `row`, or undefined (counted `late`) once `deadlineMs` passed since `at` (its offer): a model
+   * Worker that stays alive but never answers cannot hold the capture or the end-of-run drain forever.
+   */
+  #verdict(row: ArrayLike<number>, at: number): Promise<{ label: string; confidence: number } | undefined> {
+    const left = at + (this.#o.deadlineMs ?? OFFLINE_ML_DEADLINE_MS) - performance.now();
+    if (left <= 0) { // held past its deadline: not sent (it would only fill the model's queue)
+      this.counters.late++;
+      return Promise.resolve(undefined);
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) =>
+      timer = setTimeout(() => {
+        this.counters.late++;
+        resolve(undefined);
+      }, left)
+    );
+    return Promise.race([this.#o.model.classifier.classify(row), late]).finally(() => clearTimeout(timer));
+  }
+
   /** Classifies an offered flow; `entry`: its place in the capture's order (with `wait`), else submitted at once. */
-  #classify(candidate: FlowCandidate, entry: { done: boolean; events?: readonly DetectionEvent[] } | undefined): void {
+  #classify(
+    candidate: FlowCandidate,
+    entry: { done: boolean; events?: readonly DetectionEvent[] } | undefined,
+    at = performance.now(),
+  ): void {
     const c = this.counters;
-    this.#o.model.classifier.classify(candidate.flow.features!).then((v) => {
+    this.#inFlight++;
+    this.#verdict(candidate.flow.features!, at).then((v) => {
       let event: DetectionEvent | undefined;
       if (v === undefined) c.unanswered++;
       else if (v.label === "normal" || !isAttackType(v.label) || v.confidence < this.#o.config.ml.alert_confidence) {
@@ -175,12 +221,14 @@ export class ModelAlerts {
       }
     }).finally(() => {
       this.#pending--;
-      // room again in the model's queue: the flows that waited go next, in order
+      this.#inFlight--;
+      // room again in the model's queue: the flows that waited go next, in order; with none of its own due, the next
+      // goes even into a full queue (else it would wait forever: module docs)
       const held = this.#held;
-      while (this.#heldHead < held.length && !this.#queueFull()) {
+      while (this.#heldHead < held.length && (!this.#queueFull() || this.#inFlight === 0)) {
         const next = held[this.#heldHead];
         held[this.#heldHead++] = undefined as unknown as (typeof held)[number];
-        this.#classify(next.candidate, next.entry);
+        this.#classify(next.candidate, next.entry, next.at);
       }
       if (this.#heldHead === held.length && held.length > 0) {
         this.#held = [];

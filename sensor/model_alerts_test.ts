@@ -155,3 +155,47 @@ Deno.test("ModelAlerts: a flow is left to a detector that reported its source be
   await alerts.drain();
   assert.deepEqual(r.seen, ["detector A", "model 2", "detector B"]);
 });
+
+/** Whether `p` resolved within `ms` (a promise that never resolves must fail the test, not hang it). */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((r) => timer = setTimeout(() => r(false), ms));
+  const ok = await Promise.race([p.then(() => true), late]);
+  clearTimeout(timer);
+  return ok;
+}
+
+Deno.test("ModelAlerts with wait: a flow offered while the decision stage's requests fill the room still settles", async () => {
+  // the reviewer's case (queue 16, room 12): the decision stage's 16 verdict requests fill the queue while none of
+  // this object's own is due, so no verdict of its own would ever send a held flow
+  const m = manualModel(16);
+  const r = recorder();
+  const alerts = new ModelAlerts({ model: m.model, decision: r.decision, config: DEFAULT_CONFIG, wait: true });
+  for (let i = 0; i < 16; i++) void m.model.classifier.classify([100 + i]);
+  alerts.offer(flow(1, "10.9.2.1"));
+  for (let i = 0; i < 16; i++) m.answer(100 + i);
+  assert.ok(await settlesWithin(alerts.drain(), 1000), "drain() resolves");
+  assert.equal(alerts.outstanding, 0);
+  // sent into the full queue: the classifier dropped it, counted unanswered
+  assert.equal(alerts.counters.unanswered, 1);
+  assert.equal(alerts.settled, 1);
+});
+
+Deno.test("ModelAlerts: a model that never answers: every flow, held or sent, is settled late at the deadline", async () => {
+  const m = manualModel(16); // answers nothing
+  const r = recorder();
+  const alerts = new ModelAlerts({
+    model: m.model,
+    decision: r.decision,
+    config: DEFAULT_CONFIG,
+    wait: true,
+    deadlineMs: 50,
+  });
+  for (let i = 1; i <= 20; i++) alerts.offer(flow(i, `10.9.3.${i}`));
+  assert.equal(alerts.counters.held, 8, "12 sent (the room), 8 held");
+  assert.ok(await settlesWithin(alerts.drain(), 2000), "drain() resolves");
+  assert.equal(alerts.outstanding, 0);
+  assert.equal(alerts.counters.late, 20);
+  assert.equal(alerts.counters.unanswered, 20);
+  assert.deepEqual(r.seen, []);
+});
