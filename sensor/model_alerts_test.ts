@@ -9,6 +9,7 @@ import type { DetectionEvent, FlowCandidate } from "../core/detection.ts";
 import type { DecisionStage } from "./decision.ts";
 import type { FlowModel } from "./flow_model.ts";
 import { ModelAlerts } from "./model_alerts.ts";
+import { FlowClassifier } from "../ml/classifier.ts";
 
 /** A model with a queue of `maxQueue` rows whose verdicts the test gives, in any order. */
 function manualModel(maxQueue: number) {
@@ -198,4 +199,37 @@ Deno.test("ModelAlerts: a model that never answers: every flow, held or sent, is
   assert.equal(alerts.counters.late, 20);
   assert.equal(alerts.counters.unanswered, 20);
   assert.deepEqual(r.seen, []);
+});
+
+Deno.test("ModelAlerts with wait and the real FlowClassifier (queue 16): 16 outside requests and one flow settle", async () => {
+  // the reviewer's reproduction: the queue and its batching are FlowClassifier's own; only the model Worker is a fake
+  // that answers every batch "normal" on the next turn
+  const worker = {
+    onmessage: undefined as ((e: MessageEvent) => void) | undefined,
+    onerror: undefined as unknown,
+    postMessage(m: { type: string; id: number; n: number }) {
+      if (m.type !== "infer") return;
+      const probs = new Float32Array(m.n * 2);
+      for (let i = 0; i < m.n; i++) probs[i * 2] = 1;
+      setTimeout(() =>
+        this.onmessage?.({ data: { type: "result", id: m.id, probs: probs.buffer, classes: 2 } } as MessageEvent)
+      );
+    },
+    terminate() {},
+  };
+  const classifier = new FlowClassifier(
+    { state: "loaded", path: "test", classes: ["normal", "port_scan"] },
+    undefined,
+    worker as unknown as Worker,
+    { maxQueue: 16 },
+  );
+  const r = recorder();
+  const model = { classifier, remember() {} } as unknown as FlowModel;
+  const alerts = new ModelAlerts({ model, decision: r.decision, config: DEFAULT_CONFIG, wait: true });
+  const outside = Array.from({ length: 16 }, (_, i) => classifier.classify([100 + i]));
+  alerts.offer(flow(1, "10.9.4.1"));
+  await Promise.all(outside);
+  assert.ok(await settlesWithin(alerts.drain(), 1000), "drain() resolves");
+  assert.equal(alerts.outstanding, 0);
+  assert.equal(alerts.settled, 1);
 });
