@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import {
   failedBackgroundTrims,
   glibcTrimmer,
+  type MemoryTrimmer,
   releaseFreedMemory,
   releaseFreedMemoryEvery,
   releaseFreedMemoryOnTicks,
@@ -12,6 +13,24 @@ const linuxGlibc = Deno.build.os === "linux" && glibcTrimmer() !== undefined;
 
 function rssMb(): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"))![1]) / 1024;
+}
+
+/** A trimmer whose background trims wait for the test's `finish()`; counts background and calling-thread trims. */
+function backgroundTrimmer(): { started: number; sync: number; finish?: () => void; trimmer: MemoryTrimmer } {
+  const bg: { started: number; sync: number; finish?: () => void; trimmer: MemoryTrimmer } = {
+    started: 0,
+    sync: 0,
+    trimmer: {
+      trim: () => (bg.sync++, true),
+      trimInBackground: () => {
+        bg.started++;
+        const p = Promise.withResolvers<void>();
+        bg.finish = p.resolve;
+        return p.promise;
+      },
+    },
+  };
+  return bg;
 }
 
 Deno.test({
@@ -90,28 +109,18 @@ Deno.test("releaseFreedMemoryEvery: trims on its interval until stopped, and nev
 });
 
 Deno.test("releaseFreedMemoryEvery: trims in the background where it can, one trim at a time", async () => {
-  let started = 0;
-  let sync = 0;
-  let finish: (() => void) | undefined;
-  const stop = releaseFreedMemoryEvery(5, {
-    trim: () => (sync++, true),
-    trimInBackground: () => {
-      started++;
-      const p = Promise.withResolvers<void>();
-      finish = p.resolve;
-      return p.promise;
-    },
-  });
+  const bg = backgroundTrimmer();
+  const stop = releaseFreedMemoryEvery(5, bg.trimmer);
   try {
     await new Promise((r) => setTimeout(r, 60));
-    assert.equal(started, 1, "the next trim waits for the one still running");
-    finish!();
+    assert.equal(bg.started, 1, "the next trim waits for the one still running");
+    bg.finish!();
     await new Promise((r) => setTimeout(r, 60));
-    assert.ok(started >= 2, `a trim once the first ended (${started})`);
-    assert.equal(sync, 0, "never on the calling thread");
+    assert.ok(bg.started >= 2, `a trim once the first ended (${bg.started})`);
+    assert.equal(bg.sync, 0, "never on the calling thread");
   } finally {
     stop();
-    finish?.();
+    bg.finish?.();
   }
   // glibc's trim, on a blocking thread: it returns (malloc_trim's 0 or 1)
   if (linuxGlibc) assert.ok([0, 1].includes(await glibcTrimmer()!.trimInBackground!() as number));
@@ -173,27 +182,17 @@ Deno.test("releaseFreedMemoryOnTicks: trims at ticks half an interval apart, ope
 });
 
 Deno.test("releaseFreedMemoryOnTicks: in the background where it can, one trim at a time", async () => {
-  let started = 0;
-  let sync = 0;
-  let finish: (() => void) | undefined;
-  const ticks = releaseFreedMemoryOnTicks(2, () => ({
-    trim: () => (sync++, true),
-    trimInBackground: () => {
-      started++;
-      const p = Promise.withResolvers<void>();
-      finish = p.resolve;
-      return p.promise;
-    },
-  }));
+  const bg = backgroundTrimmer();
+  const ticks = releaseFreedMemoryOnTicks(2, () => bg.trimmer);
   await new Promise((r) => setTimeout(r, 5));
   ticks.tick();
   await new Promise((r) => setTimeout(r, 5));
   ticks.tick();
-  assert.equal(started, 1, "the next trim waits for the one still running");
-  finish!();
+  assert.equal(bg.started, 1, "the next trim waits for the one still running");
+  bg.finish!();
   await new Promise((r) => setTimeout(r, 5));
   ticks.tick();
-  assert.equal(started, 2, "a trim once the first ended");
-  assert.equal(sync, 0, "never on the calling thread");
-  finish!();
+  assert.equal(bg.started, 2, "a trim once the first ended");
+  assert.equal(bg.sync, 0, "never on the calling thread");
+  bg.finish!();
 });
