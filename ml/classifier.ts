@@ -8,7 +8,10 @@
  * - While one batch runs in the Worker the next one fills, so batches grow with load and a lone
  *   request goes out immediately (low latency when idle). The rows asked for in one task, also from
  *   successive microtasks (as the decision stage asks for a message's detections), go as one batch:
- *   a batch costs the Worker far more than a row.
+ *   a batch costs the Worker far more than a row. When a full batch (`maxBatch` rows) waits, it goes
+ *   out while the other is still running ({@link MAX_IN_FLIGHT} batches at most): the Worker then
+ *   finds its next batch when it finishes one instead of idling for the round trip, and the reply
+ *   sends the next batch before it resolves its rows' promises.
  * - A missing, unreadable or mismatched model never throws: {@link loadClassifier} returns a
  *   classifier whose status is `heuristics only` with the reason, and every request answers
  *   `undefined`.
@@ -202,6 +205,12 @@ export async function checkModel(modelPath: string = DEFAULT_MODEL_PATH): Promis
   return { model: { path: modelPath, info, bytes } };
 }
 
+/**
+ * Most batches in the Worker's hands at once. A second batch goes out only when a full one waits
+ * (saturation); below that, the next batch fills while one runs, as before.
+ */
+export const MAX_IN_FLIGHT = 2;
+
 interface Pending {
   resolve: (v: FlowVerdict | undefined) => void;
 }
@@ -359,20 +368,31 @@ export class FlowClassifier {
 
   /**
    * Sends the queued rows from a microtask queued behind the requests already waiting to run, unless
-   * a batch is in flight (its reply sends them): the detections of one capture message, whose
-   * verdicts are asked for one microtask after another, travel as one batch instead of one row and
-   * then the rest.
+   * a batch is in flight and no full batch waits (its reply sends them): the detections of one capture
+   * message, whose verdicts are asked for one microtask after another, travel as one batch instead of
+   * one row and then the rest.
    */
   #schedule(): void {
-    if (this.#sendQueued || this.#inFlight.size !== 0) return;
+    if (this.#sendQueued || !this.#sendable()) return;
     this.#sendQueued = true;
     queueMicrotask(this.#sendLater);
   }
 
   #sendLater = (): void => {
     this.#sendQueued = false;
-    if (this.#inFlight.size === 0) this.#send();
+    this.#pump();
   };
+
+  /** A batch may go now: none in flight, or a full one waits and fewer than {@link MAX_IN_FLIGHT} are out. */
+  #sendable(): boolean {
+    const out = this.#inFlight.size;
+    return out === 0 || (out < MAX_IN_FLIGHT && this.#count >= this.#maxBatch);
+  }
+
+  /** Sends batches while {@link #sendable}. */
+  #pump(): void {
+    while (this.#count > 0 && this.#worker !== undefined && this.#sendable()) this.#send();
+  }
 
   #send(): void {
     const w = this.#worker;
@@ -417,6 +437,8 @@ export class FlowClassifier {
     if (m.type === "result") {
       const batch = this.#inFlight.get(m.id);
       this.#inFlight.delete(m.id);
+      // the next batch first: the Worker works on it while this thread resolves these rows
+      this.#pump();
       if (batch) {
         const p = new Float32Array(m.probs);
         const c = m.classes;
@@ -433,7 +455,7 @@ export class FlowClassifier {
       this.counters.failed += batch.length;
       for (const p of batch) p.resolve(undefined);
     }
-    if (this.#inFlight.size === 0) this.#send();
+    this.#pump();
   }
 }
 
