@@ -3,13 +3,16 @@
  *
  * 1. Rows/s through the model Worker, batched (1024 rows a batch, buffers transferred): per second
  *    of wall time (best round) and per second of the Worker thread's own CPU time (median round;
- *    Linux). The second does not depend on what else the machine runs: on a busy machine the wall
- *    rate falls with the share of a core the Worker gets, the CPU rate does not.
+ *    Linux), counting only rows that got a verdict (the queue holds a whole round). The second does
+ *    not depend on what else the machine runs: on a busy machine the wall rate falls with the share
+ *    of a core the Worker gets, the CPU rate does not. The share of wall time the Worker's thread was
+ *    off its CPU (idle or waiting for one) is printed beside them.
  * 2. Verdict latency at low load: one request at a time, 2 ms apart (median and p95).
- * 3. `ids replay` with the model on vs off (config `ml.enabled`), interleaved rounds, medians of
- *    the whole process: wall time, CPU time (user + system, Linux) and peak RSS; on a capture
- *    built from the bundled demo capture (bench/make_capture.ts), or `--file F` (issue 11's figure:
- *    `--file /tmp/ids-bench/bench_1000000.pcap`, the sequential capture `deno task bench` builds). On
+ * 3. `ids replay` with the model on vs off (config `ml.enabled`), interleaved rounds (the order
+ *    alternating), medians of the whole process: wall time, CPU time (user + system, Linux) and
+ *    peak RSS; on a capture built from the bundled demo capture (bench/make_capture.ts), or
+ *    `--file F` (issue 11's figure:
+ *    `--file /tmp/ids-bench/bench_3000000.pcap`, the sequential capture `deno task bench` builds). On
  *    Linux also the CPU time per thread kind (the main thread, which runs an unpaced replay's capture, the model
  *    Worker, V8's background threads, the runtime's I/O threads), off and on: where the model's cost goes.
  *
@@ -208,7 +211,9 @@ const rss: number[][] = variants.map(() => []);
 let packets = 0;
 const alerts: Record<string, unknown>[] = variants.map(() => ({}));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [i, v] of variants.entries()) {
+  // off then on, then on then off: neither always runs first (after the other's page cache and CPU state)
+  const order = round % 2 === 0 ? [...variants.entries()] : [...variants.entries()].reverse();
+  for (const [i, v] of order) {
     const c0 = childCpu();
     const t0 = performance.now();
     const child = new Deno.Command(Deno.execPath(), {
