@@ -126,12 +126,14 @@ def fit_ensemble(x_tr, y_tr, n_classes, quick, params=None, files=None):
     voting = VotingClassifier(voting="soft", estimators=[
         # sized for ≥ 200 k rows/s in onnxruntime-web (WASM, one thread): cost grows with trees × depth
         ("rf", RandomForestClassifier(n_estimators=8 if q else hp["rf_trees"], max_depth=8 if q else hp["rf_depth"],
-                                      min_samples_leaf=hp["rf_leaf"], random_state=hp["seed"], n_jobs=1)),
+                                      min_samples_leaf=hp["rf_leaf"], max_features=hp.get("rf_max_features", "sqrt"),
+                                      random_state=hp["seed"], n_jobs=1)),
         ("mlp", MLPClassifier(hidden_layer_sizes=(16,) if q else hp["mlp_layers"], alpha=hp["mlp_alpha"],
                               early_stopping=True, max_iter=60 if q else 400, random_state=hp["seed"])),
         ("xgb", XGBClassifier(n_estimators=8 if q else hp["xgb_rounds"], max_depth=hp["xgb_depth"],
                               learning_rate=hp["xgb_lr"], tree_method="hist", eval_metric="mlogloss", random_state=hp["seed"],
-                              n_jobs=1)),
+                              n_jobs=1, **{k[4:]: hp[k] for k in ("xgb_subsample", "xgb_colsample_bytree",
+                                                                  "xgb_min_child_weight") if k in hp})),
     ])
     import warnings
     with warnings.catch_warnings():

@@ -2,6 +2,7 @@
 """Compares hyper-parameters of the flow model by cross-validation on the committed split's TRAINING files only.
 
   /usr/bin/python3 ml/tune.py --csv ml/data/rows.csv [--only NAME,...] [--seeds 42,7,11] [--drop FEATURE,...] [--oof F.csv]
+      [--exclude-files F,...] [--unscored F,...]
 
 The held-out files of the committed model (`train.held_out_files`, fold `MODEL_FOLD`) are left out first; the
 remaining files are split again by the same rule (per class, every third file sorted by name), giving three inner
@@ -11,7 +12,10 @@ scores and their mean, the pooled per-class F1, and `focus`, the mean pooled F1 
 inner fold trains on 4/9 of the files, and with so few multi-source captures a whole DDoS or spoofed SYN flood file
 flips between those two classes with the random seed, which moves the mean by ±0.02: compare candidates over several
 `--seeds` (every random choice of a fit) and look at `focus` too. `--drop` leaves feature columns out (to compare
-feature sets on one extracted CSV). `train.PARAMS` holds the committed choice.
+feature sets on one extracted CSV). `--exclude-files` leaves capture files out as if they were not extracted, and
+`--unscored` keeps files in their inner folds' training but scores none of their rows: to compare added captures on
+exactly the rows (and folds) scored without them, as long as their names sort after the older files of their class
+(or three of them together), so that the split rule moves no older file. `train.PARAMS` holds the committed choice.
 """
 import argparse
 import json
@@ -42,6 +46,14 @@ CANDIDATES = {
     "rf_trees_45_depth_10": {"rf_trees": 45, "rf_depth": 10},
     "mlp_64_32": {"mlp_layers": (64, 32)},
     "smote_0.5": {"smote_ratio": 0.5},
+    "rf_max_features_0.25": {"rf_max_features": 0.25},
+    "rf_max_features_log2": {"rf_max_features": "log2"},
+    "rf_max_features_0.4": {"rf_max_features": 0.4},
+    "rf_max_features_0.6": {"rf_max_features": 0.6},
+    "xgb_colsample_0.6": {"xgb_colsample_bytree": 0.6},
+    "xgb_subsample_0.8": {"xgb_subsample": 0.8},
+    "xgb_depth_5_rounds_20": {"xgb_depth": 5, "xgb_rounds": 20},
+    "xgb_min_child_3": {"xgb_min_child_weight": 3},
 }
 
 
@@ -52,8 +64,17 @@ def main():
     ap.add_argument("--seeds", default=str(T.PARAMS["seed"]))
     ap.add_argument("--drop", default="")
     ap.add_argument("--oof", default="", help="write every training row's out-of-fold probabilities to this CSV")
+    ap.add_argument("--exclude-files", default="", help="capture files left out entirely (as if not in the CSV)")
+    ap.add_argument("--unscored", default="",
+                    help="capture files that train in their inner folds but whose rows are not scored (to compare "
+                         "added captures on the same rows as without them)")
     a = ap.parse_args()
     names, files, labels, origins, x = T.load(a.csv)
+    excluded = {f for f in a.exclude_files.split(",") if f}
+    if excluded:
+        keep = np.array([f not in excluded for f in files])
+        files, labels, origins, x = files[keep], labels[keep], origins[keep], x[keep]
+    unscored = {f for f in a.unscored.split(",") if f}
     drop = {d for d in a.drop.split(",") if d}
     unknown = drop - set(names)
     if unknown:
@@ -78,6 +99,7 @@ def main():
         for tf in folds:
             te = np.array([f in tf for f in files_tr])
             sc, v, _, _ = T.fit_ensemble(x_tr[~te], y_tr[~te], len(classes), False, over, files=files_tr[~te])
+            te = te & np.array([f not in unscored for f in files_tr])
             pr = v.predict_proba(sc.transform(x_tr[te]))
             p = pr.argmax(axis=1)
             oof[te] = p
@@ -87,7 +109,8 @@ def main():
         m = oof >= 0
         per_class = f1_score(y_tr[m], oof[m], labels=range(len(classes)), average=None, zero_division=0)
         focus = [f for c, f in zip(classes, per_class) if c not in ("ddos", "syn_flood")]
-        print(json.dumps({"candidate": name, "overrides": over, "dropped": sorted(drop), "inner_folds": scores,
+        print(json.dumps({"candidate": name, "overrides": over, "dropped": sorted(drop),
+                          "excluded": len(excluded), "unscored": len(unscored), "inner_folds": scores,
                           "mean": round(float(np.mean(scores)), 4), "focus": round(float(np.mean(focus)), 4),
                           "pooled_f1": {c: round(float(f), 3) for c, f in zip(classes, per_class)},
                           "seconds": round(time.time() - t0)}), flush=True)
@@ -98,6 +121,8 @@ def main():
             with open(path, "w") as fh:
                 fh.write(",".join(["file", "label", "origin", "predicted", *(f"p_{c}" for c in classes)]) + "\n")
                 for f, lab, o, q, pr in zip(files_tr, labels_tr, origins[tr], oof, proba):
+                    if q < 0:
+                        continue
                     fh.write(",".join([f, lab, o, classes[q], *(f"{v:.5f}" for v in pr)]) + "\n")
 
 
