@@ -141,7 +141,11 @@ for (let round = 0; round < ROUNDS; round++) {
   const ms = performance.now() - t0;
   const done = c.counters.classified - classified0;
   if (done !== N) {
-    console.error(`Cannot bench: ${N - done} of ${N} rows got no verdict (${c.counters.dropped} refused in all)`);
+    console.error(
+      `Cannot bench: ${
+        N - done
+      } of ${N} rows got no verdict (in all: ${c.counters.dropped} refused, ${c.counters.failed} failed, ${c.counters.unanswered} unanswered)`,
+    );
     Deno.exit(1);
   }
   best = Math.max(best, N / (ms / 1000));

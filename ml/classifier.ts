@@ -4,7 +4,10 @@
  * the caller.
  *
  * - Requests queue up to `maxQueue` rows; a full queue answers `undefined` at once (the heuristic
- *   label stands) and counts it in {@link ClassifierCounters.dropped}.
+ *   label stands) and counts it in {@link ClassifierCounters.dropped}. Rows asked for while no model
+ *   classifies, and rows queued or in the Worker's hands when it closes or fails, answer `undefined`
+ *   too and count in {@link ClassifierCounters.unanswered}: once no row waits, `requested` =
+ *   `classified` + `dropped` + `failed` + `unanswered`.
  * - While one batch runs in the Worker the next one fills, so batches grow with load and a lone
  *   request goes out immediately (low latency when idle). The rows asked for in one task, also from
  *   successive microtasks (as the decision stage asks for a message's detections), go as one batch:
@@ -70,6 +73,11 @@ export interface ClassifierCounters {
   batches: number;
   /** Rows that failed in the Worker. */
   failed: number;
+  /**
+   * Rows answered `undefined` because no model classified them (the heuristic label stood): asked for
+   * while it was not loaded, or queued or in the Worker's hands when it closed or failed.
+   */
+  unanswered: number;
 }
 
 /** Options of {@link loadClassifier}. */
@@ -220,7 +228,14 @@ export class FlowClassifier {
   /** Load state. */
   readonly status: ClassifierStatus;
   /** Counters. */
-  readonly counters: ClassifierCounters = { requested: 0, classified: 0, dropped: 0, batches: 0, failed: 0 };
+  readonly counters: ClassifierCounters = {
+    requested: 0,
+    classified: 0,
+    dropped: 0,
+    batches: 0,
+    failed: 0,
+    unanswered: 0,
+  };
   /** Model metadata, when readable. */
   readonly info: ModelInfo | undefined;
   #worker: Worker | undefined;
@@ -289,7 +304,10 @@ export class FlowClassifier {
    */
   classify(row: ArrayLike<number>): Promise<FlowVerdict | undefined> {
     this.counters.requested++;
-    if (!this.ready) return Promise.resolve(undefined);
+    if (!this.ready) {
+      this.counters.unanswered++;
+      return Promise.resolve(undefined);
+    }
     if (this.#count >= this.#maxQueue) {
       this.counters.dropped++;
       return Promise.resolve(undefined);
@@ -349,13 +367,17 @@ export class FlowClassifier {
     } catch { /* terminated */ }
   }
 
-  /** Stops the Worker; pending requests resolve `undefined`. */
+  /** Stops the Worker; pending requests resolve `undefined` (counted in {@link ClassifierCounters.unanswered}). */
   close(): void {
     this.unconfine();
     this.#worker?.terminate();
     this.#worker = undefined;
     for (let i = 0; i < this.#count; i++) this.#waiting[(this.#head + i) % this.#maxQueue]?.resolve(undefined);
-    for (const ps of this.#inFlight.values()) for (const p of ps) p.resolve(undefined);
+    this.counters.unanswered += this.#count;
+    for (const ps of this.#inFlight.values()) {
+      this.counters.unanswered += ps.length;
+      for (const p of ps) p.resolve(undefined);
+    }
     for (const r of this.#direct.values()) r(undefined);
     this.#direct.clear();
     for (const r of this.#cpu.values()) r(undefined);

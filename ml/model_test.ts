@@ -295,3 +295,46 @@ self.onmessage = (e) => {
     c.close();
   }
 });
+
+Deno.test("classifier: a model Worker that dies with two batches out and rows queued leaves every row in a counter", async () => {
+  // a Worker that holds its batches and throws once it holds two (as onnxruntime could fail mid-run)
+  const src = `const held = [];
+self.onmessage = (e) => {
+  if (e.data.type !== "infer") return;
+  held.push(e.data);
+  if (held.length === 2) throw new Error("boom");
+};`;
+  const worker = new Worker(`data:text/javascript,${encodeURIComponent(src)}`, { type: "module" });
+  const c = new FlowClassifier(
+    { state: "loaded", path: "test", classes: ["normal", "syn_flood"] },
+    undefined,
+    worker,
+    { maxQueue: 64, maxBatch: 4 },
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const row = new Float32Array(FEATURE_COUNT);
+    // 9 rows in one task: two full batches go out, one row stays queued
+    const asked = Promise.all(Array.from({ length: 9 }, () => c.classify(row)));
+    const got = await Promise.race([
+      asked,
+      new Promise<string>((r) => timer = setTimeout(() => r("still waiting after 10 s"), 10_000)),
+    ]);
+    assert.deepEqual(got, Array.from({ length: 9 }, () => undefined));
+    assert.equal(c.status.state, "heuristics only");
+    assert.equal(c.counters.batches, 2);
+    assert.equal(await c.classify(row), undefined, "a request after the failure answers at once");
+    const { requested, classified, dropped, failed, unanswered } = c.counters;
+    assert.equal(classified + dropped + failed + unanswered, requested, "every row in one counter");
+    assert.deepEqual({ requested, classified, dropped, failed, unanswered }, {
+      requested: 10,
+      classified: 0,
+      dropped: 0,
+      failed: 0,
+      unanswered: 10,
+    });
+  } finally {
+    clearTimeout(timer);
+    c.close();
+  }
+});
