@@ -259,35 +259,46 @@ Deno.test("classifier: a model Worker that dies answers what was waiting with un
   c.close();
 });
 
-Deno.test("classifier: with a full batch waiting, a second batch goes to the Worker before the first is answered", async () => {
-  // a Worker that answers only once it holds two batches: with one batch in flight at a time it would never answer
+Deno.test("classifier: with a full batch waiting, a second batch goes to the Worker before the first is answered; each row gets its own verdict", async () => {
+  // a Worker that answers only once it holds two batches (with one batch in flight at a time it would never answer),
+  // the later batch first; row r (its first feature) gets class r % 2 with probability 0.9 - r / 100
   const src = `const held = [];
 self.onmessage = (e) => {
   if (e.data.type !== "infer") return;
   held.push(e.data);
   if (held.length < 2) return;
-  for (const m of held.splice(0)) {
+  for (const m of held.splice(0).reverse()) {
+    const rows = new Float32Array(m.rows);
     const probs = new Float32Array(m.n * 2);
-    for (let i = 0; i < m.n; i++) probs[i * 2 + 1] = 0.875;
+    for (let i = 0; i < m.n; i++) {
+      const r = rows[i * m.features];
+      probs[i * 2 + (r % 2)] = 0.9 - r / 100;
+      probs[i * 2 + 1 - (r % 2)] = 0.1 + r / 100;
+    }
     self.postMessage({ type: "result", id: m.id, probs: probs.buffer, classes: 2, runMs: 0 }, [probs.buffer]);
   }
 };`;
   const worker = new Worker(`data:text/javascript,${encodeURIComponent(src)}`, { type: "module" });
-  const c = new FlowClassifier(
-    { state: "loaded", path: "test", classes: ["normal", "syn_flood"] },
-    undefined,
-    worker,
-    { maxQueue: 64, maxBatch: 4 },
-  );
+  const classes = ["normal", "syn_flood"];
+  const c = new FlowClassifier({ state: "loaded", path: "test", classes }, undefined, worker, {
+    maxQueue: 64,
+    maxBatch: 4,
+  });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const row = new Float32Array(FEATURE_COUNT);
-    const asked = Promise.all(Array.from({ length: 8 }, () => c.classify(row)));
+    const asked = Promise.all(Array.from({ length: 8 }, (_, r) => {
+      const row = new Float32Array(FEATURE_COUNT);
+      row[0] = r;
+      return c.classify(row);
+    }));
     const got = await Promise.race([
       asked,
       new Promise<string>((r) => timer = setTimeout(() => r("no answer after 5 s: one batch in flight"), 5_000)),
     ]);
-    assert.deepEqual(got, Array.from({ length: 8 }, () => ({ label: "syn_flood", confidence: 0.875 })));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 8 }, (_, r) => ({ label: classes[r % 2], confidence: Math.fround(0.9 - r / 100) })),
+    );
     assert.equal(c.counters.batches, 2);
     assert.equal(c.counters.classified, 8);
   } finally {
