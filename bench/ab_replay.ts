@@ -1,13 +1,14 @@
 /**
- * Whole-process A/B of `ids replay` from two (or more) source trees against `tcpdump -r FILE -w /dev/null`: what the
- * bench's ratios measure (start-up, module loading, cold code and V8's background compilation included), where
- * `bench/ab.ts` times the packets in process. Each round runs tcpdump, then every tree, the order of the trees reversed
- * every other round (this VM's speed drifts); medians, quartiles, the median of the per-round ratios to tcpdump, and
- * for two trees in how many rounds B was faster and the median of the per-round differences.
+ * Whole-process A/B of `ids replay` from two source trees (`--a`, `--b`) against `tcpdump -r FILE -w /dev/null`: what
+ * the bench's ratios measure (start-up, module loading, cold code and V8's background compilation included), where
+ * `bench/ab.ts` times the packets in process. Each round runs tcpdump, then both trees, their order reversed every
+ * other round (this VM's speed drifts); medians, quartiles, the median of the per-round ratios to tcpdump, in how many
+ * rounds B was faster and the median of the per-round differences.
  *
  * On a machine other work shares, `--own-group` runs every process in a session (autogroup) of its own at nice −20
- * (Linux, root): the other sessions then take little CPU from it, which approximates an idle machine. Without it the
- * processes run as the bench runs them.
+ * (Linux, root): the other sessions then take little CPU from it, which approximates an idle machine. Where that is
+ * not allowed (not root, no autogroups) it stops with `Cannot run in an own autogroup: <reason>` before the first
+ * round. Without it the processes run as the bench runs them.
  *
  * ```sh
  * deno run -A bench/ab_replay.ts --a /tmp/base-tree --b . --file /tmp/ids-bench/tiny_990000.pcap --rounds 12
@@ -19,9 +20,15 @@
 import { fileURLToPath } from "node:url";
 
 const argv = Deno.args;
-const arg = (name: string, dflt: string) => {
+const arg = (name: string, dflt: string): string => {
   const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : dflt;
+  if (i < 0) return dflt;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith("--")) {
+    console.error(`Cannot run the A/B: --${name} needs a value`);
+    Deno.exit(2);
+  }
+  return v;
 };
 const trees = [arg("a", ""), arg("b", fileURLToPath(new URL("..", import.meta.url)))];
 if (trees[0] === "") {
@@ -29,15 +36,42 @@ if (trees[0] === "") {
   Deno.exit(2);
 }
 const file = arg("file", "/tmp/ids-bench/tiny_990000.pcap");
-const rounds = Number(arg("rounds", "10"));
+const roundsArg = arg("rounds", "10");
+const rounds = Number(roundsArg);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`Cannot run the A/B: --rounds needs a whole number of rounds >= 1, not "${roundsArg}"`);
+  Deno.exit(2);
+}
 const extra = arg("extra", "").split(" ").filter((s) => s !== "");
 const ownGroup = argv.includes("--own-group");
+/**
+ * The shell that runs a command in its own autogroup at nice −20: it fails (exit 125) when the autogroup's nice value
+ * cannot be set. `nice -n -40` reaches −20 (the floor) from any niceness the bench runs at; unprivileged, nice only
+ * warns and runs the command anyway, so the check before the first round asks for the niceness it got.
+ */
+const OWN_GROUP_SH = 'echo -20 > /proc/self/autogroup || exit 125; exec nice -n -40 "$@"';
+if (ownGroup) {
+  const probe = await new Deno.Command("setsid", {
+    args: ["-w", "sh", "-c", OWN_GROUP_SH, "sh", "nice"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch((e: Error) => ({
+    code: -1,
+    stdout: new Uint8Array(),
+    stderr: new TextEncoder().encode(e.message),
+  }));
+  const niceness = new TextDecoder().decode(probe.stdout).trim();
+  if (probe.code !== 0 || niceness !== "-20") {
+    const why = new TextDecoder().decode(probe.stderr).trim().split("\n")[0] ||
+      `the process got niceness ${niceness || "?"}, not -20`;
+    console.error(`Cannot run in an own autogroup: ${why}`);
+    Deno.exit(2);
+  }
+}
 
 /** Runs a command (in its own autogroup at nice −20 with `--own-group`); returns wall ms and stdout. */
 async function timed(cmd: string, args: string[]): Promise<{ ms: number; out: string }> {
-  const [c, a] = ownGroup
-    ? ["setsid", ["-w", "sh", "-c", 'echo -20 > /proc/self/autogroup; exec nice -n -20 "$@"', "sh", cmd, ...args]]
-    : [cmd, args];
+  const [c, a] = ownGroup ? ["setsid", ["-w", "sh", "-c", OWN_GROUP_SH, "sh", cmd, ...args]] : [cmd, args];
   const t0 = performance.now();
   const r = await new Deno.Command(c, { args: a, stdout: "piped", stderr: "piped" }).output();
   const ms = performance.now() - t0;

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { prereq } from "../testing/prereq.ts";
+
+const SCRIPT = fileURLToPath(new URL("./ab_replay.ts", import.meta.url));
+
+/** Runs bench/ab_replay.ts (as `user` via setpriv when given); exit code and stderr. */
+async function abReplay(args: string[], user?: { uid: number; dir: string }): Promise<{ code: number; err: string }> {
+  const deno = [Deno.execPath(), "run", "-A", SCRIPT, ...args];
+  const [cmd, ...rest] = user === undefined
+    ? deno
+    : ["setpriv", `--reuid=${user.uid}`, `--regid=${user.uid}`, "--clear-groups", ...deno];
+  const env = user === undefined ? undefined : { HOME: user.dir, DENO_DIR: user.dir };
+  const r = await new Deno.Command(cmd, { args: rest, env, stdout: "null", stderr: "piped" }).output();
+  return { code: r.code, err: new TextDecoder().decode(r.stderr) };
+}
+
+Deno.test("ab_replay: --rounds without a number stops with one line before any round", async () => {
+  assert.deepEqual(await abReplay(["--a", "/nonexistent", "--rounds"]), {
+    code: 2,
+    err: "Cannot run the A/B: --rounds needs a value\n",
+  });
+  assert.deepEqual(await abReplay(["--a", "/nonexistent", "--rounds", "ten"]), {
+    code: 2,
+    err: 'Cannot run the A/B: --rounds needs a whole number of rounds >= 1, not "ten"\n',
+  });
+  assert.deepEqual(await abReplay(["--a", "/nonexistent", "--rounds", "0"]), {
+    code: 2,
+    err: 'Cannot run the A/B: --rounds needs a whole number of rounds >= 1, not "0"\n',
+  });
+});
+
+Deno.test("ab_replay: --own-group where the autogroup's nice value cannot be set stops with one line", async (t) => {
+  // unprivileged: as root, the test drops to uid 65534 (nobody), which must be able to read this checkout
+  const root = Deno.uid() === 0;
+  const setpriv = (await new Deno.Command("sh", { args: ["-c", "command -v setpriv"] }).output()).code === 0;
+  const readable = ((await Deno.stat(SCRIPT)).mode ?? 0) & 0o004;
+  if (root && !prereq(t.name, setpriv && readable !== 0, "needs setpriv and a checkout others can read")) return;
+  const dir = await Deno.makeTempDir({ prefix: "ab-replay-test-" });
+  try {
+    await Deno.chmod(dir, 0o777);
+    // a tree whose replay runs (and a capture tcpdump reads): without the check every round would run and pass
+    await Deno.writeTextFile(`${dir}/main.ts`, "console.log(JSON.stringify({ alerts: {} }));\n");
+    const pcap = new Uint8Array(24);
+    new DataView(pcap.buffer).setUint32(0, 0xa1b2c3d4, true);
+    new DataView(pcap.buffer).setUint16(4, 2, true);
+    new DataView(pcap.buffer).setUint16(6, 4, true);
+    new DataView(pcap.buffer).setUint32(16, 65535, true);
+    new DataView(pcap.buffer).setUint32(20, 1, true);
+    await Deno.writeFile(`${dir}/empty.pcap`, pcap);
+    const { code, err } = await abReplay(
+      ["--a", dir, "--b", dir, "--file", `${dir}/empty.pcap`, "--own-group", "--rounds", "1"],
+      root ? { uid: 65534, dir } : undefined,
+    );
+    assert.equal(code, 2, err);
+    assert.match(err, /^Cannot run in an own autogroup: \S.*\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
