@@ -3,7 +3,8 @@
  * the bench's ratios measure (start-up, module loading, cold code and V8's background compilation included), where
  * `bench/ab.ts` times the packets in process. Each round runs tcpdump, then both trees, their order reversed every
  * other round (this VM's speed drifts); medians, quartiles, the median of the per-round ratios to tcpdump, in how many
- * rounds B was faster and the median of the per-round differences.
+ * rounds B was faster and the median of the per-round differences. A median of an even count is the upper middle
+ * value, as in `bench/bench.ts` and `bench/ab.ts`.
  *
  * On a machine other work shares, `--own-group` runs every process in a session (autogroup) of its own at nice −20
  * (Linux, root): the other sessions then take little CPU from it, which approximates an idle machine. Where that is
@@ -110,10 +111,8 @@ for (let r = 0; r < rounds; r++) {
 }
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const median = (xs: number[]) => {
-  const s = sorted(xs), n = s.length;
-  return n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
+/** The middle value; of an even count the upper one (as `bench/bench.ts` and `bench/ab.ts`). */
+const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)];
 const quartiles = (xs: number[]) => {
   const s = sorted(xs);
   return `${s[Math.floor((s.length - 1) / 4)].toFixed(1)}–${s[Math.ceil((3 * (s.length - 1)) / 4)].toFixed(1)}`;
