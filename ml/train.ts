@@ -15,6 +15,15 @@
  * labelled scenario to the manifest there (see `ml/feedback.ts`), then trains on everything as usual; commit that
  * folder with the model so `deno task train` rebuilds the same model on a clean clone.
  *
+ * The trainer runs in a pinned numeric environment (`trainerEnv`), so that the model's bytes depend only on what is
+ * committed, not on the shell or the core count: the parent's environment without its `OPENBLAS_*`, `GOTO_*`,
+ * `OMP_*`, `MKL_*` and `BLIS_*` variables, plus `OPENBLAS_NUM_THREADS=1`, `OMP_NUM_THREADS=1`, `MKL_NUM_THREADS=1`
+ * and, on x86_64, `OPENBLAS_CORETYPE=Prescott` (OpenBLAS's SSE3 kernels, its own fallback for x86-64 CPUs it does not
+ * recognise, so any x86-64 CPU of the last ~20 years runs them). The MLP's weights depend on OpenBLAS's kernel and
+ * thread count (float rounding): before the pin, `OPENBLAS_CORETYPE=Haswell` in the shell, the variable unset (this
+ * machine's Cooperlake kernel) and `OPENBLAS_NUM_THREADS=1` gave three different `ids-flow.onnx`. On other
+ * architectures only the thread counts are pinned. The forest and XGBoost already run with `n_jobs=1`.
+ *
  * @module
  */
 import { dirname, join, resolve } from "node:path";
@@ -68,6 +77,26 @@ export async function addFeedback(
 
 /** Where the Python trainer is searched. */
 export const PYTHON = "/usr/bin/python3";
+
+/** Prefixes of the parent's variables that tune a BLAS or OpenMP runtime; the trainer does not see them. */
+export const NUMERIC_ENV_PREFIXES = ["OPENBLAS_", "GOTO_", "OMP_", "MKL_", "BLIS_"];
+
+/**
+ * The trainer's environment: `parent` without the variables of `NUMERIC_ENV_PREFIXES`, with one BLAS/OpenMP thread
+ * and, on x86_64 (`arch`, as `Deno.build.arch`), OpenBLAS's `Prescott` kernels, so that the model's bytes do not
+ * depend on the shell or on the machine's core count.
+ */
+export function trainerEnv(parent: Record<string, string>, arch: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parent)) {
+    if (!NUMERIC_ENV_PREFIXES.some((p) => k.startsWith(p))) env[k] = v;
+  }
+  env.OPENBLAS_NUM_THREADS = "1";
+  env.OMP_NUM_THREADS = "1";
+  env.MKL_NUM_THREADS = "1";
+  if (arch === "x86_64") env.OPENBLAS_CORETYPE = "Prescott";
+  return env;
+}
 
 /** Extracts rows of every scenario of the manifests into one CSV; returns rows per label. */
 export async function extractToCsv(
@@ -173,6 +202,8 @@ async function main(args: string[]): Promise<number> {
       ...(quick ? ["--quick"] : []),
       ...(noCv ? ["--no-cv"] : []),
     ],
+    env: trainerEnv(Deno.env.toObject(), Deno.build.arch),
+    clearEnv: true,
     stdout: "inherit",
     stderr: "inherit",
   }).output().catch((e) => {

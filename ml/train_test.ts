@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isCI, prereq } from "../testing/prereq.ts";
-import { extractToCsv, PYTHON } from "./train.ts";
+import { extractToCsv, PYTHON, trainerEnv } from "./train.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from "./features.ts";
 import { parityError } from "./parity.ts";
 
@@ -104,5 +104,59 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test("trainer environment: one BLAS/OpenMP thread, the parent's BLAS tuning dropped, Prescott kernels on x86_64", () => {
+  const parent = {
+    PATH: "/usr/bin",
+    HOME: "/home/op",
+    OPENBLAS_CORETYPE: "Haswell",
+    OPENBLAS_L2_SIZE: "512",
+    OPENBLAS_NUM_THREADS: "4",
+    GOTO_NUM_THREADS: "4",
+    OMP_NUM_THREADS: "8",
+    OMP_PROC_BIND: "true",
+    MKL_NUM_THREADS: "8",
+    MKL_CBWR: "AVX2",
+    BLIS_NUM_THREADS: "2",
+  };
+  const pinned = { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+  assert.deepEqual(trainerEnv(parent, "x86_64"), {
+    PATH: "/usr/bin",
+    HOME: "/home/op",
+    ...pinned,
+    OPENBLAS_CORETYPE: "Prescott",
+  });
+  assert.deepEqual(trainerEnv(parent, "aarch64"), { PATH: "/usr/bin", HOME: "/home/op", ...pinned });
+  assert.deepEqual(parent.OPENBLAS_CORETYPE, "Haswell", "the parent's object is not changed");
+});
+
+Deno.test({
+  name: "trainer environment: the trainer's OpenBLAS runs one thread (and Prescott kernels on x86_64)",
+  ignore: !STACK && !isCI(),
+  async fn() {
+    if (!prereq("trainer environment", STACK, WHY)) return;
+    const parent = { ...Deno.env.toObject(), OPENBLAS_CORETYPE: "SkylakeX", OPENBLAS_NUM_THREADS: "2" };
+    const out = await new Deno.Command(PYTHON, {
+      args: [
+        "-c",
+        "import json, numpy; from threadpoolctl import threadpool_info; print(json.dumps(threadpool_info()))",
+      ],
+      env: trainerEnv(parent, Deno.build.arch),
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const pools = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      internal_api: string;
+      architecture?: string;
+      num_threads: number;
+    }[];
+    const blas = pools.filter((p) => p.internal_api === "openblas");
+    assert.ok(blas.length > 0, `numpy's BLAS is OpenBLAS: ${JSON.stringify(pools)}`);
+    for (const p of pools) assert.equal(p.num_threads, 1, JSON.stringify(p));
+    if (Deno.build.arch === "x86_64") { for (const p of blas) assert.equal(p.architecture, "Prescott"); }
   },
 });
