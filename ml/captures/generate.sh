@@ -6,6 +6,9 @@
 #   sudo bash ml/captures/generate.sh              # all scenarios (~4 min)
 #   sudo bash ml/captures/generate.sh ml_ping_flood # only some
 #
+# Debian packages it needs (beyond the project's CI set: see .ci/run): hydra sshpass openssh-server
+# openssh-client socat netcat-openbsd python3-pyftpdlib apache2-utils wget.
+#
 # Safety: every packet stays inside namespaces created here (ids-ml<pid>-*, unique per run), joined
 # by a bridge in its own namespace. Addresses: victim 10.77.2.1, benign clients 10.77.2.10/.11,
 # attackers 10.77.2.66/.67/.68/.69. Every generator is bounded in count and wrapped in `timeout`.
@@ -18,8 +21,8 @@ OUT=$HERE
 CORPUS=$HERE/../../tests/corpus
 
 [ "$(id -u)" = 0 ] || { echo "must run as root (sudo)" >&2; exit 1; }
-for t in tcpdump tshark nmap nping hping3 masscan hydra sshpass ssh scp ssh-keygen curl wget dig ping gzip; do
-  command -v "$t" >/dev/null || { echo "missing tool: $t" >&2; exit 1; }
+for t in tcpdump tshark nmap nping hping3 masscan hydra sshpass ssh scp ssh-keygen curl wget dig ping gzip socat nc ab; do
+  command -v "$t" >/dev/null || { echo "missing tool: $t (Debian packages: see the head of $0)" >&2; exit 1; }
 done
 SSHD=/usr/sbin/sshd
 [ -x $SSHD ] || { echo "missing /usr/sbin/sshd" >&2; exit 1; }
