@@ -16,6 +16,12 @@ feature sets on one extracted CSV). `--exclude-files` leaves capture files out a
 `--unscored` keeps files in their inner folds' training but scores none of their rows: to compare added captures on
 exactly the rows (and folds) scored without them, as long as their names sort after the older files of their class
 (or three of them together), so that the split rule moves no older file. `train.PARAMS` holds the committed choice.
+
+Run it in the numeric environment `deno task train` gives the trainer (`trainerEnv` in ml/train.ts), or its MLP
+figures follow the shell's BLAS kernels and threads:
+
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+      OPENBLAS_CORETYPE=Prescott /usr/bin/python3 ml/tune.py ...   (OPENBLAS_CORETYPE on x86_64 only)
 """
 import argparse
 import json
