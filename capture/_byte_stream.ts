@@ -15,6 +15,11 @@ interface Producer {
   read(into: Uint8Array): Promise<number>;
   /** The same without waiting (regular files only: a FIFO could block). */
   readSync?(into: Uint8Array): number;
+  /**
+   * Reads `read` may have in flight at once (default 1: a call only after the previous one settled). Above 1, the
+   * calls' results still come in order: each covers the bytes after the previous call's, full unless the input ended.
+   */
+  readonly lanes?: number;
   close(): void;
 }
 
@@ -59,6 +64,10 @@ class PrefixedReader implements Readable {
       return n < p.length && this.#head === null ? n + (this.#src.readSync!(p.subarray(n)) ?? 0) : n;
     }
     return this.#src.readSync!(p);
+  }
+  /** Sniffed bytes not read yet. */
+  get headLeft(): number {
+    return this.#head?.length ?? 0;
   }
   /** True when the source can be read without waiting: a regular file (a FIFO's read could block). */
   get canReadSync(): boolean {
@@ -120,17 +129,110 @@ export class StopRace {
   }
 }
 
+/**
+ * A regular file read at explicit offsets through `count` descriptors of its own (one is the stream's), so that
+ * `count` reads can be in flight at once: a read waits for an I/O thread of the runtime, and with one read ahead the
+ * capture waited whenever that thread waited for a CPU. Each call takes the next lane and the bytes after the previous
+ * call's; a short read is completed on its lane at once (so only the end of the file makes a result short). A
+ * descriptor's reads are serialized by the runtime, hence one lane per read in flight.
+ */
+class FileLanes {
+  #path: string | URL;
+  #first: Deno.FsFile;
+  #count: number;
+  #files: Deno.FsFile[] | undefined;
+  /** Each lane's file offset, or -1 when unknown (seek before its next read). */
+  #at: number[] = [];
+  #next = 0;
+  #turn = 0;
+  constructor(path: string | URL, first: Deno.FsFile, count: number) {
+    this.#path = path;
+    this.#first = first;
+    this.#count = count;
+  }
+  /** Opens the other descriptors (at the first read ahead): the lanes in use, 1 when no other could be opened. */
+  get lanes(): number {
+    if (this.#files === undefined) {
+      this.#files = [this.#first];
+      try {
+        this.#next = this.#first.seekSync(0, Deno.SeekMode.Current);
+        const st = this.#first.statSync();
+        // a file at its end (a small capture) needs no lanes; without an inode to compare, the path could name
+        // another file by now
+        if (st.ino !== null && st.size > this.#next) {
+          while (this.#files.length < this.#count) {
+            const f = Deno.openSync(this.#path, { read: true });
+            const o = f.statSync();
+            if (o.ino !== st.ino || o.dev !== st.dev) {
+              f.close();
+              break;
+            }
+            this.#files.push(f);
+          }
+        }
+      } catch {
+        // keep the lanes opened so far (one at least: the stream's own descriptor)
+      }
+      this.#at = this.#files.map(() => -1);
+      this.#at[0] = this.#next;
+    }
+    return this.#files.length;
+  }
+  read(into: Uint8Array): Promise<number> {
+    const files = this.#files!;
+    const lane = this.#turn;
+    this.#turn = lane + 1 === files.length ? 0 : lane + 1;
+    const f = files[lane];
+    const at = this.#next;
+    this.#next += into.length;
+    if (this.#at[lane] !== at) f.seekSync(at, Deno.SeekMode.Start);
+    this.#at[lane] = at + into.length;
+    return f.read(into).then((n) => {
+      let got = n ?? 0;
+      if (got === into.length || got === 0) return got;
+      // short before the end: complete it now (the lane is idle until this result was taken)
+      this.#at[lane] = -1;
+      while (got < into.length) {
+        const more = f.readSync(into.subarray(got));
+        if (more === null || more === 0) break;
+        got += more;
+      }
+      return got;
+    });
+  }
+  /** Closes the lanes' own descriptors (the stream's is closed with it). */
+  close(): void {
+    for (const f of this.#files?.slice(1) ?? []) {
+      try {
+        f.close();
+      } catch { /* already closed */ }
+    }
+  }
+}
+
 class FileProducer implements Producer {
   #file: PrefixedReader;
+  #lanes: FileLanes | undefined;
   readSync?: (into: Uint8Array) => number;
-  constructor(file: PrefixedReader) {
+  /** `lanes`: a regular file's reads at explicit offsets (see {@link FileLanes}); else one read at a time. */
+  constructor(file: PrefixedReader, lanes?: FileLanes) {
     this.#file = file;
+    this.#lanes = lanes;
     if (file.canReadSync) this.readSync = (into) => file.readSync(into) ?? 0;
   }
+  get lanes(): number {
+    // the sniffed bytes must have been taken first (the first read of a regular file is a sync one that takes them)
+    if (this.#lanes === undefined || this.#file.headLeft > 0) return 1;
+    const n = this.#lanes.lanes;
+    if (n === 1) this.#lanes = undefined;
+    return n;
+  }
   async read(into: Uint8Array): Promise<number> {
+    if (this.#lanes !== undefined) return await this.#lanes.read(into);
     return (await this.#file.read(into)) ?? 0;
   }
   close(): void {
+    this.#lanes?.close();
     try {
       this.#file.close();
     } catch { /* already closed */ }
@@ -166,6 +268,12 @@ const HEAD = 1 << 20;
 const FIRST_CHUNK = 256 << 10;
 
 /**
+ * Reads of a regular file in flight at once (see {@link FileLanes}); pipes, FIFOs, stdin and gzip data are read one
+ * read at a time.
+ */
+const READ_LANES = 3;
+
+/**
  * A window over a byte stream with read-ahead: while the reader parses the active buffer, the next
  * chunk is read into a spare buffer (file reads run off the JS thread, so this overlaps I/O with
  * parsing: measured 411–497 ms vs 757–768 ms serial for 2 GB with work per byte).
@@ -192,8 +300,13 @@ export class ByteStream {
     return this.#producer instanceof GunzipProducer ? this.#producer.gunzip.warning : undefined;
   }
   #producer: Producer;
-  #spare: Uint8Array | null;
-  #pending: Promise<number> | null = null;
+  /** Buffers of {@link #size} bytes waiting for a read. */
+  #free: Uint8Array[] = [];
+  /** Reads in flight, oldest first: the buffer, the bytes asked for, whether only the end makes the result short. */
+  #inflight: { buf: Uint8Array; want: number; exact: boolean; got: Promise<number> }[] = [];
+  #size: number;
+  /** A read came short of what it asked for on a producer whose reads are exact: the input ended there. */
+  #ending = false;
   #started = false;
   #stopped = false;
   #stop: StopRace | undefined;
@@ -201,34 +314,42 @@ export class ByteStream {
   private constructor(producer: Producer, gzip: boolean, chunk: number) {
     this.#producer = producer;
     this.gzip = gzip;
-    this.buf = new Uint8Array(HEAD + chunk);
+    this.#size = HEAD + chunk;
+    this.buf = new Uint8Array(this.#size);
     this.view = new DataView(this.buf.buffer);
-    this.#spare = new Uint8Array(HEAD + chunk);
+    this.#free.push(new Uint8Array(this.#size));
     this.pos = this.end = HEAD;
     this.base = -HEAD;
   }
 
-  /** Starts reading the next chunk into the spare buffer; errors end the stream (see streamError). */
+  /** Starts reading the next chunks into spare buffers, as many as the producer takes at once; errors end the stream (see streamError). */
   #prefetch(): void {
-    const spare = this.#spare!;
     const producer = this.#producer;
     if (!this.#started && producer.readSync !== undefined) {
       // the first chunk of a regular file: read now, not through the I/O thread pool and the event loop
       // (10-40 ms before the first packet on a busy machine); later chunks are read ahead while parsing
       this.#started = true;
+      const spare = this.#free.pop()!;
+      const want = Math.min(FIRST_CHUNK, spare.length - HEAD);
       let n = 0;
       try {
-        n = producer.readSync(spare.subarray(HEAD, HEAD + Math.min(FIRST_CHUNK, spare.length - HEAD)));
+        n = producer.readSync(spare.subarray(HEAD, HEAD + want));
       } catch (e) {
         this.streamError = (e as Error).message;
       }
-      this.#pending = Promise.resolve(n);
+      this.#inflight.push({ buf: spare, want, exact: false, got: Promise.resolve(n) });
       return;
     }
-    this.#pending = producer.read(spare.subarray(HEAD)).catch((e) => {
-      this.streamError = (e as Error).message;
-      return 0;
-    });
+    const lanes = producer.lanes ?? 1;
+    while (this.#inflight.length < lanes && !this.#ending) {
+      const spare = this.#free.pop() ?? new Uint8Array(this.#size);
+      const into = spare.subarray(HEAD);
+      const got = producer.read(into).catch((e) => {
+        this.streamError = (e as Error).message;
+        return 0;
+      });
+      this.#inflight.push({ buf: spare, want: into.length, exact: lanes > 1, got });
+    }
   }
 
   /**
@@ -237,7 +358,12 @@ export class ByteStream {
    * the end of the input, and {@link stopped} says so. A regular file's reads never wait: the readers check the
    * signal between records.
    */
-  static async open(path: string | URL, bufferSize = 1 << 20, signal?: AbortSignal): Promise<ByteStream> {
+  static async open(
+    path: string | URL,
+    bufferSize = 1 << 20,
+    signal?: AbortSignal,
+    lanes = READ_LANES,
+  ): Promise<ByteStream> {
     // `-` is stdin (`tcpdump -w - | ids replay -`); files, FIFOs and pipes are all read sequentially
     // a regular file is opened and its first bytes read without waiting on the I/O thread pool; a FIFO or a
     // pipe could block the thread, so it is read asynchronously
@@ -273,7 +399,10 @@ export class ByteStream {
       // node:zlib loads only for a gzip file (~15 ms of start-up otherwise)
       const { GunzipMembers } = await import("./_gunzip.ts");
       stream = new ByteStream(new GunzipProducer(new GunzipMembers(input)), true, bufferSize);
-    } else stream = new ByteStream(new FileProducer(input), false, bufferSize);
+    } else {
+      const ahead = regular && lanes > 1 ? new FileLanes(path, file as Deno.FsFile, lanes) : undefined;
+      stream = new ByteStream(new FileProducer(input, ahead), false, bufferSize);
+    }
     stream.#stop = stop;
     return stream;
   }
@@ -296,9 +425,14 @@ export class ByteStream {
     s.end = bytes.length;
     s.base = 0;
     s.eof = true;
-    s.#spare = null;
+    s.#free = [];
     s.#started = true;
     return s;
+  }
+
+  /** Reads started and not taken yet (for tests: a regular file keeps several in flight, other inputs one). */
+  get readsAhead(): number {
+    return this.#inflight.length;
   }
 
   /** Stream offset of `pos`. */
@@ -322,20 +456,23 @@ export class ByteStream {
       this.#started = true;
     }
     while (this.end - this.pos < n) {
-      if (this.eof || this.#pending === null) return false;
-      const got = await this.#pending;
-      this.#pending = null;
+      if (this.eof) return false;
+      const next = this.#inflight.shift();
+      if (next === undefined) return false;
+      const got = this.#ending ? 0 : await next.got;
       if (got === 0) {
         this.eof = true;
         return this.end - this.pos >= n;
       }
-      const spare = this.#spare!;
+      // a short result of exact reads: the input ended there (reads ahead of it are dropped)
+      if (next.exact && got < next.want) this.#ending = true;
+      const spare = next.buf;
       const remaining = this.end - this.pos;
       const nextBase = this.base + this.end - HEAD; // stream offset of spare[0]
       if (remaining <= HEAD) {
-        // the unread tail goes just before the new chunk; the old buffer becomes the spare
+        // the unread tail goes just before the new chunk; the old buffer takes the next read
         spare.set(this.buf.subarray(this.pos, this.end), HEAD - remaining);
-        this.#spare = this.buf;
+        if (this.buf.length === this.#size) this.#free.push(this.buf);
         this.buf = spare;
         this.pos = HEAD - remaining;
         this.end = HEAD + got;
@@ -345,6 +482,8 @@ export class ByteStream {
         const joined = new Uint8Array(Math.max(remaining + got, spare.length));
         joined.set(this.buf.subarray(this.pos, this.end));
         joined.set(spare.subarray(HEAD, HEAD + got), remaining);
+        if (this.buf.length === this.#size) this.#free.push(this.buf);
+        this.#free.push(spare);
         this.base = this.base + this.pos;
         this.buf = joined;
         this.pos = 0;

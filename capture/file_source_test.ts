@@ -242,6 +242,34 @@ Deno.test("ByteStream: a regular file's first read fills a whole first chunk at 
   }
 });
 
+Deno.test("ByteStream: a regular file is read with three reads in flight, every byte in order at any chunk size", async () => {
+  // a read waits for one of the runtime's I/O threads; with one read ahead the capture stalled whenever that thread
+  // waited for a CPU. 16 KiB = 4 chunks of 4096 read ahead at once, and the tail shorter than a chunk
+  for (const [size, chunk] of [[16_400, 4096], [100_003, 64], [8192, 4096], [4096 + 2, 4096]]) {
+    const bytes = data(size, size);
+    const path = await temp(bytes, ".bin");
+    const s = await ByteStream.open(path, chunk);
+    try {
+      assert.ok(await s.ensure(1)); // the first chunk, read at once on this thread
+      let total = 0;
+      let most = 0;
+      while (await s.ensure(1)) {
+        most = Math.max(most, s.readsAhead);
+        assert.deepEqual(s.buf.subarray(s.pos, s.end), bytes.subarray(total, total + s.available), `at ${total}`);
+        total += s.available;
+        s.pos = s.end;
+      }
+      assert.equal(total, size, `${size} bytes in chunks of ${chunk}`);
+      assert.equal(most, size - chunk > 2 * chunk ? 3 : most, `reads in flight, ${size} bytes in chunks of ${chunk}`);
+    } finally {
+      s.close();
+    }
+  }
+  // a FIFO or stdin is read one read at a time, in order (its data comes once)
+  const m = ByteStream.fromBytes(new Uint8Array([1, 2, 3]));
+  assert.equal(m.readsAhead, 0);
+});
+
 /** Reads a capture in a fresh process through decoder + flow table; prints its RSS before and at peak. */
 const MEMORY_CHILD = `
 import { FileSource } from "${new URL("./file_source.ts", import.meta.url).href}";
