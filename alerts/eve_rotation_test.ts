@@ -147,6 +147,7 @@ Deno.test("stats records are valid EVE stats events", () => {
       mlTimeouts: 0,
       mlErrors: 0,
       mlSkipped: 0,
+      mlLabels: 0,
       blocked: 1,
       ipsErrors: 0,
       ipsSkipped: 0,

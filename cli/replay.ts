@@ -23,6 +23,7 @@ import {
 import { formatHubProblems } from "../sensor/hub.ts";
 import { parseSpeed } from "../sensor/pacer.ts";
 import { DeferredModel } from "../sensor/deferred_model.ts";
+import { modelReport } from "../sensor/model_report.ts";
 import { Sensor } from "../sensor/sensor.ts";
 import { OFFLINE_MAX_PENDING, OFFLINE_ML_DEADLINE_MS } from "../sensor/decision.ts";
 import { releaseFreedMemoryOnTicks } from "../ffi/release_memory.ts";
@@ -190,7 +191,11 @@ async function replayWith(
   // A lazy start (~0.5 s of CPU on its Worker and V8's background threads) runs beside the capture: it is confined
   // to the last half of the CPUs (one of two) until the capture ended, so the capture Worker always finds a core free
   // (ffi/affinity.ts).
-  const warnModel = (l: string) => console.error(`ids replay: ${l}`);
+  let modelProblem: string | undefined; // the report's "heuristics only (<reason>)"
+  const warnModel = (l: string) => {
+    modelProblem ??= l;
+    console.error(`ids replay: ${l}`);
+  };
   const useModel = a["no-detect"] !== true && config.ml.enabled;
   // model-only alerts: the model's replies must be taken while the capture reads (on this thread its bounded queue
   // filled and about two thirds of the verdicts were lost), so the capture goes to its Worker
@@ -411,7 +416,17 @@ async function replayWith(
   const peak = result.report.peak_rss_mb === undefined
     ? {}
     : { peak_rss_mb: Math.max(result.report.peak_rss_mb, peakRssMb()) };
-  const report = { ...result.report, ...peak, ...(a["no-detect"] ? { alerts: undefined } : {}) };
+  const model = useModel
+    ? {
+      model: modelReport({
+        ml,
+        decision: sensor.decision.counters(),
+        modelAlerts: session?.modelAlerts?.counters,
+        problem: modelProblem,
+      }),
+    }
+    : {};
+  const report = { ...result.report, ...peak, ...(a["no-detect"] ? { alerts: undefined } : {}), ...model };
   // nothing could be opened: one line per file, no report of zeros
   if (report.packets === 0 && report.errors.length === a._.length && report.errors.every((e) => e.open)) {
     for (const e of report.errors) console.error(`ids replay: ${e.message}`);

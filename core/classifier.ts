@@ -6,6 +6,7 @@
  */
 import type { MlVerdict } from "./alert.ts";
 import type { DetectionEvent } from "./detection.ts";
+import type { ModelCounters } from "./hub_event.ts";
 
 /**
  * A model that gives its verdict on a detection (implemented in `ml/`).
@@ -30,4 +31,6 @@ export interface MlClassifier {
    * before starting the deadline, so a model still loading delays verdicts instead of losing them.
    */
   readonly ready?: Promise<unknown>;
+  /** Optional: the classifier's counters so far (`undefined` while no classifier runs: not started, not loaded). */
+  counters?(): ModelCounters | undefined;
 }

@@ -58,6 +58,8 @@ export interface DecisionCounters {
   mlErrors: number;
   /** Events decided without the model because too many were already waiting for it. */
   mlSkipped: number;
+  /** Alerts whose label the model decided (`SYN Flood (ML: 97.3%)`, tag `ml`). */
+  mlLabels: number;
   /** Alerts whose source the IPS really blocked. */
   blocked: number;
   /** IPS calls that threw or missed their deadline. */
@@ -66,6 +68,23 @@ export interface DecisionCounters {
   ipsSkipped: number;
   /** Events waiting for the model or the IPS now. */
   pending: number;
+}
+
+/**
+ * Counters of the flow model's classifier (`ml/classifier.ts`): once no row waits, `requested` =
+ * `classified` + `dropped` + `failed` + `unanswered`.
+ */
+export interface ModelCounters {
+  /** Rows asked for. */
+  requested: number;
+  /** Rows answered with a verdict. */
+  classified: number;
+  /** Rows refused because the model's bounded queue was full (the heuristic label stood). */
+  dropped: number;
+  /** Rows that failed in the model Worker. */
+  failed: number;
+  /** Rows without an answer: asked for while no model was loaded, or in hand when its Worker closed or was lost. */
+  unanswered: number;
 }
 
 /** Delivery counters of one hub subscriber. */
@@ -89,6 +108,8 @@ export interface SensorCounters {
   atMs: number;
   capture: CaptureCounters;
   decision: DecisionCounters;
+  /** The flow model's classifier, when a model is loaded (absent: heuristics only, or not started yet). */
+  model?: ModelCounters;
   /** One entry per subscriber. */
   subscribers: SubscriberStats[];
 }

@@ -48,11 +48,54 @@ export interface ReplayReport {
     logins: number;
   };
   alerts?: Record<string, number>;
+  /** The flow model, when the configuration turns it on (absent with `ml.enabled: false` or `--no-detect`). */
+  model?: ModelReport;
   /** Peak resident memory of the process (MB), where the OS reports it. */
   peak_rss_mb?: number;
   errors: SourceError[];
   /** Problems that lost nothing (trailing garbage after a gzip file's last member). */
   warnings: string[];
+}
+
+/**
+ * What the flow model did in a replay (`ids replay`'s `model` line and `--json` object). Once every
+ * decision was made, `requested` = `verdicts` + `queue_full` + `failed` + `unanswered`.
+ */
+export interface ModelReport {
+  /** The model's name (`ids-flow 2026-11-30`), null when none could be loaded. */
+  name: string | null;
+  /** `loaded`; `not started` (a lazy model and no detection asked for it); `heuristics only` (see `reason`). */
+  status: "loaded" | "not started" | "heuristics only";
+  /** Why heuristics only (missing, unreadable or mismatched model). */
+  reason?: string;
+  /** Flow rows asked of the model (detections, and with `ml.alerts` the offered flows). */
+  requested: number;
+  /** Rows the model answered. */
+  verdicts: number;
+  /** Rows without a verdict (the heuristic label stood): `queue_full` + `failed` + `unanswered`. */
+  without_verdict: number;
+  /** Rows refused because the model's bounded queue was full. */
+  queue_full: number;
+  /** Rows that failed in the model Worker. */
+  failed: number;
+  /** Rows asked for while no model was loaded, or in hand when its Worker closed or was lost. */
+  unanswered: number;
+  /** Alerts whose label the model decided (`(ML: 97.3%)`, tag `ml`). */
+  ml_labels: number;
+  /** Detections decided without asking the model: too many already waited for it. */
+  decisions_skipped: number;
+  /** Detections whose verdict came after the deadline (or threw): the heuristic label stood. */
+  decisions_late: number;
+  /** Model-only alerts (`ml.alerts`): flows offered to the model and what became of them. */
+  model_alerts?: {
+    offered: number;
+    raised: number;
+    quiet: number;
+    covered: number;
+    unanswered: number;
+    held: number;
+    late: number;
+  };
 }
 
 /** Packet counters before a file was read, for {@link undecodedFileError}. */
@@ -221,8 +264,35 @@ export function formatReport(r: ReplayReport): string {
     const a = Object.entries(r.alerts);
     lines.push(`alerts     ${a.length === 0 ? "none" : a.map(([k, v]) => `${k} ${formatInt(v)}`).join(", ")}`);
   }
+  if (r.model) lines.push(`model      ${formatModel(r.model)}`);
   if (r.peak_rss_mb !== undefined) lines.push(`memory     peak RSS ${r.peak_rss_mb} MB`);
   for (const w of r.warnings ?? []) lines.push(`warning    ${w}`);
   for (const e of r.errors) lines.push(`error      ${e.message} (${formatInt(e.packets)} packets read before it)`);
   return lines.join("\n");
+}
+
+/** The text of the report's `model` line. */
+export function formatModel(m: ModelReport): string {
+  if (m.status === "heuristics only") return `heuristics only${m.reason ? ` (${m.reason})` : ""}`;
+  if (m.status === "not started") return `${m.name}: not started (no detection asked for a verdict)`;
+  const parts = [
+    `${count(m.verdicts, "verdict")}, ${formatInt(m.without_verdict)} without a verdict (queue full ${
+      formatInt(m.queue_full)
+    }, failed ${formatInt(m.failed)}, unanswered ${formatInt(m.unanswered)})`,
+    count(m.ml_labels, "ML label"),
+  ];
+  if (m.decisions_skipped > 0) parts.push(`${formatInt(m.decisions_skipped)} decisions past the cap`);
+  if (m.decisions_late > 0) parts.push(`${formatInt(m.decisions_late)} decisions past the deadline`);
+  const a = m.model_alerts;
+  const alerts = a
+    ? `; model-only alerts: ${formatInt(a.raised)} raised from ${formatInt(a.offered)} flows (${
+      formatInt(a.covered)
+    } left to a detector, ${formatInt(a.unanswered)} unanswered, ${formatInt(a.late)} late)`
+    : "";
+  return `${m.name}: ${parts.join(", ")}${alerts}`;
+}
+
+/** `1 verdict`, `2 verdicts`. */
+function count(n: number, noun: string): string {
+  return `${formatInt(n)} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -344,6 +344,11 @@ export class CaptureSession {
     this.done = done.promise;
   }
 
+  /** The model-only alerts this capture feeds (config `ml.alerts` with a loaded model), for their counters. */
+  get modelAlerts(): ModelAlerts | undefined {
+    return this.#options.modelAlerts;
+  }
+
   /**
    * Starts the capture Worker and the capture. Resolves once the Worker took the start message
    * (the capture itself may still fail: see {@link done}).

@@ -134,6 +134,7 @@ export class DecisionStage {
     mlTimeouts: 0,
     mlErrors: 0,
     mlSkipped: 0,
+    mlLabels: 0,
     blocked: 0,
     ipsErrors: 0,
     ipsSkipped: 0,
@@ -306,6 +307,7 @@ export class DecisionStage {
   #publish(alert: Alert, block: BlockEvent | undefined): void {
     const c = this.#counters;
     c.alerts++;
+    if (alert.decidedBy === "ml") c.mlLabels++;
     if (alert.action === "blocked") c.blocked++;
     this.#byType.set(alert.type, (this.#byType.get(alert.type) ?? 0) + 1);
     this.#hub.publish({ kind: "alert", alert });

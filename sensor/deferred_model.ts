@@ -15,6 +15,7 @@
 import type { MlVerdict } from "../core/alert.ts";
 import type { MlClassifier } from "../core/classifier.ts";
 import type { DetectionEvent } from "../core/detection.ts";
+import type { ModelCounters } from "../core/hub_event.ts";
 import type { FlowModel } from "./flow_model.ts";
 
 /** A {@link FlowModel} being loaded, or loaded on first use (see module docs). */
@@ -27,6 +28,8 @@ export class DeferredModel implements MlClassifier {
   #start: (() => Promise<FlowModel | undefined>) | undefined;
   #ready: Promise<FlowModel | undefined> | undefined;
   #model: FlowModel | undefined;
+  /** The model once {@link close} closed it (its counters stay readable for the report). */
+  #closedModel: FlowModel | undefined;
   #closed = false;
   #failed = false;
   #unconfined = false;
@@ -93,6 +96,11 @@ export class DeferredModel implements MlClassifier {
     return Promise.resolve(undefined);
   }
 
+  /** The loaded model's counters (kept after {@link close}); `undefined` before it loaded or when it could not. */
+  counters(): ModelCounters | undefined {
+    return (this.#model ?? this.#closedModel)?.counters();
+  }
+
   /**
    * Ends a confined start (`confineTo` of its loading options): now when loaded, else as soon as it
    * loaded.
@@ -107,6 +115,7 @@ export class DeferredModel implements MlClassifier {
     this.#closed = true;
     this.#start = undefined;
     this.#model?.close();
+    this.#closedModel ??= this.#model;
     this.#model = undefined;
   }
 

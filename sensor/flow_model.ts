@@ -7,6 +7,7 @@
 import type { AttackType } from "../core/attack_type.ts";
 import type { MlVerdict } from "../core/alert.ts";
 import type { DetectionEvent } from "../core/detection.ts";
+import type { ModelCounters } from "../core/hub_event.ts";
 import { checkModel, type ClassifierOptions, type FlowClassifier, loadClassifier } from "../ml/classifier.ts";
 import { FEATURE_VERSION } from "../ml/features.ts";
 import { releaseFreedMemory } from "../ffi/release_memory.ts";
@@ -51,6 +52,18 @@ export class FlowModel implements MlClassifier {
     const key = `${event.flowId}:${event.tsUs}:${event.type}`;
     this.#known.set(key, { type: verdict.label as AttackType, confidence: verdict.confidence, model: this.name });
     if (this.#known.size > 4096) this.#known.delete(this.#known.keys().next().value!);
+  }
+
+  /** The classifier's counters so far (requested, classified, dropped when its queue was full, failed, unanswered). */
+  counters(): ModelCounters {
+    const c = this.classifier.counters;
+    return {
+      requested: c.requested,
+      classified: c.classified,
+      dropped: c.dropped,
+      failed: c.failed,
+      unanswered: c.unanswered,
+    };
   }
 
   /** Ends a confined start ({@link ClassifierOptions.confineTo}): every thread may use every CPU again. */

@@ -83,6 +83,7 @@ for (let slice = 0; slice < seconds * 10; slice++) {
           mlTimeouts: 0,
           mlErrors: 0,
           mlSkipped: 0,
+          mlLabels: 0,
           blocked: 0,
           ipsErrors: 0,
           ipsSkipped: 0,

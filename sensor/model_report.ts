@@ -1,0 +1,70 @@
+/**
+ * The replay report's `model` object (`ids replay`, see `pipeline/report.ts` {@link ModelReport}): the
+ * classifier's counters (verdicts, and the rows without one: queue full, failed, unanswered) and the
+ * decision stage's (ML labels, decisions past the cap or the deadline), so an operator sees when the
+ * bounded queue left the heuristic label standing.
+ *
+ * @module
+ */
+import type { MlClassifier } from "../core/classifier.ts";
+import type { DecisionCounters } from "../core/hub_event.ts";
+import type { ModelReport } from "../pipeline/report.ts";
+import type { ModelAlertCounters } from "./model_alerts.ts";
+
+/** What {@link modelReport} reads. */
+export interface ModelReportInput {
+  /** The model as the decision stage used it (a `FlowModel` or a `DeferredModel`); none: heuristics only. */
+  ml: (MlClassifier & { readonly started?: boolean }) | undefined;
+  /** The decision stage's counters at the end. */
+  decision: DecisionCounters;
+  /** The model-only alerts' counters (config `ml.alerts`). */
+  modelAlerts?: ModelAlertCounters;
+  /** The warning line that said why the model is not used, if one was printed. */
+  problem?: string;
+}
+
+/** Builds the report's `model` object (see {@link ModelReport}). */
+export function modelReport(input: ModelReportInput): ModelReport {
+  const { ml, decision: d } = input;
+  const c = ml?.counters?.();
+  const status: ModelReport["status"] = c !== undefined
+    ? "loaded"
+    : ml !== undefined && ml.started === false
+    ? "not started"
+    : "heuristics only";
+  const requested = c?.requested ?? 0;
+  const a = input.modelAlerts;
+  return {
+    name: status === "heuristics only" ? null : ml!.name,
+    status,
+    ...(status === "heuristics only" ? { reason: reasonOf(input.problem) } : {}),
+    requested,
+    verdicts: c?.classified ?? 0,
+    without_verdict: (c?.dropped ?? 0) + (c?.failed ?? 0) + (c?.unanswered ?? 0),
+    queue_full: c?.dropped ?? 0,
+    failed: c?.failed ?? 0,
+    unanswered: c?.unanswered ?? 0,
+    ml_labels: d.mlLabels,
+    decisions_skipped: d.mlSkipped,
+    decisions_late: d.mlTimeouts + d.mlErrors,
+    ...(a
+      ? {
+        model_alerts: {
+          offered: a.offered,
+          raised: a.raised,
+          quiet: a.quiet,
+          covered: a.covered,
+          unanswered: a.unanswered,
+          held: a.held,
+          late: a.late,
+        },
+      }
+      : {}),
+  };
+}
+
+/** `warning: flow model not used (REASON): heuristics only. …` → `REASON`. */
+function reasonOf(problem: string | undefined): string {
+  if (problem === undefined) return "no model loaded";
+  return /not used \((.*)\): heuristics only/.exec(problem)?.[1] ?? problem;
+}
