@@ -442,12 +442,14 @@ export class CaptureSession {
       case "stats": {
         const counters = { ...m.stats, alerts: o.decision.alertsByType() };
         this.#last = counters;
+        const model = o.decision.ml?.counters?.();
         o.hub.publish({
           kind: "counters",
           counters: {
             atMs: Date.now(),
             capture: counters,
             decision: o.decision.counters(),
+            ...(model ? { model } : {}),
             subscribers: o.hub.stats(),
           },
         });

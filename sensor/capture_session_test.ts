@@ -388,3 +388,26 @@ Deno.test("replayRunsInThread: one rule for the entry point and the command, --s
   assert.equal(replayRunsInThread({ serve: false, speed: undefined, modelAlerts: true }), false);
   assert.equal(replayRunsInThread({ serve: false, speed: "max", modelAlerts: false }), true);
 });
+
+Deno.test("the published counters carry the model's counters when the decision stage has a model (none without)", async () => {
+  const path = await spacedCapture(30, 50);
+  try {
+    const model = { requested: 7, classified: 5, dropped: 1, failed: 0, unanswered: 1 };
+    for (const ml of [{ name: "fake", classify: () => Promise.resolve(undefined), counters: () => model }, undefined]) {
+      const hub = new Hub();
+      const events: HubEvent[] = [];
+      hub.subscribe({ name: "collect", handle: (e) => void events.push(e) }, { queue: 100_000 });
+      const decision = new DecisionStage({ hub, config: DEFAULT_CONFIG, ml });
+      const s = await CaptureSession.start(replayStart([path], { speed: 1 }), { hub, decision });
+      await s.done;
+      await hub.close();
+      const counters = events.filter((e) => e.kind === "counters").map((e) =>
+        (e as { counters: SensorCounters }).counters
+      );
+      assert.ok(counters.length >= 1);
+      assert.deepEqual(counters.at(-1)!.model, ml ? model : undefined);
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});

@@ -12,7 +12,7 @@
 import { FileSource } from "../capture/file_source.ts";
 import type { Config } from "../config/defaults.ts";
 import { type Frame, frameBytes } from "../core/frame.ts";
-import type { EventBus, TrafficLine } from "../core/hub_event.ts";
+import type { EventBus, ModelCounters, TrafficLine } from "../core/hub_event.ts";
 import { ipToString, protoName, tcpFlagsString } from "../core/ip.ts";
 import { Decoder } from "../decode/decoder.ts";
 import { Packet } from "../decode/packet.ts";
@@ -232,6 +232,12 @@ export class PacedReplay {
     this.#traffic = [];
   }
 
+  /** The flow model's counters for the dashboard, when a model is loaded. */
+  #modelCounters(): { model?: ModelCounters } {
+    const model = this.decision.ml?.counters?.();
+    return model ? { model } : {};
+  }
+
   #publishCounters(): void {
     this.#flushTraffic();
     this.#trafficThisSecond = 0;
@@ -258,6 +264,7 @@ export class PacedReplay {
           packetTimeUs: this.#lastTsUs,
         },
         decision: this.decision.counters(),
+        ...this.#modelCounters(),
         subscribers: this.#o.hub.stats?.() ?? [],
       },
     });

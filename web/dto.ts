@@ -103,6 +103,11 @@ export interface CountersDto {
   blocksActive: number;
   /** Packets by protocol since start. */
   protocols: { tcp: number; udp: number; icmp: number; other: number };
+  /**
+   * The flow model's classifier, when one is loaded: verdicts given, and rows left without one (the heuristic label
+   * stood) — `without` = `queueFull` + `failed` + `unanswered`.
+   */
+  model?: { verdicts: number; without: number; queueFull: number; failed: number; unanswered: number };
 }
 
 /** What the sensor is and which parts are present. */

@@ -49,6 +49,17 @@ export function countersToDto(
     alerts: c.decision.alerts,
     blocksActive,
     protocols: { tcp: mix.tcp, udp: mix.udp, icmp: mix.icmp, other: mix.other },
+    ...(c.model
+      ? {
+        model: {
+          verdicts: c.model.classified,
+          without: c.model.dropped + c.model.failed + c.model.unanswered,
+          queueFull: c.model.dropped,
+          failed: c.model.failed,
+          unanswered: c.model.unanswered,
+        },
+      }
+      : {}),
   };
 }
 

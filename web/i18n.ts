@@ -54,6 +54,9 @@ const EN = {
   "status.drops.na": "n/a (replay)",
   "status.model": "Model",
   "status.model.none": "heuristics only (no ML model loaded)",
+  "status.model.counts": "{verdicts} verdicts · {without} without a verdict",
+  "status.model.counts.title":
+    "rows left without a verdict (the heuristic label stood): queue full {queueFull}, failed {failed}, unanswered {unanswered}",
   "status.store": "Store",
   "status.store.none": "none: alerts since start only (--data DIR keeps them)",
   "status.ips": "IPS",
@@ -210,6 +213,9 @@ const ES: Record<TextKey, string> = {
   "status.drops.na": "n/d (reproducción)",
   "status.model": "Modelo",
   "status.model.none": "solo heurística (sin modelo ML cargado)",
+  "status.model.counts": "{verdicts} veredictos · {without} sin veredicto",
+  "status.model.counts.title":
+    "filas sin veredicto (quedó la etiqueta heurística): cola llena {queueFull}, fallidas {failed}, sin respuesta {unanswered}",
   "status.store": "Almacén",
   "status.store.none": "ninguno: solo alertas desde el arranque (--data DIR las guarda)",
   "status.ips": "IPS",

@@ -150,7 +150,22 @@ export function Overview(props: OverviewProps) {
             <dt class="text-gray-500 dark:text-gray-400">{t(lang, "status.uptime")}</dt>
             <dd class="font-mono">{duration((now - status.startedAt) / 1000)}</dd>
             <dt class="text-gray-500 dark:text-gray-400">{t(lang, "status.model")}</dt>
-            <dd id="ov-model">{status.model ?? t(lang, "status.model.none")}</dd>
+            <dd id="ov-model">
+              {status.model ?? t(lang, "status.model.none")}
+              {c?.model && (
+                <span
+                  id="ov-model-counts"
+                  title={t(lang, "status.model.counts.title", {
+                    queueFull: num(c.model.queueFull),
+                    failed: num(c.model.failed),
+                    unanswered: num(c.model.unanswered),
+                  })}
+                >
+                  {" · "}
+                  {t(lang, "status.model.counts", { verdicts: num(c.model.verdicts), without: num(c.model.without) })}
+                </span>
+              )}
+            </dd>
             <dt class="text-gray-500 dark:text-gray-400">{t(lang, "status.ips")}</dt>
             <dd
               id="ov-ips"
