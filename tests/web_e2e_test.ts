@@ -61,8 +61,15 @@ Deno.test({
         assert.equal(await page.getAttribute("#stream-state", "data-state"), "live");
         // the demo loads the flow model as ids run does; "heuristics only" only when there is none
         const model = (await page.textContent("#ov-model")) as string;
-        if (existsSync(join(REPO, "models", "ids-flow.onnx"))) assert.match(model, /^ids-flow /);
-        else assert.match(model, /heuristics only/);
+        if (existsSync(join(REPO, "models", "ids-flow.onnx"))) {
+          assert.match(model, /^ids-flow /);
+          // once it answered, the live counters bring its verdicts and the rows left without one into the row
+          await page.waitForSelector("#ov-model-counts", { timeout: 10_000 });
+          assert.match(
+            (await page.textContent("#ov-model-counts")) as string,
+            /^ · [\d,]+ verdicts · [\d,]+ without a verdict$/,
+          );
+        } else assert.match(model, /heuristics only/);
         // and keeps a store in its temporary directory
         assert.match((await page.textContent("#ov-store")) as string, /ids-demo-.*ids\.db$/);
       });
