@@ -239,9 +239,10 @@ Deno.test("replay --no-detect (the capture on the main thread): the whole report
 });
 
 Deno.test("replay --no-detect, unpaced (the capture on the main thread): SIGINT stops it at once and prints the partial report", async () => {
-  // 400 copies of the demo capture (7.5 M packets, seconds of reading): unpaced and not served, so the capture runs
-  // on the main thread, which must still take the signal between its chunks
-  const copies = 400;
+  // 1,600 copies of the demo capture (30 M packets, ~6 s of reading here; 400 took 1.49 s by 2026-12-01, so the replay
+  // could end before the signal at 1.5 s): unpaced and not served, so the capture runs on the main thread, which must
+  // still take the signal between its chunks
+  const copies = 1600;
   const { packets } = await interrupt(
     [...Array(copies).fill(DEMO), "--no-detect", "--stats"],
     "SIGINT",
