@@ -25,7 +25,8 @@ const arg = (name: string, dflt: string): string => {
   const i = argv.indexOf(`--${name}`);
   if (i < 0) return dflt;
   const v = argv[i + 1];
-  if (v === undefined || v.startsWith("--")) {
+  // --extra passes the replay's own flags (`--extra "--no-detect"`): only a missing value is an error there
+  if (v === undefined || (name !== "extra" && v.startsWith("--"))) {
     console.error(`Cannot run the A/B: --${name} needs a value`);
     Deno.exit(2);
   }
@@ -45,6 +46,13 @@ if (!Number.isInteger(rounds) || rounds < 1) {
 }
 const extra = arg("extra", "").split(" ").filter((s) => s !== "");
 const ownGroup = argv.includes("--own-group");
+for (const tree of trees) {
+  const main = `${tree.endsWith("/") ? tree : `${tree}/`}main.ts`;
+  if (!(await Deno.stat(main).then((st) => st.isFile, () => false))) {
+    console.error(`Cannot run the A/B: ${main} is not a file (--a and --b are source trees)`);
+    Deno.exit(2);
+  }
+}
 /**
  * The shell that runs a command in its own autogroup at nice −20: it fails (exit 125) when the autogroup's nice value
  * cannot be set. `nice -n -40` reaches −20 (the floor) from any niceness the bench runs at; unprivileged, nice only

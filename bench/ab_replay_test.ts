@@ -32,6 +32,18 @@ Deno.test("ab_replay: --rounds without a number stops with one line before any r
   });
 });
 
+Deno.test("ab_replay: --extra takes a value that starts with --, as in the module doc's example", async () => {
+  // the parse gets past --extra to the check of tree A (which does not exist), before any round
+  assert.deepEqual(await abReplay(["--a", "/nonexistent", "--b", ".", "--extra", "--no-detect", "--rounds", "1"]), {
+    code: 2,
+    err: "Cannot run the A/B: /nonexistent/main.ts is not a file (--a and --b are source trees)\n",
+  });
+  assert.deepEqual(await abReplay(["--a", "/nonexistent", "--extra"]), {
+    code: 2,
+    err: "Cannot run the A/B: --extra needs a value\n",
+  });
+});
+
 Deno.test("ab_replay: --own-group where the autogroup's nice value cannot be set stops with one line", async (t) => {
   // unprivileged: as root, the test drops to uid 65534 (nobody) and runs a copy of the script in a temporary
   // directory (the checkout may sit where nobody cannot read, e.g. under /root)
