@@ -77,10 +77,22 @@ def main():
     a = ap.parse_args()
     names, files, labels, origins, x = T.load(a.csv)
     excluded = {f for f in a.exclude_files.split(",") if f}
+    unknown = excluded - set(files)
+    if unknown:
+        print(f"Cannot tune: --exclude-files names no capture file of the CSV: {sorted(unknown)}", file=sys.stderr)
+        sys.exit(2)
+    n_files = len(set(files))
     if excluded:
         keep = np.array([f not in excluded for f in files])
         files, labels, origins, x = files[keep], labels[keep], origins[keep], x[keep]
+    #: the capture files actually removed (reported as `excluded`)
+    removed = n_files - len(set(files))
     unscored = {f for f in a.unscored.split(",") if f}
+    unknown = unscored - set(files)
+    if unknown:
+        print(f"Cannot tune: --unscored names no capture file of the CSV (after --exclude-files): {sorted(unknown)}",
+              file=sys.stderr)
+        sys.exit(2)
     drop = {d for d in a.drop.split(",") if d}
     unknown = drop - set(names)
     if unknown:
@@ -116,7 +128,7 @@ def main():
         per_class = f1_score(y_tr[m], oof[m], labels=range(len(classes)), average=None, zero_division=0)
         focus = [f for c, f in zip(classes, per_class) if c not in ("ddos", "syn_flood")]
         print(json.dumps({"candidate": name, "overrides": over, "dropped": sorted(drop),
-                          "excluded": len(excluded), "unscored": len(unscored), "inner_folds": scores,
+                          "excluded": removed, "unscored": len(unscored), "inner_folds": scores,
                           "mean": round(float(np.mean(scores)), 4), "focus": round(float(np.mean(focus)), 4),
                           "pooled_f1": {c: round(float(f), 3) for c, f in zip(classes, per_class)},
                           "seconds": round(time.time() - t0)}), flush=True)
