@@ -67,13 +67,18 @@ export function affinityApi(): AffinityApi | undefined {
  * `/proc` cannot be read.
  */
 export function v8WorkerThreads(): number[] {
+  return processThreads((tid) => Deno.readTextFileSync(`/proc/self/task/${tid}/comm`).startsWith("V8 "));
+}
+
+/** The thread ids of this process that `keep` accepts (all without it); empty where `/proc` cannot be read. */
+function processThreads(keep: (tid: number) => boolean = () => true): number[] {
   const dir = "/proc/self/task";
   try {
     if (Deno.permissions.querySync({ name: "read", path: dir }).state !== "granted") return [];
     const tids: number[] = [];
     for (const t of Deno.readDirSync(dir)) {
       try {
-        if (Deno.readTextFileSync(`${dir}/${t.name}/comm`).startsWith("V8 ")) tids.push(Number(t.name));
+        if (keep(Number(t.name))) tids.push(Number(t.name));
       } catch { /* the thread ended */ }
     }
     return tids;
@@ -97,15 +102,23 @@ export function sideCpus(using: AffinityApi | undefined = affinityApi()): number
 /** Threads confined by {@link confineV8Workers} and the CPUs each had before; how many confinements hold them. */
 const confined = new Map<number, number[]>();
 let holders = 0;
+/** The CPUs the calling thread had at the first of the confinements that hold, and the CPU sets they confine to. */
+let before: number[] | undefined;
+const confinedTo = new Set<string>();
 
 /**
  * Confines V8's background threads to `cpus` and returns the function that lets each of them run on
  * the CPUs it had before (idempotent). Confinements nest: the threads are let go when the last one
- * is released. Does nothing (and returns a no-op) without affinity support.
+ * is released. Then every other thread of the process on exactly one of the confined CPU sets gets the CPUs the
+ * calling thread had at the first confinement: threads that confined threads (the model Worker's) started meanwhile
+ * inherited the narrow set (tokio's runtime threads, made at the first use when the Worker's code was not compiled
+ * before). Threads narrowed to another set (`keepCallerOff`) keep it. Does nothing (and returns a no-op) without
+ * affinity support.
  */
 export function confineV8Workers(cpus: readonly number[], using: AffinityApi | undefined = affinityApi()): () => void {
   if (using === undefined) return () => {};
-  holders++;
+  if (holders++ === 0) before = using.get(0);
+  confinedTo.add(cpus.join(","));
   for (const tid of v8WorkerThreads()) {
     const had = confined.get(tid) ?? using.get(tid);
     if (had !== undefined && using.set(tid, cpus)) confined.set(tid, had);
@@ -116,7 +129,14 @@ export function confineV8Workers(cpus: readonly number[], using: AffinityApi | u
     released = true;
     if (--holders > 0) return;
     for (const [tid, had] of confined) using.set(tid, had);
+    if (before !== undefined) {
+      for (const tid of processThreads((tid) => !confined.has(tid))) {
+        if (confinedTo.has(using.get(tid)?.join(",") ?? "")) using.set(tid, before);
+      }
+    }
     confined.clear();
+    confinedTo.clear();
+    before = undefined;
   };
 }
 

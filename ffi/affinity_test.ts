@@ -77,6 +77,33 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "affinity: the last release also widens threads left on the confined set (started by a confined thread)",
+  ignore: !linux,
+  fn() {
+    // a fake API over this process's real threads: the main thread (tid = pid) reports the confined set, as a
+    // thread a confined one started would; every other thread that is not V8's reports another narrow set
+    const v8 = new Set(v8WorkerThreads());
+    const masks = new Map<number, number[]>();
+    const others = [...Deno.readDirSync("/proc/self/task")].map((t) => Number(t.name))
+      .filter((tid) => tid !== Deno.pid && !v8.has(tid));
+    const sets: [number, number[]][] = [];
+    const fake: AffinityApi = {
+      get: (tid) => tid === 0 ? [0, 1, 2, 3] : masks.get(tid) ?? [0, 1, 2, 3],
+      set: (tid, c) => (sets.push([tid, [...c]]), masks.set(tid, [...c]), true),
+    };
+    const release = confineV8Workers([2, 3], fake);
+    masks.set(Deno.pid, [2, 3]);
+    for (const tid of others) masks.set(tid, [0, 1]); // e.g. a caller kept off the model's CPUs
+    sets.length = 0;
+    release();
+    assert.deepEqual(masks.get(Deno.pid), [0, 1, 2, 3], "the inherited confinement is given back");
+    for (const tid of others) assert.deepEqual(masks.get(tid), [0, 1], `thread ${tid}: another narrowing stays`);
+    for (const tid of v8) assert.deepEqual(masks.get(tid), [0, 1, 2, 3], `V8 thread ${tid}: its CPUs before`);
+    assert.equal(sets.filter(([tid]) => tid === Deno.pid).length, 1);
+  },
+});
+
 Deno.test("affinity: the calling thread keeps off the model's CPUs until released, and only when a CPU is left", () => {
   const sets: number[][] = [];
   const fake = (cpus: number[] | undefined): AffinityApi => ({
