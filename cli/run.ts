@@ -236,7 +236,7 @@ export async function runCommand(args: string[]): Promise<number> {
         configFile: settingsPath,
         onConfig: applyConfig,
         ips: ipsHandle,
-        model: () => ml?.name ?? null,
+        model: () => ml?.status ?? null,
         store: sensor.store,
         flushStore: () => sensor.storeWriter?.flush(),
         reputation: services.enrichment.service,

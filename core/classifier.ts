@@ -33,4 +33,9 @@ export interface MlClassifier {
   readonly ready?: Promise<unknown>;
   /** Optional: the classifier's counters so far (`undefined` while no classifier runs: not started, not loaded). */
   counters?(): ModelCounters | undefined;
+  /**
+   * Optional: why a model that loaded no longer classifies (its Worker failed: heuristics only from
+   * then on), `undefined` while it does.
+   */
+  problem?(): string | undefined;
 }

@@ -62,11 +62,14 @@ export interface ReplayReport {
  * decision was made, `requested` = `verdicts` + `queue_full` + `failed` + `unanswered`.
  */
 export interface ModelReport {
-  /** The model's name (`ids-flow 2026-11-30`), null when none could be loaded. */
+  /**
+   * The model's name (`ids-flow 2026-11-30`), null when none could be loaded (a model that loaded
+   * and then stopped classifying keeps its name and counts, status `heuristics only`).
+   */
   name: string | null;
   /** `loaded`; `not started` (a lazy model and no detection asked for it); `heuristics only` (see `reason`). */
   status: "loaded" | "not started" | "heuristics only";
-  /** Why heuristics only (missing, unreadable or mismatched model). */
+  /** Why heuristics only (missing, unreadable or mismatched model; or `model Worker failed (…)` mid-run). */
   reason?: string;
   /** Flow rows asked of the model (detections, and with `ml.alerts` the offered flows). */
   requested: number;
@@ -273,7 +276,8 @@ export function formatReport(r: ReplayReport): string {
 
 /** The text of the report's `model` line. */
 export function formatModel(m: ModelReport): string {
-  if (m.status === "heuristics only") return `heuristics only${m.reason ? ` (${m.reason})` : ""}`;
+  const heuristics = `heuristics only${m.reason ? ` (${m.reason})` : ""}`;
+  if (m.status === "heuristics only" && m.name === null) return heuristics;
   if (m.status === "not started") return `${m.name}: not started (no detection asked for a verdict)`;
   const parts = [
     `${count(m.verdicts, "verdict")}, ${formatInt(m.without_verdict)} without a verdict (queue full ${
@@ -289,7 +293,9 @@ export function formatModel(m: ModelReport): string {
       formatInt(a.covered)
     } left to a detector, ${formatInt(a.unanswered)} unanswered, ${formatInt(a.late)} late)`
     : "";
-  return `${m.name}: ${parts.join(", ")}${alerts}`;
+  // a model that loaded and then stopped classifying (its Worker failed): said first, counts kept
+  const lost = m.status === "heuristics only" ? `${heuristics}; ` : "";
+  return `${m.name}: ${lost}${parts.join(", ")}${alerts}`;
 }
 
 /** `1 verdict`, `2 verdicts`. */

@@ -81,10 +81,11 @@ export class DeferredModel implements MlClassifier {
   /**
    * What the dashboard shows: the model's name once loaded, `NAME (loading)` while it loads,
    * `NAME (starts at the first detection)` before a lazy one started, `null` when it could not be
-   * loaded (heuristics only).
+   * loaded (heuristics only), `heuristics only (<reason>)` once a loaded model no longer classifies
+   * ({@link FlowModel.problem}: its Worker failed).
    */
   get status(): string | null {
-    if (this.#model !== undefined) return this.#model.name;
+    if (this.#model !== undefined) return this.#model.status;
     if (this.#failed || this.#closed) return null;
     return this.started ? `${this.name} (loading)` : `${this.name} (starts at the first detection)`;
   }
@@ -99,6 +100,11 @@ export class DeferredModel implements MlClassifier {
   /** The loaded model's counters (kept after {@link close}); `undefined` before it loaded or when it could not. */
   counters(): ModelCounters | undefined {
     return (this.#model ?? this.#closedModel)?.counters();
+  }
+
+  /** Why the loaded model no longer classifies ({@link FlowModel.problem}, kept after {@link close}). */
+  problem(): string | undefined {
+    return (this.#model ?? this.#closedModel)?.problem();
   }
 
   /**

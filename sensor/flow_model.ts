@@ -21,6 +21,8 @@ export class FlowModel implements MlClassifier {
   unclassifiable = 0;
   /** Verdicts already given on model-only events (by {@link remember}), keyed by flow id and time. */
   #known = new Map<string, MlVerdict>();
+  /** Set by {@link close}: what {@link problem} said just before it (a close of ours is no problem). */
+  #closed: { problem: string | undefined } | undefined;
 
   constructor(readonly classifier: FlowClassifier) {
     this.name = modelName(classifier.info);
@@ -66,6 +68,23 @@ export class FlowModel implements MlClassifier {
     };
   }
 
+  /**
+   * Why the model no longer classifies (e.g. `model Worker failed (Uncaught Error: boom)`: every
+   * request since answers `undefined`, heuristics only), or `undefined` while it does. Kept after
+   * {@link close}, which is not a problem itself.
+   */
+  problem(): string | undefined {
+    if (this.#closed !== undefined) return this.#closed.problem;
+    const c = this.classifier;
+    return c.ready ? undefined : c.status.reason ?? "model not loaded";
+  }
+
+  /** What the dashboard shows: the model's name, or `heuristics only (<reason>)` once it no longer classifies. */
+  get status(): string {
+    const problem = this.problem();
+    return problem === undefined ? this.name : `heuristics only (${problem})`;
+  }
+
   /** Ends a confined start ({@link ClassifierOptions.confineTo}): every thread may use every CPU again. */
   unconfine(): void {
     this.classifier.unconfine();
@@ -73,6 +92,7 @@ export class FlowModel implements MlClassifier {
 
   /** Stops the model Worker. */
   close(): void {
+    this.#closed ??= { problem: this.problem() };
     this.classifier.close();
   }
 }

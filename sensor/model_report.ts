@@ -27,17 +27,21 @@ export interface ModelReportInput {
 export function modelReport(input: ModelReportInput): ModelReport {
   const { ml, decision: d } = input;
   const c = ml?.counters?.();
-  const status: ModelReport["status"] = c !== undefined
+  // a model that loaded and then stopped classifying (its Worker failed): heuristics only, counts kept
+  const lost = c !== undefined ? ml?.problem?.() : undefined;
+  const status: ModelReport["status"] = c !== undefined && lost === undefined
     ? "loaded"
+    : lost !== undefined
+    ? "heuristics only"
     : ml !== undefined && ml.started === false
     ? "not started"
     : "heuristics only";
   const requested = c?.requested ?? 0;
   const a = input.modelAlerts;
   return {
-    name: status === "heuristics only" ? null : ml!.name,
+    name: c === undefined && status === "heuristics only" ? null : ml!.name,
     status,
-    ...(status === "heuristics only" ? { reason: reasonOf(input.problem) } : {}),
+    ...(status === "heuristics only" ? { reason: lost ?? reasonOf(input.problem) } : {}),
     requested,
     verdicts: c?.classified ?? 0,
     without_verdict: (c?.dropped ?? 0) + (c?.failed ?? 0) + (c?.unanswered ?? 0),
