@@ -70,6 +70,23 @@ export interface DecisionCounters {
   pending: number;
 }
 
+/** Decision-stage counters, all zero: a stage's start, and a base for tests and fakes. */
+export function emptyDecisionCounters(): DecisionCounters {
+  return {
+    detections: 0,
+    suppressed: 0,
+    alerts: 0,
+    mlTimeouts: 0,
+    mlErrors: 0,
+    mlSkipped: 0,
+    mlLabels: 0,
+    blocked: 0,
+    ipsErrors: 0,
+    ipsSkipped: 0,
+    pending: 0,
+  };
+}
+
 /**
  * Counters of the flow model's classifier (`ml/classifier.ts`): once no row waits, `requested` =
  * `classified` + `dropped` + `failed` + `unanswered`.

@@ -28,7 +28,7 @@ import { type Alert, buildAlert, type MlVerdict } from "../core/alert.ts";
 import type { BlockEvent } from "../core/block.ts";
 import type { MlClassifier } from "../core/classifier.ts";
 import type { DetectionEvent } from "../core/detection.ts";
-import type { DecisionCounters, EventBus } from "../core/hub_event.ts";
+import { type DecisionCounters, emptyDecisionCounters, type EventBus } from "../core/hub_event.ts";
 import type { Ips } from "../core/ips.ts";
 import { AlertThrottle } from "./throttle.ts";
 import { compareNames } from "../core/compare_names.ts";
@@ -127,19 +127,7 @@ export class DecisionStage {
   #head = 0;
   #seq = 0;
   #idle: PromiseWithResolvers<void> | undefined;
-  #counters: DecisionCounters = {
-    detections: 0,
-    suppressed: 0,
-    alerts: 0,
-    mlTimeouts: 0,
-    mlErrors: 0,
-    mlSkipped: 0,
-    mlLabels: 0,
-    blocked: 0,
-    ipsErrors: 0,
-    ipsSkipped: 0,
-    pending: 0,
-  };
+  #counters: DecisionCounters = emptyDecisionCounters();
   #byType = new Map<string, number>();
 
   /** Creates a decision stage publishing on `options.hub`. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { DecisionCounters } from "../core/hub_event.ts";
+import { type DecisionCounters, emptyDecisionCounters } from "../core/hub_event.ts";
 import { FlowClassifier } from "../ml/classifier.ts";
 import { FEATURE_COUNT } from "../ml/features.ts";
 import { formatModel } from "../pipeline/report.ts";
@@ -7,19 +7,7 @@ import { DeferredModel } from "./deferred_model.ts";
 import { FlowModel } from "./flow_model.ts";
 import { modelReport } from "./model_report.ts";
 
-const DECISION: DecisionCounters = {
-  detections: 0,
-  suppressed: 0,
-  alerts: 0,
-  mlTimeouts: 0,
-  mlErrors: 0,
-  mlSkipped: 0,
-  mlLabels: 0,
-  blocked: 0,
-  ipsErrors: 0,
-  ipsSkipped: 0,
-  pending: 0,
-};
+const DECISION: DecisionCounters = emptyDecisionCounters();
 
 /** A model (maxBatch 4) whose fake Worker answers its first `answered` batches and throws at the next one. */
 function modelDyingAfter(answered: number): FlowModel {

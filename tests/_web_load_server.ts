@@ -9,6 +9,7 @@ import process from "node:process";
 import { DEFAULT_CONFIG } from "../config/defaults.ts";
 import { buildAlert } from "../core/alert.ts";
 import { ATTACK_TYPES } from "../core/attack_type.ts";
+import { emptyDecisionCounters } from "../core/hub_event.ts";
 import { Hub } from "../sensor/hub.ts";
 import { startDashboard } from "../web/session.ts";
 
@@ -76,19 +77,7 @@ for (let slice = 0; slice < seconds * 10; slice++) {
           rate: rate * 10,
           uptime: (performance.now() - t0) / 1000,
         },
-        decision: {
-          detections: n,
-          suppressed: 0,
-          alerts: n,
-          mlTimeouts: 0,
-          mlErrors: 0,
-          mlSkipped: 0,
-          mlLabels: 0,
-          blocked: 0,
-          ipsErrors: 0,
-          ipsSkipped: 0,
-          pending: 0,
-        },
+        decision: { ...emptyDecisionCounters(), detections: n, alerts: n },
         subscribers: hub.stats(),
       },
     });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { DecisionCounters } from "../core/hub_event.ts";
+import { type DecisionCounters, emptyDecisionCounters } from "../core/hub_event.ts";
 import { loadClassifier } from "../ml/classifier.ts";
 import { FEATURE_COUNT } from "../ml/features.ts";
 import { formatModel, type ModelReport } from "../pipeline/report.ts";
@@ -16,19 +16,7 @@ import { runMain } from "../testing/run_main.ts";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DEMO = join(ROOT, "tests/fixtures/demo.pcapng.gz");
 
-const DECISION: DecisionCounters = {
-  detections: 0,
-  suppressed: 0,
-  alerts: 0,
-  mlTimeouts: 0,
-  mlErrors: 0,
-  mlSkipped: 0,
-  mlLabels: 0,
-  blocked: 0,
-  ipsErrors: 0,
-  ipsSkipped: 0,
-  pending: 0,
-};
+const DECISION: DecisionCounters = emptyDecisionCounters();
 
 function assertConsistent(m: ModelReport): void {
   assert.equal(m.requested, m.verdicts + m.queue_full + m.failed + m.unanswered, JSON.stringify(m));

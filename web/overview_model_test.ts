@@ -1,6 +1,6 @@
 /** The flow model's counts on the dashboard: in the hub's counters, the snapshot, and the Overview's model row. */
 import assert from "node:assert/strict";
-import type { SensorCounters } from "../core/hub_event.ts";
+import { emptyDecisionCounters, type SensorCounters } from "../core/hub_event.ts";
 import { Hub } from "../sensor/hub.ts";
 import { createDashboard } from "./app.tsx";
 import type { SnapshotDto } from "./dto.ts";
@@ -25,19 +25,7 @@ function counters(model?: SensorCounters["model"]): SensorCounters {
       rate: 10,
       uptime: 1,
     },
-    decision: {
-      detections: 0,
-      suppressed: 0,
-      alerts: 0,
-      mlTimeouts: 0,
-      mlErrors: 0,
-      mlSkipped: 0,
-      mlLabels: 0,
-      blocked: 0,
-      ipsErrors: 0,
-      ipsSkipped: 0,
-      pending: 0,
-    },
+    decision: emptyDecisionCounters(),
     ...(model ? { model } : {}),
     subscribers: [],
   };
