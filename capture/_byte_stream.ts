@@ -162,7 +162,13 @@ class FileLanes {
         if (st.ino !== null && st.size > this.#next) {
           while (this.#files.length < this.#count) {
             const f = Deno.openSync(this.#path, { read: true });
-            const o = f.statSync();
+            let o: Deno.FileInfo;
+            try {
+              o = f.statSync();
+            } catch (e) {
+              f.close();
+              throw e;
+            }
             if (o.ino !== st.ino || o.dev !== st.dev) {
               f.close();
               break;
@@ -273,6 +279,16 @@ const FIRST_CHUNK = 256 << 10;
  */
 const READ_LANES = 3;
 
+/** A read in flight: its buffer, the bytes asked for, whether only the end makes the result short, its failure. */
+interface Read {
+  buf: Uint8Array;
+  want: number;
+  exact: boolean;
+  got: Promise<number>;
+  /** Set when the read failed; the stream's error only once the read is taken. */
+  error?: string;
+}
+
 /**
  * A window over a byte stream with read-ahead: while the reader parses the active buffer, the next
  * chunk is read into a spare buffer (file reads run off the JS thread, so this overlaps I/O with
@@ -302,8 +318,8 @@ export class ByteStream {
   #producer: Producer;
   /** Buffers of {@link #size} bytes waiting for a read. */
   #free: Uint8Array[] = [];
-  /** Reads in flight, oldest first: the buffer, the bytes asked for, whether only the end makes the result short. */
-  #inflight: { buf: Uint8Array; want: number; exact: boolean; got: Promise<number> }[] = [];
+  /** Reads in flight, oldest first. */
+  #inflight: Read[] = [];
   #size: number;
   /** A read came short of what it asked for on a producer whose reads are exact: the input ended there. */
   #ending = false;
@@ -322,7 +338,10 @@ export class ByteStream {
     this.base = -HEAD;
   }
 
-  /** Starts reading the next chunks into spare buffers, as many as the producer takes at once; errors end the stream (see streamError). */
+  /**
+   * Starts reading the next chunks into spare buffers, as many as the producer takes at once; a failed read ends the
+   * stream when it is taken (see streamError).
+   */
   #prefetch(): void {
     const producer = this.#producer;
     if (!this.#started && producer.readSync !== undefined) {
@@ -344,11 +363,14 @@ export class ByteStream {
     while (this.#inflight.length < lanes && !this.#ending) {
       const spare = this.#free.pop() ?? new Uint8Array(this.#size);
       const into = spare.subarray(HEAD);
-      const got = producer.read(into).catch((e) => {
-        this.streamError = (e as Error).message;
+      // a failure counts only when its read is taken (in ensure): a read dropped after the end of the input or
+      // still in flight at close (its descriptor closed under it) fails harmlessly
+      const read: Read = { buf: spare, want: into.length, exact: lanes > 1, got: Promise.resolve(0) };
+      read.got = producer.read(into).catch((e) => {
+        read.error = (e as Error).message;
         return 0;
       });
-      this.#inflight.push({ buf: spare, want: into.length, exact: lanes > 1, got });
+      this.#inflight.push(read);
     }
   }
 
@@ -460,6 +482,7 @@ export class ByteStream {
       const next = this.#inflight.shift();
       if (next === undefined) return false;
       const got = this.#ending ? 0 : await next.got;
+      if (!this.#ending && next.error !== undefined) this.streamError = next.error;
       if (got === 0) {
         this.eof = true;
         return this.end - this.pos >= n;

@@ -270,6 +270,20 @@ Deno.test("ByteStream: a regular file is read with three reads in flight, every 
   assert.equal(m.readsAhead, 0);
 });
 
+Deno.test("ByteStream: reads still in flight when the stream closes fail harmlessly (no stream error)", async () => {
+  // a stop mid-file closes the stream with three reads in flight: their descriptors close under them and they reject
+  // ("operation canceled"); that must not read as a corrupt input
+  const path = await temp(data(4 << 20, 5), ".bin");
+  for (let i = 0; i < 3; i++) {
+    const s = await ByteStream.open(path, 256 << 10);
+    assert.ok(await s.ensure(1));
+    assert.equal(s.readsAhead, 3);
+    s.close();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(s.streamError, undefined);
+  }
+});
+
 /** Reads a capture in a fresh process through decoder + flow table; prints its RSS before and at peak. */
 const MEMORY_CHILD = `
 import { FileSource } from "${new URL("./file_source.ts", import.meta.url).href}";
