@@ -55,6 +55,7 @@ const EN = {
   "status.model": "Model",
   "status.model.none": "heuristics only (no ML model loaded)",
   "status.model.counts": "{verdicts} verdicts · {without} without a verdict",
+  "status.model.counts.one": "{verdicts} verdict · {without} without a verdict",
   "status.model.counts.title":
     "rows left without a verdict (the heuristic label stood): queue full {queueFull}, failed {failed}, unanswered {unanswered}",
   "status.store": "Store",
@@ -214,6 +215,7 @@ const ES: Record<TextKey, string> = {
   "status.model": "Modelo",
   "status.model.none": "solo heurística (sin modelo ML cargado)",
   "status.model.counts": "{verdicts} veredictos · {without} sin veredicto",
+  "status.model.counts.one": "{verdicts} veredicto · {without} sin veredicto",
   "status.model.counts.title":
     "filas sin veredicto (quedó la etiqueta heurística): cola llena {queueFull}, fallidas {failed}, sin respuesta {unanswered}",
   "status.store": "Almacén",

@@ -69,6 +69,11 @@ Deno.test("dashboard: the model's counters reach the feed, the snapshot and the 
   );
   const es = await (await get("/", "es")).text();
   assert.equal(text(es), "ids-flow 2026-12-01 · 1,204 veredictos · 6 sin veredicto");
+
+  // one verdict is singular (as the CLI's count() says it)
+  feed.setCounters(countersToDto(counters({ ...MODEL, classified: 1 }), false, new ProtocolMix(), 0));
+  assert.equal(text(await (await get("/")).text()), "ids-flow 2026-12-01 · 1 verdict · 6 without a verdict");
+  assert.equal(text(await (await get("/", "es")).text()), "ids-flow 2026-12-01 · 1 veredicto · 6 sin veredicto");
 });
 
 Deno.test("dashboard: without a loaded model the counters carry no model counts and the row says heuristics only", async () => {

@@ -162,7 +162,10 @@ export function Overview(props: OverviewProps) {
                   })}
                 >
                   {" · "}
-                  {t(lang, "status.model.counts", { verdicts: num(c.model.verdicts), without: num(c.model.without) })}
+                  {t(lang, c.model.verdicts === 1 ? "status.model.counts.one" : "status.model.counts", {
+                    verdicts: num(c.model.verdicts),
+                    without: num(c.model.without),
+                  })}
                 </span>
               )}
             </dd>
