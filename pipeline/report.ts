@@ -87,7 +87,7 @@ export interface ModelReport {
   ml_labels: number;
   /** Detections decided without asking the model: too many already waited for it. */
   decisions_skipped: number;
-  /** Detections whose verdict came after the deadline (or threw): the heuristic label stood. */
+  /** Detections whose verdict came after the deadline or failed (threw): the heuristic label stood. */
   decisions_late: number;
   /** Model-only alerts (`ml.alerts`): flows offered to the model and what became of them. */
   model_alerts?: {
@@ -286,7 +286,7 @@ export function formatModel(m: ModelReport): string {
     count(m.ml_labels, "ML label"),
   ];
   if (m.decisions_skipped > 0) parts.push(`${formatInt(m.decisions_skipped)} decisions past the cap`);
-  if (m.decisions_late > 0) parts.push(`${formatInt(m.decisions_late)} decisions past the deadline`);
+  if (m.decisions_late > 0) parts.push(`${formatInt(m.decisions_late)} decisions past the deadline or failed`);
   const a = m.model_alerts;
   const alerts = a
     ? `; model-only alerts: ${formatInt(a.raised)} raised from ${formatInt(a.offered)} flows (${

@@ -79,4 +79,8 @@ Deno.test("model status: a healthy model closed at the end of a run still reads 
     formatModel(m),
     `${model.name}: 4 verdicts, 0 without a verdict (queue full 0, failed 0, unanswered 0), 0 ML labels`,
   );
+  // decisions whose verdict came late and those whose verdict failed are counted (and said) together
+  const late = modelReport({ ml, decision: { ...DECISION, mlTimeouts: 1, mlErrors: 2 } });
+  assert.equal(late.decisions_late, 3);
+  assert.match(formatModel(late), /, 0 ML labels, 3 decisions past the deadline or failed$/);
 });
