@@ -118,7 +118,7 @@ const confinedTo = new Set<string>();
 export function confineV8Workers(cpus: readonly number[], using: AffinityApi | undefined = affinityApi()): () => void {
   if (using === undefined) return () => {};
   if (holders++ === 0) before = using.get(0);
-  confinedTo.add(cpus.join(","));
+  confinedTo.add([...cpus].sort((a, b) => a - b).join(",")); // as `get` reports a set: sorted
   for (const tid of v8WorkerThreads()) {
     const had = confined.get(tid) ?? using.get(tid);
     if (had !== undefined && using.set(tid, cpus)) confined.set(tid, had);

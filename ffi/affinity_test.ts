@@ -104,6 +104,22 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "affinity: a confinement given unsorted CPUs still widens the threads left on it (get reports them sorted)",
+  ignore: !linux,
+  fn() {
+    const masks = new Map<number, number[]>();
+    const fake: AffinityApi = {
+      get: (tid) => tid === 0 ? [0, 1, 2, 3] : masks.get(tid) ?? [0, 1, 2, 3],
+      set: (tid, c) => (masks.set(tid, [...c].sort((a, b) => a - b)), true),
+    };
+    const release = confineV8Workers([3, 2], fake);
+    masks.set(Deno.pid, [2, 3]);
+    release();
+    assert.deepEqual(masks.get(Deno.pid), [0, 1, 2, 3]);
+  },
+});
+
 Deno.test("affinity: the calling thread keeps off the model's CPUs until released, and only when a CPU is left", () => {
   const sets: number[][] = [];
   const fake = (cpus: number[] | undefined): AffinityApi => ({
