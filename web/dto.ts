@@ -118,7 +118,11 @@ export interface StatusDto {
   /** Interface, or the capture file name. */
   source: string;
   startedAt: number;
-  /** Model name when an ML model is loaded, null for heuristics only. */
+  /**
+   * The flow model: its name while it classifies, `NAME (loading)` / `NAME (starts at the first detection)` before,
+   * `heuristics only (<reason>)` once a loaded model no longer classifies (its Worker failed), null when none is loaded
+   * or it could not be (heuristics only).
+   */
   model: string | null;
   /** IPS mode: `real` firewall, `simulated`, `off` (detection only), or `absent` from this build. */
   ips: "real" | "simulated" | "off" | "absent";
