@@ -284,6 +284,63 @@ Deno.test("ByteStream: reads still in flight when the stream closes fail harmles
   }
 });
 
+/** Reads `s` to its end; returns the bytes read (the stream is closed). */
+async function readAll(s: ByteStream): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  try {
+    while (await s.ensure(1)) {
+      parts.push(s.buf.slice(s.pos, s.end));
+      s.pos = s.end;
+    }
+  } finally {
+    s.close();
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, (at += p.length) - p.length);
+  return out;
+}
+
+Deno.test("ByteStream: a file truncated, grown or replaced while it is read: its bytes in order, no error", async () => {
+  const size = 4 << 20, chunk = 64 << 10;
+  const bytes = data(size, 9);
+  // truncated after the first chunk: every byte read is the file's, up to where it ended
+  {
+    const path = await temp(bytes, ".bin");
+    const s = await ByteStream.open(path, chunk);
+    assert.ok(await s.ensure(1));
+    await Deno.truncate(path, 1 << 20);
+    const got = await readAll(s);
+    assert.equal(s.streamError, undefined);
+    assert.ok(got.length >= 1 << 20 && got.length <= size, `${got.length} bytes`);
+    assert.deepEqual(got, bytes.subarray(0, got.length));
+  }
+  // grown after the first chunk: the bytes in order, at least the size it had
+  {
+    const path = await temp(bytes.subarray(0, 1 << 20), ".bin");
+    const s = await ByteStream.open(path, chunk);
+    assert.ok(await s.ensure(1));
+    const f = await Deno.open(path, { append: true });
+    await f.write(bytes.subarray(1 << 20));
+    f.close();
+    const got = await readAll(s);
+    assert.equal(s.streamError, undefined);
+    assert.ok(got.length >= 1 << 20, `${got.length} bytes`);
+    assert.deepEqual(got, bytes.subarray(0, got.length));
+  }
+  // replaced by a rename once open (before the lanes open by its path): the old file is read whole
+  {
+    const path = await temp(bytes, ".bin");
+    const other = await temp(data(size, 10), ".bin");
+    const s = await ByteStream.open(path, chunk);
+    await Deno.rename(other, path);
+    const got = await readAll(s);
+    assert.equal(s.streamError, undefined);
+    assert.equal(got.length, size);
+    assert.ok(got.every((b, i) => b === bytes[i]), "the old file's bytes");
+  }
+});
+
 /** Reads a capture in a fresh process through decoder + flow table; prints its RSS before and at peak. */
 const MEMORY_CHILD = `
 import { FileSource } from "${new URL("./file_source.ts", import.meta.url).href}";
