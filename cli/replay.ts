@@ -191,9 +191,9 @@ async function replayWith(
   // A lazy start (~0.5 s of CPU on its Worker and V8's background threads) runs beside the capture: it is confined
   // to the last half of the CPUs (one of two) until the capture ended, so the capture Worker always finds a core free
   // (ffi/affinity.ts).
-  let modelProblem: string | undefined; // the report's "heuristics only (<reason>)"
-  const warnModel = (l: string) => {
-    modelProblem ??= l;
+  let modelReason: string | undefined; // the report's "heuristics only (<reason>)"
+  const warnModel = (l: string, reason: string | undefined) => {
+    modelReason ??= reason;
     console.error(`ids replay: ${l}`);
   };
   const useModel = a["no-detect"] !== true && config.ml.enabled;
@@ -422,7 +422,7 @@ async function replayWith(
         ml,
         decision: sensor.decision.counters(),
         modelAlerts: session?.modelAlerts?.counters,
-        problem: modelProblem,
+        reason: modelReason,
       }),
     }
     : {};

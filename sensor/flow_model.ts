@@ -108,20 +108,20 @@ const notUsed = (reason: string | undefined) =>
 
 /**
  * Loads the model for a sensor run. Returns `undefined` (heuristics only) when the configuration
- * turns it off or the model is missing/unusable; the latter is reported with one `warn` line. The
+ * turns it off or the model is missing/unusable; the latter is reported with one `warn` line (and its reason). The
  * ~40 MB of native memory the WASM runtime's start-up frees are handed back to the OS at once
  * (`ffi/release_memory.ts`): otherwise the allocator keeps them resident for the whole run.
  */
 export async function loadFlowModel(
   config: { readonly ml: { readonly enabled: boolean } },
-  warn: (line: string) => void,
+  warn: (line: string, reason: string | undefined) => void,
   options: ClassifierOptions = {},
 ): Promise<FlowModel | undefined> {
   if (!config.ml.enabled) return undefined;
   const c = await loadClassifier(options);
   releaseFreedMemory();
   if (!c.ready) {
-    warn(notUsed(c.status.reason));
+    warn(notUsed(c.status.reason), c.status.reason);
     return undefined;
   }
   return new FlowModel(c);
@@ -137,7 +137,7 @@ export async function loadFlowModel(
  */
 export async function startFlowModelLazily(
   config: { readonly ml: { readonly enabled: boolean } },
-  warn: (line: string) => void,
+  warn: (line: string, reason: string | undefined) => void,
   options: ClassifierOptions = {},
   /** Options worked out only when the model starts (e.g. `confineTo`: CPU affinity read through FFI, ~2-3 ms). */
   atStart?: () => ClassifierOptions,
@@ -145,7 +145,7 @@ export async function startFlowModelLazily(
   if (!config.ml.enabled) return undefined;
   const checked = await checkModel(options.modelPath);
   if (checked.model === undefined) {
-    warn(notUsed(checked.problem));
+    warn(notUsed(checked.problem), checked.problem);
     return undefined;
   }
   return DeferredModel.lazy(

@@ -19,8 +19,8 @@ export interface ModelReportInput {
   decision: DecisionCounters;
   /** The model-only alerts' counters (config `ml.alerts`). */
   modelAlerts?: ModelAlertCounters;
-  /** The warning line that said why the model is not used, if one was printed. */
-  problem?: string;
+  /** Why the model is not used, as its one warning line gave it (`flow model not used (REASON)`). */
+  reason?: string;
 }
 
 /** Builds the report's `model` object (see {@link ModelReport}). */
@@ -41,7 +41,7 @@ export function modelReport(input: ModelReportInput): ModelReport {
   return {
     name: c === undefined && status === "heuristics only" ? null : ml!.name,
     status,
-    ...(status === "heuristics only" ? { reason: lost ?? reasonOf(input.problem) } : {}),
+    ...(status === "heuristics only" ? { reason: lost ?? input.reason ?? "no model loaded" } : {}),
     requested,
     verdicts: c?.classified ?? 0,
     without_verdict: (c?.dropped ?? 0) + (c?.failed ?? 0) + (c?.unanswered ?? 0),
@@ -65,10 +65,4 @@ export function modelReport(input: ModelReportInput): ModelReport {
       }
       : {}),
   };
-}
-
-/** `warning: flow model not used (REASON): heuristics only. …` → `REASON`. */
-function reasonOf(problem: string | undefined): string {
-  if (problem === undefined) return "no model loaded";
-  return /not used \((.*)\): heuristics only/.exec(problem)?.[1] ?? problem;
 }

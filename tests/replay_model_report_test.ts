@@ -93,7 +93,7 @@ Deno.test("replay report: a model that could not be used is `heuristics only (<r
   const m = modelReport({
     ml: undefined,
     decision: DECISION,
-    problem: "warning: flow model not used (cannot read /x/ids-flow.onnx): heuristics only. Rebuild it with …",
+    reason: "cannot read /x/ids-flow.onnx",
   });
   assert.equal(m.status, "heuristics only");
   assert.equal(m.name, null);
