@@ -16,8 +16,9 @@
  * folder with the model so `deno task train` rebuilds the same model on a clean clone.
  *
  * The trainer runs in a pinned numeric environment (`trainerEnv`), so that the model's bytes depend only on what is
- * committed and the installed Python packages' versions, not on the shell or the core count: the parent's environment without its `OPENBLAS_*`, `GOTO_*`,
- * `OMP_*`, `MKL_*` and `BLIS_*` variables, plus `OPENBLAS_NUM_THREADS=1`, `OMP_NUM_THREADS=1`, `MKL_NUM_THREADS=1`
+ * committed and the installed Python packages' versions, not on the shell or the core count: the parent's environment
+ * without its `OPENBLAS_*`, `GOTO_*`, `OMP_*`, `MKL_*` and `BLIS_*` variables, plus `OPENBLAS_NUM_THREADS=1`,
+ * `OMP_NUM_THREADS=1`, `MKL_NUM_THREADS=1`
  * and, on x86_64, `OPENBLAS_CORETYPE=Prescott` (OpenBLAS's SSE3 kernels, its own fallback for x86-64 CPUs it does not
  * recognise, so any x86-64 CPU of the last ~20 years runs them). The MLP's weights depend on OpenBLAS's kernel and
  * thread count (float rounding): before the pin, `OPENBLAS_CORETYPE=Haswell` in the shell, the variable unset (this
