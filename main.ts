@@ -6,10 +6,11 @@
 import { UsageError } from "./cli/args.ts";
 import { BARE_RUN_ARGS } from "./cli/bare.ts";
 import { adoptCallerCwd } from "./cli/caller_cwd.ts";
+import { StopLatch } from "./cli/_signals.ts";
 import { VERSION, versionCommand } from "./cli/version.ts";
 
-/** A subcommand: returns the exit status. */
-type Command = (args: string[]) => Promise<number>;
+/** A subcommand: returns the exit status. `stop`: the stop signals caught since the command started (`ids replay`). */
+type Command = (args: string[], stop?: StopLatch) => Promise<number>;
 
 // Each command's modules load when it runs (literal specifiers, so `deno compile` still embeds them): `ids replay`
 // does not compile the dashboard, the store CLI and the other commands first (~40 ms of start-up).
@@ -19,7 +20,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     summary: "capture live traffic, detect, write alerts (the default command)",
   },
   replay: {
-    run: async (a) => (await import("./cli/replay.ts")).replayCommand(a),
+    run: async (a, stop) => (await import("./cli/replay.ts")).replayCommand(a, { stop }),
     summary: "replay pcap/pcapng files (optionally .gz) and report",
   },
   demo: {
@@ -110,14 +111,17 @@ export async function main(args: string[]): Promise<number> {
     console.error(`ids: unknown command "${name}" (run "ids --help")`);
     return 2;
   }
+  const replay = name === "replay" && !rest.includes("-h") && !rest.includes("--help");
+  // `ids replay`: Ctrl-C / SIGTERM are caught from now on, before any slow start-up step (its modules, the
+  // configuration, the model, the outputs: 50-300 ms), and handed to the replay once it can stop (a report of what was
+  // read, exit 0); before, a signal in those ms ended the process with exit 143 / 130 and no report
+  const stop = replay ? new StopLatch() : undefined;
   // `ids replay`: the capture's modules start loading now, while the command's modules, the configuration and the
   // outputs load; an unpaced replay without the dashboard runs its capture on this thread (no second isolate: see
   // cli/replay.ts), a served or paced one in the capture Worker (a V8 isolate) on the other core
-  const early = name === "replay" && !rest.includes("-h") && !rest.includes("--help")
-    ? await startReplayEarly(rest)
-    : undefined;
+  const early = replay ? await startReplayEarly(rest) : undefined;
   try {
-    return await cmd.run(rest);
+    return await cmd.run(rest, stop);
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`ids ${name}: ${e.message} (run "ids ${name} --help")`);
@@ -127,6 +131,7 @@ export async function main(args: string[]): Promise<number> {
     return 1;
   } finally {
     early?.close(); // not taken: the command ended before its capture
+    stop?.close();
   }
 }
 

@@ -19,3 +19,67 @@ export function onStopSignals(stop: () => void): () => void {
     for (const s of signals) Deno.removeSignalListener(s, stop);
   };
 }
+
+/**
+ * The stop signals of this OS caught from the moment a command starts (the entry point makes one before the command's
+ * first slow start-up step: loading its modules, the configuration, the model, the outputs), for the code that later
+ * knows how to stop: a signal that came before it listened is handed to it when it does. Without it a signal in
+ * those first tens of ms took the process down with the signal's default action (exit 143 / 130, no report).
+ *
+ * A second signal while nothing listens (a start-up step that waits, such as an output FIFO nobody reads) ends the
+ * process at once with the status that signal's default action gives (128 + its number), as before.
+ */
+export class StopLatch {
+  #requested = false;
+  readonly #handlers: (() => void)[] = [];
+  readonly #remove: () => void;
+  readonly #exit: (code: number) => void;
+
+  /** `exit`: how a second signal while nothing listens ends the process (default `Deno.exit`; for tests). */
+  constructor(options: { exit?: (code: number) => void } = {}) {
+    this.#exit = options.exit ?? ((code) => Deno.exit(code));
+    const listeners = stopSignals().map((s) => [s, () => this.#signal(s)] as const);
+    for (const [s, l] of listeners) Deno.addSignalListener(s, l);
+    this.#remove = () => {
+      for (const [s, l] of listeners) Deno.removeSignalListener(s, l);
+    };
+  }
+
+  /** True once a stop signal came. */
+  get requested(): boolean {
+    return this.#requested;
+  }
+
+  /**
+   * Calls `stop` on each stop signal from now on, and at once when one already came; returns the function that
+   * removes it.
+   */
+  onStop(stop: () => void): () => void {
+    const h = () => stop();
+    this.#handlers.push(h);
+    if (this.#requested) h();
+    return () => {
+      const i = this.#handlers.indexOf(h);
+      if (i >= 0) this.#handlers.splice(i, 1);
+    };
+  }
+
+  /** Removes the signal listeners: a signal after that has its default action again (when no other listener is left). */
+  close(): void {
+    this.#handlers.length = 0;
+    this.#remove();
+  }
+
+  #signal(s: Deno.Signal): void {
+    if (this.#requested && this.#handlers.length === 0) {
+      console.error(`ids: ${s} again before the command could stop: exiting at once`);
+      this.#exit(128 + (SIGNAL_NUMBERS[s] ?? 15));
+      return;
+    }
+    this.#requested = true;
+    for (const h of [...this.#handlers]) h();
+  }
+}
+
+/** The numbers of the stop signals (the exit status of a process they end is 128 + the number). */
+const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = { SIGINT: 2, SIGTERM: 15, SIGBREAK: 21 };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { onStopSignals, stopSignals } from "./_signals.ts";
+import { onStopSignals, StopLatch, stopSignals } from "./_signals.ts";
 
 Deno.test("stop signals: Ctrl-C and Ctrl-Break on Windows (Deno refuses SIGTERM there), SIGINT and SIGTERM elsewhere", () => {
   assert.deepEqual(stopSignals("windows"), ["SIGINT", "SIGBREAK"]);
@@ -19,6 +19,55 @@ Deno.test({
       assert.equal(stopped, 1);
     } finally {
       off();
+    }
+  },
+});
+
+/** Waits (at most 1 s) until `ok()`. */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+Deno.test({
+  name: "stop latch: a signal before anyone listens is handed over when the stop handler comes; a second one then too",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const exits: number[] = [];
+    const latch = new StopLatch({ exit: (c) => exits.push(c) });
+    try {
+      assert.equal(latch.requested, false);
+      Deno.kill(Deno.pid, "SIGTERM");
+      await until(() => latch.requested);
+      assert.equal(latch.requested, true);
+      let stopped = 0;
+      const off = latch.onStop(() => stopped++);
+      assert.equal(stopped, 1, "handed over at once");
+      Deno.kill(Deno.pid, "SIGTERM");
+      await until(() => stopped === 2);
+      assert.equal(stopped, 2);
+      off();
+      assert.deepEqual(exits, []);
+    } finally {
+      latch.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "stop latch: a second signal while no stop handler listens exits with 128 + the signal's number",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const exits: number[] = [];
+    const latch = new StopLatch({ exit: (c) => exits.push(c) });
+    try {
+      Deno.kill(Deno.pid, "SIGTERM");
+      await until(() => latch.requested);
+      assert.deepEqual(exits, []);
+      Deno.kill(Deno.pid, "SIGTERM");
+      await until(() => exits.length > 0);
+      assert.deepEqual(exits, [143]);
+    } finally {
+      latch.close();
     }
   },
 });

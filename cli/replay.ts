@@ -28,7 +28,7 @@ import { Sensor } from "../sensor/sensor.ts";
 import { OFFLINE_MAX_PENDING, OFFLINE_ML_DEADLINE_MS } from "../sensor/decision.ts";
 import { releaseFreedMemoryOnTicks } from "../ffi/release_memory.ts";
 import { parseArgs, UsageError } from "./args.ts";
-import { onStopSignals } from "./_signals.ts";
+import { onStopSignals, StopLatch } from "./_signals.ts";
 import type { ServedSensor } from "./_serve.ts";
 
 /** Sampled packets per second for the live traffic panel. */
@@ -64,7 +64,7 @@ Options:
   --listen H:P     with --serve: dashboard address (default 127.0.0.1:8470; a warning for non-loopback)
   -h, --help       this help
 
-Ctrl-C stops the replay; the report and the outputs still cover what was read.
+Ctrl-C or SIGTERM (also during start-up) stops the replay; the report and outputs cover what was read.
 Exit status: 0 done, 1 a file could not be read (the report still covers what was read), 2 bad usage.`;
 
 /** One progress line: file, share read (when known), packets, rate, packet time, alerts. */
@@ -81,8 +81,27 @@ export function formatProgress(c: CaptureCounters): string {
 /** Most alerts listed in `--json` output (`alert_list`); past it `alert_list_truncated` is true. */
 const MAX_JSON_ALERTS = 100_000;
 
+/** Options of {@link replayCommand}. */
+export interface ReplayCommandOptions {
+  /**
+   * The stop signals caught since the process started the command (the entry point's): a signal that came during
+   * start-up stops the replay as soon as it can, with its report. Absent: caught from this call on (and released).
+   */
+  stop?: StopLatch;
+}
+
 /** Runs `ids replay`; returns the exit status. */
-export async function replayCommand(args: string[]): Promise<number> {
+export async function replayCommand(args: string[], options: ReplayCommandOptions = {}): Promise<number> {
+  const latch = options.stop ?? new StopLatch();
+  try {
+    return await replayArgs(args, latch);
+  } finally {
+    if (options.stop === undefined) latch.close();
+  }
+}
+
+/** `ids replay` with its stop signals caught. */
+async function replayArgs(args: string[], latch: StopLatch): Promise<number> {
   const a = parseArgs(args, {
     boolean: ["json", "stats", "no-detect", "progress", "no-progress", "ips", "no-ips", "ips-firewall", "serve"],
     string: ["max-flows", "eve", "config", "speed", "data", "listen"],
@@ -124,6 +143,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   // core, the periodic trim off this thread) that an alert-heavy replay loses nothing by it
   // (with model-only alerts in the configuration, replayWith swaps a capture on this thread for the Worker)
   const o = {
+    latch,
     serving,
     speed,
     evePath,
@@ -144,6 +164,8 @@ export async function replayCommand(args: string[]): Promise<number> {
 async function replayWith(
   a: ReturnType<typeof parseArgs>,
   o: {
+    /** The stop signals caught since the command started. */
+    latch: StopLatch;
     serving: typeof import("./_serve.ts") | undefined;
     speed: number;
     evePath: string | undefined;
@@ -219,7 +241,10 @@ async function replayWith(
   // decision stage); served, the dashboard is up first. The model's features are computed from the start when the
   // model is on: checking it first held the capture back 5-10 ms; a missing or mismatched model then only costs the
   // features' time (alerts never carry them). Model-only alerts start after the model loaded, as below.
-  if (!serve && !(useModel && config.ml.alerts)) o.worker.startEarly({ ...start, features: useModel });
+  // (not once stopped: the capture then starts only to stop, and its report covers what it read)
+  if (!serve && !(useModel && config.ml.alerts) && !o.latch.requested) {
+    o.worker.startEarly({ ...start, features: useModel });
+  }
   const [flowModel, affinity] = useModel
     ? await Promise.all([
       import("../sensor/flow_model.ts"),
@@ -237,7 +262,7 @@ async function replayWith(
     }));
   // (a no-op when started above) with model-only alerts: the model's features as the sensor will ask for them, and an
   // unpaced replay of files waits for the model's verdicts (modelWindowOf)
-  if (!serve) {
+  if (!serve && !o.latch.requested) {
     o.worker.startEarly({
       ...start,
       features: ml !== undefined && !start.noDetect,
@@ -339,7 +364,8 @@ async function replayWith(
     stopRequested = true;
     session?.stop();
   };
-  const removeStopSignals = onStopSignals(stop);
+  // a signal that came during the start-up above calls it now
+  const removeStopSignals = o.latch.onStop(stop);
   let unwatch: (() => Promise<void>) | undefined;
   const watched = configPath ?? (fromDataDir ? settingsPath : undefined);
   if (watched !== undefined) {

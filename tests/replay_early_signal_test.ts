@@ -1,0 +1,143 @@
+/**
+ * `ids replay` stopped by SIGTERM / SIGINT during its start-up (a supervisor's or `timeout`'s stop in the first tens of
+ * ms): the same as a later stop, exit 0 with the report of what was read (here nothing), not the signal's default
+ * action (exit 143 / 130, no report), and a second signal while a start-up step waits ends it at once.
+ *
+ * The signal goes at the first moment the child can be seen to run the command, without a fixed wait: when the capture
+ * Worker's thread (`worker-N` in /proc/PID/task) appeared, which the entry point starts (a paced replay) before the
+ * replay's own modules load, long before the replay set its own stop listener; or, for the second signal, when a thread
+ * waits in the kernel for the writer of the `--config` FIFO (`wait_for_partner`). Not at the first moment the child
+ * catches the signal (`SigCgt` in /proc/PID/status): Deno sets the handler a moment before it takes the signal for a
+ * listener, and a signal in between (hit on a loaded machine) has its default action. Nor right after the spawn: a
+ * signal before the runtime runs any JavaScript (its first ~10-20 ms) has its default action, which no program can
+ * change.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { ignoreUnless, prereq } from "../testing/prereq.ts";
+
+const REPO = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+const MAIN = `${REPO}/main.ts`;
+const DEMO = `${REPO}/tests/fixtures/demo.pcapng.gz`;
+const LINUX = Deno.build.os === "linux";
+const WHY = "reads the child's signal mask and threads in /proc (Linux)";
+
+/** True when one of `pid`'s threads is a Worker's; throws once it exited. */
+function hasWorkerThread(pid: number): boolean {
+  return threads(pid, "comm").some((c) => /^worker-\d+\n?$/.test(c));
+}
+
+/** True when one of `pid`'s threads waits for the other end of a FIFO; throws once it exited. */
+function waitsForFifo(pid: number): boolean {
+  return threads(pid, "wchan").includes("wait_for_partner");
+}
+
+/** `file` of each of `pid`'s threads (/proc/PID/task/TID/FILE); throws once it exited. */
+function threads(pid: number, file: string): string[] {
+  if (/^State:\s+Z/m.test(Deno.readTextFileSync(`/proc/${pid}/status`))) throw new Error("the replay exited early");
+  const out: string[] = [];
+  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      out.push(Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/${file}`));
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
+
+/** Waits (polling, at most `ms`) until `ok()`; throws with `what` when it never came. */
+async function until(ok: () => boolean, ms: number, what: string): Promise<void> {
+  const t0 = performance.now();
+  while (!ok()) {
+    if (performance.now() - t0 > ms) throw new Error(`Cannot wait for ${what}: not after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/**
+ * Spawns `ids replay DEMO --speed realtime ...extra` (paced: 45 s of capture, so only the signal ends it), sends `signal`
+ * at once when its capture Worker's thread appeared (and again every 100 ms when `repeat`), and returns the exit code,
+ * stdout and stderr (the child is killed after 30 s). `configFifo`: with `--config FIFO`, which nobody writes (the
+ * start-up waits for it), the signal goes once a thread waits for it.
+ */
+async function replayStoppedEarly(
+  signal: "SIGINT" | "SIGTERM",
+  o: { extra?: string[]; configFifo?: boolean; repeat?: boolean } = {},
+) {
+  const dir = await Deno.makeTempDir({ prefix: "ids-early-signal-" });
+  const fifo = `${dir}/config.json`;
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  try {
+    if (o.configFifo) assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        MAIN,
+        "replay",
+        DEMO,
+        "--speed",
+        "realtime",
+        ...(o.configFifo ? ["--config", fifo] : []),
+        ...(o.extra ?? []),
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const out = new Response(child.stdout).text();
+    const err = new Response(child.stderr).text();
+    let exited = false;
+    const status = child.status.then((s) => (exited = true, s));
+    timers.push(setTimeout(() => exited || child.kill("SIGKILL"), 30_000));
+    const ready = o.configFifo ? () => waitsForFifo(child.pid) : () => hasWorkerThread(child.pid);
+    await until(ready, 20_000, o.configFifo ? "the replay to wait for its --config FIFO" : "the capture Worker");
+    child.kill(signal);
+    if (o.repeat) timers.push(setInterval(() => exited || child.kill(signal), 100));
+    const { code } = await status;
+    return { code, stdout: await out, stderr: await err };
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "replay: SIGTERM during start-up stops it as a later SIGTERM does: exit 0, the report of what was read",
+  ignore: ignoreUnless("early signal", LINUX, WHY),
+  async fn() {
+    prereq("early signal", LINUX, WHY);
+    const r = await replayStoppedEarly("SIGTERM");
+    assert.equal(r.code, 0, `exit ${r.code} (143: killed by the signal, no report); stderr:\n${r.stderr}`);
+    const packets = /^packets\s+([\d,]+) /m.exec(r.stderr);
+    assert.ok(packets, `the report on stderr:\n${r.stderr}`);
+    assert.ok(Number(packets[1].replaceAll(",", "")) < 18_661, "stopped before the end of the capture");
+    assert.match(r.stderr, /^replayed\s+.*demo\.pcapng\.gz$/m);
+    assert.doesNotMatch(r.stderr, /Cannot|stopped before it finished/);
+    assert.equal(r.stdout, "");
+  },
+});
+
+Deno.test({
+  name: "replay --json: SIGINT during start-up stops it with exit 0 and the JSON report on stdout",
+  ignore: ignoreUnless("early signal", LINUX, WHY),
+  async fn() {
+    prereq("early signal", LINUX, WHY);
+    const r = await replayStoppedEarly("SIGINT", { extra: ["--json"] });
+    assert.equal(r.code, 0, `exit ${r.code} (130: killed by the signal, no report); stderr:\n${r.stderr}`);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.files, [DEMO]);
+    assert.ok(report.packets < 18_661, `stopped before the end of the capture: ${report.packets} packets`);
+    assert.deepEqual(report.errors, []);
+  },
+});
+
+Deno.test({
+  name: "replay: SIGTERM again while start-up waits (a --config FIFO nobody writes) ends it at once with exit 143",
+  ignore: ignoreUnless("early signal", LINUX, WHY),
+  async fn() {
+    prereq("early signal", LINUX, WHY);
+    const r = await replayStoppedEarly("SIGTERM", { configFifo: true, repeat: true });
+    assert.equal(r.code, 143, `stderr:\n${r.stderr}`);
+    assert.match(r.stderr, /^ids: SIGTERM again before the command could stop: exiting at once$/m);
+  },
+});
