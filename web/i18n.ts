@@ -54,6 +54,12 @@ const EN = {
   "status.drops.na": "n/a (replay)",
   "status.model": "Model",
   "status.model.none": "heuristics only (no ML model loaded)",
+  "status.model.heuristics": "heuristics only ({reason})",
+  "status.model.loading": "{name} (loading)",
+  "status.model.lazy": "{name} (starts at the first detection)",
+  "status.model.reason.worker": "model Worker failed ({error})",
+  "status.model.reason.not_loaded": "model not loaded",
+  "status.model.reason.closed": "closed",
   "status.model.counts": "{verdicts} verdicts · {without} without a verdict",
   "status.model.counts.one": "{verdicts} verdict · {without} without a verdict",
   "status.model.counts.title":
@@ -214,6 +220,12 @@ const ES: Record<TextKey, string> = {
   "status.drops.na": "n/d (reproducción)",
   "status.model": "Modelo",
   "status.model.none": "solo heurística (sin modelo ML cargado)",
+  "status.model.heuristics": "solo heurística ({reason})",
+  "status.model.loading": "{name} (cargando)",
+  "status.model.lazy": "{name} (arranca con la primera detección)",
+  "status.model.reason.worker": "falló el Worker del modelo ({error})",
+  "status.model.reason.not_loaded": "modelo no cargado",
+  "status.model.reason.closed": "cerrado",
   "status.model.counts": "{verdicts} veredictos · {without} sin veredicto",
   "status.model.counts.one": "{verdicts} veredicto · {without} sin veredicto",
   "status.model.counts.title":
@@ -359,6 +371,33 @@ const TEXTS: Record<Lang, Record<TextKey, string>> = { en: EN, es: ES };
 export function t(lang: Lang, key: TextKey, vars: Record<string, string | number> = {}): string {
   const text: string = TEXTS[lang][key] ?? EN[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
+
+/**
+ * The Overview's model row in `lang` from `StatusDto.model` (web/dto.ts), which the sensor writes in English:
+ * null is heuristics only without a model; the fixed wording around the model's name (`NAME (loading)`, `NAME (starts
+ * at the first detection)`) and of `heuristics only (<reason>)` is translated, and so is a reason the sensor words
+ * itself (`model Worker failed (<error>)`, `model not loaded`, `closed`); the name and an error's own text stay as they
+ * are. Plain text: the caller escapes it (JSX does).
+ */
+export function modelStatusText(lang: Lang, model: string | null): string {
+  if (model === null) return t(lang, "status.model.none");
+  const heuristics = /^heuristics only \((.*)\)$/s.exec(model);
+  if (heuristics) return t(lang, "status.model.heuristics", { reason: modelReasonText(lang, heuristics[1]) });
+  const loading = /^(.*) \(loading\)$/s.exec(model);
+  if (loading) return t(lang, "status.model.loading", { name: loading[1] });
+  const lazy = /^(.*) \(starts at the first detection\)$/s.exec(model);
+  if (lazy) return t(lang, "status.model.lazy", { name: lazy[1] });
+  return model;
+}
+
+/** Why a model does not classify, in `lang` when the sensor worded it (sensor/flow_model.ts, ml/classifier.ts). */
+function modelReasonText(lang: Lang, reason: string): string {
+  const worker = /^model Worker failed \((.*)\)$/s.exec(reason);
+  if (worker) return t(lang, "status.model.reason.worker", { error: worker[1] });
+  if (reason === "model not loaded") return t(lang, "status.model.reason.not_loaded");
+  if (reason === "closed") return t(lang, "status.model.reason.closed");
+  return reason;
 }
 
 /** Attack display name in `lang` (the machine name for unknown types). */

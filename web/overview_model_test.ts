@@ -1,6 +1,7 @@
 /** The flow model's counts on the dashboard: in the hub's counters, the snapshot, and the Overview's model row. */
 import assert from "node:assert/strict";
 import { emptyDecisionCounters, type SensorCounters } from "../core/hub_event.ts";
+import { DeferredModel } from "../sensor/deferred_model.ts";
 import { Hub } from "../sensor/hub.ts";
 import { createDashboard } from "./app.tsx";
 import type { SnapshotDto } from "./dto.ts";
@@ -84,4 +85,59 @@ Deno.test("dashboard: without a loaded model the counters carry no model counts 
   const app = createDashboard({ feed, token: TOKEN, status: () => STATUS, config: () => ({}) as never });
   const html = await (await app.request("/", { headers: { cookie: `ids_session=${TOKEN}` } })).text();
   assert.match(html, /<dd id="ov-model">heuristics only \(no ML model loaded\)<\/dd>/);
+});
+
+Deno.test("dashboard: the model row's fixed wording is in the page's language; the name and an error's text stay, escaped", async () => {
+  const feed = new LiveFeed();
+  let model: string | null = null;
+  const app = createDashboard({
+    feed,
+    token: TOKEN,
+    status: () => ({ ...STATUS, model }),
+    config: () => ({}) as never,
+  });
+  const row = async (lang: string) => {
+    const html = await (await app.request("/", { headers: { cookie: `ids_session=${TOKEN}; ids_lang=${lang}` } }))
+      .text();
+    const m = /<dd id="ov-model">(.*?)<\/dd>/s.exec(html);
+    assert.ok(m, "the Overview has its model row");
+    return m[1];
+  };
+  const cases: [string | null, string, string][] = [
+    [null, "heuristics only (no ML model loaded)", "solo heurística (sin modelo ML cargado)"],
+    // a model whose Worker died mid-run (FlowModel.status): the error's own text stays, escaped
+    [
+      "heuristics only (model Worker failed (Uncaught Error: <b>boom</b> & co))",
+      "heuristics only (model Worker failed (Uncaught Error: &lt;b>boom&lt;/b> &amp; co))",
+      "solo heurística (falló el Worker del modelo (Uncaught Error: &lt;b>boom&lt;/b> &amp; co))",
+    ],
+    ["heuristics only (model not loaded)", "heuristics only (model not loaded)", "solo heurística (modelo no cargado)"],
+    ["heuristics only (closed)", "heuristics only (closed)", "solo heurística (cerrado)"],
+    // a reason the sensor does not word itself stays as it came
+    [
+      "heuristics only (ENOENT: no such file)",
+      "heuristics only (ENOENT: no such file)",
+      "solo heurística (ENOENT: no such file)",
+    ],
+    // DeferredModel.status before the model classifies
+    ["ids-flow 2026-12-01 (loading)", "ids-flow 2026-12-01 (loading)", "ids-flow 2026-12-01 (cargando)"],
+    [
+      "ids-flow 2026-12-01 (starts at the first detection)",
+      "ids-flow 2026-12-01 (starts at the first detection)",
+      "ids-flow 2026-12-01 (arranca con la primera detección)",
+    ],
+    ["ids-flow 2026-12-01", "ids-flow 2026-12-01", "ids-flow 2026-12-01"],
+  ];
+  for (const [status, en, es] of cases) {
+    model = status;
+    assert.equal(await row("en"), en, `en: ${status}`);
+    assert.equal(await row("es"), es, `es: ${status}`);
+  }
+  // the wording as the sensor writes it (DeferredModel.status of a lazy model, before and once it starts loading)
+  const lazy = DeferredModel.lazy(() => new Promise<undefined>(() => {}), "ids-flow 2026-12-01");
+  model = lazy.status;
+  assert.equal(await row("es"), "ids-flow 2026-12-01 (arranca con la primera detección)");
+  void lazy.ready;
+  model = lazy.status;
+  assert.equal(await row("es"), "ids-flow 2026-12-01 (cargando)");
 });

@@ -7,7 +7,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import UPlot from "uplot";
 import type { ChartsDto, CountersDto, StatusDto } from "../dto.ts";
-import { attackName, type Lang, t } from "../i18n.ts";
+import { attackName, type Lang, modelStatusText, t } from "../i18n.ts";
 import { attackColor, bg, fg, PALETTE, widthPct } from "../theme.ts";
 import { bytes, duration, num } from "./_format.ts";
 import { useLive } from "./_live.ts";
@@ -151,7 +151,7 @@ export function Overview(props: OverviewProps) {
             <dd class="font-mono">{duration((now - status.startedAt) / 1000)}</dd>
             <dt class="text-gray-500 dark:text-gray-400">{t(lang, "status.model")}</dt>
             <dd id="ov-model">
-              {status.model ?? t(lang, "status.model.none")}
+              {modelStatusText(lang, status.model)}
               {c?.model && (
                 <span
                   id="ov-model-counts"
