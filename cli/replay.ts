@@ -11,7 +11,7 @@ import type { IpsHandle } from "../ips/setup.ts";
 import type { CaptureCounters } from "../core/hub_event.ts";
 import { formatInt } from "../core/format_int.ts";
 import type { ReplayStart } from "../sensor/capture_protocol.ts";
-import { formatReport, peakRssMb } from "../pipeline/report.ts";
+import { count, formatReport, peakRssMb } from "../pipeline/report.ts";
 import {
   type CaptureResult,
   type CaptureSession,
@@ -467,7 +467,9 @@ async function replayWith(
   else {
     // the report went to stdout as JSON: problems still get their one line on stderr
     for (const w of report.warnings) console.error(`ids replay: warning: ${w}`);
-    for (const e of report.errors) console.error(`ids replay: ${e.message} (${e.packets} packets read before it)`);
+    for (const e of report.errors) {
+      console.error(`ids replay: ${e.message} (${count(e.packets, "packet")} read before it)`);
+    }
   }
   return report.errors.length > 0 ? 1 : 0;
 }

@@ -125,6 +125,19 @@ Deno.test("replay of a truncated file: exit 1, the report covers what was read, 
   assert.match(t.errors[0].message, /partial record header of 9 bytes/);
 });
 
+Deno.test("replay of a file truncated after one packet: '1 packet read before it' (report and --json's stderr line)", async () => {
+  const recs = records();
+  const path = await temp(cat(pcapFile(recs.slice(0, 1)), pcapRecord(recs[1]).subarray(0, 9)));
+  const human = await ids("replay", path);
+  assert.equal(human.code, 1);
+  assert.match(human.err, /^error +.*partial record header of 9 bytes.* \(1 packet read before it\)$/m);
+  const j = await ids("replay", path, "--json");
+  assert.equal(j.code, 1);
+  assert.match(j.err, /^ids replay: .*partial record header of 9 bytes.* \(1 packet read before it\)$/m);
+  const two = await ids("replay", await temp(cat(pcapFile(recs.slice(0, 2)), pcapRecord(recs[2]).subarray(0, 9))));
+  assert.match(two.err, /\(2 packets read before it\)$/m);
+});
+
 Deno.test("replay: bad usage exits 2, unreadable files exit 1, --help exits 0", async () => {
   const path = await temp(pcapFile(records()));
   const none = await ids("replay");

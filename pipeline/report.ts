@@ -233,7 +233,7 @@ export function formatReport(r: ReplayReport): string {
   const ev = Object.entries(r.decode_events);
   lines.push(
     `decode     ${
-      ev.length === 0 ? "no decode events" : `${formatInt(r.frames_with_decode_events)} frames with events: ` +
+      ev.length === 0 ? "no decode events" : `${count(r.frames_with_decode_events, "frame")} with events: ` +
         ev.map(([k, v]) => `${k} ${formatInt(v)}`).join(", ")
     }`,
   );
@@ -245,9 +245,9 @@ export function formatReport(r: ReplayReport): string {
   if (r.defrag && r.defrag.fragments > 0) {
     const d = r.defrag;
     lines.push(
-      `defrag     ${formatInt(d.fragments)} fragments, ${formatInt(d.reassembled)} datagrams rebuilt, ${
-        formatInt(d.overlaps)
-      } overlaps (${formatInt(d.overlaps_different)} with different data), ${formatInt(d.timeouts)} timed out, ${
+      `defrag     ${count(d.fragments, "fragment")}, ${count(d.reassembled, "datagram")} rebuilt, ${
+        count(d.overlaps, "overlap")
+      } (${formatInt(d.overlaps_different)} with different data), ${formatInt(d.timeouts)} timed out, ${
         formatInt(d.evicted + d.source_limited)
       } dropped by memory caps, ${formatInt(d.held_at_end)} incomplete at end`,
     );
@@ -256,11 +256,11 @@ export function formatReport(r: ReplayReport): string {
     const s = r.stream;
     const protos = Object.entries(s.protocols).map(([k, v]) => `${k} ${formatInt(v)}`).join(", ") || "none recognised";
     lines.push(
-      `streams    ${formatInt(s.connections)} TCP connections (${protos}), ${formatInt(s.overlaps)} overlaps (${
+      `streams    ${count(s.connections, "TCP connection")} (${protos}), ${count(s.overlaps, "overlap")} (${
         formatInt(s.overlaps_different)
-      } with different data), ${formatInt(s.bad_checksum_ignored)} bad checksums ignored, ${
-        formatInt(s.offloaded_checksum_trusted)
-      } offloaded checksums trusted${s.checksums_validated ? "" : " (checksums not validated: capture looks broken)"}`,
+      } with different data), ${count(s.bad_checksum_ignored, "bad checksum")} ignored, ${
+        count(s.offloaded_checksum_trusted, "offloaded checksum")
+      } trusted${s.checksums_validated ? "" : " (checksums not validated: capture looks broken)"}`,
     );
   }
   if (r.alerts) {
@@ -270,7 +270,7 @@ export function formatReport(r: ReplayReport): string {
   if (r.model) lines.push(`model      ${formatModel(r.model)}`);
   if (r.peak_rss_mb !== undefined) lines.push(`memory     peak RSS ${r.peak_rss_mb} MB`);
   for (const w of r.warnings ?? []) lines.push(`warning    ${w}`);
-  for (const e of r.errors) lines.push(`error      ${e.message} (${formatInt(e.packets)} packets read before it)`);
+  for (const e of r.errors) lines.push(`error      ${e.message} (${count(e.packets, "packet")} read before it)`);
   return lines.join("\n");
 }
 
@@ -285,11 +285,11 @@ export function formatModel(m: ModelReport): string {
     }, failed ${formatInt(m.failed)}, unanswered ${formatInt(m.unanswered)})`,
     count(m.ml_labels, "ML label"),
   ];
-  if (m.decisions_skipped > 0) parts.push(`${formatInt(m.decisions_skipped)} decisions past the cap`);
-  if (m.decisions_late > 0) parts.push(`${formatInt(m.decisions_late)} decisions past the deadline or failed`);
+  if (m.decisions_skipped > 0) parts.push(`${count(m.decisions_skipped, "decision")} past the cap`);
+  if (m.decisions_late > 0) parts.push(`${count(m.decisions_late, "decision")} past the deadline or failed`);
   const a = m.model_alerts;
   const alerts = a
-    ? `; model-only alerts: ${formatInt(a.raised)} raised from ${formatInt(a.offered)} flows (${
+    ? `; model-only alerts: ${formatInt(a.raised)} raised from ${count(a.offered, "flow")} (${
       formatInt(a.covered)
     } left to a detector, ${formatInt(a.unanswered)} unanswered, ${formatInt(a.late)} late)`
     : "";
@@ -298,7 +298,7 @@ export function formatModel(m: ModelReport): string {
   return `${m.name}: ${lost}${parts.join(", ")}${alerts}`;
 }
 
-/** `1 verdict`, `2 verdicts`. */
-function count(n: number, noun: string): string {
+/** `1 verdict`, `2 verdicts` (`noun`: singular, its plural takes an s). */
+export function count(n: number, noun: string): string {
   return `${formatInt(n)} ${noun}${n === 1 ? "" : "s"}`;
 }
