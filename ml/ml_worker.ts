@@ -40,11 +40,66 @@ if (confine !== null) {
 // imported after the confinement: starting onnxruntime's module is the first part of its start's CPU
 const ort = await import("onnxruntime-web");
 ort.env.wasm.numThreads = 1;
+/**
+ * onnxruntime's WASM (14 MB), read here into a buffer of exactly its size and freed as soon as V8 has its own copy
+ * ({@link compileOnce}). Left to itself onnxruntime reads it with `node:fs`'s `readFileSync` (~32 MB of resident memory
+ * for the 14 MB file, half of it garbage at once) and its buffer stays until this isolate's next GC, on top of the
+ * tables of a capture that is filling them. `undefined` where the file is not beside onnxruntime's module (onnxruntime
+ * then reads it itself, as before).
+ */
+const wasmBinary = readWasmBinary(import.meta.resolve("onnxruntime-web"));
+if (wasmBinary !== undefined) ort.env.wasm.wasmBinary = wasmBinary;
 let session: Ort.InferenceSession | undefined;
 let chain: Promise<void> = Promise.resolve();
 
 function reply(m: WorkerReply, transfer: Transferable[] = []): void {
   self.postMessage(m, transfer);
+}
+
+/** `ort-wasm-simd-threaded.wasm` beside onnxruntime's entry module, in a buffer of its exact size; undefined if unreadable. */
+function readWasmBinary(entry: string): ArrayBuffer | undefined {
+  try {
+    const url = new URL("ort-wasm-simd-threaded.wasm", entry);
+    if (url.protocol !== "file:") return undefined;
+    using file = Deno.openSync(url);
+    const bytes = new Uint8Array(file.statSync().size);
+    for (let at = 0; at < bytes.length;) {
+      const n = file.readSync(bytes.subarray(at));
+      if (n === null) return undefined; // shorter than it said: let onnxruntime read it
+      at += n;
+    }
+    return bytes.buffer;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Frees {@link wasmBinary} now: a detached buffer's memory goes at once, not at a GC. */
+function releaseWasmBinary(): void {
+  if (wasmBinary === undefined || wasmBinary.detached) return;
+  ort.env.wasm.wasmBinary = undefined;
+  wasmBinary.transfer(0);
+}
+
+/**
+ * Runs `start` (onnxruntime's start) with `WebAssembly.instantiate` wrapped so that {@link wasmBinary} is freed as soon
+ * as V8 copied it (the call copies the bytes before it returns: they are V8's from then on), not after the rest of the
+ * start (~0.5 s and ~60 MB later); freed at the end in any case.
+ */
+async function compileOnce<T>(start: () => Promise<T>): Promise<T> {
+  const instantiate = WebAssembly.instantiate;
+  if (wasmBinary === undefined || wasmBinary.detached) return await start();
+  WebAssembly.instantiate = ((source: unknown, imports?: WebAssembly.Imports) => {
+    const compiling = instantiate(source as BufferSource, imports);
+    if (ArrayBuffer.isView(source) ? source.buffer === wasmBinary : source === wasmBinary) releaseWasmBinary();
+    return compiling;
+  }) as typeof WebAssembly.instantiate;
+  try {
+    return await start();
+  } finally {
+    WebAssembly.instantiate = instantiate;
+    releaseWasmBinary();
+  }
 }
 
 /** CPU time this Worker's thread has used (ns; Linux `/proc/thread-self/schedstat`), for benchmarks. */
@@ -75,7 +130,7 @@ async function handle(m: WorkerRequest): Promise<void> {
       // no graph optimisation: it costs ~30 ms of this thread's CPU at load (~10 %; medians of 6
       // interleaved loads, 326 -> 298 ms) and changes nothing in this graph's output (bit-equal on the
       // parity rows; ml/model_test.ts checks the answers against scikit-learn's)
-      session = await ort.InferenceSession.create(m.model, { graphOptimizationLevel: "disabled" });
+      session = await compileOnce(() => ort.InferenceSession.create(m.model, { graphOptimizationLevel: "disabled" }));
       reply({
         type: "loaded",
         inputs: session.inputNames,
