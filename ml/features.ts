@@ -212,6 +212,12 @@ export class FeatureExtractor {
   #evicted = false;
   /** Packet time of the latest packet (µs). */
   nowUs = 0;
+  /**
+   * The packet time (µs) the private helpers work at: the packet's in {@link onPacket}, the latest in {@link write}. A
+   * field, not an argument: a double passed to a call that is not inlined is boxed in a fresh heap number, several
+   * per flow on the young generation.
+   */
+  #at = 0;
 
   constructor(options: FeatureOptions) {
     // as many slots as a flow table asked for `maxFlows` has (it never has fewer than MIN_FLOW_SLOTS)
@@ -262,13 +268,14 @@ export class FeatureExtractor {
     if (slot < 0) return;
     const now = pkt.tsUs;
     if (now > this.nowUs) this.nowUs = now;
+    this.#at = now;
     const d = this.#d, s = this.#s, fi = this.#fi;
     const db = slot * FD, sb = slot * FW;
     const dir = pkt.dir;
     const tcp = pkt.proto === IpProto.TCP && pkt.hasL4;
     const f = tcp ? pkt.tcpFlags : 0;
     const isNew = pkt.flowNew;
-    if (isNew) this.#resetFlow(db, sb, now);
+    if (isNew) this.#resetFlow(db, sb);
     else {
       const last = d[db + D_LAST];
       let iat = (now - last) / 1e6;
@@ -312,13 +319,13 @@ export class FeatureExtractor {
     let sSlot = fi[sb + I_HOST + dir];
     if (sSlot !== 0 && (kept || (typeof src === "number" ? h[sSlot * HS + H_KEY] === src : this.#holds(sSlot, src)))) {
       if (sSlot !== this.#newest) this.#relink(sSlot);
-      if (now - h[sSlot * HS + H_LAST] >= DECAY_STEP_US) this.#decay(sSlot, now);
-    } else sSlot = fi[sb + I_HOST + dir] = this.#host(src, now);
+      if (now - h[sSlot * HS + H_LAST] >= DECAY_STEP_US) this.#decay(sSlot);
+    } else sSlot = fi[sb + I_HOST + dir] = this.#host(src);
     let rSlot = fi[sb + I_HOST + 1 - dir];
     if (rSlot !== 0 && (kept || (typeof dst === "number" ? h[rSlot * HS + H_KEY] === dst : this.#holds(rSlot, dst)))) {
       if (rSlot !== this.#newest) this.#relink(rSlot);
-      if (now - h[rSlot * HS + H_LAST] >= DECAY_STEP_US) this.#decay(rSlot, now);
-    } else rSlot = fi[sb + I_HOST + 1 - dir] = this.#host(dst, now);
+      if (now - h[rSlot * HS + H_LAST] >= DECAY_STEP_US) this.#decay(rSlot);
+    } else rSlot = fi[sb + I_HOST + 1 - dir] = this.#host(dst);
     const snd = sSlot * HS, rcv = rSlot * HS;
     h[snd + S_SENT]++;
     h[snd + L_SENT]++;
@@ -330,14 +337,14 @@ export class FeatureExtractor {
       h[rcv + L_SYN_IN]++;
     }
     if (post !== 0) h[snd + W_POST]++;
-    if (isNew) this.#opened(pkt, sSlot, rSlot, now);
-    else if (dir === 1 && flows.packets(slot, 1) === 1) this.#answered(flows, slot, rcv, now);
-    if (closing) this.#closed(flows, slot, dir === 0 ? snd : rcv, now, dir === 0 && (f & TcpFlag.RST) !== 0);
+    if (isNew) this.#opened(pkt, sSlot, rSlot);
+    else if (dir === 1 && flows.packets(slot, 1) === 1) this.#answered(flows, slot, rcv);
+    if (closing) this.#closed(flows, slot, dir === 0 ? snd : rcv, dir === 0 && (f & TcpFlag.RST) !== 0);
   }
 
-  /** Clears the row of a flow slot for the flow whose first packet is at `now`. */
-  #resetFlow(db: number, sb: number, now: number): void {
-    const d = this.#d, s = this.#s;
+  /** Clears the row of a flow slot for the flow whose first packet is at `#at`. */
+  #resetFlow(db: number, sb: number): void {
+    const d = this.#d, s = this.#s, now = this.#at;
     d[db + D_FSUM] =
       d[db + D_BSUM] =
       d[db + D_IATSUM] =
@@ -357,8 +364,8 @@ export class FeatureExtractor {
   }
 
   /** A flow's first packet: its initiator (host slot `sSlot`) opened a flow to `rSlot`. */
-  #opened(pkt: Packet, sSlot: number, rSlot: number, now: number): void {
-    const h = this.#h;
+  #opened(pkt: Packet, sSlot: number, rSlot: number): void {
+    const h = this.#h, now = this.#at;
     const snd = sSlot * HS, rcv = rSlot * HS;
     const sk = this.#hash[sSlot], dk = this.#hash[rSlot];
     const svc = pkt.dstPort | (pkt.proto << 16);
@@ -409,8 +416,8 @@ export class FeatureExtractor {
   }
 
   /** A flow's first reply: its initiator (the reply's receiver, host row `ini`) got an answer; the flow no longer waits. */
-  #answered(flows: FlowTable, slot: number, ini: number, now: number): void {
-    const h = this.#h;
+  #answered(flows: FlowTable, slot: number, ini: number): void {
+    const h = this.#h, now = this.#at;
     h[ini + L_ANSWERED]++;
     // (a flow answered within the decay step still weighs 1: no exp on the common, fast path)
     const age = now - flows.firstUs(slot);
@@ -427,7 +434,8 @@ export class FeatureExtractor {
    * A TCP flow's first FIN or RST: when the session was short, its initiator (host row `ini`) counts it; when the
    * initiator reset it before completing the handshake, it remembers when.
    */
-  #closed(flows: FlowTable, slot: number, ini: number, now: number, initiatorReset: boolean): void {
+  #closed(flows: FlowTable, slot: number, ini: number, initiatorReset: boolean): void {
+    const now = this.#at;
     if (now - flows.firstUs(slot) <= SHORT_US && flows.packets(slot, 0) + flows.packets(slot, 1) <= SHORT_PKTS) {
       // a short TCP session ended (a failed login, a probe, a one-request connection)
       this.#h[ini + L_SHORT]++;
@@ -484,7 +492,7 @@ export class FeatureExtractor {
     out[o++] = log1p(n / span);
 
     // ---- context (the flow's remembered host slots when they still hold its hosts) ----
-    const now = this.nowUs;
+    const now = this.#at = this.nowUs;
     const h = this.#h;
     const fi = this.#fi;
     const ip = flows.initiatorIp(slot), rp = flows.responderIp(slot);
@@ -493,7 +501,7 @@ export class FeatureExtractor {
     let ri = fi[sb + I_HOST + 1];
     if (ri === 0 || !this.#holds(ri, rp)) ri = this.#find(rp);
     if (si !== 0) {
-      this.#decay(si, now);
+      this.#decay(si);
       const b = si * HS;
       out[o++] = log1p(h[b + S_SENT]);
       out[o++] = log1p(h[b + L_SENT]);
@@ -527,7 +535,7 @@ export class FeatureExtractor {
       o += SRC_FEATURES;
     }
     if (ri !== 0) {
-      this.#decay(ri, now);
+      this.#decay(ri);
       const b = ri * HS;
       out[o++] = log1p(h[b + S_RCVD]);
       out[o++] = log1p(h[b + L_RCVD]);
@@ -569,11 +577,11 @@ export class FeatureExtractor {
     return s;
   }
 
-  /** The host's context slot, inserted (evicting the least recently active) when absent; decayed to `now`. */
-  #host(ip: IpKey, now: number): number {
+  /** The host's context slot, inserted (evicting the least recently active) when absent; decayed to `#at`. */
+  #host(ip: IpKey): number {
     let slot = this.#find(ip);
     if (slot !== 0) {
-      this.#touch(slot, now);
+      this.#touch(slot);
       return slot;
     }
     if (this.#size >= this.#maxHosts) {
@@ -590,7 +598,7 @@ export class FeatureExtractor {
     this.#buckets[bucket] = slot;
     const h = this.#h, b = slot * HS;
     h.fill(0, b, b + HS);
-    h[b + H_LAST] = now;
+    h[b + H_LAST] = this.#at;
     this.#halfOpen[slot] = -Infinity;
     let v6 = this.#v6;
     if (typeof ip !== "number") v6 ??= this.#v6 = [];
@@ -607,12 +615,12 @@ export class FeatureExtractor {
     return slot;
   }
 
-  #touch(slot: number, now: number): void {
+  #touch(slot: number): void {
     if (slot !== this.#newest) {
       this.#unlink(slot);
       this.#linkNewest(slot);
     }
-    this.#decay(slot, now);
+    this.#decay(slot);
   }
 
   #relink(s: number): void {
@@ -656,8 +664,9 @@ export class FeatureExtractor {
     this.#newest = s;
   }
 
-  #decay(slot: number, now: number): void {
-    const h = this.#h;
+  /** Decays the host's damped counters to `#at`. */
+  #decay(slot: number): void {
+    const h = this.#h, now = this.#at;
     const b = slot * HS;
     const dt = now - h[b + H_LAST];
     if (dt < DECAY_STEP_US) return;
