@@ -297,7 +297,7 @@ export class AppLayer implements StreamConsumer {
         f.http.finish(this.#onRequest);
         this.#cur = null;
       }
-      for (const l of this.#listeners) l.onEnd?.(f.ctx);
+      for (let i = 0, ls = this.#listeners; i < ls.length; i++) ls[i].onEnd?.(f.ctx);
     }
     if (this.#pool.length < POOL_MAX) this.#pool.push(f.idx);
     else {
@@ -435,7 +435,11 @@ export class AppLayer implements StreamConsumer {
     } else if (v === "ftp" || v === "smtp" || v === "pop3" || v === "imap" || v === "telnet") {
       f.login = new LoginTracker(v);
     }
-    if (v !== "ssh" && v !== "rdp") { for (const l of this.#listeners) l.onProtocol?.(ctx); }
+    if (v !== "ssh" && v !== "rdp") {
+      for (let i = 0, ls = this.#listeners; i < ls.length; i++) {
+        ls[i].onProtocol?.(ctx);
+      }
+    }
     return true;
   }
 
@@ -480,11 +484,11 @@ export class AppLayer implements StreamConsumer {
         if (!fromClient) return false;
         const m = /Cookie: mstshash=([^\r\n]{0,128})/.exec(latin1(b, 0, Math.min(b.length, 512)));
         ctx.clientBanner = m === null ? "" : m[0];
-        for (const l of this.#listeners) l.onProtocol?.(ctx);
+        for (let i = 0, ls = this.#listeners; i < ls.length; i++) ls[i].onProtocol?.(ctx);
         ctx.attempts++;
         this.counters.logins++;
         const ev: LoginEvent = { kind: "attempt", user: m === null ? "" : m[1], detail: "" };
-        for (const l of this.#listeners) l.onLogin?.(ev, ctx);
+        for (let i = 0, ls = this.#listeners; i < ls.length; i++) ls[i].onLogin?.(ev, ctx);
         return false;
       }
       default: {
@@ -506,7 +510,7 @@ export class AppLayer implements StreamConsumer {
 
   /** Both SSH identification strings seen (or one side went on without the other's): report, let go. */
   #sshDone(f: AppFlow): boolean {
-    for (const l of this.#listeners) l.onProtocol?.(f.ctx);
+    for (let i = 0, ls = this.#listeners; i < ls.length; i++) ls[i].onProtocol?.(f.ctx);
     return false;
   }
 
@@ -523,7 +527,9 @@ export class AppLayer implements StreamConsumer {
     f.ctx.requests++;
     this.counters.httpRequests++;
     let want = false;
-    for (const l of this.#listeners) if (l.onHttpRequest?.(req, f.ctx) === true) want = true;
+    for (let i = 0, ls = this.#listeners; i < ls.length; i++) {
+      if (ls[i].onHttpRequest?.(req, f.ctx) === true) want = true;
+    }
     if (!want || !f.detected || f.ctx.proto !== "http") return;
     f.want++;
     if (f.resp === null) {
@@ -536,14 +542,14 @@ export class AppLayer implements StreamConsumer {
   readonly #onResponse = (res: HttpResponse): void => {
     const f = this.#cur!;
     if (f.want > 0) f.want--;
-    for (const l of this.#listeners) l.onHttpResponse?.(res, f.ctx);
+    for (let i = 0, ls = this.#listeners; i < ls.length; i++) ls[i].onHttpResponse?.(res, f.ctx);
   };
 
   readonly #onLogin = (ev: LoginEvent): void => {
     const f = this.#cur!;
     if (ev.kind === "attempt") f.ctx.attempts++;
     this.counters.logins++;
-    for (const l of this.#listeners) l.onLogin?.(ev, f.ctx);
+    for (let i = 0, ls = this.#listeners; i < ls.length; i++) ls[i].onLogin?.(ev, f.ctx);
   };
 }
 

@@ -53,7 +53,8 @@ for (const m of HTTP_METHODS) (METHODS_BY_LENGTH[m.length] ??= []).push(new Text
 function isKnownMethod(b: Uint8Array, len: number): boolean {
   const list = METHODS_BY_LENGTH[len];
   if (list === undefined) return false;
-  outer: for (const m of list) {
+  outer: for (let k = 0; k < list.length; k++) {
+    const m = list[k];
     for (let i = 0; i < len; i++) if (b[i] !== m[i]) continue outer;
     return true;
   }

@@ -40,7 +40,8 @@ export type OnRequest = (req: HttpRequest) => void;
 
 /** First value of header `name` (lower case), or undefined. */
 export function headerValue(req: HttpRequest, name: string): string | undefined {
-  for (const h of req.headers) if (h[0] === name) return h[1];
+  const headers = req.headers;
+  for (let i = 0; i < headers.length; i++) if (headers[i][0] === name) return headers[i][1];
   return undefined;
 }
 

@@ -240,7 +240,10 @@ export class SqlInjectionDetector implements Detector {
     if (q >= 0 && this.#pairs(target.slice(q + 1), "&", true, "query parameter", req)) return true;
     if (this.#take(this.#value(q < 0 ? target : target.slice(0, q), false, "path", "", undefined, req))) return true;
     if (req.body.length > 0 && this.#body(req)) return true;
-    for (const [name, value] of req.headers) {
+    // indexed loops, no destructuring: an iterator and its results per step are young garbage until optimized
+    const headers = req.headers;
+    for (let i = 0; i < headers.length; i++) {
+      const name = headers[i][0], value = headers[i][1];
       if (name === "cookie") {
         if (this.#pairs(value, ";", false, "Cookie", req)) return true;
       } else if (name === "referer") {
@@ -250,9 +253,9 @@ export class SqlInjectionDetector implements Detector {
         if (this.#take(rf)) return true;
         if (rq >= 0 && this.#pairs(value.slice(rq + 1), "&", true, "Referer parameter", req)) return true;
       } else {
-        for (const [h, where] of PLAIN_HEADERS) {
-          if (h !== name) continue;
-          if (this.#take(this.#value(value, false, where, "", undefined, req))) return true;
+        for (let k = 0; k < PLAIN_HEADERS.length; k++) {
+          if (PLAIN_HEADERS[k][0] !== name) continue;
+          if (this.#take(this.#value(value, false, PLAIN_HEADERS[k][1], "", undefined, req))) return true;
         }
       }
     }
@@ -304,9 +307,10 @@ export class SqlInjectionDetector implements Detector {
 
   /** Checks `a=1&b=2` style pairs (query, form body, cookie). */
   #pairs(text: string, sep: string, form: boolean, kind: string, req: HttpRequest): boolean {
-    for (const [rawName, rawValue] of splitPairs(text, sep, MAX_PARAMS)) {
-      const name = percentDecode(rawName.trim(), form);
-      if (this.#take(this.#value(rawValue, form, kind, name, name, req))) return true;
+    const pairs = splitPairs(text, sep, MAX_PARAMS);
+    for (let i = 0; i < pairs.length; i++) {
+      const name = percentDecode(pairs[i][0].trim(), form);
+      if (this.#take(this.#value(pairs[i][1], form, kind, name, name, req))) return true;
     }
     return false;
   }

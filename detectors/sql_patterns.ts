@@ -521,10 +521,12 @@ export function isBreakoutQuote(text: string, at: number): boolean {
 }
 
 function hasNeeds(lower: string, need: readonly (readonly string[])[]): boolean {
-  for (const group of need) {
+  // indexed loops: an iterator and its results per step are young garbage until the code is optimized
+  for (let g = 0; g < need.length; g++) {
+    const group = need[g];
     let found = false;
-    for (const word of group) {
-      if (lower.indexOf(word) >= 0) {
+    for (let w = 0; w < group.length; w++) {
+      if (lower.indexOf(group[w]) >= 0) {
         found = true;
         break;
       }
@@ -570,7 +572,8 @@ function matchNormalized(value: string, full: string, options: MatchOptions): Sq
   let light: string | undefined;
   let weak: SqlMatch | null = null;
   const lower = full.toLowerCase();
-  for (const rule of RULES) {
+  for (let r = 0; r < RULES.length; r++) {
+    const rule = RULES[r];
     if (rule.severity === 2 && (options.strongOnly || weak !== null)) continue;
     if (!hasNeeds(lower, rule.need)) continue;
     let text = full;

@@ -158,7 +158,8 @@ export class TcpDirection {
       }
     }
     this.#queued = 0;
-    for (const p of this.#queue) this.#queued += p.end - p.start;
+    const q = this.#queue;
+    for (let i = 0; i < q.length; i++) this.#queued += q[i].end - q[i].start;
     this.#drain(sink);
     return result;
   }
