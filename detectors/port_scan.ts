@@ -92,7 +92,7 @@ export class PortScanDetector implements Detector {
   #startUs = -Infinity;
   #pending = new PendingVerdicts(PROBE_QUEUE_CAPACITY, {
     graceUs: 0,
-    judge: (item, flows, now, emit) => this.#judge(item, flows, now, emit),
+    judge: (item, flows, emit) => this.#judge(item, flows, emit),
   });
   /** @internal The pipeline calls {@link onDue} only when a queued verdict may be due (`Detector.dueGate`). */
   readonly dueGate: PendingVerdicts = this.#pending;
@@ -184,8 +184,8 @@ export class PortScanDetector implements Detector {
   }
 
   /** A probe whose grace period is over: counts toward the scan rules when it failed. */
-  #judge(item: DelayItem, flows: FlowTable, now: number, emit: Emit): void {
-    const slot = item.slot;
+  #judge(item: DelayItem, flows: FlowTable, emit: Emit): void {
+    const now = this.#pending.nowUs, slot = item.slot;
     const live = slot >= 0 && flows.flowId(slot) === item.flowId;
     if (live) {
       const st = flows.state(slot);
@@ -194,7 +194,7 @@ export class PortScanDetector implements Detector {
     const flow = live ? slot : -1;
     const proto = item.proto;
     if (proto === IpProto.TCP || (proto === IpProto.UDP && (item.dstPort < 33434 || item.dstPort > 33534))) {
-      this.#vertical(item, now, flow, emit);
+      this.#vertical(item, flow, emit);
     }
     const cfg = this.#cfg;
     const key = pairKey(item.src, (proto === IpProto.TCP ? 0 : proto === IpProto.UDP ? 1 : 2) * 65536 + item.dstPort);
@@ -225,8 +225,8 @@ export class PortScanDetector implements Detector {
   }
 
   /** Counts a failed TCP/UDP probe toward the fast and slow distinct-port rules. */
-  #vertical(item: DelayItem, now: number, flow: number, emit: Emit): void {
-    const cfg = this.#cfg, ts = item.tsUs;
+  #vertical(item: DelayItem, flow: number, emit: Emit): void {
+    const cfg = this.#cfg, ts = item.tsUs, now = this.#pending.nowUs;
     const member = (item.proto === IpProto.UDP ? 65536 : 0) + item.dstPort;
     const s = this.#src.acquire(item.src);
     if (this.#src.created) {

@@ -76,7 +76,7 @@ export class SynFloodDetector implements Detector {
   #dstLastEmit = this.#dstRec.fields(1);
   #pending = new PendingVerdicts(SYN_QUEUE_CAPACITY, {
     graceUs: 0,
-    judge: (item, flows, now, emit, final) => this.#judge(item, flows, now, emit, final),
+    judge: (item, flows, emit, final) => this.#judge(item, flows, emit, final),
   });
   /** @internal The pipeline calls {@link onDue} only when a queued verdict may be due (`Detector.dueGate`). */
   readonly dueGate: PendingVerdicts = this.#pending;
@@ -144,15 +144,15 @@ export class SynFloodDetector implements Detector {
     this.#pending.tick(flows, emit);
   }
 
-  #judge(item: DelayItem, flows: FlowTable, now: number, emit: Emit, final: boolean): void {
-    const slot = item.slot;
+  #judge(item: DelayItem, flows: FlowTable, emit: Emit, final: boolean): void {
+    const now = this.#pending.nowUs, slot = item.slot;
     const live = slot >= 0 && flows.flowId(slot) === item.flowId;
     if (live) {
       const st = flows.state(slot);
       if (tcpConversation(st)) return;
       // answered by the server (SYN-ACK or reset), yet no connection a grace period after the SYN: half-open
       const answered = (st & (FlowState.SYN_ACK | FlowState.RST)) !== 0;
-      if (!final && !answered && now - item.firstUs < SYN_HOLD_US && this.#pending.again(item, now)) return;
+      if (!final && !answered && now - item.firstUs < SYN_HOLD_US && this.#pending.again(item)) return;
     }
     const cfg = this.#cfg, w = this.#windowUs, ts = item.firstUs; // counted at its own time (held ones too)
 
