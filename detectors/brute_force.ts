@@ -147,7 +147,10 @@ export class BruteForceDetector implements Detector {
 
   /** Counts a session that left the flow table without FIN or RST seen. */
   onFlowEnd(flows: FlowTable, slot: number, _reason: FlowEndReason, emit: Emit): void {
-    if (!this.#cfg.enabled || flows.proto(slot) !== IpProto.TCP) return;
+    // (#count's own first test, made here too: the two times are passed only for flows it counts)
+    if (!this.#cfg.enabled || flows.proto(slot) !== IpProto.TCP || (flows.state(slot) & FlowState.ESTABLISHED) === 0) {
+      return;
+    }
     this.#count(flows, slot, flows.lastUs(slot), flows.nowUs, emit, -1);
   }
 

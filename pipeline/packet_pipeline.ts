@@ -296,7 +296,7 @@ export class PacketPipeline {
   }
 
   #onFlowEnd = (flows: FlowTable, slot: number, reason: FlowEndReason): void => {
-    this.stream?.onFlowEnd(slot, flows.lastUs(slot));
+    this.stream?.onFlowEndOf(flows, slot);
     this.#observer?.onFlowEnd?.(flows, slot, reason);
     const hs = this.#endHooks;
     for (let i = 0; i < hs.length; i++) hs[i].onFlowEnd!(flows, slot, reason, this.#emit);

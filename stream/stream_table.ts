@@ -349,6 +349,16 @@ export class StreamTable implements StreamSink {
     this.#synSeen[slot] = 0;
   }
 
+  /**
+   * {@link onFlowEnd} at the flow's last packet time, read from `flows` only when a connection is open: the pipeline's
+   * call on every flow's end passes no double (one boxed into a fresh heap number per flow otherwise).
+   */
+  onFlowEndOf(flows: { lastUs(slot: number): number }, slot: number): void {
+    if (this.#mode[slot] === ACTIVE) this.#end(slot, flows.lastUs(slot), true);
+    this.#mode[slot] = NONE;
+    this.#synSeen[slot] = 0;
+  }
+
   /** Ends every connection (end of input). */
   flush(tsUs: number): void {
     const cap = this.#cap, next = this.#next;
