@@ -38,6 +38,9 @@ export class DistinctWindows<M extends number | string> {
   #many: (DistinctWindow<M> | null)[] = windowColumn();
   /** True when the last {@link add} saw a member not in the window. */
   added = false;
+  /** The packet time and window of the {@link add} or {@link expire} in progress. */
+  #tsUs = 0;
+  #windowUs = 0;
 
   /**
    * @param records the records holding the three fields per slot (default: its own): the inline
@@ -96,6 +99,15 @@ export class DistinctWindows<M extends number | string> {
 
   /** Distinct members of `slot` in its window ({@link DistinctWindow.expire}); returns the count. */
   expire(slot: number, tsUs: number, windowUs: number): number {
+    // a small function V8 inlines into every caller: the times go through fields, and the call that is not inlined
+    // takes no double (a double argument would be boxed in a fresh heap number per call)
+    this.#tsUs = tsUs;
+    this.#windowUs = windowUs;
+    return this.#expire(slot);
+  }
+
+  #expire(slot: number): number {
+    const tsUs = this.#tsUs, windowUs = this.#windowUs;
     const many = this.#many[slot];
     if (many !== null) return many.expire(tsUs, windowUs);
     const d = this.#rec.data, i = slot * this.#rec.stride + this.#at;
@@ -111,9 +123,16 @@ export class DistinctWindows<M extends number | string> {
    * sets {@link added}.
    */
   add(slot: number, member: M, tsUs: number, windowUs: number, cap: number): number {
+    this.#tsUs = tsUs; // (see expire)
+    this.#windowUs = windowUs;
+    return this.#add(slot, member, cap);
+  }
+
+  #add(slot: number, member: M, cap: number): number {
+    const tsUs = this.#tsUs, windowUs = this.#windowUs;
     let many = this.#many[slot];
     if (many === null) {
-      const has = this.expire(slot, tsUs, windowUs) !== 0;
+      const has = this.#expire(slot) !== 0;
       const d = this.#rec.data, i = slot * this.#rec.stride + this.#at;
       if (!has || cap <= 1) {
         const added = !has || !this.#isOne(i, slot, member);
