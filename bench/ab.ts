@@ -65,3 +65,9 @@ for (const v of variants.split(",")) {
   const a = median(samples.A[v] ?? [NaN]), b = median(samples.B[v] ?? [NaN]);
   console.log(`| ${v} | ${a} | ${b} | ${(b / a).toFixed(2)} | ${detections.A[v]} / ${detections.B[v]} |`);
 }
+// the spread: every round's value (the trees interleaved round by round), and in how many rounds B was faster
+for (const v of variants.split(",")) {
+  const a = samples.A[v] ?? [], b = samples.B[v] ?? [];
+  const faster = b.filter((x, i) => i < a.length && x < a[i]).length;
+  console.log(`${v}: A ${a.join(" ")} | B ${b.join(" ")} | B faster in ${faster} of ${Math.min(a.length, b.length)}`);
+}
