@@ -188,3 +188,36 @@ Deno.test("feedback CSV: the seed's columns plus ML confidence, quoted, formulas
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "EVE output to a FIFO: opened off this thread (timers run while it waits for a reader), never rotated nor reopened",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "ids-eve-fifo-" });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      const fifo = join(dir, "eve.fifo");
+      assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+      // a synchronous open would block this thread (and this test) until a reader came
+      const opening = EveWriter.openAsync(fifo, { rotateBytes: 1000, flushIntervalMs: 0 });
+      for (let i = 0; i < 200 && ticks < 5; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(ticks >= 5, "timers ran while the open waited for the reader");
+      const reader = await Deno.open(fifo, { read: true });
+      const eve = await opening;
+      const read = new Response(reader.readable).text();
+      for (let i = 0; i < 20; i++) eve.write(testAlert(i)); // ~20 kB: past rotateBytes many times
+      eve.reopen(); // (SIGHUP) the FIFO stays open: opening it again would wait for a reader on this thread
+      eve.write(testAlert(20));
+      eve.close();
+      const got = (await read).split("\n").filter((l) => l !== "");
+      assert.equal(got.length, 21);
+      assert.ok((await Deno.lstat(fifo)).isFifo, "still the FIFO, not renamed away");
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["eve.fifo"]);
+    } finally {
+      clearInterval(timer);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

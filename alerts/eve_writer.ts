@@ -6,7 +6,7 @@
 import type { Alert } from "../core/alert.ts";
 import type { HubEvent, Subscriber } from "../core/hub_event.ts";
 import { eveJson, toEve } from "./eve.ts";
-import { RotatingFile } from "./rotating_file.ts";
+import { openSpecialFile, RotatingFile, type Waiting } from "./rotating_file.ts";
 
 /** Where the writer's bytes go: a file, stdout, or anything with a synchronous write. */
 export interface EveSink {
@@ -40,6 +40,14 @@ export interface EveWriterOpenOptions extends EveWriterOptions {
   rotateBytes?: number;
   /** Rotated files kept. Default 5. */
   rotateKeep?: number;
+  /** `path` already opened by openSpecialFile (a FIFO): written as is, not truncated, rotated nor reopened. */
+  file?: Deno.FsFile;
+}
+
+/** Options for {@link EveWriter.openAsync}. */
+export interface EveWriterOpenAsyncOptions extends Omit<EveWriterOpenOptions, "file"> {
+  /** Wraps the wait for a FIFO's reader (the command's stop signals end the process meanwhile). */
+  waiting?: Waiting;
 }
 
 const encoder = new TextEncoder();
@@ -74,13 +82,37 @@ export class EveWriter {
     if (path === "-") return new EveWriter(Deno.stdout, { ...options, ownsSink: false });
     let file: EveSink;
     try {
-      if (options.truncate) Deno.writeFileSync(path, new Uint8Array(0));
-      file = new RotatingFile(path, { maxBytes: options.rotateBytes ?? 0, keep: options.rotateKeep ?? 5 });
+      if (options.truncate && options.file === undefined) Deno.writeFileSync(path, new Uint8Array(0));
+      file = new RotatingFile(path, {
+        maxBytes: options.rotateBytes ?? 0,
+        keep: options.rotateKeep ?? 5,
+        file: options.file,
+      });
     } catch (error) {
       const state = error instanceof Error ? error.message : String(error);
       throw new Error(`Cannot open EVE output ${path}: ${state}`, { cause: error });
     }
     return new EveWriter(file, { ...options, ownsSink: true });
+  }
+
+  /**
+   * As {@link open}, but a special file (a FIFO, whose open waits for a reader) is opened without blocking this
+   * thread, inside `options.waiting`: a regular file is opened as by {@link open}.
+   *
+   * @throws {Error} `Cannot open EVE output PATH: …` when the file cannot be opened
+   */
+  static async openAsync(path: string, options: EveWriterOpenAsyncOptions = {}): Promise<EveWriter> {
+    const { waiting, ...rest } = options;
+    if (path === "-") return EveWriter.open(path, rest);
+    let file: Deno.FsFile | undefined;
+    try {
+      const opening = openSpecialFile(path);
+      file = await (waiting?.(`a reader of the EVE output ${path}`, opening) ?? opening);
+    } catch (error) {
+      const state = error instanceof Error ? error.message : String(error);
+      throw new Error(`Cannot open EVE output ${path}: ${state}`, { cause: error });
+    }
+    return EveWriter.open(path, { ...rest, file });
   }
 
   /**

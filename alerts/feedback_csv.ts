@@ -44,6 +44,8 @@ export interface FeedbackCsvOptions {
   path: string;
   rotateBytes: number;
   keep: number;
+  /** `path` already opened by openSpecialFile (a FIFO): written as is, never rotated nor reopened. */
+  file?: Deno.FsFile;
 }
 
 /** A hub subscriber appending one row per alert (header at the top of every file). */
@@ -56,6 +58,7 @@ export function feedbackCsvSubscriber(options: FeedbackCsvOptions): Subscriber &
   const file: RotatingFile = new RotatingFile(options.path, {
     maxBytes: options.rotateBytes,
     keep: options.keep,
+    file: options.file,
     onRotate: () => writeAll(file, enc.encode(FEEDBACK_HEADER)),
   });
   if (file.size === 0) writeAll(file, enc.encode(FEEDBACK_HEADER));

@@ -26,12 +26,15 @@ export function onStopSignals(stop: () => void): () => void {
  * knows how to stop: a signal that came before it listened is handed to it when it does. Without it a signal in
  * those first tens of ms took the process down with the signal's default action (exit 143 / 130, no report).
  *
- * A second signal while nothing listens (a start-up step that waits, such as an output FIFO nobody reads) ends the
- * process at once with the status that signal's default action gives (128 + its number), as before.
+ * A second signal while nothing listens (a start-up step that waits) ends the process at once with the status that
+ * signal's default action gives (128 + its number), as before; so does the first one while a start-up step waits
+ * without end for another process ({@link StopLatch.waiting}: a FIFO's other end).
  */
 export class StopLatch {
   #requested = false;
   readonly #handlers: (() => void)[] = [];
+  /** What the start-up steps in {@link waiting} wait for, oldest first. */
+  readonly #waits: string[] = [];
   readonly #remove: () => void;
   readonly #exit: (code: number) => void;
 
@@ -64,6 +67,21 @@ export class StopLatch {
     };
   }
 
+  /**
+   * Waits for `step`, a start-up step that may wait without end for another process (the reader of an output FIFO,
+   * the writer of a --config FIFO: `what` names it): a stop signal while it waits ends the process at once with one
+   * line and 128 + the signal's number. Nothing can interrupt such a wait (a FIFO's open waits in the kernel), and a
+   * supervisor's one SIGTERM must end the process, as the signal's default action did before the latch caught it.
+   */
+  async waiting<T>(what: string, step: Promise<T>): Promise<T> {
+    this.#waits.push(what);
+    try {
+      return await step;
+    } finally {
+      this.#waits.splice(this.#waits.indexOf(what), 1);
+    }
+  }
+
   /** Removes the signal listeners: a signal after that has its default action again (when no other listener is left). */
   close(): void {
     this.#handlers.length = 0;
@@ -71,6 +89,11 @@ export class StopLatch {
   }
 
   #signal(s: Deno.Signal): void {
+    if (this.#waits.length > 0) {
+      console.error(`ids: ${s} while waiting for ${this.#waits[0]}: exiting at once`);
+      this.#exit(128 + (SIGNAL_NUMBERS[s] ?? 15));
+      return;
+    }
     if (this.#requested && this.#handlers.length === 0) {
       console.error(`ids: ${s} again before the command could stop: exiting at once`);
       this.#exit(128 + (SIGNAL_NUMBERS[s] ?? 15));

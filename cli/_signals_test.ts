@@ -71,3 +71,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "stop latch: the first signal while a start-up step waits for another process exits at once; not after it",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const exits: number[] = [];
+    const latch = new StopLatch({ exit: (c) => exits.push(c) });
+    try {
+      const step = Promise.withResolvers<string>();
+      const waited = latch.waiting("a reader of the FIFO", step.promise);
+      Deno.kill(Deno.pid, "SIGTERM"); // (SIGINT would stop the test runner)
+      await until(() => exits.length > 0);
+      assert.deepEqual(exits, [143], "the first signal while it waits");
+      step.resolve("opened");
+      assert.equal(await waited, "opened");
+      Deno.kill(Deno.pid, "SIGTERM");
+      await until(() => latch.requested);
+      assert.equal(latch.requested, true, "after the wait a signal is caught for the stop handler again");
+      assert.deepEqual(exits, [143]);
+    } finally {
+      latch.close();
+    }
+  },
+});

@@ -193,9 +193,13 @@ async function replayWith(
   try {
     // the configuration's parser and schema load only for a file: without one the defaults are the configuration
     const file = configPath ?? (fromDataDir ? settingsPath : undefined);
-    ({ config, text: loadedText } = file === undefined
-      ? { config: DEFAULT_CONFIG, text: null }
-      : await (await import("../config/load.ts")).loadConfigFile(file));
+    if (file === undefined) ({ config, text: loadedText } = { config: DEFAULT_CONFIG, text: null });
+    else {
+      const loading = (await import("../config/load.ts")).loadConfigFile(file);
+      // a FIFO's read waits for its writer: a stop signal meanwhile ends the process at once
+      ({ config, text: loadedText } =
+        await (isSpecialFile(file) ? o.latch.waiting(`a writer of the configuration ${file}`, loading) : loading));
+    }
   } catch (e) {
     console.error(
       `ids replay: ${e instanceof ConfigError ? e.message : `Cannot load configuration: ${(e as Error).message}`}`,
@@ -285,6 +289,8 @@ async function replayWith(
       // as fast as the file reads, a busy machine must not turn verdicts into heuristic labels
       mlDeadlineMs: speed === Infinity ? OFFLINE_ML_DEADLINE_MS : undefined,
       maxPending: speed === Infinity ? OFFLINE_MAX_PENDING : undefined,
+      // an output FIFO without a reader: a stop signal while its open waits ends the process at once
+      waiting: (what, step) => o.latch.waiting(what, step),
     });
   } catch (e) {
     ml?.close();
@@ -472,4 +478,14 @@ async function replayWith(
     }
   }
   return report.errors.length > 0 ? 1 : 0;
+}
+
+/** True when `path` is there and not a regular file or a directory (a FIFO: reading it waits for a writer). */
+function isSpecialFile(path: string): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return !info.isFile && !info.isDirectory;
+  } catch {
+    return false; // the configuration's loader says what is wrong
+  }
 }

@@ -15,6 +15,7 @@
  * @module
  */
 import type { EveWriter } from "../alerts/eve_writer.ts";
+import type { Waiting } from "../alerts/rotating_file.ts";
 import type { Config } from "../config/defaults.ts";
 import type { SubscriberStats } from "../core/hub_event.ts";
 import type { CaptureStart } from "./capture_protocol.ts";
@@ -55,6 +56,11 @@ export interface SensorOptions {
   command?: string;
   /** Interface (or file) recorded with the sensor run. */
   iface?: string;
+  /**
+   * Wraps the wait for the reader of an output that is a FIFO (EVE, feedback CSV), which never blocks this thread:
+   * the command's stop signals end the process meanwhile (StopLatch.waiting). Absent: the wait as is.
+   */
+  waiting?: Waiting;
 }
 
 /** What {@link Sensor.open} opened so far (closed again when a later step fails). */
@@ -145,10 +151,12 @@ export class Sensor {
     const eveModules = options.eve !== undefined
       ? await Promise.all([import("../alerts/eve_writer.ts"), import("../alerts/stats_record.ts")])
       : undefined;
+    // (a FIFO is opened without blocking this thread: its open waits for a reader)
     const eve = eveModules !== undefined
-      ? eveModules[0].EveWriter.open(options.eve!, {
+      ? await eveModules[0].EveWriter.openAsync(options.eve!, {
         rotateBytes: outputs.eve.rotate_mb * 1e6,
         rotateKeep: outputs.eve.rotate_keep,
+        waiting: options.waiting,
       })
       : undefined;
     opened.eve = eve;
@@ -233,16 +241,21 @@ export class Sensor {
       );
     }
     if (outputs.feedback_csv.enabled) {
-      const [{ feedbackCsvSubscriber }, { join }] = await Promise.all([
+      const [{ feedbackCsvSubscriber }, { join }, { openSpecialFile }] = await Promise.all([
         import("../alerts/feedback_csv.ts"),
         import("node:path"),
+        import("../alerts/rotating_file.ts"),
       ]);
       const csvPath = outputs.feedback_csv.path !== ""
         ? outputs.feedback_csv.path
         : join(options.data ?? ".", "feedback.csv");
       try {
+        // (a FIFO is opened without blocking this thread: its open waits for a reader)
+        const opening = openSpecialFile(csvPath);
+        const file = await (options.waiting?.(`a reader of the feedback CSV ${csvPath}`, opening) ?? opening);
         const csv = feedbackCsvSubscriber({
           path: csvPath,
+          file,
           rotateBytes: outputs.feedback_csv.rotate_mb * 1e6,
           keep: outputs.feedback_csv.rotate_keep,
         });

@@ -1,12 +1,15 @@
 /**
  * `ids replay` stopped by SIGTERM / SIGINT during its start-up (a supervisor's or `timeout`'s stop in the first tens of
  * ms): the same as a later stop, exit 0 with the report of what was read (here nothing), not the signal's default
- * action (exit 143 / 130, no report), and a second signal while a start-up step waits ends it at once.
+ * action (exit 143 / 130, no report); and a signal while a start-up step waits for another process (the writer of a
+ * `--config` FIFO, the reader of an `--eve` or feedback CSV FIFO) ends it at once with exit 143 and one line, as the
+ * signal's default action did before the replay caught it (an output FIFO's open blocked the thread that runs the
+ * signal listeners: nothing but SIGKILL ended it).
  *
  * The signal goes at the first moment the child can be seen to run the command, without a fixed wait: when the capture
  * Worker's thread (`worker-N` in /proc/PID/task) appeared, which the entry point starts (a paced replay) before the
- * replay's own modules load, long before the replay set its own stop listener; or, for the second signal, when a thread
- * waits in the kernel for the writer of the `--config` FIFO (`wait_for_partner`). Not at the first moment the child
+ * replay's own modules load, long before the replay set its own stop listener; or, for a FIFO, when a thread waits in
+ * the kernel for its other end (`wait_for_partner`). Not at the first moment the child
  * catches the signal (`SigCgt` in /proc/PID/status): Deno sets the handler a moment before it takes the signal for a
  * listener, and a signal in between (hit on a loaded machine) has its default action. Nor right after the spawn: a
  * signal before the runtime runs any JavaScript (its first ~10-20 ms) has its default action, which no program can
@@ -53,33 +56,40 @@ async function until(ok: () => boolean, ms: number, what: string): Promise<void>
   }
 }
 
+/** Longest wait for the replay to end after the signal (ms): past it the test kills it (SIGKILL) and fails. */
+const STOP_WITHIN_MS = 10_000;
+
 /**
  * Spawns `ids replay DEMO --speed realtime ...extra` (paced: 45 s of capture, so only the signal ends it), sends `signal`
- * at once when its capture Worker's thread appeared (and again every 100 ms when `repeat`), and returns the exit code,
- * stdout and stderr (the child is killed after 30 s). `configFifo`: with `--config FIFO`, which nobody writes (the
- * start-up waits for it), the signal goes once a thread waits for it.
+ * at once when its capture Worker's thread appeared, and returns the exit code, stdout and stderr; a replay still running
+ * {@link STOP_WITHIN_MS} after the signal is killed (SIGKILL) and the call throws. `fifo`: a FIFO nobody opens at its
+ * other end (the start-up waits for it) is the `--config` file, the `--eve` output or the feedback CSV (in a
+ * configuration file), and the signal goes once a thread waits for it.
  */
 async function replayStoppedEarly(
   signal: "SIGINT" | "SIGTERM",
-  o: { extra?: string[]; configFifo?: boolean; repeat?: boolean } = {},
+  o: { extra?: string[]; fifo?: "config" | "eve" | "feedback-csv" } = {},
 ) {
   const dir = await Deno.makeTempDir({ prefix: "ids-early-signal-" });
-  const fifo = `${dir}/config.json`;
-  const timers: ReturnType<typeof setTimeout>[] = [];
+  const fifo = `${dir}/output.fifo`;
+  const fifoArgs = o.fifo === "config"
+    ? ["--config", fifo]
+    : o.fifo === "eve"
+    ? ["--eve", fifo]
+    : o.fifo === "feedback-csv"
+    ? ["--config", `${dir}/config.json`]
+    : [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    if (o.configFifo) assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    if (o.fifo) assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    if (o.fifo === "feedback-csv") {
+      await Deno.writeTextFile(
+        `${dir}/config.json`,
+        JSON.stringify({ outputs: { feedback_csv: { enabled: true, path: fifo } } }),
+      );
+    }
     const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        MAIN,
-        "replay",
-        DEMO,
-        "--speed",
-        "realtime",
-        ...(o.configFifo ? ["--config", fifo] : []),
-        ...(o.extra ?? []),
-      ],
+      args: ["run", "-A", MAIN, "replay", DEMO, "--speed", "realtime", ...fifoArgs, ...(o.extra ?? [])],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -88,15 +98,27 @@ async function replayStoppedEarly(
     const err = new Response(child.stderr).text();
     let exited = false;
     const status = child.status.then((s) => (exited = true, s));
-    timers.push(setTimeout(() => exited || child.kill("SIGKILL"), 30_000));
-    const ready = o.configFifo ? () => waitsForFifo(child.pid) : () => hasWorkerThread(child.pid);
-    await until(ready, 20_000, o.configFifo ? "the replay to wait for its --config FIFO" : "the capture Worker");
-    child.kill(signal);
-    if (o.repeat) timers.push(setInterval(() => exited || child.kill(signal), 100));
+    try {
+      const ready = o.fifo ? () => waitsForFifo(child.pid) : () => hasWorkerThread(child.pid);
+      await until(ready, 20_000, o.fifo ? `the replay to wait for its ${o.fifo} FIFO` : "the capture Worker");
+      child.kill(signal);
+    } catch (e) {
+      if (!exited) child.kill("SIGKILL");
+      throw e;
+    }
+    const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), STOP_WITHIN_MS));
+    if (await Promise.race([status, late]) === "late") {
+      child.kill("SIGKILL");
+      await status;
+      throw new Error(
+        `Cannot stop the replay with ${signal}: still running ${STOP_WITHIN_MS} ms after it, killed with SIGKILL ` +
+          `(stderr: ${JSON.stringify(await err)})`,
+      );
+    }
     const { code } = await status;
     return { code, stdout: await out, stderr: await err };
   } finally {
-    for (const t of timers) clearTimeout(t);
+    clearTimeout(timer);
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -131,13 +153,22 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "replay: SIGTERM again while start-up waits (a --config FIFO nobody writes) ends it at once with exit 143",
-  ignore: ignoreUnless("early signal", LINUX, WHY),
-  async fn() {
-    prereq("early signal", LINUX, WHY);
-    const r = await replayStoppedEarly("SIGTERM", { configFifo: true, repeat: true });
-    assert.equal(r.code, 143, `stderr:\n${r.stderr}`);
-    assert.match(r.stderr, /^ids: SIGTERM again before the command could stop: exiting at once$/m);
-  },
-});
+for (
+  const [fifo, what] of [
+    ["config", "a writer of the configuration"],
+    ["eve", "a reader of the EVE output"],
+    ["feedback-csv", "a reader of the feedback CSV"],
+  ] as const
+) {
+  Deno.test({
+    name: `replay: SIGTERM while start-up waits for ${what} FIFO nobody opens ends it at once with exit 143`,
+    ignore: ignoreUnless("early signal", LINUX, WHY),
+    async fn() {
+      prereq("early signal", LINUX, WHY);
+      const r = await replayStoppedEarly("SIGTERM", { fifo });
+      assert.equal(r.code, 143, `stderr:\n${r.stderr}`);
+      const line = new RegExp(`^ids: SIGTERM while waiting for ${what} \\S+output\\.fifo: exiting at once$`, "m");
+      assert.match(r.stderr, line);
+    },
+  });
+}
