@@ -278,8 +278,9 @@ export class FeatureExtractor {
     if (isNew) this.#resetFlow(db, sb);
     else {
       const last = d[db + D_LAST];
-      let iat = (now - last) / 1e6;
-      if (iat < 0) iat = 0;
+      // (Math.max, not `if (iat < 0) iat = 0`: Maglev boxes a variable that is a double on one path and the small
+      // integer 0 on the other, one heap number per packet until TurboFan's code runs)
+      const iat = Math.max(0, (now - last) / 1e6);
       d[db + D_IATSUM] += iat;
       d[db + D_IATSQ] += iat * iat;
       if (iat > s[sb + S_IATMAX]) s[sb + S_IATMAX] = iat;

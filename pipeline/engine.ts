@@ -220,7 +220,11 @@ export class DetectionEngine {
     const snap = snapshotFlow(flows, slot, this.flowIds);
     if (this.features !== undefined) {
       this.features.write(flows, slot, this.#row);
-      snap.features = Array.from(this.#row);
+      // copied by index: Array.from walks a typed array through its iterator (a result object per value until the
+      // code is optimized, and detections are too rare for that)
+      const row = this.#row, features: number[] = [];
+      for (let i = 0; i < row.length; i++) features.push(row[i]);
+      snap.features = features;
       snap.featureVersion = this.#parts!.featureVersion;
     }
     return snap;
