@@ -172,7 +172,9 @@ export class DelayQueue {
       dstStr![i] = undefined;
     }
     this.#head = i + 1 === this.capacity ? 0 : i + 1;
-    this.headTs = --this.#length === 0 ? Infinity : this.#ts[this.#head];
+    // (two stores, not one of `a ? Infinity : double`: Maglev boxes such a value in a fresh heap number)
+    if (--this.#length === 0) this.headTs = Infinity;
+    else this.headTs = this.#ts[this.#head];
     return true;
   }
 

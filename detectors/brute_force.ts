@@ -141,7 +141,10 @@ export class BruteForceDetector implements Detector {
   /** Counts a session when its first FIN or RST passes. */
   onPacket(pkt: Packet, flows: FlowTable, emit: Emit): void {
     if (!this.#cfg.enabled || pkt.proto !== IpProto.TCP || !pkt.hasL4 || pkt.flow < 0) return;
-    if ((pkt.tcpFlags & (TcpFlag.FIN | TcpFlag.RST)) === 0) return;
+    // (#count's own first test, made here too: the packet time is passed only for flows it counts)
+    if ((pkt.tcpFlags & (TcpFlag.FIN | TcpFlag.RST)) === 0 || (flows.state(pkt.flow) & FlowState.ESTABLISHED) === 0) {
+      return;
+    }
     this.#count(flows, pkt.flow, pkt.tsUs, pkt.tsUs, emit, pkt.flow);
   }
 
