@@ -9,14 +9,17 @@ import { adoptCallerCwd } from "./cli/caller_cwd.ts";
 import { StopLatch } from "./cli/_signals.ts";
 import { VERSION, versionCommand } from "./cli/version.ts";
 
-/** A subcommand: returns the exit status. `stop`: the stop signals caught since the command started (`ids replay`). */
+/**
+ * A subcommand: returns the exit status. `stop`: the stop signals caught since the command started (`ids replay`,
+ * `ids run`, `ids demo`).
+ */
 type Command = (args: string[], stop?: StopLatch) => Promise<number>;
 
 // Each command's modules load when it runs (literal specifiers, so `deno compile` still embeds them): `ids replay`
 // does not compile the dashboard, the store CLI and the other commands first (~40 ms of start-up).
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: {
-    run: async (a) => (await import("./cli/run.ts")).runCommand(a),
+    run: async (a, stop) => (await import("./cli/run.ts")).runCommand(a, { stop }),
     summary: "capture live traffic, detect, write alerts (the default command)",
   },
   replay: {
@@ -24,7 +27,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     summary: "replay pcap/pcapng files (optionally .gz) and report",
   },
   demo: {
-    run: async (a) => (await import("./cli/demo.ts")).demoCommand(a),
+    run: async (a, stop) => (await import("./cli/demo.ts")).demoCommand(a, { stop }),
     summary: "replay the bundled real-tool capture and report",
   },
   eval: {
@@ -111,11 +114,16 @@ export async function main(args: string[]): Promise<number> {
     console.error(`ids: unknown command "${name}" (run "ids --help")`);
     return 2;
   }
-  const replay = name === "replay" && !rest.includes("-h") && !rest.includes("--help");
-  // `ids replay`: Ctrl-C / SIGTERM are caught from now on, before any slow start-up step (its modules, the
-  // configuration, the model, the outputs: 50-300 ms), and handed to the replay once it can stop (a report of what was
-  // read, exit 0); before, a signal in those ms ended the process with exit 143 / 130 and no report
-  const stop = replay ? new StopLatch() : undefined;
+  const help = rest.includes("-h") || rest.includes("--help");
+  const replay = name === "replay" && !help;
+  // `ids replay`, `ids run`, `ids demo` (not its one-shot --print / --json listing): Ctrl-C / SIGTERM are caught from
+  // now on, before any slow start-up step (its modules, the configuration, the model, the outputs, the dashboard:
+  // 50-1000 ms), and handed to the command once it can stop (a replay's report of what was read, the sensor's last
+  // counters, the demo's temporary directory removed; exit 0); before, a signal in those ms ended the process with
+  // exit 143 / 130 and no report or clean-up
+  const latched = replay ||
+    !help && (name === "run" || name === "demo" && !rest.includes("--print") && !rest.includes("--json"));
+  const stop = latched ? new StopLatch() : undefined;
   // `ids replay`: the capture's modules start loading now, while the command's modules, the configuration and the
   // outputs load; an unpaced replay without the dashboard runs its capture on this thread (no second isolate: see
   // cli/replay.ts), a served or paced one in the capture Worker (a V8 isolate) on the other core

@@ -104,5 +104,18 @@ export class StopLatch {
   }
 }
 
+/**
+ * True when `path` is there and is not a regular file or a directory: a FIFO, whose open (or read) waits for a process
+ * at its other end, for {@link StopLatch.waiting}.
+ */
+export function isSpecialFile(path: string): boolean {
+  try {
+    const info = Deno.statSync(path); // (a stat never waits for a FIFO's other end)
+    return !info.isFile && !info.isDirectory;
+  } catch {
+    return false; // the caller's open says what is wrong
+  }
+}
+
 /** The numbers of the stop signals (the exit status of a process they end is 128 + the number). */
 const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = { SIGINT: 2, SIGTERM: 15, SIGBREAK: 21 };

@@ -24,7 +24,7 @@ import { DEFAULT_PORT, parseListen } from "../web/auth.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { VERSION } from "./version.ts";
 import { loadDashboard } from "./_dashboard.ts";
-import { onStopSignals } from "./_signals.ts";
+import { StopLatch } from "./_signals.ts";
 
 /** The bundled demo capture (real tools in network namespaces; see tests/fixtures/README.md). */
 export const DEMO_CAPTURE: URL = new URL("../tests/fixtures/demo.pcapng.gz", import.meta.url);
@@ -71,8 +71,18 @@ async function printDemo(json: boolean): Promise<number> {
   return report.errors.length > 0 ? 1 : 0;
 }
 
+/** Options of {@link demoCommand}. */
+export interface DemoCommandOptions {
+  /**
+   * The stop signals caught since the process started the command (the entry point's; none for `--print` / `--json`):
+   * a signal that came during start-up stops the demo as soon as it can, as a later one does (the temporary data
+   * directory removed). Absent: caught from the dashboard's start-up on (and released).
+   */
+  stop?: StopLatch;
+}
+
 /** Runs `ids demo`. */
-export async function demoCommand(args: string[]): Promise<number> {
+export async function demoCommand(args: string[], options: DemoCommandOptions = {}): Promise<number> {
   const a = parseArgs(args, {
     boolean: ["json", "print", "no-open"],
     string: ["listen", "speed", "duration"],
@@ -82,8 +92,20 @@ export async function demoCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (a._.length > 0) throw new UsageError(`unexpected argument "${a._[0]}"`);
-  if (a.print || a.json) return await printDemo(a.json === true);
+  if (a.print || a.json) {
+    options.stop?.close(); // (the one-shot listing has no stop: a signal has its default action)
+    return await printDemo(a.json === true);
+  }
+  const latch = options.stop ?? new StopLatch();
+  try {
+    return await serveDemo(a, latch);
+  } finally {
+    if (options.stop === undefined) latch.close();
+  }
+}
 
+/** `ids demo` with the dashboard, its stop signals caught. */
+async function serveDemo(a: ReturnType<typeof parseArgs>, latch: StopLatch): Promise<number> {
   const speed = a.speed === undefined ? 1 : Number(a.speed);
   if (!(speed > 0 && speed <= 1000)) throw new UsageError("--speed must be a number above 0 and at most 1000");
   const duration = a.duration === undefined ? undefined : Number(a.duration);
@@ -180,13 +202,14 @@ export async function demoCommand(args: string[]): Promise<number> {
   console.log(
     "ids demo: replaying the bundled capture in a loop (nmap, hping3 floods, SQL injection, exploit probes); Ctrl-C stops",
   );
-  if (!a["no-open"]) {
+  if (!a["no-open"] && !latch.requested) {
     openBrowser(dashboard.url).then((opened) => {
       if (!opened) console.log("ids demo: no browser found here: open the URL above");
     });
   }
   const stop = () => controller.abort();
-  const removeStopSignals = onStopSignals(stop);
+  // a signal that came during the start-up above calls it now
+  const removeStopSignals = latch.onStop(stop);
   const timer = duration ? setTimeout(stop, duration * 1000) : undefined;
   let status = 0;
   try {

@@ -28,7 +28,7 @@ import { Sensor } from "../sensor/sensor.ts";
 import { OFFLINE_MAX_PENDING, OFFLINE_ML_DEADLINE_MS } from "../sensor/decision.ts";
 import { releaseFreedMemoryOnTicks } from "../ffi/release_memory.ts";
 import { parseArgs, UsageError } from "./args.ts";
-import { onStopSignals, StopLatch } from "./_signals.ts";
+import { isSpecialFile, onStopSignals, StopLatch } from "./_signals.ts";
 import type { ServedSensor } from "./_serve.ts";
 
 /** Sampled packets per second for the live traffic panel. */
@@ -478,14 +478,4 @@ async function replayWith(
     }
   }
   return report.errors.length > 0 ? 1 : 0;
-}
-
-/** True when `path` is there and not a regular file or a directory (a FIFO: reading it waits for a writer). */
-function isSpecialFile(path: string): boolean {
-  try {
-    const info = Deno.statSync(path);
-    return !info.isFile && !info.isDirectory;
-  } catch {
-    return false; // the configuration's loader says what is wrong
-  }
 }

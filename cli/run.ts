@@ -20,7 +20,7 @@ import { Sensor } from "../sensor/sensor.ts";
 import { defaultDataDir } from "../store/data_dir.ts";
 import { startAlertServices } from "./_alert_services.ts";
 import { parseArgs, UsageError } from "./args.ts";
-import { onStopSignals } from "./_signals.ts";
+import { isSpecialFile, StopLatch } from "./_signals.ts";
 import { loadDashboard } from "./_dashboard.ts";
 import { checkListen, fileExists, type ServedSensor, serveSensor, settingsFile } from "./_serve.ts";
 
@@ -111,8 +111,27 @@ function defaultEvePath(dataDir: string | undefined): string | undefined {
   }
 }
 
+/** Options of {@link runCommand}. */
+export interface RunCommandOptions {
+  /**
+   * The stop signals caught since the process started the command (the entry point's): a signal that came during
+   * start-up stops the sensor as soon as it can, as a later one does. Absent: caught from this call on (and released).
+   */
+  stop?: StopLatch;
+}
+
 /** Runs `ids run`; resolves with the exit status. */
-export async function runCommand(args: string[]): Promise<number> {
+export async function runCommand(args: string[], options: RunCommandOptions = {}): Promise<number> {
+  const latch = options.stop ?? new StopLatch();
+  try {
+    return await runArgs(args, latch);
+  } finally {
+    if (options.stop === undefined) latch.close();
+  }
+}
+
+/** `ids run` with its stop signals caught. */
+async function runArgs(args: string[], latch: StopLatch): Promise<number> {
   const a = parseArgs(args, {
     boolean: ["no-promisc", "ips", "no-ips", "alert-lines", "no-alert-lines", "no-data", "open"],
     string: [
@@ -150,7 +169,12 @@ export async function runCommand(args: string[]): Promise<number> {
   // what the configuration in force was read from: the watcher applies an edit made while ids starts
   let loadedText: string | null;
   try {
-    ({ config, text: loadedText } = await loadConfigFile(configPath ?? (fromDataDir ? settingsPath : undefined)));
+    const file = configPath ?? (fromDataDir ? settingsPath : undefined);
+    const loading = loadConfigFile(file);
+    // a FIFO's read waits for its writer: a stop signal meanwhile ends the process at once
+    ({ config, text: loadedText } = await (file !== undefined && isSpecialFile(file)
+      ? latch.waiting(`a writer of the configuration ${file}`, loading)
+      : loading));
   } catch (e) {
     console.error(`ids run: ${e instanceof ConfigError ? e.message : (e as Error).message}`);
     return 1;
@@ -175,6 +199,8 @@ export async function runCommand(args: string[]): Promise<number> {
       command: "run",
       iface: a.iface as string | undefined,
       ml,
+      // an output FIFO without a reader: a stop signal while its open waits ends the process at once
+      waiting: (what, step) => latch.waiting(what, step),
     });
   } catch (e) {
     ml?.close();
@@ -248,7 +274,7 @@ export async function runCommand(args: string[]): Promise<number> {
       return 1;
     }
     console.error(`ids: dashboard at ${dashboard.url}`);
-    if (a.open === true) {
+    if (a.open === true && !latch.requested) {
       const url = dashboard.url;
       loadDashboard().then((web) => web.openBrowser(url)).then((opened) => {
         if (!opened) console.error("ids: no browser could be started here; open the address above");
@@ -267,7 +293,8 @@ export async function runCommand(args: string[]): Promise<number> {
     stopRequested = true;
     session?.stop();
   };
-  const removeStopSignals = onStopSignals(stop);
+  // a signal that came during the start-up above calls it now (the capture then starts only to stop)
+  const removeStopSignals = latch.onStop(stop);
   const timer = duration ? setTimeout(stop, duration * 1000) : undefined;
   // the settings file is watched: edits by hand (or by the dashboard) apply without a restart
   let unwatch: (() => Promise<void>) | undefined;
