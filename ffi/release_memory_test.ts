@@ -3,10 +3,12 @@ import { fileURLToPath } from "node:url";
 import {
   failedBackgroundTrims,
   glibcTrimmer,
+  mapBlocksApartWhile,
   type MemoryTrimmer,
   releaseFreedMemory,
   releaseFreedMemoryEvery,
   releaseFreedMemoryOnTicks,
+  residentMb,
 } from "./release_memory.ts";
 
 const linuxGlibc = Deno.build.os === "linux" && glibcTrimmer() !== undefined;
@@ -195,4 +197,92 @@ Deno.test("releaseFreedMemoryOnTicks: in the background where it can, one trim a
   assert.equal(bg.started, 2, "a trim once the first ended");
   assert.equal(bg.sync, 0, "never on the calling thread");
   bg.finish!();
+});
+
+/** A trimmer that records what {@link mapBlocksApartWhile} set. */
+function recordingTrimmer(): { calls: string[]; trimmer: MemoryTrimmer } {
+  const calls: string[] = [];
+  return {
+    calls,
+    trimmer: {
+      trim: () => true,
+      mapFrom: (bytes) => (calls.push(`map ${bytes}`), true),
+      trimFrom: (bytes) => (calls.push(`trim ${bytes}`), true),
+    },
+  };
+}
+
+Deno.test("mapBlocksApartWhile: sets the threshold for the work only, and glibc's starting values after, also on a rejection", async () => {
+  const r = recordingTrimmer();
+  const seen: string[] = [];
+  const v = await mapBlocksApartWhile(() => {
+    seen.push(...r.calls);
+    return Promise.resolve(7);
+  }, { fromBytes: 32768, using: r.trimmer });
+  assert.equal(v, 7);
+  assert.deepEqual(seen, ["map 32768"]);
+  assert.deepEqual(r.calls, ["map 32768", "map 131072", "trim 131072"]);
+  const failing = recordingTrimmer();
+  await assert.rejects(
+    mapBlocksApartWhile(() => Promise.reject(new Error("boom")), { fromBytes: 32768, using: failing.trimmer }),
+    /boom/,
+  );
+  assert.deepEqual(failing.calls, ["map 32768", "map 131072", "trim 131072"]);
+});
+
+Deno.test({
+  name: "mapBlocksApartWhile: below whenResidentMb (or where nothing can set it) the work runs as it is",
+  ignore: residentMb() === undefined,
+  async fn() {
+    const r = recordingTrimmer();
+    assert.equal(
+      await mapBlocksApartWhile(() => Promise.resolve(1), { fromBytes: 32768, whenResidentMb: 1e6, using: r.trimmer }),
+      1,
+    );
+    assert.deepEqual(r.calls, []);
+    await mapBlocksApartWhile(() => Promise.resolve(1), { fromBytes: 32768, whenResidentMb: 1, using: r.trimmer });
+    assert.deepEqual(r.calls, ["map 32768", "map 131072", "trim 131072"]);
+    assert.equal(
+      await mapBlocksApartWhile(() => Promise.resolve(2), { fromBytes: 32768, using: { trim: () => false } }),
+      2,
+    );
+  },
+});
+
+Deno.test({
+  name: "mapBlocksApartWhile: 64 KiB blocks freed while it runs leave the resident set without a trim",
+  ignore: !linuxGlibc,
+  async fn() {
+    const libc = Deno.dlopen("libc.so.6", {
+      malloc: { parameters: ["usize"], result: "pointer" },
+      free: { parameters: ["pointer"], result: "void" },
+      memset: { parameters: ["pointer", "i32", "usize"], result: "pointer" },
+    });
+    // as in the first test: 64 MB in 64 KiB blocks, touched, all freed but the last (which pins an arena's top)
+    const churn = (): number => {
+      const blocks: Deno.PointerValue[] = [];
+      for (let i = 0; i < 1024; i++) {
+        const p = libc.symbols.malloc(65536n);
+        libc.symbols.memset(p, 1, 65536n);
+        blocks.push(p);
+      }
+      for (let i = 0; i < blocks.length - 1; i++) libc.symbols.free(blocks[i]);
+      const held = rssMb();
+      libc.symbols.free(blocks.at(-1)!);
+      return held;
+    };
+    try {
+      releaseFreedMemory();
+      const base = rssMb();
+      const apart = await mapBlocksApartWhile(() => Promise.resolve(churn() - base), { fromBytes: 32768 });
+      releaseFreedMemory();
+      const base2 = rssMb();
+      const inArena = churn() - base2; // after it: glibc's 128 KiB threshold again, the blocks come from the arena
+      releaseFreedMemory();
+      assert.ok(apart < 16, `held ${apart.toFixed(0)} MB with the blocks mapped apart`);
+      assert.ok(inArena > 40, `held ${inArena.toFixed(0)} MB with the blocks in the arena`);
+    } finally {
+      libc.close();
+    }
+  },
 });

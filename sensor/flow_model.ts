@@ -10,9 +10,14 @@ import type { DetectionEvent } from "../core/detection.ts";
 import type { ModelCounters } from "../core/hub_event.ts";
 import { checkModel, type ClassifierOptions, type FlowClassifier, loadClassifier } from "../ml/classifier.ts";
 import { FEATURE_VERSION } from "../ml/features.ts";
-import { releaseFreedMemory } from "../ffi/release_memory.ts";
+import { mapBlocksApartWhile, releaseFreedMemory } from "../ffi/release_memory.ts";
 import type { MlClassifier } from "./decision.ts";
 import { DeferredModel } from "./deferred_model.ts";
+
+/** {@link loadFlowModel} maps blocks from this size apart while the model starts in a large process (V8's zone blocks). */
+const MODEL_START_BLOCKS = 32 * 1024;
+/** What a process holds (MB) from which the model's start maps its blocks apart (see {@link loadFlowModel}). */
+const MODEL_START_RESIDENT_MB = 128;
 
 /** Adapts a {@link FlowClassifier} to the decision stage. */
 export class FlowModel implements MlClassifier {
@@ -118,7 +123,14 @@ export async function loadFlowModel(
   options: ClassifierOptions = {},
 ): Promise<FlowModel | undefined> {
   if (!config.ml.enabled) return undefined;
-  const c = await loadClassifier(options);
+  // onnxruntime's start peaks ~25 MB above what it keeps (holes its WASM compilations leave in the model Worker's
+  // arena): in a process already holding a capture's full tables (a replay whose first detection comes once a
+  // flood filled them) that peak stacks on theirs, so its blocks are mapped apart then (~50 ms more CPU); not for
+  // a smaller process (every short replay, `ids run` at its start)
+  const c = await mapBlocksApartWhile(() => loadClassifier(options), {
+    fromBytes: MODEL_START_BLOCKS,
+    whenResidentMb: MODEL_START_RESIDENT_MB,
+  });
   releaseFreedMemory();
   if (!c.ready) {
     warn(notUsed(c.status.reason), c.status.reason);
