@@ -16,6 +16,7 @@ import { HistoryLedger } from "../ips/history.ts";
 import { createIps, type IpsHandle } from "../ips/setup.ts";
 import { formatHubProblems } from "../sensor/hub.ts";
 import { loadFlowModel } from "../sensor/flow_model.ts";
+import { releaseFreedMemoryOnTicks } from "../ffi/release_memory.ts";
 import { Sensor } from "../sensor/sensor.ts";
 import { defaultDataDir } from "../store/data_dir.ts";
 import { startAlertServices } from "./_alert_services.ts";
@@ -312,6 +313,9 @@ async function runArgs(args: string[], latch: StopLatch): Promise<number> {
       problem(`${(e as Error).message}: edits to it apply at the next start`);
     }
   }
+  // with the flow model on, what the threads free (the model's start, the capture Worker's, the runtime's I/O) stays in
+  // their glibc arenas unless handed back: once a second, as `ids replay` does, paced by the capture's counters
+  const trims = ml !== undefined ? releaseFreedMemoryOnTicks(1000) : undefined;
   session = await sensor.capture({
     mode: "live",
     iface: a.iface as string | undefined,
@@ -333,6 +337,7 @@ async function runArgs(args: string[], latch: StopLatch): Promise<number> {
     },
     onWarning: (message) => console.error(`ids: ${message}`),
     onCounters: (c) => {
+      trims?.tick();
       // counters arrive about every second; print one line per interval however the timer drifted
       if (statsInterval > 0 && c.uptime - printedAt >= statsInterval - 0.5) {
         printedAt = c.uptime;
