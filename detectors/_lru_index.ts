@@ -87,30 +87,6 @@ export class LruIndex<K extends number | string> {
     return this.#cap;
   }
 
-  /**
-   * The number key {@link findNumKey} and {@link insertNumKey} take: a caller that sets this field and calls them
-   * passes no double (a double argument of a call V8 does not inline is boxed in a fresh heap number, and keys past
-   * 2^30, such as pair keys and most addresses, are doubles).
-   */
-  numKey = 0;
-
-  /** {@link find} of the number key {@link numKey}. */
-  findNumKey(): number {
-    if (this.#size === 0) return NIL;
-    const key = this.numKey;
-    const n = this.#newest;
-    const num = this.#num, link = this.#link;
-    if (num[n * 3] === key) return n;
-    let s = this.#buckets[hashNumber(key) & this.#mask];
-    while (s !== NIL && num[s * 3] !== key) s = link[s * 6 + CHAIN];
-    return s;
-  }
-
-  /** {@link insert} of the number key {@link numKey} (must be absent). */
-  insertNumKey(): number {
-    return this.insert(this.numKey as K);
-  }
-
   /** The slot of `key`, -1 when absent. */
   find(key: K): number {
     if (this.#size === 0) return NIL;

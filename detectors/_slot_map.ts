@@ -66,28 +66,6 @@ export class SlotMap<K extends number | string> {
    * inserted (the oldest entry evicted first when full) and {@link created} is set.
    */
   acquire(key: K): number {
-    // a number key goes through a field of the index (see LruIndex.numKey): this small wrapper is inlined into its
-    // callers, and the calls it makes take no double
-    if (typeof key !== "number") return this.#acquire(key);
-    this.#index.numKey = key;
-    return this.#acquireNum();
-  }
-
-  /** {@link acquire} of the number key in the index's `numKey`. */
-  #acquireNum(): number {
-    const idx = this.#index;
-    const s = idx.findNumKey();
-    if (s >= 0) {
-      idx.touch(s);
-      this.created = false;
-      return s;
-    }
-    while (idx.size >= this.#cap) this.#evictOldest();
-    this.created = true;
-    return idx.insertNumKey();
-  }
-
-  #acquire(key: K): number {
     const idx = this.#index;
     const s = idx.find(key);
     if (s >= 0) {
