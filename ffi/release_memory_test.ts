@@ -253,36 +253,52 @@ Deno.test({
   name: "mapBlocksApartWhile: 64 KiB blocks freed while it runs leave the resident set without a trim",
   ignore: !linuxGlibc,
   async fn() {
-    const libc = Deno.dlopen("libc.so.6", {
-      malloc: { parameters: ["usize"], result: "pointer" },
-      free: { parameters: ["pointer"], result: "void" },
-      memset: { parameters: ["pointer", "i32", "usize"], result: "pointer" },
-    });
-    // as in the first test: 64 MB in 64 KiB blocks, touched, all freed but the last (which pins an arena's top)
-    const churn = (): number => {
-      const blocks: Deno.PointerValue[] = [];
-      for (let i = 0; i < 1024; i++) {
-        const p = libc.symbols.malloc(65536n);
-        libc.symbols.memset(p, 1, 65536n);
-        blocks.push(p);
-      }
-      for (let i = 0; i < blocks.length - 1; i++) libc.symbols.free(blocks[i]);
-      const held = rssMb();
-      libc.symbols.free(blocks.at(-1)!);
-      return held;
+    // in a fresh process: blocks a thread's arena already holds free are handed out again whatever the threshold (it
+    // only decides how an arena grows), and the test runner's arena has had every other test's
+    const script = `import { mapBlocksApartWhile, releaseFreedMemory } from ${
+      JSON.stringify(new URL("./release_memory.ts", import.meta.url).href)
     };
+const libc = Deno.dlopen("libc.so.6", {
+  malloc: { parameters: ["usize"], result: "pointer" },
+  free: { parameters: ["pointer"], result: "void" },
+  memset: { parameters: ["pointer", "i32", "usize"], result: "pointer" },
+});
+const rss = () => Number(/VmRSS:\\s+(\\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"))[1]) / 1024;
+// as in the first test: 64 MB in 64 KiB blocks, touched, all freed but the last (which pins the arena's top)
+const churn = () => {
+  const base = rss();
+  const blocks = [];
+  for (let i = 0; i < 1024; i++) {
+    const p = libc.symbols.malloc(65536n);
+    libc.symbols.memset(p, 1, 65536n);
+    blocks.push(p);
+  }
+  for (let i = 0; i < blocks.length - 1; i++) libc.symbols.free(blocks[i]);
+  const held = rss() - base;
+  libc.symbols.free(blocks.at(-1));
+  return held;
+};
+releaseFreedMemory();
+const apart = await mapBlocksApartWhile(() => Promise.resolve(churn()), { fromBytes: 32768 });
+releaseFreedMemory();
+// after it: glibc's 128 KiB threshold again, the blocks come from the arena
+console.log(JSON.stringify({ apart, inArena: churn() }));`;
+    const dir = await Deno.makeTempDir();
     try {
-      releaseFreedMemory();
-      const base = rssMb();
-      const apart = await mapBlocksApartWhile(() => Promise.resolve(churn() - base), { fromBytes: 32768 });
-      releaseFreedMemory();
-      const base2 = rssMb();
-      const inArena = churn() - base2; // after it: glibc's 128 KiB threshold again, the blocks come from the arena
-      releaseFreedMemory();
+      const file = `${dir}/apart.ts`;
+      await Deno.writeTextFile(file, script);
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", file],
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      const { apart, inArena } = JSON.parse(new TextDecoder().decode(out.stdout));
       assert.ok(apart < 16, `held ${apart.toFixed(0)} MB with the blocks mapped apart`);
       assert.ok(inArena > 40, `held ${inArena.toFixed(0)} MB with the blocks in the arena`);
     } finally {
-      libc.close();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
