@@ -32,6 +32,8 @@ export function onStopSignals(stop: () => void): () => void {
  */
 export class StopLatch {
   #requested = false;
+  /** The stop signal that came first (for a start-up step that starts to wait after it). */
+  #first: Deno.Signal | undefined;
   readonly #handlers: (() => void)[] = [];
   /** What the start-up steps in {@link waiting} wait for, oldest first. */
   readonly #waits: string[] = [];
@@ -72,8 +74,11 @@ export class StopLatch {
    * the writer of a --config FIFO: `what` names it): a stop signal while it waits ends the process at once with one
    * line and 128 + the signal's number. Nothing can interrupt such a wait (a FIFO's open waits in the kernel), and a
    * supervisor's one SIGTERM must end the process, as the signal's default action did before the latch caught it.
+   * A stop signal that came before the wait began ends the process the same way as soon as it begins: nothing would
+   * hand that signal on while the step waits.
    */
   async waiting<T>(what: string, step: Promise<T>): Promise<T> {
+    if (this.#first !== undefined) this.#exitAtOnce(this.#first, `while waiting for ${what}`);
     this.#waits.push(what);
     try {
       return await step;
@@ -88,17 +93,18 @@ export class StopLatch {
     this.#remove();
   }
 
+  /** Prints `ids: <s> <why>: exiting at once` and exits with 128 + the signal's number. */
+  #exitAtOnce(s: Deno.Signal, why: string): void {
+    console.error(`ids: ${s} ${why}: exiting at once`);
+    this.#exit(128 + (SIGNAL_NUMBERS[s] ?? 15));
+  }
+
   #signal(s: Deno.Signal): void {
-    if (this.#waits.length > 0) {
-      console.error(`ids: ${s} while waiting for ${this.#waits[0]}: exiting at once`);
-      this.#exit(128 + (SIGNAL_NUMBERS[s] ?? 15));
-      return;
-    }
+    if (this.#waits.length > 0) return this.#exitAtOnce(s, `while waiting for ${this.#waits[0]}`);
     if (this.#requested && this.#handlers.length === 0) {
-      console.error(`ids: ${s} again before the command could stop: exiting at once`);
-      this.#exit(128 + (SIGNAL_NUMBERS[s] ?? 15));
-      return;
+      return this.#exitAtOnce(s, "again before the command could stop");
     }
+    this.#first ??= s;
     this.#requested = true;
     for (const h of [...this.#handlers]) h();
   }

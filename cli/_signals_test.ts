@@ -95,3 +95,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "stop latch: a signal that came before a start-up step waits for another process exits when the wait begins",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const exits: number[] = [];
+    const latch = new StopLatch({ exit: (c) => exits.push(c) });
+    try {
+      Deno.kill(Deno.pid, "SIGTERM");
+      await until(() => latch.requested);
+      assert.deepEqual(exits, [], "one signal with nothing waiting is kept for the stop handler");
+      // a step that never ends (a FIFO nobody opens): the signal above must not be lost while it waits
+      const never = new Promise<never>(() => {});
+      void latch.waiting("a reader of the FIFO", never);
+      assert.deepEqual(exits, [143], "exits as the wait begins, with 128 + SIGTERM's number");
+    } finally {
+      latch.close();
+    }
+  },
+});

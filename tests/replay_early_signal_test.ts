@@ -64,11 +64,12 @@ const STOP_WITHIN_MS = 10_000;
  * at once when its capture Worker's thread appeared, and returns the exit code, stdout and stderr; a replay still running
  * {@link STOP_WITHIN_MS} after the signal is killed (SIGKILL) and the call throws. `fifo`: a FIFO nobody opens at its
  * other end (the start-up waits for it) is the `--config` file, the `--eve` output or the feedback CSV (in a
- * configuration file), and the signal goes once a thread waits for it.
+ * configuration file), and the signal goes once a thread waits for it; with `beforeWait` it goes when the capture
+ * Worker's thread appeared, as without a FIFO: before the start-up came to the FIFO.
  */
 async function replayStoppedEarly(
   signal: "SIGINT" | "SIGTERM",
-  o: { extra?: string[]; fifo?: "config" | "eve" | "feedback-csv" } = {},
+  o: { extra?: string[]; fifo?: "config" | "eve" | "feedback-csv"; beforeWait?: boolean } = {},
 ) {
   const dir = await Deno.makeTempDir({ prefix: "ids-early-signal-" });
   const fifo = `${dir}/output.fifo`;
@@ -99,8 +100,9 @@ async function replayStoppedEarly(
     let exited = false;
     const status = child.status.then((s) => (exited = true, s));
     try {
-      const ready = o.fifo ? () => waitsForFifo(child.pid) : () => hasWorkerThread(child.pid);
-      await until(ready, 20_000, o.fifo ? `the replay to wait for its ${o.fifo} FIFO` : "the capture Worker");
+      const atFifo = o.fifo !== undefined && !o.beforeWait;
+      const ready = atFifo ? () => waitsForFifo(child.pid) : () => hasWorkerThread(child.pid);
+      await until(ready, 20_000, atFifo ? `the replay to wait for its ${o.fifo} FIFO` : "the capture Worker");
       child.kill(signal);
     } catch (e) {
       if (!exited) child.kill("SIGKILL");
@@ -172,3 +174,19 @@ for (
     },
   });
 }
+
+Deno.test({
+  name: "replay: SIGTERM during start-up, before it waits for an --eve FIFO nobody reads, ends it there with exit 143",
+  ignore: ignoreUnless("early signal", LINUX, WHY),
+  async fn() {
+    prereq("early signal", LINUX, WHY);
+    // the signal goes as the capture Worker appears, tens of ms before the outputs open: the latch keeps it for the
+    // replay's stop, which nothing would call while the EVE open waits for a reader (it hung until SIGKILL)
+    const r = await replayStoppedEarly("SIGTERM", { fifo: "eve", beforeWait: true });
+    assert.equal(r.code, 143, `stderr:\n${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /^ids: SIGTERM while waiting for a reader of the EVE output \S+output\.fifo: exiting at once$/m,
+    );
+  },
+});
