@@ -16,6 +16,7 @@
  */
 import type { EveWriter } from "../alerts/eve_writer.ts";
 import type { Waiting } from "../alerts/rotating_file.ts";
+import type { feedbackCsvSubscriber } from "../alerts/feedback_csv.ts";
 import type { Config } from "../config/defaults.ts";
 import type { SubscriberStats } from "../core/hub_event.ts";
 import type { CaptureStart } from "./capture_protocol.ts";
@@ -68,6 +69,8 @@ interface Opened {
   hub?: Hub;
   eve?: EveWriter;
   store?: Store;
+  /** The feedback CSV's special file until its subscriber took it. */
+  csvFile?: Deno.FsFile;
   removeHup?: () => void;
 }
 
@@ -122,6 +125,9 @@ export class Sensor {
       try {
         opened.eve?.close();
       } catch { /* closing is all that is left to do */ }
+      try {
+        opened.csvFile?.close();
+      } catch { /* closing is all that is left to do */ }
       if (opened.store) {
         try {
           opened.store.finishRun("failed to start", { error: (e as Error).message?.split("\n")[0] ?? String(e) });
@@ -160,6 +166,9 @@ export class Sensor {
       })
       : undefined;
     opened.eve = eve;
+    // the feedback CSV's FIFO before the store's run starts: a stop signal while its open waits for a reader ends the
+    // process at once (StopLatch.waiting), which must not leave a run `running` in the store
+    const csv = outputs.feedback_csv.enabled ? await Sensor.#openCsv(options, opened) : undefined;
     let store: Store | undefined;
     let writer: StoreWriter | undefined;
     // outputs load their modules when configured (SQLite, sockets): a plain replay starts without them
@@ -240,29 +249,24 @@ export class Sensor {
         { queue: 100_000 },
       );
     }
-    if (outputs.feedback_csv.enabled) {
-      const [{ feedbackCsvSubscriber }, { join }, { openSpecialFile }] = await Promise.all([
-        import("../alerts/feedback_csv.ts"),
-        import("node:path"),
-        import("../alerts/rotating_file.ts"),
-      ]);
-      const csvPath = outputs.feedback_csv.path !== ""
-        ? outputs.feedback_csv.path
-        : join(options.data ?? ".", "feedback.csv");
+    if (csv !== undefined) {
       try {
-        // (a FIFO is opened without blocking this thread: its open waits for a reader)
-        const opening = openSpecialFile(csvPath);
-        const file = await (options.waiting?.(`a reader of the feedback CSV ${csvPath}`, opening) ?? opening);
-        const csv = feedbackCsvSubscriber({
-          path: csvPath,
-          file,
+        if (csv.error !== undefined) throw csv.error;
+        const subscriber = csv.subscriber({
+          path: csv.path,
+          file: csv.file,
           rotateBytes: outputs.feedback_csv.rotate_mb * 1e6,
           keep: outputs.feedback_csv.rotate_keep,
         });
-        hub.subscribe(csv, { queue: 100_000 });
-        sensor.#csvReopen = () => csv.file.reopen();
+        opened.csvFile = undefined; // (the subscriber owns it now)
+        hub.subscribe(subscriber, { queue: 100_000 });
+        sensor.#csvReopen = () => subscriber.file.reopen();
       } catch (e) {
-        problem(`Cannot open feedback CSV ${csvPath}: ${(e as Error).message.split("\n")[0]} — other outputs go on`);
+        try {
+          opened.csvFile?.close();
+        } catch { /* closing is all that is left to do */ }
+        opened.csvFile = undefined;
+        problem(`Cannot open feedback CSV ${csv.path}: ${(e as Error).message.split("\n")[0]} — other outputs go on`);
       }
     }
     // logrotate convention: SIGHUP reopens the files (EVE, feedback CSV)
@@ -279,6 +283,31 @@ export class Sensor {
       sensor.#removeHup = opened.removeHup = () => Deno.removeSignalListener("SIGHUP", onHup);
     }
     return sensor;
+  }
+
+  /**
+   * The feedback CSV's path, and its file when it is a special file (a FIFO, opened without blocking this thread: its
+   * open waits for a reader, inside `options.waiting`); `error` when that open failed (said when the CSV subscribes).
+   */
+  static async #openCsv(
+    options: SensorOptions,
+    opened: Opened,
+  ): Promise<{ path: string; subscriber: typeof feedbackCsvSubscriber; file?: Deno.FsFile; error?: unknown }> {
+    const [{ feedbackCsvSubscriber: subscriber }, { join }, { openSpecialFile }] = await Promise.all([
+      import("../alerts/feedback_csv.ts"),
+      import("node:path"),
+      import("../alerts/rotating_file.ts"),
+    ]);
+    const configured = options.config.outputs.feedback_csv.path;
+    const path = configured !== "" ? configured : join(options.data ?? ".", "feedback.csv");
+    try {
+      const opening = openSpecialFile(path);
+      const file = await (options.waiting?.(`a reader of the feedback CSV ${path}`, opening) ?? opening);
+      opened.csvFile = file;
+      return { path, subscriber, file };
+    } catch (error) {
+      return { path, subscriber, error };
+    }
   }
 
   /** The configuration in force. */

@@ -51,3 +51,49 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "Sensor.open: the feedback CSV's FIFO is waited for before the store's run starts (a stop there leaves no run)",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "ids-sensor-csv-fifo-" });
+    try {
+      const fifo = join(dir, "feedback.fifo");
+      const data = join(dir, "data");
+      assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+      const config = validateConfig({ outputs: { feedback_csv: { enabled: true, path: fifo } } });
+      // what the store holds while the open waits for a reader: a stop signal then ends the process at once
+      // (StopLatch.waiting), so a run started before it would stay `running`
+      let runsWhileWaiting: unknown[] | undefined;
+      let reader: Deno.FsFile | undefined;
+      const sensor = await Sensor.open({
+        config,
+        data,
+        onProblem: () => {},
+        waiting: async (what, step) => {
+          assert.match(what, /^a reader of the feedback CSV /);
+          let store: Store | undefined;
+          try {
+            store = Store.open(data);
+            runsWhileWaiting = store.listRuns(5);
+          } catch {
+            runsWhileWaiting = []; // (no data directory yet)
+          } finally {
+            store?.close();
+          }
+          reader = await Deno.open(fifo, { read: true });
+          return await step;
+        },
+      });
+      try {
+        assert.deepEqual(runsWhileWaiting, [], "no run started before the FIFO's reader came");
+        assert.equal(sensor.store?.listRuns(1).length, 1, "the run starts once the CSV is open");
+      } finally {
+        await sensor.close();
+        reader?.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
