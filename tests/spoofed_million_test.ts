@@ -24,6 +24,11 @@ const RSS_BOUND_MB = 300;
 /** The regression guard asserted: above every run measured since the memory changes, below every run before. */
 const RSS_GUARD_MB = 320;
 const VICTIM = "10.77.0.1";
+/**
+ * Longest the replay may take (ms; it takes 5-15 s here): past it the test kills it (SIGKILL) and fails, so a hung
+ * replay cannot hang the suite.
+ */
+const REPLAY_WITHIN_MS = 180_000;
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
 const hasProc = (() => {
@@ -102,11 +107,30 @@ Deno.test({
           if (kb !== undefined) sampledMb = Math.max(sampledMb, Number(kb) / 1024);
         } catch { /* ended */ }
       }, 20);
-      const out = await child.output();
-      clearInterval(sample);
-      const err = new TextDecoder().decode(out.stderr);
-      assert.equal(out.code, 0, err);
-      const r = JSON.parse(new TextDecoder().decode(out.stdout));
+      const stdout = new Response(child.stdout).text();
+      const stderr = new Response(child.stderr).text();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), REPLAY_WITHIN_MS));
+      let status: Deno.CommandStatus | "late";
+      try {
+        status = await Promise.race([child.status, late]);
+        if (status === "late") {
+          child.kill("SIGKILL");
+          await child.status;
+        }
+      } finally {
+        clearTimeout(timer);
+        clearInterval(sample);
+      }
+      const err = await stderr;
+      if (status === "late") {
+        throw new Error(
+          `Cannot finish the replay of ${PACKETS.toLocaleString("en")} spoofed sources: still running ` +
+            `${REPLAY_WITHIN_MS} ms after its start, killed with SIGKILL (stderr: ${JSON.stringify(err.slice(-2000))})`,
+        );
+      }
+      assert.equal(status.code, 0, err);
+      const r = JSON.parse(await stdout);
       const peak = Math.max(r.peak_rss_mb, sampledMb);
       const spoofedOnVictim = (r.alert_list as { type: string; dst: string }[])
         .filter((a) => a.type === "syn_flood" && a.dst === VICTIM).length;
