@@ -15,6 +15,7 @@
  */
 import { Session } from "node:inspector";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { selfBytesByCaller } from "./_heap_samples.ts";
 
 const argv = Deno.args;
 const arg = (name: string, dflt: string): string => {
@@ -81,35 +82,8 @@ await post("HeapProfiler.startSampling", {
 const packets = await replay();
 const { profile } = await post("HeapProfiler.stopSampling");
 
-interface Node {
-  id: number;
-  selfSize: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children: Node[];
-}
-// self bytes per function, from the samples (each sample stands for `size` bytes at its node)
-const byNode = new Map<number, Node>();
-const parentOf = new Map<number, Node>();
-const walk = (n: Node) => {
-  byNode.set(n.id, n);
-  for (const c of n.children) {
-    parentOf.set(c.id, n);
-    walk(c);
-  }
-};
-walk(profile.head);
-const self = new Map<string, number>();
-let total = 0;
-const label = (n: Node) =>
-  `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.replace(base.href, "")}:${n.callFrame.lineNumber + 1}`;
-for (const s of profile.samples as { nodeId: number; size: number }[]) {
-  const n = byNode.get(s.nodeId)!;
-  const p = parentOf.get(n.id);
-  const key = `${label(n)}  <- ${p ? label(p) : "-"}`;
-  self.set(key, (self.get(key) ?? 0) + s.size);
-  total += s.size;
-}
+const { total, rows } = selfBytesByCaller(profile, base.href);
 console.log(`${variant} ${file}: ${(total / 1048576).toFixed(1)} MB sampled, ${(total / packets).toFixed(1)} B/packet`);
-for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+for (const [k, v] of rows.slice(0, top)) {
   console.log(`${(v / 1048576).toFixed(2).padStart(8)} MB ${(v / packets).toFixed(2).padStart(7)} B/p  ${k}`);
 }

@@ -12,6 +12,7 @@
  */
 import { Session } from "node:inspector";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { selfBytesByCaller } from "./_heap_samples.ts";
 
 const argv = Deno.args;
 const sep = argv.indexOf("--");
@@ -47,33 +48,8 @@ const status = await replayCommand(replayArgs);
 console.log = realLog;
 const { profile } = await post("HeapProfiler.stopSampling");
 
-interface Node {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children: Node[];
-}
-const byNode = new Map<number, Node>();
-const parentOf = new Map<number, Node>();
-const walk = (n: Node) => {
-  byNode.set(n.id, n);
-  for (const c of n.children) {
-    parentOf.set(c.id, n);
-    walk(c);
-  }
-};
-walk(profile.head);
-const label = (n: Node) =>
-  `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.replace(base.href, "")}:${n.callFrame.lineNumber + 1}`;
-const self = new Map<string, number>();
-let total = 0;
-for (const s of profile.samples as { nodeId: number; size: number }[]) {
-  const n = byNode.get(s.nodeId)!;
-  const p = parentOf.get(n.id);
-  const key = `${label(n)}  <- ${p ? label(p) : "-"}`;
-  self.set(key, (self.get(key) ?? 0) + s.size);
-  total += s.size;
-}
+const { total, rows } = selfBytesByCaller(profile, base.href);
 console.log(`replay exit ${status}: ${(total / 1048576).toFixed(1)} MB sampled on this thread`);
-for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+for (const [k, v] of rows.slice(0, top)) {
   console.log(`${(v / 1048576).toFixed(2).padStart(8)} MB  ${k}`);
 }
