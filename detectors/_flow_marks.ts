@@ -9,9 +9,11 @@
  * table's packets are spread over many slots, so one array per detector cost a cache miss per
  * detector and packet. The table zeroes a slot's block when a new flow takes the slot
  * (`FlowTable.onCreate`), so a value always belongs to the slot's current flow without a flow id to
- * compare (the ids sit in an array of their own: one more cache miss per packet). The blocks grow by
- * doubling up to the flow table's capacity as higher slots are written (the table hands out low
- * slots first).
+ * compare (the ids sit in an array of their own: one more cache miss per packet). A block array is
+ * allocated for the flow table's capacity at the first value written, and its pages are touched only as
+ * slots are written (the table hands out low slots first): grown by doubling, it left the arrays it
+ * outgrew (as many bytes as the last, 16 MB at the default cap) as garbage until the next full GC, in
+ * the resident set at a flood's peak.
  *
  * @module
  */
@@ -28,12 +30,14 @@ const EMPTY = new Float64Array(0);
 class Blocks {
   /** [slot * STRIDE + lane] the values of the flow in the slot. */
   data: Float64Array = EMPTY;
+  /** Numbers of `data` that may have been written (the slots below `used / STRIDE`); past them all are 0. */
+  used = 0;
   /** Lanes handed out (0 … LANES). */
   lanes = 0;
-  /** A new flow took `slot`: its values start at 0 (slots past the end are 0 already). */
+  /** A new flow took `slot`: its values start at 0 (slots never written are 0 already). */
   readonly created = (slot: number): void => {
     const d = this.data, i = slot * STRIDE;
-    if (i < d.length) { for (let k = 0; k < STRIDE; k++) d[i + k] = 0; }
+    if (i < this.used) { for (let k = 0; k < STRIDE; k++) d[i + k] = 0; }
   };
 }
 
@@ -88,21 +92,19 @@ export class FlowMarks {
     this.#block(flows, slot)[slot * STRIDE + this.#lane] = value;
   }
 
-  /** The block array, with room for `slot`. */
+  /** The block array, with `slot` counted as written (`0 ≤ slot < flows.capacity`). */
   #block(flows: FlowTable, slot: number): Float64Array {
-    const blocks = this.#blocks;
-    const d = blocks.data, i = slot * STRIDE;
-    if (i < d.length) return d;
-    let n = Math.max(1024 * STRIDE, d.length);
-    while (n <= i) n *= 2;
-    const grown = new Float64Array(Math.min(n, flows.capacity * STRIDE));
-    grown.set(d);
-    return blocks.data = grown;
+    const blocks = this.#blocks, i = slot * STRIDE;
+    if (i < blocks.used) return blocks.data;
+    // the whole capacity at once: its pages stay out of the resident set until slots are written
+    if (blocks.data.length === 0) blocks.data = new Float64Array(flows.capacity * STRIDE);
+    blocks.used = i + STRIDE;
+    return blocks.data;
   }
 
   /** Forgets every value. */
   clear(): void {
-    const d = this.#blocks.data;
-    for (let i = this.#lane; i < d.length; i += STRIDE) d[i] = 0;
+    const b = this.#blocks, d = b.data;
+    for (let i = this.#lane; i < b.used; i += STRIDE) d[i] = 0;
   }
 }
