@@ -66,6 +66,7 @@ export class FloodCounter {
   constructor(capacity: number) {
     this.#src = new SlotMap(capacity);
     this.#dst = new SlotMap(capacity);
+    this.#srcRec.limit = this.#dstRec.limit = capacity;
   }
 
   /** Sets window and capacity; a changed window clears the tables. */
@@ -78,6 +79,7 @@ export class FloodCounter {
     }
     this.#src.setCapacity(capacity);
     this.#dst.setCapacity(capacity);
+    this.#srcRec.limit = this.#dstRec.limit = capacity;
   }
 
   /** Entries in both tables. */

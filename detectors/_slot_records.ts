@@ -10,9 +10,19 @@
  * @module
  */
 
+/** Slots past which {@link SlotRecords.ensure} grows the records to their {@link SlotRecords.limit} at once. */
+const DOUBLING_SLOTS = 4096;
+
 /** Number fields per slot in one array (see module docs). */
 export class SlotRecords {
   #stride = 0;
+  /**
+   * Most slots the owner asks for (its table's cap; 0: unknown). Past {@link DOUBLING_SLOTS} slots the records grow to
+   * it at once instead of doubling: each doubling left the array it outgrew as garbage until a full GC (as many bytes as
+   * the new array's half, 5 MB for a 19-field record at 65,536 slots), in the resident set at a flood's peak; the pages of
+   * slots not used yet stay untouched (new records are zero), so a larger array costs no memory before it is used.
+   */
+  limit = 0;
   /** The records: slot `s`'s field `f` is `data[s * stride + f]`. Replaced when it grows. */
   data: Float64Array<ArrayBuffer> = new Float64Array(0);
 
@@ -38,6 +48,7 @@ export class SlotRecords {
     if (need <= this.data.length) return;
     let slots = Math.max(16, this.data.length / Math.max(1, this.#stride));
     while (slots * this.#stride < need) slots *= 2;
+    if (slots > DOUBLING_SLOTS && slots < this.limit) slots = this.limit;
     const grown = new Float64Array(slots * this.#stride);
     grown.set(this.data);
     this.data = grown;

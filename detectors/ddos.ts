@@ -147,6 +147,7 @@ export class DdosDetector implements Detector {
     this.#trusted = trustedFilter(config, c.use_trusted);
     this.#src.setCapacity(config.limits.max_tracked_ips);
     this.#dst.setCapacity(config.limits.max_tracked_ips);
+    this.#srcRec.limit = this.#dstRec.limit = config.limits.max_tracked_ips;
   }
 
   /** Entries in the per-source and per-destination tables. */

@@ -114,6 +114,7 @@ export class PortScanDetector implements Detector {
     this.#trusted = trustedFilter(config, c.use_trusted);
     this.#src.setCapacity(config.limits.max_tracked_ips);
     this.#sweep.setCapacity(config.limits.max_tracked_ips);
+    this.#srcRec.limit = this.#sweepRec.limit = config.limits.max_tracked_ips;
     this.#groupQueries.setCapacity(config.limits.max_tracked_ips);
   }
 

@@ -90,6 +90,7 @@ export class UdpFloodDetector implements Detector {
     this.#windowUs = windowUs;
     this.#counter.configure(windowUs, config.limits.max_tracked_ips);
     this.#pairs.setCapacity(config.limits.max_tracked_ips);
+    this.#pairRec.limit = config.limits.max_tracked_ips;
     this.#trusted = trustedFilter(config, c.use_trusted);
   }
 
