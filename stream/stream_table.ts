@@ -112,8 +112,11 @@ export class StreamTable implements StreamSink {
   #mode: Uint8Array;
   /** Per slot: bit `1 << dir` when that direction's SYN was seen before any payload … */
   #synSeen: Uint8Array;
-  /** … and the sequence number of its first data byte (slot * 2 + dir). No object until there is payload. */
-  #synSeq: Float64Array;
+  /**
+   * … and the sequence number of its first data byte (slot * 2 + dir), a 32-bit TCP sequence number (written as
+   * `(seq + 1) >>> 0`, in 0 … 2^32 − 1: exact in a Uint32Array). No object until there is payload.
+   */
+  #synSeq: Uint32Array;
   /**
    * Per slot: the record of its active connection + 1 (0: none). A record `c` holds the connection's
    * two directions at `#conn[c * 2 + dir]`: records and their directions are recycled, and the arrays
@@ -167,7 +170,7 @@ export class StreamTable implements StreamSink {
     this.#cap = cap;
     this.#mode = new Uint8Array(cap);
     this.#synSeen = new Uint8Array(cap);
-    this.#synSeq = new Float64Array(cap * 2);
+    this.#synSeq = new Uint32Array(cap * 2);
     this.#connOf = new Int32Array(cap);
     this.#heldBy = new Float64Array(cap);
     this.#prev = new Int32Array(cap + 1);
