@@ -45,9 +45,11 @@ export class DelayQueue {
   #slot: Int32Array;
   #ports: Uint32Array;
   #proto: Uint8Array;
-  // addresses: IPv4 in the number columns, IPv6 text in the string columns (no boxing per push)
-  #srcNum: Float64Array;
-  #dstNum: Float64Array;
+  // addresses: IPv4 in the number columns, IPv6 text in the string columns (no boxing per push). An IPv4 key is the
+  // address as an unsigned 32-bit number (decode/ipv4.ts reads it from a Uint32Array: 0 … 2^32 − 1), exact in a
+  // Uint32Array (half the bytes of a Float64Array: 2 MB less when the three detectors' queues are full)
+  #srcNum: Uint32Array;
+  #dstNum: Uint32Array;
   // created with the first IPv6 address (an IPv4-only capture never pays for them) and grown to the
   // highest ring index used since (not to the capacity at once); an index past the end holds no text
   #srcStr: (string | undefined)[] | null = null;
@@ -71,8 +73,8 @@ export class DelayQueue {
     this.#slot = new Int32Array(n);
     this.#ports = new Uint32Array(n);
     this.#proto = new Uint8Array(n);
-    this.#srcNum = new Float64Array(n);
-    this.#dstNum = new Float64Array(n);
+    this.#srcNum = new Uint32Array(n);
+    this.#dstNum = new Uint32Array(n);
   }
 
   /** Items queued. */
