@@ -20,6 +20,8 @@
  */
 
 const NIL = -1;
+/** Slots past which the arrays grow to {@link LruIndex.limit} at once instead of doubling. */
+const DOUBLING_SLOTS = 4096;
 
 // a slot's 24 bytes: the number key (Float64 index 3s), then four Int32s (Int32 index 6s + …)
 const CHAIN = 2, PREV = 3, NEXT = 4, HASH = 5;
@@ -207,14 +209,14 @@ export class LruIndex<K extends number | string> {
     let cap = old === 0 ? Math.min(this.#initial, this.limit) : Math.min(old * 2, this.limit);
     if (cap <= old) cap = old === 0 ? this.#initial : old * 2;
     cap = Math.max(2, Math.ceil(cap));
+    // past DOUBLING_SLOTS to the limit at once: each doubling left the buffers it outgrew as garbage until a full GC
+    // (as many bytes as half the new ones: 1.5 MB for a 65,536-slot table), in the resident set at a flood's peak
+    if (cap > DOUBLING_SLOTS && cap < this.limit && Number.isFinite(this.limit)) cap = Math.ceil(this.limit);
     const buf = new ArrayBuffer(cap * 24);
     const num = new Float64Array(buf), link = new Int32Array(buf);
     num.set(this.#num);
-    // new slots: no key, no links (the chain links are rebuilt below)
-    for (let s = old; s < cap; s++) {
-      num[s * 3] = NaN;
-      link[s * 6 + PREV] = link[s * 6 + NEXT] = NIL;
-    }
+    // the new slots are not written: a slot from #used up is never read before insert writes its key, hash and links
+    // (so the pages of slots not used yet stay out of the resident set)
     this.#num = num;
     this.#link = link;
     let nb = 2;
