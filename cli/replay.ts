@@ -74,8 +74,8 @@ export function formatProgress(c: CaptureCounters): string {
     : "";
   const alerts = Object.values(c.alerts).reduce((n, v) => n + v, 0);
   const when = c.packetTimeUs ? new Date(c.packetTimeUs / 1000).toISOString().slice(0, 19).replace("T", " ") : "—";
-  return `replaying ${c.iface}${share}: ${formatInt(c.packets)} packets, ` +
-    `${formatInt(c.rate)}/s, packet time ${when}, ${alerts} alerts, ${c.uptime} s`;
+  return `replaying ${c.iface}${share}: ${count(c.packets, "packet")}, ` +
+    `${formatInt(c.rate)}/s, packet time ${when}, ${count(alerts, "alert")}, ${c.uptime} s`;
 }
 
 /** Most alerts listed in `--json` output (`alert_list`); past it `alert_list_truncated` is true. */

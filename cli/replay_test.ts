@@ -201,3 +201,27 @@ Deno.test("replay: unpaced and not served, the capture runs on this thread (ever
 Deno.test("clean up temp files", async () => {
   for (const p of temps) await Deno.remove(p).catch(() => {});
 });
+
+Deno.test("replay progress line: one packet and one alert in the singular, more in the plural", async () => {
+  const { formatProgress } = await import("./replay.ts");
+  const counters = (packets: number, alerts: Record<string, number>) => ({
+    iface: "x.pcap",
+    linkType: 1,
+    packets,
+    bytes: 60 * packets,
+    received: 0,
+    droppedKernel: 0,
+    droppedIface: 0,
+    decodeEvents: 0,
+    flows: 1,
+    alerts,
+    rate: 10,
+    uptime: 1,
+  });
+  const one = formatProgress(counters(1, { port_scan: 1 }));
+  assert.match(one, /: 1 packet, /);
+  assert.match(one, /, 1 alert, /);
+  const many = formatProgress(counters(2_000, { port_scan: 1, syn_flood: 2 }));
+  assert.match(many, /: 2,000 packets, /);
+  assert.match(many, /, 3 alerts, /);
+});
