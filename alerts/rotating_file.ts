@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isSpecialFile } from "../core/special_file.ts";
 
 /** Options of {@link RotatingFile}. */
 export interface RotatingFileOptions {
@@ -32,13 +33,7 @@ export type Waiting = <T>(what: string, step: Promise<T>) => Promise<T>;
  * @throws {Error} the open error of a special file (permission)
  */
 export async function openSpecialFile(path: string): Promise<Deno.FsFile | undefined> {
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(path); // (a stat never waits for a FIFO's other end)
-  } catch {
-    return undefined;
-  }
-  if (info.isFile || info.isDirectory) return undefined;
+  if (!isSpecialFile(path)) return undefined;
   return await Deno.open(path, { write: true, append: true });
 }
 

@@ -111,15 +111,18 @@ export class StopLatch {
 }
 
 /**
- * True when `path` is there and is not a regular file or a directory: a FIFO, whose open (or read) waits for a process
- * at its other end, for {@link StopLatch.waiting}.
+ * Runs `body` with `given` (the entry point's latch, caught since the process started the command) or, without one, a
+ * latch made here and released when `body` ends.
  */
-export function isSpecialFile(path: string): boolean {
+export async function withStopLatch<T>(
+  given: StopLatch | undefined,
+  body: (latch: StopLatch) => Promise<T>,
+): Promise<T> {
+  const latch = given ?? new StopLatch();
   try {
-    const info = Deno.statSync(path); // (a stat never waits for a FIFO's other end)
-    return !info.isFile && !info.isDirectory;
-  } catch {
-    return false; // the caller's open says what is wrong
+    return await body(latch);
+  } finally {
+    if (given === undefined) latch.close();
   }
 }
 

@@ -23,6 +23,17 @@ Deno.test({
   },
 });
 
+/** Runs `body` with a latch whose exits are recorded in `exits` (instead of ending the test runner), closed after. */
+async function withLatch(body: (latch: StopLatch, exits: number[]) => Promise<void>): Promise<void> {
+  const exits: number[] = [];
+  const latch = new StopLatch({ exit: (c) => exits.push(c) });
+  try {
+    await body(latch, exits);
+  } finally {
+    latch.close();
+  }
+}
+
 /** Waits (at most 1 s) until `ok()`. */
 async function until(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -31,10 +42,8 @@ async function until(ok: () => boolean): Promise<void> {
 Deno.test({
   name: "stop latch: a signal before anyone listens is handed over when the stop handler comes; a second one then too",
   ignore: Deno.build.os === "windows",
-  async fn() {
-    const exits: number[] = [];
-    const latch = new StopLatch({ exit: (c) => exits.push(c) });
-    try {
+  fn: () =>
+    withLatch(async (latch, exits) => {
       assert.equal(latch.requested, false);
       Deno.kill(Deno.pid, "SIGTERM");
       await until(() => latch.requested);
@@ -47,38 +56,28 @@ Deno.test({
       assert.equal(stopped, 2);
       off();
       assert.deepEqual(exits, []);
-    } finally {
-      latch.close();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "stop latch: a second signal while no stop handler listens exits with 128 + the signal's number",
   ignore: Deno.build.os === "windows",
-  async fn() {
-    const exits: number[] = [];
-    const latch = new StopLatch({ exit: (c) => exits.push(c) });
-    try {
+  fn: () =>
+    withLatch(async (latch, exits) => {
       Deno.kill(Deno.pid, "SIGTERM");
       await until(() => latch.requested);
       assert.deepEqual(exits, []);
       Deno.kill(Deno.pid, "SIGTERM");
       await until(() => exits.length > 0);
       assert.deepEqual(exits, [143]);
-    } finally {
-      latch.close();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "stop latch: the first signal while a start-up step waits for another process exits at once; not after it",
   ignore: Deno.build.os === "windows",
-  async fn() {
-    const exits: number[] = [];
-    const latch = new StopLatch({ exit: (c) => exits.push(c) });
-    try {
+  fn: () =>
+    withLatch(async (latch, exits) => {
       const step = Promise.withResolvers<string>();
       const waited = latch.waiting("a reader of the FIFO", step.promise);
       Deno.kill(Deno.pid, "SIGTERM"); // (SIGINT would stop the test runner)
@@ -90,19 +89,14 @@ Deno.test({
       await until(() => latch.requested);
       assert.equal(latch.requested, true, "after the wait a signal is caught for the stop handler again");
       assert.deepEqual(exits, [143]);
-    } finally {
-      latch.close();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "stop latch: a signal that came before a start-up step waits for another process exits when the wait begins",
   ignore: Deno.build.os === "windows",
-  async fn() {
-    const exits: number[] = [];
-    const latch = new StopLatch({ exit: (c) => exits.push(c) });
-    try {
+  fn: () =>
+    withLatch(async (latch, exits) => {
       Deno.kill(Deno.pid, "SIGTERM");
       await until(() => latch.requested);
       assert.deepEqual(exits, [], "one signal with nothing waiting is kept for the stop handler");
@@ -110,8 +104,5 @@ Deno.test({
       const never = new Promise<never>(() => {});
       void latch.waiting("a reader of the FIFO", never);
       assert.deepEqual(exits, [143], "exits as the wait begins, with 128 + SIGTERM's number");
-    } finally {
-      latch.close();
-    }
-  },
+    }),
 });

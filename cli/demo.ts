@@ -24,7 +24,7 @@ import { DEFAULT_PORT, parseListen } from "../web/auth.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { VERSION } from "./version.ts";
 import { loadDashboard } from "./_dashboard.ts";
-import { StopLatch } from "./_signals.ts";
+import { type StopLatch, withStopLatch } from "./_signals.ts";
 
 /** The bundled demo capture (real tools in network namespaces; see tests/fixtures/README.md). */
 export const DEMO_CAPTURE: URL = new URL("../tests/fixtures/demo.pcapng.gz", import.meta.url);
@@ -96,12 +96,7 @@ export async function demoCommand(args: string[], options: DemoCommandOptions = 
     options.stop?.close(); // (the one-shot listing has no stop: a signal has its default action)
     return await printDemo(a.json === true);
   }
-  const latch = options.stop ?? new StopLatch();
-  try {
-    return await serveDemo(a, latch);
-  } finally {
-    if (options.stop === undefined) latch.close();
-  }
+  return await withStopLatch(options.stop, (latch) => serveDemo(a, latch));
 }
 
 /** `ids demo` with the dashboard, its stop signals caught. */

@@ -28,7 +28,8 @@ import { Sensor } from "../sensor/sensor.ts";
 import { OFFLINE_MAX_PENDING, OFFLINE_ML_DEADLINE_MS } from "../sensor/decision.ts";
 import { releaseFreedMemoryOnTicks } from "../ffi/release_memory.ts";
 import { parseArgs, UsageError } from "./args.ts";
-import { isSpecialFile, onStopSignals, StopLatch } from "./_signals.ts";
+import { onStopSignals, type StopLatch, withStopLatch } from "./_signals.ts";
+import { isSpecialFile } from "../core/special_file.ts";
 import type { ServedSensor } from "./_serve.ts";
 
 /** Sampled packets per second for the live traffic panel. */
@@ -92,12 +93,7 @@ export interface ReplayCommandOptions {
 
 /** Runs `ids replay`; returns the exit status. */
 export async function replayCommand(args: string[], options: ReplayCommandOptions = {}): Promise<number> {
-  const latch = options.stop ?? new StopLatch();
-  try {
-    return await replayArgs(args, latch);
-  } finally {
-    if (options.stop === undefined) latch.close();
-  }
+  return await withStopLatch(options.stop, (latch) => replayArgs(args, latch));
 }
 
 /** `ids replay` with its stop signals caught. */

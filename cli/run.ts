@@ -21,7 +21,8 @@ import { Sensor } from "../sensor/sensor.ts";
 import { defaultDataDir } from "../store/data_dir.ts";
 import { startAlertServices } from "./_alert_services.ts";
 import { parseArgs, UsageError } from "./args.ts";
-import { isSpecialFile, StopLatch } from "./_signals.ts";
+import { type StopLatch, withStopLatch } from "./_signals.ts";
+import { isSpecialFile } from "../core/special_file.ts";
 import { loadDashboard } from "./_dashboard.ts";
 import { checkListen, fileExists, type ServedSensor, serveSensor, settingsFile } from "./_serve.ts";
 
@@ -123,12 +124,7 @@ export interface RunCommandOptions {
 
 /** Runs `ids run`; resolves with the exit status. */
 export async function runCommand(args: string[], options: RunCommandOptions = {}): Promise<number> {
-  const latch = options.stop ?? new StopLatch();
-  try {
-    return await runArgs(args, latch);
-  } finally {
-    if (options.stop === undefined) latch.close();
-  }
+  return await withStopLatch(options.stop, (latch) => runArgs(args, latch));
 }
 
 /** `ids run` with its stop signals caught. */
