@@ -30,6 +30,14 @@ export const WINDOW = 2048;
 /** Segments held out of order at most. */
 export const MAX_QUEUED_SEGMENTS = 32;
 
+/** Bytes of a queue arena as first allocated … */
+const ARENA_FIRST = 512;
+/** … its largest doubling (a larger segment gets an arena of its own size) … */
+const ARENA_MAX = 64 << 10;
+/** … and the largest kept when a pooled direction is reused ({@link TcpDirection.reset}). */
+const ARENA_KEEP = 2048;
+const EMPTY = new Uint8Array(0);
+
 /** `push` result bit: some bytes were seen before. */
 export const SEG_OVERLAP = 1;
 /** `push` result bit: some bytes seen before came with different data. */
@@ -51,8 +59,22 @@ export class TcpDirection {
   #base = 0;
   /** Relative offset of the next byte to deliver. */
   #next = 0;
+  /**
+   * The out-of-order queue: the pieces at `#queue[#qHead .. #qEnd)`, sorted and not overlapping. Slots outside that
+   * range keep their piece objects for reuse (each object is in the array at most once), so a segment queued past
+   * a hole and drained later allocates no object and the array never shrinks and regrows.
+   */
   #queue: Piece[] = [];
+  #qHead = 0;
+  #qEnd = 0;
   #queued = 0;
+  /**
+   * The queued bytes' copies, one after another from offset 0 until the queue is empty again (pieces are views of
+   * it, never written after they are queued): no buffer per queued segment. A full arena is replaced (the pieces
+   * queued in the old one keep it until they are drained).
+   */
+  #arena: Uint8Array | null = null;
+  #arenaUsed = 0;
   /** The comparison window's buffer (kept across {@link reset}: a pooled direction reuses it) … */
   #win: Uint8Array | null = null;
   /** … and the part of it in use (0: none; grows with the stream up to {@link WINDOW}). */
@@ -81,8 +103,8 @@ export class TcpDirection {
     this.#started = false;
     this.#base = 0;
     this.#next = 0;
-    if (this.#queue.length > 0) this.#queue.length = 0;
-    this.#queued = 0;
+    this.#clearQueue();
+    if (this.#arena !== null && this.#arena.length > ARENA_KEEP) this.#arena = null;
     this.#winSize = 0;
     this.done = false;
     this.diffStart = this.diffEnd = 0;
@@ -90,7 +112,7 @@ export class TcpDirection {
 
   /** Segments waiting out of order. */
   get queuedSegments(): number {
-    return this.#queue.length;
+    return this.#qEnd - this.#qHead;
   }
 
   /** Bytes delivered so far. */
@@ -108,9 +130,33 @@ export class TcpDirection {
   /** Stops reassembly and releases every buffer. */
   stop(): void {
     this.done = true;
-    if (this.#queue.length > 0) this.#queue.length = 0;
-    this.#queued = 0;
+    this.#clearQueue();
     this.#winSize = 0;
+  }
+
+  /** Empties the queue (its piece objects stay for reuse, without their bytes) and the arena. */
+  #clearQueue(): void {
+    const q = this.#queue;
+    for (let i = 0; i < q.length; i++) q[i].data = EMPTY;
+    this.#qHead = this.#qEnd = 0;
+    this.#queued = 0;
+    this.#arenaUsed = 0;
+  }
+
+  /** A copy of `data` in the arena (a view of it), valid until the queue is empty again. */
+  #copy(data: Uint8Array): Uint8Array {
+    const n = data.length;
+    let a = this.#arena, at = this.#arenaUsed;
+    if (a === null || at + n > a.length) {
+      let size = a === null ? ARENA_FIRST : Math.min(a.length * 2, ARENA_MAX);
+      while (size < n && size < ARENA_MAX) size *= 2;
+      if (size < n) size = n;
+      a = this.#arena = new Uint8Array(size);
+      at = 0;
+    }
+    a.set(data, at);
+    this.#arenaUsed = at + n;
+    return a.subarray(at, at + n);
   }
 
   /**
@@ -132,36 +178,71 @@ export class TcpDirection {
       data = data.subarray(next - rel);
       rel = next;
     }
-    if (rel === next && this.#queue.length === 0) {
+    if (rel === next && this.#qEnd === this.#qHead) {
       this.#deliver(data, sink);
       return result;
     }
-    if (this.#queue.length >= MAX_QUEUED_SEGMENTS || this.#queued + data.length > this.#opts.maxQueued) {
+    if (this.#qEnd - this.#qHead >= MAX_QUEUED_SEGMENTS || this.#queued + data.length > this.#opts.maxQueued) {
       // the hole is not filling: give it up and go on from the first queued bytes
       sink.gap();
-      const first = this.#queue.length > 0 ? Math.min(this.#queue[0].start, rel) : rel;
+      const first = this.#qEnd > this.#qHead ? Math.min(this.#queue[this.#qHead].start, rel) : rel;
       this.#next = first;
       this.#drain(sink);
       if (this.done) return result;
-      if (rel === this.#next && this.#queue.length === 0) {
+      if (rel === this.#next && this.#qEnd === this.#qHead) {
         this.#deliver(data, sink);
         return result;
       }
     }
-    const r = insertPiece(this.#queue, rel, data.slice(), this.#opts.policy);
-    if (r.overlapBytes > 0) {
-      result |= SEG_OVERLAP;
-      if (r.differentStart >= 0) {
-        result |= SEG_DIFFERENT;
-        this.diffStart = r.differentStart;
-        this.diffEnd = r.differentEnd;
+    const end = rel + data.length;
+    if (this.#qEnd === this.#qHead || this.#queue[this.#qEnd - 1].end <= rel) {
+      // after every queued piece (the common case: segments past a hole in order): insertPiece's fast path, in place
+      this.#append(rel, end, this.#copy(data));
+      this.#queued += end - rel;
+    } else {
+      const q = this.#queue;
+      const live = this.#qHead === 0 && this.#qEnd === q.length ? q : q.slice(this.#qHead, this.#qEnd);
+      const r = insertPiece(live, rel, this.#copy(data), this.#opts.policy);
+      if (r.overlapBytes > 0) {
+        result |= SEG_OVERLAP;
+        if (r.differentStart >= 0) {
+          result |= SEG_DIFFERENT;
+          this.diffStart = r.differentStart;
+          this.diffEnd = r.differentEnd;
+        }
       }
+      // insertPiece's list (each piece once) is the queue now
+      this.#queue = live;
+      this.#qHead = 0;
+      this.#qEnd = live.length;
+      this.#queued = 0;
+      for (let i = 0; i < live.length; i++) this.#queued += live[i].end - live[i].start;
     }
-    this.#queued = 0;
-    const q = this.#queue;
-    for (let i = 0; i < q.length; i++) this.#queued += q[i].end - q[i].start;
     this.#drain(sink);
     return result;
+  }
+
+  /** Puts a piece after the queued ones, in a free slot's object when there is one. */
+  #append(start: number, end: number, data: Uint8Array): void {
+    const q = this.#queue;
+    if (this.#qEnd === q.length && this.#qHead > 0) {
+      // move the queued pieces to the front by swapping slots (each object stays in the array once)
+      const n = this.#qEnd - this.#qHead;
+      for (let i = 0; i < n; i++) {
+        const t = q[i];
+        q[i] = q[this.#qHead + i];
+        q[this.#qHead + i] = t;
+      }
+      this.#qHead = 0;
+      this.#qEnd = n;
+    }
+    if (this.#qEnd < q.length) {
+      const p = q[this.#qEnd];
+      p.start = p.origStart = start;
+      p.end = p.origEnd = end;
+      p.data = data;
+    } else q.push({ start, end, data, origStart: start, origEnd: end });
+    this.#qEnd++;
   }
 
   /**
@@ -169,19 +250,19 @@ export class TcpDirection {
    * to fill, the receiver got bytes the capture never saw; the hole is given up at once.
    */
   acked(ack: number, sink: StreamSink): void {
-    if (!this.#started || this.done || this.#queue.length === 0) return;
+    if (!this.#started || this.done || this.#qEnd === this.#qHead) return;
     const rel = (ack - this.#base) | 0;
     if (rel <= this.#next) return;
     sink.gap();
-    this.#next = Math.min(this.#queue[0].start, rel);
+    this.#next = Math.min(this.#queue[this.#qHead].start, rel);
     this.#drain(sink);
   }
 
   /** Ends the direction: queued bytes after a hole are delivered after a gap. */
   finish(sink: StreamSink): void {
-    while (!this.done && this.#queue.length > 0) {
+    while (!this.done && this.#qEnd > this.#qHead) {
       sink.gap();
-      this.#next = this.#queue[0].start;
+      this.#next = this.#queue[this.#qHead].start;
       this.#drain(sink);
     }
     this.stop();
@@ -241,12 +322,19 @@ export class TcpDirection {
 
   #drain(sink: StreamSink): void {
     const q = this.#queue;
-    while (q.length > 0 && !this.done) {
-      const p = q[0];
+    while (this.#qEnd > this.#qHead && !this.done) {
+      const p = q[this.#qHead];
       if (p.start > this.#next) break;
-      q.shift();
+      this.#qHead++;
       this.#queued -= p.end - p.start;
-      if (p.end > this.#next) this.#deliver(p.data.subarray(this.#next - p.start), sink);
+      const data = p.data;
+      p.data = EMPTY;
+      if (this.#qHead === this.#qEnd) {
+        // the queue is empty: its slots and the arena are free again (the piece's bytes stay valid during the call)
+        this.#qHead = this.#qEnd = 0;
+        this.#arenaUsed = 0;
+      }
+      if (p.end > this.#next) this.#deliver(p.start === this.#next ? data : data.subarray(this.#next - p.start), sink);
     }
   }
 }
