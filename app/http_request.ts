@@ -458,7 +458,7 @@ export class HttpRequestParser {
       const cap = Math.min(this.#max, Math.max(need, this.#buf.length * 2, FIRST_BUFFER));
       const old = this.#buf;
       const nb = cap === FIRST_BUFFER && POOL.length > 0 ? POOL.pop()! : new Uint8Array(cap);
-      nb.set(old.subarray(0, this.#len));
+      if (this.#len > 0) nb.set(old.subarray(0, this.#len)); // (the first bytes of a request: nothing to move)
       if (old.length === FIRST_BUFFER && POOL.length < POOL_MAX) POOL.push(old);
       this.#buf = nb;
     }
@@ -469,6 +469,10 @@ export class HttpRequestParser {
 
   /** Drops `n` bytes from the front of the buffer; releases it when empty. */
   #consume(n: number): void {
+    if (n === 0) {
+      this.#scan = 0; // (as before: nothing moves)
+      return;
+    }
     if (n >= this.#len) {
       this.#release();
       return;
@@ -532,7 +536,18 @@ export class HttpRequestParser {
   /** Index just past the blank line ending the head, or -1. */
   #findHeadEnd(): number {
     const b = this.#buf, len = this.#len;
-    for (let i = Math.max(0, this.#scan - 3); i < len; i++) {
+    let i = Math.max(0, this.#scan - 3);
+    // four bytes a step, as scanHead: a word without an LF (no zero byte in word ^ 0x0a0a0a0a) is passed whole
+    for (; i + 4 <= len; i += 4) {
+      const x = (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) ^ 0x0a0a0a0a;
+      if ((((x - 0x01010101) & ~x) & 0x80808080) === 0) continue;
+      for (let j = i; j < i + 4; j++) {
+        if (b[j] !== LF) continue;
+        if (j + 1 < len && b[j + 1] === LF) return j + 2;
+        if (j + 2 < len && b[j + 1] === CR && b[j + 2] === LF) return j + 3;
+      }
+    }
+    for (; i < len; i++) {
       if (b[i] !== LF) continue;
       if (i + 1 < len && b[i + 1] === LF) return i + 2;
       if (i + 2 < len && b[i + 1] === CR && b[i + 2] === LF) return i + 3;
