@@ -25,7 +25,7 @@ import { headerValue, type HttpHeader, type HttpRequest } from "../app/http_requ
 import type { AttackType } from "./attack_type.ts";
 import type { HttpInfo } from "./detection.ts";
 import type { Detector, Emit, PacketInterest } from "./detector.ts";
-import { matchSql, type SqlMatch } from "./sql_patterns.ts";
+import { cannotMatchSql, matchSql, type SqlMatch } from "./sql_patterns.ts";
 import { decodeDeep, escapeExcerpt, percentDecode, splitPairs } from "./url_decode.ts";
 
 const TCP = 6;
@@ -274,6 +274,8 @@ export class SqlInjectionDetector implements Detector {
     label: string | undefined,
     req: HttpRequest,
   ): SqlFinding | null {
+    // most values (paths, numbers, user agents) have no character or word the patterns need: no decoding, no look-up
+    if (cannotMatchSql(raw, form)) return null;
     const dec = decodeDeep(raw, form);
     let strongOnly = false;
     if (name !== "") {
@@ -309,8 +311,10 @@ export class SqlInjectionDetector implements Detector {
   #pairs(text: string, sep: string, form: boolean, kind: string, req: HttpRequest): boolean {
     const pairs = splitPairs(text, sep, MAX_PARAMS);
     for (let i = 0; i < pairs.length; i++) {
+      const raw = pairs[i][1];
+      if (cannotMatchSql(raw, form)) continue; // (as #value would say: the name is decoded only when needed)
       const name = percentDecode(pairs[i][0].trim(), form);
-      if (this.#take(this.#value(pairs[i][1], form, kind, name, name, req))) return true;
+      if (this.#take(this.#value(raw, form, kind, name, name, req))) return true;
     }
     return false;
   }

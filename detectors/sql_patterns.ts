@@ -458,6 +458,97 @@ export const SQL_FAMILY_TEXT: Readonly<Record<SqlFamily, string>> = {
 const GATE =
   /['"`;(@#|&]|--|\/\*|(?:\b|\d)(?:union|order|or|and|xor|having|case|exec|execute|waitfor|from|information_schema|sqlite_master|pg_shadow|sysobjects)\b/i;
 
+/** @internal The gate alone (for tests of {@link cannotMatchSql}). */
+export function passesSqlGate(value: string): boolean {
+  return GATE.test(value);
+}
+
+/** The words of {@link GATE} (lower case): one of them must end a run of word characters for the gate to pass. */
+const GATE_WORDS = [
+  "union",
+  "order",
+  "or",
+  "and",
+  "xor",
+  "having",
+  "case",
+  "exec",
+  "execute",
+  "waitfor",
+  "from",
+  "information_schema",
+  "sqlite_master",
+  "pg_shadow",
+  "sysobjects",
+];
+
+/** True for the character codes of `\w` (ASCII letters, digits, `_`: the regex `\b` looks at these only). */
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/** True when the word characters `text[start..end)` end with one of {@link GATE_WORDS} (any ASCII case). */
+function endsWithGateWord(text: string, start: number, end: number): boolean {
+  for (let w = 0; w < GATE_WORDS.length; w++) {
+    const word = GATE_WORDS[w], n = word.length;
+    if (end - start < n) continue;
+    let k = 0;
+    for (; k < n; k++) {
+      const c = text.charCodeAt(end - n + k);
+      if ((c >= 65 && c <= 90 ? c + 32 : c) !== word.charCodeAt(k)) break;
+    }
+    if (k === n) return true;
+  }
+  return false;
+}
+
+/**
+ * A cheap test, made on the raw value before any decoding: true when `decodeDeep(raw, form)` would return `raw`
+ * itself (no `%`, no `&`, no `+` in a form value) and {@link GATE} cannot pass on it, so {@link matchSql} of the
+ * decoded value is certainly null. One pass over the characters, no string built. {@link GATE} passes only on one
+ * of its characters (`'"\`;(@#|&`), on `--` or `/*`, or on one of its words followed by a word boundary, that is
+ * at the end of a run of word characters; every run is checked for such an ending (a superset of the gate's
+ * matches: `color` ends in `or`). False means "inspect as usual", not "SQL".
+ */
+export function cannotMatchSql(raw: string, form: boolean): boolean {
+  const n = raw.length;
+  let run = -1;
+  for (let i = 0; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if (isWordCode(c)) {
+      if (run < 0) run = i;
+      continue;
+    }
+    if (run >= 0) {
+      if (endsWithGateWord(raw, run, i)) return false;
+      run = -1;
+    }
+    switch (c) {
+      case 39: // '
+      case 34: // "
+      case 96: // `
+      case 59: // ;
+      case 40: // (
+      case 64: // @
+      case 35: // #
+      case 124: // |
+      case 38: // & (also an HTML character reference: decoding could change the value)
+      case 37: // % (percent-decoding could change the value)
+        return false;
+      case 43: // + (a space in a form value)
+        if (form) return false;
+        break;
+      case 45: // --
+        if (i + 1 < n && raw.charCodeAt(i + 1) === 45) return false;
+        break;
+      case 47: // /*
+        if (i + 1 < n && raw.charCodeAt(i + 1) === 42) return false;
+        break;
+    }
+  }
+  return !(run >= 0 && endsWithGateWord(raw, run, n));
+}
+
 /**
  * The normalized copy of a value that rules match: NULs removed, inline and versioned comments and
  * line comments followed by a newline replaced by a space, whitespace runs collapsed to one space.

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { isBreakoutQuote, matchSql, normalizeSql, type SqlFamily } from "./sql_patterns.ts";
+import {
+  cannotMatchSql,
+  isBreakoutQuote,
+  matchSql,
+  normalizeSql,
+  passesSqlGate,
+  type SqlFamily,
+} from "./sql_patterns.ts";
+import { mulberry32 } from "../core/prng.ts";
 import { decodeDeep } from "./url_decode.ts";
 
 /** Malicious values (as they appear in a query string) and the family expected first. */
@@ -245,5 +253,39 @@ Deno.test("sql patterns: other encodings of the same ideas match", () => {
 Deno.test("sql patterns: look-alikes of the encodings stay silent", () => {
   for (const v of ENCODING_LOOKALIKES) {
     assert.equal(matchSql(v), null, `matched: ${v} -> ${JSON.stringify(matchSql(v))}`);
+  }
+});
+
+Deno.test("cannotMatchSql: never true for a value whose decoding changes or passes the gate", () => {
+  const random = mulberry32(15);
+  const tokens = [
+    ...["union", "order", "or", "and", "xor", "having", "case", "exec", "execute", "waitfor", "from"],
+    ...["information_schema", "sqlite_master", "pg_shadow", "sysobjects", "Information_Schema", "SQLITE_MASTER"],
+    ...["UNION", "Or", "aNd", "color", "door", "band", "fromage", "xorro", "orb", "_or", "1or", "or1", "or_"],
+    ..."'\"`;(@#|&%+-/*=.,:?!<>[]{}~^$\\ \t\n".split(""),
+    ...["--", "/*", "%27", "%2527", "&#39;", "&amp;", "+", "%", "&"],
+    ...["a", "b", "z", "Z", "_", "0", "1", "9", "curl/7.88.1", "id", "x", "select", "null", "sleep(5)"],
+    ...["\u017f", "\u212a", "\u00e9", "\u0130", "\u00ff", "\u0131", "\u2028"],
+  ];
+  let cannot = 0, could = 0;
+  for (let trial = 0; trial < 20000; trial++) {
+    let raw = "";
+    for (let k = 1 + Math.floor(random() * 6); k > 0; k--) raw += tokens[Math.floor(random() * tokens.length)];
+    for (const form of [false, true]) {
+      if (!cannotMatchSql(raw, form)) {
+        could++;
+        continue;
+      }
+      cannot++;
+      const dec = decodeDeep(raw, form);
+      assert.equal(dec.value, raw, `${JSON.stringify(raw)} form ${form}: decoding changes it`);
+      assert.equal(passesSqlGate(raw), false, `${JSON.stringify(raw)}: passes the gate`);
+      assert.equal(matchSql(raw), null, JSON.stringify(raw));
+    }
+  }
+  assert.ok(cannot > 1000 && could > 1000, `both answers tried: ${cannot} / ${could}`);
+  // and the everyday values it exists for
+  for (const v of ["curl/7.88.1", "/a", "147", "Mozilla/5.0 (X11)", "10.77.1.1:8081", "ApacheBench/2.3"]) {
+    assert.equal(cannotMatchSql(v, true), !v.includes("("), v);
   }
 });
