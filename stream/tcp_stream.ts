@@ -30,12 +30,8 @@ export const WINDOW = 2048;
 /** Segments held out of order at most. */
 export const MAX_QUEUED_SEGMENTS = 32;
 
-/** Bytes of a queue arena as first allocated … */
+/** Bytes of a queue arena at least (a power of two times this), and the most a pooled direction keeps. */
 const ARENA_FIRST = 512;
-/** … its largest doubling (a larger segment gets an arena of its own size) … */
-const ARENA_MAX = 64 << 10;
-/** … and the largest kept when a pooled direction is reused ({@link TcpDirection.reset}). */
-const ARENA_KEEP = 2048;
 const EMPTY = new Uint8Array(0);
 
 /** `push` result bit: some bytes were seen before. */
@@ -70,8 +66,9 @@ export class TcpDirection {
   #queued = 0;
   /**
    * The queued bytes' copies, one after another from offset 0 until the queue is empty again (pieces are views of
-   * it, never written after they are queued): no buffer per queued segment. A full arena is replaced (the pieces
-   * queued in the old one keep it until they are drained).
+   * it, never written after they are queued): no buffer per queued segment. A full arena is replaced by one of at
+   * least twice the queued bytes and the new segment, the queued pieces moved into it: the arena stays within four
+   * times what `heldBytes` counts (plus {@link ARENA_FIRST}), and no piece keeps an old one.
    */
   #arena: Uint8Array | null = null;
   #arenaUsed = 0;
@@ -94,6 +91,11 @@ export class TcpDirection {
     return this.#queued + this.#winSize;
   }
 
+  /** Bytes of the buffers this direction holds (the comparison window's and the queue arena's). */
+  get bufferBytes(): number {
+    return (this.#win === null ? 0 : this.#win.length) + (this.#arena === null ? 0 : this.#arena.length);
+  }
+
   /**
    * Makes the direction as new (nothing seen, not started) with `opts`, keeping its window buffer
    * for reuse: a stream stage recycles the directions of ended connections instead of allocating.
@@ -104,7 +106,7 @@ export class TcpDirection {
     this.#base = 0;
     this.#next = 0;
     this.#clearQueue();
-    if (this.#arena !== null && this.#arena.length > ARENA_KEEP) this.#arena = null;
+    if (this.#arena !== null && this.#arena.length > ARENA_FIRST) this.#arena = null;
     this.#winSize = 0;
     this.done = false;
     this.diffStart = this.diffEnd = 0;
@@ -148,11 +150,18 @@ export class TcpDirection {
     const n = data.length;
     let a = this.#arena, at = this.#arenaUsed;
     if (a === null || at + n > a.length) {
-      let size = a === null ? ARENA_FIRST : Math.min(a.length * 2, ARENA_MAX);
-      while (size < n && size < ARENA_MAX) size *= 2;
-      if (size < n) size = n;
+      let size = ARENA_FIRST;
+      while (size < 2 * (this.#queued + n)) size *= 2;
       a = this.#arena = new Uint8Array(size);
+      // the queued pieces move along (amortized: the new arena has room for as many bytes again)
       at = 0;
+      const q = this.#queue;
+      for (let i = this.#qHead; i < this.#qEnd; i++) {
+        const p = q[i], len = p.data.length;
+        a.set(p.data, at);
+        p.data = a.subarray(at, at + len);
+        at += len;
+      }
     }
     a.set(data, at);
     this.#arenaUsed = at + n;
