@@ -2,16 +2,20 @@
  * Keys (numbers or strings) in least-recently-used order, each in a numbered slot, with O(1) find,
  * touch, insert and remove and no allocation per operation.
  *
- * Built like the flow table: keys sit in typed-array slots with a chained hash index and an
- * intrusive doubly linked list for the order. A JS `Map` is not used because churn is what floods
+ * Keys sit in typed-array slots with an open-addressing hash index (linear probing) and an intrusive
+ * doubly linked list for the order. A JS `Map` is not used because churn is what floods
  * produce: evicting a Map's first entry walks the holes earlier deletes left (quadratic), and
  * every rehash of a large Map leaves megabytes of garbage in the old generation. Slots are reused
  * through a free list and never move, so callers can keep values in arrays indexed by slot; the
  * arrays grow by doubling (up to {@link LruIndex.limit} while there is room to grow).
  *
- * A slot's number key, hash chain link and order links sit together in 24 bytes of one buffer (a
- * `Float64Array` and an `Int32Array` view of it): finding a key and moving it to the newest end
- * touch one cache line for the slot instead of one per array.
+ * A slot's number key and order links sit together in 16 bytes of one buffer (a `Float64Array` and an
+ * `Int32Array` view of it): finding a key and moving it to the newest end touch one cache line for the
+ * slot instead of one per array. The hash index holds (slot + 1, full hash) pairs in one `Int32Array`
+ * at most half full: a key that is not held is told apart from the others by their hashes in one or two
+ * adjacent cache lines of the index, without reading any slot (with hash chains, every key ahead in the
+ * chain was a slot read: a cache miss each under a spoofed flood, where most keys are new and the
+ * table is full). Removal shifts the entries after it back (no tombstones: churn never degrades it).
  *
  * Number keys must be integers in ±2^53 (addresses, composite keys); strings are IPv6 addresses or
  * other text keys.
@@ -23,8 +27,8 @@ const NIL = -1;
 /** Slots past which the arrays grow to {@link LruIndex.limit} at once instead of doubling. */
 const DOUBLING_SLOTS = 4096;
 
-// a slot's 24 bytes: the number key (Float64 index 3s), then four Int32s (Int32 index 6s + …)
-const CHAIN = 2, PREV = 3, NEXT = 4, HASH = 5;
+// a slot's 16 bytes: the number key (Float64 index 2s), then two Int32s (Int32 index 4s + PREV / NEXT)
+const PREV = 2, NEXT = 3;
 
 function hashNumber(k: number): number {
   const lo = k >>> 0, hi = (k / 4294967296) | 0;
@@ -55,13 +59,15 @@ export class LruIndex<K extends number | string> {
   /** Slot count the arrays grow to at most while slots are free to take (callers evict first). */
   limit: number;
   #cap = 0;
-  /** Per slot at 3s: the number key (NaN for a text key or a free slot). */
+  /** Per slot at 2s: the number key (NaN for a text key or a free slot). */
   #num: Float64Array = new Float64Array(0);
-  /** The same bytes: per slot at 6s + CHAIN / PREV / NEXT / HASH. */
+  /** The same bytes: per slot at 4s + PREV / NEXT. */
   #link: Int32Array = new Int32Array(0);
   /** Per slot: the text key; only as long as the highest slot that held one (no holes, no sparse array). */
   #str: (string | undefined)[] = textColumn();
+  /** The hash index: bucket b's slot + 1 at 2b (0: empty), its key's hash at 2b + 1. */
   #buckets: Int32Array = new Int32Array(0);
+  /** Buckets − 1 (a power of two minus one). */
   #mask = 0;
   #newest = NIL;
   #oldest = NIL;
@@ -94,24 +100,29 @@ export class LruIndex<K extends number | string> {
     if (this.#size === 0) return NIL;
     // the newest key first: a flood repeats its source and destination packet after packet
     const n = this.#newest;
-    const num = this.#num, link = this.#link;
+    const num = this.#num, bk = this.#buckets, mask = this.#mask;
     if (typeof key === "number") {
       // text keys hold NaN in the number column, so a number key never matches one
-      if (num[n * 3] === key) return n;
-      let s = this.#buckets[hashNumber(key) & this.#mask];
-      while (s !== NIL && num[s * 3] !== key) s = link[s * 6 + CHAIN];
-      return s;
+      if (num[n * 2] === key) return n;
+      const h = hashNumber(key);
+      for (let b = h & mask;; b = (b + 1) & mask) {
+        const e = bk[b * 2];
+        if (e === 0) return NIL;
+        if (bk[b * 2 + 1] === h && num[(e - 1) * 2] === key) return e - 1;
+      }
     }
     if (this.#text(n) === key) return n;
     const h = hashString(key);
-    let s = this.#buckets[h & this.#mask];
-    while (s !== NIL && (link[s * 6 + HASH] !== h || this.#text(s) !== key)) s = link[s * 6 + CHAIN];
-    return s;
+    for (let b = h & mask;; b = (b + 1) & mask) {
+      const e = bk[b * 2];
+      if (e === 0) return NIL;
+      if (bk[b * 2 + 1] === h && this.#text(e - 1) === key) return e - 1;
+    }
   }
 
   /** The key in `slot` (for a slot freed since: NaN or undefined, equal to no key). */
   keyOf(slot: number): K {
-    const n = this.#num[slot * 3];
+    const n = this.#num[slot * 2];
     return (n === n ? n : this.#text(slot)) as K;
   }
 
@@ -128,7 +139,7 @@ export class LruIndex<K extends number | string> {
 
   /** The next slot toward the most recently used, -1 after the newest. */
   newer(slot: number): number {
-    return this.#link[slot * 6 + NEXT];
+    return this.#link[slot * 4 + NEXT];
   }
 
   /** Marks `slot` most recently used. */
@@ -142,7 +153,7 @@ export class LruIndex<K extends number | string> {
   insert(key: K): number {
     let s = this.#free;
     if (s !== NIL) {
-      this.#free = this.#link[s * 6 + NEXT];
+      this.#free = this.#link[s * 4 + NEXT];
     } else {
       if (this.#used === this.#cap) this.#grow();
       s = this.#used++;
@@ -150,42 +161,67 @@ export class LruIndex<K extends number | string> {
     let h: number;
     if (typeof key === "number") {
       h = hashNumber(key);
-      this.#num[s * 3] = key;
+      this.#num[s * 2] = key;
     } else {
       h = hashString(key);
       const str = this.#str;
       while (str.length < s) str.push(undefined);
       if (str.length === s) str.push(key);
       else str[s] = key;
-      this.#num[s * 3] = NaN;
+      this.#num[s * 2] = NaN;
     }
-    const link = this.#link, i = s * 6;
-    link[i + HASH] = h;
-    const b = h & this.#mask;
-    link[i + CHAIN] = this.#buckets[b];
-    this.#buckets[b] = s;
+    this.#place(s, h);
     this.#linkNewest(s);
     this.#size++;
     return s;
   }
 
+  /** Puts `slot` with hash `h` in the first empty bucket from its home. */
+  #place(slot: number, h: number): void {
+    const bk = this.#buckets, mask = this.#mask;
+    let b = h & mask;
+    while (bk[b * 2] !== 0) b = (b + 1) & mask;
+    bk[b * 2] = slot + 1;
+    bk[b * 2 + 1] = h;
+  }
+
+  /** The hash of the key in `slot`; NaN for a free slot. */
+  #hashOf(slot: number): number {
+    const n = this.#num[slot * 2];
+    if (n === n) return hashNumber(n);
+    const t = this.#text(slot);
+    return t === undefined ? NaN : hashString(t);
+  }
+
   /** Removes the key in `slot`. */
   remove(slot: number): void {
-    const link = this.#link;
-    const b = link[slot * 6 + HASH] & this.#mask;
-    let s = this.#buckets[b], prev = NIL;
-    while (s !== NIL && s !== slot) {
-      prev = s;
-      s = link[s * 6 + CHAIN];
+    const h = this.#hashOf(slot);
+    if (h !== h) return; // not live
+    const bk = this.#buckets, mask = this.#mask;
+    let i = h & mask;
+    for (;; i = (i + 1) & mask) {
+      const e = bk[i * 2];
+      if (e === 0) return; // not live
+      if (e === slot + 1) break;
     }
-    if (s !== slot) return; // not live
-    if (prev === NIL) this.#buckets[b] = link[slot * 6 + CHAIN];
-    else link[prev * 6 + CHAIN] = link[slot * 6 + CHAIN];
+    // shift the entries after it back over the hole, each as far as its home allows (linear probing's deletion)
+    for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
+      const e = bk[j * 2];
+      if (e === 0) break;
+      const eh = bk[j * 2 + 1], home = eh & mask;
+      // the entry at j may fill the hole at i unless its home lies cyclically in (i, j]
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        bk[i * 2] = e;
+        bk[i * 2 + 1] = eh;
+        i = j;
+      }
+    }
+    bk[i * 2] = 0;
+    bk[i * 2 + 1] = 0;
     this.#unlink(slot);
     if (slot < this.#str.length) this.#str[slot] = undefined;
-    this.#num[slot * 3] = NaN; // a free slot's key equals no key (see keyOf)
-    link[slot * 6 + CHAIN] = NIL;
-    link[slot * 6 + NEXT] = this.#free;
+    this.#num[slot * 2] = NaN; // a free slot's key equals no key (see keyOf)
+    this.#link[slot * 4 + NEXT] = this.#free;
     this.#free = slot;
     this.#size--;
   }
@@ -212,32 +248,29 @@ export class LruIndex<K extends number | string> {
     // past DOUBLING_SLOTS to the limit at once: each doubling left the buffers it outgrew as garbage until a full GC
     // (as many bytes as half the new ones: 1.5 MB for a 65,536-slot table), in the resident set at a flood's peak
     if (cap > DOUBLING_SLOTS && cap < this.limit && Number.isFinite(this.limit)) cap = Math.ceil(this.limit);
-    const buf = new ArrayBuffer(cap * 24);
+    const buf = new ArrayBuffer(cap * 16);
     const num = new Float64Array(buf), link = new Int32Array(buf);
     num.set(this.#num);
-    // the new slots are not written: a slot from #used up is never read before insert writes its key, hash and links
+    // the new slots are not written: a slot from #used up is never read before insert writes its key and links
     // (so the pages of slots not used yet stay out of the resident set)
     this.#num = num;
     this.#link = link;
+    // at least two buckets per slot: the index stays at most half full
     let nb = 2;
     while (nb < cap * 2) nb <<= 1;
-    this.#buckets = new Int32Array(nb).fill(NIL);
+    this.#buckets = new Int32Array(nb * 2);
     this.#mask = nb - 1;
     this.#cap = cap;
-    // re-chain every live slot (walk the order list; free slots are not in it)
-    for (let s = this.#oldest; s !== NIL; s = link[s * 6 + NEXT]) {
-      const b = link[s * 6 + HASH] & this.#mask;
-      link[s * 6 + CHAIN] = this.#buckets[b];
-      this.#buckets[b] = s;
-    }
+    // index every live slot again (walk the order list; free slots are not in it)
+    for (let s = this.#oldest; s !== NIL; s = link[s * 4 + NEXT]) this.#place(s, this.#hashOf(s));
   }
 
   #unlink(s: number): void {
-    const link = this.#link, i = s * 6;
+    const link = this.#link, i = s * 4;
     const p = link[i + PREV], n = link[i + NEXT];
-    if (p !== NIL) link[p * 6 + NEXT] = n;
+    if (p !== NIL) link[p * 4 + NEXT] = n;
     else this.#oldest = n;
-    if (n !== NIL) link[n * 6 + PREV] = p;
+    if (n !== NIL) link[n * 4 + PREV] = p;
     else this.#newest = p;
     link[i + PREV] = NIL;
     link[i + NEXT] = NIL;
@@ -245,10 +278,10 @@ export class LruIndex<K extends number | string> {
 
   #linkNewest(s: number): void {
     // the list runs oldest → newest through NEXT; PREV points toward the oldest
-    const link = this.#link, i = s * 6;
+    const link = this.#link, i = s * 4;
     link[i + PREV] = this.#newest;
     link[i + NEXT] = NIL;
-    if (this.#newest !== NIL) link[this.#newest * 6 + NEXT] = s;
+    if (this.#newest !== NIL) link[this.#newest * 4 + NEXT] = s;
     else this.#oldest = s;
     this.#newest = s;
   }
