@@ -2,10 +2,14 @@
  * Bidirectional flow table on packet time, with a hard cap and allocation-free updates for IPv4.
  *
  * Flows live in slots. A slot's fields sit together in two packed records (eight doubles: addresses,
- * counters, times — one cache line; eight 32-bit words: hash, ports, links, protocol, state, list), so
- * a look-up, an update and an expiry touch two cache lines per flow rather than one per field. A flow
+ * counters, times — one cache line; six 32-bit words: ports, links, protocol, state, list), so a
+ * look-up, an update and an expiry touch two cache lines per flow rather than one per field. A flow
  * is keyed by its 5-tuple in canonical order (the lower address/port first) so both directions hit the
- * same slot. Each slot sits in one of six LRU
+ * same slot. The hash index is open addressing (linear probing, at most half full) of (slot + 1, full
+ * hash) pairs: a packet of a new flow finds its key absent from the hashes in one or two adjacent cache
+ * lines of the index, without reading other flows' records (with hash chains every flow ahead in the
+ * chain was a record read, a cache miss each under a flood of new flows), and a removal shifts the
+ * entries after it back (no tombstones). Each slot sits in one of six LRU
  * lists, one per timeout (TCP new / established / closed, UDP, ICMP, other); list tails are the
  * oldest and every flow in a list has the same timeout, so expiry is exact and O(1) per packet.
  * When the table is full the least recently active flow is evicted and counted.
@@ -125,16 +129,14 @@ const F_PKTS = 2; // + dir
 const F_BYTES = 4; // + dir
 const F_LAST = 6;
 const F_FIRST = 7;
-// per-slot record of 32-bit words (I = 8 per slot)
-const I = 8;
-const I_HASH = 0;
-const I_PORTS = 1; // portA << 16 | portB, as int32
-const I_CHAIN = 2; // next slot in the hash bucket
-const I_PREV = 3; // LRU list links
-const I_NEXT = 4;
-const I_PROTO = 5; // proto | initiator-is-b << 8 | detectors' quiet bits << 16
-const I_STATE = 6;
-const I_CLS = 7; // the LRU list, -1 when unlinked
+// per-slot record of 32-bit words (I = 6 per slot)
+const I = 6;
+const I_PORTS = 0; // portA << 16 | portB, as int32
+const I_PREV = 1; // LRU list links
+const I_NEXT = 2;
+const I_PROTO = 3; // proto | initiator-is-b << 8 | detectors' quiet bits << 16
+const I_STATE = 4;
+const I_CLS = 5; // the LRU list, -1 when unlinked
 /** Hash buckets of a new table (doubled as flows are added). */
 const MIN_BUCKETS = 4096;
 /** Fewest flow slots a table has, whatever `maxFlows` asks for (per-flow columns elsewhere size to match). */
@@ -155,10 +157,11 @@ export class FlowTable {
   #strA: (string | undefined)[] = [];
   #strB: (string | undefined)[] = [];
   #id: Float64Array;
-  // hash buckets: slot + 1, 0 = empty (a zeroed array is an empty table); grown with the live flows (two
-  // buckets per flow at most, up to two per slot of the cap): a look-up reads one random bucket, and a bucket
-  // array sized for the cap (2 MB by default) misses the cache on nearly every packet
+  // hash index: bucket b holds slot + 1 at 2b (0 = empty: a zeroed array is an empty table) and the flow's hash at
+  // 2b + 1; grown with the live flows (at least two buckets per flow, up to two per slot of the cap): a look-up
+  // reads one random bucket, and an index sized for the cap (4 MB by default) misses the cache on nearly every packet
   #buckets: Int32Array;
+  /** Buckets − 1. */
   #mask: number;
   #maxBuckets: number;
   // LRU lists per class (head = newest)
@@ -200,7 +203,7 @@ export class FlowTable {
     while (nb < cap * 2) nb <<= 1;
     this.#maxBuckets = nb;
     nb = Math.min(nb, MIN_BUCKETS);
-    this.#buckets = new Int32Array(nb);
+    this.#buckets = new Int32Array(nb * 2);
     this.#mask = nb - 1;
     this.#free = new Int32Array(cap);
   }
@@ -244,14 +247,24 @@ export class FlowTable {
       const a = swapped ? dst : src, b = swapped ? src : dst;
       ports = (swapped ? dp : sp) << 16 | (swapped ? sp : dp);
       h = (Math.imul((a | 0) ^ Math.imul(b | 0, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35) ^ proto) | 0;
-      slot = this.#buckets[(h ^ (h >>> 15)) & this.#mask] - 1;
-      while (slot !== NIL) {
-        const o = slot * I;
-        if (
-          ir[o + I_HASH] === h && ir[o + I_PORTS] === ports && (ir[o + I_PROTO] & 0xff) === proto &&
-          fr[slot * F + F_A] === a && fr[slot * F + F_B] === b
-        ) break;
-        slot = ir[o + I_CHAIN];
+      const bk = this.#buckets, mask = this.#mask;
+      // (a hash equal to another flow's is rare: the records are read only then)
+      for (let i = (h ^ (h >>> 15)) & mask;; i = (i + 1) & mask) {
+        const e = bk[i * 2];
+        if (e === 0) {
+          slot = NIL;
+          break;
+        }
+        if (bk[i * 2 + 1] === h) {
+          const s = e - 1, o = s * I;
+          if (
+            ir[o + I_PORTS] === ports && (ir[o + I_PROTO] & 0xff) === proto && fr[s * F + F_A] === a &&
+            fr[s * F + F_B] === b
+          ) {
+            slot = s;
+            break;
+          }
+        }
       }
     } else {
       swapped = src === dst ? sp > dp : !lessKey(src, dst);
@@ -314,18 +327,18 @@ export class FlowTable {
    * past another flow in its hash chain (code that had never run) does not throw the optimized update away.
    */
   #findText(a: IpKey, b: IpKey, h: number, ports: number, proto: number): number {
-    const fr = this.#f, ir = this.#i;
-    let slot = this.#buckets[(h ^ (h >>> 15)) & this.#mask] - 1;
-    while (slot !== NIL) {
-      const o = slot * I;
+    const fr = this.#f, ir = this.#i, bk = this.#buckets, mask = this.#mask;
+    for (let i = (h ^ (h >>> 15)) & mask;; i = (i + 1) & mask) {
+      const e = bk[i * 2];
+      if (e === 0) return NIL;
+      if (bk[i * 2 + 1] !== h) continue;
+      const slot = e - 1, o = slot * I;
       if (
-        ir[o + I_HASH] === h && ir[o + I_PORTS] === ports && (ir[o + I_PROTO] & 0xff) === proto &&
+        ir[o + I_PORTS] === ports && (ir[o + I_PROTO] & 0xff) === proto &&
         (typeof a === "number" ? fr[slot * F + F_A] === a : this.#strA[slot] === a) &&
         (typeof b === "number" ? fr[slot * F + F_B] === b : this.#strB[slot] === b)
-      ) break;
-      slot = ir[o + I_CHAIN];
+      ) return slot;
     }
-    return slot;
   }
 
   /** A new flow for `pkt` (its canonical key from {@link update}); returns the slot. */
@@ -351,7 +364,6 @@ export class FlowTable {
     fr[of + F_BYTES + 1] = 0;
     fr[of + F_LAST] = this.nowUs;
     fr[of + F_FIRST] = pkt.tsUs;
-    ir[o + I_HASH] = h;
     ir[o + I_PORTS] = ports;
     ir[o + I_PROTO] = proto | (swapped ? 256 : 0); // (no quiet bits: see quietBits)
     ir[o + I_STATE] = proto === P_TCP && pkt.hasL4 && (pkt.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN
@@ -363,33 +375,30 @@ export class FlowTable {
     this.#id[slot] = this.#nextId++;
     const created = this.#created;
     for (let k = 0; k < created.length; k++) created[k](slot);
-    if (this.size * 2 >= this.#buckets.length && this.#buckets.length < this.#maxBuckets) this.#growBuckets();
-    const bucket = (h ^ (h >>> 15)) & this.#mask;
-    ir[o + I_CHAIN] = this.#buckets[bucket] - 1;
-    this.#buckets[bucket] = slot + 1;
+    if (this.size * 4 >= this.#buckets.length && this.#buckets.length < this.#maxBuckets * 2) this.#growBuckets();
+    place(this.#buckets, this.#mask, slot, h);
     this.size++;
     this.created++;
     return slot;
   }
 
-  /** Doubles the bucket array and moves every live flow's chain link (the hash is kept per slot). */
+  /** Doubles the hash index and places every live flow in it again (each bucket keeps its flow's hash). */
   #growBuckets(): void {
-    const old = this.#buckets, ir = this.#i;
-    const nb = old.length * 2, mask = nb - 1;
-    const buckets = new Int32Array(nb);
-    for (let b = 0; b < old.length; b++) {
-      let s = old[b] - 1;
-      while (s !== NIL) {
-        const next = ir[s * I + I_CHAIN];
-        const h = ir[s * I + I_HASH];
-        const nbk = (h ^ (h >>> 15)) & mask;
-        ir[s * I + I_CHAIN] = buckets[nbk] - 1;
-        buckets[nbk] = s + 1;
-        s = next;
-      }
+    const old = this.#buckets;
+    const nb = old.length, mask = nb - 1; // twice the buckets: old.length / 2 before
+    const buckets = new Int32Array(nb * 2);
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i] !== 0) place(buckets, mask, old[i] - 1, old[i + 1]);
     }
     this.#buckets = buckets;
     this.#mask = mask;
+  }
+
+  /** The hash of the flow in `slot`, as {@link update} computed it from the packet. */
+  #hashOf(slot: number): number {
+    const ports = this.#i[slot * I + I_PORTS], proto = this.#i[slot * I + I_PROTO] & 0xff;
+    return (Math.imul(hashKey(this.#addrA(slot)) ^ Math.imul(hashKey(this.#addrB(slot)), 0x9e3779b1), 0x85ebca6b) ^
+      Math.imul(ports, 0xc2b2ae35) ^ proto) | 0;
   }
 
   /** State bits of a flow ({@link FlowState}). */
@@ -539,21 +548,25 @@ export class FlowTable {
   #remove(slot: number, reason: FlowEndReason): void {
     this.#onEnd?.(this, slot, reason);
     this.#unlink(slot);
-    const ir = this.#i;
-    const o = slot * I;
-    // unchain from its bucket
-    const h = ir[o + I_HASH];
-    const bucket = (h ^ (h >>> 15)) & this.#mask;
-    let s = this.#buckets[bucket] - 1, prev = NIL;
-    while (s !== NIL && s !== slot) {
-      prev = s;
-      s = ir[s * I + I_CHAIN];
+    // out of the hash index: find its bucket from its hash's home, then shift the entries after it back over the hole,
+    // each as far as its own home allows (linear probing's deletion)
+    const bk = this.#buckets, mask = this.#mask;
+    const h = this.#hashOf(slot);
+    let i = (h ^ (h >>> 15)) & mask;
+    while (bk[i * 2] !== slot + 1) i = (i + 1) & mask; // (a live flow is in the index)
+    for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
+      const e = bk[j * 2];
+      if (e === 0) break;
+      const eh = bk[j * 2 + 1], home = (eh ^ (eh >>> 15)) & mask;
+      // the entry at j may fill the hole at i unless its home lies cyclically in (i, j]
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        bk[i * 2] = e;
+        bk[i * 2 + 1] = eh;
+        i = j;
+      }
     }
-    if (s === slot) {
-      if (prev === NIL) this.#buckets[bucket] = ir[o + I_CHAIN] + 1;
-      else ir[prev * I + I_CHAIN] = ir[o + I_CHAIN];
-    }
-    ir[o + I_CHAIN] = NIL;
+    bk[i * 2] = 0;
+    bk[i * 2 + 1] = 0;
     if (slot < this.#strA.length) this.#strA[slot] = undefined;
     if (slot < this.#strB.length) this.#strB[slot] = undefined;
     this.#free[this.#freeTop++] = slot;
@@ -590,6 +603,14 @@ export class FlowTable {
     this.#head[c] = slot;
     ir[o + I_CLS] = c;
   }
+}
+
+/** Puts `slot` with hash `h` in the first empty bucket of `buckets` (mask `mask`) from its home. */
+function place(buckets: Int32Array, mask: number, slot: number, h: number): void {
+  let i = (h ^ (h >>> 15)) & mask;
+  while (buckets[i * 2] !== 0) i = (i + 1) & mask;
+  buckets[i * 2] = slot + 1;
+  buckets[i * 2 + 1] = h;
 }
 
 /** Puts `text` at `slot` of `texts`, grown first to cover it without holes. */
