@@ -67,8 +67,10 @@ export class TcpDirection {
   /**
    * The queued bytes' copies, one after another from offset 0 until the queue is empty again (pieces are views of
    * it, never written after they are queued): no buffer per queued segment. A full arena is replaced by one of at
-   * least twice the queued bytes and the new segment, the queued pieces moved into it: the arena stays within four
-   * times what `heldBytes` counts (plus {@link ARENA_FIRST}), and no piece keeps an old one.
+   * least twice the queued bytes and the new segment, the queued pieces moved into it, and no piece keeps an old one.
+   * After each placement and drain an arena past four times the queued bytes (plus {@link ARENA_FIRST}) is replaced
+   * the same way, and one past {@link ARENA_FIRST} is dropped once the queue is empty: what the stream stage's byte
+   * cap does not see (`heldBytes` counts queued bytes, not the arena) stays within four times what it sees.
    */
   #arena: Uint8Array | null = null;
   #arenaUsed = 0;
@@ -106,7 +108,6 @@ export class TcpDirection {
     this.#base = 0;
     this.#next = 0;
     this.#clearQueue();
-    if (this.#arena !== null && this.#arena.length > ARENA_FIRST) this.#arena = null;
     this.#winSize = 0;
     this.done = false;
     this.diffStart = this.diffEnd = 0;
@@ -143,6 +144,7 @@ export class TcpDirection {
     this.#qHead = this.#qEnd = 0;
     this.#queued = 0;
     this.#arenaUsed = 0;
+    if (this.#arena !== null && this.#arena.length > ARENA_FIRST) this.#arena = null;
   }
 
   /** A copy of `data` in the arena (a view of it), valid until the queue is empty again. */
@@ -150,22 +152,43 @@ export class TcpDirection {
     const n = data.length;
     let a = this.#arena, at = this.#arenaUsed;
     if (a === null || at + n > a.length) {
-      let size = ARENA_FIRST;
-      while (size < 2 * (this.#queued + n)) size *= 2;
-      a = this.#arena = new Uint8Array(size);
       // the queued pieces move along (amortized: the new arena has room for as many bytes again)
-      at = 0;
-      const q = this.#queue;
-      for (let i = this.#qHead; i < this.#qEnd; i++) {
-        const p = q[i], len = p.data.length;
-        a.set(p.data, at);
-        p.data = a.subarray(at, at + len);
-        at += len;
-      }
+      at = this.#moveQueue(this.#queued + n);
+      a = this.#arena!;
     }
     a.set(data, at);
     this.#arenaUsed = at + n;
     return a.subarray(at, at + n);
+  }
+
+  /**
+   * Moves the queued pieces into a new arena with room for `bytes` twice over ({@link ARENA_FIRST} times a power of
+   * two); returns the bytes they take there.
+   */
+  #moveQueue(bytes: number): number {
+    let size = ARENA_FIRST;
+    while (size < 2 * bytes) size *= 2;
+    const a = this.#arena = new Uint8Array(size);
+    let at = 0;
+    const q = this.#queue;
+    for (let i = this.#qHead; i < this.#qEnd; i++) {
+      const p = q[i], len = p.data.length;
+      a.set(p.data, at);
+      p.data = a.subarray(at, at + len);
+      at += len;
+    }
+    return this.#arenaUsed = at;
+  }
+
+  /**
+   * Keeps the arena in proportion to the queue: dropped past {@link ARENA_FIRST} when the queue is empty, moved to
+   * one sized for the queued bytes when it holds more than four times them (plus {@link ARENA_FIRST}).
+   */
+  #fitArena(): void {
+    const a = this.#arena;
+    if (a === null || a.length <= ARENA_FIRST) return;
+    if (this.#qEnd === this.#qHead) this.#arena = null;
+    else if (a.length > 4 * this.#queued + ARENA_FIRST) this.#moveQueue(this.#queued);
   }
 
   /**
@@ -228,6 +251,7 @@ export class TcpDirection {
       for (let i = 0; i < live.length; i++) this.#queued += live[i].end - live[i].start;
     }
     this.#drain(sink);
+    this.#fitArena();
     return result;
   }
 
@@ -265,6 +289,7 @@ export class TcpDirection {
     sink.gap();
     this.#next = Math.min(this.#queue[this.#qHead].start, rel);
     this.#drain(sink);
+    this.#fitArena();
   }
 
   /** Ends the direction: queued bytes after a hole are delivered after a gap. */
@@ -339,9 +364,11 @@ export class TcpDirection {
       const data = p.data;
       p.data = EMPTY;
       if (this.#qHead === this.#qEnd) {
-        // the queue is empty: its slots and the arena are free again (the piece's bytes stay valid during the call)
+        // the queue is empty: its slots and the arena are free again (the piece's bytes stay valid during the call;
+        // an arena grown past its first size goes: the byte cap does not count it)
         this.#qHead = this.#qEnd = 0;
         this.#arenaUsed = 0;
+        if (this.#arena !== null && this.#arena.length > ARENA_FIRST) this.#arena = null;
       }
       if (p.end > this.#next) this.#deliver(p.start === this.#next ? data : data.subarray(this.#next - p.start), sink);
     }

@@ -301,3 +301,55 @@ Deno.test("the queue arena stays near what is queued while bytes pass through a 
   assert.equal(delivered, d.delivered);
   assert.equal(d.delivered, 2000 * 100);
 });
+
+Deno.test("a queue arena grown by a burst goes when the queue drains, stops or keeps only a little", () => {
+  const sink: StreamSink = { data: () => {}, gap: () => {} };
+  const burst = (d: TcpDirection) => {
+    d.start(0);
+    // 240,000 bytes past a one-byte hole (the arena grows to hold them), and one byte far after them
+    for (let s = 0; s < 4; s++) d.push(1 + s * 60000, new Uint8Array(60000), sink);
+    d.push(250000, new Uint8Array(1), sink);
+    assert.ok(d.bufferBytes > 240000, `the burst is held: ${d.bufferBytes}`);
+  };
+  const opts = { policy: "bsd" as const, depth: 1 << 20, maxQueued: 256 << 10 };
+
+  // the hole filled: every byte but the last one drained, the arena shrinks to what is still queued
+  const partly = new TcpDirection(opts);
+  burst(partly);
+  partly.push(0, new Uint8Array(1), sink);
+  assert.equal(partly.queuedSegments, 1);
+  assert.ok(partly.bufferBytes <= WINDOW + 512, `partly drained: ${partly.bufferBytes}`);
+
+  // every hole filled: nothing queued, no arena past its first size
+  const drained = new TcpDirection(opts);
+  burst(drained);
+  drained.push(0, new Uint8Array(1), sink);
+  drained.push(240001, new Uint8Array(9999), sink);
+  assert.equal(drained.queuedSegments, 0);
+  assert.ok(drained.bufferBytes <= WINDOW + 512, `drained: ${drained.bufferBytes}`);
+
+  // stopped with the burst queued (what the stream stage does before it pools the direction)
+  const stopped = new TcpDirection(opts);
+  burst(stopped);
+  stopped.stop();
+  assert.ok(stopped.bufferBytes <= 512, `stopped: ${stopped.bufferBytes}`);
+
+  // the holes given up by acknowledgements past them (each gives up the first hole): the queue drains after gaps
+  const acked = new TcpDirection(opts);
+  burst(acked);
+  acked.acked(250001, sink);
+  assert.equal(acked.queuedSegments, 1);
+  assert.ok(acked.bufferBytes <= WINDOW + 512, `acked once: ${acked.bufferBytes}`);
+  acked.acked(250001, sink);
+  assert.equal(acked.queuedSegments, 0);
+  assert.ok(acked.bufferBytes <= WINDOW + 512, `acked twice: ${acked.bufferBytes}`);
+
+  // a full queue given up for the segment after it: drained, and that segment delivered at once
+  const full = new TcpDirection(opts);
+  full.start(0);
+  for (let s = 0; s < 4; s++) full.push(1 + s * 60000, new Uint8Array(60000), sink);
+  full.push(240001, new Uint8Array(30000), sink);
+  assert.equal(full.queuedSegments, 0);
+  assert.equal(full.delivered, 270001);
+  assert.ok(full.bufferBytes <= WINDOW + 512, `given up: ${full.bufferBytes}`);
+});
