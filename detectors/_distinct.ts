@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { LruIndex } from "./_lru_index.ts";
+import { SmallLruIndex } from "./_small_lru_index.ts";
 
 const EMPTY = new Float64Array(0);
 
@@ -25,7 +25,7 @@ export class DistinctWindow<M extends number | string> {
   // add, which replaced the map of every window made so far (and threw away code that had seen it)
   #oneUs = -Infinity;
   #hasOne = false;
-  #index: LruIndex<M> | null = null;
+  #index: SmallLruIndex<M> | null = null;
   #times: Float64Array = EMPTY;
   /** True when the last {@link add} saw a member not in the window. */
   added = false;
@@ -90,7 +90,7 @@ export class DistinctWindow<M extends number | string> {
         this.added = false;
         return 1;
       }
-      idx = this.#index = new LruIndex<M>(4, cap);
+      idx = this.#index = new SmallLruIndex<M>(4, cap);
       this.#times = EMPTY;
       this.#setTime(idx.insert(this.#one as M), this.#oneUs);
       this.#one = undefined;
