@@ -177,10 +177,12 @@ export class DdosDetector implements Detector {
     this.#count(pkt, flows, emit);
   }
 
-  /** Counts a packet that may be unsolicited (a new connection, an unanswered flow, an ICMP message). */
+  /**
+   * Counts a packet that may be unsolicited (a new connection, an unanswered flow, an ICMP message). The steps are
+   * methods of their own: one large method (~2,000 bytes of bytecode, most of it the reports) ran a whole tiny-packet
+   * replay in Maglev's code, as V8 tiers a function up to TurboFan after ~3,000 times its own size in bytecode run.
+   */
   #count(pkt: Packet, flows: FlowTable, emit: Emit): void {
-    const cfg = this.#cfg;
-    const slot = pkt.flow;
     const proto = pkt.proto;
     // a new connection counts on the same source and destination entries as an unsolicited packet: one look-up each
     let s = -1, d = -1;
@@ -192,26 +194,34 @@ export class DdosDetector implements Detector {
       d = this.#dstSlot(pkt.dst);
       this.#rate(CONNS, s, d, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort, pkt.tsUs, pkt.flow, emit);
     }
-    const st = flows.state(slot);
     const icmp = proto === IpProto.ICMP || proto === IpProto.ICMPV6;
-    let unsolicited: boolean;
-    if (proto === IpProto.TCP) {
-      unsolicited = (st & FlowState.ESTABLISHED) === 0 &&
-        ((st & FlowState.MIDSTREAM) === 0 || flows.packets(slot, 1) <= 1);
-    } else if (icmp) {
-      unsolicited = pkt.hasL4 && isIcmpRequest(proto, pkt.icmpType);
-    } else {
-      unsolicited = (st & FlowState.REPLIED) === 0;
-    }
-    if (!unsolicited) {
-      if (!icmp) this.#refund(flows, slot);
+    if (!this.#isUnsolicited(pkt, flows, icmp)) {
+      if (!icmp) this.#refund(flows, pkt.flow);
       return;
     }
     // ICMP requests count by their own source whoever opened the ICMP "flow"; the rest by initiator
     if (!icmp && pkt.dir !== 0) return;
     if (isGroupAddress(pkt.dst)) return;
     if (this.#trusted !== null && this.#trusted(pkt.src)) return;
+    this.#unsolicited(pkt, flows, emit, s, d, icmp);
+  }
 
+  /** Whether the packet is of a kind counted against its destination (see module docs). */
+  #isUnsolicited(pkt: Packet, flows: FlowTable, icmp: boolean): boolean {
+    const proto = pkt.proto, slot = pkt.flow;
+    const st = flows.state(slot);
+    if (proto === IpProto.TCP) {
+      return (st & FlowState.ESTABLISHED) === 0 && ((st & FlowState.MIDSTREAM) === 0 || flows.packets(slot, 1) <= 1);
+    }
+    if (icmp) return pkt.hasL4 && isIcmpRequest(proto, pkt.icmpType);
+    return (st & FlowState.REPLIED) === 0;
+  }
+
+  /** Counts an unsolicited packet on its source's (`s`) and destination's (`d`) entries (-1: not looked up yet). */
+  #unsolicited(pkt: Packet, flows: FlowTable, emit: Emit, s: number, d: number, icmp: boolean): void {
+    const cfg = this.#cfg;
+    const slot = pkt.flow;
+    const proto = pkt.proto;
     const ts = pkt.tsUs, w = this.#windowUs;
     if (s < 0) s = this.#srcSlot(pkt.src);
     const sc = this.#srcRing.add(s, ts);
@@ -252,40 +262,51 @@ export class DdosDetector implements Detector {
       const sLast = s * this.#srcRec.stride + this.#srcLastEmit;
       if (ts - this.#srcRec.data[sLast] < w) return;
       this.#srcRec.data[sLast] = ts;
-      const sources = hk >= HEAVY_CAP ? `${HEAVY_CAP}+` : String(hk);
-      emit({
-        type: "ddos",
-        tsUs: ts,
-        src: pkt.src,
-        dst: pkt.dst,
-        srcPort: pkt.srcPort,
-        dstPort: pkt.dstPort,
-        proto,
-        severity: 1,
-        tags: [`sources:${sources}`],
-        reason: `${dc} unanswered packets from ${sources} sources to one host in ${num(cfg.window_s)} s`,
-        flow: slot,
-      });
+      this.#reportDistributed(pkt, dc, hk, emit);
       return;
     }
     if (other >= cfg.threshold && k >= SOURCES_CAP && share < 0.1 && ts - dr[di + this.#dstLastSpoofed] >= w) {
       dr[di + this.#dstLastSpoofed] = ts;
-      emit({
-        type: "ddos",
-        tsUs: ts,
-        src: pkt.src,
-        dst: pkt.dst,
-        srcPort: pkt.srcPort,
-        dstPort: pkt.dstPort,
-        proto,
-        severity: 1,
-        spoofed: true,
-        tags: [`sources:${SOURCES_CAP}+`],
-        reason: `${other} unanswered ${proto === IpProto.TCP ? "TCP non-SYN " : ""}packets from ${SOURCES_CAP}+ ` +
-          `sources to one host in ${num(cfg.window_s)} s`,
-        flow: slot,
-      });
+      this.#reportSpoofed(pkt, other, emit);
     }
+  }
+
+  /** Reports the packet's source as one of `hk` heavy sources of a distributed flood of `dc` packets. */
+  #reportDistributed(pkt: Packet, dc: number, hk: number, emit: Emit): void {
+    const sources = hk >= HEAVY_CAP ? `${HEAVY_CAP}+` : String(hk);
+    emit({
+      type: "ddos",
+      tsUs: pkt.tsUs,
+      src: pkt.src,
+      dst: pkt.dst,
+      srcPort: pkt.srcPort,
+      dstPort: pkt.dstPort,
+      proto: pkt.proto,
+      severity: 1,
+      tags: [`sources:${sources}`],
+      reason: `${dc} unanswered packets from ${sources} sources to one host in ${num(this.#cfg.window_s)} s`,
+      flow: pkt.flow,
+    });
+  }
+
+  /** Reports a spoofed flood of `other` packets that no other detector reports by destination. */
+  #reportSpoofed(pkt: Packet, other: number, emit: Emit): void {
+    const proto = pkt.proto;
+    emit({
+      type: "ddos",
+      tsUs: pkt.tsUs,
+      src: pkt.src,
+      dst: pkt.dst,
+      srcPort: pkt.srcPort,
+      dstPort: pkt.dstPort,
+      proto,
+      severity: 1,
+      spoofed: true,
+      tags: [`sources:${SOURCES_CAP}+`],
+      reason: `${other} unanswered ${proto === IpProto.TCP ? "TCP non-SYN " : ""}packets from ${SOURCES_CAP}+ ` +
+        `sources to one host in ${num(this.#cfg.window_s)} s`,
+      flow: pkt.flow,
+    });
   }
 
   /** An HTTP request (from the app layer) counts against its client and server (see module docs). */
@@ -339,6 +360,22 @@ export class DdosDetector implements Detector {
     const sLast = s * this.#srcRec.stride + this.#srcLastEmit;
     if (Math.min(topCount, dc) / dc >= DOMINANT_SHARE || ts - this.#srcRec.data[sLast] < w) return;
     this.#srcRec.data[sLast] = ts;
+    this.#reportRate(ch, src, dst, srcPort, dstPort, ts, flow, dc, hk, emit);
+  }
+
+  /** Reports `src` as one of `hk` heavy sources of `dc` new connections or requests (channel `ch`) to `dst`. */
+  #reportRate(
+    ch: number,
+    src: IpKey,
+    dst: IpKey,
+    srcPort: number,
+    dstPort: number,
+    ts: number,
+    flow: number,
+    dc: number,
+    hk: number,
+    emit: Emit,
+  ): void {
     const sources = hk >= HEAVY_CAP ? `${HEAVY_CAP}+` : String(hk);
     emit({
       type: "ddos",
@@ -350,7 +387,7 @@ export class DdosDetector implements Detector {
       proto: IpProto.TCP,
       severity: 1,
       tags: [`sources:${sources}`],
-      reason: `${dc} ${CHANNEL_TEXT[ch]} from ${sources} sources to one host in ${num(cfg.window_s)} s`,
+      reason: `${dc} ${CHANNEL_TEXT[ch]} from ${sources} sources to one host in ${num(this.#cfg.window_s)} s`,
       flow,
     });
   }
