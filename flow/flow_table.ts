@@ -17,6 +17,7 @@
  * @module
  */
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
+import { fmix32, hashText, PROCESS_HASH_SEED, seedWord } from "../core/hash_seed.ts";
 
 /** TCP/flow state bits (see {@link FlowTable.state}). */
 export const FlowState = {
@@ -85,6 +86,8 @@ export interface FlowTableOptions {
   timeouts?: Partial<FlowTimeouts>;
   /** Called when a flow leaves the table (before its slot is reused). */
   onEnd?: (table: FlowTable, slot: number, reason: FlowEndReason) => void;
+  /** Seed of the hash index's keyed hash (default {@link PROCESS_HASH_SEED}; tests pass a fixed one). */
+  hashSeed?: number;
 }
 
 /** Default timeouts (seconds). */
@@ -107,12 +110,9 @@ const CLASS_ICMP = 4;
 const CLASS_OTHER = 5;
 const CLASSES = 6;
 
-/** Reads one IPv6 address key component: strings hash to 32 bits. */
-function hashKey(k: IpKey): number {
-  if (typeof k === "number") return k | 0;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
-  return h;
+/** Reads one address key component: IPv6 texts hash to 32 bits (keyed by `seed`). */
+function hashKey(k: IpKey, seed: number): number {
+  return typeof k === "number" ? k | 0 : hashText(k, seed);
 }
 
 function lessKey(a: IpKey, b: IpKey): boolean {
@@ -147,6 +147,11 @@ export class FlowTable {
   readonly capacity: number;
   #timeoutUs: Float64Array = new Float64Array(6);
   #onEnd: FlowTableOptions["onEnd"];
+  // seed words of the keyed hash (see #hash)
+  #seedA: number;
+  #seedB: number;
+  #seedProto: number;
+  #seedText: number;
 
   // Records are written in full when a slot is taken, so the arrays need no initial fill (their pages
   // stay untouched until used: a new table costs next to nothing to build).
@@ -192,6 +197,11 @@ export class FlowTable {
   nowUs = 0;
 
   constructor(options: FlowTableOptions = {}) {
+    const seed = options.hashSeed ?? PROCESS_HASH_SEED;
+    this.#seedA = seedWord(seed, 0);
+    this.#seedB = seedWord(seed, 1);
+    this.#seedProto = seedWord(seed, 2) | 1;
+    this.#seedText = seedWord(seed, 3);
     const cap = Math.max(MIN_FLOW_SLOTS, Math.floor(options.maxFlows ?? 262144));
     this.capacity = cap;
     this.#onEnd = options.onEnd;
@@ -246,7 +256,7 @@ export class FlowTable {
       swapped = src === dst ? sp > dp : src > dst;
       const a = swapped ? dst : src, b = swapped ? src : dst;
       ports = (swapped ? dp : sp) << 16 | (swapped ? sp : dp);
-      h = (Math.imul((a | 0) ^ Math.imul(b | 0, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35) ^ proto) | 0;
+      h = fmix32(a ^ this.#seedA) ^ fmix32(b ^ this.#seedB) ^ fmix32(ports ^ Math.imul(proto, this.#seedProto));
       const bk = this.#buckets, mask = this.#mask;
       // (a hash equal to another flow's is rare: the records are read only then)
       for (let i = (h ^ (h >>> 15)) & mask;; i = (i + 1) & mask) {
@@ -270,8 +280,7 @@ export class FlowTable {
       swapped = src === dst ? sp > dp : !lessKey(src, dst);
       const a = swapped ? dst : src, b = swapped ? src : dst;
       ports = (swapped ? dp : sp) << 16 | (swapped ? sp : dp);
-      h = (Math.imul(hashKey(a) ^ Math.imul(hashKey(b), 0x9e3779b1), 0x85ebca6b) ^ Math.imul(ports, 0xc2b2ae35) ^
-        proto) | 0;
+      h = this.#hash(a, b, ports, proto);
       slot = this.#findText(a, b, h, ports, proto);
     }
     const isNew = slot === NIL;
@@ -397,8 +406,31 @@ export class FlowTable {
   /** The hash of the flow in `slot`, as {@link update} computed it from the packet. */
   #hashOf(slot: number): number {
     const ports = this.#i[slot * I + I_PORTS], proto = this.#i[slot * I + I_PROTO] & 0xff;
-    return (Math.imul(hashKey(this.#addrA(slot)) ^ Math.imul(hashKey(this.#addrB(slot)), 0x9e3779b1), 0x85ebca6b) ^
-      Math.imul(ports, 0xc2b2ae35) ^ proto) | 0;
+    return this.#hash(this.#addrA(slot), this.#addrB(slot), ports, proto);
+  }
+
+  /**
+   * The keyed hash of a canonical flow key (see core/hash_seed.ts): each part mixed with its seed word before they
+   * are combined. {@link update}'s IPv4 path computes the same inline.
+   */
+  #hash(a: IpKey, b: IpKey, ports: number, proto: number): number {
+    return fmix32(hashKey(a, this.#seedText) ^ this.#seedA) ^ fmix32(hashKey(b, this.#seedText) ^ this.#seedB) ^
+      fmix32(ports ^ Math.imul(proto, this.#seedProto));
+  }
+
+  /**
+   * The longest distance of a flow's bucket from its hash's home (a look-up walks at most one bucket more): for tests
+   * and diagnostics of hash flooding.
+   */
+  maxProbeDistance(): number {
+    const bk = this.#buckets, mask = this.#mask;
+    let max = 0;
+    for (let i = 0; i <= mask; i++) {
+      if (bk[i * 2] === 0) continue;
+      const h = bk[i * 2 + 1], d = (i - ((h ^ (h >>> 15)) & mask)) & mask;
+      if (d > max) max = d;
+    }
+    return max;
   }
 
   /** State bits of a flow ({@link FlowState}). */
