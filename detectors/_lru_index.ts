@@ -23,6 +23,8 @@
  * @module
  */
 
+import { fmix32, hashText, PROCESS_HASH_SEED, seedWord } from "../core/hash_seed.ts";
+
 const NIL = -1;
 /** Slots past which the arrays grow to {@link LruIndex.limit} at once instead of doubling. */
 const DOUBLING_SLOTS = 4096;
@@ -30,17 +32,20 @@ const DOUBLING_SLOTS = 4096;
 // a slot's 16 bytes: the number key (Float64 index 2s), then two Int32s (Int32 index 4s + PREV / NEXT)
 const PREV = 2, NEXT = 3;
 
-function hashNumber(k: number): number {
-  const lo = k >>> 0, hi = (k / 4294967296) | 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  return Math.imul(h, 0xc2b2ae35) ^ (h >>> 16);
+/**
+ * The keyed hash of a number key (see core/hash_seed.ts): {@link fmix32} of its low 32 bits XOR a seed word plus its
+ * high bits times an odd seed word. One mix, not one per half: IPv4 keys (high bits 0) are most keys, and the tables
+ * hash several times a packet. For equal high bits distinct keys never collide fully; keys whose high bits differ
+ * (|difference| < 2^22) collide only through differences that depend on the seed.
+ */
+function hashNumber(k: number, seedLo: number, seedHi: number): number {
+  return fmix32(((k >>> 0) ^ seedLo) + Math.imul((k / 4294967296) | 0, seedHi));
 }
 
-function hashString(k: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
-  return h ^ (h >>> 15);
+/** Options of {@link LruIndex}. */
+export interface LruIndexOptions {
+  /** Seed of the hash index's keyed hash (default {@link PROCESS_HASH_SEED}; tests pass a fixed one). */
+  hashSeed?: number;
 }
 
 /**
@@ -75,14 +80,22 @@ export class LruIndex<K extends number | string> {
   #used = 0;
   #size = 0;
   #initial: number;
+  // seed words of the keyed hashes
+  #seedLo: number;
+  #seedHi: number;
+  #seedText: number;
 
   /**
    * @param initial slots allocated at the first insert
    * @param limit slots the arrays grow to at most (they grow past it only if asked to hold more)
    */
-  constructor(initial = 8, limit = Infinity) {
+  constructor(initial = 8, limit = Infinity, options: LruIndexOptions = {}) {
     this.#initial = Math.max(2, Math.floor(initial));
     this.limit = limit;
+    const seed = options.hashSeed ?? PROCESS_HASH_SEED;
+    this.#seedLo = seedWord(seed, 0);
+    this.#seedHi = seedWord(seed, 1) | 1;
+    this.#seedText = seedWord(seed, 2);
   }
 
   /** Keys held. */
@@ -104,7 +117,7 @@ export class LruIndex<K extends number | string> {
     if (typeof key === "number") {
       // text keys hold NaN in the number column, so a number key never matches one
       if (num[n * 2] === key) return n;
-      const h = hashNumber(key);
+      const h = hashNumber(key, this.#seedLo, this.#seedHi);
       for (let b = h & mask;; b = (b + 1) & mask) {
         const e = bk[b * 2];
         if (e === 0) return NIL;
@@ -112,7 +125,7 @@ export class LruIndex<K extends number | string> {
       }
     }
     if (this.#text(n) === key) return n;
-    const h = hashString(key);
+    const h = hashText(key, this.#seedText);
     for (let b = h & mask;; b = (b + 1) & mask) {
       const e = bk[b * 2];
       if (e === 0) return NIL;
@@ -160,10 +173,10 @@ export class LruIndex<K extends number | string> {
     }
     let h: number;
     if (typeof key === "number") {
-      h = hashNumber(key);
+      h = hashNumber(key, this.#seedLo, this.#seedHi);
       this.#num[s * 2] = key;
     } else {
-      h = hashString(key);
+      h = hashText(key, this.#seedText);
       const str = this.#str;
       while (str.length < s) str.push(undefined);
       if (str.length === s) str.push(key);
@@ -188,9 +201,24 @@ export class LruIndex<K extends number | string> {
   /** The hash of the key in `slot`; NaN for a free slot. */
   #hashOf(slot: number): number {
     const n = this.#num[slot * 2];
-    if (n === n) return hashNumber(n);
+    if (n === n) return hashNumber(n, this.#seedLo, this.#seedHi);
     const t = this.#text(slot);
-    return t === undefined ? NaN : hashString(t);
+    return t === undefined ? NaN : hashText(t, this.#seedText);
+  }
+
+  /**
+   * The longest distance of a key's bucket from its hash's home (a look-up walks at most one bucket more): for tests
+   * and diagnostics of hash flooding.
+   */
+  maxProbeDistance(): number {
+    const bk = this.#buckets, mask = this.#mask;
+    let max = 0;
+    for (let i = 0; i * 2 < bk.length; i++) {
+      if (bk[i * 2] === 0) continue;
+      const d = (i - (bk[i * 2 + 1] & mask)) & mask;
+      if (d > max) max = d;
+    }
+    return max;
   }
 
   /** Removes the key in `slot`. */
