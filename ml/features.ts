@@ -14,6 +14,7 @@
  */
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { FlowState, type FlowTable, MIN_FLOW_SLOTS } from "../flow/flow_table.ts";
+import { fmix32, PROCESS_HASH_SEED, seedWord } from "../core/hash_seed.ts";
 
 /** Version of the feature code; a model trained on another version is refused. */
 export const FEATURE_VERSION = 9;
@@ -98,6 +99,11 @@ export interface FeatureOptions {
   maxHosts?: number;
   /** Slots of the "pair seen" table (power of two, default 2^18). */
   pairSlots?: number;
+  /**
+   * Seed of the host index's bucket choice (default {@link PROCESS_HASH_SEED}; tests pass a fixed one): crafted
+   * sources cannot share a chain. The hosts' stored hashes, and so the features, do not depend on it.
+   */
+  hashSeed?: number;
 }
 
 // ---- per-flow state: one 80-byte row per flow slot in one buffer, read as Float64, Float32 and Int32 ----
@@ -194,6 +200,8 @@ export class FeatureExtractor {
   #chain: Int32Array;
   #buckets: Int32Array;
   #mask: number;
+  /** Seed word of the host buckets (see {@link #bucketOf}). */
+  #bucketSeed: number;
   /** LRU list, oldest → newest through `#next`. */
   #prev: Int32Array;
   #next: Int32Array;
@@ -237,6 +245,7 @@ export class FeatureExtractor {
     while (nb < hosts * 2) nb <<= 1;
     this.#buckets = new Int32Array(nb);
     this.#mask = nb - 1;
+    this.#bucketSeed = seedWord(options.hashSeed ?? PROCESS_HASH_SEED, 0);
     let p = 1;
     while (p < (options.pairSlots ?? 1 << 18)) p <<= 1;
     this.#pairs = new Float64Array(2 * p);
@@ -562,11 +571,31 @@ export class FeatureExtractor {
     return typeof ip === "number" ? this.#h[slot * HS + H_KEY] === ip : this.#v6 !== undefined && this.#v6[slot] === ip;
   }
 
+  /**
+   * The host bucket of a host key hash: keyed by the seed (core/hash_seed.ts), so nobody can pick addresses that share
+   * a chain. (The hash itself stays unkeyed: the "seen before" pair table's positions, and so the features, come from
+   * it.)
+   */
+  #bucketOf(hash: number): number {
+    return fmix32(hash ^ this.#bucketSeed) & this.#mask;
+  }
+
+  /** The longest chain of the host index (for tests and diagnostics of hash flooding). */
+  maxHostChain(): number {
+    let max = 0;
+    for (let b = 0; b <= this.#mask; b++) {
+      let n = 0;
+      for (let s = this.#buckets[b]; s !== 0; s = this.#chain[s]) n++;
+      if (n > max) max = n;
+    }
+    return max;
+  }
+
   /** The host slot of `ip`, 0 when absent. */
   #find(ip: IpKey): number {
     if (this.#size === 0) return 0;
     const hash = keyHash(ip);
-    let s = this.#buckets[(hash ^ (hash >>> 16)) & this.#mask];
+    let s = this.#buckets[this.#bucketOf(hash)];
     if (typeof ip === "number") {
       const h = this.#h;
       while (s !== 0 && h[s * HS + H_KEY] !== ip) s = this.#chain[s];
@@ -594,7 +623,7 @@ export class FeatureExtractor {
     } else slot = ++this.#size;
     const hash = keyHash(ip);
     this.#hash[slot] = hash;
-    const bucket = (hash ^ (hash >>> 16)) & this.#mask;
+    const bucket = this.#bucketOf(hash);
     this.#chain[slot] = this.#buckets[bucket];
     this.#buckets[bucket] = slot;
     const h = this.#h, b = slot * HS;
@@ -639,7 +668,7 @@ export class FeatureExtractor {
 
   #unchain(slot: number): void {
     const hash = this.#hash[slot];
-    const bucket = (hash ^ (hash >>> 16)) & this.#mask;
+    const bucket = this.#bucketOf(hash);
     let s = this.#buckets[bucket];
     if (s === slot) {
       this.#buckets[bucket] = this.#chain[slot];
