@@ -2,14 +2,18 @@
  * Bidirectional flow table on packet time, with a hard cap and allocation-free updates for IPv4.
  *
  * Flows live in slots. A slot's fields sit together in two packed records (eight doubles: addresses,
- * counters, times — one cache line; six 32-bit words: ports, links, protocol, state, list), so a
- * look-up, an update and an expiry touch two cache lines per flow rather than one per field. A flow
+ * counters, times — one cache line; eight 32-bit words: hash, ports, links, protocol, state, list), so
+ * a look-up, an update and an expiry touch two cache lines per flow rather than one per field. A flow
  * is keyed by its 5-tuple in canonical order (the lower address/port first) so both directions hit the
- * same slot. The hash index is open addressing (linear probing, at most half full) of (slot + 1, full
- * hash) pairs: a packet of a new flow finds its key absent from the hashes in one or two adjacent cache
- * lines of the index, without reading other flows' records (with hash chains every flow ahead in the
- * chain was a record read, a cache miss each under a flood of new flows), and a removal shifts the
- * entries after it back (no tombstones). Each slot sits in one of six LRU
+ * same slot. The hash index is open addressing (linear probing, at most half full) of one 32-bit word
+ * per bucket: slot + 1 in the low bits, then the bucket's distance from the flow's home bucket, then the
+ * hash's high bits (a tag): a packet of a new flow finds its key absent from the tags in one or two
+ * adjacent cache lines of the index, without reading other flows' records (with hash chains every flow
+ * ahead in the chain was a record read, a cache miss each under a flood of new flows); a removal shifts
+ * the entries after it back (no tombstones), finding their homes from their distances. One word
+ * per bucket, as the chains had: an index of two words per bucket (slot, full hash) no longer stayed in
+ * the core's cache on traffic with fewer live flows (`--no-detect` on the attack-heavy capture ~10 %
+ * slower). Each slot sits in one of six LRU
  * lists, one per timeout (TCP new / established / closed, UDP, ICMP, other); list tails are the
  * oldest and every flow in a list has the same timeout, so expiry is exact and O(1) per packet.
  * When the table is full the least recently active flow is evicted and counted.
@@ -129,14 +133,15 @@ const F_PKTS = 2; // + dir
 const F_BYTES = 4; // + dir
 const F_LAST = 6;
 const F_FIRST = 7;
-// per-slot record of 32-bit words (I = 6 per slot)
-const I = 6;
-const I_PORTS = 0; // portA << 16 | portB, as int32
-const I_PREV = 1; // LRU list links
-const I_NEXT = 2;
-const I_PROTO = 3; // proto | initiator-is-b << 8 | detectors' quiet bits << 16
-const I_STATE = 4;
-const I_CLS = 5; // the LRU list, -1 when unlinked
+// per-slot record of 32-bit words (I = 8 per slot; word 7 unused: records stay 32-byte aligned)
+const I = 8;
+const I_HASH = 0;
+const I_PORTS = 1; // portA << 16 | portB, as int32
+const I_PREV = 2; // LRU list links
+const I_NEXT = 3;
+const I_PROTO = 4; // proto | initiator-is-b << 8 | detectors' quiet bits << 16
+const I_STATE = 5;
+const I_CLS = 6; // the LRU list, -1 when unlinked
 /** Hash buckets of a new table (doubled as flows are added). */
 const MIN_BUCKETS = 4096;
 /** Fewest flow slots a table has, whatever `maxFlows` asks for (per-flow columns elsewhere size to match). */
@@ -162,12 +167,19 @@ export class FlowTable {
   #strA: (string | undefined)[] = [];
   #strB: (string | undefined)[] = [];
   #id: Float64Array;
-  // hash index: bucket b holds slot + 1 at 2b (0 = empty: a zeroed array is an empty table) and the flow's hash at
-  // 2b + 1; grown with the live flows (at least two buckets per flow, up to two per slot of the cap): a look-up
-  // reads one random bucket, and an index sized for the cap (4 MB by default) misses the cache on nearly every packet
+  // hash index: a bucket holds slot + 1 in its low #slotBits bits and the high bits of the flow's hash above them (0 =
+  // empty: a zeroed array is an empty table); grown with the live flows (at least two buckets per flow, up to two per
+  // slot of the cap): a look-up reads one random bucket, and an index sized for the cap (2 MB by default) misses the
+  // cache on nearly every packet
   #buckets: Int32Array;
   /** Buckets − 1. */
   #mask: number;
+  /** The bits of a bucket that hold slot + 1 (low) and those that hold the hash's tag (high). */
+  #slotMask: number;
+  #tagMask: number;
+  /** Where a bucket's distance from its home starts, and the distance that says "this or more: see the record". */
+  #distShift: number;
+  #distMax: number;
   #maxBuckets: number;
   // LRU lists per class (head = newest)
   #head = new Int32Array(CLASSES).fill(NIL);
@@ -213,8 +225,15 @@ export class FlowTable {
     while (nb < cap * 2) nb <<= 1;
     this.#maxBuckets = nb;
     nb = Math.min(nb, MIN_BUCKETS);
-    this.#buckets = new Int32Array(nb * 2);
+    this.#buckets = new Int32Array(nb);
     this.#mask = nb - 1;
+    let bits = 1;
+    while (bits < 28 && 2 ** bits <= cap) bits++; // slot + 1 ≤ cap < 2^bits
+    const distBits = Math.min(4, (32 - bits) >> 1); // 4 at the default cap: 0-14, 15 for farther ones
+    this.#slotMask = (1 << bits) - 1;
+    this.#distShift = bits;
+    this.#distMax = (1 << distBits) - 1;
+    this.#tagMask = ~((1 << (bits + distBits)) - 1);
     this.#free = new Int32Array(cap);
   }
 
@@ -257,19 +276,19 @@ export class FlowTable {
       const a = swapped ? dst : src, b = swapped ? src : dst;
       ports = (swapped ? dp : sp) << 16 | (swapped ? sp : dp);
       h = fmix32(a ^ this.#seedA) ^ fmix32(b ^ this.#seedB) ^ fmix32(ports ^ Math.imul(proto, this.#seedProto));
-      const bk = this.#buckets, mask = this.#mask;
-      // (a hash equal to another flow's is rare: the records are read only then)
+      const bk = this.#buckets, mask = this.#mask, tagMask = this.#tagMask;
+      // (a tag equal to another flow's is rare: the records are read only then)
       for (let i = (h ^ (h >>> 15)) & mask;; i = (i + 1) & mask) {
-        const e = bk[i * 2];
+        const e = bk[i];
         if (e === 0) {
           slot = NIL;
           break;
         }
-        if (bk[i * 2 + 1] === h) {
-          const s = e - 1, o = s * I;
+        if (((e ^ h) & tagMask) === 0) {
+          const s = (e & this.#slotMask) - 1, o = s * I;
           if (
-            ir[o + I_PORTS] === ports && (ir[o + I_PROTO] & 0xff) === proto && fr[s * F + F_A] === a &&
-            fr[s * F + F_B] === b
+            ir[o + I_HASH] === h && ir[o + I_PORTS] === ports && (ir[o + I_PROTO] & 0xff) === proto &&
+            fr[s * F + F_A] === a && fr[s * F + F_B] === b
           ) {
             slot = s;
             break;
@@ -338,12 +357,12 @@ export class FlowTable {
   #findText(a: IpKey, b: IpKey, h: number, ports: number, proto: number): number {
     const fr = this.#f, ir = this.#i, bk = this.#buckets, mask = this.#mask;
     for (let i = (h ^ (h >>> 15)) & mask;; i = (i + 1) & mask) {
-      const e = bk[i * 2];
+      const e = bk[i];
       if (e === 0) return NIL;
-      if (bk[i * 2 + 1] !== h) continue;
-      const slot = e - 1, o = slot * I;
+      if (((e ^ h) & this.#tagMask) !== 0) continue;
+      const slot = (e & this.#slotMask) - 1, o = slot * I;
       if (
-        ir[o + I_PORTS] === ports && (ir[o + I_PROTO] & 0xff) === proto &&
+        ir[o + I_HASH] === h && ir[o + I_PORTS] === ports && (ir[o + I_PROTO] & 0xff) === proto &&
         (typeof a === "number" ? fr[slot * F + F_A] === a : this.#strA[slot] === a) &&
         (typeof b === "number" ? fr[slot * F + F_B] === b : this.#strB[slot] === b)
       ) return slot;
@@ -373,6 +392,7 @@ export class FlowTable {
     fr[of + F_BYTES + 1] = 0;
     fr[of + F_LAST] = this.nowUs;
     fr[of + F_FIRST] = pkt.tsUs;
+    ir[o + I_HASH] = h;
     ir[o + I_PORTS] = ports;
     ir[o + I_PROTO] = proto | (swapped ? 256 : 0); // (no quiet bits: see quietBits)
     ir[o + I_STATE] = proto === P_TCP && pkt.hasL4 && (pkt.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN
@@ -384,34 +404,28 @@ export class FlowTable {
     this.#id[slot] = this.#nextId++;
     const created = this.#created;
     for (let k = 0; k < created.length; k++) created[k](slot);
-    if (this.size * 4 >= this.#buckets.length && this.#buckets.length < this.#maxBuckets * 2) this.#growBuckets();
-    place(this.#buckets, this.#mask, slot, h);
+    if (this.size * 2 >= this.#buckets.length && this.#buckets.length < this.#maxBuckets) this.#growBuckets();
+    this.#place(slot, h);
     this.size++;
     this.created++;
     return slot;
   }
 
-  /** Doubles the hash index and places every live flow in it again (each bucket keeps its flow's hash). */
+  /** Doubles the hash index and places every live flow in it again (its hash from its record). */
   #growBuckets(): void {
-    const old = this.#buckets;
-    const nb = old.length, mask = nb - 1; // twice the buckets: old.length / 2 before
-    const buckets = new Int32Array(nb * 2);
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i] !== 0) place(buckets, mask, old[i] - 1, old[i + 1]);
+    const old = this.#buckets, ir = this.#i, slotMask = this.#slotMask;
+    const nb = old.length * 2;
+    this.#buckets = new Int32Array(nb);
+    this.#mask = nb - 1;
+    for (let i = 0; i < old.length; i++) {
+      const e = old[i];
+      if (e !== 0) this.#place((e & slotMask) - 1, ir[((e & slotMask) - 1) * I + I_HASH]);
     }
-    this.#buckets = buckets;
-    this.#mask = mask;
-  }
-
-  /** The hash of the flow in `slot`, as {@link update} computed it from the packet. */
-  #hashOf(slot: number): number {
-    const ports = this.#i[slot * I + I_PORTS], proto = this.#i[slot * I + I_PROTO] & 0xff;
-    return this.#hash(this.#addrA(slot), this.#addrB(slot), ports, proto);
   }
 
   /**
-   * The keyed hash of a canonical flow key (see core/hash_seed.ts): each part mixed with its seed word before they
-   * are combined. {@link update}'s IPv4 path computes the same inline.
+   * The keyed hash of a flow's canonical key: each part mixed with its own seed word (murmur3's fmix32), then
+   * combined. {@link update}'s IPv4 path computes the same inline.
    */
   #hash(a: IpKey, b: IpKey, ports: number, proto: number): number {
     return fmix32(hashKey(a, this.#seedText) ^ this.#seedA) ^ fmix32(hashKey(b, this.#seedText) ^ this.#seedB) ^
@@ -423,14 +437,25 @@ export class FlowTable {
    * and diagnostics of hash flooding.
    */
   maxProbeDistance(): number {
-    const bk = this.#buckets, mask = this.#mask;
+    const bk = this.#buckets, mask = this.#mask, ir = this.#i, slotMask = this.#slotMask;
     let max = 0;
     for (let i = 0; i <= mask; i++) {
-      if (bk[i * 2] === 0) continue;
-      const h = bk[i * 2 + 1], d = (i - ((h ^ (h >>> 15)) & mask)) & mask;
+      if (bk[i] === 0) continue;
+      const h = ir[((bk[i] & slotMask) - 1) * I + I_HASH], d = (i - ((h ^ (h >>> 15)) & mask)) & mask;
       if (d > max) max = d;
     }
     return max;
+  }
+
+  /** Puts `slot` (hash `h`) in the first empty bucket from its home, with its distance from there and its tag. */
+  #place(slot: number, h: number): void {
+    const bk = this.#buckets, mask = this.#mask, max = this.#distMax;
+    let i = (h ^ (h >>> 15)) & mask, d = 0;
+    while (bk[i] !== 0) {
+      i = (i + 1) & mask;
+      d++;
+    }
+    bk[i] = (h & this.#tagMask) | (d < max ? d : max) << this.#distShift | (slot + 1);
   }
 
   /** State bits of a flow ({@link FlowState}). */
@@ -582,23 +607,29 @@ export class FlowTable {
     this.#unlink(slot);
     // out of the hash index: find its bucket from its hash's home, then shift the entries after it back over the hole,
     // each as far as its own home allows (linear probing's deletion)
-    const bk = this.#buckets, mask = this.#mask;
-    const h = this.#hashOf(slot);
+    const bk = this.#buckets, mask = this.#mask, slotMask = this.#slotMask, ir = this.#i;
+    const shift = this.#distShift, max = this.#distMax;
+    const h = ir[slot * I + I_HASH];
     let i = (h ^ (h >>> 15)) & mask;
-    while (bk[i * 2] !== slot + 1) i = (i + 1) & mask; // (a live flow is in the index)
+    while ((bk[i] & slotMask) !== slot + 1) i = (i + 1) & mask; // (a live flow is in the index)
     for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
-      const e = bk[j * 2];
+      const e = bk[j];
       if (e === 0) break;
-      const eh = bk[j * 2 + 1], home = (eh ^ (eh >>> 15)) & mask;
-      // the entry at j may fill the hole at i unless its home lies cyclically in (i, j]
-      if (i <= j ? home <= i || home > j : home <= i && home > j) {
-        bk[i * 2] = e;
-        bk[i * 2 + 1] = eh;
+      // the entry's distance from its home: in the bucket, or (at the most the bucket holds) from its record's hash
+      let d = (e >>> shift) & max;
+      if (d === max) {
+        const eh = ir[((e & slotMask) - 1) * I + I_HASH];
+        d = (j - ((eh ^ (eh >>> 15)) & mask)) & mask;
+      }
+      // the entry at j may fill the hole at i unless its home (j - d) lies cyclically in (i, j]: unless d < j - i
+      const gap = (j - i) & mask;
+      if (d >= gap) {
+        d -= gap;
+        bk[i] = (e & ~(max << shift)) | (d < max ? d : max) << shift;
         i = j;
       }
     }
-    bk[i * 2] = 0;
-    bk[i * 2 + 1] = 0;
+    bk[i] = 0;
     if (slot < this.#strA.length) this.#strA[slot] = undefined;
     if (slot < this.#strB.length) this.#strB[slot] = undefined;
     this.#free[this.#freeTop++] = slot;
@@ -635,14 +666,6 @@ export class FlowTable {
     this.#head[c] = slot;
     ir[o + I_CLS] = c;
   }
-}
-
-/** Puts `slot` with hash `h` in the first empty bucket of `buckets` (mask `mask`) from its home. */
-function place(buckets: Int32Array, mask: number, slot: number, h: number): void {
-  let i = (h ^ (h >>> 15)) & mask;
-  while (buckets[i * 2] !== 0) i = (i + 1) & mask;
-  buckets[i * 2] = slot + 1;
-  buckets[i * 2 + 1] = h;
 }
 
 /** Puts `text` at `slot` of `texts`, grown first to cover it without holes. */
