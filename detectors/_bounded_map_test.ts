@@ -59,3 +59,13 @@ Deno.test("BoundedMap: mixed number and text keys; the newest key, removed keys 
   assert.equal(m.get(106), "n6");
   assert.equal(m.peek(105), undefined);
 });
+
+Deno.test("a NaN key is refused with one error, and the map stays usable and bounded", () => {
+  const m = new BoundedMap<number, number>(1);
+  assert.throws(() => m.set(NaN, 1), /Cannot insert into the index: NaN is not a key/);
+  m.set(1, 2);
+  m.set(2, 3); // evicts 1: before the check, a NaN entry could never be evicted and this looped for ever
+  assert.equal(m.get(2), 3);
+  assert.equal(m.get(1), undefined);
+  assert.equal(m.size, 1);
+});

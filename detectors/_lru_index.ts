@@ -162,8 +162,10 @@ export class LruIndex<K extends number | string> {
     this.#linkNewest(slot);
   }
 
-  /** Adds `key` (must be absent) as the most recently used; returns its slot. */
+  /** Adds `key` (must be absent; not NaN) as the most recently used; returns its slot. */
   insert(key: K): number {
+    // NaN marks a text key's slot (and never equals itself): it could be neither found nor removed
+    if (key !== key) throw new Error("Cannot insert into the index: NaN is not a key");
     let s = this.#free;
     if (s !== NIL) {
       this.#free = this.#link[s * 4 + NEXT];

@@ -611,7 +611,11 @@ export class FlowTable {
     const shift = this.#distShift, max = this.#distMax;
     const h = ir[slot * I + I_HASH];
     let i = (h ^ (h >>> 15)) & mask;
-    while ((bk[i] & slotMask) !== slot + 1) i = (i + 1) & mask; // (a live flow is in the index)
+    while ((bk[i] & slotMask) !== slot + 1) {
+      // a live flow is in the index: an empty bucket first would be a broken invariant, not a state to loop on
+      if (bk[i] === 0) throw new Error(`Cannot remove flow slot ${slot}: it is not in the hash index`);
+      i = (i + 1) & mask;
+    }
     for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
       const e = bk[j];
       if (e === 0) break;
