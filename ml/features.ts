@@ -14,7 +14,7 @@
  */
 import { type IpKey, IpProto, type Packet, TcpFlag } from "../decode/packet.ts";
 import { FlowState, type FlowTable, MIN_FLOW_SLOTS } from "../flow/flow_table.ts";
-import { fmix32, PROCESS_HASH_SEED, seedWord } from "../core/hash_seed.ts";
+import { fmix32, hashText, PROCESS_HASH_SEED, seedWord } from "../core/hash_seed.ts";
 
 /** Version of the feature code; a model trained on another version is refused. */
 export const FEATURE_VERSION = 9;
@@ -572,12 +572,15 @@ export class FeatureExtractor {
   }
 
   /**
-   * The host bucket of a host key hash: keyed by the seed (core/hash_seed.ts), so nobody can pick addresses that share
-   * a chain. (The hash itself stays unkeyed: the "seen before" pair table's positions, and so the features, come from
-   * it.)
+   * The host bucket of `ip` (whose unkeyed hash is `hash`): keyed by the seed (core/hash_seed.ts), so nobody can pick
+   * addresses that share a chain. An IPv4 address's hash is a bijection of it, so its bucket comes from the hash; an
+   * IPv6 text's bucket comes from the keyed text hash, since texts whose unkeyed FNV-1a hashes collide fully (easy to
+   * find) would otherwise share a chain under every seed. (The stored hash stays unkeyed: the "seen before" pair
+   * table's positions, and so the features, come from it.)
    */
-  #bucketOf(hash: number): number {
-    return fmix32(hash ^ this.#bucketSeed) & this.#mask;
+  #bucketOf(ip: IpKey, hash: number): number {
+    if (typeof ip === "number") return fmix32(hash ^ this.#bucketSeed) & this.#mask;
+    return hashText(ip, this.#bucketSeed) & this.#mask;
   }
 
   /** The longest chain of the host index (for tests and diagnostics of hash flooding). */
@@ -595,7 +598,7 @@ export class FeatureExtractor {
   #find(ip: IpKey): number {
     if (this.#size === 0) return 0;
     const hash = keyHash(ip);
-    let s = this.#buckets[this.#bucketOf(hash)];
+    let s = this.#buckets[this.#bucketOf(ip, hash)];
     if (typeof ip === "number") {
       const h = this.#h;
       while (s !== 0 && h[s * HS + H_KEY] !== ip) s = this.#chain[s];
@@ -623,7 +626,7 @@ export class FeatureExtractor {
     } else slot = ++this.#size;
     const hash = keyHash(ip);
     this.#hash[slot] = hash;
-    const bucket = this.#bucketOf(hash);
+    const bucket = this.#bucketOf(ip, hash);
     this.#chain[slot] = this.#buckets[bucket];
     this.#buckets[bucket] = slot;
     const h = this.#h, b = slot * HS;
@@ -667,8 +670,8 @@ export class FeatureExtractor {
   }
 
   #unchain(slot: number): void {
-    const hash = this.#hash[slot];
-    const bucket = this.#bucketOf(hash);
+    const text = this.#v6 === undefined ? undefined : this.#v6[slot];
+    const bucket = this.#bucketOf(text ?? this.#h[slot * HS + H_KEY], this.#hash[slot]);
     let s = this.#buckets[bucket];
     if (s === slot) {
       this.#buckets[bucket] = this.#chain[slot];

@@ -82,3 +82,74 @@ Deno.test("features: without a seed option the host index is keyed by the proces
   const sources = craft(keyedBucket(PROCESS_HASH_SEED));
   assert.ok(run(sources).fx.maxHostChain() >= N);
 });
+
+/** FNV-1a over a text from state `h`, as features.ts hashes an IPv6 host (unkeyed). */
+function fnv(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/**
+ * 16 IPv6 texts whose unkeyed FNV-1a hashes are all equal: FNV's state is its 32-bit hash, so two blocks that collide
+ * from one state can be followed by either of the next block's pair (four blocks of two groups: 2^4 texts). Each
+ * pair is found by a birthday search over groups of four hex digits (the canonical text of such an address).
+ */
+function collidingV6(): string[] {
+  const group = (x: number) => (0x1000 + x % 0xf000).toString(16);
+  let texts = [""], h = 0x811c9dc5;
+  let x = 1;
+  for (let block = 0; block < 4; block++) {
+    const sep = block < 3 ? ":" : "";
+    const seen = new Map<number, string>();
+    for (;;) {
+      x = Math.imul(x, 0x2c1b3c6d) + 0x12345 | 0;
+      const b = `${group(x >>> 16)}:${group(x & 0xffff)}${sep}`;
+      const hb = fnv(h, b), other = seen.get(hb);
+      if (other !== undefined && other !== b) {
+        texts = texts.flatMap((t) => [t + other, t + b]);
+        h = hb;
+        break;
+      }
+      seen.set(hb, b);
+    }
+  }
+  return texts;
+}
+
+/** A SYN from each IPv6 source to one server through a flow table and an extractor, as `run` does for IPv4. */
+function runV6(sources: string[], hashSeed: number): { fx: FeatureExtractor; rows: Float32Array } {
+  const flows = new FlowTable({ maxFlows: 4096 });
+  const fx = new FeatureExtractor({ maxFlows: 4096, maxHosts: HOSTS, hashSeed });
+  const pkt = new Packet();
+  const slots: number[] = [];
+  for (let i = 0; i < sources.length; i++) {
+    pkt.reset();
+    pkt.ipVersion = 6;
+    pkt.src = sources[i];
+    pkt.dst = "2001:db8::1";
+    pkt.proto = IpProto.TCP;
+    pkt.hasL4 = true;
+    pkt.srcPort = 40000 + i;
+    pkt.dstPort = 80;
+    pkt.tcpFlags = TcpFlag.SYN;
+    pkt.tsUs = T0 + i * 1000;
+    pkt.wireLen = 80;
+    flows.update(pkt);
+    fx.onPacket(pkt, flows);
+    slots.push(pkt.flow);
+  }
+  const rows = new Float32Array(slots.length * FEATURE_COUNT);
+  for (let i = 0; i < slots.length; i++) fx.write(flows, slots[i], rows.subarray(i * FEATURE_COUNT));
+  return { fx, rows };
+}
+
+Deno.test("features: IPv6 hosts whose unkeyed hashes collide fully do not share a chain; features equal", () => {
+  const sources = collidingV6();
+  assert.equal(sources.length, 16);
+  assert.equal(new Set(sources).size, 16);
+  assert.equal(new Set(sources.map((t) => fnv(0x811c9dc5, t))).size, 1, "the texts' FNV-1a hashes are equal");
+  const runs = [1, 2, 3].map((seed) => runV6(sources, seed));
+  for (const r of runs) assert.ok(r.fx.maxHostChain() < 4, `chain ${r.fx.maxHostChain()}`);
+  assert.deepEqual(runs[0].rows, runs[1].rows);
+  assert.ok(runs[0].rows.some((v) => v !== 0));
+});
