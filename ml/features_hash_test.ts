@@ -4,7 +4,7 @@
  * features do not depend on the seed.
  */
 import assert from "node:assert/strict";
-import { IpProto, Packet, TcpFlag } from "../decode/packet.ts";
+import { type IpKey, IpProto, Packet, TcpFlag } from "../decode/packet.ts";
 import { fmix32, PROCESS_HASH_SEED, seedWord } from "../core/hash_seed.ts";
 import { FlowTable } from "../flow/flow_table.ts";
 import { FEATURE_COUNT, FeatureExtractor } from "./features.ts";
@@ -34,24 +34,28 @@ const keyedBucket = (seed: number) => {
   return (h: number) => fmix32(h ^ w) & MASK;
 };
 
-/** A SYN from each source to DST, through a flow table and an extractor; returns it and every flow's features. */
-function run(sources: number[], hashSeed?: number): { fx: FeatureExtractor; rows: Float32Array } {
+/**
+ * A SYN from each source to one server (DST, or 2001:db8::1 for IPv6 sources), through a flow table and an extractor;
+ * returns it and every flow's features.
+ */
+function run(sources: IpKey[], hashSeed?: number): { fx: FeatureExtractor; rows: Float32Array } {
   const flows = new FlowTable({ maxFlows: 4096 });
   const fx = new FeatureExtractor({ maxFlows: 4096, maxHosts: HOSTS, hashSeed });
   const pkt = new Packet();
   const slots: number[] = [];
   for (let i = 0; i < sources.length; i++) {
+    const v4 = typeof sources[i] === "number";
     pkt.reset();
-    pkt.ipVersion = 4;
+    pkt.ipVersion = v4 ? 4 : 6;
     pkt.src = sources[i];
-    pkt.dst = DST;
+    pkt.dst = v4 ? DST : "2001:db8::1";
     pkt.proto = IpProto.TCP;
     pkt.hasL4 = true;
     pkt.srcPort = 40000 + i;
     pkt.dstPort = 80;
     pkt.tcpFlags = TcpFlag.SYN;
     pkt.tsUs = T0 + i * 1000;
-    pkt.wireLen = 60;
+    pkt.wireLen = v4 ? 60 : 80;
     flows.update(pkt);
     fx.onPacket(pkt, flows);
     slots.push(pkt.flow);
@@ -116,39 +120,12 @@ function collidingV6(): string[] {
   return texts;
 }
 
-/** A SYN from each IPv6 source to one server through a flow table and an extractor, as `run` does for IPv4. */
-function runV6(sources: string[], hashSeed: number): { fx: FeatureExtractor; rows: Float32Array } {
-  const flows = new FlowTable({ maxFlows: 4096 });
-  const fx = new FeatureExtractor({ maxFlows: 4096, maxHosts: HOSTS, hashSeed });
-  const pkt = new Packet();
-  const slots: number[] = [];
-  for (let i = 0; i < sources.length; i++) {
-    pkt.reset();
-    pkt.ipVersion = 6;
-    pkt.src = sources[i];
-    pkt.dst = "2001:db8::1";
-    pkt.proto = IpProto.TCP;
-    pkt.hasL4 = true;
-    pkt.srcPort = 40000 + i;
-    pkt.dstPort = 80;
-    pkt.tcpFlags = TcpFlag.SYN;
-    pkt.tsUs = T0 + i * 1000;
-    pkt.wireLen = 80;
-    flows.update(pkt);
-    fx.onPacket(pkt, flows);
-    slots.push(pkt.flow);
-  }
-  const rows = new Float32Array(slots.length * FEATURE_COUNT);
-  for (let i = 0; i < slots.length; i++) fx.write(flows, slots[i], rows.subarray(i * FEATURE_COUNT));
-  return { fx, rows };
-}
-
 Deno.test("features: IPv6 hosts whose unkeyed hashes collide fully do not share a chain; features equal", () => {
   const sources = collidingV6();
   assert.equal(sources.length, 16);
   assert.equal(new Set(sources).size, 16);
   assert.equal(new Set(sources.map((t) => fnv(0x811c9dc5, t))).size, 1, "the texts' FNV-1a hashes are equal");
-  const runs = [1, 2, 3].map((seed) => runV6(sources, seed));
+  const runs = [1, 2, 3].map((seed) => run(sources, seed));
   for (const r of runs) assert.ok(r.fx.maxHostChain() < 4, `chain ${r.fx.maxHostChain()}`);
   assert.deepEqual(runs[0].rows, runs[1].rows);
   assert.ok(runs[0].rows.some((v) => v !== 0));
