@@ -11,9 +11,16 @@
  * not allowed (not root, no autogroups) it stops with `Cannot run in an own autogroup: <reason>` before the first
  * round. Without it the processes run as the bench runs them.
  *
+ * `--cpu` also measures each replay's CPU time (every thread of the process: `perf stat -e task-clock`) and prints its
+ * medians and per-round differences beside the wall times. Under load the CPU time spreads far less than the wall time
+ * (±5–8 ms against ±15–30 ms on tiny at load 2–4), so a small change shows there first; it is not what the ratio to
+ * tcpdump measures. Without a working `perf stat` it stops with `Cannot measure CPU time: <reason>` before the first
+ * round.
+ *
  * ```sh
  * deno run -A bench/ab_replay.ts --a /tmp/base-tree --b . --file /tmp/ids-bench/tiny_990000.pcap --rounds 12
  * deno run -A bench/ab_replay.ts --a /tmp/base-tree --b . --extra "--no-detect" --own-group
+ * deno run -A bench/ab_replay.ts --a /tmp/base-tree --b . --own-group --cpu --rounds 30
  * ```
  *
  * @module
@@ -46,6 +53,7 @@ if (!Number.isInteger(rounds) || rounds < 1) {
 }
 const extra = arg("extra", "").split(" ").filter((s) => s !== "");
 const ownGroup = argv.includes("--own-group");
+const cpu = argv.includes("--cpu");
 for (const tree of trees) {
   const main = `${tree.endsWith("/") ? tree : `${tree}/`}main.ts`;
   if (!(await Deno.stat(main).then((st) => st.isFile, () => false))) {
@@ -78,19 +86,62 @@ if (ownGroup) {
   }
 }
 
-/** Runs a command (in its own autogroup at nice −20 with `--own-group`); returns wall ms and stdout. */
-async function timed(cmd: string, args: string[]): Promise<{ ms: number; out: string }> {
-  const [c, a] = ownGroup ? ["setsid", ["-w", "sh", "-c", OWN_GROUP_SH, "sh", cmd, ...args]] : [cmd, args];
-  const t0 = performance.now();
-  const r = await new Deno.Command(c, { args: a, stdout: "piped", stderr: "piped" }).output();
-  const ms = performance.now() - t0;
-  if (r.code !== 0) throw new Error(`Cannot run ${cmd}: ${new TextDecoder().decode(r.stderr).trim().split("\n")[0]}`);
-  return { ms, out: new TextDecoder().decode(r.stdout) };
+/** The CPU milliseconds in `perf stat -x ,` output (`<ms>,msec,task-clock,…`), NaN when there are none. */
+function taskClockMs(text: string): number {
+  const line = text.split("\n").find((l) => l.includes(",msec,task-clock"));
+  return line === undefined ? NaN : Number(line.split(",")[0]);
+}
+
+if (cpu) {
+  // (a missing perf throws at the spawn, not in the promise)
+  const probe = await (async () => {
+    try {
+      return await new Deno.Command("perf", {
+        args: ["stat", "-x", ",", "-e", "task-clock", "--", "true"],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+    } catch (e) {
+      return { code: -1, stderr: new TextEncoder().encode((e as Error).message) };
+    }
+  })();
+  const err = new TextDecoder().decode(probe.stderr);
+  if (probe.code !== 0 || Number.isNaN(taskClockMs(err))) {
+    console.error(`Cannot measure CPU time: ${err.trim().split("\n")[0] || `perf stat exited with ${probe.code}`}`);
+    Deno.exit(2);
+  }
+}
+
+/**
+ * Runs a command (in its own autogroup at nice −20 with `--own-group`); returns wall ms, stdout and, with `withCpu`,
+ * the CPU ms of the command's process (all its threads; NaN otherwise).
+ */
+async function timed(
+  cmd: string,
+  args: string[],
+  withCpu = false,
+): Promise<{ ms: number; cpuMs: number; out: string }> {
+  const stat = withCpu ? await Deno.makeTempFile({ prefix: "ab-replay-cpu-" }) : "";
+  const run = withCpu
+    ? ["perf", "stat", "-x", ",", "-e", "task-clock", "-o", stat, "--", cmd, ...args]
+    : [cmd, ...args];
+  const [c, a] = ownGroup ? ["setsid", ["-w", "sh", "-c", OWN_GROUP_SH, "sh", ...run]] : [run[0], run.slice(1)];
+  try {
+    const t0 = performance.now();
+    const r = await new Deno.Command(c, { args: a, stdout: "piped", stderr: "piped" }).output();
+    const ms = performance.now() - t0;
+    if (r.code !== 0) throw new Error(`Cannot run ${cmd}: ${new TextDecoder().decode(r.stderr).trim().split("\n")[0]}`);
+    const cpuMs = withCpu ? taskClockMs(await Deno.readTextFile(stat)) : NaN;
+    return { ms, cpuMs, out: new TextDecoder().decode(r.stdout) };
+  } finally {
+    if (withCpu) await Deno.remove(stat);
+  }
 }
 
 const hasTcpdump = (await new Deno.Command("sh", { args: ["-c", "command -v tcpdump"] }).output()).code === 0;
 const tcp: number[] = [];
 const times: number[][] = trees.map(() => []);
+const cpuTimes: number[][] = trees.map(() => []);
 const ratios: number[][] = trees.map(() => []);
 const alerts: string[] = trees.map(() => "");
 const loads: string[] = [];
@@ -102,7 +153,7 @@ for (let r = 0; r < rounds; r++) {
   if (r % 2 === 1) order.reverse();
   for (const i of order) {
     const root = trees[i].endsWith("/") ? trees[i] : `${trees[i]}/`;
-    const { ms, out } = await timed(Deno.execPath(), [
+    const { ms, cpuMs, out } = await timed(Deno.execPath(), [
       "run",
       "-A",
       `${root}main.ts`,
@@ -110,8 +161,9 @@ for (let r = 0; r < rounds; r++) {
       file,
       "--json",
       ...extra,
-    ]);
+    ], cpu);
     times[i].push(ms);
+    cpuTimes[i].push(cpuMs);
     ratios[i].push(ref / ms);
     // the alerts per type of the first round: the trees must agree (a quick check, not the digest comparison)
     if (r === 0) alerts[i] = JSON.stringify(JSON.parse(out).alerts);
@@ -125,7 +177,10 @@ const quartiles = (xs: number[]) => {
   const s = sorted(xs);
   return `${s[Math.floor((s.length - 1) / 4)].toFixed(1)}–${s[Math.ceil((3 * (s.length - 1)) / 4)].toFixed(1)}`;
 };
-console.log(`${file} ${extra.join(" ")}: ${rounds} rounds${ownGroup ? ", own autogroup at nice -20" : ""}`);
+console.log(
+  `${file} ${extra.join(" ")}: ${rounds} rounds${ownGroup ? ", own autogroup at nice -20" : ""}` +
+    (cpu ? ", CPU time by perf stat" : ""),
+);
 console.log(`load per round: ${loads.join(" ")}`);
 console.log("| what | median ms | quartiles | vs tcpdump (median of per-round ratios) | alerts (round 1) |");
 console.log("|---|---:|---:|---:|---|");
@@ -140,5 +195,22 @@ if (trees.length === 2) {
   const diffs = times[1].map((b, r) => b - times[0][r]);
   const lower = diffs.filter((d) => d < 0).length;
   console.log(`B − A per round: median ${median(diffs).toFixed(1)} ms; B faster in ${lower} of ${rounds} rounds`);
+}
+if (cpu) {
+  console.log(
+    "(the wall times above include perf stat's own start, ~10 ms: take ratios to tcpdump from runs without --cpu)",
+  );
+  console.log("| what | CPU median ms | CPU quartiles |");
+  console.log("|---|---:|---:|");
+  for (const [i, t] of trees.entries()) {
+    console.log(`| ${t} | ${median(cpuTimes[i]).toFixed(1)} | ${quartiles(cpuTimes[i])} |`);
+  }
+  if (trees.length === 2) {
+    const diffs = cpuTimes[1].map((b, r) => b - cpuTimes[0][r]);
+    const lower = diffs.filter((d) => d < 0).length;
+    console.log(
+      `B − A CPU per round: median ${median(diffs).toFixed(1)} ms; B used less in ${lower} of ${rounds} rounds`,
+    );
+  }
 }
 if (new Set(alerts).size > 1) console.log("the trees' alerts differ: compare their outputs before reading the times");
