@@ -8,8 +8,10 @@
  * run. `bench/ab.ts` runs two trees' processes interleaved and prints medians.
  *
  * Variants: `read` (the file reader alone), `decode` (reader + decoder), `nodetect` (decode + flow table), `stream` (plus the stream stage and app layer, no
- * detector), `all` (every detector), `only:<type>` (one detector, plus the stream stage), `ml`
- * (every detector and the model's features). The model's features are off unless named.
+ * detector), `all` (every detector), `only:<type>` (one detector, plus the stream stage), `without:<type>` (every
+ * detector but one: `all` minus it is what that detector costs among the others, tables competing for the cache
+ * included, where `only:<type>` minus `stream` is its cost alone), `ml` (every detector and the model's features). The
+ * model's features are off unless named.
  *
  * ```sh
  * deno run -A bench/stage_bench.ts --file /tmp/ids-bench/attack_1000000.pcap --variants nodetect,all --runs 3
@@ -45,6 +47,11 @@ const DETECTORS = Object.keys(DEFAULT_CONFIG).filter((k) =>
 function configFor(variant: string): any {
   const c = structuredClone(DEFAULT_CONFIG);
   if (variant === "stream") { for (const d of DETECTORS) c[d].enabled = false; }
+  if (variant.startsWith("without:")) {
+    const off = variant.slice(8);
+    if (!DETECTORS.includes(off)) throw new Error(`Cannot run variant ${variant}: no detector ${off}`);
+    c[off].enabled = false;
+  }
   if (variant.startsWith("only:")) {
     const on = variant.slice(5);
     for (const d of DETECTORS) c[d].enabled = d === on;
