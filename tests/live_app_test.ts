@@ -119,7 +119,10 @@ Deno.test({
       const up = await runIn(p.nsA, 15, curlArgs(`http://${p.addrB}:9999/`, 30));
       assert.equal(up.code, 0, `the HTTP server on port 9999 answers: ${up.stderr}`);
       // sqlmap runs until ids reported it (bounded: 60 s)
+      // (its temporary directory inside ours: sqlmap stopped by a signal leaves it behind)
       sqlmap = startIn(p.nsA, 60, [
+        "env",
+        `TMPDIR=${dir}`,
         "sqlmap",
         "-u",
         `http://${p.addrB}:9999/item?id=1`,
