@@ -8,6 +8,8 @@
  * @module
  */
 
+import { linuxBufferSizeFor, type LinuxLink, probeLinuxLink } from "./pcap_ring.ts";
+
 /** Size of every libpcap error buffer. */
 export const PCAP_ERRBUF_SIZE = 256;
 
@@ -293,6 +295,21 @@ export interface NativePlatform {
   libraryCandidates(env: EnvReader): string[];
   /** Called once before the first `dlopen` (Windows: `SetDllDirectoryW`). */
   prepareLoader(env: EnvReader): void;
+  /**
+   * The `pcap_set_buffer_size` for a capture buffer of `bufferBytes`. Linux: the size whose ring libpcap really
+   * maps is `bufferBytes` (ffi/pcap_ring.ts); elsewhere `bufferBytes` (Npcap's and BPF's buffer is that size).
+   */
+  captureBufferSize(bufferBytes: number, capture: BufferCapture): number;
+}
+
+/** The capture a buffer size is asked for. */
+export interface BufferCapture {
+  /** Interface name. */
+  iface: string;
+  /** `pcap_set_snaplen`. */
+  snaplen: number;
+  /** `pcap_set_immediate_mode(1)`. */
+  immediate: boolean;
 }
 
 /** Environment variable that, when set, names the only libpcap to load. */
@@ -302,8 +319,13 @@ const LINUX_INSTALL_HINT = "install it: sudo apt-get install libpcap0.8 (Fedora/
 const POSIX_PERMISSION_HINT =
   "run as root / Administrator, or grant CAP_NET_RAW: sudo setcap cap_net_raw,cap_net_admin=eip $(which ids)";
 
-/** The Linux (and other Unix) platform. */
-export function posixPlatform(os: OsName = "linux"): NativePlatform {
+/**
+ * The Linux (and other Unix) platform. `probeLink` reads what libpcap sizes its Linux ring by (tests pass a fake).
+ */
+export function posixPlatform(
+  os: OsName = "linux",
+  probeLink: (iface: string) => LinuxLink = probeLinuxLink,
+): NativePlatform {
   const darwin = os === "darwin";
   return {
     os,
@@ -322,6 +344,11 @@ export function posixPlatform(os: OsName = "linux"): NativePlatform {
       return libraryCandidates(os, env);
     },
     prepareLoader() {},
+    captureBufferSize(bufferBytes, capture) {
+      if (os !== "linux") return bufferBytes;
+      const link = probeLink(capture.iface);
+      return linuxBufferSizeFor(bufferBytes, { snaplen: capture.snaplen, immediate: capture.immediate, link });
+    },
   };
 }
 
@@ -362,6 +389,9 @@ export function windowsPlatform(kernel32: Kernel32): NativePlatform {
       if (prepared) return;
       prepared = true;
       kernel32.setDllDirectory(utf16z(npcapDirectory(env)));
+    },
+    captureBufferSize(bufferBytes) {
+      return bufferBytes;
     },
   };
 }
@@ -745,7 +775,10 @@ export interface PcapStats {
 export interface OpenLiveOptions {
   /** Bytes kept per packet. Default 2048. */
   snaplen?: number;
-  /** Kernel buffer bytes. Default 32 MiB. */
+  /**
+   * Kernel buffer bytes: on Linux the size of the ring libpcap maps (within one block), whatever the snaplen.
+   * Default 32 MiB.
+   */
   bufferSize?: number;
   /** Promiscuous mode. Default true. */
   promisc?: boolean;
@@ -803,11 +836,18 @@ export class PcapHandle {
     }
     const h = new PcapHandle(lib, p, iface);
     try {
-      h.#check(s.pcap_set_snaplen(p, options.snaplen ?? 2048), "set snaplen");
+      const snaplen = options.snaplen ?? 2048;
+      const immediate = (options.immediate ?? true) && s.pcap_set_immediate_mode !== undefined;
+      h.#check(s.pcap_set_snaplen(p, snaplen), "set snaplen");
       h.#check(s.pcap_set_promisc(p, (options.promisc ?? true) ? 1 : 0), "set promiscuous mode");
       h.#check(s.pcap_set_timeout(p, options.timeoutMs ?? 100), "set read timeout");
-      h.#check(s.pcap_set_buffer_size(p, options.bufferSize ?? 32 * 1024 * 1024), "set buffer size");
-      if ((options.immediate ?? true) && s.pcap_set_immediate_mode) {
+      const bufferSize = lib.platform.captureBufferSize(options.bufferSize ?? 32 * 1024 * 1024, {
+        iface,
+        snaplen,
+        immediate,
+      });
+      h.#check(s.pcap_set_buffer_size(p, bufferSize), "set buffer size");
+      if (immediate && s.pcap_set_immediate_mode) {
         h.#check(s.pcap_set_immediate_mode(p, 1), "set immediate mode");
       }
       const status = s.pcap_activate(p);
