@@ -16,9 +16,10 @@
  * So a client opening ten connections at once that all complete is never counted.
  *
  * Two verdicts:
- * - per source: `threshold` half-open SYNs within `window_s` aimed at few ports (fewer distinct
- *   destination ports than half the threshold; a SYN to many ports is a port scan and left to
- *   the port-scan detector);
+ * - per source: `threshold` half-open SYNs within `window_s` aimed at few ports on few hosts (fewer
+ *   distinct destination ports, and fewer distinct destination hosts, than half the threshold): SYNs
+ *   to many ports are a port scan, SYNs to one port on many hosts a sweep (nmap `-p 22 NET`, the
+ *   SYN to 443 of `nmap -sn`), both left to the port-scan detector;
  * - per destination: `dest_threshold` half-open SYNs within `window_s` from many sources (at least
  *   10, and at least a quarter of the SYNs): a spoofed or distributed flood; reported with
  *   `spoofed: true`, `src` one observed source and `dst` the victim.
@@ -68,6 +69,7 @@ export class SynFloodDetector implements Detector {
   #srcRec = new SlotRecords();
   #srcRing = new TimeRings(1, DEFAULT_BUCKETS, this.#srcRec);
   #srcPorts = new DistinctWindows<number>(this.#srcRec);
+  #srcHosts = new DistinctWindows<IpKey>(this.#srcRec);
   #srcLastEmit = this.#srcRec.fields(1);
   #dst: SlotMap<IpKey>;
   #dstRec = new SlotRecords();
@@ -99,6 +101,7 @@ export class SynFloodDetector implements Detector {
       this.#srcRing.setWindow(windowUs);
       this.#dstRing.setWindow(windowUs);
       this.#srcPorts.clear(); // and the records
+      this.#srcHosts.clear();
       this.#dstSources.clear();
     }
     this.#cfg = c;
@@ -161,14 +164,16 @@ export class SynFloodDetector implements Detector {
     if (this.#src.created) {
       this.#srcRing.reset(si);
       this.#srcPorts.reset(si);
+      this.#srcHosts.reset(si);
       this.#srcRec.data[si * this.#srcRec.stride + this.#srcLastEmit] = -Infinity;
     }
     const c = this.#srcRing.add(si, ts);
     const half = Math.max(2, Math.ceil(cfg.threshold / 2));
     const ports = this.#srcPorts.add(si, item.dstPort, ts, w, half);
+    const hosts = this.#srcHosts.add(si, item.dst, ts, w, half);
     let fired = false;
     const sr = this.#srcRec.data, sLast = si * this.#srcRec.stride + this.#srcLastEmit;
-    if (c >= cfg.threshold && ports < half && now - sr[sLast] >= w) {
+    if (c >= cfg.threshold && ports < half && hosts < half && now - sr[sLast] >= w) {
       sr[sLast] = now;
       fired = true;
       emit({

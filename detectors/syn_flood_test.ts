@@ -125,6 +125,17 @@ Deno.test("syn_flood: SYNs to many ports are a scan, not a flood", () => {
   assert.equal(h.of().length, 0);
 });
 
+Deno.test("syn_flood: SYNs to one port on many hosts are a sweep, not a flood; a flood on two hosts still fires", () => {
+  const h = harness();
+  for (let i = 0; i < 40; i++) h.tcp(T0 + i * MS, ATK, ip(`10.77.1.${100 + i}`), [40000 + i, 22], F.S);
+  h.flush();
+  assert.equal(h.of().length, 0);
+  const two = harness();
+  for (let i = 0; i < 40; i++) two.tcp(T0 + i * MS, ATK, ip(`10.77.1.${100 + (i % 2)}`), [40000 + i, 80], F.S);
+  two.flush();
+  assert.equal(two.of("syn_flood").length, 1);
+});
+
 Deno.test("syn_flood: random spoofed sources fire per destination with spoofed: true", () => {
   const h = harness();
   for (let i = 0; i < 300; i++) h.tcp(T0 + i * MS, (0x0b000000 + i * 7919) >>> 0, SRV, [1024 + i, 80], F.S);
