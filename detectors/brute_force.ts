@@ -8,7 +8,9 @@
  * fifth failure, not when connections close. Web logins too: a POST whose body (or target) carries
  * a password field is an attempt, and its response decides — a redirect or a 2xx that sets a cookie
  * is a success, a server error nothing, anything else (the form again with 200, 401, 403, 429) a
- * failure. For encrypted protocols (SSH, RDP, VNC) the session is what can be seen:
+ * failure. HTTP authentication too: a request of any method carrying `Authorization: Basic` or
+ * `Digest` credentials is an attempt, and a `401` answer a failure (`Bearer` tokens, NTLM and
+ * Negotiate handshakes are not passwords: their 401s never count). For encrypted protocols (SSH, RDP, VNC) the session is what can be seen:
  *
  * A login attempt is a TCP flow to one of `ports` whose handshake completed, that ended within
  * `max_session_s` of its first packet and in which the server sent little
@@ -38,7 +40,7 @@ import { num, pairKey, reemitUs, toUs, trustedFilter } from "./_util.ts";
 import { EXPLOIT_PORT_NAMES } from "./exploit_probe.ts";
 import { type Detector, type Emit, type PacketInterest, PacketKind } from "./detector.ts";
 import type { AppContext } from "../app/app_layer.ts";
-import type { HttpRequest } from "../app/http_request.ts";
+import { headerValue, type HttpRequest } from "../app/http_request.ts";
 import type { HttpResponse } from "../app/http_response.ts";
 import type { LoginEvent } from "../app/login.ts";
 
@@ -59,6 +61,8 @@ const MAX_SERVER_BYTES = new Map(Object.entries(ATTEMPT_MAX_SERVER_BYTES).map(([
 export const PLAINTEXT_LOGIN: ReadonlySet<string> = new Set(["ftp", "telnet", "smtp", "pop3", "imap"]);
 /** A form or JSON field that carries a password (`password=`, `pass=`, `pwd=`, `"passwd":`). */
 const PASSWORD_FIELD = /(?:^|[&?;{,\s"'])(?:[a-z_]*_)?(?:pass(?:word|wd|wort)?|pwd|passwd|passphrase|pin)["']?\s*[=:]/i;
+/** An `Authorization` header carrying a user's password (Basic, Digest). */
+const PASSWORD_AUTH = /^(?:basic|digest)\s/i;
 /** {@link BruteForceDetector} flow mark: the app layer follows this connection's logins. */
 const FOLLOWED = 2;
 
@@ -96,6 +100,8 @@ export class BruteForceDetector implements Detector {
   #seen = new FlowMarks();
   /** Per flow: web login requests waiting for their response. */
   #webLogins = new FlowMarks();
+  /** Per flow: requests with HTTP (Basic, Digest) credentials waiting for their response. */
+  #authLogins = new FlowMarks();
   #slowUs = 0;
   #init = (old: SessionState | undefined): SessionState => {
     if (old === undefined) {
@@ -170,10 +176,18 @@ export class BruteForceDetector implements Detector {
     this.#attempt({ ctx, what: "failed logins", name: ctx.proto }, emit);
   }
 
-  /** A POST carrying a password field is a web login attempt, judged by its response (asked for: true). */
+  /**
+   * A POST carrying a password field, or any request carrying Basic or Digest credentials, is a web
+   * login attempt, judged by its response (asked for: true).
+   */
   onHttpRequest(req: HttpRequest, ctx: AppContext, _emit: Emit): boolean {
-    if (!this.#cfg.enabled || req.method !== "POST") return false;
-    if (!PASSWORD_FIELD.test(req.body) && !PASSWORD_FIELD.test(req.target)) return false;
+    if (!this.#cfg.enabled) return false;
+    if (req.method !== "POST" || (!PASSWORD_FIELD.test(req.body) && !PASSWORD_FIELD.test(req.target))) {
+      const auth = headerValue(req, "authorization");
+      if (auth === undefined || !PASSWORD_AUTH.test(auth)) return false;
+      this.#authLogins.set(ctx.flows, ctx.slot, this.#authLogins.get(ctx.flows, ctx.slot) + 1);
+      return true;
+    }
     this.#webLogins.set(ctx.flows, ctx.slot, this.#webLogins.get(ctx.flows, ctx.slot) + 1);
     return true;
   }
@@ -181,12 +195,19 @@ export class BruteForceDetector implements Detector {
   /**
    * The answer to a web login: a redirect, or a 2xx that sets a cookie, is a success; a server error
    * is nobody's failure; anything else (the form again with 200, 401, 403, 429) is a failed login.
+   * The answer to HTTP credentials: `401` is a failure, anything else is not.
    */
   onHttpResponse(res: HttpResponse, ctx: AppContext, emit: Emit): void {
     const flows = ctx.flows;
     if (!this.#cfg.enabled) return;
     const pending = this.#webLogins.get(flows, ctx.slot);
-    if (pending <= 0) return;
+    if (pending <= 0) {
+      const auth = this.#authLogins.get(flows, ctx.slot);
+      if (auth <= 0) return;
+      this.#authLogins.set(flows, ctx.slot, auth - 1);
+      if (res.status === 401) this.#attempt({ ctx, what: "failed HTTP authentications", name: "http" }, emit);
+      return;
+    }
     this.#webLogins.set(flows, ctx.slot, pending - 1);
     const st = res.status;
     if (st < 200 || (st >= 300 && st < 400) || st >= 500) return;

@@ -184,3 +184,38 @@ Deno.test("brute_force: web logins — POSTs with a password field answered with
   webLogins(s, T0, 6, ok);
   assert.equal(s.of().length, 0);
 });
+
+/** A keep-alive HTTP connection with `n` GETs carrying `auth` (an Authorization value), each answered with `answer`. */
+function authRequests(h: Harness, t: number, n: number, auth: (i: number) => string, answer: string): void {
+  const c: [number, number] = [41100, 8083], s: [number, number] = [8083, 41100];
+  t = h.handshake(t, ATK, SRV, c);
+  for (let i = 0; i < n; i++) {
+    t += 100 * MS;
+    h.tcp(t, ATK, SRV, c, F.PA, `GET /admin HTTP/1.1\r\nHost: shop\r\nAuthorization: ${auth(i)}\r\n\r\n`);
+    h.tcp(t + MS, SRV, ATK, s, F.PA, answer);
+  }
+}
+
+Deno.test("brute_force: HTTP Basic/Digest credentials answered 401 are failed logins; tokens and successes are not", () => {
+  const denied = 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="admin"\r\nContent-Length: 0\r\n\r\n';
+  const basic = (i: number) => `Basic ${btoa(`admin:guess${i}`)}`;
+  const h = new Harness(new BruteForceDetector(testConfig({})), { tcpSeq: true });
+  authRequests(h, T0, 5, basic, denied);
+  const d = h.of("brute_force");
+  assert.equal(d.length, 1);
+  assert.equal(d[0].src, ATK);
+  assert.equal(d[0].dstPort, 8083);
+  assert.match(d[0].reason, /^5 failed HTTP authentications to tcp\/8083 \(http\) in 60 s$/);
+  const four = new Harness(new BruteForceDetector(testConfig({})), { tcpSeq: true });
+  authRequests(four, T0, 4, (i) => `Digest username="admin", response="${i}"`, denied);
+  assert.equal(four.of().length, 0);
+  // a client whose bearer token expired (or an NTLM handshake) gets 401s that are no password guesses
+  const bearer = new Harness(new BruteForceDetector(testConfig({})), { tcpSeq: true });
+  authRequests(bearer, T0, 8, (i) => `Bearer token${i}`, denied);
+  authRequests(bearer, T0 + 5 * SEC, 8, () => "NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAGAbEdAAAADw==", denied);
+  assert.equal(bearer.of().length, 0);
+  // the right password, again and again
+  const ok = new Harness(new BruteForceDetector(testConfig({})), { tcpSeq: true });
+  authRequests(ok, T0, 8, basic, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  assert.equal(ok.of().length, 0);
+});
