@@ -35,6 +35,14 @@
  * on kept-alive connections is seen too: `request_threshold` requests within `window_s` to one
  * destination from at least `min_sources` heavy sources, none at 90 % or more.
  *
+ * A single-source TCP flood without SYN (ACK, RST, FIN floods: `hping3 -A`) is no other detector's:
+ * a destination receiving `threshold` TCP packets within `window_s` that each open a new flow
+ * without SYN (a new source port per packet, none answered by more than a reset), on fewer than
+ * {@link SINGLE_MAX_PORTS} destination ports, from one source sending 90 % or more of what the
+ * destination receives unsolicited, is flooded by that source: tag `single_source`. A connection
+ * picked up mid-stream is one flow, however many packets it carries (a one-sided capture of an
+ * upload counts once), and one that gets answered is taken back; an ACK scan spreads over ports.
+ *
  * @module
  */
 import type { Config, DdosConfig } from "../config/defaults.ts";
@@ -58,6 +66,9 @@ export const DOMINANT_SHARE = 0.9;
 const SOURCES_CAP = 64;
 /** Distinct heavy sources tracked per destination (at least `min_sources`). */
 const HEAVY_CAP = 64;
+
+/** Destination ports a single-source TCP flood without SYN stays below (more: a scan). */
+export const SINGLE_MAX_PORTS = 4;
 
 /** Rate channels counted apart from unsolicited packets: new TCP connections and HTTP requests. */
 const CONNS = 0, REQUESTS = 1;
@@ -96,6 +107,10 @@ export class DdosDetector implements Detector {
   #dstTop = new KeyColumn<IpKey>(this.#dstRec);
   #dstTopSlot = this.#dstRec.fields(1);
   #dstLastSpoofed = this.#dstRec.fields(1);
+  // TCP packets opening a flow without SYN, the ports they went to, the last single-source report
+  #dstNewOther = new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec);
+  #dstNewOtherPorts = new DistinctWindows<number>(this.#dstRec);
+  #dstLastSingle = this.#dstRec.fields(1);
   #dstRates: [TimeRings, TimeRings] = [
     new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec),
     new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec),
@@ -127,12 +142,22 @@ export class DdosDetector implements Detector {
       this.#src.clear();
       this.#dst.clear();
       this.#marks.clear();
-      for (const rings of [this.#srcRing, ...this.#srcRates, this.#dstRing, this.#dstOther, ...this.#dstRates]) {
+      for (
+        const rings of [
+          this.#srcRing,
+          ...this.#srcRates,
+          this.#dstRing,
+          this.#dstOther,
+          this.#dstNewOther,
+          ...this.#dstRates,
+        ]
+      ) {
         rings.setWindow(windowUs);
       }
       this.#srcRec.clear();
       this.#dstSources.clear(); // and the records
       this.#dstHeavy.clear();
+      this.#dstNewOtherPorts.clear();
       this.#dstRateHeavy[0].clear();
       this.#dstRateHeavy[1].clear();
       this.#dstTop.clear();
@@ -237,6 +262,10 @@ export class DdosDetector implements Detector {
     const other = unboxed(
       proto !== IpProto.UDP && !icmp && !syn ? this.#dstOther.add(d, ts) : this.#dstOther.count(d, ts),
     );
+    // a TCP packet opening a flow without SYN (ACK/RST/FIN floods change the source port per packet)
+    const opens = proto === IpProto.TCP && !syn && pkt.flowNew;
+    const opened = opens ? unboxed(this.#dstNewOther.add(d, ts)) : 0;
+    const openPorts = opens ? this.#dstNewOtherPorts.add(d, pkt.dstPort, ts, w, SINGLE_MAX_PORTS) : 0;
     const k = this.#dstSources.add(d, pkt.src, ts, w, SOURCES_CAP);
     const heavy = sc >= this.#heavyMin;
     const hk = heavy
@@ -268,7 +297,34 @@ export class DdosDetector implements Detector {
     if (other >= cfg.threshold && k >= SOURCES_CAP && share < 0.1 && ts - dr[di + this.#dstLastSpoofed] >= w) {
       dr[di + this.#dstLastSpoofed] = ts;
       this.#reportSpoofed(pkt, other, emit);
+      return;
     }
+    if (
+      opened >= cfg.threshold && openPorts < SINGLE_MAX_PORTS && share >= DOMINANT_SHARE &&
+      this.#dstTop.get(d) === pkt.src && ts - dr[di + this.#dstLastSingle] >= w
+    ) {
+      dr[di + this.#dstLastSingle] = ts;
+      this.#reportSingle(pkt, opened, emit);
+    }
+  }
+
+  /** Reports the packet's source as the one source of a TCP flood without SYN (`opened` flows in the window). */
+  #reportSingle(pkt: Packet, opened: number, emit: Emit): void {
+    emit({
+      type: "ddos",
+      tsUs: pkt.tsUs,
+      src: pkt.src,
+      dst: pkt.dst,
+      srcPort: pkt.srcPort,
+      dstPort: pkt.dstPort,
+      proto: pkt.proto,
+      severity: 1,
+      tags: ["single_source"],
+      reason: `${opened} TCP packets without SYN or handshake from one source to one host in ${
+        num(this.#cfg.window_s)
+      } s`,
+      flow: pkt.flow,
+    });
   }
 
   /** Reports the packet's source as one of `hk` heavy sources of a distributed flood of `dc` packets. */
@@ -410,12 +466,15 @@ export class DdosDetector implements Detector {
     if (this.#dst.created) {
       this.#dstRing.reset(d);
       this.#dstOther.reset(d);
+      this.#dstNewOther.reset(d);
+      this.#dstNewOtherPorts.reset(d);
       this.#dstSources.reset(d);
       this.#dstHeavy.reset(d);
       this.#dstTop.set(d, 0);
       const r = this.#dstRec.data, i = d * this.#dstRec.stride;
       r[i + this.#dstTopSlot] = -1;
       r[i + this.#dstLastSpoofed] = -Infinity;
+      r[i + this.#dstLastSingle] = -Infinity;
       for (let ch = 0; ch < 2; ch++) {
         this.#dstRates[ch].reset(d);
         this.#dstRateHeavy[ch].reset(d);
@@ -457,6 +516,8 @@ export class DdosDetector implements Detector {
       const proto = flows.proto(slot);
       if (proto !== IpProto.UDP && (proto !== IpProto.TCP || (flows.state(slot) & FlowState.MIDSTREAM) !== 0)) {
         this.#dstOther.sub(d, t0, n);
+        // (its first packet opened it without SYN)
+        if (proto === IpProto.TCP) this.#dstNewOther.sub(d, t0, 1);
       }
     }
     const s = this.#src.find(flows.initiatorIp(slot));

@@ -142,6 +142,49 @@ Deno.test("ddos: IPv6 sources and trusted sources", () => {
   assert.equal(h2.of().length, 0);
 });
 
+Deno.test("ddos: a single-source ACK or RST flood (a new source port per packet) is reported with single_source", () => {
+  for (const flags of [F.A, F.R]) {
+    const h = harness();
+    for (let i = 0; i < 499; i++) {
+      const t = T0 + i * 400;
+      h.tcp(t, BOTS[0], SRV, [1024 + i, 80], flags);
+      if (flags === F.A) h.tcp(t + 50, SRV, BOTS[0], [80, 1024 + i], F.R); // the victim resets each
+    }
+    assert.equal(h.of().length, 0, "one fewer than the threshold is silent");
+    h.tcp(T0 + 499 * 400, BOTS[0], SRV, [1024 + 499, 80], flags);
+    const d = h.of("ddos");
+    assert.equal(d.length, 1);
+    assert.equal(d[0].src, BOTS[0]);
+    assert.equal(d[0].dst, SRV);
+    assert.deepEqual(d[0].tags, ["single_source"]);
+    assert.match(d[0].reason, /^500 TCP packets without SYN or handshake from one source to one host in 1 s$/);
+  }
+});
+
+Deno.test("ddos: one-sided or mid-stream transfers, answered mid-stream flows and fast ACK scans are no single-source flood", () => {
+  const cli = ip("10.77.0.2");
+  // a one-sided capture of an upload picked up mid-stream: one flow, 20,000 packets in 1 s
+  const one = harness();
+  for (let i = 0; i < 20_000; i++) one.tcp(T0 + i * 50, cli, SRV, [40000, 80], F.A, "upload chunk");
+  assert.equal(one.of().length, 0);
+  // a capture starting amid 2,000 connections of a proxy to its backend, each answered
+  const mid = harness();
+  for (let i = 0; i < 2000; i++) {
+    const t = T0 + i * 200;
+    mid.tcp(t, cli, SRV, [20000 + i, 8080], F.PA, "GET / HTTP/1.1\r\n\r\n");
+    mid.tcp(t + 20, SRV, cli, [8080, 20000 + i], F.A);
+    mid.tcp(t + 40, SRV, cli, [8080, 20000 + i], F.PA, "HTTP/1.1 200 OK\r\n\r\n");
+  }
+  assert.equal(mid.of().length, 0);
+  // an ACK scan at 2,000 ports/s: many ports, left to port_scan
+  const scan = harness();
+  for (let i = 0; i < 2000; i++) {
+    scan.tcp(T0 + i * 500, BOTS[0], SRV, [50000, 1 + i], F.A);
+    scan.tcp(T0 + i * 500 + 50, SRV, BOTS[0], [1 + i, 50000], F.R);
+  }
+  assert.equal(scan.of().length, 0);
+});
+
 Deno.test("ddos: busy flows picked up mid-stream (capture started late) are silent", () => {
   const h = harness();
   const clients = Array.from({ length: 10 }, (_, i) => (0x0a030000 + i) >>> 0);
