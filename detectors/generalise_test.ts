@@ -57,6 +57,9 @@ const PROBES: Probe[] = [
   { name: "ping_sweep_routed", type: "port_scan", attacker: "10.77.1.66", victim: "*" },
   { name: "ping_sweep_default", type: "port_scan", attacker: "10.77.1.67", victim: "*" },
   { name: "udp_flood_ports", type: "udp_flood", attacker: "10.77.1.67", also: ["port_scan"] },
+  // hping3 -A / -R from one source to port 80: a new source port per packet
+  { name: "ack_flood", type: "ddos", attacker: "10.77.1.66" },
+  { name: "rst_flood", type: "ddos", attacker: "10.77.1.67" },
   { name: "udp_ddos_multi", type: "ddos", attacker: "10.77.1.66", also: ["udp_flood"] },
   { name: "sqli_json", type: "sql_injection", attacker: "10.77.1.68" },
   { name: "sqli_cookie", type: "sql_injection", attacker: "10.77.1.68" },
