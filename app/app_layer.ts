@@ -144,7 +144,7 @@ export class AppLayer implements StreamConsumer {
   streamControl: StreamControl | null = null;
   /** Counters. */
   readonly counters: AppCounters = {
-    detected: { http: 0, ssh: 0, ftp: 0, smtp: 0, pop3: 0, imap: 0, telnet: 0, rdp: 0 },
+    detected: { http: 0, ssh: 0, ftp: 0, smtp: 0, pop3: 0, imap: 0, telnet: 0, rdp: 0, redis: 0 },
     unknown: 0,
     httpRequests: 0,
     logins: 0,
@@ -432,7 +432,7 @@ export class AppLayer implements StreamConsumer {
       this.#lruAdd(ctx.slot);
       // the server side waits until a request asks for its answer (see onHttpRequest)
       this.streamControl?.stopDirection(ctx.slot, clientDir ^ 1);
-    } else if (v === "ftp" || v === "smtp" || v === "pop3" || v === "imap" || v === "telnet") {
+    } else if (v === "ftp" || v === "smtp" || v === "pop3" || v === "imap" || v === "telnet" || v === "redis") {
       f.login = new LoginTracker(v);
     }
     if (v !== "ssh" && v !== "rdp") {

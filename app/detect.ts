@@ -12,15 +12,26 @@
  * | `imap`   | server: `* OK` / `* PREAUTH` |
  * | `telnet` | either side: option negotiation (IAC WILL/WONT/DO/DONT) |
  * | `rdp`    | client: a TPKT carrying an X.224 Connection Request |
+ * | `redis`  | client: a RESP command array (`*N` CR LF `$`) |
  *
  * @module
  */
 
 /** Application protocols the app layer recognises. */
-export type AppProtocol = "http" | "ssh" | "ftp" | "smtp" | "pop3" | "imap" | "telnet" | "rdp";
+export type AppProtocol = "http" | "ssh" | "ftp" | "smtp" | "pop3" | "imap" | "telnet" | "rdp" | "redis";
 
 /** Every {@link AppProtocol}. */
-export const APP_PROTOCOLS: readonly AppProtocol[] = ["http", "ssh", "ftp", "smtp", "pop3", "imap", "telnet", "rdp"];
+export const APP_PROTOCOLS: readonly AppProtocol[] = [
+  "http",
+  "ssh",
+  "ftp",
+  "smtp",
+  "pop3",
+  "imap",
+  "telnet",
+  "rdp",
+  "redis",
+];
 
 /** Detection verdict: a protocol, `more` (too few bytes to tell) or `unknown`. */
 export type Detected = AppProtocol | "more" | "unknown";
@@ -102,10 +113,20 @@ function firstToken(b: Uint8Array): string | null {
   return b.length < 16 ? null : s;
 }
 
+/** A RESP (Redis) command: `*` digits CR LF `$` (an array of bulk strings). */
+function isResp(b: Uint8Array): Detected {
+  let i = 1;
+  while (i < b.length && i < 12 && b[i] >= 48 && b[i] <= 57) i++;
+  if (i === 1 || i === 12) return "unknown";
+  if (i + 2 >= b.length) return "more";
+  return b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 36 ? "redis" : "unknown";
+}
+
 /** Detects the protocol from the first bytes the CLIENT sent. */
 export function detectClient(b: Uint8Array): Detected {
   if (b.length === 0) return "more";
   if (b[0] === 0xff) return isTelnet(b);
+  if (b[0] === 42) return isResp(b);
   if (b[0] === 3) {
     // TPKT version 3, then an X.224 Connection Request (code 0xE0)
     if (b.length < 6) return "more";

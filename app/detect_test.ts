@@ -31,7 +31,10 @@ Deno.test("detectServer: HTTP, SSH, FTP vs SMTP greetings, POP3, IMAP, Telnet", 
   assert.equal(detectServer(Uint8Array.of(0x16, 3, 3, 0, 0x5d)), "unknown");
 });
 
-function exchange(proto: "ftp" | "smtp" | "pop3" | "imap" | "telnet", lines: [boolean, string][]): LoginEvent[] {
+function exchange(
+  proto: "ftp" | "smtp" | "pop3" | "imap" | "telnet" | "redis",
+  lines: [boolean, string][],
+): LoginEvent[] {
   const t = new LoginTracker(proto);
   const out: LoginEvent[] = [];
   for (const [fromClient, text] of lines) t.feed(enc(text), fromClient, (e) => out.push(e));
@@ -89,6 +92,35 @@ Deno.test("LoginTracker: SMTP AUTH PLAIN, POP3, IMAP tagged, Telnet prompts with
       [false, "\r\nLogin incorrect\r\nhost login: "],
     ]).map((e) => `${e.kind}:${e.user}`),
     ["attempt:root", "failure:root"],
+  );
+});
+
+Deno.test("detectClient: a RESP (Redis) command array; other text starting with * is not", () => {
+  assert.equal(detectClient(enc("*2\r\n$4\r\nAUTH\r\n$6\r\nqwerty\r\n")), "redis");
+  assert.equal(detectClient(enc("*1\r\n$4\r\nping\r\n")), "redis");
+  assert.equal(detectClient(enc("*12")), "more");
+  assert.equal(detectClient(enc("*2\r\n:1\r\n")), "unknown");
+  assert.equal(detectClient(enc("* OK ready\r\n")), "unknown");
+  assert.equal(detectClient(enc("*.example.com\r\n")), "unknown");
+});
+
+Deno.test("LoginTracker: Redis AUTH (RESP and inline) answered -WRONGPASS / -ERR / +OK; other commands are not logins", () => {
+  const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
+  assert.deepEqual(
+    exchange("redis", [
+      [true, resp("ping")],
+      [false, "-NOAUTH Authentication required.\r\n"],
+      [true, resp("AUTH", "qwerty")],
+      [false, "-WRONGPASS invalid username-password pair or user is disabled.\r\n"],
+      [true, resp("AUTH", "admin", "letmein")],
+      [false, "-ERR invalid password\r\n"],
+      [true, "AUTH hunter2\r\n"],
+      [false, "+OK\r\n"],
+      [true, resp("SET", "AUTH", "AUTH") + resp("GET", "AUTH")],
+      [false, "+OK\r\n$4\r\nAUTH\r\n"],
+      [false, "-ERR wrong number of arguments\r\n"], // no AUTH waiting: not a verdict
+    ]).map((e) => e.kind),
+    ["attempt", "failure", "attempt", "failure", "attempt", "success"],
   );
 });
 

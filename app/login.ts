@@ -1,5 +1,5 @@
 /**
- * Login exchanges of the plaintext protocols, line by line: FTP, SMTP AUTH, POP3, IMAP and Telnet.
+ * Login exchanges of the plaintext protocols, line by line: FTP, SMTP AUTH, POP3, IMAP, Telnet and Redis.
  * Each attempt, failure and success becomes a {@link LoginEvent}.
  *
  * | protocol | attempt (client) | failure (server) | success (server) |
@@ -9,6 +9,7 @@
  * | pop3   | `PASS`, `APOP`, `AUTH`       | `-ERR` after an attempt | `+OK` after an attempt |
  * | imap   | `tag LOGIN`, `tag AUTHENTICATE` | `tag NO` / `tag BAD` | `tag OK` |
  * | telnet | the line typed after a `Password:` prompt | `Login incorrect`, `Authentication failure`, … | `Last login`, a shell prompt |
+ * | redis  | an `AUTH` command (a RESP bulk string, or inline) | an error (`-WRONGPASS`, `-ERR`) to it | `+OK` to it |
  *
  * User names are attacker bytes: escape them wherever they are shown.
  *
@@ -101,6 +102,10 @@ export class LoginTracker {
   #telnetState = 0; // 0 other, 1 after a login prompt, 2 after a password prompt
   /** SASL exchange in progress: 0 none, 1 PLAIN response next, 2 LOGIN user next, 3 LOGIN password next. */
   #sasl = 0;
+  /** Redis: AUTH commands sent and not answered yet (pipelined commands are answered in order). */
+  #redisAuth = 0;
+  /** Redis: 0 a command line next (inline), 1 after `*N`, 2 the command's bulk string next, 3 an argument's. */
+  #resp = 0;
   #emit: (ev: LoginEvent) => void = () => {};
 
   constructor(proto: AppProtocol) {
@@ -161,6 +166,25 @@ export class LoginTracker {
         }
         return;
       }
+      case "redis": {
+        // RESP: `*N`, then `$len` and the bytes of each argument; the command is the first argument
+        if (line.startsWith("*")) {
+          this.#resp = 1;
+          return;
+        }
+        if (line.startsWith("$")) {
+          this.#resp = this.#resp === 1 ? 2 : 3;
+          return;
+        }
+        const state = this.#resp;
+        this.#resp = 0;
+        const auth = verb === "AUTH" && (state === 2 ? line.length === 4 : state === 0 && arg !== "");
+        if (auth && this.#redisAuth < 64) {
+          this.#redisAuth++;
+          this.#attempt();
+        }
+        return;
+      }
       case "telnet":
         if (line.trim() === "" && this.#telnetState !== 2) return;
         // prompts decide when seen; a client that types ahead (user, then password) is followed by order
@@ -204,6 +228,18 @@ export class LoginTracker {
         this.#tags.delete(tag);
         return;
       }
+      case "redis":
+        // one reply per command; only the replies to AUTH are verdicts (answered in order, so the
+        // first replies after AUTH commands were sent are theirs when the client waits, as login tools do)
+        if (this.#redisAuth === 0) return;
+        if (line.startsWith("-")) {
+          this.#redisAuth--;
+          this.#verdict("failure", line);
+        } else if (line.startsWith("+OK")) {
+          this.#redisAuth--;
+          this.#verdict("success", line);
+        }
+        return;
       case "telnet":
         if (TELNET_FAIL.test(line)) this.#verdict("failure", line);
         else if (this.#pending && TELNET_OK.test(line.trim())) this.#verdict("success", line);

@@ -3,7 +3,7 @@
  *
  * Where the protocol is plaintext the app layer reads the verdicts, and each failure counts the
  * moment the server sends it — FTP `530`, Telnet `Login incorrect`, SMTP `535`, POP3 `-ERR`, IMAP
- * `NO` (on any port: the app layer recognises protocols by content); those connections are then not
+ * `NO`, Redis errors to `AUTH` (on any port: the app layer recognises protocols by content); those connections are then not
  * counted again as sessions. Servers that allow three tries per connection are caught after the
  * fifth failure, not when connections close. Web logins too: a POST whose body (or target) carries
  * a password field is an attempt, and its response decides — a redirect or a 2xx that sets a cookie
@@ -58,7 +58,7 @@ export const ATTEMPT_MAX_SERVER_BYTES_DEFAULT = 32768;
 const MAX_SERVER_BYTES = new Map(Object.entries(ATTEMPT_MAX_SERVER_BYTES).map(([p, n]) => [Number(p), n]));
 
 /** Protocols whose login failures the app layer reads in clear: counted as they happen. */
-export const PLAINTEXT_LOGIN: ReadonlySet<string> = new Set(["ftp", "telnet", "smtp", "pop3", "imap"]);
+export const PLAINTEXT_LOGIN: ReadonlySet<string> = new Set(["ftp", "telnet", "smtp", "pop3", "imap", "redis"]);
 /** A form or JSON field that carries a password (`password=`, `pass=`, `pwd=`, `"passwd":`). */
 const PASSWORD_FIELD = /(?:^|[&?;{,\s"'])(?:[a-z_]*_)?(?:pass(?:word|wd|wort)?|pwd|passwd|passphrase|pin)["']?\s*[=:]/i;
 /** An `Authorization` header carrying a user's password (Basic, Digest). */
