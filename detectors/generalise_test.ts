@@ -66,6 +66,8 @@ const PROBES: Probe[] = [
   { name: "sqli_header", type: "sql_injection", attacker: "10.77.1.68" },
   // hydra http-get against Basic authentication: every guess answered 401
   { name: "brute_http_basic", type: "brute_force", attacker: "10.77.1.66" },
+  // hydra redis: AUTH guesses on 4 connections, every one answered -WRONGPASS
+  { name: "brute_redis", type: "brute_force", attacker: "10.77.1.67" },
   { name: "brute_pop3", type: "brute_force", attacker: "10.77.1.68" },
   { name: "brute_imap", type: "brute_force", attacker: "10.77.1.66" },
 ];
