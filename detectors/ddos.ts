@@ -31,6 +31,10 @@
  * source is reported. A busy web server's keep-alive clients (20 connections carrying 1,400
  * requests per second) open few connections and stay quiet; so does one load-testing client.
  *
+ * A source whose new connections (SYNs) went to {@link SCAN_PORTS} or more ports of any hosts within
+ * `window_s` is scanning, not flooding: it is no heavy source of either verdict, so a decoy scan
+ * (`nmap -D`: three addresses probing 200 ports in under a second) is left to `port_scan`.
+ *
  * HTTP requests (from the app layer, on any port) are counted the same way, so a flood of requests
  * on kept-alive connections is seen too: `request_threshold` requests within `window_s` to one
  * destination from at least `min_sources` heavy sources, none at 90 % or more.
@@ -67,6 +71,9 @@ const SOURCES_CAP = 64;
 /** Distinct heavy sources tracked per destination (at least `min_sources`). */
 const HEAVY_CAP = 64;
 
+/** Distinct ports a source's SYNs reach within the window that make it a scanner, not a flood source. */
+export const SCAN_PORTS = 10;
+
 /** Destination ports a single-source TCP flood without SYN stays below (more: a scan). */
 export const SINGLE_MAX_PORTS = 4;
 
@@ -90,6 +97,9 @@ export class DdosDetector implements Detector {
   #srcRec = new SlotRecords();
   #srcRing = new TimeRings(1, DEFAULT_BUCKETS, this.#srcRec);
   #srcLastEmit = this.#srcRec.fields(1);
+  #srcSynPorts = new DistinctWindows<number>(this.#srcRec);
+  /** Whether the packet being counted comes from a source scanning ports (set by `#count`). */
+  #scanning = false;
   #srcRates: [TimeRings, TimeRings] = [
     new TimeRings(1, DEFAULT_BUCKETS, this.#srcRec),
     new TimeRings(1, DEFAULT_BUCKETS, this.#srcRec),
@@ -155,6 +165,7 @@ export class DdosDetector implements Detector {
         rings.setWindow(windowUs);
       }
       this.#srcRec.clear();
+      this.#srcSynPorts.clear();
       this.#dstSources.clear(); // and the records
       this.#dstHeavy.clear();
       this.#dstNewOtherPorts.clear();
@@ -211,12 +222,14 @@ export class DdosDetector implements Detector {
     const proto = pkt.proto;
     // a new connection counts on the same source and destination entries as an unsolicited packet: one look-up each
     let s = -1, d = -1;
+    this.#scanning = false;
     if (
       proto === IpProto.TCP && pkt.flowNew && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN &&
       !isGroupAddress(pkt.dst) && (this.#trusted === null || !this.#trusted(pkt.src))
     ) {
       s = this.#srcSlot(pkt.src);
       d = this.#dstSlot(pkt.dst);
+      this.#scanning = this.#srcSynPorts.add(s, pkt.dstPort, pkt.tsUs, this.#windowUs, SCAN_PORTS) >= SCAN_PORTS;
       this.#rate(CONNS, s, d, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort, pkt.tsUs, pkt.flow, emit);
     }
     const icmp = proto === IpProto.ICMP || proto === IpProto.ICMPV6;
@@ -267,7 +280,7 @@ export class DdosDetector implements Detector {
     const opened = opens ? unboxed(this.#dstNewOther.add(d, ts)) : 0;
     const openPorts = opens ? this.#dstNewOtherPorts.add(d, pkt.dstPort, ts, w, SINGLE_MAX_PORTS) : 0;
     const k = this.#dstSources.add(d, pkt.src, ts, w, SOURCES_CAP);
-    const heavy = sc >= this.#heavyMin;
+    const heavy = sc >= this.#heavyMin && !this.#scanning;
     const hk = heavy
       ? this.#dstHeavy.add(d, pkt.src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP))
       : this.#dstHeavy.expire(d, ts, w);
@@ -397,7 +410,7 @@ export class DdosDetector implements Detector {
       dr[topSlot] = s;
     }
     const dc = dstRates.add(d, ts);
-    const heavy = sc >= this.#rateHeavyMin[ch];
+    const heavy = sc >= this.#rateHeavyMin[ch] && !(ch === CONNS && this.#scanning);
     const hk = heavy
       ? this.#dstRateHeavy[ch].add(d, src, ts, w, Math.max(cfg.min_sources, HEAVY_CAP))
       : this.#dstRateHeavy[ch].expire(d, ts, w);
@@ -455,6 +468,7 @@ export class DdosDetector implements Detector {
       this.#srcRing.reset(s);
       this.#srcRates[0].reset(s);
       this.#srcRates[1].reset(s);
+      this.#srcSynPorts.reset(s);
       this.#srcRec.data[s * this.#srcRec.stride + this.#srcLastEmit] = -Infinity;
     }
     return s;

@@ -185,6 +185,18 @@ Deno.test("ddos: one-sided or mid-stream transfers, answered mid-stream flows an
   assert.equal(scan.of().length, 0);
 });
 
+Deno.test("ddos: sources whose SYNs reach many ports are scanners (a decoy scan), not flood sources", () => {
+  const h = harness();
+  for (let p = 0; p < 200; p++) {
+    for (let b = 0; b < 3; b++) {
+      const t = T0 + (p * 3 + b) * 500, port = 1 + p;
+      h.tcp(t, BOTS[b], SRV, [40000 + b, port], F.S);
+      h.tcp(t + 50, SRV, BOTS[b], [port, 40000 + b], F.RA); // closed ports reset
+    }
+  }
+  assert.equal(h.of().length, 0);
+});
+
 Deno.test("ddos: busy flows picked up mid-stream (capture started late) are silent", () => {
   const h = harness();
   const clients = Array.from({ length: 10 }, (_, i) => (0x0a030000 + i) >>> 0);
