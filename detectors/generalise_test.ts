@@ -48,8 +48,8 @@ const PROBES: Probe[] = [
   { name: "nmap_fin", type: "port_scan", attacker: "10.77.1.66" },
   { name: "nmap_xmas", type: "port_scan", attacker: "10.77.1.67" },
   { name: "nmap_null", type: "port_scan", attacker: "10.77.1.68" },
-  // decoys are real sources on the wire: each is reported; three scanners at once look like a DDoS (see README)
-  { name: "nmap_decoy", type: "port_scan", attacker: "10.77.1.66", also: ["exploit_probe", "ddos"] },
+  // decoys are real sources on the wire: each is reported as a scanner (and none as a DDoS source)
+  { name: "nmap_decoy", type: "port_scan", attacker: "10.77.1.66", also: ["exploit_probe"] },
   { name: "nmap_ipv6", type: "port_scan", attacker: "fd77:1::67", victim: "fd77:1::1", also: ["exploit_probe"] },
   // one port on 40 hosts: a sweep, never a SYN flood
   { name: "nmap_horizontal", type: "port_scan", attacker: "10.77.1.68", victim: "*", also: ["exploit_probe"] },
