@@ -124,6 +124,32 @@ Deno.test("LoginTracker: Redis AUTH (RESP and inline) answered -WRONGPASS / -ERR
   );
 });
 
+Deno.test("LoginTracker: verdicts carry a fingerprint of user and password (equal for a retry, 0 when unseen)", () => {
+  const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
+  const failures = (proto: "ftp" | "redis", lines: [boolean, string][]) =>
+    exchange(proto, lines).filter((e) => e.kind === "failure").map((e) => e.credential ?? 0);
+  const [a, b, c] = failures("redis", [
+    [true, resp("AUTH", "old password")],
+    [false, "-WRONGPASS x\r\n"],
+    [true, resp("AUTH", "old password")],
+    [false, "-WRONGPASS x\r\n"],
+    [true, resp("AUTH", "qwerty")],
+    [false, "-WRONGPASS x\r\n"],
+  ]);
+  assert.ok(a !== 0 && a === b && b !== c);
+  const [f1, f2] = failures("ftp", [
+    [true, "USER amy\r\nPASS pw\r\n"],
+    [false, "530 no\r\n"],
+    [true, "USER bob\r\nPASS pw\r\n"],
+    [false, "530 no\r\n"],
+  ]);
+  assert.ok(f1 !== 0 && f1 !== f2, "another user with the same password is another guess (password spraying)");
+  const [s] = exchange("smtp", [[true, "AUTH CRAM-MD5\r\n"], [false, "535 no\r\n"]]).filter((e) =>
+    e.kind === "failure"
+  );
+  assert.equal(s.credential, 0);
+});
+
 Deno.test("HttpResponseParser: statuses of pipelined responses with length, chunked and empty bodies", () => {
   const p = new HttpResponseParser();
   const got: number[] = [];

@@ -25,6 +25,19 @@ export interface LoginEvent {
   user: string;
   /** The server's line for a verdict (raw, at most 200 characters), else "". */
   detail: string;
+  /**
+   * For a verdict: a 32-bit fingerprint (FNV-1a) of the user and secret of the attempt it answers, so
+   * the same credentials tried again can be told from a new guess; 0 (or absent) when the secret was
+   * not seen (a challenge-response mechanism). The secret itself is never kept.
+   */
+  credential?: number;
+}
+
+/** FNV-1a of `text` (char codes), never 0 (0 means "not seen"). */
+function fingerprint(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0) || 1;
 }
 
 /** Longest line kept; the rest of a longer line is dropped. */
@@ -106,6 +119,10 @@ export class LoginTracker {
   #redisAuth = 0;
   /** Redis: 0 a command line next (inline), 1 after `*N`, 2 the command's bulk string next, 3 an argument's. */
   #resp = 0;
+  /** Redis: the arguments of an AUTH command follow (they are its secret). */
+  #authArgs = false;
+  /** The secret of the last attempt ("" not seen): only its fingerprint leaves this class. */
+  #secret = "";
   #emit: (ev: LoginEvent) => void = () => {};
 
   constructor(proto: AppProtocol) {
@@ -139,7 +156,7 @@ export class LoginTracker {
     switch (this.proto) {
       case "ftp":
         if (verb === "USER") this.#user = arg;
-        else if (verb === "PASS") this.#attempt();
+        else if (verb === "PASS") this.#attempt(arg);
         return;
       case "smtp":
         if (this.#saslLine(line)) return;
@@ -149,7 +166,7 @@ export class LoginTracker {
         if (verb === "USER") this.#user = arg;
         else if (verb === "PASS" || verb === "AUTH" || verb === "APOP") {
           if (verb === "APOP") this.#user = arg.split(/\s+/)[0] ?? "";
-          this.#attempt();
+          this.#attempt(arg);
         }
         return;
       case "imap": {
@@ -161,7 +178,7 @@ export class LoginTracker {
           if (this.#tags.size < 64) this.#tags.add(line.slice(0, sp)); // the tag as sent
           if (cmd === "LOGIN") {
             this.#user = unquote(rest[1] ?? "");
-            this.#attempt();
+            this.#attempt(rest.slice(2).join(" "));
           } else this.#saslStart(rest.slice(1));
         }
         return;
@@ -170,6 +187,7 @@ export class LoginTracker {
         // RESP: `*N`, then `$len` and the bytes of each argument; the command is the first argument
         if (line.startsWith("*")) {
           this.#resp = 1;
+          this.#authArgs = false;
           return;
         }
         if (line.startsWith("$")) {
@@ -178,10 +196,15 @@ export class LoginTracker {
         }
         const state = this.#resp;
         this.#resp = 0;
+        if (state === 3 && this.#authArgs && this.#secret.length < MAX_LINE) {
+          this.#secret += `\0${line}`; // AUTH [user] password, as bulk strings
+          return;
+        }
         const auth = verb === "AUTH" && (state === 2 ? line.length === 4 : state === 0 && arg !== "");
         if (auth && this.#redisAuth < 64) {
           this.#redisAuth++;
-          this.#attempt();
+          this.#attempt(arg);
+          this.#authArgs = state === 2;
         }
         return;
       }
@@ -190,7 +213,7 @@ export class LoginTracker {
         // prompts decide when seen; a client that types ahead (user, then password) is followed by order
         if (this.#telnetState === 2 || (this.#telnetState === 0 && this.#user !== "" && !this.#pending)) {
           this.#telnetState = 0;
-          this.#attempt();
+          this.#attempt(); // (which line was the password is a guess from prompts: no fingerprint)
         } else {
           this.#user = line.trim().slice(0, 128);
           this.#telnetState = 0;
@@ -261,7 +284,7 @@ export class LoginTracker {
     if (mech === "PLAIN") {
       if (initial && initial !== "=") {
         this.#user = plainUser(initial);
-        this.#attempt();
+        this.#attempt(initial);
       } else this.#sasl = 1;
     } else if (mech === "LOGIN") {
       if (initial) {
@@ -279,22 +302,25 @@ export class LoginTracker {
     if (line === "*") return true; // cancelled
     if (state === 1) {
       this.#user = plainUser(line.trim());
-      this.#attempt();
+      this.#attempt(line.trim());
     } else if (state === 2) {
       this.#user = b64(line.trim());
       this.#sasl = 3;
-    } else this.#attempt();
+    } else this.#attempt(line.trim());
     return true;
   }
 
-  #attempt(): void {
+  /** Credentials were sent; `secret` is what the client sent as its password ("" not seen). */
+  #attempt(secret = ""): void {
     this.#pending = true;
+    this.#secret = secret;
     this.#event("attempt");
   }
 
   #verdict(kind: "failure" | "success", line: string): void {
     this.#pending = false;
-    this.#event(kind, line);
+    const credential = this.#secret === "" ? 0 : fingerprint(`${this.#user}\0${this.#secret}`);
+    this.#emit({ kind, user: this.#user, detail: line.slice(0, 200), credential });
   }
 }
 

@@ -5,7 +5,10 @@
  * moment the server sends it — FTP `530`, Telnet `Login incorrect`, SMTP `535`, POP3 `-ERR`, IMAP
  * `NO`, Redis errors to `AUTH` (on any port: the app layer recognises protocols by content); those connections are then not
  * counted again as sessions. Servers that allow three tries per connection are caught after the
- * fifth failure, not when connections close. Web logins too: a POST whose body (or target) carries
+ * fifth failure, not when connections close. A failure with the same user and password as one of
+ * the source's last {@link RECENT_CREDENTIALS} failures on that service is not counted again: a
+ * client retrying a stale password (an application reconnecting every second) guesses nothing
+ * (the app layer hands over a fingerprint, never the password). Web logins too: a POST whose body (or target) carries
  * a password field is an attempt, and its response decides — a redirect or a 2xx that sets a cookie
  * is a success, a server error nothing, anything else (the form again with 200, 401, 403, 429) a
  * failure. HTTP authentication too: a request of any method carrying `Authorization: Basic` or
@@ -66,7 +69,12 @@ const PASSWORD_AUTH = /^(?:basic|digest)\s/i;
 /** {@link BruteForceDetector} flow mark: the app layer follows this connection's logins. */
 const FOLLOWED = 2;
 
+/** Failed credentials remembered per (source, service) to tell a retry from a new guess. */
+export const RECENT_CREDENTIALS = 8;
+
 interface SessionState {
+  /** Fingerprints of the last failed credentials (see `LoginEvent.credential`), oldest first. */
+  recent: number[];
   ring: TimeRing;
   slow: TimeRing;
   lastEmitUs: number;
@@ -106,12 +114,14 @@ export class BruteForceDetector implements Detector {
   #init = (old: SessionState | undefined): SessionState => {
     if (old === undefined) {
       return {
+        recent: [],
         ring: new TimeRing(this.#windowUs),
         slow: new TimeRing(this.#slowUs),
         lastEmitUs: -Infinity,
         lastSlowUs: -Infinity,
       };
     }
+    old.recent.length = 0;
     old.ring.clear();
     old.slow.clear();
     old.lastEmitUs = old.lastSlowUs = -Infinity;
@@ -173,7 +183,7 @@ export class BruteForceDetector implements Detector {
     if (!this.#cfg.enabled || !PLAINTEXT_LOGIN.has(ctx.proto)) return;
     this.#seen.set(ctx.flows, ctx.slot, FOLLOWED);
     if (ev.kind !== "failure") return;
-    this.#attempt({ ctx, what: "failed logins", name: ctx.proto }, emit);
+    this.#attempt({ ctx, what: "failed logins", name: ctx.proto, credential: ev.credential ?? 0 }, emit);
   }
 
   /**
@@ -216,12 +226,12 @@ export class BruteForceDetector implements Detector {
   }
 
   /** Counts one failed login seen by the app layer. */
-  #attempt(a: { ctx: AppContext; what: string; name: string }, emit: Emit): void {
+  #attempt(a: { ctx: AppContext; what: string; name: string; credential?: number }, emit: Emit): void {
     const ctx = a.ctx;
     if (this.#trusted !== null && this.#trusted(ctx.client)) return;
     this.#add(
       { src: ctx.client, dst: ctx.server, srcPort: ctx.clientPort, port: ctx.serverPort, flow: ctx.slot },
-      { endUs: ctx.tsUs, now: ctx.tsUs, what: a.what, name: a.name },
+      { endUs: ctx.tsUs, now: ctx.tsUs, what: a.what, name: a.name, credential: a.credential ?? 0 },
       emit,
     );
   }
@@ -245,12 +255,17 @@ export class BruteForceDetector implements Detector {
   /** Adds one attempt to its (source, service port) windows and reports crossed thresholds. */
   #add(
     who: { src: IpKey; dst: IpKey; srcPort: number; port: number; flow: number },
-    at: { endUs: number; now: number; what: string; name: string },
+    at: { endUs: number; now: number; what: string; name: string; credential?: number },
     emit: Emit,
   ): void {
     const { src, port } = who, { endUs, now } = at;
     const cfg = this.#cfg;
     const s = this.#sessions.acquire(pairKey(src, port), this.#init);
+    const credential = at.credential ?? 0;
+    if (credential !== 0) {
+      if (s.recent.includes(credential)) return; // the same credentials again: a retry, not a guess
+      if (s.recent.push(credential) > RECENT_CREDENTIALS) s.recent.shift();
+    }
     const n = s.ring.add(endUs);
     const slow = s.slow.add(endUs);
     if (n < cfg.threshold) {

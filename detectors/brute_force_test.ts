@@ -119,7 +119,7 @@ Deno.test("brute_force: one attempt every 20 s is a slow brute force at the 8th 
 });
 
 /** One FTP connection: banner, then `guesses` USER/PASS pairs each answered 530 at 1 s intervals. */
-function ftpConnection(h: Harness, t: number, sport: number, guesses: number): number {
+function ftpConnection(h: Harness, t: number, sport: number, guesses: number, password?: string): number {
   const c: [number, number] = [sport, 21], s: [number, number] = [21, sport];
   t = h.handshake(t, ATK, SRV, c);
   h.tcp(t + MS, SRV, ATK, s, F.PA, "220 pyftpdlib ready.\r\n");
@@ -127,7 +127,7 @@ function ftpConnection(h: Harness, t: number, sport: number, guesses: number): n
     t += SEC;
     h.tcp(t, ATK, SRV, c, F.PA, "USER alice\r\n");
     h.tcp(t + MS, SRV, ATK, s, F.PA, "331 Username ok, send password.\r\n");
-    h.tcp(t + 2 * MS, ATK, SRV, c, F.PA, `PASS guess${i}\r\n`);
+    h.tcp(t + 2 * MS, ATK, SRV, c, F.PA, `PASS ${password ?? `guess${sport}-${i}`}\r\n`);
     h.tcp(t + 3 * MS, SRV, ATK, s, F.PA, "530 Authentication failed.\r\n");
   }
   return t + 3 * MS;
@@ -150,6 +150,17 @@ Deno.test("brute_force: plaintext failures count as they happen (FTP 530), not w
   ftpConnection(u, T0, 40000, 1);
   u.flush();
   assert.equal(u.of().length, 0);
+});
+
+Deno.test("brute_force: the same wrong password retried (a stale client reconnecting) is one failure, not a guess each time", () => {
+  const h = new Harness(new BruteForceDetector(testConfig({})), { tcpSeq: true });
+  for (let k = 0; k < 6; k++) ftpConnection(h, T0 + k * 2 * SEC, 40000 + k, 2, "old-password");
+  h.flush();
+  assert.equal(h.of().length, 0);
+  // new guesses still count, also after retries
+  ftpConnection(h, T0 + 20 * SEC, 40100, 5);
+  assert.equal(h.of("brute_force").length, 1);
+  assert.match(h.of("brute_force")[0].reason, /^5 failed logins to tcp\/21 \(ftp\) in 60 s$/);
 });
 
 /** A keep-alive HTTP connection with `n` login POSTs, each answered with `answer`. */
