@@ -88,7 +88,8 @@ for (const p of PROBES) {
   });
 }
 
-for (const name of ["benign_basic_auth", "benign_dns_resolver"]) {
+// (benign_redis_wrongpass: one stale password retried every second by redis-cli)
+for (const name of ["benign_basic_auth", "benign_dns_resolver", "benign_redis_app", "benign_redis_wrongpass"]) {
   Deno.test(`generalise ${name}: silent`, async () => {
     assert.deepEqual((await replay(name)).map(show), []);
   });

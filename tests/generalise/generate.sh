@@ -3,7 +3,7 @@
 # private network namespaces and captured on the victim's interface (see docs in README "Detection":
 # "Probed beyond the corpus").
 #
-#   sudo OUT=/tmp/gen-caps bash tests/generalise/generate.sh            # every probe (~4 min)
+#   sudo OUT=/tmp/gen-caps bash tests/generalise/generate.sh            # all 30 probes (~5 min)
 #   sudo OUT=/tmp/gen-caps bash tests/generalise/generate.sh nmap_xmas  # only some
 #
 # Safety: every packet stays inside namespaces created here (ids-gen-*-PID) joined by a bridge in its own
@@ -143,7 +143,29 @@ p_brute_http_basic() { x $A1 hydra -I -t 4 -l admin -P "$TMPD/pw.txt" -s 8083 $V
 p_brute_redis() { x $A2 hydra -I -t 4 -P "$TMPD/pw.txt" redis://$VIC; }
 p_brute_pop3() { x $A3 hydra -I -t 2 -l alice -P "$TMPD/pw.txt" pop3://$VIC; }
 p_brute_imap() { x $A1 hydra -I -t 2 -l alice -P "$TMPD/pw.txt" imap://$VIC; }
+p_brute_smtp() { x $A2 hydra -I -t 2 -l alice -P "$TMPD/pw.txt" smtp://$VIC; }
+p_brute_ssh_distributed() { # 3 sources, 3 guesses each: no source reaches the per-source threshold
+  local a pw pids=()
+  for a in $A1 $A2 $A3; do
+    ( for pw in 123456 password qwerty; do
+        x $a sshpass -p "$pw" ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+          -o PreferredAuthentications=password -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 \
+          -o LogLevel=QUIET idstest@$VIC true || true
+      done ) & pids+=($!)
+  done
+  wait "${pids[@]}"
+}
 # ---- benign
+p_benign_redis_app() { # an application with the right password: AUTH, then SET/GET (values that read AUTH too)
+  local i
+  for i in $(seq 1 20); do
+    x $C redis-cli -h $VIC --no-auth-warning -a 'correct horse' SET "key$i" AUTH >/dev/null
+    x $C redis-cli -h $VIC --no-auth-warning -a 'correct horse' GET "key$i" >/dev/null
+  done
+}
+p_benign_redis_wrongpass() { # a misconfigured client retrying one wrong password every second
+  local i; for i in $(seq 1 8); do x $C redis-cli -h $VIC --no-auth-warning -a 'old password' PING >/dev/null; sleep 1; done
+}
 p_benign_upload() { # a 60 MB HTTP POST into a sink that reads it all
   head -c 60M /dev/urandom >"$TMPD/up.bin"
   { printf 'POST /upload HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\nContent-Length: %s\r\n\r\n' \
@@ -173,8 +195,9 @@ p_benign_basic_auth() {
 
 ALL=(nmap_fin nmap_xmas nmap_null nmap_decoy nmap_ipv6 nmap_horizontal ping_sweep ping_sweep_routed ping_sweep_default
   udp_flood_ports icmp_flood_big ack_flood rst_flood udp_ddos_multi sqli_json sqli_cookie sqli_header
-  brute_http_basic brute_redis brute_pop3 brute_imap
-  benign_upload benign_tls_many benign_ssh_backup benign_dns_resolver benign_basic_auth)
+  brute_http_basic brute_redis brute_pop3 brute_imap brute_smtp brute_ssh_distributed
+  benign_upload benign_tls_many benign_ssh_backup benign_dns_resolver benign_basic_auth
+  benign_redis_app benign_redis_wrongpass)
 if [ $# -gt 0 ]; then LIST=("$@"); else LIST=("${ALL[@]}"); fi
 for s in "${LIST[@]}"; do
   case $s in
