@@ -45,7 +45,9 @@
  * {@link SINGLE_MAX_PORTS} destination ports, from one source sending 90 % or more of what the
  * destination receives unsolicited, is flooded by that source: tag `single_source`. A connection
  * picked up mid-stream is one flow, however many packets it carries (a one-sided capture of an
- * upload counts once), and one that gets answered is taken back; an ACK scan spreads over ports.
+ * upload counts once), and one that gets answered is taken back; an ACK scan spreads over ports. A
+ * destination that sent that source anything but resets within the window is talking with it: connections
+ * a full flow table keeps evicting come back as new flows without SYN from both ends.
  *
  * @module
  */
@@ -121,6 +123,8 @@ export class DdosDetector implements Detector {
   #dstNewOther = new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec);
   #dstNewOtherPorts = new DistinctWindows<number>(this.#dstRec);
   #dstLastSingle = this.#dstRec.fields(1);
+  // when the destination last sent its top source a TCP packet other than a reset (a conversation)
+  #dstAnsweredTop = this.#dstRec.fields(1);
   #dstRates: [TimeRings, TimeRings] = [
     new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec),
     new TimeRings(1, DEFAULT_BUCKETS, this.#dstRec),
@@ -238,7 +242,10 @@ export class DdosDetector implements Detector {
       return;
     }
     // ICMP requests count by their own source whoever opened the ICMP "flow"; the rest by initiator
-    if (!icmp && pkt.dir !== 0) return;
+    if (!icmp && pkt.dir !== 0) {
+      if (proto === IpProto.TCP) this.#conversing(pkt);
+      return;
+    }
     if (isGroupAddress(pkt.dst)) return;
     if (this.#trusted !== null && this.#trusted(pkt.src)) return;
     this.#unsolicited(pkt, flows, emit, s, d, icmp);
@@ -277,6 +284,7 @@ export class DdosDetector implements Detector {
     );
     // a TCP packet opening a flow without SYN (ACK/RST/FIN floods change the source port per packet)
     const opens = proto === IpProto.TCP && !syn && pkt.flowNew;
+    if (opens) this.#conversing(pkt);
     const opened = opens ? unboxed(this.#dstNewOther.add(d, ts)) : 0;
     const openPorts = opens ? this.#dstNewOtherPorts.add(d, pkt.dstPort, ts, w, SINGLE_MAX_PORTS) : 0;
     const k = this.#dstSources.add(d, pkt.src, ts, w, SOURCES_CAP);
@@ -314,11 +322,25 @@ export class DdosDetector implements Detector {
     }
     if (
       opened >= cfg.threshold && openPorts < SINGLE_MAX_PORTS && share >= DOMINANT_SHARE &&
-      this.#dstTop.get(d) === pkt.src && ts - dr[di + this.#dstLastSingle] >= w
+      this.#dstTop.get(d) === pkt.src && ts - dr[di + this.#dstLastSingle] >= w &&
+      ts - dr[di + this.#dstAnsweredTop] >= w
     ) {
       dr[di + this.#dstLastSingle] = ts;
       this.#reportSingle(pkt, opened, emit);
     }
+  }
+
+  /**
+   * Notes a TCP packet other than a reset that a flow's first packets may not show as an answer: when its
+   * source is a destination whose top unsolicited source is the packet's destination, the two are talking.
+   * A connection the flow table evicted mid-stream (a full table: a flood elsewhere) comes back as new
+   * flows without SYN from both ends; the victim of an ACK or RST flood sends resets only, or nothing.
+   */
+  #conversing(pkt: Packet): void {
+    if ((pkt.tcpFlags & TcpFlag.RST) !== 0) return;
+    const v = this.#dst.find(pkt.src);
+    if (v < 0 || this.#dstTop.get(v) !== pkt.dst) return;
+    this.#dstRec.data[v * this.#dstRec.stride + this.#dstAnsweredTop] = pkt.tsUs;
   }
 
   /** Reports the packet's source as the one source of a TCP flood without SYN (`opened` flows in the window). */
@@ -489,6 +511,7 @@ export class DdosDetector implements Detector {
       r[i + this.#dstTopSlot] = -1;
       r[i + this.#dstLastSpoofed] = -Infinity;
       r[i + this.#dstLastSingle] = -Infinity;
+      r[i + this.#dstAnsweredTop] = -Infinity;
       for (let ch = 0; ch < 2; ch++) {
         this.#dstRates[ch].reset(d);
         this.#dstRateHeavy[ch].reset(d);

@@ -185,6 +185,25 @@ Deno.test("ddos: one-sided or mid-stream transfers, answered mid-stream flows an
   assert.equal(scan.of().length, 0);
 });
 
+Deno.test("ddos: kept-alive connections the flow table keeps evicting (a full table) are no single-source flood", () => {
+  // 20 kept-alive connections, 8 flow slots: every request comes back as a new flow without SYN
+  const cli = ip("10.77.0.2");
+  const h = new Harness(new DdosDetector(testConfig()), { maxFlows: 8 });
+  for (let i = 0; i < 1500; i++) {
+    const t = T0 + i * 600, port = 30000 + (i % 20);
+    h.tcp(t, cli, SRV, [port, 80], F.PA, "GET / HTTP/1.1\r\n\r\n");
+    h.tcp(t + 100, SRV, cli, [80, port], F.PA, "HTTP/1.1 200 OK\r\n\r\n");
+  }
+  assert.equal(h.of().length, 0);
+  // the same victim under an ACK flood from that client is still reported: it only ever resets
+  for (let i = 0; i < 600; i++) {
+    const t = T0 + 2 * SEC + i * 400;
+    h.tcp(t, cli, SRV, [1024 + i, 80], F.A);
+    h.tcp(t + 50, SRV, cli, [80, 1024 + i], F.R);
+  }
+  assert.deepEqual(h.of("ddos").map((d) => d.tags), [["single_source"]]);
+});
+
 Deno.test("ddos: sources whose SYNs reach many ports are scanners (a decoy scan), not flood sources", () => {
   const h = harness();
   for (let p = 0; p < 200; p++) {
