@@ -345,26 +345,29 @@ export class DdosDetector implements Detector {
 
   /** Reports the packet's source as the one source of a TCP flood without SYN (`opened` flows in the window). */
   #reportSingle(pkt: Packet, opened: number, emit: Emit): void {
-    emit({
-      type: "ddos",
-      tsUs: pkt.tsUs,
-      src: pkt.src,
-      dst: pkt.dst,
-      srcPort: pkt.srcPort,
-      dstPort: pkt.dstPort,
-      proto: pkt.proto,
-      severity: 1,
-      tags: ["single_source"],
-      reason: `${opened} TCP packets without SYN or handshake from one source to one host in ${
-        num(this.#cfg.window_s)
-      } s`,
-      flow: pkt.flow,
-    });
+    const window = num(this.#cfg.window_s);
+    const reason = `${opened} TCP packets without SYN or handshake from one source to one host in ${window} s`;
+    this.#report(pkt, { tags: ["single_source"], reason, spoofed: false }, emit);
   }
 
   /** Reports the packet's source as one of `hk` heavy sources of a distributed flood of `dc` packets. */
   #reportDistributed(pkt: Packet, dc: number, hk: number, emit: Emit): void {
     const sources = hk >= HEAVY_CAP ? `${HEAVY_CAP}+` : String(hk);
+    const reason = `${dc} unanswered packets from ${sources} sources to one host in ${num(this.#cfg.window_s)} s`;
+    this.#report(pkt, { tags: [`sources:${sources}`], reason, spoofed: false }, emit);
+  }
+
+  /** Reports a spoofed flood of `other` packets that no other detector reports by destination. */
+  #reportSpoofed(pkt: Packet, other: number, emit: Emit): void {
+    const what = pkt.proto === IpProto.TCP ? "TCP non-SYN " : "";
+    const reason = `${other} unanswered ${what}packets from ${SOURCES_CAP}+ sources to one host in ${
+      num(this.#cfg.window_s)
+    } s`;
+    this.#report(pkt, { tags: [`sources:${SOURCES_CAP}+`], reason, spoofed: true }, emit);
+  }
+
+  /** Emits one severity-1 DDoS detection on the packet's flow. */
+  #report(pkt: Packet, what: { tags: string[]; reason: string; spoofed: boolean }, emit: Emit): void {
     emit({
       type: "ddos",
       tsUs: pkt.tsUs,
@@ -374,28 +377,9 @@ export class DdosDetector implements Detector {
       dstPort: pkt.dstPort,
       proto: pkt.proto,
       severity: 1,
-      tags: [`sources:${sources}`],
-      reason: `${dc} unanswered packets from ${sources} sources to one host in ${num(this.#cfg.window_s)} s`,
-      flow: pkt.flow,
-    });
-  }
-
-  /** Reports a spoofed flood of `other` packets that no other detector reports by destination. */
-  #reportSpoofed(pkt: Packet, other: number, emit: Emit): void {
-    const proto = pkt.proto;
-    emit({
-      type: "ddos",
-      tsUs: pkt.tsUs,
-      src: pkt.src,
-      dst: pkt.dst,
-      srcPort: pkt.srcPort,
-      dstPort: pkt.dstPort,
-      proto,
-      severity: 1,
-      spoofed: true,
-      tags: [`sources:${SOURCES_CAP}+`],
-      reason: `${other} unanswered ${proto === IpProto.TCP ? "TCP non-SYN " : ""}packets from ${SOURCES_CAP}+ ` +
-        `sources to one host in ${num(this.#cfg.window_s)} s`,
+      ...(what.spoofed ? { spoofed: true } : {}),
+      tags: what.tags,
+      reason: what.reason,
       flow: pkt.flow,
     });
   }
