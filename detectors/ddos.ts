@@ -43,7 +43,10 @@
  * a destination receiving `threshold` TCP packets within `window_s` that each open a new flow
  * without SYN (a new source port per packet, none answered by more than a reset), on fewer than
  * {@link SINGLE_MAX_PORTS} destination ports, from one source sending 90 % or more of what the
- * destination receives unsolicited, is flooded by that source: tag `single_source`. A connection
+ * destination receives unsolicited, is flooded by that source: tags `single_source` and
+ * `unverified_source` (that source never completed a handshake, so its address may be forged, and
+ * the IPS never blocks it: a full flow table or a one-sided capture can make a busy client look
+ * the same). A connection
  * picked up mid-stream is one flow, however many packets it carries (a one-sided capture of an
  * upload counts once), and one that gets answered is taken back; an ACK scan spreads over ports. A
  * destination that sent that source anything but resets within the window is talking with it: connections
@@ -347,7 +350,7 @@ export class DdosDetector implements Detector {
   #reportSingle(pkt: Packet, opened: number, emit: Emit): void {
     const window = num(this.#cfg.window_s);
     const reason = `${opened} TCP packets without SYN or handshake from one source to one host in ${window} s`;
-    this.#report(pkt, { tags: ["single_source"], reason, spoofed: false }, emit);
+    this.#report(pkt, { tags: ["single_source", "unverified_source"], reason, spoofed: false }, emit);
   }
 
   /** Reports the packet's source as one of `hk` heavy sources of a distributed flood of `dc` packets. */

@@ -156,7 +156,7 @@ Deno.test("ddos: a single-source ACK or RST flood (a new source port per packet)
     assert.equal(d.length, 1);
     assert.equal(d[0].src, BOTS[0]);
     assert.equal(d[0].dst, SRV);
-    assert.deepEqual(d[0].tags, ["single_source"]);
+    assert.deepEqual(d[0].tags, ["single_source", "unverified_source"]);
     assert.match(d[0].reason, /^500 TCP packets without SYN or handshake from one source to one host in 1 s$/);
   }
 });
@@ -201,7 +201,7 @@ Deno.test("ddos: kept-alive connections the flow table keeps evicting (a full ta
     h.tcp(t, cli, SRV, [1024 + i, 80], F.A);
     h.tcp(t + 50, SRV, cli, [80, 1024 + i], F.R);
   }
-  assert.deepEqual(h.of("ddos").map((d) => d.tags), [["single_source"]]);
+  assert.deepEqual(h.of("ddos").map((d) => d.tags), [["single_source", "unverified_source"]]);
 });
 
 Deno.test("ddos: sources whose SYNs reach many ports are scanners (a decoy scan), not flood sources", () => {

@@ -40,6 +40,8 @@ export interface IpsQuestion {
   spoofed?: boolean;
   /** The alert asks not to be blocked (tag `no-block`: model-only alerts unless `ml.block_alerts`). */
   noBlock?: boolean;
+  /** The source never completed a handshake (tagged `unverified_source`): its address may be forged. */
+  unverified?: boolean;
   /** The model's verdict, when it ran. */
   ml?: { type: string; confidence: number };
 }

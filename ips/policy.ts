@@ -6,7 +6,8 @@
  * label blocks only when it names a critical type at or above `ml_confidence`. An alert tagged
  * `no-block` (a model-only alert while `ml.block_alerts` is off) never blocks. Spoofed floods never
  * block per source: the addresses are forged, and blocking them would let an attacker make us cut
- * off any host they name.
+ * off any host they name. Nor does an alert tagged `unverified_source`: its one source never
+ * completed a handshake (a TCP flood without SYN), so its address may be forged just as well.
  *
  * @module
  */
@@ -32,6 +33,8 @@ export interface BlockQuestion {
   spoofed?: boolean;
   /** The alert is tagged `no-block` (model-only alerts, unless `ml.block_alerts` is on). */
   noBlock?: boolean;
+  /** The alert is tagged `unverified_source`: its source never completed a handshake (it may be forged). */
+  unverified?: boolean;
   /** The model's verdict, when it ran: its attack type (or `normal`) and confidence 0–1. */
   ml?: { type: string; confidence: number };
 }
@@ -49,6 +52,13 @@ export function shouldBlock(q: BlockQuestion, mlConfidence: number): BlockAnswer
       block: false,
       why: "spoofed sources, not blocked per source (forged addresses: blocking them is futile and would let " +
         "the attacker choose whom we cut off)",
+    };
+  }
+  if (q.unverified) {
+    return {
+      block: false,
+      why: "unverified source (it never completed a handshake, so its address may be forged: blocking it " +
+        "would let an attacker choose whom we cut off)",
     };
   }
   if (q.noBlock) return { block: false, why: "a model-only alert (tag no-block; ml.block_alerts turns blocking on)" };

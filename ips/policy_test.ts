@@ -48,6 +48,15 @@ Deno.test("the ips config section validates its ranges", () => {
   assert.throws(() => validateConfig({ ips: { escalation_factor: 0.5 } }), /ips\.escalation_factor/);
 });
 
+Deno.test("shouldBlock(): an unverified source (no handshake: maybe forged) never blocks, whatever the model says", () => {
+  for (const type of CRITICAL_TYPES) {
+    const a = shouldBlock({ type, unverified: true, ml: { type, confidence: 0.99 } }, 0.7);
+    assert.equal(a.block, false, type);
+    assert.match(a.why, /unverified source/);
+  }
+  assert.equal(shouldBlock({ type: "ddos" }, 0.7).block, true);
+});
+
 Deno.test("shouldBlock(): an alert tagged no-block (model-only) never blocks, whatever its type", () => {
   for (const type of CRITICAL_TYPES) {
     const a = shouldBlock({ type, noBlock: true, ml: { type, confidence: 0.99 } }, 0.7);

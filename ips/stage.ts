@@ -74,9 +74,10 @@ export class IpsStage {
       label: alert.label,
       spoofed: alert.spoofed === true || alert.tags?.includes("spoofed") === true,
       noBlock: alert.tags?.includes("no-block") === true,
+      unverified: alert.tags?.includes("unverified_source") === true,
       ml: alert.ml,
     });
-    if (d.action !== "blocked" && /spoofed|cap reached|failed|simulated/.test(d.note)) {
+    if (d.action !== "blocked" && /spoofed|unverified|cap reached|failed|simulated/.test(d.note)) {
       alert.reason = alert.reason ? `${alert.reason}; IPS: ${d.note}` : `IPS: ${d.note}`;
     }
     const block = d.created && d.record

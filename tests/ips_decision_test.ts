@@ -94,6 +94,25 @@ Deno.test("decision stage + IPS: a real block makes action blocked, then the blo
   await hub.close();
 });
 
+Deno.test("decision stage + IPS: a single-source TCP flood without SYN (unverified source) alerts but never blocks", async () => {
+  const { hub, events, ips, decision, machine } = rig(true);
+  decision.submit(event({
+    type: "ddos",
+    src: "203.0.113.67",
+    tags: ["single_source", "unverified_source"],
+    reason: "500 TCP packets without SYN or handshake from one source to one host in 1 s",
+  }));
+  decision.submit(event({ type: "ddos", src: "203.0.113.68", tags: ["sources:3"] }));
+  await decision.drain();
+  await hub.flush();
+  const alerts = events.flatMap((e) => e.kind === "alert" ? [e.alert] : []);
+  assert.deepEqual(alerts.map((a) => [a.src, a.action]), [["203.0.113.67", "allowed"], ["203.0.113.68", "blocked"]]);
+  assert.match(alerts[0].reason, /IPS: not blocked: unverified source/);
+  assert.deepEqual(machine.rules.map((r) => r.name), ["ids-block-203.0.113.68"]);
+  ips.close();
+  await hub.close();
+});
+
 Deno.test("decision stage + IPS: without Administrator the block is simulated and the alert stays allowed", async () => {
   const { hub, events, ips, decision } = rig(false);
   decision.submit(event());
