@@ -33,8 +33,8 @@ export interface LoginEvent {
   credential?: number;
 }
 
-/** FNV-1a of `text` (char codes), never 0 (0 means "not seen"). */
-function fingerprint(text: string): number {
+/** FNV-1a of `text` (char codes), never 0 (0 means "not seen"): a {@link LoginEvent.credential}. */
+export function credentialFingerprint(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return (h >>> 0) || 1;
@@ -319,7 +319,7 @@ export class LoginTracker {
 
   #verdict(kind: "failure" | "success", line: string): void {
     this.#pending = false;
-    const credential = this.#secret === "" ? 0 : fingerprint(`${this.#user}\0${this.#secret}`);
+    const credential = this.#secret === "" ? 0 : credentialFingerprint(`${this.#user}\0${this.#secret}`);
     this.#emit({ kind, user: this.#user, detail: line.slice(0, 200), credential });
   }
 }

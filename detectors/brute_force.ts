@@ -13,7 +13,9 @@
  * is a success, a server error nothing, anything else (the form again with 200, 401, 403, 429) a
  * failure. HTTP authentication too: a request of any method carrying `Authorization: Basic` or
  * `Digest` credentials is an attempt, and a `401` answer a failure (`Bearer` tokens, NTLM and
- * Negotiate handshakes are not passwords: their 401s never count). For encrypted protocols (SSH, RDP, VNC) the session is what can be seen:
+ * Negotiate handshakes are not passwords: their 401s never count); the same Basic credentials failing
+ * again count once, like the plaintext protocols' (a Digest response changes with every nonce: each
+ * counts). For encrypted protocols (SSH, RDP, VNC) the session is what can be seen:
  *
  * A login attempt is a TCP flow to one of `ports` whose handshake completed, that ended within
  * `max_session_s` of its first packet and in which the server sent little
@@ -45,7 +47,7 @@ import { type Detector, type Emit, type PacketInterest, PacketKind } from "./det
 import type { AppContext } from "../app/app_layer.ts";
 import { headerValue, type HttpRequest } from "../app/http_request.ts";
 import type { HttpResponse } from "../app/http_response.ts";
-import type { LoginEvent } from "../app/login.ts";
+import { credentialFingerprint, type LoginEvent } from "../app/login.ts";
 
 /**
  * Most bytes (on the wire) a server sends in a session that looks like a failed login, by port.
@@ -66,6 +68,8 @@ export const PLAINTEXT_LOGIN: ReadonlySet<string> = new Set(["ftp", "telnet", "s
 const PASSWORD_FIELD = /(?:^|[&?;{,\s"'])(?:[a-z_]*_)?(?:pass(?:word|wd|wort)?|pwd|passwd|passphrase|pin)["']?\s*[=:]/i;
 /** An `Authorization` header carrying a user's password (Basic, Digest). */
 const PASSWORD_AUTH = /^(?:basic|digest)\s/i;
+/** `#authLogins` holds `fingerprint * AUTH_PENDING + requests waiting` per flow. */
+const AUTH_PENDING = 256;
 /** {@link BruteForceDetector} flow mark: the app layer follows this connection's logins. */
 const FOLLOWED = 2;
 
@@ -108,7 +112,10 @@ export class BruteForceDetector implements Detector {
   #seen = new FlowMarks();
   /** Per flow: web login requests waiting for their response. */
   #webLogins = new FlowMarks();
-  /** Per flow: requests with HTTP (Basic, Digest) credentials waiting for their response. */
+  /**
+   * Per flow: requests with HTTP (Basic, Digest) credentials waiting for their response, and the fingerprint of
+   * their Basic credentials (0: Digest, whose response changes with every nonce, or waiting requests that differ).
+   */
   #authLogins = new FlowMarks();
   #slowUs = 0;
   #init = (old: SessionState | undefined): SessionState => {
@@ -195,7 +202,10 @@ export class BruteForceDetector implements Detector {
     if (req.method !== "POST" || (!PASSWORD_FIELD.test(req.body) && !PASSWORD_FIELD.test(req.target))) {
       const auth = headerValue(req, "authorization");
       if (auth === undefined || !PASSWORD_AUTH.test(auth)) return false;
-      this.#authLogins.set(ctx.flows, ctx.slot, this.#authLogins.get(ctx.flows, ctx.slot) + 1);
+      const v = this.#authLogins.get(ctx.flows, ctx.slot), waiting = v % AUTH_PENDING;
+      const fp = /^basic\s/i.test(auth) ? credentialFingerprint(auth.slice(6).trim()) : 0;
+      const kept = waiting === 0 || (v - waiting) / AUTH_PENDING === fp ? fp : 0;
+      this.#authLogins.set(ctx.flows, ctx.slot, kept * AUTH_PENDING + Math.min(waiting + 1, AUTH_PENDING - 1));
       return true;
     }
     this.#webLogins.set(ctx.flows, ctx.slot, this.#webLogins.get(ctx.flows, ctx.slot) + 1);
@@ -212,10 +222,13 @@ export class BruteForceDetector implements Detector {
     if (!this.#cfg.enabled) return;
     const pending = this.#webLogins.get(flows, ctx.slot);
     if (pending <= 0) {
-      const auth = this.#authLogins.get(flows, ctx.slot);
-      if (auth <= 0) return;
-      this.#authLogins.set(flows, ctx.slot, auth - 1);
-      if (res.status === 401) this.#attempt({ ctx, what: "failed HTTP authentications", name: "http" }, emit);
+      const v = this.#authLogins.get(flows, ctx.slot), waiting = v % AUTH_PENDING;
+      if (waiting <= 0) return;
+      const credential = (v - waiting) / AUTH_PENDING;
+      this.#authLogins.set(flows, ctx.slot, waiting === 1 ? 0 : v - 1);
+      if (res.status === 401) {
+        this.#attempt({ ctx, what: "failed HTTP authentications", name: "http", credential }, emit);
+      }
       return;
     }
     this.#webLogins.set(flows, ctx.slot, pending - 1);

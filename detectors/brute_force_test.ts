@@ -207,6 +207,34 @@ function authRequests(h: Harness, t: number, n: number, auth: (i: number) => str
   }
 }
 
+Deno.test("brute_force: the same stale Basic credentials polled again are one failure; pipelined guesses each count", () => {
+  const denied = 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="admin"\r\nContent-Length: 0\r\n\r\n';
+  const poll = (h: Harness, t: number, port: number, auth: string) => {
+    const c: [number, number] = [port, 8083], s: [number, number] = [8083, port];
+    t = h.handshake(t, ATK, SRV, c);
+    h.tcp(t + MS, ATK, SRV, c, F.PA, `GET /status HTTP/1.1\r\nHost: nas\r\nAuthorization: ${auth}\r\n\r\n`);
+    h.tcp(t + 2 * MS, SRV, ATK, s, F.PA, denied);
+  };
+  // a monitoring job with an old password, every 5 s for a minute (a new connection each time)
+  const h = new Harness(new BruteForceDetector(testConfig({})), { tcpSeq: true });
+  for (let k = 0; k < 12; k++) poll(h, T0 + k * 5 * SEC, 42000 + k, `Basic ${btoa("monitor:old-password")}`);
+  h.flush();
+  assert.equal(h.of().length, 0);
+  // new guesses still count after it
+  for (let k = 0; k < 5; k++) poll(h, T0 + 61 * SEC + k * SEC, 42100 + k, `Basic ${btoa(`monitor:guess${k}`)}`);
+  assert.equal(h.of("brute_force").length, 1);
+  // guesses pipelined on one connection (requests sent before the answers) each count
+  const p = new Harness(new BruteForceDetector(testConfig({})), { tcpSeq: true });
+  const c: [number, number] = [42200, 8083], sv: [number, number] = [8083, 42200];
+  let t = p.handshake(T0, ATK, SRV, c);
+  const reqs = [0, 1, 2, 3, 4].map((i) =>
+    `GET /admin HTTP/1.1\r\nHost: nas\r\nAuthorization: Basic ${btoa(`admin:guess${i}`)}\r\n\r\n`
+  ).join("");
+  p.tcp(t += MS, ATK, SRV, c, F.PA, reqs);
+  p.tcp(t += MS, SRV, ATK, sv, F.PA, denied.repeat(5));
+  assert.equal(p.of("brute_force").length, 1);
+});
+
 Deno.test("brute_force: HTTP Basic/Digest credentials answered 401 are failed logins; tokens and successes are not", () => {
   const denied = 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="admin"\r\nContent-Length: 0\r\n\r\n';
   const basic = (i: number) => `Basic ${btoa(`admin:guess${i}`)}`;
