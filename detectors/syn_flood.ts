@@ -19,7 +19,9 @@
  * - per source: `threshold` half-open SYNs within `window_s` aimed at few ports on few hosts (fewer
  *   distinct destination ports, and fewer distinct destination hosts, than half the threshold): SYNs
  *   to many ports are a port scan, SYNs to one port on many hosts a sweep (nmap `-p 22 NET`, the
- *   SYN to 443 of `nmap -sn`), both left to the port-scan detector;
+ *   SYN to 443 of `nmap -sn`), both left to the port-scan detector — unless `threshold` more of them
+ *   went to one host and port than anywhere else (a majority vote, `_majority.ts`): a flood with a few
+ *   decoy SYNs to other hosts or ports is still a flood;
  * - per destination: `dest_threshold` half-open SYNs within `window_s` from many sources (at least
  *   10, and at least a quarter of the SYNs): a spoofed or distributed flood; reported with
  *   `spoofed: true`, `src` one observed source and `dst` the victim.
@@ -33,6 +35,7 @@ import { type FlowEndReason, FlowState, type FlowTable } from "../flow/flow_tabl
 import type { DelayItem } from "./_delay_queue.ts";
 import { PendingVerdicts } from "./_pending.ts";
 import { DistinctWindows } from "./_distinct_windows.ts";
+import { MajorityTarget } from "./_majority.ts";
 import { SlotMap } from "./_slot_map.ts";
 import { TimeRings } from "./_time_rings.ts";
 import { SlotRecords } from "./_slot_records.ts";
@@ -70,6 +73,8 @@ export class SynFloodDetector implements Detector {
   #srcRing = new TimeRings(1, DEFAULT_BUCKETS, this.#srcRec);
   #srcPorts = new DistinctWindows<number>(this.#srcRec);
   #srcHosts = new DistinctWindows<IpKey>(this.#srcRec);
+  /** The (host, port) most of the source's half-open SYNs went to: a flood with a few decoy SYNs elsewhere. */
+  #srcTarget = new MajorityTarget<IpKey>(this.#srcRec);
   #srcLastEmit = this.#srcRec.fields(1);
   #dst: SlotMap<IpKey>;
   #dstRec = new SlotRecords();
@@ -102,6 +107,7 @@ export class SynFloodDetector implements Detector {
       this.#dstRing.setWindow(windowUs);
       this.#srcPorts.clear(); // and the records
       this.#srcHosts.clear();
+      this.#srcTarget.clear();
       this.#dstSources.clear();
     }
     this.#cfg = c;
@@ -165,15 +171,17 @@ export class SynFloodDetector implements Detector {
       this.#srcRing.reset(si);
       this.#srcPorts.reset(si);
       this.#srcHosts.reset(si);
+      this.#srcTarget.reset(si);
       this.#srcRec.data[si * this.#srcRec.stride + this.#srcLastEmit] = -Infinity;
     }
     const c = this.#srcRing.add(si, ts);
     const half = Math.max(2, Math.ceil(cfg.threshold / 2));
     const ports = this.#srcPorts.add(si, item.dstPort, ts, w, half);
     const hosts = this.#srcHosts.add(si, item.dst, ts, w, half);
+    const aimed = this.#srcTarget.add(si, item.dst, item.dstPort, ts, w, 2 * cfg.threshold) >= cfg.threshold;
     let fired = false;
     const sr = this.#srcRec.data, sLast = si * this.#srcRec.stride + this.#srcLastEmit;
-    if (c >= cfg.threshold && ports < half && hosts < half && now - sr[sLast] >= w) {
+    if (c >= cfg.threshold && ((ports < half && hosts < half) || aimed) && now - sr[sLast] >= w) {
       sr[sLast] = now;
       fired = true;
       emit({

@@ -136,6 +136,31 @@ Deno.test("syn_flood: SYNs to one port on many hosts are a sweep, not a flood; a
   assert.equal(two.of("syn_flood").length, 1);
 });
 
+Deno.test("syn_flood: a flood with a few decoy SYNs to other hosts or ports is still a flood", () => {
+  // 2,000 SYN/s to one open port that answers each with a SYN-ACK, and now and then one SYN to each of
+  // nine other hosts (or closed ports of the victim): the decoys alone make 5+ hosts (ports) in the window
+  for (const spread of ["hosts", "ports"] as const) {
+    const h = harness();
+    for (let i = 0; i < 2000; i++) {
+      const t = T0 + i * 500;
+      h.tcp(t, ATK, SRV, [20000 + i, 80], F.S);
+      h.tcp(t + 100, SRV, ATK, [80, 20000 + i], F.SA);
+      if (i % 100 === 0) {
+        for (let k = 0; k < 9; k++) {
+          const to = spread === "hosts" ? ip(`10.77.1.${10 + k}`) : SRV;
+          const port = spread === "hosts" ? 80 : 1 + k;
+          h.tcp(t + 200, ATK, to, [30000 + i + k, port], F.S);
+          h.tcp(t + 300, to, ATK, [port, 30000 + i + k], F.RA); // closed: reset at once
+        }
+      }
+    }
+    h.flush();
+    const d = h.of("syn_flood");
+    assert.ok(d.length >= 1, spread);
+    assert.ok(d.every((x) => x.src === ATK && x.spoofed === undefined), spread);
+  }
+});
+
 Deno.test("syn_flood: random spoofed sources fire per destination with spoofed: true", () => {
   const h = harness();
   for (let i = 0; i < 300; i++) h.tcp(T0 + i * MS, (0x0b000000 + i * 7919) >>> 0, SRV, [1024 + i, 80], F.S);
