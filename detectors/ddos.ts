@@ -33,7 +33,9 @@
  *
  * A source whose new connections (SYNs) went to {@link SCAN_PORTS} or more ports of any hosts within
  * `window_s` is scanning, not flooding: it is no heavy source of either verdict, so a decoy scan
- * (`nmap -D`: three addresses probing 200 ports in under a second) is left to `port_scan`.
+ * (`nmap -D`: three addresses probing 200 ports in under a second) is left to `port_scan` — unless
+ * {@link SCAN_PORTS} more of them went to one host and port than anywhere else (a majority vote,
+ * `_majority.ts`): a bot adding a few decoy connections to other ports still floods its target.
  *
  * HTTP requests (from the app layer, on any port) are counted the same way, so a flood of requests
  * on kept-alive connections is seen too: `request_threshold` requests within `window_s` to one
@@ -49,7 +51,7 @@
  * the same). A connection
  * picked up mid-stream is one flow, however many packets it carries (a one-sided capture of an
  * upload counts once), and one that gets answered is taken back; an ACK scan spreads over ports. A
- * destination that sent that source anything but resets within the window is talking with it: connections
+ * destination that sent that source anything but resets and SYN-ACKs within the window is talking with it: connections
  * a full flow table keeps evicting come back as new flows without SYN from both ends.
  *
  * @module
@@ -61,6 +63,7 @@ import { FlowState, type FlowTable } from "../flow/flow_table.ts";
 import { KeyColumn, SlotRecords } from "./_slot_records.ts";
 import { DEFAULT_BUCKETS } from "./_time_ring.ts";
 import { DistinctWindows } from "./_distinct_windows.ts";
+import { MajorityTarget } from "./_majority.ts";
 import { FlowMarks } from "./_flow_marks.ts";
 import { SlotMap } from "./_slot_map.ts";
 import { TimeRings } from "./_time_rings.ts";
@@ -79,8 +82,8 @@ const HEAVY_CAP = 64;
 /** Distinct ports a source's SYNs reach within the window that make it a scanner, not a flood source. */
 export const SCAN_PORTS = 10;
 
-/** Destination ports a single-source TCP flood without SYN stays below (more: a scan). */
-export const SINGLE_MAX_PORTS = 4;
+/** Destination ports a single-source TCP flood without SYN stays below (more: a scan, as for `port_scan`). */
+export const SINGLE_MAX_PORTS = SCAN_PORTS;
 
 /** Rate channels counted apart from unsolicited packets: new TCP connections and HTTP requests. */
 const CONNS = 0, REQUESTS = 1;
@@ -103,6 +106,8 @@ export class DdosDetector implements Detector {
   #srcRing = new TimeRings(1, DEFAULT_BUCKETS, this.#srcRec);
   #srcLastEmit = this.#srcRec.fields(1);
   #srcSynPorts = new DistinctWindows<number>(this.#srcRec);
+  /** The (host, port) most of the source's new connections went to: a flood with decoy connections is no scan. */
+  #srcSynTarget = new MajorityTarget<IpKey>(this.#srcRec);
   /** Whether the packet being counted comes from a source scanning ports (set by `#count`). */
   #scanning = false;
   #srcRates: [TimeRings, TimeRings] = [
@@ -173,6 +178,7 @@ export class DdosDetector implements Detector {
       }
       this.#srcRec.clear();
       this.#srcSynPorts.clear();
+      this.#srcSynTarget.clear();
       this.#dstSources.clear(); // and the records
       this.#dstHeavy.clear();
       this.#dstNewOtherPorts.clear();
@@ -236,7 +242,9 @@ export class DdosDetector implements Detector {
     ) {
       s = this.#srcSlot(pkt.src);
       d = this.#dstSlot(pkt.dst);
-      this.#scanning = this.#srcSynPorts.add(s, pkt.dstPort, pkt.tsUs, this.#windowUs, SCAN_PORTS) >= SCAN_PORTS;
+      const ports = this.#srcSynPorts.add(s, pkt.dstPort, pkt.tsUs, this.#windowUs, SCAN_PORTS);
+      const aimed = this.#srcSynTarget.add(s, pkt.dst, pkt.dstPort, pkt.tsUs, this.#windowUs, 2 * SCAN_PORTS);
+      this.#scanning = ports >= SCAN_PORTS && aimed < SCAN_PORTS;
       this.#rate(CONNS, s, d, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort, pkt.tsUs, pkt.flow, emit);
     }
     const icmp = proto === IpProto.ICMP || proto === IpProto.ICMPV6;
@@ -334,13 +342,14 @@ export class DdosDetector implements Detector {
   }
 
   /**
-   * Notes a TCP packet other than a reset that a flow's first packets may not show as an answer: when its
+   * Notes a TCP packet other than a reset or a SYN-ACK (which only answers a new connection: one SYN now and then
+   * from the flooder must not buy it a pass) that a flow's first packets may not show as an answer: when its
    * source is a destination whose top unsolicited source is the packet's destination, the two are talking.
    * A connection the flow table evicted mid-stream (a full table: a flood elsewhere) comes back as new
    * flows without SYN from both ends; the victim of an ACK or RST flood sends resets only, or nothing.
    */
   #conversing(pkt: Packet): void {
-    if ((pkt.tcpFlags & TcpFlag.RST) !== 0) return;
+    if ((pkt.tcpFlags & (TcpFlag.RST | TcpFlag.SYN)) !== 0) return;
     const v = this.#dst.find(pkt.src);
     if (v < 0 || this.#dstTop.get(v) !== pkt.dst) return;
     this.#dstRec.data[v * this.#dstRec.stride + this.#dstAnsweredTop] = pkt.tsUs;
@@ -478,6 +487,7 @@ export class DdosDetector implements Detector {
       this.#srcRates[0].reset(s);
       this.#srcRates[1].reset(s);
       this.#srcSynPorts.reset(s);
+      this.#srcSynTarget.reset(s);
       this.#srcRec.data[s * this.#srcRec.stride + this.#srcLastEmit] = -Infinity;
     }
     return s;

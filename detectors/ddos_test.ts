@@ -204,6 +204,47 @@ Deno.test("ddos: kept-alive connections the flow table keeps evicting (a full ta
   assert.deepEqual(h.of("ddos").map((d) => d.tags), [["single_source", "unverified_source"]]);
 });
 
+Deno.test("ddos: a single-source ACK flood is still reported over 4-9 ports or with a SYN-ACK now and then", () => {
+  // rotating over 4 (or 9) ports of the victim
+  for (const ports of [4, 9]) {
+    const h = harness();
+    for (let i = 0; i < 600; i++) {
+      const t = T0 + i * 400, port = 80 + (i % ports);
+      h.tcp(t, BOTS[0], SRV, [1024 + i, port], F.A);
+      h.tcp(t + 50, SRV, BOTS[0], [port, 1024 + i], F.R);
+    }
+    assert.deepEqual(h.of("ddos").map((d) => [d.src, d.tags]), [[BOTS[0], ["single_source", "unverified_source"]]]);
+  }
+  // one real SYN every 100 ms to the open port: its SYN-ACK answers a new connection, it is no conversation
+  const h = harness();
+  for (let i = 0; i < 600; i++) {
+    const t = T0 + i * 400;
+    h.tcp(t, BOTS[0], SRV, [1024 + i, 80], F.A);
+    h.tcp(t + 50, SRV, BOTS[0], [80, 1024 + i], F.R);
+    if (i % 250 === 0) {
+      h.tcp(t + 60, BOTS[0], SRV, [61000 + i, 80], F.S);
+      h.tcp(t + 70, SRV, BOTS[0], [80, 61000 + i], F.SA);
+    }
+  }
+  assert.equal(h.of("ddos").length, 1);
+});
+
+Deno.test("ddos: bots adding a few decoy connections to other ports still flood their target (no scanners)", () => {
+  const flood = (decoys: boolean) => {
+    const h = harness();
+    let sp = 20000;
+    for (let i = 0; i < 900; i++) {
+      const b = BOTS[i % 3], t = T0 + i * 1000;
+      h.handshake(t, b, SRV, [sp++, 80]);
+      // ten completed connections per bot to ten other ports of another host
+      if (decoys && i < 30) h.handshake(t + 300, b, ip("10.77.0.9"), [sp++, 1000 + Math.floor(i / 3)]);
+    }
+    return h.of("ddos").map((d) => d.src).sort();
+  };
+  assert.deepEqual(flood(false), [...BOTS].sort());
+  assert.deepEqual(flood(true), [...BOTS].sort());
+});
+
 Deno.test("ddos: sources whose SYNs reach many ports are scanners (a decoy scan), not flood sources", () => {
   const h = harness();
   for (let p = 0; p < 200; p++) {
