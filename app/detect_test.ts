@@ -150,6 +150,59 @@ Deno.test("LoginTracker: verdicts carry a fingerprint of user and password (equa
   assert.equal(s.credential, 0);
 });
 
+Deno.test("LoginTracker: pipelined attempts, POP3 SASL and IMAP literals never share one fingerprint for different guesses", () => {
+  const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
+  const failures = (proto: "redis" | "pop3" | "imap", lines: [boolean, string][]) =>
+    exchange(proto, lines).filter((e) => e.kind === "failure").map((e) => e.credential ?? 0);
+  // three AUTHs sent before their answers: which guess a verdict answers is unknown, so none carries a fingerprint
+  assert.deepEqual(
+    failures("redis", [
+      [true, resp("AUTH", "pw1") + resp("AUTH", "pw2") + resp("AUTH", "pw3")],
+      [false, "-WRONGPASS a\r\n-WRONGPASS b\r\n-WRONGPASS c\r\n"],
+    ]),
+    [0, 0, 0],
+  );
+  // after the pipeline drained, one at a time again: fingerprints come back
+  const [x, y] = failures("redis", [
+    [true, resp("AUTH", "a") + resp("AUTH", "b")],
+    [false, "-WRONGPASS\r\n-WRONGPASS\r\n"],
+    [true, resp("AUTH", "stale")],
+    [false, "-WRONGPASS\r\n"],
+    [true, resp("AUTH", "stale")],
+    [false, "-WRONGPASS\r\n"],
+  ]).slice(2);
+  assert.ok(x !== 0 && x === y);
+  // POP3 AUTH PLAIN without an initial response: the secret is the response line, not the mechanism's name
+  const pop = failures("pop3", [
+    [false, "+OK ready\r\n"],
+    [true, "AUTH PLAIN\r\n"],
+    [false, "+ \r\n"],
+    [true, btoa("\0bob\0pw1") + "\r\n"],
+    [false, "-ERR no\r\n"],
+    [true, "AUTH PLAIN\r\n"],
+    [false, "+ \r\n"],
+    [true, btoa("\0bob\0pw2") + "\r\n"],
+    [false, "-ERR no\r\n"],
+  ]);
+  assert.equal(pop.length, 2);
+  assert.ok(pop[0] !== 0 && pop[0] !== pop[1]);
+  // IMAP LOGIN with a literal password ({3}): the literal's size is no secret
+  assert.deepEqual(
+    failures("imap", [
+      [false, "* OK ready\r\n"],
+      [true, "a1 LOGIN bob {3}\r\n"],
+      [false, "+ go\r\n"],
+      [true, "pw1\r\n"],
+      [false, "a1 NO fail\r\n"],
+      [true, "a2 LOGIN bob {3}\r\n"],
+      [false, "+ go\r\n"],
+      [true, "pw2\r\n"],
+      [false, "a2 NO fail\r\n"],
+    ]),
+    [0, 0],
+  );
+});
+
 Deno.test("HttpResponseParser: statuses of pipelined responses with length, chunked and empty bodies", () => {
   const p = new HttpResponseParser();
   const got: number[] = [];

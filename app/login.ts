@@ -103,6 +103,8 @@ class LineSplitter {
 const TELNET_FAIL =
   /login incorrect|authentication fail|incorrect password|login failed|access denied|permission denied/i;
 const TELNET_OK = /^last login|welcome to|[$#>] ?$/i;
+/** An IMAP command ending in a literal (`{8}` or `{8+}`): its last argument follows on the next line. */
+const LITERAL = /\{\d+\+?\}$/;
 
 /** Follows the login exchange of one connection. */
 export class LoginTracker {
@@ -123,6 +125,9 @@ export class LoginTracker {
   #authArgs = false;
   /** The secret of the last attempt ("" not seen): only its fingerprint leaves this class. */
   #secret = "";
+  /** Attempts not answered yet, and whether two were outstanding at once (pipelined: no fingerprint tells whose). */
+  #unanswered = 0;
+  #mixed = false;
   #emit: (ev: LoginEvent) => void = () => {};
 
   constructor(proto: AppProtocol) {
@@ -163,8 +168,10 @@ export class LoginTracker {
         if (verb === "AUTH") this.#saslStart(arg.split(/\s+/));
         return;
       case "pop3":
+        if (this.#saslLine(line)) return;
         if (verb === "USER") this.#user = arg;
-        else if (verb === "PASS" || verb === "AUTH" || verb === "APOP") {
+        else if (verb === "AUTH") this.#saslStart(arg.split(/\s+/)); // SASL as in SMTP (RFC 5034)
+        else if (verb === "PASS" || verb === "APOP") {
           if (verb === "APOP") this.#user = arg.split(/\s+/)[0] ?? "";
           this.#attempt(arg);
         }
@@ -178,7 +185,9 @@ export class LoginTracker {
           if (this.#tags.size < 64) this.#tags.add(line.slice(0, sp)); // the tag as sent
           if (cmd === "LOGIN") {
             this.#user = unquote(rest[1] ?? "");
-            this.#attempt(rest.slice(2).join(" "));
+            const secret = rest.slice(2).join(" ");
+            // a literal (`{8}`: the password follows on its own) is not the password: no fingerprint
+            this.#attempt(LITERAL.test(line) ? "" : secret);
           } else this.#saslStart(rest.slice(1));
         }
         return;
@@ -314,12 +323,16 @@ export class LoginTracker {
   #attempt(secret = ""): void {
     this.#pending = true;
     this.#secret = secret;
+    if (++this.#unanswered > 1) this.#mixed = true;
     this.#event("attempt");
   }
 
   #verdict(kind: "failure" | "success", line: string): void {
     this.#pending = false;
-    const credential = this.#secret === "" ? 0 : credentialFingerprint(`${this.#user}\0${this.#secret}`);
+    // pipelined attempts (several sent before their answers): which secret a verdict answers is not known
+    const known = this.#secret !== "" && !this.#mixed;
+    if (this.#unanswered > 0 && --this.#unanswered === 0) this.#mixed = false;
+    const credential = known ? credentialFingerprint(`${this.#user}\0${this.#secret}`) : 0;
     this.#emit({ kind, user: this.#user, detail: line.slice(0, 200), credential });
   }
 }
