@@ -154,6 +154,8 @@ export function detectClient(b: Uint8Array): Detected {
   }
   const tok = firstToken(b);
   if (tok === "EHLO" || tok === "HELO") return "smtp";
+  // a Redis inline command (the server speaks no greeting: a mail client's AUTH comes after one, detected first)
+  if (tok === "AUTH" || tok === "HELLO") return "redis";
   return "unknown";
 }
 

@@ -102,6 +102,11 @@ Deno.test("detectClient: a RESP (Redis) command array; other text starting with 
   assert.equal(detectClient(enc("*2\r\n:1\r\n")), "unknown");
   assert.equal(detectClient(enc("* OK ready\r\n")), "unknown");
   assert.equal(detectClient(enc("*.example.com\r\n")), "unknown");
+  // inline commands (`redis-cli` sends arrays; `nc` users and scripts type them)
+  assert.equal(detectClient(enc("AUTH hunter2\r\n")), "redis");
+  assert.equal(detectClient(enc("auth admin hunter2\r\n")), "redis");
+  assert.equal(detectClient(enc("HELLO 3 AUTH admin hunter2\r\n")), "redis");
+  assert.equal(detectClient(enc("AUTHORIZE me\r\n")), "unknown");
 });
 
 Deno.test("LoginTracker: Redis AUTH (RESP and inline) answered -WRONGPASS / -ERR / +OK; other commands are not logins", () => {
