@@ -6,13 +6,13 @@
  * |---|---|
  * | `http`   | client: `METHOD SP target SP HTTP/1.x` (or a well-known method); server: `HTTP/1.x` |
  * | `ssh`    | either side: the `SSH-` identification string |
- * | `ftp`    | server: a `220` greeting (naming FTP, or not naming SMTP); client: `USER`, `AUTH TLS`, `FEAT` … |
+ * | `ftp`    | server: a `220` greeting (naming FTP, or not naming SMTP) |
  * | `smtp`   | server: a `220` greeting naming (E)SMTP; client: `EHLO` / `HELO` |
  * | `pop3`   | server: `+OK` |
  * | `imap`   | server: `* OK` / `* PREAUTH` |
  * | `telnet` | either side: option negotiation (IAC WILL/WONT/DO/DONT) |
  * | `rdp`    | client: a TPKT carrying an X.224 Connection Request |
- * | `redis`  | client: a RESP command array (`*N` CR LF `$`) |
+ * | `redis`  | client: a RESP command array (`*N` CR LF `$`), or a first line `AUTH <password>` (inline; not FTP's `AUTH TLS`/`AUTH SSL`) |
  *
  * @module
  */
@@ -113,6 +113,9 @@ function firstToken(b: Uint8Array): string | null {
   return b.length < 16 ? null : s;
 }
 
+/** FTP's `AUTH TLS` / `AUTH SSL` (RFC 4217), and their variants. */
+const FTP_AUTH = /^AUTH (?:TLS|SSL)(?:-[CP])?\s/i;
+
 /** A RESP (Redis) command: `*` digits CR LF `$` (an array of bulk strings). */
 function isResp(b: Uint8Array): Detected {
   let i = 1;
@@ -154,8 +157,9 @@ export function detectClient(b: Uint8Array): Detected {
   }
   const tok = firstToken(b);
   if (tok === "EHLO" || tok === "HELO") return "smtp";
-  // a Redis inline command (the server speaks no greeting: a mail client's AUTH comes after one, detected first)
-  if (tok === "AUTH" || tok === "HELLO") return "redis";
+  // a Redis inline AUTH (the server speaks no greeting: a mail client's AUTH comes after one, detected first;
+  // FTP's AUTH TLS / AUTH SSL, sent by a client whose server greeting the capture missed, is not Redis)
+  if (tok === "AUTH" && !FTP_AUTH.test(String.fromCharCode(...b.subarray(0, 16)))) return "redis";
   return "unknown";
 }
 

@@ -105,8 +105,9 @@ Deno.test("detectClient: a RESP (Redis) command array; other text starting with 
   // inline commands (`redis-cli` sends arrays; `nc` users and scripts type them)
   assert.equal(detectClient(enc("AUTH hunter2\r\n")), "redis");
   assert.equal(detectClient(enc("auth admin hunter2\r\n")), "redis");
-  assert.equal(detectClient(enc("HELLO 3 AUTH admin hunter2\r\n")), "redis");
   assert.equal(detectClient(enc("AUTHORIZE me\r\n")), "unknown");
+  assert.equal(detectClient(enc("AUTH TLS\r\n")), "unknown", "FTP's explicit TLS");
+  assert.equal(detectClient(enc("auth ssl\r\n")), "unknown");
 });
 
 Deno.test("LoginTracker: Redis AUTH (RESP and inline) answered -WRONGPASS / -ERR / +OK; other commands are not logins", () => {
@@ -191,21 +192,33 @@ Deno.test("LoginTracker: pipelined attempts, POP3 SASL and IMAP literals never s
   ]);
   assert.equal(pop.length, 2);
   assert.ok(pop[0] !== 0 && pop[0] !== pop[1]);
-  // IMAP LOGIN with a literal password ({3}): the literal's size is no secret
-  assert.deepEqual(
-    failures("imap", [
-      [false, "* OK ready\r\n"],
-      [true, "a1 LOGIN bob {3}\r\n"],
-      [false, "+ go\r\n"],
-      [true, "pw1\r\n"],
-      [false, "a1 NO fail\r\n"],
-      [true, "a2 LOGIN bob {3}\r\n"],
-      [false, "+ go\r\n"],
-      [true, "pw2\r\n"],
-      [false, "a2 NO fail\r\n"],
-    ]),
-    [0, 0],
-  );
+  // IMAP LOGIN with a literal password ({3}): the secret is the literal, not its size
+  const imap = failures("imap", [
+    [false, "* OK ready\r\n"],
+    [true, "a1 LOGIN bob {3}\r\n"],
+    [false, "+ go\r\n"],
+    [true, "pw1\r\n"],
+    [false, "a1 NO fail\r\n"],
+    [true, "a2 LOGIN bob {3}\r\n"],
+    [false, "+ go\r\n"],
+    [true, "pw2\r\n"],
+    [false, "a2 NO fail\r\n"],
+    [true, "a3 LOGIN bob {3+}\r\npw2\r\n"], // LITERAL+: no continuation; the same password again
+    [false, "a3 NO fail\r\n"],
+  ]);
+  assert.equal(imap.length, 3);
+  assert.ok(imap[0] !== 0 && imap[0] !== imap[1] && imap[1] === imap[2]);
+  // an attempt the server answers with no verdict (504: mechanism unknown) does not make later ones "pipelined"
+  const smtp = exchange("smtp", [
+    [false, "220 mail ESMTP\r\n"],
+    [true, "AUTH CRAM-MD5\r\n"],
+    [false, "504 unrecognized\r\n"],
+    [true, "AUTH PLAIN " + btoa("\0bob\0stale") + "\r\n"],
+    [false, "535 no\r\n"],
+    [true, "AUTH PLAIN " + btoa("\0bob\0stale") + "\r\n"],
+    [false, "535 no\r\n"],
+  ]).filter((e) => e.kind === "failure").map((e) => e.credential ?? 0);
+  assert.ok(smtp.length === 2 && smtp[0] !== 0 && smtp[0] === smtp[1]);
 });
 
 Deno.test("HttpResponseParser: statuses of pipelined responses with length, chunked and empty bodies", () => {

@@ -125,9 +125,12 @@ export class LoginTracker {
   #authArgs = false;
   /** The secret of the last attempt ("" not seen): only its fingerprint leaves this class. */
   #secret = "";
-  /** Attempts not answered yet, and whether two were outstanding at once (pipelined: no fingerprint tells whose). */
-  #unanswered = 0;
+  /** An attempt was sent and the server has not said a line since (a second attempt now is pipelined). */
+  #awaiting = false;
+  /** Attempts were pipelined: which secret a verdict answers is not known until the client waits again. */
   #mixed = false;
+  /** IMAP: the last LOGIN's password is a literal: the next client line is the secret. */
+  #literal = false;
   #emit: (ev: LoginEvent) => void = () => {};
 
   constructor(proto: AppProtocol) {
@@ -177,6 +180,11 @@ export class LoginTracker {
         }
         return;
       case "imap": {
+        if (this.#literal) {
+          this.#literal = false;
+          if (line.length < MAX_LINE) this.#secret = line; // the literal's bytes (and the command's end)
+          return;
+        }
         // tag SP command SP args
         const rest = arg.split(/\s+/);
         const cmd = (rest[0] ?? "").toUpperCase();
@@ -185,9 +193,9 @@ export class LoginTracker {
           if (this.#tags.size < 64) this.#tags.add(line.slice(0, sp)); // the tag as sent
           if (cmd === "LOGIN") {
             this.#user = unquote(rest[1] ?? "");
-            const secret = rest.slice(2).join(" ");
-            // a literal (`{8}`: the password follows on its own) is not the password: no fingerprint
-            this.#attempt(LITERAL.test(line) ? "" : secret);
+            // a literal (`{8}`): the password follows on the next line once the server said `+`
+            this.#literal = LITERAL.test(line);
+            this.#attempt(this.#literal ? "" : rest.slice(2).join(" "));
           } else this.#saslStart(rest.slice(1));
         }
         return;
@@ -232,6 +240,7 @@ export class LoginTracker {
   };
 
   readonly #onServer = (line: string): void => {
+    this.#awaiting = false;
     switch (this.proto) {
       case "ftp":
         if (!this.#pending) return; // a 530 for a command sent before logging in is not a failed login
@@ -323,7 +332,8 @@ export class LoginTracker {
   #attempt(secret = ""): void {
     this.#pending = true;
     this.#secret = secret;
-    if (++this.#unanswered > 1) this.#mixed = true;
+    this.#mixed = this.#awaiting; // sent before the server answered the previous one
+    this.#awaiting = true;
     this.#event("attempt");
   }
 
@@ -331,7 +341,6 @@ export class LoginTracker {
     this.#pending = false;
     // pipelined attempts (several sent before their answers): which secret a verdict answers is not known
     const known = this.#secret !== "" && !this.#mixed;
-    if (this.#unanswered > 0 && --this.#unanswered === 0) this.#mixed = false;
     const credential = known ? credentialFingerprint(`${this.#user}\0${this.#secret}`) : 0;
     this.#emit({ kind, user: this.#user, detail: line.slice(0, 200), credential });
   }
