@@ -6,9 +6,10 @@
  * (a large margin, whatever a few decoy packets to other hosts or ports do); a scan or a sweep sends a packet
  * or two to each target (a margin near 0).
  *
- * Bounded in time and size: a packet a whole window after the slot's last one starts afresh, and the margin is
- * capped (`cap`), so a source that stopped flooding and started scanning loses its margin after `cap` packets.
- * Two fields and an address column per slot of the owner's {@link SlotRecords}; reset by the owner when a new
+ * One vote lasts one window: a packet a window or more after the vote began (by the latest packet time seen for
+ * the slot, so a packet judged late with its own older time neither restarts nor extends a vote) starts a new
+ * one, so what a source sent before the window never counts in it. The margin is also capped (`cap`). Four
+ * fields and an address column per slot of the owner's {@link SlotRecords}; reset by the owner when a new
  * address takes the slot.
  *
  * @module
@@ -19,33 +20,39 @@ import { KeyColumn, type SlotRecords } from "./_slot_records.ts";
 export class MajorityTarget<K extends number | string> {
   #rec: SlotRecords;
   #host: KeyColumn<K>;
-  /** Fields: the candidate's port, its margin, the packet time of the slot's last packet. */
+  /** Fields: the candidate's port, its margin, when the vote began, the latest packet time seen. */
   #at: number;
 
   /** Reserves the fields in `records` (before its first slot is used). */
   constructor(records: SlotRecords) {
     this.#rec = records;
     this.#host = new KeyColumn<K>(records);
-    this.#at = records.fields(3);
+    this.#at = records.fields(4);
   }
 
-  /** Forgets the slot's candidate (a new address took the slot). */
+  /** Forgets the slot's vote (a new address took the slot). */
   reset(slot: number): void {
     this.#rec.ensure(slot);
     const i = slot * this.#rec.stride + this.#at;
     this.#rec.data[i + 1] = 0;
     this.#rec.data[i + 2] = -Infinity;
+    this.#rec.data[i + 3] = -Infinity;
   }
 
   /**
    * Counts one packet to (`host`, `port`) at `tsUs` and returns the margin of the slot's candidate after it (at
-   * most `cap`); a packet `windowUs` or more after the slot's last one starts a new vote.
+   * most `cap`); a packet `windowUs` or more after the vote began starts a new vote.
    */
   add(slot: number, host: K, port: number, tsUs: number, windowUs: number, cap: number): number {
     this.#rec.ensure(slot);
     const d = this.#rec.data, i = slot * this.#rec.stride + this.#at;
+    const latest = tsUs > d[i + 3] ? (d[i + 3] = tsUs) : d[i + 3];
     let margin = d[i + 1];
-    if (margin <= 0 || tsUs - d[i + 2] >= windowUs) {
+    if (latest - d[i + 2] >= windowUs) {
+      d[i + 2] = latest; // a new vote
+      margin = 0;
+    }
+    if (margin <= 0) {
       this.#host.set(slot, host);
       d[i] = port;
       margin = 1;
@@ -55,7 +62,6 @@ export class MajorityTarget<K extends number | string> {
       margin--;
     }
     d[i + 1] = margin;
-    d[i + 2] = tsUs;
     return margin;
   }
 

@@ -30,3 +30,17 @@ Deno.test("MajorityTarget: a scan or sweep keeps the margin near 0; text keys; t
   m.reset(1);
   assert.equal(m.add(1, "2001:db8::1", 443, t + 2 * W, W, 20), 1, "reset forgets the candidate");
 });
+
+Deno.test("MajorityTarget: a vote lasts one window however busy; older packet times neither restart nor extend it", () => {
+  const m = new MajorityTarget<number>(new SlotRecords());
+  m.reset(0);
+  let t = 0;
+  for (let i = 0; i < 5; i++) m.add(0, 1, 5432, t += 100_000, W, 20); // one port, 5 in 0.5 s
+  assert.equal(m.add(0, 2, 1, t += 600_000, W, 20), 1, "a window after the vote began: a new vote");
+  const v = new MajorityTarget<number>(new SlotRecords());
+  v.reset(0);
+  t = 10 * W;
+  for (let i = 0; i < 10; i++) v.add(0, 1, 80, t += 1000, W, 100);
+  assert.equal(v.add(0, 9, 81, t - 4 * W, W, 100), 9, "a SYN judged 4 s late counts against the vote, no restart");
+  assert.equal(v.add(0, 1, 80, t += 1000, W, 100), 10);
+});

@@ -161,6 +161,48 @@ Deno.test("syn_flood: a flood with a few decoy SYNs to other hosts or ports is s
   }
 });
 
+Deno.test("syn_flood: one target's SYNs before the window do not make a later scan a flood", () => {
+  // a wait-for-port loop (10 refused SYNs/s to one port: silent on its own), then a scan of 100 closed ports
+  const db = ip("10.77.0.1"), scanned = ip("10.77.0.9");
+  const h = harness();
+  const evs: [number, () => void][] = [];
+  let sp = 30000;
+  for (let t = T0; t < T0 + 6 * SEC; t += 100 * MS) {
+    const s = sp++;
+    evs.push([t, () => h.tcp(t, ATK, db, [s, 5432], F.S)], [t + 200, () => h.tcp(t + 200, db, ATK, [5432, s], F.RA)]);
+  }
+  for (let p = 1; p <= 100; p++) {
+    const t = T0 + 3 * SEC + 330 * MS + p * 5 * MS;
+    evs.push([t, () => h.tcp(t, ATK, scanned, [40000, p], F.S)]);
+    evs.push([t + 200, () => h.tcp(t + 200, scanned, ATK, [p, 40000], F.RA)]);
+  }
+  for (const [, send] of evs.sort((a, b) => a[0] - b[0])) send();
+  h.tcp(T0 + 9 * SEC, scanned, ATK, [1, 1], F.RA);
+  h.flush();
+  assert.deepEqual(h.of("syn_flood"), []);
+});
+
+Deno.test("syn_flood: SYNs judged late (unanswered, held 4 s) do not restart the vote of a flood with decoys", () => {
+  // the flood of the test above, plus one SYN in 5 to a host that drops them: judged 4 s late at their own time
+  const h = harness();
+  let dp = 50000;
+  for (let i = 0; i < 20000; i++) {
+    const t = T0 + i * 500;
+    h.tcp(t, ATK, SRV, [10000 + i, 80], F.S);
+    h.tcp(t + 100, SRV, ATK, [80, 10000 + i], F.SA);
+    if (i % 100 === 0) {
+      const to = ip(`10.77.1.${10 + ((i / 100) % 9)}`);
+      h.tcp(t + 200, ATK, to, [dp, 80], F.S);
+      h.tcp(t + 300, to, ATK, [80, dp++], F.RA);
+    }
+    if (i % 5 === 0) h.tcp(t + 250, ATK, ip("10.77.2.1"), [dp++, 81], F.S);
+  }
+  h.flush();
+  // reported in every second of the 10 s flood, also after the held SYNs began to be judged (4 s in)
+  const seconds = new Set(h.of("syn_flood").map((d) => Math.floor((d.tsUs - T0) / SEC)));
+  for (let s = 1; s < 10; s++) assert.ok(seconds.has(s), `second ${s}: ${[...seconds]}`);
+});
+
 Deno.test("syn_flood: random spoofed sources fire per destination with spoofed: true", () => {
   const h = harness();
   for (let i = 0; i < 300; i++) h.tcp(T0 + i * MS, (0x0b000000 + i * 7919) >>> 0, SRV, [1024 + i, 80], F.S);
