@@ -9,8 +9,9 @@
  * One vote lasts one window: a packet a window or more after the vote began (by the latest packet time seen for
  * the slot, so a packet judged late with its own older time neither restarts nor extends a vote) starts a new
  * one, so what a source sent before the window never counts in it. The margin is also capped (`cap`). Four
- * fields and an address column per slot of the owner's {@link SlotRecords}; reset by the owner when a new
- * address takes the slot.
+ * fields and an address column per slot of the owner's {@link SlotRecords}: {@link MajorityTarget.reset} a slot
+ * (which makes room for it, as `DistinctWindows` and `TimeRings` do) before its first use and when a new address
+ * takes it.
  *
  * @module
  */
@@ -30,7 +31,7 @@ export class MajorityTarget<K extends number | string> {
     this.#at = records.fields(4);
   }
 
-  /** Forgets the slot's vote (a new address took the slot). */
+  /** Forgets the slot's vote (a new or reused entry); makes room for it in the records. */
   reset(slot: number): void {
     this.#rec.ensure(slot);
     const i = slot * this.#rec.stride + this.#at;
@@ -44,7 +45,6 @@ export class MajorityTarget<K extends number | string> {
    * most `cap`); a packet `windowUs` or more after the vote began starts a new vote.
    */
   add(slot: number, host: K, port: number, tsUs: number, windowUs: number, cap: number): number {
-    this.#rec.ensure(slot);
     const d = this.#rec.data, i = slot * this.#rec.stride + this.#at;
     const latest = tsUs > d[i + 3] ? (d[i + 3] = tsUs) : d[i + 3];
     let margin = d[i + 1];
